@@ -1,0 +1,6 @@
+#!/bin/sh
+# Rejects calls to unsafe string functions (STYLE.md section 3).
+bad=$(grep -rnE '\b(strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|strncpy)[[:space:]]*\(' \
+	src tools fuzz tests/unit 2>/dev/null | grep -v 'check-banned: allow')
+if [ -n "$bad" ]; then echo "banned functions used:"; echo "$bad"; exit 1; fi
+echo "check-banned: ok"
