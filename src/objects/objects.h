@@ -1,0 +1,345 @@
+/*
+ * objects.h: the server's objects -- domains, accounts, account aliases,
+ * forwarders -- and their settings with inheritance, passwords, the postmaster
+ * account, server-wide settings files (network address lists, protection,
+ * module settings, the Router Table text) and the directory adaptor the
+ * Router uses (objects_router_ops).
+ *
+ * Everything is loaded into memory by objects_open() and guarded by one
+ * rwlock; every change first writes the affected file atomically and only
+ * then updates memory, so a failed change leaves both unchanged.  The storage
+ * layout is described in objects.c and docs/storage.md.
+ *
+ * Conventions:
+ *  - Names are case-insensitive; lookups accept any case and results give the
+ *    canonical spelling (as created).
+ *  - A `domain` argument may be NULL (the main domain), a domain name or a
+ *    domain alias.
+ *  - Functions returning struct dval * return a fresh copy the caller frees
+ *    with dict_free(); NULL with err_r filled on failure.
+ *  - Lists of names are returned as a dval array of strings, sorted.
+ *  - Set* replaces the whole dictionary; Update* merges with dict_update()
+ *    semantics (a value "default" removes the key).
+ *  - Errors: ERR_NOTFOUND "unknown account" / "unknown domain" / "unknown
+ *    forwarder"; ERR_EXISTS "Account with this name already exists" ...;
+ *    ERR_SYNTAX "illegal object name" / "illegal domain name"; ERR_IO for the
+ *    file system.
+ *  - All functions are thread-safe.
+ */
+#ifndef TEGAMI_OBJECTS_OBJECTS_H
+#define TEGAMI_OBJECTS_OBJECTS_H
+
+#include "lib/compat.h"
+
+#include "lib/bounds.h"
+#include "lib/error.h"
+#include "router/router.h"
+
+struct dval;
+struct sockaddr;
+struct objects;
+
+#define OBJECTS_PATH_MAX	4096	/* a file path below the base directory */
+#define OBJECTS_PASSWORD_GEN	16	/* generated postmaster password length */
+#define OBJECTS_ALIASES_MAX	1000	/* aliases of one account or domain */
+#define OBJECTS_MODULE_NAME_MAX	32	/* "SMTP", "HTTPU" ... */
+
+enum obj_kind {
+	OBJ_NONE = 0,
+	OBJ_ACCOUNT,
+	OBJ_ALIAS,		/* account alias */
+	OBJ_FORWARDER
+};
+
+/* Server-wide network address lists (CGP-REFERENCE §6.2). */
+enum obj_iplist {
+	OBJ_IPS_CLIENT = 0,	/* ClientIPs */
+	OBJ_IPS_BLACKLISTED,	/* BlacklistedIPs */
+	OBJ_IPS_WHITEHOLE,	/* WhiteHoleIPs */
+	OBJ_IPS_DEBUG,		/* DebugIPs */
+	OBJ_IPS_LAN,		/* LANIPs */
+	OBJ_IPS_DENIED,		/* DeniedIPs */
+	OBJ_IPS_NATED,		/* NATedIPs */
+	OBJ_IPS_COUNT
+};
+
+/* ---- life cycle -------------------------------------------------------- */
+
+/* Opens (creating Settings/, Accounts/, Domains/ when missing) and loads the
+ * base directory.  On first start DomainName in Settings/Main.settings is set
+ * to main_domain_if_new, or to gethostname() when that is NULL. */
+struct objects	*objects_open(const char *base, const char *main_domain_if_new,
+		    struct error *err_r);
+void		 objects_close(struct objects **op);
+/* Re-reads everything from disk and swaps it in (SIGHUP); on error the old
+ * state stays.  Also refreshes the local address cache. */
+int		 objects_reload(struct objects *o, struct error *err_r);
+const char	*objects_base(const struct objects *o);
+void		 objects_main_domain(struct objects *o, char *buf, size_t size);
+
+/* Name rules: [A-Za-z0-9._-], no leading/trailing '.', 1..OBJECT_NAME_MAX. */
+bool		 objects_name_valid(const char *name);
+/* Domain names: letters, digits, '-', '_', '.', labels non-empty,
+ * 1..DOMAIN_NAME_MAX. */
+bool		 objects_domain_name_valid(const char *name);
+
+/* ---- server settings (Settings/Main.settings) -------------------------- */
+
+/* DomainName is managed by objects_domain_rename() of the main domain: set and
+ * update keep the stored value whatever the input says. */
+struct dval	*objects_server_settings_get(struct objects *o);
+int		 objects_server_settings_set(struct objects *o,
+		    const struct dval *d, struct error *err_r);
+int		 objects_server_settings_update(struct objects *o,
+		    const struct dval *d, struct error *err_r);
+
+/* ---- domains ----------------------------------------------------------- */
+
+/* settings may be NULL.  Refuses names already used by a domain or alias. */
+int		 objects_domain_create(struct objects *o, const char *name,
+		    const struct dval *settings, struct error *err_r);
+/* Renames a domain (its folder moves; its aliases stay with it).  Renaming
+ * the main domain changes DomainName. */
+int		 objects_domain_rename(struct objects *o, const char *name,
+		    const char *newname, struct error *err_r);
+/* Refuses the main domain, and a domain with accounts unless force (then the
+ * folder is removed with everything in it). */
+int		 objects_domain_delete(struct objects *o, const char *name,
+		    bool force, struct error *err_r);
+/* All domain names (main included), sorted. */
+struct dval	*objects_domain_list(struct objects *o);
+/* 0 and the canonical name when name is a domain or domain alias. */
+int		 objects_find_domain(struct objects *o, const char *name,
+		    char *buf, size_t size);
+bool		 objects_domain_is_main(struct objects *o, const char *name);
+
+/* Explicit settings (DomainAliases included; AccountDefaults, AccountPrefs
+ * are not: see below).  Set and update keep DomainAliases (use
+ * objects_domain_aliases_set) and validate IPAddresses ("All" or an address
+ * list text). */
+struct dval	*objects_domain_settings_get(struct objects *o,
+		    const char *domain, struct error *err_r);
+/* Domain settings over Settings/DomainDefault.settings over built-in
+ * defaults (MailToUnknown = Rejected ...). */
+struct dval	*objects_domain_effective_get(struct objects *o,
+		    const char *domain, struct error *err_r);
+int		 objects_domain_settings_set(struct objects *o,
+		    const char *domain, const struct dval *d, struct error *err_r);
+int		 objects_domain_settings_update(struct objects *o,
+		    const char *domain, const struct dval *d, struct error *err_r);
+
+/* Server-wide domain defaults (Settings/DomainDefault.settings without its
+ * nested AccountDefaults). */
+struct dval	*objects_domain_defaults_get(struct objects *o);
+int		 objects_domain_defaults_set(struct objects *o,
+		    const struct dval *d, struct error *err_r);
+int		 objects_domain_defaults_update(struct objects *o,
+		    const struct dval *d, struct error *err_r);
+
+/* Domain aliases: array of names, each unique across all domain names and
+ * aliases. */
+struct dval	*objects_domain_aliases_get(struct objects *o,
+		    const char *domain, struct error *err_r);
+int		 objects_domain_aliases_set(struct objects *o,
+		    const char *domain, const struct dval *arr, struct error *err_r);
+
+/* The domain owning a local address (B10): a secondary domain whose
+ * IPAddresses list matches wins; else the main domain when its IPAddresses is
+ * "All" (the default: every address not assigned to a secondary domain) or
+ * its list matches.  -1 when no domain owns it ("unassigned local network
+ * address"). */
+int		 objects_domain_for_local_ip(struct objects *o,
+		    const struct sockaddr *sa, char *buf, size_t size);
+
+/* ---- account defaults, template and preferences ------------------------ */
+
+/* Server-wide account defaults: AccountDefaults in DomainDefault.settings. */
+struct dval	*objects_server_account_defaults_get(struct objects *o);
+int		 objects_server_account_defaults_set(struct objects *o,
+		    const struct dval *d, struct error *err_r);
+int		 objects_server_account_defaults_update(struct objects *o,
+		    const struct dval *d, struct error *err_r);
+/* Per-domain account defaults: AccountDefaults in the domain settings. */
+struct dval	*objects_domain_account_defaults_get(struct objects *o,
+		    const char *domain, struct error *err_r);
+int		 objects_domain_account_defaults_set(struct objects *o,
+		    const char *domain, const struct dval *d, struct error *err_r);
+int		 objects_domain_account_defaults_update(struct objects *o,
+		    const char *domain, const struct dval *d, struct error *err_r);
+/* The domain's Account Template: settings copied into new accounts. */
+struct dval	*objects_account_template_get(struct objects *o,
+		    const char *domain, struct error *err_r);
+int		 objects_account_template_set(struct objects *o,
+		    const char *domain, const struct dval *d, struct error *err_r);
+int		 objects_account_template_update(struct objects *o,
+		    const char *domain, const struct dval *d, struct error *err_r);
+/* Server-wide account preference defaults (Settings/WebUserPrefs.settings). */
+struct dval	*objects_server_account_prefs_get(struct objects *o);
+int		 objects_server_account_prefs_set(struct objects *o,
+		    const struct dval *d, struct error *err_r);
+int		 objects_server_account_prefs_update(struct objects *o,
+		    const struct dval *d, struct error *err_r);
+/* Per-domain preference defaults: AccountPrefs in the domain settings. */
+struct dval	*objects_domain_account_prefs_get(struct objects *o,
+		    const char *domain, struct error *err_r);
+int		 objects_domain_account_prefs_set(struct objects *o,
+		    const char *domain, const struct dval *d, struct error *err_r);
+int		 objects_domain_account_prefs_update(struct objects *o,
+		    const char *domain, const struct dval *d, struct error *err_r);
+
+/* ---- accounts ---------------------------------------------------------- */
+
+/* type NULL means "MultiMailbox"; also "TextMailbox", "MailDirMailbox".
+ * Initial settings: the domain's Account Template updated by settings (may
+ * be NULL).  Refuses a name used by any object of the domain. */
+int		 objects_account_create(struct objects *o, const char *name,
+		    const char *domain, const char *type,
+		    const struct dval *settings, struct error *err_r);
+/* Renames within the account's domain; the folder moves, aliases stay. */
+int		 objects_account_rename(struct objects *o, const char *name,
+		    const char *domain, const char *newname, struct error *err_r);
+/* Removes the account and its folder with everything in it. */
+int		 objects_account_delete(struct objects *o, const char *name,
+		    const char *domain, struct error *err_r);
+/* Account names of the domain, sorted. */
+struct dval	*objects_account_list(struct objects *o, const char *domain,
+		    struct error *err_r);
+/* 0 when the account exists, with canonical names (either buffer may be
+ * NULL). */
+int		 objects_account_find(struct objects *o, const char *name,
+		    const char *domain, char *name_r, size_t nsize,
+		    char *domain_r, size_t dsize, struct error *err_r);
+/* The account's folder ("<base>/Accounts/abc.macnt"), for the store. */
+int		 objects_account_path(struct objects *o, const char *name,
+		    const char *domain, char *buf, size_t size, struct error *err_r);
+int		 objects_account_type(struct objects *o, const char *name,
+		    const char *domain, char *buf, size_t size, struct error *err_r);
+
+/* Explicit settings (account.settings). */
+struct dval	*objects_account_settings_get(struct objects *o,
+		    const char *name, const char *domain, struct error *err_r);
+/* Account over domain AccountDefaults over server AccountDefaults over the
+ * built-in defaults. */
+struct dval	*objects_account_effective_get(struct objects *o,
+		    const char *name, const char *domain, struct error *err_r);
+int		 objects_account_settings_set(struct objects *o,
+		    const char *name, const char *domain, const struct dval *d,
+		    struct error *err_r);
+int		 objects_account_settings_update(struct objects *o,
+		    const char *name, const char *domain, const struct dval *d,
+		    struct error *err_r);
+
+/* Preferences, the same three levels (account.prefs). */
+struct dval	*objects_account_prefs_get(struct objects *o,
+		    const char *name, const char *domain, struct error *err_r);
+struct dval	*objects_account_effective_prefs_get(struct objects *o,
+		    const char *name, const char *domain, struct error *err_r);
+int		 objects_account_prefs_set(struct objects *o, const char *name,
+		    const char *domain, const struct dval *d, struct error *err_r);
+int		 objects_account_prefs_update(struct objects *o,
+		    const char *name, const char *domain, const struct dval *d,
+		    struct error *err_r);
+
+/* Account aliases: array of names, each unique in the domain. */
+struct dval	*objects_account_aliases_get(struct objects *o,
+		    const char *name, const char *domain, struct error *err_r);
+int		 objects_account_aliases_set(struct objects *o,
+		    const char *name, const char *domain, const struct dval *arr,
+		    struct error *err_r);
+
+/* Access rights: array of strings ("Master", "CanCreateAccounts" ...). */
+struct dval	*objects_account_rights_get(struct objects *o,
+		    const char *name, const char *domain, struct error *err_r);
+int		 objects_account_rights_set(struct objects *o,
+		    const char *name, const char *domain, const struct dval *arr,
+		    struct error *err_r);
+/* True for a main-domain account holding the Master right. */
+bool		 objects_account_has_master(struct objects *o,
+		    const char *name, const char *domain);
+
+/* Object `name` in `domain` (any kind); target gets the canonical account
+ * name (account, alias) or the address (forwarder). */
+enum obj_kind	 objects_find_object(struct objects *o, const char *domain,
+		    const char *name, char *target, size_t size);
+
+/* ---- forwarders -------------------------------------------------------- */
+
+int		 objects_forwarder_create(struct objects *o, const char *name,
+		    const char *domain, const char *address, struct error *err_r);
+int		 objects_forwarder_delete(struct objects *o, const char *name,
+		    const char *domain, struct error *err_r);
+int		 objects_forwarder_get(struct objects *o, const char *name,
+		    const char *domain, char *buf, size_t size, struct error *err_r);
+struct dval	*objects_forwarder_list(struct objects *o, const char *domain,
+		    struct error *err_r);
+
+/* ---- passwords and postmaster ------------------------------------------ */
+
+/* Stores a yescrypt hash (PasswordEncryption = U-crpt) and removes the
+ * account's initial.password file. */
+int		 objects_set_password(struct objects *o, const char *name,
+		    const char *domain, const char *password, struct error *err_r);
+/* 0 when password matches the stored one (clear or crypt form); -1 with
+ * ERR_AUTH when not, ERR_NOTFOUND for an unknown account. */
+int		 objects_check_password(struct objects *o, const char *name,
+		    const char *domain, const char *password, struct error *err_r);
+/* The password when it is stored in clear (for CRAM-MD5 and APOP); -1 with
+ * ERR_AUTH when it is stored hashed or absent. */
+int		 objects_get_clear_password(struct objects *o, const char *name,
+		    const char *domain, char *buf, size_t size, struct error *err_r);
+/* Called at every start (B3): when the main domain has no account
+ * "postmaster", creates it with a random OBJECTS_PASSWORD_GEN-character
+ * password, stored hashed, writes the password into the file
+ * objects_initial_password_path() names (mode 0600) and returns 1 with it in
+ * password_r; returns 0 when postmaster exists.  Either way postmaster gets
+ * the Master right. */
+int		 objects_ensure_postmaster(struct objects *o, char *password_r,
+		    size_t size, struct error *err_r);
+void		 objects_initial_password_path(struct objects *o, char *buf,
+		    size_t size);
+
+/* ---- server-wide network lists, protection, modules, router table ------ */
+
+const char	*objects_iplist_name(enum obj_iplist which);
+/* The list's text (caller frees; "" when empty). */
+char		*objects_iplist_get(struct objects *o, enum obj_iplist which);
+/* Validates with iplist_parse(); on error nothing changes. */
+int		 objects_iplist_set(struct objects *o, enum obj_iplist which,
+		    const char *text, struct error *err_r);
+bool		 objects_iplist_match(struct objects *o, enum obj_iplist which,
+		    const struct sockaddr *sa);
+
+/* Settings/Protection.settings (RejectNonClientLogins, FailedLoginFlow ...). */
+struct dval	*objects_protection_get(struct objects *o);
+int		 objects_protection_set(struct objects *o, const struct dval *d,
+		    struct error *err_r);
+int		 objects_protection_update(struct objects *o,
+		    const struct dval *d, struct error *err_r);
+
+/* Settings/<module>.settings; module is [A-Za-z0-9]{1,32} ("SMTP"). */
+struct dval	*objects_module_get(struct objects *o, const char *module,
+		    struct error *err_r);
+int		 objects_module_set(struct objects *o, const char *module,
+		    const struct dval *d, struct error *err_r);
+int		 objects_module_update(struct objects *o, const char *module,
+		    const struct dval *d, struct error *err_r);
+
+/* Settings/Router.txt.  The caller validates with router_check_table()
+ * first.  get: caller frees; "" when absent. */
+char		*objects_router_table_get(struct objects *o);
+int		 objects_router_table_set(struct objects *o, const char *text,
+		    struct error *err_r);
+
+/* ---- local addresses --------------------------------------------------- */
+
+/* Re-reads the interface addresses (getifaddrs). */
+void		 objects_refresh_local_ips(struct objects *o);
+/* The cached local addresses as a dval array of strings. */
+struct dval	*objects_local_ips(struct objects *o);
+/* ip is "1.2.3.4" or "::1"; loopback addresses always count. */
+bool		 objects_is_local_ip(struct objects *o, const char *ip);
+
+/* The directory the Router uses; ctx is the struct objects *. */
+extern const struct router_dir_ops objects_router_ops;
+
+#endif
