@@ -1,0 +1,114 @@
+/*
+ * listener.h: the TCP services (CGP "Listeners", CGP-REFERENCE 6.8).  A fixed
+ * table names every service, its default port, whether it is TLS from the
+ * first byte, and its log tag.  A protocol module registers a handler (and a
+ * refusal writer) for its services; the daemon adds sockets and limits and
+ * starts them.  Each accepted connection runs on its own detached thread
+ * (stack LISTENER_STACK_SIZE): implicit-TLS services do the handshake first,
+ * then the handler runs; when it returns the listener frees the conn.
+ *
+ *   service     port  TLS   log tag      service     port  TLS   log tag
+ *   smtp          25  no    SMTP         webadmin   8010  no    HTTPA
+ *   submission   587  no    SMTP         webadmins  9010  yes   HTTPA
+ *   smtps        465  yes   SMTP         webuser    8100  no    HTTPU
+ *   pop3         110  no    POP          webusers   9100  yes   HTTPU
+ *   pop3s        995  yes   POP          ldap        389  no    LDAP
+ *   imap         143  no    IMAP         ldaps       636  yes   LDAP
+ *   imaps        993  yes   IMAP         cli         106  no    PWD
+ *
+ * Limits: max_channels (CGP "Channels", concurrent connections of a
+ * service; 0 = the service does not listen) and max_per_ip (0 = none).  Past
+ * a limit the connection gets the service's refusal text (plain services
+ * only: an implicit-TLS connection is closed without a handshake, which
+ * would cost a thread), is closed, and one Problem record is logged.
+ *
+ * Set-up calls (register, add, limits, tls) are made before
+ * listener_start_all(); stats may be read at any time.
+ */
+#ifndef TEGAMI_NET_LISTENER_H
+#define TEGAMI_NET_LISTENER_H
+
+#include "lib/compat.h"
+
+#include "lib/error.h"
+
+struct conn;
+struct log_module;
+struct ssl_ctx_st;			/* OpenSSL SSL_CTX */
+
+#define LISTENER_STACK_SIZE	(256 * 1024)	/* per connection thread */
+#define LISTENER_SOCKETS_MAX	64	/* sockets over all services */
+#define LISTENER_CHANNELS_DEFAULT 100	/* until the module settings say */
+#define LISTENER_CHANNELS_MAX	10000	/* threads are the cost */
+#define LISTENER_BACKLOG	128
+#define LISTENER_TLS_HANDSHAKE_MS (30 * 1000)	/* implicit-TLS handshake */
+#define LISTENER_STOP_WAIT_MS	5000	/* listener_stop_all() waits this long */
+
+/* Runs a session on c (the handler's thread).  It must not free c. */
+typedef void	listener_handler_fn(struct conn *c, void *arg);
+/* Writes the protocol's refusal to c ("421 4.3.2 <why>", "-ERR <why>",
+ * "* BYE <why>", "500 <why>"); why is a short English sentence.  Called on
+ * the accept thread; c has a short write timeout; the listener closes c. */
+typedef void	listener_refuse_fn(struct conn *c, const char *why);
+
+struct listener_stats {
+	unsigned	 current;	/* connections open now */
+	unsigned long	 total;		/* accepted since start (not refused) */
+	unsigned long	 refused;	/* refused for a limit */
+};
+
+/* Registers the protocol of a service.  log is the protocol's module (its
+ * tag should be the one in the table above); NULL uses the listener's own
+ * module with that tag.  refuse may be NULL (then refused connections are
+ * just closed).  -1 with ERR_NOTFOUND for an unknown service. */
+int	listener_register(const char *service, listener_handler_fn *handler,
+	    listener_refuse_fn *refuse, void *arg, struct log_module *log,
+	    struct error *err_r);
+
+/* Adds a socket for service on addr (an IPv4 or IPv6 literal; NULL, "" or
+ * "*" = all addresses, IPv6 and IPv4 where available) and port (0 = a free
+ * port chosen by the kernel, see listener_bound_port()).  The socket is bound
+ * now (so ports < 1024 can be taken before dropping root) and accepts after
+ * listener_start_all().  Errors name the service, address and port:
+ * "cannot listen for imap on 127.0.0.1:143: Address already in use". */
+int	listener_add(const char *service, const char *addr, unsigned port,
+	    struct error *err_r);
+
+/* Port of the idx-th socket added for service (kernel's choice for port 0),
+ * or 0 if there is no such socket. */
+unsigned	listener_bound_port(const char *service, unsigned idx);
+
+/* Limits (see above).  max_channels <= LISTENER_CHANNELS_MAX. */
+int	listener_set_limits(const char *service, unsigned max_channels,
+	    unsigned max_per_ip, struct error *err_r);
+
+/* TLS context for an implicit-TLS service (also what its protocol may use
+ * for STARTTLS: listener_tls_ctx()).  service NULL sets it for every
+ * service.  The listener takes its own reference (SSL_CTX_up_ref). */
+int	listener_set_tls(const char *service, struct ssl_ctx_st *ctx,
+	    struct error *err_r);
+struct ssl_ctx_st	*listener_tls_ctx(const char *service);
+
+/* Starts accepting on every socket added (one poll thread for all).  An
+ * implicit-TLS service without a TLS context fails here.  Sockets of a
+ * service with max_channels 0 are closed. */
+int	listener_start_all(struct error *err_r);
+
+/* Stops accepting, closes the listening sockets, shuts down every live
+ * connection so blocked reads return, and waits up to
+ * LISTENER_STOP_WAIT_MS for the connection threads to end.  Returns the
+ * number of connection threads still running (0 normally).  Afterwards
+ * sockets may be added and started again; registrations, limits and TLS
+ * contexts are kept. */
+unsigned	listener_stop_all(void);
+
+/* Counters of a service; -1 for an unknown service. */
+int	listener_get_stats(const char *service, struct listener_stats *st_r);
+
+/* Table look-ups: default port (0 if unknown), implicit TLS, log tag (NULL
+ * if unknown). */
+unsigned	 listener_default_port(const char *service);
+bool		 listener_is_implicit_tls(const char *service);
+const char	*listener_log_tag(const char *service);
+
+#endif
