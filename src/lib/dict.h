@@ -12,8 +12,12 @@
  *   dictionary { key = obj ; key = obj ; }   keys case-sensitive, unique
  *
  * Values are trees of struct dval.  A parse followed by a write followed by a
- * parse gives an equal tree (dict_equal).  Parse errors name the position:
- * "expected ';' at line 3, column 7 (offset 41)".
+ * parse gives an equal tree (dict_equal; dictionary key order is not
+ * compared).  Parse errors name the position:
+ * "expected ';' after dictionary value, got 'x' at line 3, column 7 (offset 41)".
+ * Dictionaries keep insertion order; past 32 keys they get a hash index, so
+ * get/set stay O(1) (remove is O(n)).
+ * Implemented in dict.c (tree), dict_parse.c, dict_write.c, dict_file.c.
  */
 #ifndef TEGAMI_LIB_DICT_H
 #define TEGAMI_LIB_DICT_H
@@ -47,7 +51,9 @@ struct dval	*dict_new_cstr(const char *s);
 struct dval	*dict_new_data(const void *p, size_t len);
 struct dval	*dict_new_number(int64_t n);
 /* t is seconds since the epoch, UTC (the text form is written in UTC);
- * has_time false means the date-only form #Tdd-mm-yyyy. */
+ * has_time false means the date-only form #Tdd-mm-yyyy (t is cut to
+ * midnight).  Times before 1970 become DICT_TIME_PAST, after 9999 become
+ * DICT_TIME_FUTURE (both with has_time true), as the text form allows. */
 struct dval	*dict_new_time(int64_t t, bool has_time);
 struct dval	*dict_new_null(void);
 struct dval	*dict_new_array(void);
@@ -86,19 +92,27 @@ int		 dict_remove(struct dval *d, const char *key);
  * string "default" removes the key from dst instead (CLI Update* semantics). */
 void		 dict_update(struct dval *dst, const struct dval *src);
 
-/* Parses text that holds exactly one object (white space around it allowed,
- * also ';' comments to end of line when DICT_PARSE_COMMENTS).  NULL with
- * err_r (ERR_SYNTAX or ERR_LIMIT) on failure. */
+/* Parses text that holds exactly one object (white space around it allowed).
+ * White space is space, tab, CR and LF anywhere between tokens; with
+ * DICT_PARSE_COMMENTS also "//" to the end of the line (';' cannot start a
+ * comment: it ends dictionary pairs).  Limits: len <= DICT_TEXT_MAX, nesting
+ * <= DICT_DEPTH_MAX (ERR_LIMIT).  NULL with err_r (ERR_SYNTAX or ERR_LIMIT)
+ * on failure; the message ends "at line L, column C (offset O)" (1-based
+ * line and byte column).  The caller frees the tree with dict_free(). */
 #define DICT_PARSE_COMMENTS	0x01
 struct dval	*dict_parse(const char *text, size_t len, unsigned flags,
 		    struct error *err_r);
 /* Parses one object at the start of text (after white space); *used_r gets
- * the number of bytes consumed.  For CLI arguments. */
+ * the number of bytes consumed (up to the end of the object, not past the
+ * white space after it).  No comments.  For CLI arguments: call it again on
+ * the rest of the line. */
 struct dval	*dict_parse_prefix(const char *text, size_t len, size_t *used_r,
 		    struct error *err_r);
 
 /* Writes v in text form.  DICT_WRITE_PRETTY: dictionaries one key per line
- * with tab indentation (settings files); otherwise one line (CLI). */
+ * with tab indentation (settings files); otherwise one line (CLI).  out's
+ * ceiling applies (check out->err).  The text parses back to an equal tree
+ * unless a string holds a NUL byte (written as \000, which is rejected). */
 #define DICT_WRITE_PRETTY	0x01
 void		 dict_write(struct buf *out, const struct dval *v, unsigned flags);
 /* Writes s as a string object: an atom when it can be, else quoted. */
@@ -106,10 +120,14 @@ void		 dict_write_string(struct buf *out, const char *s, size_t len);
 /* Allocated one-line text form (caller frees). */
 char		*dict_to_text(const struct dval *v);
 
-/* Reads a whole settings file (one dictionary).  A missing file gives
- * ERR_NOTFOUND. */
+/* Reads a whole settings file (one dictionary, "//" comments allowed, at
+ * most DICT_TEXT_MAX bytes).  A missing file gives ERR_NOTFOUND; read
+ * errors ERR_IO; parse errors name the file ("path: msg"). */
 struct dval	*dict_file_read(const char *path, struct error *err_r);
-/* Writes atomically: path.tmp, fsync, rename over path, fsync directory. */
+/* Writes the pretty form atomically: path.tmp, fsync, rename over path,
+ * fsync directory.  Keeps the mode of the file replaced; a new file gets
+ * 0600 when its name ends in "account.settings", else 0644.  ERR_IO or
+ * ERR_LIMIT; callers serialise writers of one path. */
 int		 dict_file_write(const char *path, const struct dval *v,
 		    struct error *err_r);
 
