@@ -90,4 +90,15 @@ log_ses_enabled(const struct log_session *ls, int level)
  * as \xNN, for client text in log records. */
 void	log_escape(char *dst, size_t size, const char *s, size_t len);
 
+/* The module for server-wide messages ("SYSTEM"); registered by log_open(). */
+extern struct log_module log_system;
+
+/* Records the queue may hold before new ones are dropped (default
+ * LOG_QUEUE_DEFAULT; n 0 restores it).  For tests and start-up. */
+#define LOG_QUEUE_DEFAULT	8192
+void	log_set_queue_limit(size_t n);
+/* Tests only: while held, the writer thread does not drain the queue, so
+ * overflow can be provoked deterministically.  Do not log_flush() while held. */
+void	log_hold_writer(bool hold);
+
 #endif
