@@ -300,11 +300,363 @@ test_types(void)
 	test_end();
 }
 
+static void
+test_depth(void)
+{
+	struct error err;
+	struct buf b;
+	struct dval *v;
+	int i;
+
+	test_begin("nesting limit");
+	buf_init(&b, 1024);
+	for (i = 0; i < DICT_DEPTH_MAX; i++)
+		buf_puts(&b, i % 2 ? "{a=" : "(");
+	buf_putc(&b, 'x');
+	for (i = DICT_DEPTH_MAX - 1; i >= 0; i--)
+		buf_puts(&b, i % 2 ? ";}" : ")");
+	v = dict_parse(buf_cstr(&b), b.len, 0, &err);
+	test_assert(v != NULL);
+	test_assert(v != NULL && round_trips(v));
+	dict_free(&v);
+	buf_reset(&b);
+	for (i = 0; i <= DICT_DEPTH_MAX; i++)
+		buf_putc(&b, '(');
+	for (i = 0; i <= DICT_DEPTH_MAX; i++)
+		buf_putc(&b, ')');
+	v = dict_parse(buf_cstr(&b), b.len, 0, &err);
+	test_assert(v == NULL && err.kind == ERR_LIMIT);
+	test_assert(strstr(err.msg, "nesting") != NULL);
+	test_assert(strstr(err.msg, "column 65 ") != NULL);
+	buf_free(&b);
+	test_end();
+
+	test_begin("text size limit");
+	{
+		char *big = xmalloc((size_t)DICT_TEXT_MAX + 1);
+
+		memset(big, 'a', (size_t)DICT_TEXT_MAX + 1);
+		v = dict_parse(big, (size_t)DICT_TEXT_MAX + 1, 0, &err);
+		test_assert(v == NULL && err.kind == ERR_LIMIT);
+		v = dict_parse(big, 1000, 0, &err);
+		test_assert(v != NULL && dict_str(v, NULL) != NULL &&
+		    strlen(dict_str(v, NULL)) == 1000);
+		dict_free(&v);
+		free(big);
+	}
+	test_end();
+}
+
+static void
+test_positions(void)
+{
+	const char *text = "{\n  a = b;\n  c = d\n  e = f;\n}";
+	struct error err;
+	struct dval *v;
+
+	test_begin("error position: line, column, offset");
+	v = dict_parse(text, strlen(text), 0, &err);
+	test_assert(v == NULL);
+	test_assert_str(err.msg, "expected ';' after dictionary value, got 'e' "
+	    "at line 4, column 3 (offset 21)");
+	test_end();
+}
+
+/* Every proper prefix of valid text fails cleanly; the whole text parses. */
+static void
+test_prefixes(void)
+{
+	static const char *const texts[] = {
+		"{ Password = cp@nel; PasswordEncryption = clear; "
+		"UseAppPassword = YES; WebAdminPrefs = {ExpertLevel=10;}; }",
+		"{Listener = {MaxInputChannels=50; Ports=({PortNumber=8100;},"
+		"{InitialSecurity=on;PortNumber=9100;});};}",
+		"{a=\"x\\\"y\\065\\n\"; b=[HcqHfHI=][QQ==]; "
+		"c=(#12,#-3,#T07-11-2011_16:53:05,#TPAST,#NULL#,());}",
+	};
+	struct error err;
+	struct dval *v;
+	size_t i, n, len;
+
+	test_begin("every prefix of valid text fails cleanly");
+	for (i = 0; i < N_ELEMENTS(texts); i++) {
+		len = strlen(texts[i]);
+		for (n = 0; n < len; n++) {
+			char *copy = xstrndup(texts[i], n);
+
+			v = dict_parse(copy, n, 0, &err);
+			test_assert(v == NULL);
+			test_assert(strstr(err.msg, "column") != NULL);
+			dict_free(&v);
+			free(copy);
+		}
+		v = dict_parse(texts[i], len, 0, &err);
+		test_assert(v != NULL);
+		dict_free(&v);
+	}
+	test_end();
+}
+
+static void
+test_parse_prefix(void)
+{
+	const char *line = "CreateAccount user1@client1.com "
+	    "{Password=\"x\";}  [QQ==] #5";
+	struct error err;
+	struct dval *v;
+	size_t used, off = 0, len = strlen(line);
+
+	test_begin("dict_parse_prefix over CLI arguments");
+	v = dict_parse_prefix(line, len, &used, &err);
+	test_assert(v != NULL && used == 13);
+	test_assert_str(dict_str(v, NULL), "CreateAccount");
+	dict_free(&v);
+	off += used;
+	v = dict_parse_prefix(line + off, len - off, &used, &err);
+	test_assert(v != NULL && used == 18);
+	test_assert_str(dict_str(v, NULL), "user1@client1.com");
+	dict_free(&v);
+	off += used;
+	v = dict_parse_prefix(line + off, len - off, &used, &err);
+	test_assert(v != NULL && dict_type(v) == DICT_DICT);
+	test_assert_str(dict_get_str(v, "Password"), "x");
+	dict_free(&v);
+	off += used;
+	v = dict_parse_prefix(line + off, len - off, &used, &err);
+	test_assert(v != NULL && dict_type(v) == DICT_DATA);
+	dict_free(&v);
+	off += used;
+	v = dict_parse_prefix(line + off, len - off, &used, &err);
+	test_assert(v != NULL && dict_number(v) == 5);
+	dict_free(&v);
+	off += used;
+	test_assert(off == len);
+	v = dict_parse_prefix(line + off, len - off, &used, &err);
+	test_assert(v == NULL && strstr(err.msg, "end of text") != NULL);
+	v = dict_parse_prefix("{a=b", 4, &used, &err);
+	test_assert(v == NULL && strstr(err.msg, "offset 4") != NULL);
+	test_end();
+}
+
+static void
+test_comments(void)
+{
+	const char *text = "// settings\n{ a = b; // the a\n c = \"//x\"; }"
+	    " // end";
+	struct error err;
+	struct dval *v;
+
+	test_begin("// comments only with DICT_PARSE_COMMENTS");
+	v = dict_parse(text, strlen(text), 0, &err);
+	test_assert(v == NULL);
+	v = dict_parse(text, strlen(text), DICT_PARSE_COMMENTS, &err);
+	test_assert(v != NULL && dict_len(v) == 2);
+	test_assert_str(dict_get_str(v, "c"), "//x");
+	dict_free(&v);
+	test_end();
+}
+
+static void
+test_writer(void)
+{
+	struct dval *v, *arr;
+	struct buf b;
+	char *s;
+
+	test_begin("pretty form");
+	v = parse("{ b = 1; a = {x = (1, {y=z;}); e = {}; }; c = \"d e\"; }");
+	buf_init(&b, 4096);
+	dict_write(&b, v, DICT_WRITE_PRETTY);
+	test_assert_str(buf_cstr(&b), "{\n\tb = 1;\n\ta = {\n"
+	    "\t\tx = (1, {y = z; });\n\t\te = {};\n\t};\n\tc = \"d e\";\n}");
+	buf_free(&b);
+	s = dict_to_text(v);
+	test_assert_str(s, "{b = 1; a = {x = (1, {y = z; }); e = {}; }; "
+	    "c = \"d e\"; }");
+	free(s);
+	dict_free(&v);
+	test_end();
+
+	test_begin("constructors and writer");
+	v = dict_new_dict();
+	dict_set_str(v, "Empty", "");
+	dict_set(v, "Num", dict_new_number(-42));
+	dict_set(v, "Ctl", dict_new_string("a\001\177\"\\b", 6));
+	dict_set(v, "Date", dict_new_time(1320684785, false));
+	dict_set(v, "Old", dict_new_time(-5, true));
+	dict_set(v, "Far", dict_new_time(INT64_C(300000000000), false));
+	dict_set(v, "Bin", dict_new_data("\0\1\2\3", 4));
+	arr = dict_new_array();
+	dict_array_push_cstr(arr, "x y");
+	dict_array_push(arr, dict_new_null());
+	dict_set(v, "Arr", arr);
+	s = dict_to_text(v);
+	test_assert_str(s, "{Empty = \"\"; Num = #-42; "
+	    "Ctl = \"a\\001\\127\\\"\\\\b\"; Date = #T07-11-2011; "
+	    "Old = #TPAST; Far = #TFUTURE; Bin = [AAECAw==]; "
+	    "Arr = (\"x y\", #NULL#); }");
+	free(s);
+	test_assert(round_trips(v));
+	dict_set(v, "Num", dict_new_number(7));
+	test_assert(dict_number(dict_get(v, "Num")) == 7);
+	test_assert(dict_len(v) == 8);
+	test_assert(dict_remove(v, "Num") == 0);
+	test_assert(dict_remove(v, "Num") == -1);
+	test_assert_str(dict_key_at(v, 1), "Ctl");
+	test_assert(dict_len(v) == 7);
+	dict_free(&v);
+	test_end();
+}
+
+static void
+test_update(void)
+{
+	struct dval *dst, *src;
+	char *s;
+
+	test_begin("dict_update with \"default\"");
+	dst = parse("{a = 1; b = 2; c = {x=y;}; d = 4;}");
+	src = parse("{b = default; c = (new); e = 5; f = default; "
+	    "d = \"Default\";}");
+	dict_update(dst, src);
+	s = dict_to_text(dst);
+	test_assert_str(s, "{a = 1; c = (new); d = Default; e = 5; }");
+	free(s);
+	/* dst holds copies: freeing src leaves it intact. */
+	dict_free(&src);
+	test_assert(dict_array_len(dict_get(dst, "c")) == 1);
+	dict_update(dst, dst);
+	test_assert(dict_len(dst) == 4);
+	dict_free(&dst);
+	test_end();
+}
+
+static void
+test_large(void)
+{
+	struct dval *d, *again;
+	struct error err;
+	struct buf b;
+	char key[32];
+	size_t i, n = 100000;
+	bool ok = true;
+
+	test_begin("100,000 keys: set, get, remove, text round trip");
+	d = dict_new_dict();
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "user%zu@example.com", i);
+		dict_set(d, key, dict_new_number((int64_t)i));
+	}
+	test_assert(dict_len(d) == n);
+	for (i = 0; i < n; i += 7) {
+		snprintf(key, sizeof(key), "user%zu@example.com", i);
+		if (dict_number(dict_get(d, key)) != (int64_t)i)
+			ok = false;
+	}
+	test_assert(ok);
+	test_assert(dict_get(d, "nobody") == NULL);
+	for (i = 0; i < 100; i++) {
+		snprintf(key, sizeof(key), "user%zu@example.com", i * 3);
+		test_assert(dict_remove(d, key) == 0);
+	}
+	test_assert(dict_get(d, "user3@example.com") == NULL);
+	test_assert(dict_number(dict_get(d, "user4@example.com")) == 4);
+	test_assert_str(dict_key_at(d, 0), "user1@example.com");
+	buf_init(&b, DICT_TEXT_MAX);
+	dict_write(&b, d, DICT_WRITE_PRETTY);
+	test_assert(b.err == 0);
+	again = dict_parse(buf_cstr(&b), b.len, 0, &err);
+	test_assert(again != NULL && dict_equal(d, again));
+	test_assert(again != NULL && dict_len(again) == n - 100);
+	dict_free(&again);
+	buf_free(&b);
+	dict_free(&d);
+	test_end();
+}
+
+static void
+test_files(void)
+{
+	char dir[] = "/tmp/dict_test.XXXXXX";
+	struct dval *v, *r;
+	struct error err;
+	struct stat st;
+	char *path, *apath, *tmp;
+	FILE *fp;
+
+	test_begin("settings files");
+	test_assert(mkdtemp(dir) != NULL);
+	path = xasprintf("%s/Main.settings", dir);
+	apath = xasprintf("%s/account.settings", dir);
+	tmp = xasprintf("%s.tmp", path);
+
+	r = dict_file_read(path, &err);
+	test_assert(r == NULL && err.kind == ERR_NOTFOUND);
+
+	v = parse("{LicenseAccepted = #T07-11-2011_16:53:05; LogLevel = 3; "
+	    "Listener = {Ports=({PortNumber=8100;});}; Key = [HcqHfHI=];}");
+	test_assert(dict_file_write(path, v, &err) == 0);
+	test_assert(stat(path, &st) == 0 && (st.st_mode & 0777) == 0644);
+	test_assert(access(tmp, F_OK) < 0);
+	r = dict_file_read(path, &err);
+	test_assert(r != NULL && dict_equal(v, r));
+	dict_free(&r);
+
+	/* The mode of an existing file is kept. */
+	test_assert(chmod(path, 0640) == 0);
+	dict_set_str(v, "LogLevel", "5");
+	test_assert(dict_file_write(path, v, &err) == 0);
+	test_assert(stat(path, &st) == 0 && (st.st_mode & 0777) == 0640);
+	r = dict_file_read(path, &err);
+	test_assert_str(dict_get_str(r, "LogLevel"), "5");
+	dict_free(&r);
+
+	test_assert(dict_file_write(apath, v, &err) == 0);
+	test_assert(stat(apath, &st) == 0 && (st.st_mode & 0777) == 0600);
+
+	/* Hand-written file with comments and a BOM. */
+	fp = fopen(path, "w");
+	fputs("\xef\xbb\xbf// comment\n{\n\tA = b;\n\tC = d\n}\n", fp);
+	fclose(fp);
+	r = dict_file_read(path, &err);
+	test_assert(r == NULL && err.kind == ERR_SYNTAX);
+	test_assert(strstr(err.msg, path) != NULL);
+	test_assert(strstr(err.msg, "line 5, column 1") != NULL);
+	fp = fopen(path, "w");
+	fputs("(a, b)\n", fp);
+	fclose(fp);
+	r = dict_file_read(path, &err);
+	test_assert(r == NULL && strstr(err.msg, "not a dictionary") != NULL);
+
+	/* A directory that does not exist. */
+	free(tmp);
+	tmp = xasprintf("%s/nodir/x.settings", dir);
+	test_assert(dict_file_write(tmp, v, &err) == -1 && err.kind == ERR_IO);
+
+	unlink(path);
+	unlink(apath);
+	rmdir(dir);
+	dict_free(&v);
+	free(path);
+	free(apath);
+	free(tmp);
+	test_end();
+}
+
 int
 main(void)
 {
 	test_good();
 	test_bad();
 	test_types();
+	test_depth();
+	test_positions();
+	test_prefixes();
+	test_parse_prefix();
+	test_comments();
+	test_writer();
+	test_update();
+	test_large();
+	test_files();
 	return test_done();
 }
