@@ -433,6 +433,23 @@ fail:
 	return NULL;
 }
 
+/* Whether a key can be quoted in an error message as it is. */
+static bool
+printable(const char *s, size_t len)
+{
+	size_t i;
+	int c;
+
+	if (len > 64)
+		return false;
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
+			return false;
+	}
+	return true;
+}
+
 static struct dval *
 parse_dict(struct parser *ps, int depth)
 {
@@ -458,7 +475,8 @@ parse_dict(struct parser *ps, int depth)
 		if ((key = parse_string(ps, &klen)) == NULL)
 			goto fail;
 		if (dict_get(d, key) != NULL) {
-			perr(ps, kstart, ERR_SYNTAX, "duplicate key");
+			perr(ps, kstart, ERR_SYNTAX, "duplicate key \"%s\"",
+			    printable(key, klen) ? key : "?");
 			goto fail;
 		}
 		skip_ws(ps);
