@@ -1,0 +1,118 @@
+/*
+ * mime.h: a pure, tolerant RFC 5322 / MIME (RFC 2045-2047, 2231) message
+ * parser and the IMAP ENVELOPE, BODY and BODYSTRUCTURE writers (RFC 3501
+ * 7.4.2).  mime_parse() takes a whole message held in memory and returns a
+ * tree of parts described by offsets into that memory plus the decoded
+ * Content-* fields.  It never fails: malformed input (missing boundaries,
+ * no headers, broken parameters, bare LF) still yields a structure, and
+ * every dimension is bounded by the limits below.  No I/O, no logging.
+ */
+#ifndef TEGAMI_LIB_MIME_H
+#define TEGAMI_LIB_MIME_H
+
+#include "lib/compat.h"
+
+#include "lib/buf.h"
+#include "lib/strv.h"
+
+#define MIME_DEPTH_MAX		32	/* nested multipart/message levels */
+#define MIME_PARTS_MAX		5000	/* parts in one message; bounds BODYSTRUCTURE */
+#define MIME_HEADERS_MAX	2000	/* header fields examined per header block */
+#define MIME_HEADER_VALUE_MAX	(64 * 1024)	/* one unfolded header value; cut */
+#define MIME_PARAMS_MAX		64	/* parameters per Content-Type/-Disposition */
+#define MIME_BOUNDARY_MAX	200	/* RFC 2046 says 70; real mail is sloppier */
+#define MIME_ADDRESSES_MAX	1000	/* addresses in one ENVELOPE address list */
+
+struct mime_param {
+	char		*name;		/* as sent; RFC 2231 sections merged */
+	char		*value;		/* unquoted */
+};
+
+struct mime_part {
+	struct mime_part *parent;
+	struct mime_part *child;	/* first sub-part, or embedded message */
+	struct mime_part *next;		/* next sibling in a multipart */
+	unsigned	 depth;		/* 0 for the message itself */
+
+	size_t		 hdr_off;	/* header block, including its blank line */
+	size_t		 hdr_len;
+	size_t		 body_off;	/* body: after the blank line, up to the */
+	size_t		 body_len;	/* line break before the next boundary */
+	size_t		 body_lines;	/* lines in the body (last partial counts) */
+
+	char		*type;		/* always set; "text" when absent/broken */
+	char		*subtype;	/* always set; "plain" when absent/broken */
+	bool		 ctype_given;	/* a usable Content-Type was present */
+	struct mime_param *params;	/* Content-Type parameters */
+	size_t		 nparams;
+	char		*id;		/* Content-ID, or NULL */
+	char		*description;	/* Content-Description, or NULL */
+	char		*encoding;	/* Content-Transfer-Encoding, or NULL */
+	char		*disposition;	/* Content-Disposition value, or NULL */
+	struct mime_param *disp_params;
+	size_t		 ndisp_params;
+	char		*language;	/* Content-Language as sent, or NULL */
+	char		*location;	/* Content-Location, or NULL */
+
+	bool		 is_multipart;	/* type multipart: children, maybe none */
+	bool		 is_message;	/* message/rfc822 (or global): child is
+					   the embedded message's root part */
+};
+
+struct mime_message {
+	const char	*data;		/* borrowed: the caller keeps it alive */
+	size_t		 len;
+	struct mime_part *root;
+	size_t		 nparts;
+	bool		 truncated;	/* a limit stopped the parse somewhere */
+};
+
+/*
+ * Parses data[0, len) into a part tree.  Never fails and never returns
+ * NULL; data must outlive the result.  Free with mime_free().
+ */
+struct mime_message *mime_parse(const char *data, size_t len);
+void	mime_free(struct mime_message **msgp);
+
+/* Returns the value of parameter name (case-insensitive), or NULL. */
+const char *mime_param_get(const struct mime_param *params, size_t n,
+	    const char *name);
+
+/*
+ * Header access over one header block data[off, off + len).  The iterator
+ * yields each field's name and raw value (folding kept, without the final
+ * line break), at most MIME_HEADERS_MAX fields.
+ */
+struct mime_header_iter {
+	const char	*data;
+	size_t		 pos, end;
+	size_t		 count;
+};
+void	mime_header_iter_init(struct mime_header_iter *it, const char *data,
+	    size_t off, size_t len);
+bool	mime_header_next(struct mime_header_iter *it, struct strv *name_r,
+	    struct strv *value_r);
+/* Appends raw unfolded (line breaks removed, NULs dropped, trimmed) to out,
+ * at most MIME_HEADER_VALUE_MAX bytes. */
+void	mime_unfold(struct strv raw, struct buf *out);
+/* Finds the first field called name (case-insensitive) in the header block
+ * and replaces out's contents with its unfolded value; false if absent. */
+bool	mime_header_get(const char *data, size_t off, size_t len,
+	    const char *name, struct buf *out);
+
+/*
+ * Appends an IMAP string for s[0, len) to out: NIL when s is NULL, a quoted
+ * string when every byte is 7-bit and not CR, LF or NUL, else a literal
+ * {len}CRLF followed by the bytes.
+ */
+void	mime_imap_nstring(struct buf *out, const char *s, size_t len);
+
+/* Appends the RFC 3501 ENVELOPE of the message whose header block is
+ * part's (the root, or the child of a message/rfc822 part). */
+void	mime_envelope(const struct mime_message *msg,
+	    const struct mime_part *part, struct buf *out);
+/* Appends BODYSTRUCTURE (extended true) or BODY (false) of part. */
+void	mime_bodystructure(const struct mime_message *msg,
+	    const struct mime_part *part, bool extended, struct buf *out);
+
+#endif
