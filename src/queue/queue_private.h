@@ -1,0 +1,151 @@
+/*
+ * queue_private.h: the queue's internals, shared by queue.c (open, submit,
+ * reads, admin), queue_writer.c (the one writer thread and its
+ * transactions) and queue_sched.c (scheduler and delivery workers).
+ *
+ * Threads and locks:
+ *   - the writer thread owns q->wdb; every change to the database goes
+ *     through it as a struct wjob (group commit);
+ *   - q->rdb is the read connection (WAL readers never block the writer),
+ *     used under q->rlock by the scheduler and the admin/read calls;
+ *   - q->lock guards the writer's job list, the settings (router,
+ *     dispatchers, main domain), the in-flight targets and the counters.
+ */
+#ifndef TEGAMI_QUEUE_QUEUE_PRIVATE_H
+#define TEGAMI_QUEUE_QUEUE_PRIVATE_H
+
+#include "lib/compat.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "queue/queue.h"
+
+#define QUEUE_DISPATCHERS_MAX	16	/* registered modules */
+#define QUEUE_SCAN_MAX		10000	/* recipients looked at per scan */
+#define QUEUE_POLL_MAX		5	/* seconds the scheduler sleeps at most */
+#define QUEUE_PATH_MAX		4096
+
+enum wjob_kind {
+	WJOB_SUBMIT,
+	WJOB_OUTCOMES,
+	WJOB_REJECT,
+	WJOB_RELEASE
+};
+
+/* One unit of work for the writer; lives on the caller's stack until done. */
+struct wjob {
+	enum wjob_kind		 kind;
+	struct wjob		*next;
+	/* WJOB_SUBMIT */
+	const struct queue_msg	*msg;
+	const struct queue_route *routes;	/* per recipient */
+	const bool		*refused;	/* per recipient */
+	const char		*body_file;	/* large body already written */
+	/* WJOB_OUTCOMES */
+	const struct queue_item	*items;
+	size_t			 nitems;
+	/* WJOB_REJECT (id, text), WJOB_RELEASE (module, target) */
+	uint64_t		 id;
+	const char		*text;
+	const char		*module;
+	const char		*target;
+	/* results */
+	bool			 done;
+	int			 rc;
+	struct error		 err;
+	uint64_t		 id_r;
+	size_t			 count_r;
+};
+
+struct queue_disp {
+	char			 module[QUEUE_MODULE_MAX + 1];
+	queue_dispatch_fn	 fn;
+	void			*arg;
+};
+
+/* A (module, target) a worker is delivering to now. */
+struct queue_flight {
+	struct queue_flight	*next;
+	char			*module;
+	char			*target;
+	size_t			 nrcpt;
+};
+
+/* A batch for one worker. */
+struct queue_djob {
+	struct queue_djob	*next;
+	char			*module;
+	char			*target;
+	queue_dispatch_fn	 fn;
+	void			*arg;
+	struct queue_item	*items;
+	size_t			 n;
+};
+
+struct queue {
+	char			*dir;		/* <base>/Queue */
+	char			*bodies;	/* <base>/Queue/bodies */
+	uint32_t		 max_time;
+	uint32_t		 retry[QUEUE_RETRY_STEPS_MAX];
+	size_t			 nretry;
+	unsigned		 nworkers;
+	size_t			 large_body;
+	queue_clock_fn		 clock;
+	void			*clock_arg;
+
+	sqlite3			*wdb;		/* writer thread only */
+	sqlite3			*rdb;		/* under rlock */
+	pthread_mutex_t		 rlock;
+
+	pthread_mutex_t		 lock;
+	/* writer */
+	pthread_cond_t		 wcond;		/* jobs for the writer */
+	pthread_cond_t		 dcond;		/* jobs done */
+	struct wjob		*whead, *wtail;
+	bool			 wstop;
+	pthread_t		 wthread;
+	/* settings */
+	queue_router_fn		 router;
+	void			*router_arg;
+	queue_event_fn		 event;
+	void			*event_arg;
+	char			*main_domain;
+	struct queue_disp	 disp[QUEUE_DISPATCHERS_MAX];
+	size_t			 ndisp;
+	/* scheduler and workers */
+	bool			 started;
+	bool			 sstop;
+	bool			 kicked;
+	pthread_cond_t		 scond;		/* wakes the scheduler */
+	pthread_cond_t		 jcond;		/* wakes workers */
+	struct queue_djob	*jhead, *jtail;
+	struct queue_flight	*flights;
+	pthread_t		 sthread;
+	pthread_t		*workers;
+	/* counters */
+	struct queue_counts	 stats;
+	unsigned		 file_seq;
+};
+
+/* queue.c */
+int64_t	queue_now(struct queue *q);
+uint32_t queue_retry_delay(const struct queue *q, uint32_t attempts);
+void	queue_emit(struct queue *q, enum queue_event ev, uint64_t msg_id,
+	    const char *address, const char *text);
+/* Reads at most max bytes of the stored body (blob or file) into out. */
+int	queue_load_body(struct queue *q, sqlite3 *db, uint64_t id, size_t max,
+	    struct buf *out, struct error *err_r);
+
+/* queue_writer.c */
+int	queue_writer_start(struct queue *q, struct error *err_r);
+void	queue_writer_stop(struct queue *q);
+/* Hands job to the writer and waits until it is committed (or failed). */
+int	queue_writer_run(struct queue *q, struct wjob *job);
+
+/* queue_sched.c */
+int	queue_sched_start(struct queue *q, struct error *err_r);
+void	queue_sched_stop(struct queue *q);
+bool	queue_in_flight(struct queue *q, const char *module, const char *target);
+
+#endif
