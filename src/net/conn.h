@@ -21,6 +21,8 @@
  *
  * A conn is used by one thread; only conn_shutdown() may be called from
  * another thread (listener_stop_all() uses it to wake blocked readers).
+ * Plain writes use MSG_NOSIGNAL, but OpenSSL writes to the socket itself:
+ * the process must ignore SIGPIPE (tegamid does at start-up).
  */
 #ifndef TEGAMI_NET_CONN_H
 #define TEGAMI_NET_CONN_H
@@ -47,11 +49,12 @@ struct x509_st;				/* OpenSSL X509 */
 /* Wraps a connected socket; the conn owns fd from now on (conn_free closes
  * it).  Reads the peer and local addresses.  Never NULL. */
 struct conn	*conn_new(int fd);
-/* Flushes nothing; closes TLS (close_notify, best effort) and the socket and
- * frees everything; sets *c to NULL.  NULL or *c NULL is fine. */
+/* conn_close(), then frees everything; sets *c to NULL.  NULL or *c NULL is
+ * fine. */
 void	conn_free(struct conn **c);
-/* Sends TLS close_notify (best effort) and closes the socket; the conn stays
- * allocated and every later call fails.  Idempotent. */
+/* Flushes buffered output (best effort, bounded by the write timeout), sends
+ * TLS close_notify (best effort, no waiting) and closes the socket; the conn
+ * stays allocated and every later read or write fails.  Idempotent. */
 void	conn_close(struct conn *c);
 /* shutdown(SHUT_RDWR) on the socket: blocked reads and writes in the owning
  * thread return EOF/error.  Safe from another thread while c is alive. */
