@@ -1,0 +1,883 @@
+/*
+ * objects.c: opening, loading and reloading the object store, shared file
+ * helpers, and the server-wide settings files (Main, network address lists,
+ * protection, module settings, the Router Table text).
+ *
+ * Storage layout under the base directory (also in docs/storage.md):
+ *
+ *   Settings/Main.settings           server settings; DomainName = main domain
+ *   Settings/DomainDefault.settings  server-wide domain defaults, with the
+ *                                    nested AccountDefaults dictionary
+ *                                    (server-wide account defaults)
+ *   Settings/WebUserPrefs.settings   server-wide account preference defaults
+ *   Settings/Network.settings        address lists as text: ClientIPs,
+ *                                    BlacklistedIPs, WhiteHoleIPs, DebugIPs,
+ *                                    LANIPs, DeniedIPs, NATedIPs
+ *   Settings/Protection.settings     protection settings
+ *   Settings/<MODULE>.settings       one per module (SMTP, POP, HTTPU ...)
+ *   Settings/Router.txt              the Router Table text
+ *   Accounts/                        folder of the main domain
+ *   Domains/<domain>/                folder of each secondary domain
+ *
+ * A domain folder holds:
+ *   domain.settings                  the domain's settings; DomainAliases
+ *                                    (array), IPAddresses, AccountDefaults
+ *                                    and AccountPrefs (nested dictionaries)
+ *   Forwarders.settings              { name = "address"; }
+ *   AccountTemplate.settings         settings copied into new accounts
+ *   <account>.macnt/                 one folder per account:
+ *       account.settings             the account's own settings (Password,
+ *                                    PasswordEncryption, RealName ...)
+ *       account.prefs                its preferences
+ *       account.meta                 { Type = MultiMailbox; Aliases = (..);
+ *                                      Rights = (Master); }
+ *       initial.password             generated postmaster password (0600)
+ *
+ * Every file is a dictionary in the data format (lib/dict.h) written
+ * atomically (dict_file_write); missing files mean empty dictionaries.
+ */
+#include "lib/compat.h"
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/dict.h"
+#include "lib/iplist.h"
+#include "lib/xmalloc.h"
+#include "objects/objects.h"
+#include "objects/objects_private.h"
+
+static const char *const iplist_names[OBJ_IPS_COUNT] = {
+	"ClientIPs", "BlacklistedIPs", "WhiteHoleIPs", "DebugIPs", "LANIPs",
+	"DeniedIPs", "NATedIPs"
+};
+
+/* ---- helpers shared by the module's files ------------------------------ */
+
+int
+obj_path(char *buf, size_t size, struct error *err_r, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= size)
+		return error_set(err_r, ERR_LIMIT, "path too long");
+	return 0;
+}
+
+void
+obj_copy(char *buf, size_t size, const char *s)
+{
+	size_t n;
+
+	if (size == 0)
+		return;
+	n = strlen(s);
+	if (n >= size)
+		n = size - 1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+}
+
+struct dval *
+obj_read_dict(const char *path, struct error *err_r)
+{
+	struct error err;
+	struct dval *d;
+
+	error_clear(&err);
+	d = dict_file_read(path, &err);
+	if (d == NULL) {
+		if (err.kind == ERR_NOTFOUND)
+			return dict_new_dict();
+		error_set(err_r, err.kind, "%s: %s", path, err.msg);
+		return NULL;
+	}
+	if (dict_type(d) != DICT_DICT) {
+		dict_free(&d);
+		error_set(err_r, ERR_SYNTAX, "%s: not a dictionary", path);
+		return NULL;
+	}
+	return d;
+}
+
+static int
+fsync_dir_of(const char *path)
+{
+	char dir[OBJECTS_PATH_MAX];
+	const char *slash;
+	int fd, rc;
+
+	slash = strrchr(path, '/');
+	if (slash == NULL)
+		obj_copy(dir, sizeof(dir), ".");
+	else if ((size_t)(slash - path) < sizeof(dir)) {
+		memcpy(dir, path, (size_t)(slash - path));
+		dir[slash - path] = '\0';
+	} else
+		return -1;
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+int
+obj_write_text(const char *path, const char *text, size_t len, mode_t mode,
+    struct error *err_r)
+{
+	char tmp[OBJECTS_PATH_MAX];
+	ssize_t n;
+	size_t off = 0;
+	int fd;
+
+	if (obj_path(tmp, sizeof(tmp), err_r, "%s.tmp", path) == -1)
+		return -1;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd == -1)
+		return error_set(err_r, ERR_IO, "%s: %s", tmp, strerror(errno));
+	while (off < len) {
+		n = write(fd, text + off, len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto fail;
+		off += (size_t)n;
+	}
+	if (fchmod(fd, mode) == -1 || fsync(fd) == -1)
+		goto fail;
+	if (close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) == -1)
+		goto fail;
+	(void)fsync_dir_of(path);
+	return 0;
+fail:
+	error_set(err_r, ERR_IO, "%s: %s", path, strerror(errno));
+	if (fd != -1)
+		close(fd);
+	unlink(tmp);
+	return -1;
+}
+
+static int
+rm_one(const char *path, const struct stat *sb ATTR_UNUSED, int flag,
+    struct FTW *ftw ATTR_UNUSED)
+{
+	if (flag == FTW_DP)
+		return rmdir(path) == -1 ? -1 : 0;
+	return unlink(path) == -1 ? -1 : 0;
+}
+
+int
+obj_rmtree(const char *path, struct error *err_r)
+{
+	if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) == -1 &&
+	    errno != ENOENT)
+		return error_set(err_r, ERR_IO, "removing %s: %s", path,
+		    strerror(errno));
+	return 0;
+}
+
+struct dval *
+obj_merge(const struct dval *cur, const struct dval *in, bool update,
+    struct error *err_r)
+{
+	struct dval *nv;
+
+	if (in == NULL || dict_type(in) != DICT_DICT) {
+		error_set(err_r, ERR_SYNTAX, "dictionary expected");
+		return NULL;
+	}
+	if (!update) {
+		nv = dict_clone(in);
+		/* "default" means absent in a Set as in an Update. */
+		for (size_t i = dict_len(nv); i > 0; i--) {
+			const char *s = dict_str(dict_value_at(nv, i - 1), NULL);
+
+			if (s != NULL && dict_type(dict_value_at(nv, i - 1)) ==
+			    DICT_STRING && strcmp(s, "default") == 0)
+				dict_remove(nv, dict_key_at(nv, i - 1));
+		}
+		return nv;
+	}
+	nv = cur != NULL && dict_type(cur) == DICT_DICT ? dict_clone(cur) :
+	    dict_new_dict();
+	dict_update(nv, in);
+	return nv;
+}
+
+int
+obj_commit(struct dval **slot, const char *path, struct dval *nv,
+    struct error *err_r)
+{
+	if (dict_file_write(path, nv, err_r) == -1) {
+		dict_free(&nv);
+		return -1;
+	}
+	dict_free(slot);
+	*slot = nv;
+	return 0;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcasecmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+struct dval *
+obj_sorted_array(struct dval *arr)
+{
+	size_t n = dict_array_len(arr), i;
+	const char **v;
+	struct dval *out;
+
+	v = xcalloc(n + 1, sizeof(*v));
+	for (i = 0; i < n; i++)
+		v[i] = dict_str(dict_array_get(arr, i), NULL);
+	qsort(v, n, sizeof(*v), cmp_str);
+	out = dict_new_array();
+	for (i = 0; i < n; i++)
+		dict_array_push_cstr(out, v[i]);
+	free(v);
+	dict_free(&arr);
+	return out;
+}
+
+/* ---- loading ----------------------------------------------------------- */
+
+static void
+state_free(struct objstate **stp)
+{
+	struct objstate *st = *stp;
+	struct domain *d, *next;
+	int i;
+
+	if (st == NULL)
+		return;
+	*stp = NULL;
+	for (d = st->domains; d != NULL; d = next) {
+		next = d->next;
+		dom_free(d);
+	}
+	ohash_clear(&st->dnames, NULL);
+	dict_free(&st->main);
+	dict_free(&st->ddef);
+	dict_free(&st->uprefs);
+	dict_free(&st->network);
+	dict_free(&st->protection);
+	for (i = 0; i < OBJ_IPS_COUNT; i++)
+		iplist_free(&st->ipl[i]);
+	free(st);
+}
+
+static int
+make_dir(const char *path, struct error *err_r)
+{
+	if (mkdir(path, 0750) == -1 && errno != EEXIST)
+		return error_set(err_r, ERR_IO, "mkdir %s: %s", path,
+		    strerror(errno));
+	return 0;
+}
+
+static int
+parse_network(struct objstate *st, struct error *err_r)
+{
+	const char *text;
+	int i;
+
+	for (i = 0; i < OBJ_IPS_COUNT; i++) {
+		text = dict_get_str(st->network, iplist_names[i]);
+		if (text == NULL || *text == '\0')
+			continue;
+		st->ipl[i] = iplist_parse(text, strlen(text), err_r);
+		if (st->ipl[i] == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+load_domain_aliases(struct objstate *st)
+{
+	const struct dval *arr;
+	struct domain *d;
+	const char *a;
+	size_t i;
+
+	for (d = st->domains; d != NULL; d = d->next) {
+		arr = dict_get(d->settings, "DomainAliases");
+		if (arr == NULL || dict_type(arr) != DICT_ARRAY)
+			continue;
+		for (i = 0; i < dict_array_len(arr); i++) {
+			a = dict_str(dict_array_get(arr, i), NULL);
+			if (a != NULL && objects_domain_name_valid(a) &&
+			    ohash_get(&st->dnames, a) == NULL)
+				ohash_put(&st->dnames, a, d);
+		}
+	}
+}
+
+static struct objstate *
+state_load(struct objects *o, const char *main_if_new, struct error *err_r)
+{
+	char path[OBJECTS_PATH_MAX], hn[DOMAIN_NAME_MAX + 1];
+	struct objstate *st;
+	struct domain *d, **tail;
+	const char *mainname;
+	struct dirent *de;
+	struct stat sb;
+	DIR *dir;
+
+	st = xcalloc(1, sizeof(*st));
+	ohash_init(&st->dnames);
+#define RD(field, file) do {						\
+	if (obj_path(path, sizeof(path), err_r, "%s/Settings/%s",	\
+	    o->base, file) == -1 ||					\
+	    (st->field = obj_read_dict(path, err_r)) == NULL)		\
+		goto fail;						\
+} while (0)
+	RD(main, "Main.settings");
+	RD(ddef, "DomainDefault.settings");
+	RD(uprefs, "WebUserPrefs.settings");
+	RD(network, "Network.settings");
+	RD(protection, "Protection.settings");
+#undef RD
+	if (parse_network(st, err_r) == -1)
+		goto fail;
+
+	mainname = dict_get_str(st->main, "DomainName");
+	if (mainname == NULL || !objects_domain_name_valid(mainname)) {
+		if (main_if_new != NULL)
+			obj_copy(hn, sizeof(hn), main_if_new);
+		else if (gethostname(hn, sizeof(hn)) == -1)
+			obj_copy(hn, sizeof(hn), "localhost");
+		hn[sizeof(hn) - 1] = '\0';
+		if (!objects_domain_name_valid(hn)) {
+			error_set(err_r, ERR_SYNTAX, "illegal domain name: %s",
+			    hn);
+			goto fail;
+		}
+		dict_set_str(st->main, "DomainName", hn);
+		if (obj_path(path, sizeof(path), err_r,
+		    "%s/Settings/Main.settings", o->base) == -1 ||
+		    dict_file_write(path, st->main, err_r) == -1)
+			goto fail;
+		mainname = dict_get_str(st->main, "DomainName");
+	}
+
+	if (obj_path(path, sizeof(path), err_r, "%s/Accounts", o->base) == -1)
+		goto fail;
+	if ((st->maind = dom_load(o, st, mainname, path, true, err_r)) == NULL)
+		goto fail;
+	st->domains = st->maind;
+	tail = &st->maind->next;
+
+	if (obj_path(path, sizeof(path), err_r, "%s/Domains", o->base) == -1)
+		goto fail;
+	if ((dir = opendir(path)) == NULL) {
+		error_set(err_r, ERR_IO, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	while ((de = readdir(dir)) != NULL) {
+		char dpath[OBJECTS_PATH_MAX];
+
+		if (!objects_domain_name_valid(de->d_name) ||
+		    ohash_get(&st->dnames, de->d_name) != NULL)
+			continue;
+		if (obj_path(dpath, sizeof(dpath), err_r, "%s/Domains/%s",
+		    o->base, de->d_name) == -1 ||
+		    stat(dpath, &sb) == -1 || !S_ISDIR(sb.st_mode))
+			continue;
+		if ((d = dom_load(o, st, de->d_name, dpath, false,
+		    err_r)) == NULL) {
+			closedir(dir);
+			goto fail;
+		}
+		*tail = d;
+		tail = &d->next;
+	}
+	closedir(dir);
+	load_domain_aliases(st);
+	return st;
+fail:
+	state_free(&st);
+	return NULL;
+}
+
+struct objects *
+objects_open(const char *base, const char *main_domain_if_new,
+    struct error *err_r)
+{
+	static const char *const subdirs[] = { "Settings", "Accounts",
+	    "Domains" };
+	char path[OBJECTS_PATH_MAX];
+	struct objects *o;
+	size_t i;
+
+	if (make_dir(base, err_r) == -1)
+		return NULL;
+	for (i = 0; i < N_ELEMENTS(subdirs); i++) {
+		if (obj_path(path, sizeof(path), err_r, "%s/%s", base,
+		    subdirs[i]) == -1 || make_dir(path, err_r) == -1)
+			return NULL;
+	}
+	o = xcalloc(1, sizeof(*o));
+	o->base = xstrdup(base);
+	pthread_rwlock_init(&o->lock, NULL);
+	pthread_mutex_init(&o->iflock, NULL);
+	if ((o->st = state_load(o, main_domain_if_new, err_r)) == NULL) {
+		objects_close(&o);
+		return NULL;
+	}
+	objects_refresh_local_ips(o);
+	return o;
+}
+
+void
+objects_close(struct objects **op)
+{
+	struct objects *o = *op;
+
+	if (o == NULL)
+		return;
+	*op = NULL;
+	state_free(&o->st);
+	localip_free(o);
+	pthread_rwlock_destroy(&o->lock);
+	pthread_mutex_destroy(&o->iflock);
+	free(o->base);
+	free(o);
+}
+
+int
+objects_reload(struct objects *o, struct error *err_r)
+{
+	struct objstate *st, *old;
+
+	if ((st = state_load(o, NULL, err_r)) == NULL)
+		return -1;
+	pthread_rwlock_wrlock(&o->lock);
+	old = o->st;
+	o->st = st;
+	pthread_rwlock_unlock(&o->lock);
+	state_free(&old);
+	objects_refresh_local_ips(o);
+	return 0;
+}
+
+const char *
+objects_base(const struct objects *o)
+{
+	return o->base;
+}
+
+void
+objects_main_domain(struct objects *o, char *buf, size_t size)
+{
+	pthread_rwlock_rdlock(&o->lock);
+	obj_copy(buf, size, o->st->maind->name);
+	pthread_rwlock_unlock(&o->lock);
+}
+
+bool
+objects_name_valid(const char *name)
+{
+	size_t n = strlen(name), i;
+	unsigned char c;
+
+	if (n == 0 || n > OBJECT_NAME_MAX || name[0] == '.' ||
+	    name[n - 1] == '.')
+		return false;
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		    c == '-'))
+			return false;
+	}
+	return true;
+}
+
+bool
+objects_domain_name_valid(const char *name)
+{
+	size_t n = strlen(name), i;
+	unsigned char c;
+
+	if (n == 0 || n > DOMAIN_NAME_MAX || name[0] == '.' ||
+	    name[n - 1] == '.')
+		return false;
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)name[i];
+		if (c == '.' && name[i + 1] == '.')
+			return false;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		    c == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* ---- server-wide settings files ---------------------------------------- */
+
+/* Set or update of a whole Settings/<file>; keep_key (may be NULL) is kept
+ * from the stored dictionary whatever the input says. */
+static int
+settings_write(struct objects *o, struct dval **slot, const char *file,
+    const struct dval *in, bool update, const char *keep_key,
+    struct error *err_r)
+{
+	char path[OBJECTS_PATH_MAX];
+	const struct dval *kept;
+	struct dval *nv;
+	int rc;
+
+	if (obj_path(path, sizeof(path), err_r, "%s/Settings/%s", o->base,
+	    file) == -1)
+		return -1;
+	if ((nv = obj_merge(*slot, in, update, err_r)) == NULL)
+		return -1;
+	if (keep_key != NULL) {
+		kept = dict_get(*slot, keep_key);
+		if (kept != NULL)
+			dict_set(nv, keep_key, dict_clone(kept));
+		else
+			dict_remove(nv, keep_key);
+	}
+	rc = obj_commit(slot, path, nv, err_r);
+	return rc;
+}
+
+static struct dval *
+slot_get(struct objects *o, struct dval **slot)
+{
+	struct dval *v;
+
+	pthread_rwlock_rdlock(&o->lock);
+	v = dict_clone(*slot);
+	pthread_rwlock_unlock(&o->lock);
+	return v;
+}
+
+struct dval *
+objects_server_settings_get(struct objects *o)
+{
+	return slot_get(o, &o->st->main);
+}
+
+static int
+server_write(struct objects *o, const struct dval *d, bool update,
+    struct error *err_r)
+{
+	int rc;
+
+	pthread_rwlock_wrlock(&o->lock);
+	rc = settings_write(o, &o->st->main, "Main.settings", d, update,
+	    "DomainName", err_r);
+	pthread_rwlock_unlock(&o->lock);
+	return rc;
+}
+
+int
+objects_server_settings_set(struct objects *o, const struct dval *d,
+    struct error *err_r)
+{
+	return server_write(o, d, false, err_r);
+}
+
+int
+objects_server_settings_update(struct objects *o, const struct dval *d,
+    struct error *err_r)
+{
+	return server_write(o, d, true, err_r);
+}
+
+struct dval *
+objects_protection_get(struct objects *o)
+{
+	return slot_get(o, &o->st->protection);
+}
+
+static int
+protection_write(struct objects *o, const struct dval *d, bool update,
+    struct error *err_r)
+{
+	int rc;
+
+	pthread_rwlock_wrlock(&o->lock);
+	rc = settings_write(o, &o->st->protection, "Protection.settings", d,
+	    update, NULL, err_r);
+	pthread_rwlock_unlock(&o->lock);
+	return rc;
+}
+
+int
+objects_protection_set(struct objects *o, const struct dval *d,
+    struct error *err_r)
+{
+	return protection_write(o, d, false, err_r);
+}
+
+int
+objects_protection_update(struct objects *o, const struct dval *d,
+    struct error *err_r)
+{
+	return protection_write(o, d, true, err_r);
+}
+
+struct dval *
+objects_server_account_prefs_get(struct objects *o)
+{
+	return slot_get(o, &o->st->uprefs);
+}
+
+static int
+uprefs_write(struct objects *o, const struct dval *d, bool update,
+    struct error *err_r)
+{
+	int rc;
+
+	pthread_rwlock_wrlock(&o->lock);
+	rc = settings_write(o, &o->st->uprefs, "WebUserPrefs.settings", d,
+	    update, NULL, err_r);
+	pthread_rwlock_unlock(&o->lock);
+	return rc;
+}
+
+int
+objects_server_account_prefs_set(struct objects *o, const struct dval *d,
+    struct error *err_r)
+{
+	return uprefs_write(o, d, false, err_r);
+}
+
+int
+objects_server_account_prefs_update(struct objects *o, const struct dval *d,
+    struct error *err_r)
+{
+	return uprefs_write(o, d, true, err_r);
+}
+
+/* ---- network address lists --------------------------------------------- */
+
+const char *
+objects_iplist_name(enum obj_iplist which)
+{
+	if ((unsigned)which >= OBJ_IPS_COUNT)
+		return "?";
+	return iplist_names[which];
+}
+
+char *
+objects_iplist_get(struct objects *o, enum obj_iplist which)
+{
+	const char *s;
+	char *r;
+
+	if ((unsigned)which >= OBJ_IPS_COUNT)
+		return xstrdup("");
+	pthread_rwlock_rdlock(&o->lock);
+	s = dict_get_str(o->st->network, iplist_names[which]);
+	r = xstrdup(s != NULL ? s : "");
+	pthread_rwlock_unlock(&o->lock);
+	return r;
+}
+
+int
+objects_iplist_set(struct objects *o, enum obj_iplist which,
+    const char *text, struct error *err_r)
+{
+	char path[OBJECTS_PATH_MAX];
+	struct iplist *l = NULL;
+	struct dval *nv;
+	size_t len = strlen(text);
+
+	if ((unsigned)which >= OBJ_IPS_COUNT)
+		return error_set(err_r, ERR_INTERNAL, "unknown address list");
+	if (len > IPLIST_TEXT_MAX)
+		return error_set(err_r, ERR_LIMIT, "address list too long");
+	if (len > 0 && (l = iplist_parse(text, len, err_r)) == NULL)
+		return -1;
+	if (obj_path(path, sizeof(path), err_r, "%s/Settings/Network.settings",
+	    o->base) == -1) {
+		iplist_free(&l);
+		return -1;
+	}
+	pthread_rwlock_wrlock(&o->lock);
+	nv = dict_clone(o->st->network);
+	if (len > 0)
+		dict_set_str(nv, iplist_names[which], text);
+	else
+		dict_remove(nv, iplist_names[which]);
+	if (obj_commit(&o->st->network, path, nv, err_r) == -1) {
+		pthread_rwlock_unlock(&o->lock);
+		iplist_free(&l);
+		return -1;
+	}
+	iplist_free(&o->st->ipl[which]);
+	o->st->ipl[which] = l;
+	pthread_rwlock_unlock(&o->lock);
+	return 0;
+}
+
+bool
+objects_iplist_match(struct objects *o, enum obj_iplist which,
+    const struct sockaddr *sa)
+{
+	bool r;
+
+	if ((unsigned)which >= OBJ_IPS_COUNT)
+		return false;
+	pthread_rwlock_rdlock(&o->lock);
+	r = o->st->ipl[which] != NULL && iplist_match_sa(o->st->ipl[which], sa);
+	pthread_rwlock_unlock(&o->lock);
+	return r;
+}
+
+/* ---- module settings and the router table ------------------------------ */
+
+static int
+module_path(struct objects *o, const char *module, char *buf, size_t size,
+    struct error *err_r)
+{
+	size_t n = strlen(module), i;
+
+	if (n == 0 || n > OBJECTS_MODULE_NAME_MAX)
+		return error_set(err_r, ERR_SYNTAX, "illegal module name");
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)module[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9')))
+			return error_set(err_r, ERR_SYNTAX,
+			    "illegal module name");
+	}
+	return obj_path(buf, size, err_r, "%s/Settings/%s.settings", o->base,
+	    module);
+}
+
+struct dval *
+objects_module_get(struct objects *o, const char *module, struct error *err_r)
+{
+	char path[OBJECTS_PATH_MAX];
+	struct dval *d;
+
+	if (module_path(o, module, path, sizeof(path), err_r) == -1)
+		return NULL;
+	pthread_rwlock_rdlock(&o->lock);
+	d = obj_read_dict(path, err_r);
+	pthread_rwlock_unlock(&o->lock);
+	return d;
+}
+
+static int
+module_write(struct objects *o, const char *module, const struct dval *in,
+    bool update, struct error *err_r)
+{
+	char path[OBJECTS_PATH_MAX];
+	struct dval *cur, *nv;
+	int rc = -1;
+
+	if (module_path(o, module, path, sizeof(path), err_r) == -1)
+		return -1;
+	pthread_rwlock_wrlock(&o->lock);
+	if ((cur = obj_read_dict(path, err_r)) != NULL &&
+	    (nv = obj_merge(cur, in, update, err_r)) != NULL) {
+		rc = dict_file_write(path, nv, err_r);
+		dict_free(&nv);
+	}
+	pthread_rwlock_unlock(&o->lock);
+	dict_free(&cur);
+	return rc;
+}
+
+int
+objects_module_set(struct objects *o, const char *module,
+    const struct dval *d, struct error *err_r)
+{
+	return module_write(o, module, d, false, err_r);
+}
+
+int
+objects_module_update(struct objects *o, const char *module,
+    const struct dval *d, struct error *err_r)
+{
+	return module_write(o, module, d, true, err_r);
+}
+
+char *
+objects_router_table_get(struct objects *o)
+{
+	char path[OBJECTS_PATH_MAX];
+	struct stat sb;
+	char *text;
+	ssize_t n;
+	size_t off = 0;
+	int fd;
+
+	if (obj_path(path, sizeof(path), NULL, "%s/Settings/Router.txt",
+	    o->base) == -1)
+		return xstrdup("");
+	pthread_rwlock_rdlock(&o->lock);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1 || fstat(fd, &sb) == -1 || sb.st_size < 0 ||
+	    sb.st_size > ROUTER_TABLE_MAX) {
+		if (fd != -1)
+			close(fd);
+		pthread_rwlock_unlock(&o->lock);
+		return xstrdup("");
+	}
+	text = xmalloc((size_t)sb.st_size + 1);
+	while (off < (size_t)sb.st_size) {
+		n = read(fd, text + off, (size_t)sb.st_size - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	text[off] = '\0';
+	close(fd);
+	pthread_rwlock_unlock(&o->lock);
+	return text;
+}
+
+int
+objects_router_table_set(struct objects *o, const char *text,
+    struct error *err_r)
+{
+	char path[OBJECTS_PATH_MAX];
+	size_t len = strlen(text);
+	int rc;
+
+	if (len > ROUTER_TABLE_MAX)
+		return error_set(err_r, ERR_LIMIT, "router table too long");
+	if (obj_path(path, sizeof(path), err_r, "%s/Settings/Router.txt",
+	    o->base) == -1)
+		return -1;
+	pthread_rwlock_wrlock(&o->lock);
+	rc = obj_write_text(path, text, len, 0640, err_r);
+	pthread_rwlock_unlock(&o->lock);
+	return rc;
+}

@@ -1,0 +1,155 @@
+/*
+ * objects_private.h: the in-memory state of src/objects, shared by its files
+ * (objects.c, ohash.c, domain.c, account.c, password.c, localip.c).  Nobody
+ * outside src/objects includes this.
+ *
+ * struct objects holds the base path, the rwlock and a pointer to the loaded
+ * struct objstate; objects_reload() builds a new objstate from disk and swaps
+ * it in.  Every function that reads state takes the read lock, every change
+ * the write lock, and a change writes its file before touching memory.
+ */
+#ifndef TEGAMI_OBJECTS_PRIVATE_H
+#define TEGAMI_OBJECTS_PRIVATE_H
+
+#include "lib/compat.h"
+
+#include <pthread.h>
+
+#include "lib/dict.h"
+#include "lib/error.h"
+#include "lib/iplist.h"
+#include "objects/objects.h"
+
+#define OHASH_BUCKETS_MIN	16	/* initial buckets; doubles at load 1 */
+#define OBJECTS_LOCAL_IPS_MAX	1024	/* interface addresses we remember */
+
+/* A chained hash table keyed by lower-cased strings. */
+struct ohash_ent {
+	char			*key;		/* lower-cased copy */
+	void			*val;
+	struct ohash_ent	*next;
+};
+
+struct ohash {
+	struct ohash_ent	**b;
+	size_t			  nb;
+	size_t			  count;
+};
+
+void	 ohash_init(struct ohash *h);
+/* Frees the entries; free_val (may be NULL) is called on each value. */
+void	 ohash_clear(struct ohash *h, void (*free_val)(void *));
+/* Lookup with any case. */
+void	*ohash_get(const struct ohash *h, const char *key);
+/* Inserts or replaces. */
+void	 ohash_put(struct ohash *h, const char *key, void *val);
+/* Removes and returns the value (NULL when absent). */
+void	*ohash_del(struct ohash *h, const char *key);
+void	 ohash_each(const struct ohash *h,
+	    void (*fn)(const char *key, void *val, void *arg), void *arg);
+
+struct domain;
+
+struct account {
+	char		*name;		/* canonical spelling */
+	struct domain	*dom;
+	struct dval	*settings;	/* account.settings */
+	struct dval	*prefs;		/* account.prefs */
+	struct dval	*meta;		/* account.meta: Type, Aliases, Rights */
+};
+
+/* One entry of a domain's name table. */
+struct nament {
+	enum obj_kind	 kind;
+	struct account	*acct;		/* ACCOUNT, ALIAS */
+	char		*name;		/* canonical spelling of this name */
+};
+
+struct domain {
+	char		*name;		/* canonical spelling */
+	bool		 is_main;
+	char		*dir;		/* the domain's folder */
+	struct dval	*settings;	/* domain.settings (all keys) */
+	struct dval	*forwarders;	/* Forwarders.settings: name = address */
+	struct dval	*templ;		/* AccountTemplate.settings */
+	struct iplist	*ips;		/* parsed IPAddresses, NULL when none */
+	bool		 ips_all;	/* IPAddresses = All (All Available) */
+	struct ohash	 names;		/* lower name -> struct nament */
+	struct domain	*next;
+};
+
+struct objstate {
+	struct dval	*main;		/* Settings/Main.settings */
+	struct dval	*ddef;		/* Settings/DomainDefault.settings */
+	struct dval	*uprefs;	/* Settings/WebUserPrefs.settings */
+	struct dval	*network;	/* Settings/Network.settings */
+	struct dval	*protection;	/* Settings/Protection.settings */
+	struct iplist	*ipl[OBJ_IPS_COUNT];
+	struct ohash	 dnames;	/* lower name or alias -> struct domain */
+	struct domain	*domains;	/* all, main first */
+	struct domain	*maind;
+};
+
+struct objects {
+	char		*base;
+	pthread_rwlock_t lock;
+	struct objstate	*st;
+	pthread_mutex_t	 iflock;	/* guards the local address cache */
+	struct ipaddr	*local;
+	size_t		 nlocal;
+};
+
+/* objects.c */
+int	 obj_path(char *buf, size_t size, struct error *err_r,
+	    const char *fmt, ...) ATTR_FORMAT(4, 5);
+struct dval *obj_read_dict(const char *path, struct error *err_r);
+int	 obj_write_text(const char *path, const char *text, size_t len,
+	    mode_t mode, struct error *err_r);
+int	 obj_rmtree(const char *path, struct error *err_r);
+void	 obj_copy(char *buf, size_t size, const char *s);
+/* A dictionary from in (set) or cur updated with in (update). */
+struct dval *obj_merge(const struct dval *cur, const struct dval *in,
+	    bool update, struct error *err_r);
+/* Writes nv to path and, when that worked, replaces *slot with it; frees
+ * nv on failure. */
+int	 obj_commit(struct dval **slot, const char *path, struct dval *nv,
+	    struct error *err_r);
+struct dval *obj_sorted_array(struct dval *arr);
+
+/* domain.c */
+struct domain *dom_find(struct objstate *st, const char *name);
+struct domain *dom_get(struct objstate *st, const char *name,
+	    struct error *err_r);
+struct domain *dom_load(struct objects *o, struct objstate *st,
+	    const char *name, const char *dir, bool is_main,
+	    struct error *err_r);
+void	 dom_free(struct domain *d);
+int	 dom_parse_ips(const struct dval *settings, bool is_main,
+	    struct iplist **ips_r, bool *all_r, struct error *err_r);
+struct dval *dom_builtin_defaults(void);
+struct dval *dom_effective(struct objstate *st, struct domain *d);
+
+/* account.c */
+int	 acct_load_all(struct objects *o, struct domain *d,
+	    struct error *err_r);
+void	 acct_free(struct account *a);
+void	 nament_free(void *p);
+struct account *acct_get(struct objstate *st, const char *name,
+	    const char *domain, struct error *err_r);
+int	 acct_dir(struct account *a, char *buf, size_t size,
+	    struct error *err_r);
+int	 acct_create_locked(struct objects *o, struct domain *d,
+	    const char *name, const char *type, const struct dval *settings,
+	    struct account **a_r, struct error *err_r);
+int	 acct_commit_meta(struct account *a, struct dval *nv,
+	    struct error *err_r);
+int	 acct_commit_settings(struct account *a, struct dval *nv,
+	    struct error *err_r);
+/* 0 when name is free in d (or names `self`), else -1 ERR_EXISTS. */
+int	 dom_name_free(struct domain *d, const char *name, const void *self,
+	    struct error *err_r);
+
+/* localip.c */
+void	 localip_free(struct objects *o);
+
+#endif
