@@ -1,4 +1,260 @@
-/* placeholder main, replaced by the daemon */
+/*
+ * tegamid: the Tegami server.  Parses the command line, opens (creating on
+ * first start) the base directory, takes its lock, starts the log, loads the
+ * objects and the Router Table, makes sure postmaster exists (B3), starts the
+ * listeners and the control socket, then waits for signals:
+ * SIGTERM/SIGINT shut down cleanly (ProcessID removed), SIGHUP re-reads the
+ * settings.  Runs in the foreground (systemd style).
+ */
 #include "lib/compat.h"
-int main(void);
-int main(void) { return 0; }
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "lib/xmalloc.h"
+#include "net/listener.h"
+#include "net/tls.h"
+#include "objects/objects.h"
+#include "router/router.h"
+#include "server/basedir.h"
+#include "server/server.h"
+#include "server/services.h"
+#include "cli/cli.h"
+
+#define TEGAMI_DEFAULT_BASE	"/var/Tegami"
+#define LISTEN_MAX		64
+
+static struct log_module log_router = LOG_MODULE("ROUTER");
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: tegamid [--base DIR] [--domain NAME] "
+	    "[--listen SERVICE=ADDR:PORT]... [--check]\n"
+	    "  --base DIR     base directory (default %s)\n"
+	    "  --domain NAME  main domain name on first start (default: host name)\n"
+	    "  --listen S=A:P listen for service S on address A, port P; may repeat;\n"
+	    "                 when given, only the listed services listen.\n"
+	    "                 IPv6: --listen imap=[::1]:143\n"
+	    "  --check        load and validate the settings, then exit\n"
+	    "services: smtp submission smtps pop3 pop3s imap imaps webadmin webadmins\n"
+	    "          webuser webusers ldap ldaps cli\n", TEGAMI_DEFAULT_BASE);
+}
+
+/* "imap=127.0.0.1:1143", "imap=[::1]:1143", "imap=:1143" (all addresses). */
+static int
+parse_listen(const char *s, struct listen_opt *l)
+{
+	const char *eq = strchr(s, '='), *colon, *a;
+	char *end;
+	unsigned long port;
+	size_t alen;
+
+	if (eq == NULL || eq == s)
+		return -1;
+	a = eq + 1;
+	if (*a == '[') {
+		const char *rb = strchr(a, ']');
+
+		if (rb == NULL || rb[1] != ':')
+			return -1;
+		colon = rb + 1;
+		a++;
+		alen = (size_t)(rb - a);
+	} else {
+		colon = strrchr(a, ':');
+		if (colon == NULL)
+			return -1;
+		alen = (size_t)(colon - a);
+	}
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || colon[1] == '\0' || port > 65535)
+		return -1;
+	l->service = xstrndup(s, (size_t)(eq - s));
+	l->addr = xstrndup(a, alen);
+	l->port = (unsigned)port;
+	return 0;
+}
+
+static volatile sig_atomic_t shutdown_asked;
+
+static void
+request_shutdown(void)
+{
+	shutdown_asked = 1;
+	kill(getpid(), SIGTERM);
+}
+
+static void
+load_router_table(struct server *srv)
+{
+	struct error err;
+	char *t = objects_router_table_get(srv->objects);
+
+	if (router_set_table(srv->router, t, &err) < 0)
+		log_mod(&log_router, LOG_FAILURE, "Router Table not loaded: %s",
+		    err.msg);
+	free(t);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *base_arg = getenv("TEGAMI_BASE"), *domain = NULL;
+	struct listen_opt listens[LISTEN_MAX];
+	size_t nlisten = 0, i;
+	bool check = false;
+	struct server srv;
+	struct error err;
+	char base[PATH_MAX], pw[OBJECTS_PASSWORD_GEN + 1], path[PATH_MAX + 64];
+	char maindom[DOMAIN_NAME_MAX + 1], *cert = NULL, *key = NULL;
+	sigset_t sigs;
+	int lock_fd, sig, a;
+
+	if (base_arg == NULL || *base_arg == '\0')
+		base_arg = TEGAMI_DEFAULT_BASE;
+	for (a = 1; a < argc; a++) {
+		if (strcmp(argv[a], "--help") == 0 || strcmp(argv[a], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(argv[a], "--base") == 0 && a + 1 < argc)
+			base_arg = argv[++a];
+		else if (strcmp(argv[a], "--domain") == 0 && a + 1 < argc)
+			domain = argv[++a];
+		else if (strcmp(argv[a], "--listen") == 0 && a + 1 < argc) {
+			if (nlisten >= LISTEN_MAX)
+				fatal("too many --listen options");
+			if (parse_listen(argv[++a], &listens[nlisten]) < 0)
+				fatal("bad --listen '%s': use SERVICE=ADDR:PORT",
+				    argv[a]);
+			if (!services_known(listens[nlisten].service))
+				fatal("--listen: unknown service '%s'",
+				    listens[nlisten].service);
+			nlisten++;
+		} else if (strcmp(argv[a], "--check") == 0)
+			check = true;
+		else {
+			usage(stderr);
+			return 2;
+		}
+	}
+
+	if (basedir_create(base_arg, &err) < 0)
+		fatal("%s", err.msg);
+	if (realpath(base_arg, base) == NULL)
+		fatal("cannot resolve %s: %s", base_arg, strerror(errno));
+	lock_fd = basedir_lock(base, &err);
+	if (lock_fd < 0)
+		fatal("%s", err.msg);
+
+	/* Signals are taken by sigwait() in this thread only. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	services_register_logs();
+	log_register(&log_router);
+	snprintf(path, sizeof(path), "%s/SystemLogs", base);
+	if (log_open(path, true, &err) < 0)
+		fatal("%s", err.msg);
+
+	memset(&srv, 0, sizeof(srv));
+	srv.base = base;
+	srv.version = "Tegami " TEGAMI_VERSION;
+	srv.request_shutdown = request_shutdown;
+	srv.objects = objects_open(base, domain, &err);
+	if (srv.objects == NULL) {
+		log_mod(&log_system, LOG_FAILURE, "cannot open the base "
+		    "directory %s: %s", base, err.msg);
+		log_close();
+		basedir_unlock(base, lock_fd);
+		fatal("%s", err.msg);
+	}
+	cli_apply_log_levels(&srv);
+	objects_main_domain(srv.objects, maindom, sizeof(maindom));
+	srv.router = router_new(&objects_router_ops, srv.objects);
+	load_router_table(&srv);
+
+	if (check) {
+		log_mod(&log_system, LOG_MAJOR, "settings of %s are valid", base);
+		router_free(&srv.router);
+		objects_close(&srv.objects);
+		log_close();
+		basedir_unlock(base, lock_fd);
+		return 0;
+	}
+
+	/* B3: postmaster is back at every start. */
+	switch (objects_ensure_postmaster(srv.objects, pw, sizeof(pw), &err)) {
+	case 1:
+		objects_initial_password_path(srv.objects, path, sizeof(path));
+		log_mod(&log_system, LOG_MAJOR, "account postmaster@%s created "
+		    "with a generated password; it is in %s", maindom, path);
+		explicit_bzero(pw, sizeof(pw));
+		break;
+	case 0:
+		break;
+	default:
+		log_mod(&log_system, LOG_FAILURE, "cannot create postmaster: %s",
+		    err.msg);
+		break;
+	}
+
+	snprintf(path, sizeof(path), "%s/Settings", base);
+	if (tls_ensure_self_signed(path, maindom, &cert, &key, &err) < 0)
+		log_mod(&log_system, LOG_FAILURE, "TLS certificate: %s", err.msg);
+
+	if (services_start(&srv, cert, key, listens, nlisten, &err) < 0) {
+		log_mod(&log_system, LOG_FAILURE, "%s", err.msg);
+		log_close();
+		basedir_unlock(base, lock_fd);
+		fatal("%s", err.msg);
+	}
+	free(cert);
+	free(key);
+	if (cli_control_start(&srv, &err) < 0)
+		log_mod(&log_system, LOG_FAILURE, "control socket: %s", err.msg);
+
+	log_mod(&log_system, LOG_MAJOR, "%s started on %s; main domain %s",
+	    srv.version, base, maindom);
+
+	while (!shutdown_asked) {
+		if (sigwait(&sigs, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			log_mod(&log_system, LOG_MAJOR, "SIGHUP: re-reading settings");
+			if (objects_reload(srv.objects, &err) < 0)
+				log_mod(&log_system, LOG_FAILURE, "reload failed: %s",
+				    err.msg);
+			load_router_table(&srv);
+			cli_apply_log_levels(&srv);
+		} else
+			break;
+	}
+
+	log_mod(&log_system, LOG_MAJOR, "shutting down");
+	cli_control_stop();
+	services_stop();
+	router_free(&srv.router);
+	objects_close(&srv.objects);
+	log_mod(&log_system, LOG_MAJOR, "%s stopped", "Tegami " TEGAMI_VERSION);
+	log_close();
+	for (i = 0; i < nlisten; i++) {
+		free(listens[i].service);
+		free(listens[i].addr);
+	}
+	basedir_unlock(base, lock_fd);
+	return 0;
+}

@@ -1,0 +1,1105 @@
+/*
+ * cli_commands.c: the CLI command table (CGP-REFERENCE §14.2) and the
+ * handlers for domains, accounts, aliases, forwarders, passwords, settings and
+ * their defaults, the Router Table and Route, network address lists,
+ * protection, module settings and WriteLog.
+ *
+ * Account arguments are "name" (main domain) or "name@domain".  Optional
+ * domain arguments default to the main domain.  Every handler checks its
+ * arguments and answers with the original's error texts where known.
+ */
+#include "lib/compat.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lib/dict.h"
+#include "lib/log.h"
+#include "lib/xmalloc.h"
+#include "objects/objects.h"
+#include "router/router.h"
+#include "server/server.h"
+#include "cli/cli.h"
+#include "cli/cli_args.h"
+#include "cli/cli_commands.h"
+
+
+static struct log_module log_cli_cmd = LOG_MODULE("PWD");
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static enum cli_rc
+usage_error(struct error *err_r, const char *usage)
+{
+	error_set(err_r, ERR_SYNTAX, "usage: %s", usage);
+	return CLI_ERROR;
+}
+
+/* Splits "name@domain" into name and domain ("" = main domain). */
+static int
+split_account(const char *s, char *name, size_t nsize, char *domain,
+    size_t dsize, struct error *err_r)
+{
+	const char *at = s != NULL ? strrchr(s, '@') : NULL;
+	size_t n;
+
+	if (s == NULL || *s == '\0')
+		return error_set(err_r, ERR_SYNTAX, "account name expected");
+	n = at != NULL ? (size_t)(at - s) : strlen(s);
+	if (n == 0 || n >= nsize)
+		return error_set(err_r, ERR_SYNTAX, "illegal object name");
+	memcpy(name, s, n);
+	name[n] = '\0';
+	if (at != NULL) {
+		if (strlen(at + 1) >= dsize || at[1] == '\0')
+			return error_set(err_r, ERR_SYNTAX, "illegal domain name");
+		memcpy(domain, at + 1, strlen(at + 1) + 1);
+	} else
+		domain[0] = '\0';
+	return 0;
+}
+
+#define DOM(d)	((d)[0] != '\0' ? (d) : NULL)
+
+static enum cli_rc
+data_result(struct dval *v, struct buf *out, struct error *err_r)
+{
+	if (v == NULL)
+		return CLI_ERROR;
+	(void)err_r;
+	dict_write(out, v, 0);
+	dict_free(&v);
+	return CLI_DATA;
+}
+
+static enum cli_rc
+string_result(const char *s, struct buf *out)
+{
+	dict_write_string(out, s, strlen(s));
+	return CLI_DATA;
+}
+
+static enum cli_rc
+rc_of(int r)
+{
+	return r == 0 ? CLI_OK : CLI_ERROR;
+}
+
+static const struct dval *
+arg_dict(const struct cli_args *a, size_t i)
+{
+	if (i >= a->argc || dict_type(a->argv[i]) != DICT_DICT)
+		return NULL;
+	return a->argv[i];
+}
+
+static const struct dval *
+arg_array(const struct cli_args *a, size_t i)
+{
+	if (i >= a->argc || dict_type(a->argv[i]) != DICT_ARRAY)
+		return NULL;
+	return a->argv[i];
+}
+
+/* ---- domains ------------------------------------------------------------ */
+
+static enum cli_rc
+cmd_list_domains(struct cli_ctx *c, const struct cli_args *a, struct buf *out,
+    struct error *err_r)
+{
+	(void)a;
+	return data_result(objects_domain_list(c->srv->objects), out, err_r);
+}
+
+static enum cli_rc
+cmd_main_domain_name(struct cli_ctx *c, const struct cli_args *a,
+    struct buf *out, struct error *err_r)
+{
+	char dom[DOMAIN_NAME_MAX + 1];
+
+	(void)a;
+	(void)err_r;
+	objects_main_domain(c->srv->objects, dom, sizeof(dom));
+	return string_result(dom, out);
+}
+
+static enum cli_rc
+cmd_create_domain(struct cli_ctx *c, const struct cli_args *a, struct buf *out,
+    struct error *err_r)
+{
+	const char *name = cli_arg_str(a, 0);
+
+	(void)out;
+	if (name == NULL || a->argc > 2 || (a->argc == 2 && !arg_dict(a, 1)))
+		return usage_error(err_r, "CreateDomain name [{settings}]");
+	return rc_of(objects_domain_create(c->srv->objects, name,
+	    a->argc == 2 ? a->argv[1] : NULL, err_r));
+}
+
+static enum cli_rc
+cmd_rename_domain(struct cli_ctx *c, const struct cli_args *a, struct buf *out,
+    struct error *err_r)
+{
+	(void)out;
+	if (a->argc != 3 || !cli_arg_is(a, 1, "into") || !cli_arg_str(a, 0) ||
+	    !cli_arg_str(a, 2))
+		return usage_error(err_r, "RenameDomain oldname into newname");
+	return rc_of(objects_domain_rename(c->srv->objects, cli_arg_str(a, 0),
+	    cli_arg_str(a, 2), err_r));
+}
+
+static enum cli_rc
+cmd_delete_domain(struct cli_ctx *c, const struct cli_args *a, struct buf *out,
+    struct error *err_r)
+{
+	(void)out;
+	if (!cli_arg_str(a, 0) || a->argc > 2 ||
+	    (a->argc == 2 && !cli_arg_is(a, 1, "force")))
+		return usage_error(err_r, "DeleteDomain name [force]");
+	return rc_of(objects_domain_delete(c->srv->objects, cli_arg_str(a, 0),
+	    a->argc == 2, err_r));
+}
+
+/* Get/Set/Update on a dictionary addressed by an optional first argument. */
+struct dict_target {
+	struct dval	*(*get)(struct objects *, const char *, struct error *);
+	int		 (*set)(struct objects *, const char *, const struct dval *,
+			    struct error *);
+	int		 (*update)(struct objects *, const char *,
+			    const struct dval *, struct error *);
+};
+
+/* Resolves the optional domain argument; *argi gets the index of the next
+ * argument. */
+static int
+target_arg(const struct cli_args *a, size_t nargs_after, char *domain,
+    size_t dsize, size_t *argi, struct error *err_r)
+{
+	const char *s = NULL;
+
+	domain[0] = '\0';
+	*argi = 0;
+	if (a->argc > nargs_after) {
+		s = cli_arg_str(a, 0);
+		if (s == NULL)
+			return error_set(err_r, ERR_SYNTAX, "name expected");
+		*argi = 1;
+	}
+	if (s != NULL) {
+		if (strlen(s) >= dsize)
+			return error_set(err_r, ERR_SYNTAX, "illegal domain name");
+		memcpy(domain, s, strlen(s) + 1);
+	}
+	return 0;
+}
+
+static enum cli_rc
+dict_target_run(struct cli_ctx *c, const struct cli_args *a, struct buf *out,
+    struct error *err_r, int op, const struct dict_target *t,
+    const char *usage)
+{
+	char domain[DOMAIN_NAME_MAX + 1];
+	struct objects *o = c->srv->objects;
+	const char *obj;
+	size_t i;
+	int r;
+
+	if (op == 0) {			/* Get */
+		if (a->argc > 1 || target_arg(a, 0, domain, sizeof(domain), &i,
+		    err_r) < 0)
+			return usage_error(err_r, usage);
+	} else {
+		if (a->argc < 1 || a->argc > 2 || !arg_dict(a, a->argc - 1) ||
+		    target_arg(a, 1, domain, sizeof(domain), &i, err_r) < 0)
+			return usage_error(err_r, usage);
+	}
+	obj = DOM(domain);
+	if (op == 0)
+		return data_result(t->get(o, obj, err_r), out, err_r);
+	r = op == 1 ? t->set(o, obj, a->argv[i], err_r) :
+	    t->update(o, obj, a->argv[i], err_r);
+	return rc_of(r);
+}
+
+#define DOMAIN_DICT_CMDS(fn, getf, setf, updf, what)			\
+static const struct dict_target fn##_target = { getf, setf, updf };	\
+static enum cli_rc							\
+cmd_get_##fn(struct cli_ctx *c, const struct cli_args *a,		\
+    struct buf *out, struct error *err_r)				\
+{									\
+	return dict_target_run(c, a, out, err_r, 0, &fn##_target,	\
+	    "Get" what " [domain]");					\
+}									\
+static enum cli_rc							\
+cmd_set_##fn(struct cli_ctx *c, const struct cli_args *a,		\
+    struct buf *out, struct error *err_r)				\
+{									\
+	return dict_target_run(c, a, out, err_r, 1, &fn##_target,	\
+	    "Set" what " [domain] {settings}");				\
+}									\
+static enum cli_rc							\
+cmd_update_##fn(struct cli_ctx *c, const struct cli_args *a,		\
+    struct buf *out, struct error *err_r)				\
+{									\
+	return dict_target_run(c, a, out, err_r, 2, &fn##_target,	\
+	    "Update" what " [domain] {settings}");			\
+}
+
+DOMAIN_DICT_CMDS(domain_settings, objects_domain_settings_get,
+    objects_domain_settings_set, objects_domain_settings_update,
+    "DomainSettings")
+DOMAIN_DICT_CMDS(account_defaults, objects_domain_account_defaults_get,
+    objects_domain_account_defaults_set, objects_domain_account_defaults_update,
+    "AccountDefaults")
+DOMAIN_DICT_CMDS(account_template, objects_account_template_get,
+    objects_account_template_set, objects_account_template_update,
+    "AccountTemplate")
+DOMAIN_DICT_CMDS(account_default_prefs, objects_domain_account_prefs_get,
+    objects_domain_account_prefs_set, objects_domain_account_prefs_update,
+    "AccountDefaultPrefs")
+
+static enum cli_rc
+cmd_get_domain_effective(struct cli_ctx *c, const struct cli_args *a,
+    struct buf *out, struct error *err_r)
+{
+	if (a->argc > 1 || (a->argc == 1 && !cli_arg_str(a, 0)))
+		return usage_error(err_r, "GetDomainEffectiveSettings [domain]");
+	return data_result(objects_domain_effective_get(c->srv->objects,
+	    a->argc ? cli_arg_str(a, 0) : NULL, err_r), out, err_r);
+}
+
+/* Server-wide dictionaries: no object argument. */
+struct server_target {
+	struct dval	*(*get)(struct objects *);
+	int		 (*set)(struct objects *, const struct dval *,
+			    struct error *);
+	int		 (*update)(struct objects *, const struct dval *,
+			    struct error *);
+};
+
+static enum cli_rc
+server_target_run(struct cli_ctx *c, const struct cli_args *a,
+    struct buf *out, struct error *err_r, int op,
+    const struct server_target *t, const char *usage)
+{
+	if (op == 0) {
+		if (a->argc != 0)
+			return usage_error(err_r, usage);
+		return data_result(t->get(c->srv->objects), out, err_r);
+	}
+	if (a->argc != 1 || !arg_dict(a, 0))
+		return usage_error(err_r, usage);
+	return rc_of(op == 1 ? t->set(c->srv->objects, a->argv[0], err_r) :
+	    t->update(c->srv->objects, a->argv[0], err_r));
+}
+
+#define SERVER_DICT_CMDS(fn, getf, setf, updf, what)			\
+static const struct server_target fn##_target = { getf, setf, updf };	\
+static enum cli_rc							\
+cmd_get_##fn(struct cli_ctx *c, const struct cli_args *a,		\
+    struct buf *out, struct error *err_r)				\
+{									\
+	return server_target_run(c, a, out, err_r, 0, &fn##_target,	\
+	    "Get" what);						\
+}									\
+static enum cli_rc							\
+cmd_set_##fn(struct cli_ctx *c, const struct cli_args *a,		\
+    struct buf *out, struct error *err_r)				\
+{									\
+	return server_target_run(c, a, out, err_r, 1, &fn##_target,	\
+	    "Set" what " {settings}");					\
+}									\
+static enum cli_rc							\
+cmd_update_##fn(struct cli_ctx *c, const struct cli_args *a,		\
+    struct buf *out, struct error *err_r)				\
+{									\
+	return server_target_run(c, a, out, err_r, 2, &fn##_target,	\
+	    "Update" what " {settings}");				\
+}
+
+SERVER_DICT_CMDS(domain_defaults, objects_domain_defaults_get,
+    objects_domain_defaults_set, objects_domain_defaults_update,
+    "DomainDefaults")
+SERVER_DICT_CMDS(server_account_defaults, objects_server_account_defaults_get,
+    objects_server_account_defaults_set,
+    objects_server_account_defaults_update, "ServerAccountDefaults")
+SERVER_DICT_CMDS(server_account_prefs, objects_server_account_prefs_get,
+    objects_server_account_prefs_set, objects_server_account_prefs_update,
+    "ServerAccountPrefs")
+SERVER_DICT_CMDS(protection, objects_protection_get, objects_protection_set,
+    objects_protection_update, "Protection")
+SERVER_DICT_CMDS(server_settings, objects_server_settings_get,
+    objects_server_settings_set, objects_server_settings_update,
+    "ServerSettings")
+
+static enum cli_rc
+cmd_get_domain_aliases(struct cli_ctx *c, const struct cli_args *a,
+    struct buf *out, struct error *err_r)
+{
+	if (a->argc > 1 || (a->argc == 1 && !cli_arg_str(a, 0)))
+		return usage_error(err_r, "GetDomainAliases [domain]");
+	return data_result(objects_domain_aliases_get(c->srv->objects,
+	    a->argc ? cli_arg_str(a, 0) : NULL, err_r), out, err_r);
+}
+
+static enum cli_rc
+cmd_set_domain_aliases(struct cli_ctx *c, const struct cli_args *a,
+    struct buf *out, struct error *err_r)
+{
+	(void)out;
+	if (a->argc != 2 || !cli_arg_str(a, 0) || !arg_array(a, 1))
+		return usage_error(err_r, "SetDomainAliases domain (alias, ...)");
+	return rc_of(objects_domain_aliases_set(c->srv->objects,
+	    cli_arg_str(a, 0), a->argv[1], err_r));
+}
+
+/* ---- accounts ----------------------------------------------------------- */
+
+static enum cli_rc
+cmd_list_accounts(struct cli_ctx *c, const struct cli_args *a, struct buf *out,
+    struct error *err_r)
+{
+	struct dval *list, *d;
+	size_t i;
+
+	if (a->argc > 1 || (a->argc == 1 && !cli_arg_str(a, 0)))
+		return usage_error(err_r, "ListAccounts [domain]");
+	list = objects_account_list(c->srv->objects,
+	    a->argc ? cli_arg_str(a, 0) : NULL, err_r);
+	if (list == NULL)
+		return CLI_ERROR;
+	/* The original answers a dictionary: name = type. */
+	d = dict_new_dict();
+	for (i = 0; i < dict_array_len(list); i++) {
+		const char *n = dict_str(dict_array_get(list, i), NULL);
+		char type[64];
+
+		if (objects_account_type(c->srv->objects, n,
+		    a->argc ? cli_arg_str(a, 0) : NULL, type, sizeof(type),
+		    NULL) < 0)
+			snprintf(type, sizeof(type), "MultiMailbox");
+		dict_set_str(d, n, type);
+	}
+	dict_free(&list);
+	return data_result(d, out, err_r);
+}
+
+static enum cli_rc
+cmd_create_account(struct cli_ctx *c, const struct cli_args *a,
+    struct buf *out, struct error *err_r)
+{
+	char name[OBJECT_NAME_MAX + 1], domain[DOMAIN_NAME_MAX + 1];
+	const struct dval *settings = NULL;
+	const char *type = NULL;
+	size_t i;
+
+	(void)out;
+	if (a->argc < 1 || split_account(cli_arg_str(a, 0), name, sizeof(name),
+	    domain, sizeof(domain), err_r) < 0)
+		return usage_error(err_r,
+		    "CreateAccount name [type] [external] [{settings}]");
+	for (i = 1; i < a->argc; i++) {
+		if (arg_dict(a, i) != NULL && i == a->argc - 1)
+			settings = a->argv[i];
+		else if (cli_arg_is(a, i, "external"))
+			continue;
+		else if (cli_arg_str(a, i) != NULL && type == NULL)
+			type = cli_arg_str(a, i);
+		else
+			return usage_error(err_r, "CreateAccount name [type] "
+			    "[external] [{settings}]");
+	}
+	return rc_of(objects_account_create(c->srv->objects, name, DOM(domain),
+	    type, settings, err_r));
+}
+
+static enum cli_rc
+cmd_rename_account(struct cli_ctx *c, const struct cli_args *a,
+    struct buf *out, struct error *err_r)
+{
+	char name[OBJECT_NAME_MAX + 1], domain[DOMAIN_NAME_MAX + 1];
+	char nname[OBJECT_NAME_MAX + 1], ndomain[DOMAIN_NAME_MAX + 1];
+	char cdom[DOMAIN_NAME_MAX + 1], cndom[DOMAIN_NAME_MAX + 1];
+
+	(void)out;
+	if (a->argc != 3 || !cli_arg_is(a, 1, "into") ||
+	    split_account(cli_arg_str(a, 0), name, sizeof(name), domain,
+	    sizeof(domain), err_r) < 0 ||
+	    split_account(cli_arg_str(a, 2), nname, sizeof(nname), ndomain,
+	    sizeof(ndomain), err_r) < 0)
+		return usage_error(err_r, "RenameAccount oldname into newname");
+	if (ndomain[0] != '\0') {
+		/* Renaming across domains is not supported: the new name must
+		 * be in the same domain. */
+		if (domain[0] == '\0' || objects_find_domain(c->srv->objects,
+		    domain, cdom, sizeof(cdom)) < 0)
+			objects_main_domain(c->srv->objects, cdom, sizeof(cdom));
+		if (objects_find_domain(c->srv->objects, ndomain, cndom,
+		    sizeof(cndom)) < 0 || strcasecmp(cdom, cndom) != 0) {
+			error_set(err_r, ERR_SYNTAX, "accounts can be renamed "
+			    "only within their domain");
+			return CLI_ERROR;
+		}
+	}
+	return rc_of(objects_account_rename(c->srv->objects, name, DOM(domain),
+	    nname, err_r));
+}
+
+static enum cli_rc
+cmd_delete_account(struct cli_ctx *c, const struct cli_args *a,
+    struct buf *out, struct error *err_r)
+{
+	char name[OBJECT_NAME_MAX + 1], domain[DOMAIN_NAME_MAX + 1];
+
+	(void)out;
+	if (a->argc != 1 || split_account(cli_arg_str(a, 0), name, sizeof(name),
+	    domain, sizeof(domain), err_r) < 0)
+		return usage_error(err_r, "DeleteAccount name");
+	return rc_of(objects_account_delete(c->srv->objects, name, DOM(domain),
+	    err_r));
+}
+
+/* Account-addressed dictionaries. */
+struct account_target {
+	struct dval	*(*get)(struct objects *, const char *, const char *,
+			    struct error *);
+	int		 (*set)(struct objects *, const char *, const char *,
+			    const struct dval *, struct error *);
+	int		 (*update)(struct objects *, const char *, const char *,
+			    const struct dval *, struct error *);
+	bool		 array;		/* value is an array, not a dictionary */
+};
+
+static enum cli_rc
+account_target_run(struct cli_ctx *c, const struct cli_args *a,
+    struct buf *out, struct error *err_r, int op,
+    const struct account_target *t, const char *usage)
+{
+	char name[OBJECT_NAME_MAX + 1], domain[DOMAIN_NAME_MAX + 1];
+	struct objects *o = c->srv->objects;
+
+	if (a->argc != (op == 0 ? 1u : 2u) || split_account(cli_arg_str(a, 0),
+	    name, sizeof(name), domain, sizeof(domain), err_r) < 0)
+		return usage_error(err_r, usage);
+	if (op == 0)
+		return data_result(t->get(o, name, DOM(domain), err_r), out,
+		    err_r);
+	if (t->array ? !arg_array(a, 1) : !arg_dict(a, 1))
+		return usage_error(err_r, usage);
+	if (op == 1)
+		return rc_of(t->set(o, name, DOM(domain), a->argv[1], err_r));
+	return rc_of(t->update(o, name, DOM(domain), a->argv[1], err_r));
+}
+
+#define ACCOUNT_CMD(fn, op, target, usage)				\
+static enum cli_rc							\
+fn(struct cli_ctx *c, const struct cli_args *a, struct buf *out,	\
+    struct error *err_r)						\
+{									\
+	return account_target_run(c, a, out, err_r, op, &target, usage); \
+}
+
+static const struct account_target account_settings_t = {
+	objects_account_settings_get, objects_account_settings_set,
+	objects_account_settings_update, false
+};
+static const struct account_target account_effective_t = {
+	objects_account_effective_get, NULL, NULL, false
+};
+static const struct account_target account_prefs_t = {
+	objects_account_prefs_get, objects_account_prefs_set,
+	objects_account_prefs_update, false
+};
+static const struct account_target account_effective_prefs_t = {
+	objects_account_effective_prefs_get, NULL, NULL, false
+};
+static const struct account_target account_aliases_t = {
+	objects_account_aliases_get, objects_account_aliases_set, NULL, true
+};
+static const struct account_target account_rights_t = {
+	objects_account_rights_get, objects_account_rights_set, NULL, true
+};
+
+ACCOUNT_CMD(cmd_get_account_settings, 0, account_settings_t,
+    "GetAccountSettings name")
+ACCOUNT_CMD(cmd_set_account_settings, 1, account_settings_t,
+    "SetAccountSettings name {settings}")
+ACCOUNT_CMD(cmd_update_account_settings, 2, account_settings_t,
+    "UpdateAccountSettings name {settings}")
+ACCOUNT_CMD(cmd_get_account_effective, 0, account_effective_t,
+    "GetAccountEffectiveSettings name")
+ACCOUNT_CMD(cmd_get_account_prefs, 0, account_prefs_t,
+    "GetAccountPrefs name")
+ACCOUNT_CMD(cmd_set_account_prefs, 1, account_prefs_t,
+    "SetAccountPrefs name {prefs}")
+ACCOUNT_CMD(cmd_update_account_prefs, 2, account_prefs_t,
+    "UpdateAccountPrefs name {prefs}")
+ACCOUNT_CMD(cmd_get_account_effective_prefs, 0, account_effective_prefs_t,
+    "GetAccountEffectivePrefs name")
+ACCOUNT_CMD(cmd_get_account_aliases, 0, account_aliases_t,
+    "GetAccountAliases name")
+ACCOUNT_CMD(cmd_set_account_aliases, 1, account_aliases_t,
+    "SetAccountAliases name (alias, ...)")
+ACCOUNT_CMD(cmd_get_account_rights, 0, account_rights_t,
+    "GetAccountRights name")
+ACCOUNT_CMD(cmd_set_account_rights, 1, account_rights_t,
+    "SetAccountRights name (right, ...)")
+
+static enum cli_rc
+cmd_set_account_password(struct cli_ctx *c, const struct cli_args *a,
+    struct buf *out, struct error *err_r)
+{
+	char name[OBJECT_NAME_MAX + 1], domain[DOMAIN_NAME_MAX + 1];
+	const char *pw;
+
+	(void)out;
+	if (a->argc != 3 || !(cli_arg_is(a, 1, "TO") ||
+	    cli_arg_is(a, 1, "PASSWORD")) || (pw = cli_arg_str(a, 2)) == NULL ||
+	    split_account(cli_arg_str(a, 0), name, sizeof(name), domain,
+	    sizeof(domain), err_r) < 0)
+		return usage_error(err_r, "SetAccountPassword name TO \"password\"");
+	if (strlen(pw) > PASSWORD_MAX) {
+		error_set(err_r, ERR_LIMIT, "password too long");
+		return CLI_ERROR;
+	}
+	return rc_of(objects_set_password(c->srv->objects, name, DOM(domain),
+	    pw, err_r));
+}
+
+static enum cli_rc
+cmd_verify_account_password(struct cli_ctx *c, const struct cli_args *a,
+    struct buf *out, struct error *err_r)
+{
+	char name[OBJECT_NAME_MAX + 1], domain[DOMAIN_NAME_MAX + 1];
+	const char *pw;
+
+	(void)out;
+	if (a->argc != 3 || !cli_arg_is(a, 1, "PASSWORD") ||
+	    (pw = cli_arg_str(a, 2)) == NULL ||
+	    split_account(cli_arg_str(a, 0), name, sizeof(name), domain,
+	    sizeof(domain), err_r) < 0)
+		return usage_error(err_r,
+		    "VerifyAccountPassword name PASSWORD \"password\"");
+	if (objects_check_password(c->srv->objects, name, DOM(domain), pw,
+	    err_r) < 0) {
+		if (err_r != NULL && err_r->kind == ERR_AUTH)
+			error_set(err_r, ERR_AUTH, "incorrect password");
+		return CLI_ERROR;
+	}
+	return CLI_OK;
+}
+
+/* ---- forwarders --------------------------------------------------------- */
+
+static enum cli_rc
+cmd_list_forwarders(struct cli_ctx *c, const struct cli_args *a,
+    struct buf *out, struct error *err_r)
+{
+	if (a->argc > 1 || (a->argc == 1 && !cli_arg_str(a, 0)))
+		return usage_error(err_r, "ListForwarders [domain]");
+	return data_result(objects_forwarder_list(c->srv->objects,
+	    a->argc ? cli_arg_str(a, 0) : NULL, err_r), out, err_r);
+}
+
+static enum cli_rc
+cmd_create_forwarder(struct cli_ctx *c, const struct cli_args *a,
+    struct buf *out, struct error *err_r)
+{
+	char name[OBJECT_NAME_MAX + 1], domain[DOMAIN_NAME_MAX + 1];
+
+	(void)out;
+	if (a->argc != 3 || !cli_arg_is(a, 1, "TO") || !cli_arg_str(a, 2) ||
+	    split_account(cli_arg_str(a, 0), name, sizeof(name), domain,
+	    sizeof(domain), err_r) < 0)
+		return usage_error(err_r, "CreateForwarder name TO \"address\"");
+	return rc_of(objects_forwarder_create(c->srv->objects, name,
+	    DOM(domain), cli_arg_str(a, 2), err_r));
+}
+
+static enum cli_rc
+cmd_delete_forwarder(struct cli_ctx *c, const struct cli_args *a,
+    struct buf *out, struct error *err_r)
+{
+	char name[OBJECT_NAME_MAX + 1], domain[DOMAIN_NAME_MAX + 1];
+
+	(void)out;
+	if (a->argc != 1 || split_account(cli_arg_str(a, 0), name, sizeof(name),
+	    domain, sizeof(domain), err_r) < 0)
+		return usage_error(err_r, "DeleteForwarder name");
+	return rc_of(objects_forwarder_delete(c->srv->objects, name,
+	    DOM(domain), err_r));
+}
+
+static enum cli_rc
+cmd_get_forwarder(struct cli_ctx *c, const struct cli_args *a,
+    struct buf *out, struct error *err_r)
+{
+	char name[OBJECT_NAME_MAX + 1], domain[DOMAIN_NAME_MAX + 1];
+	char addr[ADDRESS_MAX + 1];
+
+	if (a->argc != 1 || split_account(cli_arg_str(a, 0), name, sizeof(name),
+	    domain, sizeof(domain), err_r) < 0)
+		return usage_error(err_r, "GetForwarder name");
+	if (objects_forwarder_get(c->srv->objects, name, DOM(domain), addr,
+	    sizeof(addr), err_r) < 0)
+		return CLI_ERROR;
+	return string_result(addr, out);
+}
+
+/* ---- router ------------------------------------------------------------- */
+
+static enum cli_rc
+cmd_get_router_table(struct cli_ctx *c, const struct cli_args *a,
+    struct buf *out, struct error *err_r)
+{
+	char *t;
+
+	if (a->argc != 0)
+		return usage_error(err_r, "GetRouterTable");
+	t = router_get_table(c->srv->router);
+	dict_write_string(out, t, strlen(t));
+	free(t);
+	return CLI_DATA;
+}
+
+static enum cli_rc
+cmd_set_router_table(struct cli_ctx *c, const struct cli_args *a,
+    struct buf *out, struct error *err_r)
+{
+	const char *t = cli_arg_str(a, 0);
+
+	(void)out;
+	if (a->argc != 1 || t == NULL)
+		return usage_error(err_r, "SetRouterTable \"text\"");
+	if (router_check_table(t, err_r) < 0 ||
+	    objects_router_table_set(c->srv->objects, t, err_r) < 0 ||
+	    router_set_table(c->srv->router, t, err_r) < 0)
+		return CLI_ERROR;
+	return CLI_OK;
+}
+
+static enum cli_rc
+cmd_route(struct cli_ctx *c, const struct cli_args *a, struct buf *out,
+    struct error *err_r)
+{
+	struct route_result res;
+	enum route_ctx rctx = ROUTE_MAIL;
+	const char *addr = cli_arg_str(a, 0), *queue = "", *target;
+	static const char *const mods[] = {
+		"ERROR", "LOCAL", "SMTP", "NULL", "PIPE"
+	};
+	struct dval *v;
+
+	if (addr == NULL || a->argc > 2)
+		return usage_error(err_r, "Route address [mail|access|signal]");
+	if (a->argc == 2) {
+		if (cli_arg_is(a, 1, "access"))
+			rctx = ROUTE_ACCESS;
+		else if (cli_arg_is(a, 1, "signal"))
+			rctx = ROUTE_SIGNAL;
+		else if (!cli_arg_is(a, 1, "mail"))
+			return usage_error(err_r,
+			    "Route address [mail|access|signal]");
+	}
+	if (router_route(c->srv->router, addr, rctx, NULL, &res, err_r) < 0) {
+		error_set(err_r, ERR_NOTFOUND, "%s", res.error);
+		return CLI_ERROR;
+	}
+	target = res.address;
+	if (res.module == ROUTE_LOCAL)
+		queue = res.account;
+	else if (res.module == ROUTE_SMTP)
+		queue = res.host;
+	v = dict_new_array();
+	dict_array_push_cstr(v, (unsigned)res.module < N_ELEMENTS(mods) ?
+	    mods[res.module] : "UNKNOWN");
+	dict_array_push_cstr(v, queue);
+	dict_array_push_cstr(v, target);
+	return data_result(v, out, err_r);
+}
+
+/* ---- network lists ------------------------------------------------------ */
+
+static int
+iplist_of(const char *name, const char *prefix, enum obj_iplist *which)
+{
+	int i;
+
+	for (i = 0; i < OBJ_IPS_COUNT; i++) {
+		const char *ln = objects_iplist_name((enum obj_iplist)i);
+		size_t pl = strlen(prefix);
+
+		if (strncasecmp(name, prefix, pl) == 0 &&
+		    strcasecmp(name + pl, ln) == 0) {
+			*which = (enum obj_iplist)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static enum cli_rc
+cmd_get_iplist(struct cli_ctx *c, const struct cli_args *a, struct buf *out,
+    struct error *err_r)
+{
+	enum obj_iplist which;
+	char *t;
+
+	if (iplist_of(a->name, "Get", &which) < 0 || a->argc != 0)
+		return usage_error(err_r, "GetXxxIPs");
+	t = objects_iplist_get(c->srv->objects, which);
+	dict_write_string(out, t, strlen(t));
+	free(t);
+	return CLI_DATA;
+}
+
+static enum cli_rc
+cmd_set_iplist(struct cli_ctx *c, const struct cli_args *a, struct buf *out,
+    struct error *err_r)
+{
+	enum obj_iplist which;
+	struct buf text;
+	size_t i;
+	int r;
+
+	(void)out;
+	if (iplist_of(a->name, "Set", &which) < 0 || a->argc != 1)
+		return usage_error(err_r, "SetXxxIPs \"list\"");
+	buf_init(&text, IPLIST_TEXT_MAX);
+	if (cli_arg_str(a, 0) != NULL)
+		buf_puts(&text, cli_arg_str(a, 0));
+	else if (arg_array(a, 0) != NULL) {
+		for (i = 0; i < dict_array_len(a->argv[0]); i++) {
+			const char *s = dict_str(dict_array_get(a->argv[0], i),
+			    NULL);
+
+			if (s == NULL) {
+				buf_free(&text);
+				return usage_error(err_r, "SetXxxIPs \"list\"");
+			}
+			buf_printf(&text, "%s\n", s);
+		}
+	} else {
+		buf_free(&text);
+		return usage_error(err_r, "SetXxxIPs \"list\"");
+	}
+	if (text.err != 0) {
+		buf_free(&text);
+		error_set(err_r, ERR_LIMIT, "address list too long");
+		return CLI_ERROR;
+	}
+	r = objects_iplist_set(c->srv->objects, which, buf_cstr(&text), err_r);
+	buf_free(&text);
+	return rc_of(r);
+}
+
+/* ---- modules and logs --------------------------------------------------- */
+
+static void
+apply_level(struct log_module *m, void *arg)
+{
+	struct server *srv = arg;
+	struct dval *d = objects_module_get(srv->objects, m->name, NULL);
+	const char *lv = d != NULL ? dict_get_str(d, "LogLevel") : NULL;
+	struct dval *num = d != NULL ? dict_get(d, "LogLevel") : NULL;
+	long level = -1;
+
+	if (lv != NULL && lv[0] >= '0' && lv[0] <= '5' && lv[1] == '\0')
+		level = lv[0] - '0';
+	else if (num != NULL && dict_type(num) == DICT_NUMBER)
+		level = (long)dict_number(num);
+	if (level >= 0 && level <= 5)
+		m->level = (int)level;
+	else
+		m->level = LOG_PROBLEM;
+	dict_free(&d);
+}
+
+void
+cli_apply_log_levels(struct server *srv)
+{
+	log_foreach(apply_level, srv);
+}
+
+static int
+check_module_settings(const struct dval *d, struct error *err_r)
+{
+	const char *lv = dict_get_str(d, "LogLevel");
+	struct dval *v = dict_get(d, "LogLevel");
+
+	if (v == NULL)
+		return 0;
+	if (dict_type(v) == DICT_NUMBER && dict_number(v) >= 0 &&
+	    dict_number(v) <= 5)
+		return 0;
+	if (lv != NULL && ((lv[0] >= '0' && lv[0] <= '5' && lv[1] == '\0') ||
+	    strcmp(lv, "default") == 0))
+		return 0;
+	return error_set(err_r, ERR_SYNTAX, "LogLevel must be 0..5");
+}
+
+static enum cli_rc
+cmd_get_module(struct cli_ctx *c, const struct cli_args *a, struct buf *out,
+    struct error *err_r)
+{
+	if (a->argc != 1 || !cli_arg_str(a, 0))
+		return usage_error(err_r, "GetModule name");
+	return data_result(objects_module_get(c->srv->objects,
+	    cli_arg_str(a, 0), err_r), out, err_r);
+}
+
+static enum cli_rc
+module_change(struct cli_ctx *c, const struct cli_args *a, bool update,
+    struct error *err_r)
+{
+	int r;
+
+	if (a->argc != 2 || !cli_arg_str(a, 0) || !arg_dict(a, 1))
+		return usage_error(err_r, update ? "UpdateModule name {settings}" :
+		    "SetModule name {settings}");
+	if (check_module_settings(a->argv[1], err_r) < 0)
+		return CLI_ERROR;
+	r = update ? objects_module_update(c->srv->objects, cli_arg_str(a, 0),
+	    a->argv[1], err_r) : objects_module_set(c->srv->objects,
+	    cli_arg_str(a, 0), a->argv[1], err_r);
+	if (r == 0)
+		cli_apply_log_levels(c->srv);
+	return rc_of(r);
+}
+
+static enum cli_rc
+cmd_update_module(struct cli_ctx *c, const struct cli_args *a,
+    struct buf *out, struct error *err_r)
+{
+	(void)out;
+	return module_change(c, a, true, err_r);
+}
+
+static enum cli_rc
+cmd_set_module(struct cli_ctx *c, const struct cli_args *a, struct buf *out,
+    struct error *err_r)
+{
+	(void)out;
+	return module_change(c, a, false, err_r);
+}
+
+static enum cli_rc
+cmd_write_log(struct cli_ctx *c, const struct cli_args *a, struct buf *out,
+    struct error *err_r)
+{
+	const char *lv = cli_arg_str(a, 0), *text = cli_arg_str(a, 1);
+	char esc[LOG_LINE_MAX];
+	int level = -1;
+
+	(void)out;
+	if (lv != NULL && lv[0] >= '0' && lv[0] <= '5' && lv[1] == '\0')
+		level = lv[0] - '0';
+	else if (a->argc > 0 && dict_type(a->argv[0]) == DICT_NUMBER &&
+	    dict_number(a->argv[0]) >= 0 && dict_number(a->argv[0]) <= 5)
+		level = (int)dict_number(a->argv[0]);
+	if (a->argc != 2 || level < 0 || text == NULL)
+		return usage_error(err_r, "WriteLog level \"text\"");
+	log_escape(esc, sizeof(esc), text, strlen(text));
+	/* A record from a script is written whatever the module level. */
+	log_mod_write(&log_cli_cmd, level, "%s", esc);
+	log_flush();
+	(void)c;
+	return CLI_OK;
+}
+
+static enum cli_rc
+cmd_noop(struct cli_ctx *c, const struct cli_args *a, struct buf *out,
+    struct error *err_r)
+{
+	(void)c;
+	(void)a;
+	(void)out;
+	(void)err_r;
+	return CLI_OK;
+}
+
+static enum cli_rc
+cmd_shutdown(struct cli_ctx *c, const struct cli_args *a, struct buf *out,
+    struct error *err_r)
+{
+	(void)a;
+	(void)out;
+	(void)err_r;
+	if (c->srv->request_shutdown != NULL)
+		c->srv->request_shutdown();
+	return CLI_OK;
+}
+
+static enum cli_rc
+cmd_get_local_ips(struct cli_ctx *c, const struct cli_args *a,
+    struct buf *out, struct error *err_r)
+{
+	if (a->argc != 0)
+		return usage_error(err_r, "GetLocalIPs");
+	return data_result(objects_local_ips(c->srv->objects), out, err_r);
+}
+
+static enum cli_rc
+cmd_refresh_os_data(struct cli_ctx *c, const struct cli_args *a,
+    struct buf *out, struct error *err_r)
+{
+	(void)a;
+	(void)out;
+	(void)err_r;
+	objects_refresh_local_ips(c->srv->objects);
+	return CLI_OK;
+}
+
+/* ---- the table ---------------------------------------------------------- */
+
+#define M CMD_MASTER
+static const struct cli_cmd cli_cmds[] = {
+	{ "ListDomains", M, cmd_list_domains, "ListDomains" },
+	{ "MainDomainName", M, cmd_main_domain_name, "MainDomainName" },
+	{ "CreateDomain", M, cmd_create_domain, "CreateDomain name [{settings}]" },
+	{ "RenameDomain", M, cmd_rename_domain, "RenameDomain old into new" },
+	{ "DeleteDomain", M, cmd_delete_domain, "DeleteDomain name [force]" },
+	{ "GetDomainSettings", M, cmd_get_domain_settings, "GetDomainSettings [domain]" },
+	{ "GetDomainEffectiveSettings", M, cmd_get_domain_effective, "GetDomainEffectiveSettings [domain]" },
+	{ "SetDomainSettings", M, cmd_set_domain_settings, "SetDomainSettings [domain] {settings}" },
+	{ "UpdateDomainSettings", M, cmd_update_domain_settings, "UpdateDomainSettings [domain] {settings}" },
+	{ "GetDomainAliases", M, cmd_get_domain_aliases, "GetDomainAliases [domain]" },
+	{ "SetDomainAliases", M, cmd_set_domain_aliases, "SetDomainAliases domain (aliases)" },
+	{ "GetDomainDefaults", M, cmd_get_domain_defaults, "GetDomainDefaults" },
+	{ "SetDomainDefaults", M, cmd_set_domain_defaults, "SetDomainDefaults {settings}" },
+	{ "UpdateDomainDefaults", M, cmd_update_domain_defaults, "UpdateDomainDefaults {settings}" },
+	{ "GetServerAccountDefaults", M, cmd_get_server_account_defaults, "GetServerAccountDefaults" },
+	{ "SetServerAccountDefaults", M, cmd_set_server_account_defaults, "SetServerAccountDefaults {settings}" },
+	{ "UpdateServerAccountDefaults", M, cmd_update_server_account_defaults, "UpdateServerAccountDefaults {settings}" },
+	{ "GetAllAccountsDefaults", M, cmd_get_server_account_defaults, "GetAllAccountsDefaults" },
+	{ "SetAllAccountsDefaults", M, cmd_set_server_account_defaults, "SetAllAccountsDefaults {settings}" },
+	{ "UpdateAllAccountsDefaults", M, cmd_update_server_account_defaults, "UpdateAllAccountsDefaults {settings}" },
+	{ "GetAccountDefaults", M, cmd_get_account_defaults, "GetAccountDefaults [domain]" },
+	{ "SetAccountDefaults", M, cmd_set_account_defaults, "SetAccountDefaults [domain] {settings}" },
+	{ "UpdateAccountDefaults", M, cmd_update_account_defaults, "UpdateAccountDefaults [domain] {settings}" },
+	{ "GetAccountTemplate", M, cmd_get_account_template, "GetAccountTemplate [domain]" },
+	{ "SetAccountTemplate", M, cmd_set_account_template, "SetAccountTemplate [domain] {settings}" },
+	{ "UpdateAccountTemplate", M, cmd_update_account_template, "UpdateAccountTemplate [domain] {settings}" },
+	{ "GetAccountDefaultPrefs", M, cmd_get_account_default_prefs, "GetAccountDefaultPrefs [domain]" },
+	{ "SetAccountDefaultPrefs", M, cmd_set_account_default_prefs, "SetAccountDefaultPrefs [domain] {prefs}" },
+	{ "UpdateAccountDefaultPrefs", M, cmd_update_account_default_prefs, "UpdateAccountDefaultPrefs [domain] {prefs}" },
+	{ "GetServerAccountPrefs", M, cmd_get_server_account_prefs, "GetServerAccountPrefs" },
+	{ "SetServerAccountPrefs", M, cmd_set_server_account_prefs, "SetServerAccountPrefs {prefs}" },
+	{ "UpdateServerAccountPrefs", M, cmd_update_server_account_prefs, "UpdateServerAccountPrefs {prefs}" },
+	{ "GetServerSettings", M, cmd_get_server_settings, "GetServerSettings" },
+	{ "SetServerSettings", M, cmd_set_server_settings, "SetServerSettings {settings}" },
+	{ "UpdateServerSettings", M, cmd_update_server_settings, "UpdateServerSettings {settings}" },
+	{ "ListAccounts", M, cmd_list_accounts, "ListAccounts [domain]" },
+	{ "CreateAccount", M, cmd_create_account, "CreateAccount name [type] [{settings}]" },
+	{ "RenameAccount", M, cmd_rename_account, "RenameAccount old into new" },
+	{ "DeleteAccount", M, cmd_delete_account, "DeleteAccount name" },
+	{ "GetAccountSettings", M, cmd_get_account_settings, "GetAccountSettings name" },
+	{ "SetAccountSettings", M, cmd_set_account_settings, "SetAccountSettings name {settings}" },
+	{ "UpdateAccountSettings", M, cmd_update_account_settings, "UpdateAccountSettings name {settings}" },
+	{ "GetAccountEffectiveSettings", M, cmd_get_account_effective, "GetAccountEffectiveSettings name" },
+	{ "GetAccountPrefs", M, cmd_get_account_prefs, "GetAccountPrefs name" },
+	{ "SetAccountPrefs", M, cmd_set_account_prefs, "SetAccountPrefs name {prefs}" },
+	{ "UpdateAccountPrefs", M, cmd_update_account_prefs, "UpdateAccountPrefs name {prefs}" },
+	{ "GetAccountEffectivePrefs", M, cmd_get_account_effective_prefs, "GetAccountEffectivePrefs name" },
+	{ "GetEffectiveAccountPrefs", M, cmd_get_account_effective_prefs, "GetEffectiveAccountPrefs name" },
+	{ "SetAccountPassword", M, cmd_set_account_password, "SetAccountPassword name TO \"password\"" },
+	{ "VerifyAccountPassword", M, cmd_verify_account_password, "VerifyAccountPassword name PASSWORD \"password\"" },
+	{ "GetAccountAliases", M, cmd_get_account_aliases, "GetAccountAliases name" },
+	{ "SetAccountAliases", M, cmd_set_account_aliases, "SetAccountAliases name (aliases)" },
+	{ "GetAccountRights", M, cmd_get_account_rights, "GetAccountRights name" },
+	{ "SetAccountRights", M, cmd_set_account_rights, "SetAccountRights name (rights)" },
+	{ "ListForwarders", M, cmd_list_forwarders, "ListForwarders [domain]" },
+	{ "CreateForwarder", M, cmd_create_forwarder, "CreateForwarder name TO \"address\"" },
+	{ "DeleteForwarder", M, cmd_delete_forwarder, "DeleteForwarder name" },
+	{ "GetForwarder", M, cmd_get_forwarder, "GetForwarder name" },
+	{ "GetRouterTable", M, cmd_get_router_table, "GetRouterTable" },
+	{ "SetRouterTable", M, cmd_set_router_table, "SetRouterTable \"text\"" },
+	{ "Route", M, cmd_route, "Route address [mail|access|signal]" },
+	{ "GetClientIPs", M, cmd_get_iplist, "GetClientIPs" },
+	{ "SetClientIPs", M, cmd_set_iplist, "SetClientIPs \"list\"" },
+	{ "GetBlacklistedIPs", M, cmd_get_iplist, "GetBlacklistedIPs" },
+	{ "SetBlacklistedIPs", M, cmd_set_iplist, "SetBlacklistedIPs \"list\"" },
+	{ "GetWhiteHoleIPs", M, cmd_get_iplist, "GetWhiteHoleIPs" },
+	{ "SetWhiteHoleIPs", M, cmd_set_iplist, "SetWhiteHoleIPs \"list\"" },
+	{ "GetDebugIPs", M, cmd_get_iplist, "GetDebugIPs" },
+	{ "SetDebugIPs", M, cmd_set_iplist, "SetDebugIPs \"list\"" },
+	{ "GetLANIPs", M, cmd_get_iplist, "GetLANIPs" },
+	{ "SetLANIPs", M, cmd_set_iplist, "SetLANIPs \"list\"" },
+	{ "GetDeniedIPs", M, cmd_get_iplist, "GetDeniedIPs" },
+	{ "SetDeniedIPs", M, cmd_set_iplist, "SetDeniedIPs \"list\"" },
+	{ "GetNATedIPs", M, cmd_get_iplist, "GetNATedIPs" },
+	{ "SetNATedIPs", M, cmd_set_iplist, "SetNATedIPs \"list\"" },
+	{ "GetLocalIPs", M, cmd_get_local_ips, "GetLocalIPs" },
+	{ "RefreshOSData", M, cmd_refresh_os_data, "RefreshOSData" },
+	{ "GetProtection", M, cmd_get_protection, "GetProtection" },
+	{ "SetProtection", M, cmd_set_protection, "SetProtection {settings}" },
+	{ "UpdateProtection", M, cmd_update_protection, "UpdateProtection {settings}" },
+	{ "GetModule", M, cmd_get_module, "GetModule name" },
+	{ "SetModule", M, cmd_set_module, "SetModule name {settings}" },
+	{ "UpdateModule", M, cmd_update_module, "UpdateModule name {settings}" },
+	{ "WriteLog", M, cmd_write_log, "WriteLog level \"text\"" },
+	{ "SHUTDOWN", M, cmd_shutdown, "SHUTDOWN" },
+	{ "NOOP", 0, cmd_noop, "NOOP" },
+};
+#undef M
+
+/* Commands other modules add (mailboxes, queue ...), registered at start. */
+static const struct cli_cmd *extra[CLI_EXTRA_MAX];
+static size_t n_extra;
+
+void
+cli_add_commands(const struct cli_cmd *cmds, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && n_extra < CLI_EXTRA_MAX; i++)
+		extra[n_extra++] = &cmds[i];
+}
+
+static const struct cli_cmd *
+cli_find_extra(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n_extra; i++)
+		if (strcasecmp(extra[i]->name, name) == 0)
+			return extra[i];
+	return NULL;
+}
+
+enum cli_rc
+cli_dispatch(struct cli_ctx *ctx, const struct cli_args *a, struct buf *out,
+    struct error *err_r)
+{
+	const struct cli_cmd *cmd = NULL;
+	size_t i;
+
+	for (i = 0; i < N_ELEMENTS(cli_cmds); i++) {
+		if (strcasecmp(cli_cmds[i].name, a->name) == 0) {
+			cmd = &cli_cmds[i];
+			break;
+		}
+	}
+	if (cmd == NULL)
+		cmd = cli_find_extra(a->name);
+	if (cmd == NULL)
+		return CLI_UNKNOWN;
+	if ((cmd->flags & CMD_MASTER) && !ctx->master) {
+		error_set(err_r, ERR_PERM, "not enough access rights");
+		return CLI_ERROR;
+	}
+	error_clear(err_r);
+	return cmd->run(ctx, a, out, err_r);
+}
+
+void
+cli_commands_print(FILE *f)
+{
+	size_t i;
+
+	for (i = 0; i < N_ELEMENTS(cli_cmds); i++)
+		fprintf(f, "  %s\n", cli_cmds[i].usage);
+	for (i = 0; i < n_extra; i++)
+		fprintf(f, "  %s\n", extra[i]->usage);
+}

@@ -1,0 +1,388 @@
+/*
+ * cli_session.c: one CLI (PWD) session: the banner, USER/PASS login through
+ * the Router (Access context), INLINE, QUIT, and dispatching of commands to
+ * the command table; the `cli` TCP service and the control socket.
+ *
+ *   S: 200 Tegami at main.dom PWD Server 0.1 ready
+ *   C: USER postmaster
+ *   S: 300 please send the PASS
+ *   C: PASS secret
+ *   S: 200 login OK
+ *   C: ListDomains
+ *   S: 200 data follow
+ *   S: (main.dom, client1.com)
+ *   C: INLINE
+ *   S: 200 OK
+ *   C: ListDomains
+ *   S: 201 (main.dom, client1.com)
+ */
+#include "lib/compat.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "lib/bounds.h"
+#include "lib/buf.h"
+#include "lib/dict.h"
+#include "lib/log.h"
+#include "lib/xmalloc.h"
+#include "net/conn.h"
+#include "net/listener.h"
+#include "objects/objects.h"
+#include "router/router.h"
+#include "server/server.h"
+#include "cli/cli.h"
+#include "cli/cli_args.h"
+#include "cli/cli_commands.h"
+
+#define CLI_IDLE_TIMEOUT_MS	(30 * 60 * 1000)	/* vendor client reconnects after 5 min */
+#define CLI_WRITE_TIMEOUT_MS	(60 * 1000)
+
+static struct log_module log_pwd = LOG_MODULE("PWD");
+
+struct cli_session {
+	struct server		*srv;
+	struct conn		*conn;
+	struct log_session	 log;
+	struct cli_ctx		 ctx;
+	bool			 logged_in;
+	bool			 inline_mode;
+	char			 user[ADDRESS_MAX + 1];
+	unsigned		 errors;
+};
+
+static void
+reply(struct cli_session *s, const char *fmt, ...) ATTR_FORMAT(2, 3);
+
+static void
+reply(struct cli_session *s, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	log_ses(&s->log, LOG_ALL, "out: %s", line);
+	conn_printf(s->conn, "%s\r\n", line);
+	conn_flush(s->conn);
+}
+
+/* USER/PASS: the login name goes through the Router in the Access context
+ * (B1): an alias logs into its account, a rerouted name into the other
+ * account, with that account's password and rights. */
+static void
+do_login(struct cli_session *s, const char *password)
+{
+	struct route_result res;
+	char dom[DOMAIN_NAME_MAX + 1], *def = NULL;
+	struct error err;
+	struct buf ctxt;
+
+	if (s->user[0] == '\0') {
+		reply(s, "501 send USER first");
+		return;
+	}
+	if (objects_domain_for_local_ip(s->srv->objects,
+	    (const struct sockaddr *)conn_local_addr(s->conn), dom,
+	    sizeof(dom)) == 0)
+		def = dom;
+	if (router_route(s->srv->router, s->user, ROUTE_ACCESS, def, &res,
+	    &err) < 0 || res.module != ROUTE_LOCAL ||
+	    objects_check_password(s->srv->objects, res.account, res.domain,
+	    password, &err) < 0) {
+		char esc[256];
+
+		log_escape(esc, sizeof(esc), s->user, strlen(s->user));
+		log_ses(&s->log, LOG_PROBLEM, "login failed for '%s': %s", esc,
+		    res.module == ROUTE_ERROR ? res.error : err.msg);
+		s->errors++;
+		reply(s, "501 incorrect password or account name");
+		return;
+	}
+	snprintf(s->ctx.account, sizeof(s->ctx.account), "%s", res.account);
+	snprintf(s->ctx.domain, sizeof(s->ctx.domain), "%s", res.domain);
+	s->ctx.master = objects_account_has_master(s->srv->objects, res.account,
+	    res.domain);
+	s->logged_in = true;
+	buf_init(&ctxt, sizeof(s->log.context) - 1);
+	buf_printf(&ctxt, "%s@%s", res.account, res.domain);
+	memcpy(s->log.context, buf_cstr(&ctxt), ctxt.len + 1);
+	buf_free(&ctxt);
+	log_ses(&s->log, LOG_MAJOR, "'%s@%s' connected from %s%s", res.account,
+	    res.domain, conn_peer_text(s->conn), s->ctx.master ?
+	    " (Master access granted)" : "");
+	reply(s, "200 login OK");
+}
+
+/* PASS: the password is the rest of the line; a quoted one is unquoted.
+ * Handled before argument parsing so any characters work. */
+static void
+do_pass(struct cli_session *s, struct strv line)
+{
+	struct strv rest = strv_trim(strv_make(line.p + 4, line.len - 4));
+	char pw[PASSWORD_MAX + 1];
+	struct dval *v = NULL;
+	size_t used;
+
+	if (s->logged_in) {
+		reply(s, "501 already logged in");
+		return;
+	}
+	if (rest.len == 0 || rest.len > PASSWORD_MAX) {
+		reply(s, "501 usage: PASS password");
+		return;
+	}
+	if (rest.p[0] == '"')
+		v = dict_parse_prefix(rest.p, rest.len, &used, NULL);
+	if (v != NULL && used == rest.len && dict_type(v) == DICT_STRING)
+		snprintf(pw, sizeof(pw), "%s", dict_str(v, NULL));
+	else
+		snprintf(pw, sizeof(pw), "%.*s", STRV_FMT(rest));
+	dict_free(&v);
+	do_login(s, pw);
+	explicit_bzero(pw, sizeof(pw));
+}
+
+static void
+run_command(struct cli_session *s, struct strv line)
+{
+	struct cli_args a;
+	struct error err;
+	struct buf out;
+	enum cli_rc rc;
+
+	if (line.len >= 4 && strncasecmp(line.p, "PASS", 4) == 0 &&
+	    (line.len == 4 || line.p[4] == ' ')) {
+		do_pass(s, line);
+		return;
+	}
+	if (cli_args_parse(line.p, line.len, &a, &err) < 0) {
+		s->errors++;
+		reply(s, "501 %s", err.msg);
+		return;
+	}
+	log_ses(&s->log, LOG_LOW, "command %s", a.name);
+	if (strcasecmp(a.name, "USER") == 0) {
+		const char *u = cli_arg_str(&a, 0);
+
+		if (a.argc != 1 || u == NULL || strlen(u) >= sizeof(s->user))
+			reply(s, "501 usage: USER name");
+		else if (s->logged_in)
+			reply(s, "501 already logged in");
+		else {
+			snprintf(s->user, sizeof(s->user), "%s", u);
+			reply(s, "300 please send the PASS");
+		}
+	} else if (strcasecmp(a.name, "INLINE") == 0) {
+		s->inline_mode = true;
+		reply(s, "200 OK");
+	} else if (!s->logged_in) {
+		s->errors++;
+		reply(s, "500 please log in first");
+	} else {
+		buf_init(&out, DICT_TEXT_MAX);
+		rc = cli_dispatch(&s->ctx, &a, &out, &err);
+		switch (rc) {
+		case CLI_OK:
+			reply(s, "200 OK");
+			break;
+		case CLI_DATA:
+			if (out.err != 0) {
+				reply(s, "501 result too large");
+				break;
+			}
+			log_ses(&s->log, LOG_ALL, "out: %s", buf_cstr(&out));
+			if (s->inline_mode)
+				conn_printf(s->conn, "201 %s\r\n", buf_cstr(&out));
+			else
+				conn_printf(s->conn, "200 data follow\r\n%s\r\n",
+				    buf_cstr(&out));
+			conn_flush(s->conn);
+			break;
+		case CLI_ERROR:
+			s->errors++;
+			log_ses(&s->log, LOG_PROBLEM, "%s failed: %s", a.name,
+			    err.msg);
+			reply(s, "501 %s", err.msg);
+			break;
+		case CLI_UNKNOWN:
+			s->errors++;
+			reply(s, "500 unknown command");
+			break;
+		}
+		buf_free(&out);
+	}
+	cli_args_clear(&a);
+}
+
+void
+cli_session_run(struct server *srv, struct conn *c, bool trusted)
+{
+	struct cli_session s;
+	struct strv line;
+	char dom[DOMAIN_NAME_MAX + 1];
+	enum line_rc rc;
+
+	memset(&s, 0, sizeof(s));
+	s.srv = srv;
+	s.conn = c;
+	s.ctx.srv = srv;
+	s.ctx.log = &s.log;
+	log_session_init(&s.log, &log_pwd, trusted ? "control" :
+	    conn_peer_text(c));
+	if (!trusted && objects_iplist_match(srv->objects, OBJ_IPS_DEBUG,
+	    (const struct sockaddr *)conn_peer_addr(c)))
+		s.log.force_level = LOG_ALL;
+	conn_set_timeouts(c, CLI_IDLE_TIMEOUT_MS, CLI_WRITE_TIMEOUT_MS);
+	objects_main_domain(srv->objects, dom, sizeof(dom));
+	if (trusted) {
+		snprintf(s.ctx.account, sizeof(s.ctx.account), "postmaster");
+		snprintf(s.ctx.domain, sizeof(s.ctx.domain), "%s", dom);
+		s.ctx.master = true;
+		s.logged_in = true;
+	}
+	log_ses(&s.log, LOG_LOW, "connected");
+	reply(&s, "200 Tegami at %s PWD Server %s ready", dom, TEGAMI_VERSION);
+	for (;;) {
+		rc = conn_read_line(c, CLI_LINE_MAX, LINE_LF_OK, &line);
+		if (rc == LINE_TOOLONG) {
+			s.errors++;
+			reply(&s, "501 line too long");
+		} else if (rc != LINE_OK)
+			break;
+		else if (line.len == 0)
+			continue;
+		else if (line.len >= 4 && strncasecmp(line.p, "QUIT", 4) == 0 &&
+		    (line.len == 4 || line.p[4] == ' ')) {
+			reply(&s, "200 Tegami PWD connection closed");
+			break;
+		} else
+			run_command(&s, line);
+		if (s.errors >= CLI_ERRORS_MAX) {
+			log_ses(&s.log, LOG_PROBLEM, "too many errors");
+			reply(&s, "501 too many errors, closing");
+			break;
+		}
+	}
+	log_ses(&s.log, LOG_LOW, "closing connection");
+}
+
+static void
+cli_tcp_handler(struct conn *c, void *arg)
+{
+	cli_session_run(arg, c, false);
+}
+
+static void
+cli_tcp_refuse(struct conn *c, const char *why)
+{
+	conn_printf(c, "500 %s\r\n", why);
+	conn_flush(c);
+}
+
+int
+cli_register(struct server *srv, struct error *err_r)
+{
+	log_register(&log_pwd);
+	return listener_register("cli", cli_tcp_handler, cli_tcp_refuse, srv,
+	    &log_pwd, err_r);
+}
+
+/* ---- the control socket ------------------------------------------------- */
+
+static int control_fd = -1;
+static pthread_t control_thread;
+static char *control_path;
+static struct server *control_srv;
+
+static void *
+control_conn_main(void *arg)
+{
+	struct conn *c = arg;
+
+	cli_session_run(control_srv, c, true);
+	conn_free(&c);
+	return NULL;
+}
+
+static void *
+control_accept_main(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		pthread_attr_t attr;
+		pthread_t t;
+		struct conn *c;
+		int fd = accept4(control_fd, NULL, NULL, SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			break;			/* closed by cli_control_stop */
+		}
+		c = conn_new(fd);
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		pthread_attr_setstacksize(&attr, LISTENER_STACK_SIZE);
+		if (pthread_create(&t, &attr, control_conn_main, c) != 0)
+			conn_free(&c);
+		pthread_attr_destroy(&attr);
+	}
+	return NULL;
+}
+
+int
+cli_control_start(struct server *srv, struct error *err_r)
+{
+	struct sockaddr_un sun;
+	mode_t old;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if ((size_t)snprintf(sun.sun_path, sizeof(sun.sun_path),
+	    "%s/ControlSocket", srv->base) >= sizeof(sun.sun_path))
+		return error_set(err_r, ERR_IO, "base directory path too long "
+		    "for the control socket");
+	control_srv = srv;
+	control_path = xstrdup(sun.sun_path);
+	(void)unlink(control_path);	/* left by a killed server; we hold the lock */
+	control_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (control_fd < 0)
+		return error_set(err_r, ERR_IO, "socket: %s", strerror(errno));
+	old = umask(0077);
+	if (bind(control_fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		umask(old);
+		return error_set(err_r, ERR_IO, "cannot create %s: %s",
+		    control_path, strerror(errno));
+	}
+	umask(old);
+	(void)chmod(control_path, 0600);
+	if (listen(control_fd, 16) < 0 ||
+	    pthread_create(&control_thread, NULL, control_accept_main, NULL) != 0)
+		return error_set(err_r, ERR_IO, "cannot listen on %s",
+		    control_path);
+	return 0;
+}
+
+void
+cli_control_stop(void)
+{
+	if (control_fd < 0)
+		return;
+	shutdown(control_fd, SHUT_RDWR);
+	close(control_fd);
+	pthread_join(control_thread, NULL);
+	control_fd = -1;
+	(void)unlink(control_path);
+	free(control_path);
+	control_path = NULL;
+}

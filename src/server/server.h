@@ -1,0 +1,26 @@
+/*
+ * server.h: the running server's shared parts, handed to the protocol
+ * modules at start.  Each member is thread-safe on its own.
+ */
+#ifndef TEGAMI_SERVER_SERVER_H
+#define TEGAMI_SERVER_SERVER_H
+
+#include "lib/compat.h"
+
+struct objects;
+struct router;
+struct queue;
+
+struct server {
+	const char	*base;		/* base directory (absolute) */
+	struct objects	*objects;
+	struct router	*router;
+	struct queue	*queue;		/* NULL until the queue runs */
+	const char	*version;	/* "Tegami 0.1" */
+	/* Asks the main thread to shut down (CLI SHUTDOWN). */
+	void		(*request_shutdown)(void);
+};
+
+#define TEGAMI_VERSION	"0.1"
+
+#endif

@@ -1,0 +1,135 @@
+/*
+ * services.c: wiring the protocol modules to the listener layer.
+ *
+ * A service listens only when its protocol module exists.  Module settings
+ * (Settings/<MODULE>.settings) may set the channel limit (MaxChannels) and the
+ * per-address limit (MaxChannelsPerIP) per service.
+ */
+#include "lib/compat.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/dict.h"
+#include "lib/log.h"
+#include "net/listener.h"
+#include "net/tls.h"
+#include "objects/objects.h"
+#include "server/server.h"
+#include "server/services.h"
+#include "cli/cli.h"
+
+static const char *const all_services[] = {
+	"smtp", "submission", "smtps", "pop3", "pop3s", "imap", "imaps",
+	"webadmin", "webadmins", "webuser", "webusers", "ldap", "ldaps", "cli"
+};
+
+static struct ssl_ctx_st *server_tls;
+
+bool
+services_known(const char *service)
+{
+	size_t i;
+
+	for (i = 0; i < N_ELEMENTS(all_services); i++)
+		if (strcmp(all_services[i], service) == 0)
+			return true;
+	return false;
+}
+
+void
+services_register_logs(void)
+{
+	log_register(&log_system);
+}
+
+/* Which services have a protocol module registered. */
+static bool registered[N_ELEMENTS(all_services)];
+
+static int
+service_index(const char *service)
+{
+	size_t i;
+
+	for (i = 0; i < N_ELEMENTS(all_services); i++)
+		if (strcmp(all_services[i], service) == 0)
+			return (int)i;
+	return -1;
+}
+
+static void
+apply_limits(struct server *srv, const char *service)
+{
+	const char *tag = listener_log_tag(service);
+	struct dval *d = tag != NULL ? objects_module_get(srv->objects, tag,
+	    NULL) : NULL;
+	const char *ch = d != NULL ? dict_get_str(d, "MaxChannels") : NULL;
+	const char *ip = d != NULL ? dict_get_str(d, "MaxChannelsPerIP") : NULL;
+	unsigned long nch = LISTENER_CHANNELS_DEFAULT, nip = 0;
+
+	if (ch != NULL)
+		nch = strtoul(ch, NULL, 10);
+	if (ip != NULL)
+		nip = strtoul(ip, NULL, 10);
+	if (nch > LISTENER_CHANNELS_MAX)
+		nch = LISTENER_CHANNELS_MAX;
+	(void)listener_set_limits(service, (unsigned)nch, (unsigned)nip, NULL);
+	dict_free(&d);
+}
+
+int
+services_start(struct server *srv, const char *cert, const char *key,
+    const struct listen_opt *opts, size_t nopts, struct error *err_r)
+{
+	size_t i;
+	int idx;
+
+	if (cli_register(srv, err_r) < 0)
+		return -1;
+	registered[service_index("cli")] = true;
+
+	if (cert != NULL && key != NULL) {
+		server_tls = tls_server_ctx_new(cert, key, err_r);
+		if (server_tls == NULL)
+			return -1;
+	}
+	for (i = 0; i < N_ELEMENTS(all_services); i++) {
+		if (!registered[i])
+			continue;
+		apply_limits(srv, all_services[i]);
+		if (server_tls != NULL && listener_set_tls(all_services[i],
+		    server_tls, err_r) < 0)
+			return -1;
+	}
+	if (nopts > 0) {
+		for (i = 0; i < nopts; i++) {
+			idx = service_index(opts[i].service);
+			if (idx < 0 || !registered[idx]) {
+				log_mod(&log_system, LOG_MAJOR, "service %s is "
+				    "not implemented yet; not listening on "
+				    "%s:%u", opts[i].service, opts[i].addr,
+				    opts[i].port);
+				continue;
+			}
+			if (listener_add(opts[i].service, opts[i].addr,
+			    opts[i].port, err_r) < 0)
+				return -1;
+		}
+	} else {
+		for (i = 0; i < N_ELEMENTS(all_services); i++) {
+			if (!registered[i])
+				continue;
+			if (listener_add(all_services[i], NULL,
+			    listener_default_port(all_services[i]), err_r) < 0)
+				return -1;
+		}
+	}
+	return listener_start_all(err_r);
+}
+
+void
+services_stop(void)
+{
+	(void)listener_stop_all();
+	tls_ctx_free(&server_tls);
+}

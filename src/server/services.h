@@ -1,0 +1,35 @@
+/*
+ * services.h: which protocol modules serve which listener services, and
+ * starting/stopping them from the --listen options.
+ */
+#ifndef TEGAMI_SERVER_SERVICES_H
+#define TEGAMI_SERVER_SERVICES_H
+
+#include "lib/compat.h"
+
+#include "lib/error.h"
+
+struct server;
+struct listen_opt;
+
+/* True for the service names of the listener table. */
+bool	services_known(const char *service);
+/* Registers the log modules of every module (so levels apply at start). */
+void	services_register_logs(void);
+/* Registers the implemented protocol handlers and starts listening: on the
+ * --listen addresses when any were given (services not implemented yet are
+ * skipped with a log line), else on the standard ports.  cert/key may be
+ * NULL (no TLS services then).  A socket that cannot be bound is an error
+ * naming the service, address and port. */
+int	services_start(struct server *srv, const char *cert, const char *key,
+	    const struct listen_opt *opts, size_t nopts, struct error *err_r);
+void	services_stop(void);
+
+/* One --listen option (tegamid.c fills them). */
+struct listen_opt {
+	char		*service;
+	char		*addr;
+	unsigned	 port;
+};
+
+#endif

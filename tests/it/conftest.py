@@ -1,0 +1,174 @@
+"""Integration-test harness: starts a real tegamid on free loopback ports with a
+temporary base directory, and gives tests the ports, the postmaster password and
+helpers to run the `tegami` admin command and read the logs."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import shutil
+
+import pytest
+
+BUILD = os.environ.get("TEGAMI_BUILD",
+                       os.path.join(os.path.dirname(__file__), "..", "..", "build"))
+TEGAMID = os.path.join(BUILD, "tegamid")
+TEGAMI = os.path.join(BUILD, "tegami")
+SENDMAIL = os.path.join(BUILD, "sendmail")
+
+SERVICES = ["smtp", "submission", "smtps", "pop3", "pop3s", "imap", "imaps",
+            "webadmin", "webadmins", "webuser", "webusers", "ldap", "ldaps", "cli"]
+
+LOG_RE = re.compile(r"^\d\d:\d\d:\d\d\.\d{3} [0-5] [A-Z]+(-\d+)?(\(.*?\))? .*$")
+
+
+def free_port(addr="127.0.0.1"):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((addr, 0))
+        return s.getsockname()[1]
+
+
+def wait_port(addr, port, timeout=15.0):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            with socket.create_connection((addr, port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+class Server:
+    """One tegamid process on a temporary base directory."""
+
+    def __init__(self, base, domain="test.example", services=None, extra_args=None):
+        self.base = base
+        self.domain = domain
+        self.services = services or ["cli"]
+        self.extra_args = extra_args or []
+        self.ports = {}
+        self.listen = {}
+        self.proc = None
+        self.stderr_path = os.path.join(base, "..", os.path.basename(base) + ".stderr")
+
+    def start(self, wait=True):
+        args = [TEGAMID, "--base", self.base, "--domain", self.domain]
+        for svc in self.services:
+            if svc not in self.listen:
+                self.listen[svc] = [("127.0.0.1", free_port())]
+            for addr, port in self.listen[svc]:
+                args += ["--listen", f"{svc}={addr}:{port}"]
+            self.ports[svc] = self.listen[svc][0][1]
+        args += self.extra_args
+        self.stderr = open(self.stderr_path, "ab")
+        env = dict(os.environ)
+        self.proc = subprocess.Popen(args, stdout=self.stderr, stderr=self.stderr,
+                                     stdin=subprocess.DEVNULL, env=env)
+        if wait:
+            for svc in self.services:
+                for addr, port in self.listen[svc]:
+                    if not wait_port(addr, port):
+                        self.dump()
+                        raise RuntimeError(f"tegamid did not listen for {svc} on {addr}:{port}")
+            end = time.time() + 10
+            while not os.path.exists(self.path("ProcessID")) and time.time() < end:
+                time.sleep(0.05)
+        return self
+
+    def path(self, *parts):
+        return os.path.join(self.base, *parts)
+
+    def stop(self, sig=signal.SIGTERM, timeout=20):
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+            raise RuntimeError("tegamid did not stop in time")
+        self.proc = None
+        self.stderr.close()
+        return rc
+
+    def kill9(self):
+        return self.stop(signal.SIGKILL)
+
+    def restart(self):
+        self.stop()
+        return self.start()
+
+    def dump(self):
+        try:
+            with open(self.stderr_path, "rb") as f:
+                print(f.read().decode(errors="replace")[-5000:])
+        except OSError:
+            pass
+
+    def postmaster_password(self):
+        with open(self.path("Accounts", "postmaster.macnt", "initial.password")) as f:
+            return f.read().strip()
+
+    def tegami(self, *args, check=True):
+        """Runs build/tegami --base BASE args...; returns (rc, stdout, stderr)."""
+        p = subprocess.run([TEGAMI, "--base", self.base, *args], capture_output=True,
+                           text=True, timeout=30)
+        if check and p.returncode != 0:
+            raise AssertionError(f"tegami {args} failed: {p.returncode} {p.stdout} {p.stderr}")
+        return p.returncode, p.stdout.strip(), p.stderr.strip()
+
+    def log_text(self):
+        d = self.path("SystemLogs")
+        out = []
+        for name in sorted(os.listdir(d)):
+            with open(os.path.join(d, name), encoding="utf-8", errors="replace") as f:
+                out.append(f.read())
+        return "".join(out)
+
+    def wait_log(self, pattern, timeout=10.0):
+        rx = re.compile(pattern)
+        end = time.time() + timeout
+        while time.time() < end:
+            if rx.search(self.log_text()):
+                return True
+            time.sleep(0.1)
+        return False
+
+
+@pytest.fixture
+def base_dir():
+    d = tempfile.mkdtemp(prefix="tegami-it-")
+    yield os.path.join(d, "base")
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def server(base_dir):
+    s = Server(base_dir, services=["cli"]).start()
+    yield s
+    if s.proc is not None:
+        s.stop()
+
+
+@pytest.fixture
+def make_server(base_dir):
+    """Factory for tests that need other services or arguments."""
+    made = []
+
+    def make(**kw):
+        s = Server(base_dir, **kw)
+        made.append(s)
+        return s
+    yield make
+    for s in made:
+        if s.proc is not None:
+            try:
+                s.stop()
+            except Exception:
+                pass
