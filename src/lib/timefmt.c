@@ -404,7 +404,7 @@ timefmt_parse_imap(const char *s, size_t len, int *gmtoff_r)
 	if (!expect(&c, '-'))
 		return -1;
 	year = read_num(&c, 4, &nd);
-	if (nd != 4 || !expect(&c, ' '))
+	if (nd != 4 || year < 1900 || !expect(&c, ' '))
 		return -1;
 	h = read_num(&c, 2, &nd);
 	if (nd != 2 || !expect(&c, ':'))

@@ -44,7 +44,9 @@ size_t	timefmt_server_time(char *buf, size_t size);
  * be NULL) gets the offset written, in seconds east of UTC. */
 time_t	timefmt_parse_rfc5322(const char *s, size_t len, int *gmtoff_r);
 /* Parses an IMAP date-time (RFC 3501: "dd-Mon-yyyy hh:mm:ss +zzzz", the day
- * 1 or 2 digits or space-padded, quotes optional).  Returns as above. */
+ * 1 or 2 digits or space-padded, quotes optional).  Returns as above.
+ * Both parsers take years 1900-9999 only (and 1969-12-31 23:59:59 UTC reads
+ * as -1, like an error). */
 time_t	timefmt_parse_imap(const char *s, size_t len, int *gmtoff_r);
 
 #endif
