@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <ftw.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -340,6 +341,37 @@ test_accounts(void)
 	test_assert(objects_forwarder_delete(o, "sales", "d.com", &err) == -1);
 	test_assert(objects_account_create(o, "sales", "d.com", NULL, NULL,
 	    &err) == 0);
+
+	/* A failed write leaves memory unchanged: a directory where the
+	 * temporary file must go makes the write fail even for root. */
+	{
+		char p[1024];
+
+		snprintf(p, sizeof(p), "%s/Domains/d.com/"
+		    "Forwarders.settings.tmp", base);
+		test_assert(mkdir(p, 0700) == 0);
+		test_assert(objects_forwarder_create(o, "fw2", "d.com",
+		    "a@b.c", &err) == -1 && err.kind == ERR_IO);
+		test_assert(objects_find_object(o, "d.com", "fw2", buf,
+		    sizeof(buf)) == OBJ_NONE);
+		test_assert(objects_account_create(o, "fw2", "d.com", NULL,
+		    NULL, &err) == 0);
+		test_assert(objects_account_delete(o, "fw2", "d.com",
+		    &err) == 0);
+		snprintf(p, sizeof(p), "%s/Domains/d.com/bob.macnt/"
+		    "account.settings.tmp", base);
+		test_assert(mkdir(p, 0700) == 0);
+		d = parse("{RealName = Bob;}");
+		test_assert(objects_account_settings_update(o, "bob", "d.com",
+		    d, &err) == -1);
+		dict_free(&d);
+		test_assert_str(text(objects_account_settings_get(o, "bob",
+		    "d.com", &err)), "{}");
+		rmdir(p);
+		snprintf(p, sizeof(p), "%s/Domains/d.com/"
+		    "Forwarders.settings.tmp", base);
+		rmdir(p);
+	}
 	objects_close(&o);
 	test_end();
 }
@@ -539,9 +571,71 @@ test_persistence(void)
 	    OBJ_FORWARDER);
 	test_assert_str(buf, "a@b.c");
 	/* Reload sees changes made behind our back (SIGHUP). */
+	{
+		struct objects *o2 = objects_open(base, NULL, &err);
+
+		test_assert(objects_account_create(o2, "late", "d.com", NULL,
+		    NULL, &err) == 0);
+		objects_close(&o2);
+	}
+	test_assert(objects_find_object(o, "d.com", "late", buf,
+	    sizeof(buf)) == OBJ_NONE);
 	test_assert(objects_reload(o, &err) == 0);
+	test_assert(objects_find_object(o, "d.com", "late", buf,
+	    sizeof(buf)) == OBJ_ACCOUNT);
 	test_assert(objects_find_object(o, "d.com", "bobby", buf,
 	    sizeof(buf)) == OBJ_ALIAS);
+	objects_close(&o);
+	test_end();
+}
+
+struct thr_arg {
+	struct objects	*o;
+	int		 hits;
+};
+
+static void *
+reader(void *p)
+{
+	struct thr_arg *a = p;
+	char buf[256];
+	int i;
+
+	for (i = 0; i < 2000; i++)
+		if (objects_find_object(a->o, "d.com", "bob", buf,
+		    sizeof(buf)) == OBJ_ACCOUNT)
+			a->hits++;
+	return NULL;
+}
+
+static void
+test_threads(void)
+{
+	struct thr_arg args[4];
+	pthread_t t[4];
+	struct objects *o;
+	struct error err;
+	char name[32];
+	int i;
+
+	test_begin("concurrent readers and writers");
+	o = objects_open(base, NULL, &err);
+	for (i = 0; i < 4; i++) {
+		args[i].o = o;
+		args[i].hits = 0;
+		pthread_create(&t[i], NULL, reader, &args[i]);
+	}
+	for (i = 0; i < 20; i++) {
+		snprintf(name, sizeof(name), "tmp%d", i);
+		test_assert(objects_account_create(o, name, "d.com", NULL,
+		    NULL, &err) == 0);
+		test_assert(objects_account_delete(o, name, "d.com",
+		    &err) == 0);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		test_assert(args[i].hits == 2000);
+	}
 	objects_close(&o);
 	test_end();
 }
@@ -558,6 +652,7 @@ main(void)
 	test_accounts();
 	test_inheritance();
 	test_persistence();
+	test_threads();
 	nftw(base, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
 	return test_done();
 }
