@@ -152,7 +152,8 @@ remove_orphans(struct queue *q, struct error *err_r)
 		names[n++] = xstrdup((const char *)sqlite3_column_text(st, 0));
 	}
 	sqlite3_finalize(st);
-	qsort(names, n, sizeof(*names), cmp_str);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), cmp_str);
 
 	if ((d = opendir(q->bodies)) == NULL) {
 		while (n > 0)
@@ -311,7 +312,7 @@ queue_set_main_domain(struct queue *q, const char *domain)
 {
 	char *old, *dom;
 
-	dom = xstrndup(domain, DOMAIN_NAME_MAX);
+	dom = xstrndup(domain, strnlen(domain, DOMAIN_NAME_MAX));
 	pthread_mutex_lock(&q->lock);
 	old = q->main_domain;
 	q->main_domain = dom;
