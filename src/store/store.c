@@ -1,0 +1,521 @@
+/*
+ * store.c: opening an account store (schema, pragmas, INBOX, crash
+ * clean-up of body files), the SQLite helpers the other store files use,
+ * the per-account change notifier (generation counter + condition
+ * variable, shared by every handle of the process on the same directory)
+ * and the process-wide handle cache (hash + LRU of idle handles).
+ */
+#include "lib/compat.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/error.h"
+#include "lib/xmalloc.h"
+#include "store/store.h"
+#include "store/store_private.h"
+
+static const char schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY,"
+	" value INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS mailboxes(id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE, uidvalidity INTEGER NOT NULL,"
+	" uidnext INTEGER NOT NULL DEFAULT 1,"
+	" highestmodseq INTEGER NOT NULL DEFAULT 1,"
+	" size INTEGER NOT NULL DEFAULT 0,"
+	" recent_uid INTEGER NOT NULL DEFAULT 1,"
+	" noselect INTEGER NOT NULL DEFAULT 0, special_use TEXT);"
+	"CREATE TABLE IF NOT EXISTS subscriptions(name TEXT PRIMARY KEY);"
+	"CREATE TABLE IF NOT EXISTS bodies(id INTEGER PRIMARY KEY, data BLOB,"
+	" file TEXT);"
+	"CREATE TABLE IF NOT EXISTS messages(id INTEGER PRIMARY KEY,"
+	" mailbox INTEGER NOT NULL, uid INTEGER NOT NULL,"
+	" modseq INTEGER NOT NULL, flags INTEGER NOT NULL,"
+	" keywords TEXT NOT NULL DEFAULT '', internaldate INTEGER NOT NULL,"
+	" size INTEGER NOT NULL, hdr_size INTEGER NOT NULL,"
+	" body INTEGER NOT NULL, envelope TEXT NOT NULL,"
+	" bodystructure TEXT NOT NULL, bodyplain TEXT NOT NULL,"
+	" UNIQUE(mailbox, uid));"
+	"CREATE INDEX IF NOT EXISTS messages_modseq ON messages(mailbox, modseq);"
+	"CREATE INDEX IF NOT EXISTS messages_body ON messages(body);"
+	"CREATE TABLE IF NOT EXISTS expunged(mailbox INTEGER NOT NULL,"
+	" uid INTEGER NOT NULL, modseq INTEGER NOT NULL,"
+	" PRIMARY KEY(mailbox, uid));"
+	"CREATE TABLE IF NOT EXISTS delivered(queue_id TEXT PRIMARY KEY,"
+	" mailbox INTEGER NOT NULL, uid INTEGER NOT NULL, at INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS delivered_at ON delivered(at);"
+	"CREATE TABLE IF NOT EXISTS keywords(mailbox INTEGER NOT NULL,"
+	" name TEXT NOT NULL, PRIMARY KEY(mailbox, name));"
+	"PRAGMA user_version = 1;";
+
+/* ---- SQLite helpers ---- */
+
+int
+store_dberr(struct store *s, struct error *err_r, const char *what)
+{
+	int rc = sqlite3_extended_errcode(s->db) & 0xff;
+	enum err_kind kind;
+
+	switch (rc) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		kind = ERR_TEMP;
+		break;
+	case SQLITE_CONSTRAINT:
+		kind = ERR_EXISTS;
+		break;
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+	case SQLITE_READONLY:
+		kind = ERR_IO;
+		break;
+	default:
+		kind = ERR_INTERNAL;
+		break;
+	}
+	return error_set(err_r, kind, "%s: %s", what, sqlite3_errmsg(s->db));
+}
+
+sqlite3_stmt *
+store_prep(struct store *s, const char *sql, struct error *err_r)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		store_dberr(s, err_r, "prepare");
+		return NULL;
+	}
+	return st;
+}
+
+int
+store_exec(struct store *s, const char *sql, struct error *err_r)
+{
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return store_dberr(s, err_r, "exec");
+	return 0;
+}
+
+int
+store_begin(struct store *s, struct error *err_r)
+{
+	return store_exec(s, "BEGIN IMMEDIATE", err_r);
+}
+
+int
+store_commit(struct store *s, struct error *err_r)
+{
+	if (store_exec(s, "COMMIT", err_r) < 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_rollback(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* ---- change notifier ---- */
+
+struct store_notify {
+	char		*dir;
+	uint64_t	 gen;
+	unsigned	 refs;
+	pthread_cond_t	 cond;
+	struct store_notify *next;
+};
+
+static pthread_mutex_t notify_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct store_notify *notify_list;
+
+static struct store_notify *
+notify_attach(const char *dir)
+{
+	struct store_notify *n;
+	pthread_condattr_t ca;
+
+	pthread_mutex_lock(&notify_mu);
+	for (n = notify_list; n != NULL; n = n->next)
+		if (strcmp(n->dir, dir) == 0)
+			break;
+	if (n == NULL) {
+		n = xcalloc(1, sizeof(*n));
+		n->dir = xstrdup(dir);
+		n->gen = 1;
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&n->cond, &ca);
+		pthread_condattr_destroy(&ca);
+		n->next = notify_list;
+		notify_list = n;
+	}
+	n->refs++;
+	pthread_mutex_unlock(&notify_mu);
+	return n;
+}
+
+static void
+notify_detach(struct store_notify *n)
+{
+	struct store_notify **pp;
+
+	pthread_mutex_lock(&notify_mu);
+	if (--n->refs == 0) {
+		for (pp = &notify_list; *pp != n; pp = &(*pp)->next)
+			;
+		*pp = n->next;
+		pthread_cond_destroy(&n->cond);
+		free(n->dir);
+		free(n);
+	}
+	pthread_mutex_unlock(&notify_mu);
+}
+
+void
+store_changed(struct store *s)
+{
+	pthread_mutex_lock(&notify_mu);
+	s->notify->gen++;
+	pthread_cond_broadcast(&s->notify->cond);
+	pthread_mutex_unlock(&notify_mu);
+}
+
+uint64_t
+store_generation(struct store *s)
+{
+	uint64_t g;
+
+	pthread_mutex_lock(&notify_mu);
+	g = s->notify->gen;
+	pthread_mutex_unlock(&notify_mu);
+	return g;
+}
+
+bool
+store_wait_change(struct store *s, uint64_t gen, int timeout_ms)
+{
+	struct timespec until;
+	bool changed;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	if (timeout_ms < 0)
+		timeout_ms = 0;
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&notify_mu);
+	while (s->notify->gen == gen) {
+		if (pthread_cond_timedwait(&s->notify->cond, &notify_mu,
+		    &until) == ETIMEDOUT)
+			break;
+	}
+	changed = s->notify->gen != gen;
+	pthread_mutex_unlock(&notify_mu);
+	return changed;
+}
+
+/* ---- open / close ---- */
+
+int
+store_new_uidvalidity(struct store *s, uint32_t *v_r, struct error *err_r)
+{
+	sqlite3_stmt *st;
+	int64_t last = 0, v = (int64_t)time(NULL);
+
+	st = store_prep(s, "SELECT value FROM meta WHERE key = 'uidvalidity'",
+	    err_r);
+	if (st == NULL)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		last = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (v <= last)
+		v = last + 1;
+	if (v > (int64_t)UINT32_MAX)
+		return error_set(err_r, ERR_LIMIT, "UIDVALIDITY exhausted");
+	st = store_prep(s, "INSERT OR REPLACE INTO meta(key, value) "
+	    "VALUES('uidvalidity', ?)", err_r);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, v);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return store_dberr(s, err_r, "uidvalidity");
+	}
+	sqlite3_finalize(st);
+	*v_r = (uint32_t)v;
+	return 0;
+}
+
+static int
+ensure_inbox(struct store *s, struct error *err_r)
+{
+	struct mbox_row r;
+	sqlite3_stmt *st;
+	uint32_t uv;
+
+	if (store_mbox_by_name(s, "INBOX", &r, NULL) == 0)
+		return 0;
+	if (store_new_uidvalidity(s, &uv, err_r) < 0)
+		return -1;
+	st = store_prep(s, "INSERT INTO mailboxes(name, uidvalidity) "
+	    "VALUES('INBOX', ?)", err_r);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, uv);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return store_dberr(s, err_r, "create INBOX");
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* Removes body files that no row names (a crash between writing the file
+ * and the commit), once they are old enough not to belong to a
+ * transaction of another handle that is still running. */
+static void
+remove_orphans(struct store *s)
+{
+	DIR *d = opendir(s->bodies_dir);
+	struct dirent *de;
+	sqlite3_stmt *st;
+	time_t now = time(NULL);
+
+	if (d == NULL)
+		return;
+	st = store_prep(s, "SELECT 1 FROM bodies WHERE file = ?", NULL);
+	while (st != NULL && (de = readdir(d)) != NULL) {
+		struct stat sb;
+		char *path;
+		bool used;
+
+		if (de->d_name[0] != 'b')
+			continue;
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, de->d_name, -1, SQLITE_TRANSIENT);
+		used = sqlite3_step(st) == SQLITE_ROW;
+		if (used)
+			continue;
+		path = xasprintf("%s/%s", s->bodies_dir, de->d_name);
+		if (stat(path, &sb) == 0 && now - sb.st_mtime > STORE_ORPHAN_AGE)
+			(void)unlink(path);
+		free(path);
+	}
+	sqlite3_finalize(st);
+	closedir(d);
+}
+
+struct store *
+store_open(const char *account_dir, struct error *err_r)
+{
+	struct store *s;
+	char *path;
+	int rc;
+
+	if ((mkdir(account_dir, 0700) < 0 && errno != EEXIST)) {
+		error_set(err_r, ERR_IO, "mkdir %s: %s", account_dir,
+		    strerror(errno));
+		return NULL;
+	}
+	s = xcalloc(1, sizeof(*s));
+	pthread_mutex_init(&s->mu, NULL);
+	s->dir = xstrdup(account_dir);
+	s->bodies_dir = xasprintf("%s/bodies", account_dir);
+	if (mkdir(s->bodies_dir, 0700) < 0 && errno != EEXIST) {
+		error_set(err_r, ERR_IO, "mkdir %s: %s", s->bodies_dir,
+		    strerror(errno));
+		goto fail;
+	}
+	path = xasprintf("%s/mail.db", account_dir);
+	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
+	free(path);
+	if (rc != SQLITE_OK) {
+		if (s->db == NULL) {
+			error_set(err_r, ERR_IO, "open mail.db: out of memory");
+			goto fail;
+		}
+		store_dberr(s, err_r, "open mail.db");
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+	if (store_exec(s, "PRAGMA journal_mode=WAL", err_r) < 0 ||
+	    store_exec(s, "PRAGMA synchronous=FULL", err_r) < 0 ||
+	    store_begin(s, err_r) < 0)
+		goto fail;
+	if (store_exec(s, schema_sql, err_r) < 0 || ensure_inbox(s, err_r) < 0 ||
+	    store_commit(s, err_r) < 0) {
+		store_rollback(s);
+		goto fail;
+	}
+	s->notify = notify_attach(account_dir);
+	remove_orphans(s);
+	return s;
+fail:
+	store_close(&s);
+	return NULL;
+}
+
+void
+store_close(struct store **sp)
+{
+	struct store *s = *sp;
+
+	if (s == NULL)
+		return;
+	if (s->db != NULL)
+		sqlite3_close_v2(s->db);
+	if (s->notify != NULL)
+		notify_detach(s->notify);
+	pthread_mutex_destroy(&s->mu);
+	free(s->dir);
+	free(s->bodies_dir);
+	free(s);
+	*sp = NULL;
+}
+
+int
+store_account_size(struct store *s, uint64_t *size_r, struct error *err_r)
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	pthread_mutex_lock(&s->mu);
+	st = store_prep(s, "SELECT COALESCE(SUM(size), 0) FROM mailboxes",
+	    err_r);
+	if (st != NULL) {
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			*size_r = (uint64_t)sqlite3_column_int64(st, 0);
+			rc = 0;
+		} else
+			store_dberr(s, err_r, "account size");
+		sqlite3_finalize(st);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+/* ---- handle cache ---- */
+
+#define CACHE_BUCKETS	4096
+
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct store *cache_hash[CACHE_BUCKETS];
+static struct store *lru_head, *lru_tail;	/* idle handles, MRU first */
+static size_t lru_count;
+
+static size_t
+cache_bucket(const char *dir)
+{
+	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+
+	for (; *dir != '\0'; dir++)
+		h = (h ^ (unsigned char)*dir) * 1099511628211ULL;
+	return (size_t)(h % CACHE_BUCKETS);
+}
+
+static void
+lru_unlink(struct store *s)
+{
+	if (s->lru_prev != NULL)
+		s->lru_prev->lru_next = s->lru_next;
+	else
+		lru_head = s->lru_next;
+	if (s->lru_next != NULL)
+		s->lru_next->lru_prev = s->lru_prev;
+	else
+		lru_tail = s->lru_prev;
+	s->lru_prev = s->lru_next = NULL;
+	lru_count--;
+}
+
+static void
+hash_unlink(struct store *s)
+{
+	struct store **pp = &cache_hash[cache_bucket(s->dir)];
+
+	while (*pp != s)
+		pp = &(*pp)->hash_next;
+	*pp = s->hash_next;
+}
+
+/* Closes idle handles until at most keep remain (cache_mu held). */
+static void
+cache_trim(size_t keep)
+{
+	while (lru_count > keep) {
+		struct store *s = lru_tail;
+
+		lru_unlink(s);
+		hash_unlink(s);
+		store_close(&s);
+	}
+}
+
+struct store *
+store_cache_get(const char *account_dir, struct error *err_r)
+{
+	size_t b = cache_bucket(account_dir);
+	struct store *s;
+
+	pthread_mutex_lock(&cache_mu);
+	for (s = cache_hash[b]; s != NULL; s = s->hash_next)
+		if (strcmp(s->dir, account_dir) == 0)
+			break;
+	if (s != NULL) {
+		if (s->refs++ == 0)
+			lru_unlink(s);
+	} else if ((s = store_open(account_dir, err_r)) != NULL) {
+		s->cached = true;
+		s->refs = 1;
+		s->hash_next = cache_hash[b];
+		cache_hash[b] = s;
+	}
+	pthread_mutex_unlock(&cache_mu);
+	return s;
+}
+
+void
+store_cache_release(struct store **sp)
+{
+	struct store *s = *sp;
+
+	if (s == NULL)
+		return;
+	*sp = NULL;
+	ASSERT(s->cached && s->refs > 0);
+	pthread_mutex_lock(&cache_mu);
+	if (--s->refs == 0) {
+		s->lru_next = lru_head;
+		if (lru_head != NULL)
+			lru_head->lru_prev = s;
+		lru_head = s;
+		if (lru_tail == NULL)
+			lru_tail = s;
+		lru_count++;
+		cache_trim(STORE_CACHE_IDLE_MAX);
+	}
+	pthread_mutex_unlock(&cache_mu);
+}
+
+void
+store_cache_flush(void)
+{
+	pthread_mutex_lock(&cache_mu);
+	cache_trim(0);
+	pthread_mutex_unlock(&cache_mu);
+}

@@ -1,0 +1,297 @@
+/*
+ * store.h: the account store.  One SQLite database per account
+ * (<account_dir>/mail.db, WAL, synchronous=FULL) holds mailboxes, messages
+ * (UID, flags, keywords, MODSEQ, internal date, size, cached ENVELOPE and
+ * BODYSTRUCTURE), subscriptions, expunged UIDs (for QRESYNC) and the queue
+ * ids of delivered messages (idempotent local delivery).  Bodies up to
+ * STORE_INLINE_MAX live in the database; larger ones in
+ * <account_dir>/bodies/b<id>, written and fsynced before the row naming them
+ * commits.  Every call that changes data is one transaction and is durable
+ * when it returns 0.  Bodies are stored with CRLF line ends (bare LF is
+ * converted) so sizes match what IMAP and POP send.
+ *
+ * Handles are thread-safe: calls on one handle are serialised by its mutex.
+ * store_cache_get() shares handles process-wide (LRU of idle ones), and a
+ * per-account generation counter lets sessions wait for changes made by
+ * other sessions (IDLE, new mail, flag and expunge updates).  The store
+ * never logs: errors come back in struct error.
+ */
+#ifndef TEGAMI_STORE_STORE_H
+#define TEGAMI_STORE_STORE_H
+
+#include "lib/compat.h"
+
+#include "lib/buf.h"
+#include "lib/error.h"
+
+#define STORE_INLINE_MAX	(64 * 1024)	/* larger bodies go to files */
+#define STORE_MESSAGE_MAX	(512 * 1024 * 1024)	/* one message, after CRLF */
+#define STORE_MAILBOX_NAME_MAX	1024	/* bytes in a mailbox name (UTF-8) */
+#define STORE_MAILBOXES_MAX	10000	/* mailboxes per account */
+#define STORE_KEYWORD_MAX	128	/* bytes in one keyword */
+#define STORE_KEYWORDS_MAX	64	/* keywords on one message */
+#define STORE_BATCH_MAX		1000	/* messages in one store_deliver_batch */
+#define STORE_CACHE_IDLE_MAX	256	/* idle handles kept open by the cache */
+#define STORE_BUSY_TIMEOUT_MS	30000	/* wait for another writer */
+#define STORE_DELIVERED_KEEP	(14 * 86400)	/* seconds a queue id is kept */
+#define STORE_ORPHAN_AGE	600	/* unreferenced body file age before removal */
+
+/* System flags (RFC 3501 2.3.2); \Recent is per session, not stored. */
+#define STORE_SEEN	0x01
+#define STORE_ANSWERED	0x02
+#define STORE_FLAGGED	0x04
+#define STORE_DELETED	0x08
+#define STORE_DRAFT	0x10
+#define STORE_FLAGS_ALL	0x1f
+
+struct store;
+
+struct store_status {
+	int64_t		 id;		/* handle for the message calls */
+	uint32_t	 uidvalidity;
+	uint32_t	 uidnext;
+	uint64_t	 highestmodseq;
+	uint32_t	 messages;
+	uint32_t	 unseen;
+	uint32_t	 recent;	/* UIDs >= the recent mark (store_claim_recent) */
+	uint64_t	 size;		/* bytes of all messages */
+	bool		 noselect;
+};
+
+struct store_mailbox {
+	char		*name;		/* canonical: "INBOX" prefix upper-case */
+	bool		 noselect;	/* container or subscribed-but-missing */
+	bool		 has_children;
+	bool		 subscribed;
+	char		*special_use;	/* "\\Sent", ... or NULL */
+};
+
+struct store_msg {
+	uint32_t	 uid;
+	unsigned	 flags;		/* STORE_SEEN ... */
+	char		*keywords;	/* space-separated; "" when none */
+	uint64_t	 modseq;
+	int64_t		 internaldate;	/* seconds since the epoch */
+	uint64_t	 size;		/* RFC822.SIZE */
+	uint64_t	 hdr_size;	/* header block incl. the blank line */
+};
+
+struct store_msgs {
+	struct store_msg *v;
+	size_t		 n;
+};
+
+struct store_uidrange {
+	uint32_t	 lo, hi;	/* inclusive; "*" is UINT32_MAX */
+};
+
+struct store_uidmap {
+	uint32_t	 uidvalidity;	/* of the target mailbox */
+	uint32_t	*src;		/* source UIDs, ascending */
+	uint32_t	*dst;		/* their new UIDs in the target */
+	size_t		 n;
+};
+
+/* A message to store.  data is borrowed for the duration of the call. */
+struct store_new_msg {
+	const char	*data;
+	size_t		 len;
+	unsigned	 flags;		/* STORE_SEEN ... */
+	const char	*keywords;	/* space-separated, or NULL */
+	int64_t		 internaldate;	/* 0: now */
+	const char	*queue_id;	/* idempotence key (deliveries), or NULL */
+};
+
+enum store_delivery_status {
+	STORE_DELIVERED,		/* stored now; uid set */
+	STORE_DUPLICATE,		/* queue id seen before; not stored */
+	STORE_OVER_QUOTA		/* would exceed max_size; not stored */
+};
+
+struct store_delivery {
+	struct store_new_msg msg;	/* in; msg.queue_id required */
+	enum store_delivery_status status;	/* out */
+	uint32_t	 uid;		/* out: new UID, or first UID for a dup */
+};
+
+enum store_flag_op { STORE_FLAGS_SET, STORE_FLAGS_ADD, STORE_FLAGS_REMOVE };
+
+/* ---- handles ---- */
+
+/*
+ * Opens (creating when missing) <account_dir>/mail.db and bodies/, makes
+ * sure INBOX exists and removes body files left by a crash.  The handle
+ * may be used from several threads.  NULL with err_r on failure.
+ */
+struct store *store_open(const char *account_dir, struct error *err_r);
+/* Closes a handle from store_open() and sets *sp to NULL. */
+void	store_close(struct store **sp);
+
+/*
+ * Process-wide shared handles: returns the open handle for account_dir
+ * (opening it if needed) with a reference; release with
+ * store_cache_release().  At most STORE_CACHE_IDLE_MAX unreferenced
+ * handles stay open (least recently used are closed first).  account_dir
+ * must be spelt the same way by every caller.
+ */
+struct store *store_cache_get(const char *account_dir, struct error *err_r);
+void	store_cache_release(struct store **sp);
+/* Closes every unreferenced cached handle (shutdown, tests). */
+void	store_cache_flush(void);
+
+/* The account's change counter: bumped after every committed change by any
+ * handle of this process on the same account directory. */
+uint64_t store_generation(struct store *s);
+/* Waits up to timeout_ms until the generation differs from gen; returns
+ * true if it changed. */
+bool	store_wait_change(struct store *s, uint64_t gen, int timeout_ms);
+
+/* Total size in bytes of all messages of the account (quota). */
+int	store_account_size(struct store *s, uint64_t *size_r,
+	    struct error *err_r);
+
+/* ---- mailboxes (names use '/' as the hierarchy delimiter) ---- */
+
+/*
+ * Canonical form of a mailbox name: a first component equal to INBOX in
+ * any case becomes "INBOX".  Rejects empty names and components, a
+ * leading '/', control characters, '*' and '%', and names longer than
+ * STORE_MAILBOX_NAME_MAX (ERR_SYNTAX).  A trailing '/' is removed and
+ * reported in *container_r (may be NULL).
+ */
+int	store_mailbox_name(const char *name, struct buf *out,
+	    bool *container_r, struct error *err_r);
+
+/* IMAP LIST pattern match: '*' matches anything, '%' anything but '/'. */
+bool	store_pattern_match(const char *pattern, const char *name);
+
+/*
+ * Creates a mailbox and any missing parents (RFC 3501 6.3.3).  A trailing
+ * '/' creates a \Noselect container (CommuniGate).  special_use may be
+ * NULL.  ERR_EXISTS when it exists, ERR_LIMIT past STORE_MAILBOXES_MAX.
+ */
+int	store_mailbox_create(struct store *s, const char *name,
+	    const char *special_use, struct error *err_r);
+/*
+ * Deletes a mailbox and its messages.  One with children becomes \Noselect
+ * instead (RFC 3501 6.3.4); a \Noselect one with children and INBOX cannot
+ * be deleted (ERR_PERM).
+ */
+int	store_mailbox_delete(struct store *s, const char *name,
+	    struct error *err_r);
+/*
+ * Renames a mailbox with its children.  Renaming INBOX moves its messages
+ * (keeping their UIDs) into a new mailbox and leaves INBOX empty, its
+ * children untouched (RFC 3501 6.3.5).  ERR_EXISTS if the target exists.
+ */
+int	store_mailbox_rename(struct store *s, const char *from, const char *to,
+	    struct error *err_r);
+/*
+ * Mailboxes matching pattern, sorted by name; with subscribed_only the
+ * subscription list instead (names that do not exist come back with
+ * noselect).  Free with store_mailbox_list_free().
+ */
+int	store_mailbox_list(struct store *s, const char *pattern,
+	    bool subscribed_only, struct store_mailbox **v_r, size_t *n_r,
+	    struct error *err_r);
+void	store_mailbox_list_free(struct store_mailbox *v, size_t n);
+/* Adds or removes a subscription (the mailbox need not exist). */
+int	store_subscribe(struct store *s, const char *name, bool subscribe,
+	    struct error *err_r);
+/* STATUS/SELECT data, including the id for message calls.  ERR_NOTFOUND. */
+int	store_mailbox_status(struct store *s, const char *name,
+	    struct store_status *st_r, struct error *err_r);
+/* Marks every message now in the mailbox as no longer recent and returns
+ * the first UID that was still recent in *first_r (SELECT, not EXAMINE). */
+int	store_claim_recent(struct store *s, int64_t mailbox, uint32_t *first_r,
+	    struct error *err_r);
+/* All keywords ever set in the mailbox, space-separated (FLAGS response);
+ * *kw_r is allocated. */
+int	store_mailbox_keywords(struct store *s, int64_t mailbox, char **kw_r,
+	    struct error *err_r);
+
+/* ---- messages ---- */
+
+/*
+ * Stores one message (APPEND, saved drafts) in mailbox, parsing its MIME
+ * structure.  max_size > 0 refuses (ERR_LIMIT "mailbox full") when the
+ * account would grow past it.  Durable on return; *uid_r and
+ * *uidvalidity_r (either may be NULL) for UIDPLUS APPENDUID.
+ */
+int	store_append(struct store *s, const char *mailbox,
+	    const struct store_new_msg *msg, uint64_t max_size, uint32_t *uid_r,
+	    uint32_t *uidvalidity_r, struct error *err_r);
+/*
+ * Local delivery: stores n messages in ONE transaction (one fsync).  A
+ * message whose queue id is already recorded gets STORE_DUPLICATE and is
+ * not stored again; one that would take the account past max_size (0: no
+ * limit) gets STORE_OVER_QUOTA.  Returns 0 when every message is DELIVERED
+ * or DUPLICATE; -1 with ERR_LIMIT "mailbox full" when some are OVER_QUOTA
+ * (the others ARE committed: check each status); any other error means
+ * nothing was stored.  n <= STORE_BATCH_MAX.
+ */
+int	store_deliver_batch(struct store *s, const char *mailbox,
+	    struct store_delivery *d, size_t n, uint64_t max_size,
+	    struct error *err_r);
+
+/* Snapshot of the messages in mailbox whose UIDs fall in the ranges (all
+ * when set is NULL), ascending by UID.  Free with store_msgs_free(). */
+int	store_messages(struct store *s, int64_t mailbox,
+	    const struct store_uidrange *set, size_t nset, struct store_msgs *r,
+	    struct error *err_r);
+void	store_msgs_free(struct store_msgs *r);
+
+/*
+ * Appends bytes [offset, offset + len) of a message (clipped to its size;
+ * len UINT64_MAX for "to the end") to out.  Header only is offset 0, len
+ * hdr_size; a MIME part is the caller's slice of a parsed whole body.
+ * ERR_NOTFOUND when the UID is gone, ERR_LIMIT when out is too small.
+ */
+int	store_fetch(struct store *s, int64_t mailbox, uint32_t uid,
+	    uint64_t offset, uint64_t len, struct buf *out, struct error *err_r);
+/* The ENVELOPE, BODYSTRUCTURE and BODY strings cached at delivery; each
+ * out pointer may be NULL, results are allocated. */
+int	store_fetch_cached(struct store *s, int64_t mailbox, uint32_t uid,
+	    char **envelope_r, char **bodystructure_r, char **body_r,
+	    struct error *err_r);
+
+/*
+ * STORE: sets, adds or removes system flags and keywords (space-separated,
+ * may be NULL) on the messages in set.  Messages whose flags change get a
+ * new MODSEQ and are returned in *changed_r (may be NULL).  With
+ * unchangedsince non-NULL (CONDSTORE), messages whose MODSEQ is above it
+ * are left alone and their UIDs returned in *failed_r and *nfailed_r.
+ */
+int	store_set_flags(struct store *s, int64_t mailbox,
+	    const struct store_uidrange *set, size_t nset, enum store_flag_op op,
+	    unsigned flags, const char *keywords, const uint64_t *unchangedsince,
+	    struct store_msgs *changed_r, uint32_t **failed_r, size_t *nfailed_r,
+	    struct error *err_r);
+
+/*
+ * COPY (move false) or MOVE (true) of the messages in set to the mailbox
+ * named dest; *map_r gets the UID map for COPYUID (free with
+ * store_uidmap_free()).  Bodies are shared, not duplicated.  Moving
+ * records the source UIDs as expunged.  ERR_NOTFOUND if dest is missing.
+ */
+int	store_copy(struct store *s, int64_t mailbox,
+	    const struct store_uidrange *set, size_t nset, const char *dest,
+	    bool move, struct store_uidmap *map_r, struct error *err_r);
+void	store_uidmap_free(struct store_uidmap *m);
+
+/*
+ * Removes messages flagged \Deleted (only those in set when set is not
+ * NULL: UID EXPUNGE).  *uids_r (allocated, ascending) gets the removed
+ * UIDs.  Body files are unlinked after the commit.
+ */
+int	store_expunge(struct store *s, int64_t mailbox,
+	    const struct store_uidrange *set, size_t nset, uint32_t **uids_r,
+	    size_t *n_r, struct error *err_r);
+
+/* QRESYNC/CONDSTORE: messages with MODSEQ > modseq, and UIDs expunged
+ * after modseq (ascending, allocated). */
+int	store_changes_since(struct store *s, int64_t mailbox, uint64_t modseq,
+	    struct store_msgs *changed_r, uint32_t **vanished_r,
+	    size_t *nvanished_r, struct error *err_r);
+
+#endif

@@ -1,0 +1,759 @@
+/*
+ * store_message.c: putting messages into the account store and reading
+ * them back.  A new message is normalised to CRLF, parsed once with
+ * lib/mime to cache its ENVELOPE, BODYSTRUCTURE and BODY, and stored in one
+ * transaction: its body in the bodies table, or for bodies over
+ * STORE_INLINE_MAX in bodies/b<id> written and fsynced (file and folder)
+ * before the COMMIT that makes the row visible.  Local delivery batches
+ * several messages into one transaction and records each queue id in the
+ * delivered table so a retried delivery is recognised.  Also here: message
+ * listing, fetching byte ranges, and body garbage collection.
+ */
+#include "lib/compat.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/buf.h"
+#include "lib/error.h"
+#include "lib/mime.h"
+#include "lib/xmalloc.h"
+#include "store/store.h"
+#include "store/store_private.h"
+
+/* A message made ready outside the lock: CRLF text and cached strings. */
+struct prepared {
+	char		*owned;		/* converted copy, or NULL */
+	const char	*data;
+	size_t		 len;
+	size_t		 hdr_size;
+	char		*envelope, *bodystructure, *body;
+	char		*keywords;	/* normalised */
+	unsigned	 flags;
+	int64_t		 internaldate;
+};
+
+/* Files written by the running transaction, removed if it fails. */
+struct written {
+	char		**files;
+	size_t		 n;
+};
+
+static void
+prepared_free(struct prepared *p)
+{
+	free(p->owned);
+	free(p->envelope);
+	free(p->bodystructure);
+	free(p->body);
+	free(p->keywords);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Bare LF becomes CRLF (RFC 5322 2.3; IMAP sizes count CRLF). */
+static int
+prepare(const struct store_new_msg *m, struct prepared *p,
+    struct error *err_r)
+{
+	struct mime_message *mm;
+	struct buf b;
+	size_t i, bare = 0;
+
+	memset(p, 0, sizeof(*p));
+	if (m->data == NULL && m->len > 0)
+		return error_set(err_r, ERR_INTERNAL, "no message data");
+	for (i = 0; i < m->len; i++)
+		if (m->data[i] == '\n' && (i == 0 || m->data[i - 1] != '\r'))
+			bare++;
+	if (m->len > STORE_MESSAGE_MAX || bare > STORE_MESSAGE_MAX - m->len)
+		return error_set(err_r, ERR_LIMIT, "message too large");
+	if (m->flags & ~STORE_FLAGS_ALL)
+		return error_set(err_r, ERR_SYNTAX, "bad flags");
+	if (store_keywords_normalise(m->keywords, &p->keywords, err_r) < 0)
+		return -1;
+	p->data = m->data != NULL ? m->data : "";
+	p->len = m->len;
+	if (bare > 0) {
+		char *w = p->owned = xmalloc(m->len + bare + 1);
+
+		for (i = 0; i < m->len; i++) {
+			if (m->data[i] == '\n' && (i == 0 ||
+			    m->data[i - 1] != '\r'))
+				*w++ = '\r';
+			*w++ = m->data[i];
+		}
+		p->data = p->owned;
+		p->len = m->len + bare;
+	}
+	p->flags = m->flags;
+	p->internaldate = m->internaldate != 0 ? m->internaldate :
+	    (int64_t)time(NULL);
+	mm = mime_parse(p->data, p->len);
+	p->hdr_size = mm->root->hdr_len;
+	buf_init(&b, SIZE_MAX / 2);
+	mime_envelope(mm, mm->root, &b);
+	p->envelope = buf_steal(&b);
+	mime_bodystructure(mm, mm->root, true, &b);
+	p->bodystructure = buf_steal(&b);
+	mime_bodystructure(mm, mm->root, false, &b);
+	p->body = buf_steal(&b);
+	mime_free(&mm);
+	return 0;
+}
+
+static int
+write_all_fsync(const char *path, const char *data, size_t len,
+    struct error *err_r)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	size_t off = 0;
+
+	if (fd < 0)
+		return error_set(err_r, ERR_IO, "create %s: %s", path,
+		    strerror(errno));
+	while (off < len) {
+		ssize_t w = write(fd, data + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			error_set(err_r, ERR_IO, "write %s: %s", path,
+			    w < 0 ? strerror(errno) : "short write");
+			close(fd);
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) < 0) {
+		error_set(err_r, ERR_IO, "fsync %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (close(fd) < 0)
+		return error_set(err_r, ERR_IO, "close %s: %s", path,
+		    strerror(errno));
+	return 0;
+}
+
+/* Makes the new directory entries durable before the commit names them. */
+static int
+fsync_dir(const char *dir, struct error *err_r)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = 0;
+
+	if (fd < 0)
+		return error_set(err_r, ERR_IO, "open %s: %s", dir,
+		    strerror(errno));
+	if (fsync(fd) < 0)
+		rc = error_set(err_r, ERR_IO, "fsync %s: %s", dir,
+		    strerror(errno));
+	close(fd);
+	return rc;
+}
+
+static void
+written_undo(struct store *s, struct written *w)
+{
+	store_unlink_files(s, w->files, w->n);
+	w->files = NULL;
+	w->n = 0;
+}
+
+/* Inserts the body; sets *body_id_r.  Large bodies go to a file. */
+static int
+insert_body(struct store *s, const struct prepared *p, struct written *w,
+    int64_t *body_id_r, struct error *err_r)
+{
+	bool ext = p->len > STORE_INLINE_MAX;
+	sqlite3_stmt *st;
+	char *name, *path;
+	int64_t id;
+
+	st = store_prep(s, "INSERT INTO bodies(data) VALUES(?)", err_r);
+	if (st == NULL)
+		return -1;
+	if (ext)
+		sqlite3_bind_null(st, 1);
+	else
+		sqlite3_bind_blob64(st, 1, p->data, p->len, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return store_dberr(s, err_r, "insert body");
+	}
+	sqlite3_finalize(st);
+	id = sqlite3_last_insert_rowid(s->db);
+	*body_id_r = id;
+	if (!ext)
+		return 0;
+	/* Another writer cannot take this id: we hold the write lock.  A file
+	 * of this name left by a crashed transaction is overwritten. */
+	name = xasprintf("b%lld", (long long)id);
+	path = xasprintf("%s/%s", s->bodies_dir, name);
+	w->files = xrealloc(w->files, size_mul(w->n + 1, sizeof(char *)));
+	w->files[w->n++] = xstrdup(name);
+	if (write_all_fsync(path, p->data, p->len, err_r) < 0) {
+		free(name);
+		free(path);
+		return -1;
+	}
+	free(path);
+	st = store_prep(s, "UPDATE bodies SET file = ? WHERE id = ?", err_r);
+	if (st == NULL) {
+		free(name);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, id);
+	free(name);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return store_dberr(s, err_r, "insert body");
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* Stores p as the next UID of mailbox r (r updated in memory only). */
+static int
+insert_message(struct store *s, struct mbox_row *r, const struct prepared *p,
+    struct written *w, uint32_t *uid_r, struct error *err_r)
+{
+	sqlite3_stmt *st;
+	int64_t body = 0;
+
+	if (r->uidnext >= UINT32_MAX)
+		return error_set(err_r, ERR_LIMIT, "UIDs exhausted");
+	if (insert_body(s, p, w, &body, err_r) < 0)
+		return -1;
+	r->highestmodseq++;
+	st = store_prep(s, "INSERT INTO messages(mailbox, uid, modseq, flags, "
+	    "keywords, internaldate, size, hdr_size, body, envelope, "
+	    "bodystructure, bodyplain) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)", err_r);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, r->id);
+	sqlite3_bind_int64(st, 2, r->uidnext);
+	sqlite3_bind_int64(st, 3, (int64_t)r->highestmodseq);
+	sqlite3_bind_int(st, 4, (int)p->flags);
+	sqlite3_bind_text(st, 5, p->keywords, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, p->internaldate);
+	sqlite3_bind_int64(st, 7, (int64_t)p->len);
+	sqlite3_bind_int64(st, 8, (int64_t)p->hdr_size);
+	sqlite3_bind_int64(st, 9, body);
+	sqlite3_bind_text(st, 10, p->envelope, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, p->bodystructure, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 12, p->body, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return store_dberr(s, err_r, "insert message");
+	}
+	sqlite3_finalize(st);
+	if (store_keywords_register(s, r->id, p->keywords, err_r) < 0)
+		return -1;
+	*uid_r = r->uidnext++;
+	r->size += p->len;
+	return 0;
+}
+
+static int
+account_size(struct store *s, uint64_t *size_r, struct error *err_r)
+{
+	sqlite3_stmt *st = store_prep(s, "SELECT COALESCE(SUM(size), 0) "
+	    "FROM mailboxes", err_r);
+
+	if (st == NULL)
+		return -1;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return store_dberr(s, err_r, "account size");
+	}
+	*size_r = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* Finds a selectable mailbox by (uncanonical) name. */
+static int
+target_mailbox(struct store *s, const char *name, struct mbox_row *r,
+    struct error *err_r)
+{
+	struct buf canon;
+	int rc;
+
+	buf_init(&canon, STORE_MAILBOX_NAME_MAX);
+	rc = store_mailbox_name(name, &canon, NULL, err_r);
+	if (rc == 0)
+		rc = store_mbox_by_name(s, buf_cstr(&canon), r, err_r);
+	buf_free(&canon);
+	if (rc == 0 && r->noselect)
+		rc = error_set(err_r, ERR_PERM, "mailbox is not selectable");
+	return rc;
+}
+
+/* Commits after making written files' directory entries durable. */
+static int
+commit_written(struct store *s, struct written *w, struct error *err_r)
+{
+	if (w->n > 0 && fsync_dir(s->bodies_dir, err_r) < 0)
+		return -1;
+	return store_commit(s, err_r);
+}
+
+int
+store_append(struct store *s, const char *mailbox,
+    const struct store_new_msg *msg, uint64_t max_size, uint32_t *uid_r,
+    uint32_t *uidvalidity_r, struct error *err_r)
+{
+	struct prepared p;
+	struct written w = { NULL, 0 };
+	struct mbox_row r;
+	uint64_t used;
+	uint32_t uid;
+	int rc = -1;
+
+	if (prepare(msg, &p, err_r) < 0)
+		return -1;
+	pthread_mutex_lock(&s->mu);
+	if (store_begin(s, err_r) < 0)
+		goto out;
+	if (target_mailbox(s, mailbox, &r, err_r) < 0)
+		goto fail;
+	if (max_size > 0) {
+		if (account_size(s, &used, err_r) < 0)
+			goto fail;
+		if (used + p.len > max_size) {
+			error_set(err_r, ERR_LIMIT, "mailbox full");
+			goto fail;
+		}
+	}
+	if (insert_message(s, &r, &p, &w, &uid, err_r) < 0 ||
+	    store_mbox_update(s, &r, err_r) < 0 ||
+	    commit_written(s, &w, err_r) < 0)
+		goto fail;
+	if (uid_r != NULL)
+		*uid_r = uid;
+	if (uidvalidity_r != NULL)
+		*uidvalidity_r = r.uidvalidity;
+	rc = 0;
+	store_unlink_files(NULL, w.files, w.n);	/* frees the names only */
+	store_changed(s);
+	goto out;
+fail:
+	store_rollback(s);
+	written_undo(s, &w);
+out:
+	pthread_mutex_unlock(&s->mu);
+	prepared_free(&p);
+	return rc;
+}
+
+/* Looks the queue id up; true (with *uid_r) when already delivered. */
+static int
+find_delivered(struct store *s, const char *qid, bool *found_r,
+    uint32_t *uid_r, struct error *err_r)
+{
+	sqlite3_stmt *st = store_prep(s, "SELECT uid FROM delivered WHERE "
+	    "queue_id = ?", err_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, qid, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	*found_r = rc == SQLITE_ROW;
+	if (*found_r)
+		*uid_r = (uint32_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_dberr(s, err_r, "delivered");
+	return 0;
+}
+
+static int
+record_delivered(struct store *s, const char *qid, int64_t mbox,
+    uint32_t uid, int64_t now, struct error *err_r)
+{
+	sqlite3_stmt *st = store_prep(s, "INSERT INTO delivered(queue_id, "
+	    "mailbox, uid, at) VALUES(?, ?, ?, ?)", err_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, qid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, mbox);
+	sqlite3_bind_int64(st, 3, uid);
+	sqlite3_bind_int64(st, 4, now);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
+	    store_dberr(s, err_r, "delivered");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+store_deliver_batch(struct store *s, const char *mailbox,
+    struct store_delivery *d, size_t n, uint64_t max_size,
+    struct error *err_r)
+{
+	struct prepared *p;
+	struct written w = { NULL, 0 };
+	struct mbox_row r;
+	uint64_t used = 0;
+	int64_t now = (int64_t)time(NULL);
+	sqlite3_stmt *st;
+	size_t i, full = 0;
+	int rc = -1;
+
+	if (n > STORE_BATCH_MAX)
+		return error_set(err_r, ERR_LIMIT, "delivery batch too large");
+	p = xcalloc(n ? n : 1, sizeof(*p));
+	for (i = 0; i < n; i++) {
+		if (d[i].msg.queue_id == NULL || *d[i].msg.queue_id == '\0') {
+			error_set(err_r, ERR_INTERNAL, "delivery without queue id");
+			goto prepfail;
+		}
+		if (prepare(&d[i].msg, &p[i], err_r) < 0)
+			goto prepfail;
+	}
+	pthread_mutex_lock(&s->mu);
+	if (store_begin(s, err_r) < 0)
+		goto out;
+	if (target_mailbox(s, mailbox, &r, err_r) < 0 ||
+	    (max_size > 0 && account_size(s, &used, err_r) < 0))
+		goto fail;
+	for (i = 0; i < n; i++) {
+		bool dup;
+
+		d[i].uid = 0;
+		if (find_delivered(s, d[i].msg.queue_id, &dup, &d[i].uid,
+		    err_r) < 0)
+			goto fail;
+		if (dup) {
+			d[i].status = STORE_DUPLICATE;
+			continue;
+		}
+		if (max_size > 0 && used + p[i].len > max_size) {
+			d[i].status = STORE_OVER_QUOTA;
+			full++;
+			continue;
+		}
+		if (insert_message(s, &r, &p[i], &w, &d[i].uid, err_r) < 0 ||
+		    record_delivered(s, d[i].msg.queue_id, r.id, d[i].uid, now,
+		    err_r) < 0)
+			goto fail;
+		used += p[i].len;
+		d[i].status = STORE_DELIVERED;
+	}
+	st = store_prep(s, "DELETE FROM delivered WHERE at < ?", err_r);
+	if (st == NULL)
+		goto fail;
+	sqlite3_bind_int64(st, 1, now - STORE_DELIVERED_KEEP);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		store_dberr(s, err_r, "delivered");
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	if (store_mbox_update(s, &r, err_r) < 0 ||
+	    commit_written(s, &w, err_r) < 0)
+		goto fail;
+	store_unlink_files(NULL, w.files, w.n);	/* frees the names only */
+	store_changed(s);
+	rc = full > 0 ? error_set(err_r, ERR_LIMIT, "mailbox full") : 0;
+	goto out;
+fail:
+	store_rollback(s);
+	written_undo(s, &w);
+out:
+	pthread_mutex_unlock(&s->mu);
+prepfail:
+	for (i = 0; i < n; i++)
+		prepared_free(&p[i]);
+	free(p);
+	return rc;
+}
+
+/* ---- reading ---- */
+
+int
+store_messages(struct store *s, int64_t mailbox,
+    const struct store_uidrange *set, size_t nset, struct store_msgs *r,
+    struct error *err_r)
+{
+	struct store_uidrange all = { 1, UINT32_MAX }, *rs;
+	size_t nr, i;
+	int rc = 0;
+
+	r->v = NULL;
+	r->n = 0;
+	if (set == NULL) {
+		set = &all;
+		nset = 1;
+	}
+	nr = store_ranges_normalise(set, nset, &rs);
+	pthread_mutex_lock(&s->mu);
+	for (i = 0; i < nr && rc == 0; i++)
+		rc = store_msgs_query(s, "SELECT " STORE_MSG_COLS " FROM messages"
+		    " WHERE mailbox = ?1 AND uid BETWEEN ?2 AND ?3 ORDER BY uid",
+		    mailbox, rs[i].lo, rs[i].hi, r, err_r);
+	pthread_mutex_unlock(&s->mu);
+	free(rs);
+	if (rc < 0)
+		store_msgs_free(r);
+	return rc;
+}
+
+void
+store_msgs_free(struct store_msgs *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		free(r->v[i].keywords);
+	free(r->v);
+	r->v = NULL;
+	r->n = 0;
+}
+
+static int
+read_file_range(const char *path, uint64_t off, uint64_t len,
+    struct buf *out, struct error *err_r)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char tmp[65536];
+
+	if (fd < 0)
+		return error_set(err_r, ERR_IO, "open %s: %s", path,
+		    strerror(errno));
+	while (len > 0) {
+		size_t want = len < sizeof(tmp) ? (size_t)len : sizeof(tmp);
+		ssize_t got = pread(fd, tmp, want, (off_t)off);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			close(fd);
+			return error_set(err_r, ERR_IO, "read %s: %s", path,
+			    got < 0 ? strerror(errno) : "short file");
+		}
+		buf_append(out, tmp, (size_t)got);
+		off += (uint64_t)got;
+		len -= (uint64_t)got;
+	}
+	close(fd);
+	return 0;
+}
+
+int
+store_fetch(struct store *s, int64_t mailbox, uint32_t uid, uint64_t offset,
+    uint64_t len, struct buf *out, struct error *err_r)
+{
+	sqlite3_stmt *st;
+	sqlite3_blob *blob = NULL;
+	uint64_t size;
+	int64_t body;
+	char *path = NULL;
+	int rc = -1;
+
+	pthread_mutex_lock(&s->mu);
+	/* One read transaction so the row and the body agree. */
+	if (store_exec(s, "BEGIN", err_r) < 0)
+		goto out;
+	st = store_prep(s, "SELECT m.size, m.body, b.file FROM messages m "
+	    "JOIN bodies b ON b.id = m.body WHERE m.mailbox = ? AND m.uid = ?",
+	    err_r);
+	if (st == NULL)
+		goto end;
+	sqlite3_bind_int64(st, 1, mailbox);
+	sqlite3_bind_int64(st, 2, uid);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		error_set(err_r, ERR_NOTFOUND, "no such message");
+		goto end;
+	}
+	size = (uint64_t)sqlite3_column_int64(st, 0);
+	body = sqlite3_column_int64(st, 1);
+	if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+		path = xasprintf("%s/%s", s->bodies_dir,
+		    (const char *)sqlite3_column_text(st, 2));
+	sqlite3_finalize(st);
+	if (offset > size)
+		offset = size;
+	if (len > size - offset)
+		len = size - offset;
+	if (path != NULL)
+		rc = read_file_range(path, offset, len, out, err_r);
+	else if (len == 0)
+		rc = 0;
+	else if (sqlite3_blob_open(s->db, "main", "bodies", "data", body, 0,
+	    &blob) != SQLITE_OK)
+		store_dberr(s, err_r, "open body");
+	else {
+		size_t start = out->len;
+
+		while (out->err == 0 && out->len - start < len) {
+			char tmp[65536];
+			size_t want = len - (out->len - start) < sizeof(tmp) ?
+			    (size_t)(len - (out->len - start)) : sizeof(tmp);
+
+			if (sqlite3_blob_read(blob, tmp, (int)want,
+			    (int)(offset + (out->len - start))) != SQLITE_OK) {
+				store_dberr(s, err_r, "read body");
+				break;
+			}
+			buf_append(out, tmp, want);
+		}
+		if (out->len - start == len)
+			rc = 0;
+		sqlite3_blob_close(blob);
+	}
+	if (rc == 0 && out->err != 0)
+		rc = error_set(err_r, ERR_LIMIT, "message does not fit");
+end:
+	(void)sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+out:
+	pthread_mutex_unlock(&s->mu);
+	free(path);
+	return rc;
+}
+
+int
+store_fetch_cached(struct store *s, int64_t mailbox, uint32_t uid,
+    char **envelope_r, char **bodystructure_r, char **body_r,
+    struct error *err_r)
+{
+	sqlite3_stmt *st;
+	char **outs[3] = { envelope_r, bodystructure_r, body_r };
+	int i, rc = -1;
+
+	pthread_mutex_lock(&s->mu);
+	st = store_prep(s, "SELECT envelope, bodystructure, bodyplain FROM "
+	    "messages WHERE mailbox = ? AND uid = ?", err_r);
+	if (st == NULL)
+		goto out;
+	sqlite3_bind_int64(st, 1, mailbox);
+	sqlite3_bind_int64(st, 2, uid);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		for (i = 0; i < 3; i++)
+			if (outs[i] != NULL)
+				*outs[i] = xstrdup((const char *)
+				    sqlite3_column_text(st, i));
+		rc = 0;
+	} else
+		error_set(err_r, ERR_NOTFOUND, "no such message");
+	sqlite3_finalize(st);
+out:
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+/* ---- body garbage collection ---- */
+
+int
+store_bodies_gc(struct store *s, const int64_t *ids, size_t n, char ***files,
+    size_t *nfiles, struct error *err_r)
+{
+	sqlite3_stmt *sel, *del;
+	size_t i;
+	int rc = 0;
+
+	sel = store_prep(s, "SELECT file FROM bodies WHERE id = ?1 AND NOT "
+	    "EXISTS (SELECT 1 FROM messages WHERE body = ?1)", err_r);
+	if (sel == NULL)
+		return -1;
+	del = store_prep(s, "DELETE FROM bodies WHERE id = ?", err_r);
+	if (del == NULL) {
+		sqlite3_finalize(sel);
+		return -1;
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		sqlite3_reset(sel);
+		sqlite3_bind_int64(sel, 1, ids[i]);
+		if (sqlite3_step(sel) != SQLITE_ROW)
+			continue;	/* still used, or already gone */
+		if (sqlite3_column_type(sel, 0) != SQLITE_NULL) {
+			*files = xrealloc(*files, size_mul(*nfiles + 1,
+			    sizeof(char *)));
+			(*files)[(*nfiles)++] = xstrdup((const char *)
+			    sqlite3_column_text(sel, 0));
+		}
+		sqlite3_reset(del);
+		sqlite3_bind_int64(del, 1, ids[i]);
+		if (sqlite3_step(del) != SQLITE_DONE)
+			rc = store_dberr(s, err_r, "delete body");
+	}
+	sqlite3_finalize(sel);
+	sqlite3_finalize(del);
+	return rc;
+}
+
+void
+store_unlink_files(struct store *s, char **files, size_t n)
+{
+	size_t i;
+
+	if (files == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		if (s != NULL) {
+			char *path = xasprintf("%s/%s", s->bodies_dir,
+			    files[i]);
+
+			(void)unlink(path);
+			free(path);
+		}
+		free(files[i]);
+	}
+	free(files);
+}
+
+int
+store_mbox_purge(struct store *s, int64_t id, char ***files, size_t *nfiles,
+    struct error *err_r)
+{
+	static const char *const dels[] = {
+		"DELETE FROM messages WHERE mailbox = ?",
+		"DELETE FROM expunged WHERE mailbox = ?",
+		"DELETE FROM keywords WHERE mailbox = ?",
+	};
+	sqlite3_stmt *st;
+	int64_t *bodies = NULL;
+	size_t nb = 0, i;
+	int rc;
+
+	st = store_prep(s, "SELECT DISTINCT body FROM messages WHERE "
+	    "mailbox = ?", err_r);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		bodies = xrealloc(bodies, size_mul(nb + 1, sizeof(*bodies)));
+		bodies[nb++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(bodies);
+		return store_dberr(s, err_r, "purge");
+	}
+	for (i = 0; i < N_ELEMENTS(dels); i++) {
+		st = store_prep(s, dels[i], err_r);
+		if (st == NULL) {
+			free(bodies);
+			return -1;
+		}
+		sqlite3_bind_int64(st, 1, id);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE) {
+			free(bodies);
+			return store_dberr(s, err_r, "purge");
+		}
+	}
+	rc = store_bodies_gc(s, bodies, nb, files, nfiles, err_r);
+	free(bodies);
+	return rc;
+}

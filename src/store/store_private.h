@@ -1,0 +1,100 @@
+/*
+ * store_private.h: what the store's .c files share: the handle, the
+ * per-account change notifier, and small SQLite helpers.  Every helper here
+ * expects the caller to hold s->mu.
+ */
+#ifndef TEGAMI_STORE_STORE_PRIVATE_H
+#define TEGAMI_STORE_STORE_PRIVATE_H
+
+#include "lib/compat.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "lib/error.h"
+#include "store/store.h"
+
+struct store_notify;
+
+struct store {
+	pthread_mutex_t	 mu;		/* serialises calls on this handle */
+	sqlite3		*db;
+	char		*dir;
+	char		*bodies_dir;
+	struct store_notify *notify;
+
+	/* store_cache bookkeeping, guarded by the cache lock */
+	bool		 cached;
+	unsigned	 refs;
+	struct store	*hash_next;
+	struct store	*lru_prev, *lru_next;
+};
+
+/* Row of the mailboxes table. */
+struct mbox_row {
+	int64_t		 id;
+	uint32_t	 uidvalidity;
+	uint32_t	 uidnext;
+	uint64_t	 highestmodseq;
+	uint64_t	 size;
+	uint32_t	 recent_uid;
+	bool		 noselect;
+};
+
+/* Fills err_r from the connection's last error; always -1. */
+int	store_dberr(struct store *s, struct error *err_r, const char *what);
+/* Prepares sql; NULL with err_r filled. */
+sqlite3_stmt *store_prep(struct store *s, const char *sql,
+	    struct error *err_r);
+/* Runs a statement without results. */
+int	store_exec(struct store *s, const char *sql, struct error *err_r);
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
+int	store_begin(struct store *s, struct error *err_r);
+int	store_commit(struct store *s, struct error *err_r);
+void	store_rollback(struct store *s);
+/* Bumps the account generation and wakes waiters (after a commit). */
+void	store_changed(struct store *s);
+
+/* Looks up a mailbox by canonical name (0) or id; ERR_NOTFOUND. */
+int	store_mbox_by_name(struct store *s, const char *name,
+	    struct mbox_row *r, struct error *err_r);
+int	store_mbox_by_id(struct store *s, int64_t id, struct mbox_row *r,
+	    struct error *err_r);
+/* Sets uidnext, highestmodseq and size of a mailbox row. */
+int	store_mbox_update(struct store *s, const struct mbox_row *r,
+	    struct error *err_r);
+/* A new UIDVALIDITY, larger than any given before in this account. */
+int	store_new_uidvalidity(struct store *s, uint32_t *v_r,
+	    struct error *err_r);
+/* Deletes body rows no longer referenced among ids; file names of removed
+ * external bodies are added to *files (to unlink after the commit). */
+int	store_bodies_gc(struct store *s, const int64_t *ids, size_t n,
+	    char ***files, size_t *nfiles, struct error *err_r);
+/* Unlinks and frees the file names collected by store_bodies_gc(). */
+void	store_unlink_files(struct store *s, char **files, size_t n);
+/* Removes every message of a mailbox (recording nothing as expunged);
+ * files as for store_bodies_gc(). */
+int	store_mbox_purge(struct store *s, int64_t id, char ***files,
+	    size_t *nfiles, struct error *err_r);
+
+
+/* Columns read by store_msgs_query(), in struct store_msg order. */
+#define STORE_MSG_COLS	"uid, flags, keywords, modseq, internaldate, size, " \
+	"hdr_size"
+/* Runs sql (binding ?1 mailbox, ?2 lo, ?3 hi) and appends the rows. */
+int	store_msgs_query(struct store *s, const char *sql, int64_t mailbox,
+	    uint64_t lo, uint64_t hi, struct store_msgs *r,
+	    struct error *err_r);
+/* Sorts and merges UID ranges (lo > hi swapped, as IMAP allows); returns
+ * the count and an allocated array in *out. */
+size_t	store_ranges_normalise(const struct store_uidrange *v, size_t n,
+	    struct store_uidrange **out);
+/* Validates a space-separated keyword list and returns it deduplicated
+ * (case-insensitively) and sorted, allocated ("" for NULL). */
+int	store_keywords_normalise(const char *kw, char **out_r,
+	    struct error *err_r);
+/* Remembers the keywords of kw (normalised) for the mailbox FLAGS list. */
+int	store_keywords_register(struct store *s, int64_t mailbox,
+	    const char *kw, struct error *err_r);
+
+#endif
