@@ -31,8 +31,11 @@ static const char schema_sql[] =
 	" recent_uid INTEGER NOT NULL DEFAULT 1,"
 	" noselect INTEGER NOT NULL DEFAULT 0, special_use TEXT);"
 	"CREATE TABLE IF NOT EXISTS subscriptions(name TEXT PRIMARY KEY);"
-	"CREATE TABLE IF NOT EXISTS bodies(id INTEGER PRIMARY KEY, data BLOB,"
-	" file TEXT);"
+	/* AUTOINCREMENT: a body id (and so a file name b<id>) is never
+	 * reused, so unlinking a freed body's file after the commit cannot
+	 * hit a file another handle has written since. */
+	"CREATE TABLE IF NOT EXISTS bodies(id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" data BLOB, file TEXT);"
 	"CREATE TABLE IF NOT EXISTS messages(id INTEGER PRIMARY KEY,"
 	" mailbox INTEGER NOT NULL, uid INTEGER NOT NULL,"
 	" modseq INTEGER NOT NULL, flags INTEGER NOT NULL,"

@@ -309,8 +309,10 @@ out:
 static bool
 has_children(struct store *s, const char *name)
 {
+	/* Children sort between "name/" and "name0" ('0' follows '/'), so
+	 * the name index answers without a scan. */
 	sqlite3_stmt *st = store_prep(s, "SELECT 1 FROM mailboxes WHERE "
-	    "substr(name, 1, length(?1) + 1) = ?1 || '/' LIMIT 1", NULL);
+	    "name > ?1 || '/' AND name < ?1 || '0' LIMIT 1", NULL);
 	bool r;
 
 	if (st == NULL)

@@ -190,8 +190,10 @@ insert_body(struct store *s, const struct prepared *p, struct written *w,
 	*body_id_r = id;
 	if (!ext)
 		return 0;
-	/* Another writer cannot take this id: we hold the write lock.  A file
-	 * of this name left by a crashed transaction is overwritten. */
+	/* Another writer cannot take this id: we hold the write lock, and
+	 * ids are never reused once committed (AUTOINCREMENT).  A file of
+	 * this name left by a rolled-back or crashed transaction is
+	 * overwritten. */
 	name = xasprintf("b%lld", (long long)id);
 	path = xasprintf("%s/%s", s->bodies_dir, name);
 	w->files = xrealloc(w->files, size_mul(w->n + 1, sizeof(char *)));
