@@ -24,6 +24,7 @@
 #include "objects/objects.h"
 #include "router/router.h"
 #include "server/basedir.h"
+#include "server/mailflow.h"
 #include "server/server.h"
 #include "server/services.h"
 #include "cli/cli.h"
@@ -216,6 +217,12 @@ main(int argc, char **argv)
 	if (tls_ensure_self_signed(path, maindom, &cert, &key, &err) < 0)
 		log_mod(&log_system, LOG_FAILURE, "TLS certificate: %s", err.msg);
 
+	if (mailflow_start(&srv, &err) < 0) {
+		log_mod(&log_system, LOG_FAILURE, "%s", err.msg);
+		log_close();
+		basedir_unlock(base, lock_fd);
+		fatal("%s", err.msg);
+	}
 	if (services_start(&srv, cert, key, listens, nlisten, &err) < 0) {
 		log_mod(&log_system, LOG_FAILURE, "%s", err.msg);
 		log_close();
@@ -247,6 +254,7 @@ main(int argc, char **argv)
 	log_mod(&log_system, LOG_MAJOR, "shutting down");
 	cli_control_stop();
 	services_stop();
+	mailflow_stop(&srv);
 	router_free(&srv.router);
 	objects_close(&srv.objects);
 	log_mod(&log_system, LOG_MAJOR, "%s stopped", "Tegami " TEGAMI_VERSION);

@@ -57,7 +57,10 @@ xstrdup(const char *s)
 char *
 xstrndup(const char *s, size_t n)
 {
-	char *p = xmalloc(size_add(n, 1));
+	char *p;
+
+	n = strnlen(s, n);
+	p = xmalloc(size_add(n, 1));
 
 	memcpy(p, s, n);
 	p[n] = '\0';

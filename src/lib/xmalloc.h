@@ -11,6 +11,7 @@ void	*xmalloc(size_t size);
 void	*xcalloc(size_t n, size_t size);
 void	*xrealloc(void *p, size_t size);
 char	*xstrdup(const char *s);
+/* Copies at most n bytes of s (stops at a NUL). */
 char	*xstrndup(const char *s, size_t n);
 /* Allocating printf; never NULL. */
 char	*xasprintf(const char *fmt, ...) ATTR_FORMAT(1, 2);

@@ -171,6 +171,20 @@ listener_log_tag(const char *service)
 	return svc != NULL ? log_tags[svc->tag].name : NULL;
 }
 
+bool
+listener_is_registered(const char *service)
+{
+	struct service *svc = service_find(service);
+	bool r;
+
+	if (svc == NULL)
+		return false;
+	pthread_mutex_lock(&lst_lock);
+	r = svc->handler != NULL;
+	pthread_mutex_unlock(&lst_lock);
+	return r;
+}
+
 int
 listener_register(const char *service, listener_handler_fn *handler,
     listener_refuse_fn *refuse, void *arg, struct log_module *log,

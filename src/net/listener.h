@@ -65,6 +65,9 @@ int	listener_register(const char *service, listener_handler_fn *handler,
 	    listener_refuse_fn *refuse, void *arg, struct log_module *log,
 	    struct error *err_r);
 
+/* True once a protocol module registered a handler for service. */
+bool	listener_is_registered(const char *service);
+
 /* Adds a socket for service on addr (an IPv4 or IPv6 literal; NULL, "" or
  * "*" = all addresses, IPv6 and IPv4 where available) and port (0 = a free
  * port chosen by the kernel, see listener_bound_port()).  The socket is bound

@@ -26,6 +26,21 @@ static const char *const all_services[] = {
 
 static struct ssl_ctx_st *server_tls;
 
+/*
+ * The protocol modules.  Each registers the listener services it serves
+ * (smtp_register: smtp, submission, smtps; ...).  Declared weak while the
+ * modules are being written, so the server links without them; a module
+ * that is not linked in simply does not listen.
+ */
+typedef int	register_fn(struct server *, struct error *);
+extern register_fn smtp_register __attribute__((weak));
+extern register_fn pop_register __attribute__((weak));
+extern register_fn imap_register __attribute__((weak));
+
+static register_fn *const protocol_modules[] = {
+	cli_register, smtp_register, pop_register, imap_register
+};
+
 bool
 services_known(const char *service)
 {
@@ -84,9 +99,12 @@ services_start(struct server *srv, const char *cert, const char *key,
 	size_t i;
 	int idx;
 
-	if (cli_register(srv, err_r) < 0)
-		return -1;
-	registered[service_index("cli")] = true;
+	for (i = 0; i < N_ELEMENTS(protocol_modules); i++)
+		if (protocol_modules[i] != NULL &&
+		    protocol_modules[i](srv, err_r) < 0)
+			return -1;
+	for (i = 0; i < N_ELEMENTS(all_services); i++)
+		registered[i] = listener_is_registered(all_services[i]);
 
 	if (cert != NULL && key != NULL) {
 		server_tls = tls_server_ctx_new(cert, key, err_r);
