@@ -53,7 +53,8 @@ class Server:
         self.ports = {}
         self.listen = {}
         self.proc = None
-        self.stderr_path = os.path.join(base, "..", os.path.basename(base) + ".stderr")
+        self.stderr_path = os.path.join(os.path.dirname(base),
+                                        os.path.basename(base) + ".stderr")
 
     def start(self, wait=True):
         args = [TEGAMID, "--base", self.base, "--domain", self.domain]
@@ -172,3 +173,62 @@ def make_server(base_dir):
                 s.stop()
             except Exception:
                 pass
+
+
+class CliClient:
+    """A plain-socket client of the CLI (PWD) TCP service: sends one line,
+    reads CRLF-terminated reply lines."""
+
+    def __init__(self, port, addr="127.0.0.1", timeout=10.0):
+        self.sock = socket.create_connection((addr, port), timeout=timeout)
+        self.f = self.sock.makefile("rb")
+        self.banner = self.readline()
+
+    def readline(self):
+        line = self.f.readline()
+        if not line:
+            raise EOFError("CLI connection closed")
+        assert line.endswith(b"\r\n"), line
+        return line[:-2].decode("utf-8", errors="replace")
+
+    def send(self, line):
+        self.sock.sendall(line.encode() + b"\r\n")
+
+    def cmd(self, line):
+        """Sends a command; returns the status line."""
+        self.send(line)
+        return self.readline()
+
+    def data(self, line):
+        """Sends a data command; returns (status, data line or None)."""
+        st = self.cmd(line)
+        if st.startswith("200 data follow"):
+            return st, self.readline()
+        return st, None
+
+    def login(self, user, password):
+        st = self.cmd(f"USER {user}")
+        if not st.startswith("300"):
+            return st
+        return self.cmd(f'PASS {password}')
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.close()
+
+
+@pytest.fixture
+def cli_client(server):
+    """A CLI client logged in as postmaster on the default server."""
+    c = CliClient(server.ports["cli"])
+    assert c.login("postmaster", server.postmaster_password()).startswith("200")
+    yield c
+    c.close()
