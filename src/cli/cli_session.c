@@ -34,10 +34,10 @@
 #include "lib/dict.h"
 #include "lib/log.h"
 #include "lib/xmalloc.h"
+#include "auth/auth.h"
 #include "net/conn.h"
 #include "net/listener.h"
 #include "objects/objects.h"
-#include "router/router.h"
 #include "server/server.h"
 #include "cli/cli.h"
 #include "cli/cli_args.h"
@@ -76,14 +76,19 @@ reply(struct cli_session *s, const char *fmt, ...)
 	conn_flush(s->conn);
 }
 
-/* USER/PASS: the login name goes through the Router in the Access context
- * (B1): an alias logs into its account, a rerouted name into the other
- * account, with that account's password and rights. */
+/* USER/PASS through the shared login (src/auth): the login name goes
+ * through the Router in the Access context (B1): an alias logs into its
+ * account, a rerouted name into the other account, with that account's
+ * password and rights; protection and flow control apply as everywhere. */
 static void
 do_login(struct cli_session *s, const char *password)
 {
-	struct route_result res;
-	char dom[DOMAIN_NAME_MAX + 1], *def = NULL;
+	struct auth_peer peer = {
+		(const struct sockaddr *)conn_local_addr(s->conn),
+		(const struct sockaddr *)conn_peer_addr(s->conn),
+		conn_is_tls(s->conn), "PWD"
+	};
+	struct auth_result res;
 	struct error err;
 	struct buf ctxt;
 
@@ -91,34 +96,26 @@ do_login(struct cli_session *s, const char *password)
 		reply(s, "501 send USER first");
 		return;
 	}
-	if (objects_domain_for_local_ip(s->srv->objects,
-	    (const struct sockaddr *)conn_local_addr(s->conn), dom,
-	    sizeof(dom)) == 0)
-		def = dom;
-	if (router_route(s->srv->router, s->user, ROUTE_ACCESS, def, &res,
-	    &err) < 0 || res.module != ROUTE_LOCAL ||
-	    objects_check_password(s->srv->objects, res.account, res.domain,
-	    password, &err) < 0) {
+	if (auth_login(s->srv, &peer, s->user, password, &res, &err) < 0) {
 		char esc[256];
 
 		log_escape(esc, sizeof(esc), s->user, strlen(s->user));
 		log_ses(&s->log, LOG_PROBLEM, "login failed for '%s': %s", esc,
-		    res.module == ROUTE_ERROR ? res.error : err.msg);
+		    err.msg);
 		s->errors++;
-		reply(s, "501 incorrect password or account name");
+		reply(s, "501 %s", err.msg);
 		return;
 	}
 	snprintf(s->ctx.account, sizeof(s->ctx.account), "%s", res.account);
 	snprintf(s->ctx.domain, sizeof(s->ctx.domain), "%s", res.domain);
-	s->ctx.master = objects_account_has_master(s->srv->objects, res.account,
-	    res.domain);
+	s->ctx.master = res.master;
 	s->logged_in = true;
 	buf_init(&ctxt, sizeof(s->log.context) - 1);
-	buf_printf(&ctxt, "%s@%s", res.account, res.domain);
+	buf_puts(&ctxt, res.address);
 	memcpy(s->log.context, buf_cstr(&ctxt), ctxt.len + 1);
 	buf_free(&ctxt);
-	log_ses(&s->log, LOG_MAJOR, "'%s@%s' connected from %s%s", res.account,
-	    res.domain, conn_peer_text(s->conn), s->ctx.master ?
+	log_ses(&s->log, LOG_MAJOR, "'%s' connected from %s%s", res.address,
+	    conn_peer_text(s->conn), s->ctx.master ?
 	    " (Master access granted)" : "");
 	reply(s, "200 login OK");
 }
