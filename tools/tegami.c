@@ -42,20 +42,28 @@ usage(FILE *f)
 	cli_commands_print(f);
 }
 
-/* Appends arg as sent on the wire: as is when it is one whole object. */
+/* Appends arg as sent on the wire: as is when it is one whole object.  A
+ * multi-line dictionary or array (pasted from a Get command's pretty output)
+ * is rewritten on one line, since the command is one line; any other text
+ * with line breaks is a multi-line string (Router Table, address lists). */
 static void
 put_arg(struct buf *line, const char *arg)
 {
 	struct dval *v;
 	size_t n = strlen(arg), i;
+	bool multi = strpbrk(arg, "\r\n") != NULL;
 
-	v = n > 0 && strpbrk(arg, "\r\n") == NULL ?
-	    dict_parse(arg, n, 0, NULL) : NULL;
-	if (v != NULL) {
+	v = n > 0 ? dict_parse(arg, n, 0, NULL) : NULL;
+	if (v != NULL && (!multi || dict_type(v) == DICT_DICT ||
+	    dict_type(v) == DICT_ARRAY)) {
+		if (multi)
+			dict_write(line, v, 0);
+		else
+			buf_puts(line, arg);
 		dict_free(&v);
-		buf_puts(line, arg);
 		return;
 	}
+	dict_free(&v);
 	buf_putc(line, '"');
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)arg[i];
