@@ -300,14 +300,18 @@ objects_account_create(struct objects *o, const char *name,
     const char *domain, const char *type, const struct dval *settings,
     struct error *err_r)
 {
+	struct dval *hashed;
 	struct domain *d;
 	int rc = -1;
 
+	if (obj_settings_hash_password(settings, &hashed, err_r) == -1)
+		return -1;
 	pthread_rwlock_wrlock(&o->lock);
 	if ((d = dom_get(o->st, domain, err_r)) != NULL)
-		rc = acct_create_locked(o, d, name, type, settings, NULL,
-		    err_r);
+		rc = acct_create_locked(o, d, name, type, hashed != NULL ?
+		    hashed : settings, NULL, err_r);
 	pthread_rwlock_unlock(&o->lock);
+	dict_free(&hashed);
 	return rc;
 }
 
@@ -537,10 +541,14 @@ acct_write(struct objects *o, const char *name, const char *domain,
     int which, const struct dval *in, bool update, struct error *err_r)
 {
 	char path[OBJECTS_PATH_MAX];
+	struct dval *nv, *hashed = NULL;
 	struct account *a;
-	struct dval *nv;
 	int rc = -1;
 
+	if (which == 0 && obj_settings_hash_password(in, &hashed, err_r) == -1)
+		return -1;
+	if (hashed != NULL)
+		in = hashed;
 	pthread_rwlock_wrlock(&o->lock);
 	if ((a = acct_get(o->st, name, domain, err_r)) != NULL &&
 	    (nv = obj_merge(which == 0 ? a->settings : a->prefs, in, update,
@@ -554,6 +562,7 @@ acct_write(struct objects *o, const char *name, const char *domain,
 			rc = obj_commit(&a->prefs, path, nv, err_r);
 	}
 	pthread_rwlock_unlock(&o->lock);
+	dict_free(&hashed);
 	return rc;
 }
 

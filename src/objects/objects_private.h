@@ -116,6 +116,16 @@ int	 obj_commit(struct dval **slot, const char *path, struct dval *nv,
 	    struct error *err_r);
 struct dval *obj_sorted_array(struct dval *arr);
 
+/* password.c */
+/* Settings given by an administrator (CreateAccount, Set/UpdateAccount-
+ * Settings) may carry Password in clear.  Unless they ask for
+ * PasswordEncryption = clear, or the value already is a crypt hash (the output
+ * of GetAccountSettings fed back), *out_r gets a copy of in with the password
+ * hashed and PasswordEncryption = U-crpt; otherwise *out_r is NULL.  Call
+ * without the objects lock (hashing is slow). */
+int	 obj_settings_hash_password(const struct dval *in, struct dval **out_r,
+	    struct error *err_r);
+
 /* domain.c */
 struct domain *dom_find(struct objstate *st, const char *name);
 struct domain *dom_get(struct objstate *st, const char *name,

@@ -88,6 +88,32 @@ remove_initial_password(struct account *a)
 		(void)unlink(path);
 }
 
+int
+obj_settings_hash_password(const struct dval *in, struct dval **out_r,
+    struct error *err_r)
+{
+	const char *pw, *enc;
+	char hash[HASH_MAX];
+
+	*out_r = NULL;
+	if (in == NULL || dict_type(in) != DICT_DICT ||
+	    (pw = dict_get_str(in, "Password")) == NULL ||
+	    strcmp(pw, "default") == 0 || is_crypt_hash(pw))
+		return 0;
+	enc = dict_get_str(in, "PasswordEncryption");
+	if (enc != NULL && strcasecmp(enc, "clear") == 0)
+		return 0;
+	if (strlen(pw) > PASSWORD_MAX)
+		return error_set(err_r, ERR_LIMIT, "password too long");
+	if (hash_password(pw, hash, sizeof(hash), err_r) == -1)
+		return -1;
+	*out_r = dict_clone(in);
+	dict_set_str(*out_r, "Password", hash);
+	dict_set_str(*out_r, "PasswordEncryption", "U-crpt");
+	explicit_bzero(hash, sizeof(hash));
+	return 0;
+}
+
 /* With the write lock held: stores hash in the account's settings. */
 static int
 store_hash(struct account *a, const char *hash, struct error *err_r)
