@@ -76,6 +76,31 @@ reply(struct cli_session *s, const char *fmt, ...)
 	conn_flush(s->conn);
 }
 
+/* All Info: the raw input line.  Passwords never reach the log: a line that
+ * may carry one (PASS, SetAccountPassword, a Password setting ...) is shown
+ * with its command name only. */
+static void
+log_input(struct cli_session *s, struct strv line)
+{
+	char esc[LOG_LINE_MAX / 2];
+	size_t i, name_len;
+
+	if (!log_ses_enabled(&s->log, LOG_ALL))
+		return;
+	for (i = 0; i + 4 <= line.len; i++) {
+		if (strncasecmp(line.p + i, "pass", 4) != 0)
+			continue;
+		for (name_len = 0; name_len < line.len &&
+		    line.p[name_len] != ' '; name_len++)
+			;
+		log_escape(esc, sizeof(esc), line.p, name_len);
+		log_ses(&s->log, LOG_ALL, "inp: %s ***", esc);
+		return;
+	}
+	log_escape(esc, sizeof(esc), line.p, line.len);
+	log_ses(&s->log, LOG_ALL, "inp: %s", esc);
+}
+
 /* USER/PASS through the shared login (src/auth): the login name goes
  * through the Router in the Access context (B1): an alias logs into its
  * account, a rerouted name into the other account, with that account's
@@ -260,10 +285,13 @@ cli_session_run(struct server *srv, struct conn *c, bool trusted)
 			continue;
 		else if (line.len >= 4 && strncasecmp(line.p, "QUIT", 4) == 0 &&
 		    (line.len == 4 || line.p[4] == ' ')) {
+			log_input(&s, line);
 			reply(&s, "200 Tegami PWD connection closed");
 			break;
-		} else
+		} else {
+			log_input(&s, line);
 			run_command(&s, line);
+		}
 		if (s.errors >= CLI_ERRORS_MAX) {
 			log_ses(&s.log, LOG_PROBLEM, "too many errors");
 			reply(&s, "501 too many errors, closing");
