@@ -1,0 +1,18 @@
+/*
+ * cli_mail.h: the CLI commands of the mail path (CGP-REFERENCE §9.3,
+ * §10.2): mailboxes of an account (ListMailboxes, GetMailboxInfo,
+ * CreateMailbox, DeleteMailbox) and the queue (ListQueue,
+ * QueueMessageInfo, RejectQueueMessage, ReleaseSMTPQueue,
+ * GetQueueCounts).  All need the Master right.
+ */
+#ifndef TEGAMI_DELIVERY_CLI_MAIL_H
+#define TEGAMI_DELIVERY_CLI_MAIL_H
+
+#include "lib/compat.h"
+
+#define CLI_MAIL_LIST_MAX	1000	/* messages ListQueue shows at most */
+
+/* Adds the commands to the CLI table (once; later calls do nothing). */
+void	cli_mail_register(void);
+
+#endif
