@@ -18,6 +18,7 @@
  */
 #include "lib/compat.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -74,6 +75,24 @@ reply(struct cli_session *s, const char *fmt, ...)
 	log_ses(&s->log, LOG_ALL, "out: %s", line);
 	conn_printf(s->conn, "%s\r\n", line);
 	conn_flush(s->conn);
+}
+
+/* True when text (a data result) has a "Password" key, e.g. {Password = x;}. */
+static bool
+has_password_key(const char *text)
+{
+	const char *p;
+
+	for (p = strstr(text, "Password"); p != NULL;
+	    p = strstr(p + 1, "Password")) {
+		const char *e = p + 8;
+
+		while (*e == ' ')
+			e++;
+		if (*e == '=' && (p == text || !isalnum((unsigned char)p[-1])))
+			return true;
+	}
+	return false;
 }
 
 /* All Info: the raw input line.  Passwords never reach the log: a line that
@@ -222,7 +241,13 @@ run_command(struct cli_session *s, struct strv line)
 				reply(s, "501 result too large");
 				break;
 			}
-			log_ses(&s->log, LOG_ALL, "out: %s", buf_cstr(&out));
+			/* Account settings may hold a password stored in clear
+			 * (imported accounts): such results are not logged. */
+			if (has_password_key(buf_cstr(&out)))
+				log_ses(&s->log, LOG_ALL, "out: (%zu bytes with a "
+				    "password setting, not logged)", out.len);
+			else
+				log_ses(&s->log, LOG_ALL, "out: %s", buf_cstr(&out));
 			if (s->inline_mode)
 				conn_printf(s->conn, "201 %s\r\n", buf_cstr(&out));
 			else
