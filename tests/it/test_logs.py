@@ -196,3 +196,28 @@ def test_passwords_never_logged(server):
                 body = fh.read()
             for secret in ["Cr3ateSecretDEF", "Upd4teSecretGHI"]:
                 assert secret not in body
+
+
+def test_clear_password_results_not_logged(make_server):
+    s = make_server()
+    os.makedirs(s.path("Accounts", "postmaster.macnt"))
+    with open(s.path("Accounts", "postmaster.macnt", "account.settings"),
+              "w") as f:
+        f.write("{ Password = Imp0rtedClearPW; PasswordEncryption = clear; }\n")
+    s.start()
+    s.tegami("UpdateModule", "PWD", "{LogLevel=5;}")
+    with CliClient(s.ports["cli"]) as c:
+        assert c.login("postmaster", "Imp0rtedClearPW") == "200 login OK"
+        st, data = c.data("GetAccountSettings postmaster")
+        assert st == "200 data follow"
+        st, data = c.data("GetAccountEffectiveSettings postmaster")
+        assert "Imp0rtedClearPW" in data
+        assert c.cmd("UpdateServerAccountDefaults {MaxAccountSize=7M;}") == \
+            "200 OK"
+        st, data = c.data("GetServerAccountDefaults")
+        assert "7M" in data
+    marker(s, "clear-end")
+    text = s.log_text()
+    assert "Imp0rtedClearPW" not in text
+    # Results without a password are still shown at All Info.
+    assert re.search(r"out: \{.*MaxAccountSize = 7M", text)
