@@ -196,3 +196,38 @@ def test_help_and_bad_option():
     assert "--listen" in p.stdout and "cli" in p.stdout
     p = run_tegamid(["--nosuch"])
     assert p.returncode != 0
+
+
+def test_one_service_on_several_addresses(make_server):
+    s = make_server()
+    s.listen["cli"] = [("127.0.0.1", free_port()), ("127.0.0.1", free_port())]
+    has_v6 = socket.has_ipv6
+    if has_v6:
+        try:
+            with socket.socket(socket.AF_INET6) as t:
+                t.bind(("::1", 0))
+        except OSError:
+            has_v6 = False
+    if has_v6:
+        s.listen["cli"].append(("[::1]", _free_port6()))
+    s.start(wait=False)
+    end = time.time() + 15
+    for addr, port in s.listen["cli"]:
+        host = addr.strip("[]")
+        while True:
+            try:
+                c = CliClient(port, addr=host)
+                break
+            except OSError:
+                assert time.time() < end, (addr, port)
+                time.sleep(0.05)
+        with c:
+            assert c.banner.startswith("200 ")
+            assert c.login("postmaster", s.postmaster_password()) == \
+                "200 login OK"
+
+
+def _free_port6():
+    with socket.socket(socket.AF_INET6) as t:
+        t.bind(("::1", 0))
+        return t.getsockname()[1]
