@@ -232,3 +232,34 @@ def cli_client(server):
     assert c.login("postmaster", server.postmaster_password()).startswith("200")
     yield c
     c.close()
+
+
+def deliver(server, rcpt, raw_bytes, timeout=20.0):
+    """Hands one message for `rcpt` to the running server through a real
+    interface and returns once the server has taken it: SMTP (MAIL FROM:<>)
+    when the server listens for smtp, else the Submitted folder (CGP-REFERENCE
+    15.2: write <name>.tmp, rename to <name>.sub, wait until the server took
+    the file).  raw_bytes is an RFC 5322 message with CRLF line ends; the
+    server adds its Received: field on top.  Local delivery into the mailbox
+    happens shortly after: poll the mailbox to wait for it."""
+    if "smtp" in server.ports:
+        import smtplib
+        with smtplib.SMTP("127.0.0.1", server.ports["smtp"], timeout=30) as s:
+            s.sendmail("", [rcpt], raw_bytes)
+        return
+    folder = server.path("Submitted")
+    os.makedirs(folder, exist_ok=True)
+    deliver.seq = getattr(deliver, "seq", 0) + 1
+    name = f"it-{os.getpid()}-{deliver.seq}"
+    tmp = os.path.join(folder, name + ".tmp")
+    sub = os.path.join(folder, name + ".sub")
+    with open(tmp, "wb") as f:
+        f.write(b"Envelope-To: " + rcpt.encode() + b"\r\n" + raw_bytes)
+    os.rename(tmp, sub)
+    end = time.time() + timeout
+    while os.path.exists(sub) and time.time() < end:
+        time.sleep(0.05)
+    if os.path.exists(sub):
+        raise AssertionError(f"the server did not take {sub}")
+    if os.path.exists(os.path.join(folder, name + ".bad")):
+        raise AssertionError(f"the server refused {name}.sub (renamed .bad)")

@@ -1,0 +1,753 @@
+/*
+ * pop_cmd.c: the POP3 command table and its handlers.  The dispatcher does
+ * the shared work once (parsing, state check, error counting, the "inp:"
+ * log line with secrets masked); each handler does one command.
+ *
+ * AUTHORIZATION: USER, PASS, APOP (RFC 1939 7), AUTH (RFC 5034 with the
+ * initial response; PLAIN, LOGIN, CRAM-MD5), STLS (RFC 2595 4), CAPA
+ * (RFC 2449 5), QUIT.
+ * TRANSACTION: STAT, LIST, RETR, DELE, NOOP, RSET, TOP, UIDL, CAPA, QUIT.
+ *
+ * Error replies carry RFC 2449/3206 response codes: [AUTH] for bad
+ * credentials, [SYS/PERM] for refusals that retrying will not cure
+ * (network denied, unassigned address), [SYS/TEMP] for server-side
+ * trouble and flow control, [IN-USE] for the maildrop lock.
+ */
+#include "lib/compat.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lib/bounds.h"
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "auth/auth.h"
+#include "net/conn.h"
+#include "net/listener.h"
+#include "objects/objects.h"
+#include "server/server.h"
+#include "store/store.h"
+#include "pop/pop_private.h"
+
+#define ST_AUTH		(1u << POP_AUTHORIZATION)
+#define ST_TRANS	(1u << POP_TRANSACTION)
+#define ST_ANY		(ST_AUTH | ST_TRANS)
+
+struct pop_cmd {
+	enum pop_cmd_id	 id;
+	unsigned	 states;
+	void		(*run)(struct pop_session *, const struct pop_cmd_line *);
+};
+
+/* ---- helpers ---- */
+
+static struct auth_peer
+peer_of(struct pop_session *s)
+{
+	struct auth_peer p;
+
+	p.local = (const struct sockaddr *)conn_local_addr(s->conn);
+	p.remote = (const struct sockaddr *)conn_peer_addr(s->conn);
+	p.tls = conn_is_tls(s->conn);
+	p.service = "POP";
+	return p;
+}
+
+/* Maps a failed login to its reply and log line; counts the failure. */
+static void
+login_failed(struct pop_session *s, const char *how, const char *name,
+    const struct error *err)
+{
+	char esc[256];
+	const char *code;
+
+	log_escape(esc, sizeof(esc), name, strlen(name));
+	log_ses(&s->log, LOG_PROBLEM, "%s login failed for '%s': %s", how,
+	    esc, err->msg);
+	switch (err->kind) {
+	case ERR_PERM:
+		code = "SYS/PERM";
+		break;
+	case ERR_LIMIT:
+	case ERR_TEMP:
+	case ERR_IO:
+	case ERR_INTERNAL:
+		code = "SYS/TEMP";
+		break;
+	default:
+		code = "AUTH";
+		break;
+	}
+	s->auth_failures++;
+	pop_reply(s, "-ERR [%s] %s", code, err->msg);
+}
+
+static void
+login_done(struct pop_session *s, const char *how,
+    const struct auth_result *res)
+{
+	log_ses(&s->log, LOG_LOW, "%s login as '%s'", how, res->address);
+	(void)pop_session_open(s, res->account, res->domain);
+}
+
+/* Copies a strv into a NUL-terminated buffer; false if it does not fit. */
+static bool
+copy_arg(struct strv v, char *buf, size_t size)
+{
+	if (v.len >= size)
+		return false;
+	memcpy(buf, v.p, v.len);
+	buf[v.len] = '\0';
+	return true;
+}
+
+/* Resolves a message number argument to the message; NULL after an error
+ * reply.  Deleted messages may not be referred to (RFC 1939 5). */
+static struct pop_msg *
+msg_arg(struct pop_session *s, struct strv arg, uint32_t *n_r)
+{
+	uint32_t n;
+
+	if (pop_parse_msgno(arg, &n) < 0) {
+		pop_error(s, "-ERR invalid message number");
+		return NULL;
+	}
+	if (n > s->nmsgs) {
+		pop_reply(s, "-ERR no such message, only %u in the maildrop",
+		    s->nmsgs);
+		return NULL;
+	}
+	if (s->msgs[n - 1].deleted) {
+		pop_reply(s, "-ERR message %u already deleted", n);
+		return NULL;
+	}
+	*n_r = n;
+	return &s->msgs[n - 1];
+}
+
+/* ---- AUTHORIZATION ---- */
+
+static void
+cmd_user(struct pop_session *s, const struct pop_cmd_line *cmd)
+{
+	if (!copy_arg(cmd->args[0], s->user, sizeof(s->user))) {
+		pop_error(s, "-ERR user name too long");
+		return;
+	}
+	s->have_user = true;
+	pop_reply(s, "+OK send the password");
+}
+
+static void
+cmd_pass(struct pop_session *s, const struct pop_cmd_line *cmd)
+{
+	char pw[PASSWORD_MAX + 1];
+	struct auth_result res;
+	struct auth_peer peer = peer_of(s);
+	struct error err;
+
+	if (!s->have_user) {
+		pop_error(s, "-ERR send USER first");
+		return;
+	}
+	s->have_user = false;	/* RFC 1939 7: a failed PASS needs a new USER */
+	if (!copy_arg(cmd->args[0], pw, sizeof(pw))) {
+		error_set(&err, ERR_AUTH, AUTH_GENERIC_ERROR);
+		login_failed(s, "USER", s->user, &err);
+		return;
+	}
+	if (auth_login(s->srv, &peer, s->user, pw, &res, &err) < 0)
+		login_failed(s, "USER", s->user, &err);
+	else
+		login_done(s, "USER", &res);
+	explicit_bzero(pw, sizeof(pw));
+}
+
+static void
+cmd_apop(struct pop_session *s, const struct pop_cmd_line *cmd)
+{
+	char name[ADDRESS_MAX + 1], digest[33];
+	struct auth_result res;
+	struct auth_peer peer = peer_of(s);
+	struct error err;
+
+	if (!copy_arg(cmd->args[0], name, sizeof(name)) ||
+	    !pop_valid_digest(cmd->args[1])) {
+		pop_error(s, "-ERR syntax: APOP name digest");
+		return;
+	}
+	(void)copy_arg(cmd->args[1], digest, sizeof(digest));
+	if (auth_login_apop(s->srv, &peer, name, s->timestamp, digest, &res,
+	    &err) < 0)
+		login_failed(s, "APOP", name, &err);
+	else
+		login_done(s, "APOP", &res);
+}
+
+/*
+ * Reads one SASL continuation response (RFC 5034 4) into buf.  Returns 1
+ * with the line, 0 when the client cancelled ("*": answered here), -1 when
+ * the connection failed or the line was too long (answered here).
+ */
+static int
+sasl_read(struct pop_session *s, const char *challenge_b64, char *buf,
+    size_t size)
+{
+	struct strv line;
+	enum line_rc rc;
+
+	pop_reply(s, "+ %s", challenge_b64);
+	rc = conn_read_line(s->conn, POP_SASL_LINE_MAX, LINE_LF_OK, &line);
+	if (rc == LINE_TOOLONG) {
+		pop_error(s, "-ERR [AUTH] response too long");
+		return -1;
+	}
+	if (rc != LINE_OK) {
+		s->quit = true;
+		return -1;
+	}
+	log_ses(&s->log, LOG_ALL, "inp: (SASL response)");
+	if (line.len == 1 && line.p[0] == '*') {
+		pop_reply(s, "-ERR [AUTH] authentication cancelled");
+		return 0;
+	}
+	if (!copy_arg(line, buf, size)) {
+		pop_error(s, "-ERR [AUTH] response too long");
+		return -1;
+	}
+	return 1;
+}
+
+static void
+auth_plain(struct pop_session *s, const char *ir)
+{
+	char line[POP_SASL_LINE_MAX + 1];
+	char authz[ADDRESS_MAX + 1], user[ADDRESS_MAX + 1];
+	char pw[PASSWORD_MAX + 1];
+	struct auth_result res;
+	struct auth_peer peer = peer_of(s);
+	struct error err;
+	const char *b64 = ir;
+	int rc;
+
+	if (b64 == NULL) {
+		if ((rc = sasl_read(s, "", line, sizeof(line))) <= 0)
+			return;
+		b64 = line;
+	}
+	if (sasl_plain_decode(b64, authz, sizeof(authz), user, sizeof(user),
+	    pw, sizeof(pw), &err) < 0) {
+		log_ses(&s->log, LOG_PROBLEM, "AUTH PLAIN: %s", err.msg);
+		s->auth_failures++;
+		pop_reply(s, "-ERR [AUTH] malformed PLAIN response");
+		explicit_bzero(line, sizeof(line));
+		return;
+	}
+	/* RFC 4616 2: an authorization identity other than the user's own
+	 * would be a proxy login, which we do not offer. */
+	if (authz[0] != '\0' && strcasecmp(authz, user) != 0) {
+		error_set(&err, ERR_AUTH, AUTH_GENERIC_ERROR);
+		login_failed(s, "PLAIN", user, &err);
+	} else if (auth_login(s->srv, &peer, user, pw, &res, &err) < 0)
+		login_failed(s, "PLAIN", user, &err);
+	else
+		login_done(s, "PLAIN", &res);
+	explicit_bzero(pw, sizeof(pw));
+	explicit_bzero(line, sizeof(line));
+}
+
+static void
+auth_login_mech(struct pop_session *s, const char *ir)
+{
+	char line[POP_SASL_LINE_MAX + 1];
+	char user[ADDRESS_MAX + 1], pw[PASSWORD_MAX + 1];
+	struct auth_result res;
+	struct auth_peer peer = peer_of(s);
+	struct error err;
+	size_t len;
+
+	/* draft-murchison-sasl-login: the prompts "Username:" and
+	 * "Password:"; an initial response carries the user name. */
+	if (ir == NULL) {
+		if (sasl_read(s, "VXNlcm5hbWU6", line, sizeof(line)) <= 0)
+			return;
+		ir = line;
+	}
+	if (sasl_b64_decode(ir, user, sizeof(user), &len) < 0 ||
+	    memchr(user, '\0', len) != NULL) {
+		s->auth_failures++;
+		pop_reply(s, "-ERR [AUTH] malformed LOGIN response");
+		return;
+	}
+	if (sasl_read(s, "UGFzc3dvcmQ6", line, sizeof(line)) <= 0)
+		return;
+	if (sasl_b64_decode(line, pw, sizeof(pw), &len) < 0 ||
+	    memchr(pw, '\0', len) != NULL) {
+		s->auth_failures++;
+		pop_reply(s, "-ERR [AUTH] malformed LOGIN response");
+	} else if (auth_login(s->srv, &peer, user, pw, &res, &err) < 0)
+		login_failed(s, "LOGIN", user, &err);
+	else
+		login_done(s, "LOGIN", &res);
+	explicit_bzero(pw, sizeof(pw));
+	explicit_bzero(line, sizeof(line));
+}
+
+static void
+auth_cram_md5(struct pop_session *s)
+{
+	char challenge[POP_CHALLENGE_MAX], b64[POP_CHALLENGE_MAX * 2];
+	char line[POP_SASL_LINE_MAX + 1], resp[ADDRESS_MAX + 64];
+	struct auth_result res;
+	struct auth_peer peer = peer_of(s);
+	struct error err;
+	char *sp;
+	size_t len;
+
+	/* RFC 2195 2: the challenge is a msg-id; the response is
+	 * "name SP 32 hex digits". */
+	auth_make_challenge(s->host, challenge, sizeof(challenge));
+	if (sasl_b64_encode(challenge, strlen(challenge), b64,
+	    sizeof(b64)) < 0) {
+		pop_reply(s, "-ERR [SYS/TEMP] cannot make a challenge");
+		return;
+	}
+	if (sasl_read(s, b64, line, sizeof(line)) <= 0)
+		return;
+	if (sasl_b64_decode(line, resp, sizeof(resp), &len) < 0 ||
+	    memchr(resp, '\0', len) != NULL ||
+	    (sp = strrchr(resp, ' ')) == NULL ||
+	    !pop_valid_digest(strv_from(sp + 1))) {
+		s->auth_failures++;
+		pop_reply(s, "-ERR [AUTH] malformed CRAM-MD5 response");
+		return;
+	}
+	*sp = '\0';
+	if (auth_login_cram_md5(s->srv, &peer, resp, challenge, sp + 1, &res,
+	    &err) < 0)
+		login_failed(s, "CRAM-MD5", resp, &err);
+	else
+		login_done(s, "CRAM-MD5", &res);
+}
+
+static const char *const sasl_mechs[] = { "PLAIN", "LOGIN", "CRAM-MD5" };
+
+static void
+cmd_auth(struct pop_session *s, const struct pop_cmd_line *cmd)
+{
+	char ir[POP_LINE_MAX + 1];
+	const char *irp = NULL;
+	size_t i;
+
+	if (cmd->nargs == 0) {
+		/* Not in RFC 5034, but what clients since RFC 1734 probe
+		 * with: the list of mechanisms. */
+		pop_reply(s, "+OK SASL mechanisms follow");
+		for (i = 0; i < N_ELEMENTS(sasl_mechs); i++)
+			pop_reply(s, "%s", sasl_mechs[i]);
+		pop_reply(s, ".");
+		return;
+	}
+	/* RFC 5034 4: the initial response; "=" is an empty one. */
+	if (cmd->nargs == 2) {
+		if (cmd->args[1].len == 1 && cmd->args[1].p[0] == '=')
+			ir[0] = '\0';
+		else if (!copy_arg(cmd->args[1], ir, sizeof(ir))) {
+			pop_error(s, "-ERR [AUTH] initial response too long");
+			return;
+		}
+		irp = ir;
+	}
+	if (strv_caseeq_cstr(cmd->args[0], "PLAIN"))
+		auth_plain(s, irp);
+	else if (strv_caseeq_cstr(cmd->args[0], "LOGIN"))
+		auth_login_mech(s, irp);
+	else if (strv_caseeq_cstr(cmd->args[0], "CRAM-MD5") && irp == NULL)
+		auth_cram_md5(s);
+	else if (strv_caseeq_cstr(cmd->args[0], "CRAM-MD5"))
+		pop_error(s, "-ERR [AUTH] CRAM-MD5 takes no initial response");
+	else
+		pop_error(s, "-ERR [AUTH] unsupported SASL mechanism");
+	explicit_bzero(ir, sizeof(ir));
+}
+
+static void
+cmd_stls(struct pop_session *s, const struct pop_cmd_line *cmd)
+{
+	struct ssl_ctx_st *ctx = listener_tls_ctx("pop3");
+	struct error err;
+
+	(void)cmd;
+	if (conn_is_tls(s->conn)) {
+		pop_error(s, "-ERR already using TLS");
+		return;
+	}
+	if (ctx == NULL) {
+		pop_error(s, "-ERR TLS is not available");
+		return;
+	}
+	/* RFC 2595 4 and CVE-2011-0411: nothing may follow STLS in the same
+	 * packet, or plaintext would pass as if it came over TLS. */
+	if (conn_pending_input(s->conn) > 0) {
+		log_ses(&s->log, LOG_PROBLEM, "STLS with pipelined input "
+		    "refused");
+		pop_error(s, "-ERR commands pipelined after STLS are refused");
+		return;
+	}
+	pop_reply(s, "+OK begin TLS negotiation");
+	if (conn_starttls(s->conn, ctx, &err) < 0) {
+		log_ses(&s->log, LOG_PROBLEM, "TLS handshake failed: %s",
+		    err.msg);
+		s->quit = true;
+		return;
+	}
+	/* RFC 2595 4: forget what was learnt before TLS. */
+	s->have_user = false;
+	explicit_bzero(s->user, sizeof(s->user));
+	log_ses(&s->log, LOG_LOW, "TLS started: %s", conn_tls_info(s->conn));
+}
+
+/* ---- both states ---- */
+
+static void
+cmd_capa(struct pop_session *s, const struct pop_cmd_line *cmd)
+{
+	(void)cmd;
+	/* RFC 2449 6: capabilities; those for logging in only before
+	 * login. */
+	pop_reply(s, "+OK capability list follows");
+	pop_reply(s, "TOP");
+	pop_reply(s, "UIDL");
+	if (s->state == POP_AUTHORIZATION) {
+		pop_reply(s, "USER");
+		pop_reply(s, "SASL PLAIN LOGIN CRAM-MD5");
+		if (!conn_is_tls(s->conn) && listener_tls_ctx("pop3") != NULL)
+			pop_reply(s, "STLS");
+	}
+	pop_reply(s, "RESP-CODES");
+	pop_reply(s, "AUTH-RESP-CODE");
+	pop_reply(s, "PIPELINING");
+	pop_reply(s, "EXPIRE NEVER");
+	pop_reply(s, "IMPLEMENTATION Tegami");
+	pop_reply(s, ".");
+}
+
+static void
+cmd_quit(struct pop_session *s, const struct pop_cmd_line *cmd)
+{
+	(void)cmd;
+	if (s->state == POP_TRANSACTION)
+		pop_session_update(s);
+	else {
+		s->quit = true;
+		pop_reply(s, "+OK Tegami POP3 server signing off");
+	}
+}
+
+/* ---- TRANSACTION ---- */
+
+static void
+cmd_stat(struct pop_session *s, const struct pop_cmd_line *cmd)
+{
+	uint64_t total = 0;
+	uint32_t i, n = 0;
+
+	(void)cmd;
+	for (i = 0; i < s->nmsgs; i++)
+		if (!s->msgs[i].deleted) {
+			n++;
+			total += s->msgs[i].size;
+		}
+	pop_reply(s, "+OK %u %llu", n, (unsigned long long)total);
+}
+
+static void
+cmd_list(struct pop_session *s, const struct pop_cmd_line *cmd)
+{
+	struct pop_msg *m;
+	uint32_t i, n = 0;
+
+	if (cmd->nargs == 1) {
+		if ((m = msg_arg(s, cmd->args[0], &n)) != NULL)
+			pop_reply(s, "+OK %u %llu", n,
+			    (unsigned long long)m->size);
+		return;
+	}
+	for (i = 0; i < s->nmsgs; i++)
+		n += !s->msgs[i].deleted;
+	pop_reply(s, "+OK %u message%s", n, n == 1 ? "" : "s");
+	for (i = 0; i < s->nmsgs; i++)
+		if (!s->msgs[i].deleted)
+			pop_reply(s, "%u %llu", i + 1,
+			    (unsigned long long)s->msgs[i].size);
+	pop_reply(s, ".");
+}
+
+static void
+cmd_uidl(struct pop_session *s, const struct pop_cmd_line *cmd)
+{
+	char uidl[POP_UIDL_MAX + 1];
+	struct pop_msg *m;
+	uint32_t i, n;
+
+	if (cmd->nargs == 1) {
+		if ((m = msg_arg(s, cmd->args[0], &n)) != NULL) {
+			pop_format_uidl(uidl, sizeof(uidl), s->uidvalidity,
+			    m->uid);
+			pop_reply(s, "+OK %u %s", n, uidl);
+		}
+		return;
+	}
+	pop_reply(s, "+OK unique-id listing follows");
+	for (i = 0; i < s->nmsgs; i++)
+		if (!s->msgs[i].deleted) {
+			pop_format_uidl(uidl, sizeof(uidl), s->uidvalidity,
+			    s->msgs[i].uid);
+			pop_reply(s, "%u %s", i + 1, uidl);
+		}
+	pop_reply(s, ".");
+}
+
+/*
+ * Sends a message, or its header and the first `lines` body lines (TOP),
+ * byte-stuffed, in POP_FETCH_CHUNK pieces so memory stays bounded.  The
+ * "+OK" goes out only after the first piece was read, so a store error can
+ * still be answered with -ERR.
+ */
+struct sender {
+	struct pop_session	*s;
+	const struct pop_msg	*m;
+	struct buf		 chunk, out;
+	uint64_t		 off;
+	bool			 bol, started;
+	char			 last;
+};
+
+/* Reads the next piece of at most `limit - off` bytes into snd->chunk.
+ * false after an error (answered or the session ended). */
+static bool
+sender_fetch(struct sender *snd, uint32_t n, uint64_t limit)
+{
+	struct error err;
+	uint64_t take = limit - snd->off;
+
+	if (take > POP_FETCH_CHUNK)
+		take = POP_FETCH_CHUNK;
+	buf_reset(&snd->chunk);
+	if (take > 0 && store_fetch(snd->s->store, snd->s->mailbox,
+	    snd->m->uid, snd->off, take, &snd->chunk, &err) < 0) {
+		log_ses(&snd->s->log, LOG_PROBLEM, "message %u (UID %u): %s",
+		    n, snd->m->uid, err.msg);
+		if (!snd->started)
+			pop_reply(snd->s, "-ERR [SYS/TEMP] cannot read the "
+			    "message");
+		else
+			snd->s->quit = true;	/* the reply cannot end well */
+		return false;
+	}
+	if (!snd->started) {
+		pop_reply(snd->s, "+OK %llu octets",
+		    (unsigned long long)snd->m->size);
+		snd->started = true;
+	}
+	snd->off += snd->chunk.len;
+	return true;
+}
+
+static bool
+sender_write(struct sender *snd, size_t len)
+{
+	if (len == 0)
+		return true;
+	snd->last = snd->chunk.data[len - 1];
+	buf_reset(&snd->out);
+	pop_dot_stuff(&snd->out, snd->chunk.data, len, &snd->bol);
+	if (conn_write(snd->s->conn, snd->out.data, snd->out.len) < 0) {
+		snd->s->quit = true;
+		return false;
+	}
+	return true;
+}
+
+static void
+send_message(struct pop_session *s, uint32_t n, const struct pop_msg *m,
+    bool top, uint64_t lines)
+{
+	struct sender snd;
+	uint64_t limit;
+	bool ok = true;
+	size_t k;
+
+	memset(&snd, 0, sizeof(snd));
+	snd.s = s;
+	snd.m = m;
+	snd.bol = true;
+	snd.last = '\n';
+	buf_init(&snd.chunk, POP_FETCH_CHUNK + 1);
+	buf_init(&snd.out, 2 * POP_FETCH_CHUNK + 4);
+	/* The whole message, or for TOP the header block with its blank
+	 * line (RFC 1939 7). */
+	limit = top && m->hdr_size < m->size ? m->hdr_size : m->size;
+	do {
+		ok = sender_fetch(&snd, n, limit) &&
+		    sender_write(&snd, snd.chunk.len);
+	} while (ok && snd.off < limit && snd.chunk.len > 0);
+	/* TOP: then the first `lines` lines of the body. */
+	while (ok && top && lines > 0 && snd.off < m->size) {
+		if (!(ok = sender_fetch(&snd, n, m->size)) ||
+		    snd.chunk.len == 0)
+			break;
+		k = pop_top_take(snd.chunk.data, snd.chunk.len, &lines);
+		ok = sender_write(&snd, k);
+	}
+	if (ok) {
+		/* RFC 1939 3: the terminating line; a message not ending in
+		 * CRLF gets one first. */
+		if (snd.last != '\n')
+			conn_puts(s->conn, "\r\n");
+		conn_puts(s->conn, ".\r\n");
+		log_ses(&s->log, LOG_LOW, "%s %u sent", top ? "TOP" : "RETR",
+		    n);
+	}
+	buf_free(&snd.chunk);
+	buf_free(&snd.out);
+}
+
+static void
+cmd_retr(struct pop_session *s, const struct pop_cmd_line *cmd)
+{
+	struct pop_msg *m;
+	uint32_t n;
+
+	if ((m = msg_arg(s, cmd->args[0], &n)) != NULL)
+		send_message(s, n, m, false, 0);
+}
+
+static void
+cmd_top(struct pop_session *s, const struct pop_cmd_line *cmd)
+{
+	struct pop_msg *m;
+	uint64_t lines;
+	uint32_t n;
+
+	if (pop_parse_count(cmd->args[1], &lines) < 0) {
+		pop_error(s, "-ERR invalid line count");
+		return;
+	}
+	if ((m = msg_arg(s, cmd->args[0], &n)) != NULL)
+		send_message(s, n, m, true, lines);
+}
+
+static void
+cmd_dele(struct pop_session *s, const struct pop_cmd_line *cmd)
+{
+	struct pop_msg *m;
+	uint32_t n;
+
+	if ((m = msg_arg(s, cmd->args[0], &n)) != NULL) {
+		m->deleted = true;
+		pop_reply(s, "+OK message %u deleted", n);
+	}
+}
+
+static void
+cmd_noop(struct pop_session *s, const struct pop_cmd_line *cmd)
+{
+	(void)cmd;
+	pop_reply(s, "+OK");
+}
+
+static void
+cmd_rset(struct pop_session *s, const struct pop_cmd_line *cmd)
+{
+	uint32_t i;
+	uint64_t total = 0;
+
+	(void)cmd;
+	for (i = 0; i < s->nmsgs; i++) {
+		s->msgs[i].deleted = false;
+		total += s->msgs[i].size;
+	}
+	pop_reply(s, "+OK maildrop has %u message%s (%llu octets)", s->nmsgs,
+	    s->nmsgs == 1 ? "" : "s", (unsigned long long)total);
+}
+
+static const struct pop_cmd commands[] = {
+	{ POP_CMD_USER, ST_AUTH, cmd_user },
+	{ POP_CMD_PASS, ST_AUTH, cmd_pass },
+	{ POP_CMD_APOP, ST_AUTH, cmd_apop },
+	{ POP_CMD_AUTH, ST_AUTH, cmd_auth },
+	{ POP_CMD_STLS, ST_AUTH, cmd_stls },
+	{ POP_CMD_CAPA, ST_ANY, cmd_capa },
+	{ POP_CMD_QUIT, ST_ANY, cmd_quit },
+	{ POP_CMD_STAT, ST_TRANS, cmd_stat },
+	{ POP_CMD_LIST, ST_TRANS, cmd_list },
+	{ POP_CMD_RETR, ST_TRANS, cmd_retr },
+	{ POP_CMD_DELE, ST_TRANS, cmd_dele },
+	{ POP_CMD_NOOP, ST_TRANS, cmd_noop },
+	{ POP_CMD_RSET, ST_TRANS, cmd_rset },
+	{ POP_CMD_TOP, ST_TRANS, cmd_top },
+	{ POP_CMD_UIDL, ST_TRANS, cmd_uidl },
+};
+
+/* The "inp:" record without secrets: PASS, APOP digests and AUTH
+ * responses are masked. */
+static void
+log_input(struct pop_session *s, struct strv line,
+    const struct pop_cmd_line *cmd)
+{
+	char esc[POP_LINE_MAX * 4 + 1];
+
+	if (!log_ses_enabled(&s->log, LOG_ALL))
+		return;
+	if (cmd->id == POP_CMD_PASS || cmd->id == POP_CMD_APOP ||
+	    (cmd->id == POP_CMD_AUTH && cmd->nargs > 1)) {
+		log_escape(esc, sizeof(esc), cmd->name.p, cmd->name.len);
+		log_ses(&s->log, LOG_ALL, "inp: %s ***", esc);
+		return;
+	}
+	log_escape(esc, sizeof(esc), line.p, line.len);
+	log_ses(&s->log, LOG_ALL, "inp: %s", esc);
+}
+
+void
+pop_cmd_dispatch(struct pop_session *s, struct strv line)
+{
+	struct pop_cmd_line cmd;
+	struct error err;
+	char esc[64];
+	size_t i;
+	int rc;
+
+	rc = pop_parse_line(line, &cmd, &err);
+	log_input(s, line, &cmd);
+	if (rc < 0) {
+		log_ses(&s->log, LOG_PROBLEM, "bad command: %s", err.msg);
+		pop_error(s, "-ERR %s", err.msg);
+		return;
+	}
+	if (cmd.id == POP_CMD_UNKNOWN) {
+		log_escape(esc, sizeof(esc), cmd.name.p, cmd.name.len);
+		log_ses(&s->log, LOG_PROBLEM, "unknown command '%s'", esc);
+		pop_error(s, "-ERR unknown command");
+		return;
+	}
+	for (i = 0; i < N_ELEMENTS(commands); i++) {
+		if (commands[i].id != cmd.id)
+			continue;
+		if ((commands[i].states & (1u << s->state)) == 0) {
+			log_ses(&s->log, LOG_PROBLEM, "%s in the wrong state",
+			    pop_cmd_name(cmd.id));
+			pop_error(s, "-ERR %s is not valid %s",
+			    pop_cmd_name(cmd.id),
+			    s->state == POP_AUTHORIZATION ? "before login" :
+			    "after login");
+			return;
+		}
+		commands[i].run(s, &cmd);
+		return;
+	}
+	pop_error(s, "-ERR unknown command");
+}
