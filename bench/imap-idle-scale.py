@@ -1,0 +1,84 @@
+#!/usr/bin/python3
+"""Holds many authenticated IMAP sessions in IDLE and reports the server's
+resident memory.
+
+usage: imap-idle-scale.py HOST PORT USER PASS SESSIONS SECONDS SERVER_PID
+
+Opens SESSIONS connections (bounded concurrency while connecting), each does
+LOGIN, SELECT INBOX, IDLE; holds them SECONDS; reads VmRSS of SERVER_PID every
+few seconds; then sends DONE/LOGOUT and closes.  Stops by itself.
+"""
+import asyncio
+import sys
+import time
+
+host, port, user, pw = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+n, secs, pid = int(sys.argv[5]), float(sys.argv[6]), int(sys.argv[7])
+
+
+def rss_mib():
+    with open(f"/proc/{pid}/status") as f:
+        for ln in f:
+            if ln.startswith("VmRSS:"):
+                return int(ln.split()[1]) / 1024
+    return float("nan")
+
+
+def threads():
+    with open(f"/proc/{pid}/status") as f:
+        for ln in f:
+            if ln.startswith("Threads:"):
+                return int(ln.split()[1])
+    return -1
+
+
+async def expect(reader, tag):
+    while True:
+        ln = await asyncio.wait_for(reader.readline(), 60)
+        if not ln:
+            raise ConnectionError("closed")
+        if ln.startswith(tag.encode() + b" "):
+            if not ln.startswith(tag.encode() + b" OK"):
+                raise ConnectionError(ln.decode(errors="replace"))
+            return
+
+
+async def session(sem, conns):
+    async with sem:
+        r, w = await asyncio.wait_for(asyncio.open_connection(host, port), 60)
+        await asyncio.wait_for(r.readline(), 60)
+        w.write(f'a LOGIN {user} "{pw}"\r\n'.encode())
+        await expect(r, "a")
+        w.write(b"b SELECT INBOX\r\n")
+        await expect(r, "b")
+        w.write(b"c IDLE\r\n")
+        ln = await asyncio.wait_for(r.readline(), 60)
+        if not ln.startswith(b"+"):
+            raise ConnectionError(ln.decode(errors="replace"))
+        conns.append((r, w))
+
+
+async def main():
+    conns, sem = [], asyncio.Semaphore(200)
+    t0 = time.time()
+    res = await asyncio.gather(*(session(sem, conns) for _ in range(n)),
+                               return_exceptions=True)
+    errs = [e for e in res if isinstance(e, Exception)]
+    print(f"established {len(conns)}/{n} IDLE sessions in {time.time() - t0:.1f}s"
+          f" ({len(errs)} errors{': ' + repr(errs[0]) if errs else ''})")
+    peak = 0.0
+    end = time.time() + secs
+    while time.time() < end:
+        m = rss_mib()
+        peak = max(peak, m)
+        print(f"  t={time.time() - t0:6.1f}s rss={m:8.1f} MiB threads={threads()}")
+        await asyncio.sleep(min(10, max(0.1, end - time.time())))
+    print(f"RESULT sessions={len(conns)} held={secs:g}s peak_rss_mib={peak:.1f}")
+    for r, w in conns:
+        try:
+            w.write(b"DONE\r\nd LOGOUT\r\n")
+            w.close()
+        except Exception:
+            pass
+
+asyncio.run(main())
