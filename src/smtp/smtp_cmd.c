@@ -1,0 +1,751 @@
+/*
+ * smtp_cmd.c: the SMTP command table and its handlers (RFC 5321 4.1 and
+ * the extensions: STARTTLS RFC 3207, AUTH RFC 4954, SIZE RFC 1870, DSN
+ * RFC 3461, 8BITMIME RFC 6152, SMTPUTF8 RFC 6531, ENHANCEDSTATUSCODES
+ * RFC 2034/3463, PIPELINING RFC 2920).  The dispatcher does the shared
+ * work once: verb look-up, state check, the idle-command limit and the
+ * "inp:" log line; each handler does one job.
+ *
+ * Every address goes through the Router: RCPT TO in the Mail context
+ * decides local delivery, discarding, or relaying -- which is allowed only
+ * for Client IP Addresses, authenticated sessions, or addresses routed by a
+ * Relay:/RelayAll: record (CGP-REFERENCE 6.3); MAIL FROM is routed too and
+ * refused when it ends in an error (B6, CGP-REFERENCE 6.4).
+ */
+#include "lib/compat.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lib/dict.h"
+#include "lib/log.h"
+#include "lib/xmalloc.h"
+#include "net/conn.h"
+#include "net/listener.h"
+#include "objects/objects.h"
+#include "router/router.h"
+#include "server/server.h"
+#include "smtp/smtp_private.h"
+
+#define CMD_IDLE	0x01	/* counts toward MaxIdleCommands */
+
+struct smtp_cmd {
+	const char	*name;
+	unsigned	 states;		/* ST_* bits where valid */
+	unsigned	 flags;
+	void		(*run)(struct smtp_session *, struct strv args);
+};
+
+static void	cmd_helo(struct smtp_session *, struct strv);
+static void	cmd_ehlo(struct smtp_session *, struct strv);
+static void	cmd_mail(struct smtp_session *, struct strv);
+static void	cmd_rcpt(struct smtp_session *, struct strv);
+static void	cmd_data(struct smtp_session *, struct strv);
+static void	cmd_rset(struct smtp_session *, struct strv);
+static void	cmd_noop(struct smtp_session *, struct strv);
+static void	cmd_quit(struct smtp_session *, struct strv);
+static void	cmd_vrfy(struct smtp_session *, struct strv);
+static void	cmd_expn(struct smtp_session *, struct strv);
+static void	cmd_help(struct smtp_session *, struct strv);
+static void	cmd_starttls(struct smtp_session *, struct strv);
+static void	cmd_auth(struct smtp_session *, struct strv);
+
+static const struct smtp_cmd smtp_cmds[] = {
+	{ "EHLO",	ST_ANY,			CMD_IDLE,	cmd_ehlo },
+	{ "HELO",	ST_ANY,			CMD_IDLE,	cmd_helo },
+	{ "MAIL",	ST_GREETED,		0,		cmd_mail },
+	{ "RCPT",	ST_MAIL | ST_RCPT,	0,		cmd_rcpt },
+	{ "DATA",	ST_RCPT,		0,		cmd_data },
+	{ "RSET",	ST_ANY,			CMD_IDLE,	cmd_rset },
+	{ "NOOP",	ST_ANY,			CMD_IDLE,	cmd_noop },
+	{ "QUIT",	ST_ANY,			0,		cmd_quit },
+	{ "VRFY",	ST_ANY,			CMD_IDLE,	cmd_vrfy },
+	{ "EXPN",	ST_ANY,			CMD_IDLE,	cmd_expn },
+	{ "HELP",	ST_ANY,			CMD_IDLE,	cmd_help },
+	{ "STARTTLS",	ST_GREETED,		CMD_IDLE,	cmd_starttls },
+	{ "AUTH",	ST_GREETED,		CMD_IDLE,	cmd_auth },
+};
+
+static bool
+clear_auth_allowed(const struct smtp_session *s)
+{
+	return conn_is_tls(s->conn) || !s->conf.require_tls_auth;
+}
+
+static struct ssl_ctx_st *
+starttls_ctx(const struct smtp_session *s)
+{
+	if (conn_is_tls(s->conn))
+		return NULL;
+	return listener_tls_ctx(s->service);
+}
+
+static void
+bad_sequence(struct smtp_session *s, const struct smtp_cmd *cmd)
+{
+	const char *why = "Bad sequence of commands";
+
+	if (s->state == ST_INIT)
+		why = "Send HELO/EHLO first";
+	else if (strcmp(cmd->name, "MAIL") == 0)
+		why = "Nested MAIL command";
+	else if (strcmp(cmd->name, "RCPT") == 0)
+		why = "Need MAIL command first";
+	else if (strcmp(cmd->name, "DATA") == 0)
+		why = s->state == ST_MAIL ? "No valid recipients" :
+		    "Need MAIL command first";
+	else if (strcmp(cmd->name, "AUTH") == 0 && s->authed)
+		why = "Already authenticated";
+	else if (strcmp(cmd->name, "AUTH") == 0 ||
+	    strcmp(cmd->name, "STARTTLS") == 0)
+		why = "Not allowed during a mail transaction";
+	log_ses(&s->log, LOG_PROBLEM, "%s refused: %s", cmd->name, why);
+	smtp_reply(s, 503, "5.5.1", "%s", why);
+}
+
+void
+smtp_dispatch(struct smtp_session *s, struct strv line)
+{
+	const struct smtp_cmd *cmd = NULL;
+	struct strv verb, args;
+	struct error err;
+	char esc[SMTP_CMD_LINE_MAX / 2];
+	size_t i;
+
+	if (smtp_parse_verb(line, &verb, &args, &err) < 0) {
+		log_escape(esc, sizeof(esc), line.p, line.len);
+		log_ses(&s->log, LOG_PROBLEM, "bad command (%s): %s", err.msg,
+		    esc);
+		smtp_reply(s, 500, "5.5.2", "Syntax error: %s", err.msg);
+		return;
+	}
+	if (log_ses_enabled(&s->log, LOG_ALL)) {
+		/* Never log AUTH data: only the verb and the mechanism. */
+		if (strv_caseeq_cstr(verb, "AUTH")) {
+			struct strv mech;
+
+			(void)strv_split(args, ' ', &mech);
+			log_escape(esc, sizeof(esc), mech.p, mech.len);
+			log_ses(&s->log, LOG_ALL, "inp: AUTH %s ...", esc);
+		} else {
+			log_escape(esc, sizeof(esc), line.p, line.len);
+			log_ses(&s->log, LOG_ALL, "inp: %s", esc);
+		}
+	}
+	for (i = 0; i < N_ELEMENTS(smtp_cmds); i++)
+		if (strv_caseeq_cstr(verb, smtp_cmds[i].name)) {
+			cmd = &smtp_cmds[i];
+			break;
+		}
+	if (cmd == NULL) {
+		log_escape(esc, sizeof(esc), verb.p, verb.len);
+		log_ses(&s->log, LOG_PROBLEM, "unknown command %s", esc);
+		smtp_reply(s, 500, "5.5.2", "Command unrecognized");
+		return;
+	}
+	if (cmd->flags & CMD_IDLE) {
+		if (++s->idle_cmds > s->conf.max_idle_cmds) {
+			log_ses(&s->log, LOG_PROBLEM, "too many commands "
+			    "without MAIL (%u); closing", s->idle_cmds);
+			smtp_reply(s, 421, "4.7.0", "Too many commands "
+			    "without a transaction, closing connection");
+			s->quit = true;
+			return;
+		}
+	}
+	if ((cmd->states & s->state) == 0 ||
+	    (strcmp(cmd->name, "AUTH") == 0 && s->authed)) {
+		bad_sequence(s, cmd);
+		return;
+	}
+	cmd->run(s, args);
+}
+
+/* ---- HELO, EHLO --------------------------------------------------------- */
+
+/* Keeps the client's name for the Received: header: only characters of a
+ * domain or address literal survive, anything else becomes '?'. */
+static int
+set_helo(struct smtp_session *s, struct strv args)
+{
+	size_t i;
+
+	if (args.len == 0) {
+		log_ses(&s->log, LOG_PROBLEM, "HELO/EHLO without a name");
+		smtp_reply(s, 501, "5.5.4", "HELO/EHLO requires a domain "
+		    "name");
+		return -1;
+	}
+	if (args.len > SMTP_HELO_MAX) {
+		log_ses(&s->log, LOG_PROBLEM, "HELO/EHLO name too long");
+		smtp_reply(s, 501, "5.5.4", "Domain name too long");
+		return -1;
+	}
+	for (i = 0; i < args.len; i++) {
+		unsigned char c = (unsigned char)args.p[i];
+
+		s->helo[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || strchr(".-_[]:", c) != NULL ?
+		    (char)c : '?';
+	}
+	s->helo[args.len] = '\0';
+	smtp_reset_transaction(s);
+	s->state = ST_GREETED;
+	return 0;
+}
+
+static void
+cmd_helo(struct smtp_session *s, struct strv args)
+{
+	if (set_helo(s, args) < 0)
+		return;
+	s->esmtp = false;
+	smtp_reply(s, 250, NULL, "%s Hello %s [%s]", s->hostname, s->helo,
+	    conn_peer_ip(s->conn));
+}
+
+static void
+cmd_ehlo(struct smtp_session *s, struct strv args)
+{
+	if (set_helo(s, args) < 0)
+		return;
+	s->esmtp = true;
+	smtp_reply_line(s, 250, false, "%s Hello %s [%s]", s->hostname,
+	    s->helo, conn_peer_ip(s->conn));
+	smtp_reply_line(s, 250, false, "PIPELINING");
+	smtp_reply_line(s, 250, false, "8BITMIME");
+	smtp_reply_line(s, 250, false, "SIZE %llu",
+	    (unsigned long long)s->conf.max_msg_size);
+	smtp_reply_line(s, 250, false, "ENHANCEDSTATUSCODES");
+	smtp_reply_line(s, 250, false, "DSN");
+	smtp_reply_line(s, 250, false, "SMTPUTF8");
+	if (starttls_ctx(s) != NULL)
+		smtp_reply_line(s, 250, false, "STARTTLS");
+	if (!s->authed)
+		smtp_reply_line(s, 250, false, "AUTH %s",
+		    clear_auth_allowed(s) ? "PLAIN LOGIN CRAM-MD5" :
+		    "CRAM-MD5");
+	smtp_reply_line(s, 250, true, "HELP");
+}
+
+/* ---- MAIL, RCPT --------------------------------------------------------- */
+
+static bool
+is_submission(const struct smtp_session *s)
+{
+	return strcmp(s->service, "submission") == 0;
+}
+
+/* Maps a parse failure to its reply; path_enh is 5.1.7 (MAIL) or 5.1.3
+ * (RCPT), RFC 3463 3.2. */
+static void
+parse_failed(struct smtp_session *s, const char *verb, enum smtp_pfail fail,
+    const struct error *err, const char *path_enh)
+{
+	log_ses(&s->log, LOG_PROBLEM, "%s refused: %s", verb, err->msg);
+	if (fail == SMTP_PF_ADDRESS)
+		smtp_reply(s, 553, path_enh, "%s", err->msg);
+	else if (fail == SMTP_PF_UNKNOWN_PARAM)
+		smtp_reply(s, 555, "5.5.4", "%s", err->msg);
+	else
+		smtp_reply(s, 501, "5.5.4", "Syntax error: %s", err->msg);
+}
+
+static void
+cmd_mail(struct smtp_session *s, struct strv args)
+{
+	struct smtp_mail_args *m = &s->mail;
+	struct route_result res;
+	struct error err;
+
+	/* RFC 6409 4.3 / RFC 4954 6: the submission port wants AUTH. */
+	if (is_submission(s) && !s->authed) {
+		log_ses(&s->log, LOG_PROBLEM, "MAIL refused: not "
+		    "authenticated on the submission port");
+		smtp_reply(s, 530, "5.7.0", "Authentication required");
+		return;
+	}
+	if (smtp_parse_mail(args, m, &err) < 0) {
+		parse_failed(s, "MAIL FROM", m->fail, &err, "5.1.7");
+		memset(m, 0, sizeof(*m));
+		return;
+	}
+	/* RFC 6531 3.5: non-ASCII addresses need SMTPUTF8. */
+	if (m->path_8bit && !m->smtputf8) {
+		log_ses(&s->log, LOG_PROBLEM, "MAIL refused: 8-bit address "
+		    "without SMTPUTF8");
+		smtp_reply(s, 553, "5.6.7", "Non-ASCII address needs "
+		    "SMTPUTF8");
+		memset(m, 0, sizeof(*m));
+		return;
+	}
+	/* RFC 1870 6.1: a declared size over the limit is refused now. */
+	if (m->has_size && m->size > s->conf.max_msg_size) {
+		log_ses(&s->log, LOG_PROBLEM, "MAIL refused: SIZE=%llu over "
+		    "the limit %llu", (unsigned long long)m->size,
+		    (unsigned long long)s->conf.max_msg_size);
+		smtp_reply(s, 552, "5.3.4", "Message size exceeds fixed "
+		    "maximum message size (%llu)",
+		    (unsigned long long)s->conf.max_msg_size);
+		memset(m, 0, sizeof(*m));
+		return;
+	}
+	/* B6, CGP-REFERENCE 6.4: the return-path is routed; an error
+	 * route (our domain, no such object) refuses it. */
+	if (!m->null_path && router_route(s->srv->router, m->path,
+	    ROUTE_MAIL, NULL, &res, &err) < 0) {
+		log_ses(&s->log, LOG_PROBLEM, "MAIL FROM:<%s> refused: %s",
+		    m->path, res.error);
+		smtp_reply(s, 550, "5.1.8", "Return-Path rejected: %s",
+		    res.error);
+		memset(m, 0, sizeof(*m));
+		return;
+	}
+	s->state = ST_MAIL;
+	s->idle_cmds = 0;
+	s->size_limit = s->conf.max_msg_size;
+	log_ses(&s->log, LOG_LOW, "MAIL FROM:<%s> accepted", m->path);
+	smtp_reply(s, 250, "2.1.0", "<%s> sender accepted", m->path);
+}
+
+/* The account's effective MaxMessageSize (bytes), or 0 for no limit. */
+static uint64_t
+account_size_limit(struct smtp_session *s, const struct route_result *res)
+{
+	struct dval *d = objects_account_effective_get(s->srv->objects,
+	    res->account, res->domain, NULL);
+	const char *v = d != NULL ? dict_get_str(d, "MaxMessageSize") : NULL;
+	uint64_t n = 0, mul = 1;
+	struct strv sv;
+
+	if (v != NULL && strcasecmp(v, "unlimited") != 0) {
+		sv = strv_trim(strv_from(v));
+		if (sv.len > 0 && (sv.p[sv.len - 1] == 'K' ||
+		    sv.p[sv.len - 1] == 'k'))
+			mul = 1024, sv.len--;
+		else if (sv.len > 0 && (sv.p[sv.len - 1] == 'M' ||
+		    sv.p[sv.len - 1] == 'm'))
+			mul = 1024 * 1024, sv.len--;
+		if (strv_to_u64(sv, &n) < 0 || n > UINT64_MAX / mul)
+			n = 0;
+		else
+			n *= mul;
+	}
+	dict_free(&d);
+	return n;
+}
+
+static void
+add_rcpt(struct smtp_session *s, const struct smtp_rcpt_args *r)
+{
+	struct smtp_rcpt *rc;
+
+	if (s->nrcpt == s->rcpt_cap) {
+		s->rcpt_cap = s->rcpt_cap == 0 ? 8 : s->rcpt_cap * 2;
+		s->rcpts = xrealloc(s->rcpts, size_mul(s->rcpt_cap,
+		    sizeof(*s->rcpts)));
+	}
+	rc = &s->rcpts[s->nrcpt++];
+	rc->address = xstrdup(r->path);
+	rc->orcpt = r->orcpt[0] != '\0' ? xstrdup(r->orcpt) : NULL;
+	rc->notify = r->notify;
+}
+
+static void
+cmd_rcpt(struct smtp_session *s, struct strv args)
+{
+	struct smtp_rcpt_args r;
+	struct route_result res;
+	struct error err;
+	uint64_t lim;
+
+	/* RFC 5321 4.5.3.1.10: 452 for too many recipients. */
+	if (s->nrcpt >= s->conf.max_rcpt) {
+		log_ses(&s->log, LOG_PROBLEM, "RCPT refused: too many "
+		    "recipients (limit %u)", s->conf.max_rcpt);
+		smtp_reply(s, 452, "4.5.3", "Too many recipients");
+		return;
+	}
+	if (smtp_parse_rcpt(args, &r, &err) < 0) {
+		parse_failed(s, "RCPT TO", r.fail, &err, "5.1.3");
+		return;
+	}
+	if (r.path_8bit && !s->mail.smtputf8) {
+		log_ses(&s->log, LOG_PROBLEM, "RCPT refused: 8-bit address "
+		    "without SMTPUTF8");
+		smtp_reply(s, 553, "5.6.7", "Non-ASCII address needs "
+		    "SMTPUTF8");
+		return;
+	}
+	if (router_route(s->srv->router, r.path, ROUTE_MAIL, NULL, &res,
+	    &err) < 0) {
+		log_ses(&s->log, LOG_PROBLEM, "RCPT TO:<%s> refused: %s",
+		    r.path, res.error);
+		smtp_reply(s, 550, "5.1.1", "%s", res.error);
+		return;
+	}
+	switch (res.module) {
+	case ROUTE_LOCAL:
+		lim = account_size_limit(s, &res);
+		if (lim != 0 && s->mail.has_size && s->mail.size > lim) {
+			log_ses(&s->log, LOG_PROBLEM, "RCPT TO:<%s> refused: "
+			    "SIZE over the account limit %llu", r.path,
+			    (unsigned long long)lim);
+			smtp_reply(s, 552, "5.3.4", "Message too big for "
+			    "this recipient");
+			return;
+		}
+		if (lim != 0 && lim < s->size_limit)
+			s->size_limit = lim;
+		break;
+	case ROUTE_NULL:
+		break;
+	default:
+		/* CGP-REFERENCE 6.3: never an open relay.  127.0.0.1 is
+		 * not special: the administrator lists it in Client IPs. */
+		if (!s->is_client && !s->authed && !res.relay_ok) {
+			log_ses(&s->log, LOG_PROBLEM, "RCPT TO:<%s> refused: "
+			    "relaying prohibited", r.path);
+			smtp_reply(s, 550, "5.7.1", "Relaying prohibited; "
+			    "authenticate first");
+			return;
+		}
+		break;
+	}
+	add_rcpt(s, &r);
+	s->state = ST_RCPT;
+	log_ses(&s->log, LOG_LOW, "RCPT TO:<%s> accepted (%s)", r.path,
+	    res.module == ROUTE_LOCAL ? res.address :
+	    res.module == ROUTE_NULL ? "discarded" : res.host);
+	smtp_reply(s, 250, "2.1.5", "<%s> recipient accepted", r.path);
+}
+
+/* ---- DATA and the simple commands --------------------------------------- */
+
+static void
+cmd_data(struct smtp_session *s, struct strv args)
+{
+	if (args.len != 0) {
+		smtp_reply(s, 501, "5.5.4", "DATA takes no parameters");
+		return;
+	}
+	if (s->srv->queue == NULL) {
+		log_ses(&s->log, LOG_PROBLEM, "DATA refused: queue not "
+		    "available");
+		smtp_reply(s, 451, "4.3.0", "Queue not available, try later");
+		return;
+	}
+	smtp_reply(s, 354, NULL, "Enter mail, end with \".\" on a line by "
+	    "itself");
+	if (smtp_data_run(s) < 0)
+		s->quit = true;
+	smtp_reset_transaction(s);
+}
+
+static void
+cmd_rset(struct smtp_session *s, struct strv args)
+{
+	(void)args;
+	smtp_reset_transaction(s);
+	smtp_reply(s, 250, "2.0.0", "OK");
+}
+
+static void
+cmd_noop(struct smtp_session *s, struct strv args)
+{
+	(void)args;
+	smtp_reply(s, 250, "2.0.0", "OK");
+}
+
+static void
+cmd_quit(struct smtp_session *s, struct strv args)
+{
+	(void)args;
+	smtp_reply(s, 221, "2.0.0", "%s closing connection", s->hostname);
+	s->quit = true;
+}
+
+/* RFC 5321 3.5.3: 252 when we will not verify but will accept. */
+static void
+cmd_vrfy(struct smtp_session *s, struct strv args)
+{
+	if (args.len == 0) {
+		smtp_reply(s, 501, "5.5.4", "VRFY needs an argument");
+		return;
+	}
+	smtp_reply(s, 252, "2.5.0", "Cannot VRFY user, but will accept "
+	    "message and attempt delivery");
+}
+
+static void
+cmd_expn(struct smtp_session *s, struct strv args)
+{
+	(void)args;
+	smtp_reply(s, 502, "5.5.1", "EXPN not available");
+}
+
+static void
+cmd_help(struct smtp_session *s, struct strv args)
+{
+	(void)args;
+	smtp_reply_line(s, 214, false, "2.0.0 Commands: EHLO HELO MAIL RCPT "
+	    "DATA RSET NOOP QUIT VRFY HELP STARTTLS AUTH");
+	smtp_reply_line(s, 214, true, "2.0.0 See RFC 5321");
+}
+
+/* ---- STARTTLS (RFC 3207) ------------------------------------------------ */
+
+static void
+cmd_starttls(struct smtp_session *s, struct strv args)
+{
+	struct ssl_ctx_st *ctx = starttls_ctx(s);
+	struct error err;
+	char junk[1024];
+	size_t pending, dropped = 0;
+	ssize_t n;
+
+	if (conn_is_tls(s->conn)) {
+		smtp_reply(s, 503, "5.5.1", "TLS already active");
+		return;
+	}
+	if (ctx == NULL) {
+		smtp_reply(s, 454, "4.7.0", "TLS not available");
+		return;
+	}
+	if (args.len != 0) {
+		smtp_reply(s, 501, "5.5.4", "STARTTLS takes no parameters");
+		return;
+	}
+	/* RFC 3207 4.2 / CVE-2011-0411: plaintext pipelined after STARTTLS
+	 * must never be taken as if it came over TLS.  It is thrown away
+	 * unanswered (and logged); the handshake then decides. */
+	while ((pending = conn_pending_input(s->conn)) > 0) {
+		n = conn_read(s->conn, junk, pending < sizeof(junk) ?
+		    pending : sizeof(junk));
+		if (n <= 0)
+			break;
+		dropped += (size_t)n;
+	}
+	if (dropped > 0)
+		log_ses(&s->log, LOG_PROBLEM, "discarded %zu bytes pipelined "
+		    "after STARTTLS", dropped);
+	smtp_reply(s, 220, "2.0.0", "Ready to start TLS");
+	if (conn_starttls(s->conn, ctx, &err) < 0) {
+		log_ses(&s->log, LOG_PROBLEM, "TLS handshake failed: %s",
+		    err.msg);
+		s->quit = true;
+		return;
+	}
+	/* RFC 3207 4.2: forget everything learnt before TLS. */
+	smtp_reset_transaction(s);
+	s->state = ST_INIT;
+	s->helo[0] = '\0';
+	s->esmtp = false;
+	s->authed = false;
+	log_ses(&s->log, LOG_LOW, "TLS established: %s",
+	    conn_tls_info(s->conn));
+}
+
+/* ---- AUTH (RFC 4954) ---------------------------------------------------- */
+
+enum sasl_rc { SASL_OK, SASL_CANCEL, SASL_BAD, SASL_CLOSE };
+
+/* Sends "334 prompt" and reads the client's base64 answer into buf; the
+ * line is never logged. */
+static enum sasl_rc
+sasl_read(struct smtp_session *s, const char *prompt, char *buf, size_t size)
+{
+	struct strv line;
+	enum line_rc rc;
+
+	smtp_reply_line(s, 334, true, "%s", prompt);
+	do {
+		rc = conn_read_line(s->conn, SMTP_AUTH_LINE_MAX,
+		    LINE_CRLF_ONLY, &line);
+	} while (rc == LINE_TOOLONG);
+	if (rc != LINE_OK)
+		return SASL_CLOSE;
+	if (line.len == 1 && line.p[0] == '*')
+		return SASL_CANCEL;
+	if (line.len >= size || memchr(line.p, '\0', line.len) != NULL)
+		return SASL_BAD;
+	memcpy(buf, line.p, line.len);
+	buf[line.len] = '\0';
+	return SASL_OK;
+}
+
+/* Decodes base64 text into buf as a C string ("=" is empty, RFC 4954 4). */
+static int
+b64_text(const char *b64, char *buf, size_t size)
+{
+	size_t len;
+
+	if (strcmp(b64, "=") == 0) {
+		buf[0] = '\0';
+		return 0;
+	}
+	if (sasl_b64_decode(b64, buf, size, &len) < 0 ||
+	    memchr(buf, '\0', len) != NULL)
+		return -1;
+	return 0;
+}
+
+struct sasl_data {
+	char	line[SMTP_AUTH_LINE_MAX + 1];
+	char	user[ADDRESS_MAX + 1];
+	char	pass[PASSWORD_MAX + 1];
+	char	authzid[ADDRESS_MAX + 1];
+	char	chal[256];
+	char	b64[512];
+};
+
+static enum sasl_rc
+auth_get(struct smtp_session *s, struct strv initial, const char *prompt,
+    char *out, size_t size, struct sasl_data *d)
+{
+	enum sasl_rc rc;
+
+	if (initial.len > 0) {
+		if (initial.len >= sizeof(d->line))
+			return SASL_BAD;
+		memcpy(d->line, initial.p, initial.len);
+		d->line[initial.len] = '\0';
+	} else if ((rc = sasl_read(s, prompt, d->line, sizeof(d->line))) !=
+	    SASL_OK)
+		return rc;
+	return b64_text(d->line, out, size) < 0 ? SASL_BAD : SASL_OK;
+}
+
+static int
+do_auth(struct smtp_session *s, const char *mech, struct strv initial,
+    struct sasl_data *d, struct auth_result *res, struct error *err,
+    enum sasl_rc *rc_r)
+{
+	struct auth_peer peer = {
+		(const struct sockaddr *)conn_local_addr(s->conn),
+		(const struct sockaddr *)conn_peer_addr(s->conn),
+		conn_is_tls(s->conn), "SMTP"
+	};
+	char *sp;
+
+	*rc_r = SASL_OK;
+	if (strcmp(mech, "PLAIN") == 0) {
+		if (initial.len > 0) {
+			if (initial.len >= sizeof(d->line))
+				return (*rc_r = SASL_BAD), -1;
+			memcpy(d->line, initial.p, initial.len);
+			d->line[initial.len] = '\0';
+		} else if ((*rc_r = sasl_read(s, "", d->line,
+		    sizeof(d->line))) != SASL_OK)
+			return -1;
+		if (sasl_plain_decode(d->line, d->authzid, sizeof(d->authzid),
+		    d->user, sizeof(d->user), d->pass, sizeof(d->pass),
+		    NULL) < 0)
+			return (*rc_r = SASL_BAD), -1;
+		/* RFC 4616 2: we do not act for others. */
+		if (d->authzid[0] != '\0' &&
+		    strcasecmp(d->authzid, d->user) != 0)
+			return error_set(err, ERR_AUTH, AUTH_GENERIC_ERROR);
+		return auth_login(s->srv, &peer, d->user, d->pass, res, err);
+	}
+	if (strcmp(mech, "LOGIN") == 0) {
+		if ((*rc_r = auth_get(s, initial, "VXNlcm5hbWU6", d->user,
+		    sizeof(d->user), d)) != SASL_OK ||
+		    (*rc_r = auth_get(s, STRV_NULL, "UGFzc3dvcmQ6", d->pass,
+		    sizeof(d->pass), d)) != SASL_OK)
+			return -1;
+		return auth_login(s->srv, &peer, d->user, d->pass, res, err);
+	}
+	/* CRAM-MD5, RFC 2195: the answer is "user hexdigest". */
+	if (initial.len > 0)
+		return (*rc_r = SASL_BAD), -1;
+	auth_make_challenge(s->hostname, d->chal, sizeof(d->chal));
+	if (sasl_b64_encode(d->chal, strlen(d->chal), d->b64,
+	    sizeof(d->b64)) < 0)
+		return error_set(err, ERR_INTERNAL, "challenge too long");
+	if ((*rc_r = auth_get(s, STRV_NULL, d->b64, d->pass, sizeof(d->pass),
+	    d)) != SASL_OK)
+		return -1;
+	if ((sp = strrchr(d->pass, ' ')) == NULL)
+		return (*rc_r = SASL_BAD), -1;
+	*sp = '\0';
+	(void)snprintf(d->user, sizeof(d->user), "%s", d->pass);
+	return auth_login_cram_md5(s->srv, &peer, d->user, d->chal, sp + 1,
+	    res, err);
+}
+
+static void
+cmd_auth(struct smtp_session *s, struct strv args)
+{
+	struct sasl_data *d;
+	struct auth_result res;
+	struct error err;
+	struct strv mech_sv, initial;
+	char mech[16], uesc[128];
+	enum sasl_rc rc;
+	int ret;
+
+	initial = strv_split(args, ' ', &mech_sv);
+	if (mech_sv.len == 0 || mech_sv.len >= sizeof(mech)) {
+		smtp_reply(s, 501, "5.5.4", "AUTH needs a mechanism");
+		return;
+	}
+	for (size_t i = 0; i < mech_sv.len; i++)
+		mech[i] = (char)toupper((unsigned char)mech_sv.p[i]);
+	mech[mech_sv.len] = '\0';
+	if (strcmp(mech, "PLAIN") != 0 && strcmp(mech, "LOGIN") != 0 &&
+	    strcmp(mech, "CRAM-MD5") != 0) {
+		smtp_reply(s, 504, "5.5.4", "Unrecognized authentication "
+		    "type");
+		return;
+	}
+	if (strcmp(mech, "CRAM-MD5") != 0 && !clear_auth_allowed(s)) {
+		log_ses(&s->log, LOG_PROBLEM, "AUTH %s refused: TLS required",
+		    mech);
+		smtp_reply(s, 538, "5.7.11", "Encryption required for "
+		    "requested authentication mechanism");
+		return;
+	}
+	initial = strv_trim(initial);
+	d = xcalloc(1, sizeof(*d));
+	memset(&err, 0, sizeof(err));
+	ret = do_auth(s, mech, initial, d, &res, &err, &rc);
+	log_escape(uesc, sizeof(uesc), d->user, strlen(d->user));
+	explicit_bzero(d, sizeof(*d));
+	free(d);
+	if (rc == SASL_CLOSE) {
+		s->quit = true;
+		return;
+	}
+	if (rc == SASL_CANCEL) {
+		log_ses(&s->log, LOG_PROBLEM, "AUTH %s cancelled", mech);
+		smtp_reply(s, 501, "5.0.0", "Authentication cancelled");
+		return;
+	}
+	if (rc == SASL_BAD) {
+		log_ses(&s->log, LOG_PROBLEM, "AUTH %s: malformed response",
+		    mech);
+		smtp_reply(s, 501, "5.5.2", "Cannot decode the response");
+		return;
+	}
+	if (ret < 0) {
+		log_ses(&s->log, LOG_PROBLEM, "AUTH %s failed for '%s': %s",
+		    mech, uesc, err.msg);
+		if (err.kind == ERR_AUTH || err.kind == ERR_PERM ||
+		    err.kind == ERR_NOTFOUND)
+			smtp_reply(s, 535, "5.7.8", "%s", err.msg[0] != '\0' ?
+			    err.msg : AUTH_GENERIC_ERROR);
+		else
+			smtp_reply(s, 454, "4.7.0", "Temporary authentication "
+			    "failure: %s", err.msg);
+		return;
+	}
+	s->authed = true;
+	s->auth = res;
+	log_ses(&s->log, LOG_LOW, "AUTH %s: authenticated as %s", mech,
+	    res.address);
+	smtp_reply(s, 235, "2.7.0", "Authentication successful");
+}

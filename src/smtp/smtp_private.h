@@ -1,0 +1,93 @@
+/*
+ * smtp_private.h: what the SMTP module's files share: the session, the
+ * effective settings, and the reply and DATA helpers.  Not for other
+ * modules (they use smtp.h).
+ */
+#ifndef TEGAMI_SMTP_SMTP_PRIVATE_H
+#define TEGAMI_SMTP_SMTP_PRIVATE_H
+
+#include "lib/compat.h"
+
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "auth/auth.h"
+#include "smtp/smtp.h"
+
+struct conn;
+struct server;
+
+#define SMTP_WRITE_TIMEOUT_MS	(60 * 1000)	/* one wait while writing */
+
+/* Session states (bits, so a command lists where it is valid). */
+#define ST_INIT		0x01	/* no HELO/EHLO yet */
+#define ST_GREETED	0x02	/* HELO/EHLO done, no transaction */
+#define ST_MAIL		0x04	/* MAIL accepted, no recipient yet */
+#define ST_RCPT		0x08	/* at least one recipient */
+#define ST_ANY		(ST_INIT | ST_GREETED | ST_MAIL | ST_RCPT)
+
+/* Settings/SMTP.settings, read at session start, each within its range. */
+struct smtp_conf {
+	uint64_t	 max_msg_size;		/* MaxMessageSize */
+	unsigned	 max_rcpt;		/* MaxRecipients */
+	unsigned	 max_errors;		/* MaxErrors */
+	unsigned	 max_idle_cmds;		/* MaxIdleCommands */
+	unsigned	 max_headers;		/* MaxHeaderFields */
+	unsigned	 cmd_timeout;		/* CommandTimeout, s */
+	unsigned	 data_timeout;		/* DataTimeout, s */
+	bool		 require_tls_auth;	/* RequireTLSForAUTH */
+};
+
+struct smtp_rcpt {
+	char		*address;	/* as parsed (address_format form) */
+	char		*orcpt;		/* or NULL */
+	unsigned	 notify;
+};
+
+struct smtp_session {
+	struct server		*srv;
+	struct conn		*conn;
+	struct log_session	 log;
+	const char		*service;	/* "smtp", "submission", "smtps" */
+	struct smtp_conf	 conf;
+	char			 hostname[DOMAIN_NAME_MAX + 1];	/* our name */
+	char			 main_domain[DOMAIN_NAME_MAX + 1];
+	unsigned		 state;		/* ST_* */
+	bool			 esmtp;
+	bool			 quit;		/* close after this command */
+	bool			 is_client;	/* peer in Client IPs */
+	bool			 authed;
+	struct auth_result	 auth;
+	char			 helo[SMTP_HELO_MAX + 1];
+	unsigned		 errors;
+	unsigned		 idle_cmds;	/* commands since the last MAIL */
+	unsigned		 nmsg;		/* messages accepted */
+	/* the transaction */
+	struct smtp_mail_args	 mail;
+	uint64_t		 size_limit;	/* global, lowered by local rcpts */
+	struct smtp_rcpt	*rcpts;
+	size_t			 nrcpt, rcpt_cap;
+};
+
+/* Writes "code enh text" (enh may be NULL) as one reply line; logs it at
+ * All Info; counts replies >= 400 as errors. */
+void	smtp_reply(struct smtp_session *s, int code, const char *enh,
+	    const char *fmt, ...) ATTR_FORMAT(4, 5);
+/* One line of a multi-line reply: "code-text" (last false) or "code text". */
+void	smtp_reply_line(struct smtp_session *s, int code, bool last,
+	    const char *fmt, ...) ATTR_FORMAT(4, 5);
+
+/* Runs one command line (already split off its CRLF). */
+void	smtp_dispatch(struct smtp_session *s, struct strv line);
+/* Forgets the transaction (RSET, after DATA, STARTTLS). */
+void	smtp_reset_transaction(struct smtp_session *s);
+
+/*
+ * The DATA phase after "354": reads up to CRLF.CRLF (only that ends it),
+ * removes dot-stuffing, enforces size, header-count and time limits
+ * (reading and discarding past them), builds the trace headers and submits
+ * to the queue.  Writes the final reply.  Returns -1 when the connection
+ * must be closed (EOF, timeout, I/O error), else 0.
+ */
+int	smtp_data_run(struct smtp_session *s);
+
+#endif

@@ -1,0 +1,334 @@
+/*
+ * smtp_session.c: the SMTP receiving sessions (RFC 5321).  Registers the
+ * smtp, submission and smtps services, reads the module settings for each
+ * session within their bounds, refuses blacklisted clients at connect
+ * (CGP-REFERENCE 6.2), and runs the command loop: one bounded CRLF line at a
+ * time through the dispatcher in smtp_cmd.c, with the session's error and
+ * time limits.  Replies are buffered by the conn and flushed before any
+ * read that would block, which is all RFC 2920 PIPELINING needs.
+ */
+#include "lib/compat.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lib/dict.h"
+#include "lib/log.h"
+#include "lib/xmalloc.h"
+#include "net/conn.h"
+#include "net/listener.h"
+#include "objects/objects.h"
+#include "server/server.h"
+#include "smtp/smtp_private.h"
+
+#define SMTP_REPLY_MAX		1024	/* one reply line we write */
+
+static struct log_module log_smtp = LOG_MODULE("SMTP");
+
+static const char *const smtp_services[] = { "smtp", "submission", "smtps" };
+
+static void
+reply_write(struct smtp_session *s, const char *text)
+{
+	char esc[SMTP_REPLY_MAX];
+
+	if (log_ses_enabled(&s->log, LOG_ALL)) {
+		log_escape(esc, sizeof(esc), text, strlen(text));
+		log_ses(&s->log, LOG_ALL, "out: %s", esc);
+	}
+	(void)conn_printf(s->conn, "%s\r\n", text);
+}
+
+void
+smtp_reply(struct smtp_session *s, int code, const char *enh,
+    const char *fmt, ...)
+{
+	char text[SMTP_REPLY_MAX], line[SMTP_REPLY_MAX + 32];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (enh != NULL)
+		(void)snprintf(line, sizeof(line), "%d %s %s", code, enh, text);
+	else
+		(void)snprintf(line, sizeof(line), "%d %s", code, text);
+	reply_write(s, line);
+	if (code >= 400)
+		s->errors++;
+}
+
+void
+smtp_reply_line(struct smtp_session *s, int code, bool last,
+    const char *fmt, ...)
+{
+	char text[SMTP_REPLY_MAX], line[SMTP_REPLY_MAX + 8];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	(void)snprintf(line, sizeof(line), "%d%c%s", code, last ? ' ' : '-',
+	    text);
+	reply_write(s, line);
+}
+
+void
+smtp_reset_transaction(struct smtp_session *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nrcpt; i++) {
+		free(s->rcpts[i].address);
+		free(s->rcpts[i].orcpt);
+	}
+	free(s->rcpts);
+	s->rcpts = NULL;
+	s->nrcpt = s->rcpt_cap = 0;
+	memset(&s->mail, 0, sizeof(s->mail));
+	s->size_limit = s->conf.max_msg_size;
+	if (s->state & (ST_MAIL | ST_RCPT))
+		s->state = ST_GREETED;
+}
+
+/* ---- settings ----------------------------------------------------------- */
+
+/*
+ * A number setting: #123, "123", "10K", "50M", "1G", or "unlimited" (the
+ * maximum).  Out-of-range values are clamped to [min, max]; anything
+ * unreadable gives def.
+ */
+static uint64_t
+conf_number(const struct dval *d, const char *key, uint64_t def,
+    uint64_t min, uint64_t max)
+{
+	const struct dval *v = d != NULL ? dict_get(d, key) : NULL;
+	const char *str;
+	struct strv sv;
+	uint64_t n, mul = 1;
+
+	if (v == NULL)
+		return def;
+	if (dict_type(v) == DICT_NUMBER) {
+		int64_t x = dict_number(v);
+
+		n = x < 0 ? 0 : (uint64_t)x;
+	} else if ((str = dict_str(v, NULL)) != NULL) {
+		if (strcasecmp(str, "unlimited") == 0)
+			return max;
+		sv = strv_trim(strv_from(str));
+		if (sv.len > 0) {
+			switch (sv.p[sv.len - 1]) {
+			case 'k': case 'K':
+				mul = 1024;
+				break;
+			case 'm': case 'M':
+				mul = 1024 * 1024;
+				break;
+			case 'g': case 'G':
+				mul = 1024 * 1024 * 1024;
+				break;
+			default:
+				break;
+			}
+			if (mul != 1)
+				sv.len--;
+		}
+		if (strv_to_u64(sv, &n) < 0)
+			return def;
+		n = n > UINT64_MAX / mul ? UINT64_MAX : n * mul;
+	} else
+		return def;
+	if (n < min)
+		n = min;
+	if (n > max)
+		n = max;
+	return n;
+}
+
+static bool
+conf_yes(const struct dval *d, const char *key)
+{
+	const char *v = d != NULL ? dict_get_str(d, key) : NULL;
+
+	return v != NULL && (strcasecmp(v, "YES") == 0 ||
+	    strcasecmp(v, "1") == 0 || strcasecmp(v, "true") == 0);
+}
+
+static void
+conf_load(struct server *srv, struct smtp_conf *c)
+{
+	struct dval *d = objects_module_get(srv->objects, "SMTP", NULL);
+
+	c->max_msg_size = conf_number(d, "MaxMessageSize",
+	    SMTP_MSG_SIZE_DEFAULT, SMTP_MSG_SIZE_MIN, SMTP_MSG_SIZE_MAX);
+	c->max_rcpt = (unsigned)conf_number(d, "MaxRecipients",
+	    SMTP_RCPT_DEFAULT, SMTP_RCPT_MIN, SMTP_RCPT_MAX);
+	c->max_errors = (unsigned)conf_number(d, "MaxErrors",
+	    SMTP_ERRORS_DEFAULT, SMTP_ERRORS_MIN, SMTP_ERRORS_MAX);
+	c->max_idle_cmds = (unsigned)conf_number(d, "MaxIdleCommands",
+	    SMTP_IDLE_CMDS_DEFAULT, SMTP_IDLE_CMDS_MIN, SMTP_IDLE_CMDS_MAX);
+	c->max_headers = (unsigned)conf_number(d, "MaxHeaderFields",
+	    SMTP_HEADERS_DEFAULT, SMTP_HEADERS_MIN, SMTP_HEADERS_MAX);
+	c->cmd_timeout = (unsigned)conf_number(d, "CommandTimeout",
+	    SMTP_CMD_TIMEOUT_DEFAULT, SMTP_TIMEOUT_MIN, SMTP_TIMEOUT_MAX);
+	c->data_timeout = (unsigned)conf_number(d, "DataTimeout",
+	    SMTP_DATA_TIMEOUT_DEFAULT, SMTP_TIMEOUT_MIN, SMTP_TIMEOUT_MAX);
+	c->require_tls_auth = conf_yes(d, "RequireTLSForAUTH");
+	dict_free(&d);
+}
+
+/* ---- the session -------------------------------------------------------- */
+
+/* CGP-REFERENCE 6.2: Blacklisted IPs are refused unless the address is
+ * also a White Hole or Client address. */
+static bool
+refused_at_connect(struct smtp_session *s)
+{
+	const struct sockaddr *peer =
+	    (const struct sockaddr *)conn_peer_addr(s->conn);
+	struct objects *o = s->srv->objects;
+
+	if (!objects_iplist_match(o, OBJ_IPS_BLACKLISTED, peer) ||
+	    objects_iplist_match(o, OBJ_IPS_WHITEHOLE, peer) || s->is_client)
+		return false;
+	log_ses(&s->log, LOG_PROBLEM, "connection refused: address is "
+	    "blacklisted");
+	smtp_reply(s, 554, "5.7.1", "Your address [%s] is blacklisted here",
+	    conn_peer_ip(s->conn));
+	return true;
+}
+
+static void
+session_run(struct smtp_session *s)
+{
+	struct strv line;
+	enum line_rc rc;
+
+	for (;;) {
+		rc = conn_read_line(s->conn, SMTP_CMD_LINE_MAX, LINE_CRLF_ONLY,
+		    &line);
+		if (rc == LINE_OK)
+			smtp_dispatch(s, line);
+		else if (rc == LINE_TOOLONG) {
+			log_ses(&s->log, LOG_PROBLEM, "command line too long "
+			    "(over %u bytes)", SMTP_CMD_LINE_MAX);
+			smtp_reply(s, 500, "5.5.2", "Line too long");
+		} else if (rc == LINE_BARE_LF) {
+			/* RFC 5321 2.3.8: lines end with CRLF only; a bare
+			 * LF is how SMTP smuggling starts, so we hang up. */
+			log_ses(&s->log, LOG_PROBLEM, "bare LF in a command; "
+			    "closing");
+			smtp_reply(s, 500, "5.5.2", "Bare LF not accepted; "
+			    "lines must end with CRLF");
+			break;
+		} else if (rc == LINE_TIMEOUT) {
+			log_ses(&s->log, LOG_PROBLEM, "command time-out");
+			smtp_reply(s, 421, "4.4.2", "%s Timeout, closing "
+			    "connection", s->hostname);
+			break;
+		} else {
+			if (rc == LINE_ERROR)
+				log_ses(&s->log, LOG_LOW, "read failed: %s",
+				    conn_last_error(s->conn));
+			else
+				log_ses(&s->log, LOG_LOW, "peer disconnected");
+			break;
+		}
+		if (s->quit)
+			break;
+		if (s->errors >= s->conf.max_errors) {
+			log_ses(&s->log, LOG_PROBLEM, "too many errors (%u); "
+			    "closing", s->errors);
+			smtp_reply(s, 421, "4.7.0", "Too many errors, closing "
+			    "connection");
+			break;
+		}
+	}
+}
+
+static void
+smtp_handler(struct conn *c, void *arg, const char *service)
+{
+	struct smtp_session s;
+	const struct sockaddr *peer =
+	    (const struct sockaddr *)conn_peer_addr(c);
+
+	memset(&s, 0, sizeof(s));
+	s.srv = arg;
+	s.conn = c;
+	s.service = service;
+	s.state = ST_INIT;
+	conf_load(s.srv, &s.conf);
+	s.size_limit = s.conf.max_msg_size;
+	log_session_init(&s.log, &log_smtp, conn_peer_text(c));
+	if (objects_iplist_match(s.srv->objects, OBJ_IPS_DEBUG, peer))
+		s.log.force_level = LOG_ALL;
+	s.is_client = objects_iplist_match(s.srv->objects, OBJ_IPS_CLIENT,
+	    peer);
+	objects_main_domain(s.srv->objects, s.main_domain,
+	    sizeof(s.main_domain));
+	if (objects_domain_for_local_ip(s.srv->objects,
+	    (const struct sockaddr *)conn_local_addr(c), s.hostname,
+	    sizeof(s.hostname)) < 0)
+		(void)snprintf(s.hostname, sizeof(s.hostname), "%s",
+		    s.main_domain);
+	conn_set_timeouts(c, (int)s.conf.cmd_timeout * 1000,
+	    SMTP_WRITE_TIMEOUT_MS);
+	log_ses(&s.log, LOG_LOW, "connected to %s (%s%s%s)",
+	    conn_local_text(c), service, conn_is_tls(c) ? ", " : "",
+	    conn_is_tls(c) ? conn_tls_info(c) : "");
+	if (!refused_at_connect(&s)) {
+		smtp_reply(&s, 220, NULL, "%s ESMTP Tegami %s ready",
+		    s.hostname, TEGAMI_VERSION);
+		session_run(&s);
+	}
+	smtp_reset_transaction(&s);
+	explicit_bzero(&s.auth, sizeof(s.auth));
+	(void)conn_flush(c);
+	log_ses(&s.log, LOG_LOW, "closing connection");
+}
+
+static void
+handler_smtp(struct conn *c, void *arg)
+{
+	smtp_handler(c, arg, "smtp");
+}
+
+static void
+handler_submission(struct conn *c, void *arg)
+{
+	smtp_handler(c, arg, "submission");
+}
+
+static void
+handler_smtps(struct conn *c, void *arg)
+{
+	smtp_handler(c, arg, "smtps");
+}
+
+static void
+smtp_refuse(struct conn *c, const char *why)
+{
+	(void)conn_printf(c, "421 4.3.2 %s\r\n", why);
+	(void)conn_flush(c);
+}
+
+int
+smtp_register(struct server *srv, struct error *err_r)
+{
+	static listener_handler_fn *const handlers[] = {
+		handler_smtp, handler_submission, handler_smtps
+	};
+	size_t i;
+
+	log_register(&log_smtp);
+	for (i = 0; i < N_ELEMENTS(smtp_services); i++)
+		if (listener_register(smtp_services[i], handlers[i],
+		    smtp_refuse, srv, &log_smtp, err_r) < 0)
+			return -1;
+	return 0;
+}
