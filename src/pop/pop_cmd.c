@@ -22,6 +22,7 @@
 
 #include "lib/bounds.h"
 #include "lib/buf.h"
+#include "lib/dict.h"
 #include "lib/log.h"
 #include "auth/auth.h"
 #include "net/conn.h"
@@ -84,10 +85,34 @@ login_failed(struct pop_session *s, const char *how, const char *name,
 	pop_reply(s, "-ERR [%s] %s", code, err->msg);
 }
 
+/* The account setting RequireAPOP (CGP-REFERENCE 11.1): only APOP may
+ * open such an account, so its password never crosses the wire. */
+static bool
+requires_apop(struct pop_session *s, const struct auth_result *res)
+{
+	struct dval *d;
+	const char *v;
+	bool yes;
+
+	d = objects_account_effective_get(s->srv->objects, res->account,
+	    res->domain, NULL);
+	v = d != NULL ? dict_get_str(d, "RequireAPOP") : NULL;
+	yes = v != NULL && strcasecmp(v, "YES") == 0;
+	dict_free(&d);
+	return yes;
+}
+
 static void
 login_done(struct pop_session *s, const char *how,
     const struct auth_result *res)
 {
+	if (strcmp(how, "APOP") != 0 && requires_apop(s, res)) {
+		log_ses(&s->log, LOG_PROBLEM, "%s login as '%s' refused: the "
+		    "account requires APOP", how, res->address);
+		s->auth_failures++;
+		pop_reply(s, "-ERR [AUTH] this account requires APOP");
+		return;
+	}
 	log_ses(&s->log, LOG_LOW, "%s login as '%s'", how, res->address);
 	(void)pop_session_open(s, res->account, res->domain);
 }
@@ -277,6 +302,7 @@ auth_login_mech(struct pop_session *s, const char *ir)
 	}
 	if (sasl_b64_decode(ir, user, sizeof(user), &len) < 0 ||
 	    memchr(user, '\0', len) != NULL) {
+		log_ses(&s->log, LOG_PROBLEM, "AUTH LOGIN: malformed response");
 		s->auth_failures++;
 		pop_reply(s, "-ERR [AUTH] malformed LOGIN response");
 		return;
@@ -285,6 +311,7 @@ auth_login_mech(struct pop_session *s, const char *ir)
 		return;
 	if (sasl_b64_decode(line, pw, sizeof(pw), &len) < 0 ||
 	    memchr(pw, '\0', len) != NULL) {
+		log_ses(&s->log, LOG_PROBLEM, "AUTH LOGIN: malformed response");
 		s->auth_failures++;
 		pop_reply(s, "-ERR [AUTH] malformed LOGIN response");
 	} else if (auth_login(s->srv, &peer, user, pw, &res, &err) < 0)
@@ -320,6 +347,7 @@ auth_cram_md5(struct pop_session *s)
 	    memchr(resp, '\0', len) != NULL ||
 	    (sp = strrchr(resp, ' ')) == NULL ||
 	    !pop_valid_digest(strv_from(sp + 1))) {
+		log_ses(&s->log, LOG_PROBLEM, "AUTH CRAM-MD5: malformed response");
 		s->auth_failures++;
 		pop_reply(s, "-ERR [AUTH] malformed CRAM-MD5 response");
 		return;

@@ -297,7 +297,7 @@ pop_session_run(struct server *srv, struct conn *c, const char *service)
 				log_ses(&s.log, LOG_PROBLEM, "read failed. "
 				    "Error Code=read time-out");
 			else if (rc == LINE_ERROR)
-				log_ses(&s.log, LOG_PROBLEM, "read failed: %s",
+				log_ses(&s.log, LOG_PROBLEM, "%s",
 				    conn_last_error(c));
 			else
 				log_ses(&s.log, LOG_LOW, "peer closed the "

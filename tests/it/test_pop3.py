@@ -553,3 +553,22 @@ def test_fetchmail(make_server, tmp_path, mode):
     q.quit()
     if mode == "stls":
         assert b"POP3> STLS" in res.stdout + res.stderr
+
+
+def test_require_apop(make_server):
+    s = pop_server(make_server)
+    s.tegami("UpdateAccountSettings", USER, "{RequireAPOP=YES;}")
+    p = poplib.POP3("127.0.0.1", s.ports["pop3"], timeout=30)
+    p.user(USER)
+    with pytest.raises(poplib.error_proto) as e:
+        p.pass_(PW)
+    assert e.value.args[0] == b"-ERR [AUTH] this account requires APOP"
+    r = Raw(s.ports["pop3"])
+    assert r.cmd("AUTH PLAIN " + b64(f"\0{USER}\0{PW}")) == \
+        "-ERR [AUTH] this account requires APOP"
+    r.close()
+    p.apop(USER, PW)
+    assert p.stat() == (0, 0)
+    p.quit()
+    q = login(s, HUSER, HPW)                    # others are not affected
+    q.quit()
