@@ -224,7 +224,12 @@ cmd_ehlo(struct smtp_session *s, struct strv args)
 	smtp_reply_line(s, 250, false, "SMTPUTF8");
 	if (starttls_ctx(s) != NULL)
 		smtp_reply_line(s, 250, false, "STARTTLS");
-	if (!s->authed)
+	/* CRAM-MD5 is offered only before TLS: it needs a password stored
+	 * in clear, and clients try it first when offered, so under TLS
+	 * (where PLAIN is safe) it would only cost a failed login. */
+	if (!s->authed && conn_is_tls(s->conn))
+		smtp_reply_line(s, 250, false, "AUTH PLAIN LOGIN");
+	else if (!s->authed)
 		smtp_reply_line(s, 250, false, "AUTH %s",
 		    clear_auth_allowed(s) ? "PLAIN LOGIN CRAM-MD5" :
 		    "CRAM-MD5");
@@ -562,10 +567,10 @@ sasl_read(struct smtp_session *s, const char *prompt, char *buf, size_t size)
 	enum line_rc rc;
 
 	smtp_reply_line(s, 334, true, "%s", prompt);
-	do {
-		rc = conn_read_line(s->conn, SMTP_AUTH_LINE_MAX,
-		    LINE_CRLF_ONLY, &line);
-	} while (rc == LINE_TOOLONG);
+	rc = conn_read_line(s->conn, SMTP_AUTH_LINE_MAX, LINE_CRLF_ONLY,
+	    &line);
+	if (rc == LINE_TOOLONG)
+		return SASL_BAD;	/* the reader drops the rest of it */
 	if (rc != LINE_OK)
 		return SASL_CLOSE;
 	if (line.len == 1 && line.p[0] == '*')

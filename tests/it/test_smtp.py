@@ -120,6 +120,8 @@ def test_ehlo_features(make_server):
         c.starttls(context=tls_ctx())
         c.ehlo("client.example")
         assert not c.has_extn("starttls")
+        # under TLS CRAM-MD5 is not offered (PLAIN is safe there)
+        assert c.esmtp_features["auth"].split() == ["PLAIN", "LOGIN"]
         assert c.docmd("STARTTLS")[0] == 503
     assert s.wait_log(r"SMTP-\d+\(\[127\.0\.0\.1\]:\d+\) TLS established")
 
