@@ -149,7 +149,8 @@ comment(const char *s, size_t len, size_t *i, struct buf *out,
 
 		if (c == '\\' && *i + 1 < len) {
 			(*i)++;
-			buf_putc(out, s[*i]);
+			if (s[*i] != '\r' && s[*i] != '\n')
+				buf_putc(out, s[*i]);
 			continue;
 		}
 		if (c == '(') {
@@ -193,8 +194,10 @@ quoted(const char *s, size_t len, size_t *i, struct buf *raw,
 		char c = s[*i];
 
 		if (c == '\\' && *i + 1 < len) {
-			buf_putc(raw, c);
 			(*i)++;
+			if (s[*i] == '\r' || s[*i] == '\n')
+				continue;	/* an escaped line end: folding */
+			buf_putc(raw, c);
 			buf_putc(raw, s[*i]);
 			buf_putc(text, s[*i]);
 			continue;
@@ -250,11 +253,17 @@ parse(const char *s, size_t len, struct addrlist *l, struct elem *e,
 				return error_set(err_r, ERR_SYNTAX,
 				    "unterminated domain literal");
 			j++;
+			/* White space inside the literal is dropped (RFC
+			 * 5322 3.4.1: FWS between dtext). */
+			buf_reset(raw);
+			for (; i < j; i++)
+				if (!is_space((unsigned char)s[i]))
+					buf_putc(raw, s[i]);
 			if (e->in_angle)
-				buf_append(&e->angle, s + i, j - i);
+				buf_append(&e->angle, raw->data, raw->len);
 			else
-				add_word(e, s + i, j - i, s + i, j - i);
-			i = j;
+				add_word(e, raw->data, raw->len, raw->data,
+				    raw->len);
 		} else if (c == '<') {
 			if (e->in_angle)
 				return error_set(err_r, ERR_SYNTAX,
@@ -319,6 +328,16 @@ addrlist_parse(const char *s, size_t len, struct addrlist *l,
 	if (len > ADDRLIST_TEXT_MAX)
 		return error_set(err_r, ERR_LIMIT, "address list longer than "
 		    "%d bytes", ADDRLIST_TEXT_MAX);
+	/* Control characters (NUL included) have no place in addresses,
+	 * names or comments; obsolete syntax allowed some in quotes, but no
+	 * mail program writes them. */
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c < 0x20 && !is_space(c)) || c == 0x7f)
+			return error_set(err_r, ERR_SYNTAX, "control "
+			    "character 0x%02x at offset %zu", c, i);
+	}
 	elem_init(&e);
 	buf_init(&raw, ADDRLIST_ITEM_MAX);
 	buf_init(&text, ADDRLIST_ITEM_MAX);

@@ -42,7 +42,8 @@ struct addrlist {
  * zeroed, or holds earlier results: several To: lines add up).  0, or -1
  * with err_r: ERR_SYNTAX (unterminated quote, comment, angle address or
  * domain literal; '<' inside '<'; an element with a display name but no
- * address) or ERR_LIMIT.  On error *l keeps what it held before.
+ * address; a control character other than tab, CR, LF) or ERR_LIMIT.
+ * On error *l keeps what it held before.
  */
 int	addrlist_parse(const char *s, size_t len, struct addrlist *l,
 	    struct error *err_r);
