@@ -1,0 +1,379 @@
+/*
+ * imap_cmd_search.c: SEARCH (RFC 3501 6.4.4) with ESEARCH result options
+ * (RFC 4731: RETURN (MIN MAX COUNT ALL)), SORT and THREAD (RFC 5256).  The
+ * key tree is evaluated over the view; the raw message is read only for
+ * header and text keys.  SORT and THREAD read each candidate's header block
+ * once to extract dates, addresses, subjects and message ids.
+ */
+#include "lib/compat.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lib/mime.h"
+#include "lib/timefmt.h"
+#include "lib/xmalloc.h"
+#include "imap/imap_private.h"
+#include "imap/imap_search.h"
+#include "imap/imap_sort.h"
+
+#define RET_MIN		0x01
+#define RET_MAX		0x02
+#define RET_COUNT	0x04
+#define RET_ALL		0x08
+
+struct loader {
+	struct imap_session *s;
+	uint32_t	 uid;
+	struct buf	 raw;
+	bool		 ok;
+};
+
+static const struct buf *
+load_msg(void *arg)
+{
+	struct loader *l = arg;
+
+	l->ok = store_fetch(l->s->store, l->s->mbox_id, l->uid, 0, UINT64_MAX,
+	    &l->raw, NULL) == 0;
+	return l->ok ? &l->raw : NULL;
+}
+
+/* Skips "CHARSET x"; -1 (reply set) for an unsupported charset. */
+static int
+skip_charset(struct imap_session *s, const struct imap_arg *a, size_t n,
+    size_t *ip, bool required)
+{
+	const struct imap_arg *c;
+
+	if (required || (*ip + 1 < n && imap_arg_is_atom(&a[*ip], "CHARSET"))) {
+		if (!required)
+			(*ip)++;
+		if (*ip >= n || !imap_arg_is_astring(&a[*ip]))
+			return imap_bad(s, "Missing charset");
+		c = &a[(*ip)++];
+		if (strcasecmp(c->str, "UTF-8") != 0 &&
+		    strcasecmp(c->str, "US-ASCII") != 0)
+			return imap_no(s, "[BADCHARSET (US-ASCII UTF-8)] "
+			    "Unsupported charset");
+	}
+	return 0;
+}
+
+/* Runs the keys over the view: matching indices into *idx_r. */
+static int
+run_search(struct imap_session *s, const struct imap_arg *a, size_t n,
+    size_t **idx_r, size_t *n_r, bool *modseq_r, uint64_t *maxmodseq_r)
+{
+	struct search_key root;
+	struct store_msgs all;
+	struct search_msg sm;
+	struct loader ld;
+	struct error err;
+	size_t i, k = 0, *idx;
+	ssize_t vi;
+	uint32_t maxuid = s->nmsgs > 0 ? s->msgs[s->nmsgs - 1].uid : 0;
+
+	*idx_r = NULL;
+	*n_r = 0;
+	*maxmodseq_r = 0;
+	if (n == 0)
+		return imap_bad(s, "Missing search keys");
+	if (imap_search_parse(a, n, (uint32_t)s->nmsgs, maxuid, &root,
+	    &err) < 0)
+		return imap_bad(s, "%s", err.msg);
+	*modseq_r = imap_search_has_modseq(&root);
+	if (*modseq_r)
+		s->condstore = true;
+	if (store_messages(s->store, s->mbox_id, NULL, 0, &all, &err) < 0) {
+		imap_search_free(&root);
+		return imap_no_err(s, "SEARCH", &err);
+	}
+	idx = xcalloc(s->nmsgs + 1, sizeof(*idx));
+	memset(&ld, 0, sizeof(ld));
+	ld.s = s;
+	buf_init(&ld.raw, IMAP_FETCH_MAX);
+	for (i = 0; i < all.n; i++) {
+		vi = imap_view_find(s, all.v[i].uid);
+		if (vi < 0 || s->msgs[vi].expunged)
+			continue;
+		memset(&sm, 0, sizeof(sm));
+		sm.seq = (uint32_t)vi + 1;
+		sm.uid = all.v[i].uid;
+		sm.flags = s->msgs[vi].flags;
+		sm.keywords = s->msgs[vi].keywords;
+		sm.recent = s->msgs[vi].recent;
+		sm.size = all.v[i].size;
+		sm.modseq = s->msgs[vi].modseq;
+		sm.internaldate = all.v[i].internaldate;
+		sm.hdr_size = all.v[i].hdr_size;
+		sm.load = load_msg;
+		sm.arg = &ld;
+		ld.uid = sm.uid;
+		buf_reset(&ld.raw);
+		if (imap_search_match(&root, &sm)) {
+			idx[k++] = (size_t)vi;
+			if (sm.modseq > *maxmodseq_r)
+				*maxmodseq_r = sm.modseq;
+		}
+	}
+	buf_free(&ld.raw);
+	store_msgs_free(&all);
+	imap_search_free(&root);
+	*idx_r = idx;
+	*n_r = k;
+	return 0;
+}
+
+int
+cmd_search(struct imap_session *s, const struct imap_arg *a, size_t n)
+{
+	unsigned ret = 0;
+	bool esearch = false, modseq;
+	uint64_t maxmod;
+	size_t i = 0, j, *idx, nidx;
+	uint32_t *nums;
+	struct buf b;
+
+	/* RFC 4731: SEARCH RETURN (...) keys */
+	if (n >= 2 && imap_arg_is_atom(&a[0], "RETURN") &&
+	    a[1].type == IMAP_ARG_LIST) {
+		esearch = true;
+		for (j = 0; j < a[1].list->n; j++) {
+			const struct imap_arg *o = &a[1].list->v[j];
+
+			if (imap_arg_is_atom(o, "MIN"))
+				ret |= RET_MIN;
+			else if (imap_arg_is_atom(o, "MAX"))
+				ret |= RET_MAX;
+			else if (imap_arg_is_atom(o, "COUNT"))
+				ret |= RET_COUNT;
+			else if (imap_arg_is_atom(o, "ALL"))
+				ret |= RET_ALL;
+			else
+				return imap_bad(s, "Unknown RETURN option");
+		}
+		if (ret == 0)
+			ret = RET_ALL;
+		i = 2;
+	}
+	if (skip_charset(s, a, n, &i, false) < 0)
+		return -1;
+	if (run_search(s, a + i, n - i, &idx, &nidx, &modseq, &maxmod) < 0)
+		return -1;
+	nums = xcalloc(nidx + 1, sizeof(*nums));
+	for (j = 0; j < nidx; j++)
+		nums[j] = s->uid_cmd ? s->msgs[idx[j]].uid : (uint32_t)idx[j] + 1;
+	buf_init(&b, IMAP_FETCH_MAX);
+	if (esearch) {
+		buf_printf(&b, "* ESEARCH (TAG \"%s\")%s", s->tag,
+		    s->uid_cmd ? " UID" : "");
+		if ((ret & RET_MIN) && nidx > 0)
+			buf_printf(&b, " MIN %u", nums[0]);
+		if ((ret & RET_MAX) && nidx > 0)
+			buf_printf(&b, " MAX %u", nums[nidx - 1]);
+		if (ret & RET_COUNT)
+			buf_printf(&b, " COUNT %zu", nidx);
+		if ((ret & RET_ALL) && nidx > 0) {
+			buf_puts(&b, " ALL ");
+			imap_seqset_write_list(&b, nums, nidx);
+		}
+		if (modseq && nidx > 0)
+			buf_printf(&b, " MODSEQ %llu",
+			    (unsigned long long)maxmod);
+	} else {
+		buf_puts(&b, "* SEARCH");
+		for (j = 0; j < nidx; j++)
+			buf_printf(&b, " %u", nums[j]);
+		if (modseq && nidx > 0)
+			buf_printf(&b, " (MODSEQ %llu)",
+			    (unsigned long long)maxmod);
+	}
+	imap_send(s, "%s", buf_cstr(&b));
+	buf_free(&b);
+	free(nums);
+	free(idx);
+	return imap_ok(s, "SEARCH completed");
+}
+
+/* ---- SORT / THREAD ---- */
+
+/* First address's local part (RFC 5256: addr-mailbox), lower case. */
+static char *
+first_mailbox(const char *v, size_t n)
+{
+	const char *p = memchr(v, '<', n), *e, *start;
+	size_t i;
+	char *r;
+
+	if (p != NULL)
+		start = p + 1;
+	else {
+		start = v;
+		while (start < v + n && (*start == ' ' || *start == '\t'))
+			start++;
+	}
+	for (e = start; e < v + n && *e != '@' && *e != '>' && *e != ',' &&
+	    *e != ' '; e++)
+		;
+	r = xstrndup(start, (size_t)(e - start));
+	for (i = 0; r[i] != '\0'; i++)
+		if (r[i] >= 'A' && r[i] <= 'Z')
+			r[i] += 'a' - 'A';
+	return r;
+}
+
+static void
+info_from_header(struct sort_info *si, const char *h, size_t hlen)
+{
+	struct buf v, dec;
+	time_t t;
+
+	buf_init(&v, MIME_HEADER_VALUE_MAX);
+	buf_init(&dec, MIME_HEADER_VALUE_MAX * 2);
+	if (mime_header_get(h, 0, hlen, "Date", &v) &&
+	    (t = timefmt_parse_rfc5322(v.data, v.len, NULL)) != -1)
+		si->date = t;
+	if (mime_header_get(h, 0, hlen, "From", &v))
+		si->from = first_mailbox(buf_cstr(&v), v.len);
+	if (mime_header_get(h, 0, hlen, "To", &v))
+		si->to = first_mailbox(buf_cstr(&v), v.len);
+	if (mime_header_get(h, 0, hlen, "Cc", &v))
+		si->cc = first_mailbox(buf_cstr(&v), v.len);
+	if (mime_header_get(h, 0, hlen, "Subject", &v)) {
+		imap_decode_header(buf_cstr(&v), v.len, &dec);
+		buf_reset(&v);
+		imap_base_subject(buf_cstr(&dec), dec.len, &v, NULL);
+		si->subject = xstrdup(buf_cstr(&v));
+	}
+	if (mime_header_get(h, 0, hlen, "Message-ID", &v)) {
+		char **ids = NULL;
+
+		if (imap_parse_msgids(buf_cstr(&v), v.len, &ids, 1) == 1) {
+			si->msgid = ids[0];
+			free(ids);
+		}
+	}
+	if (mime_header_get(h, 0, hlen, "References", &v))
+		si->nrefs = imap_parse_msgids(buf_cstr(&v), v.len, &si->refs,
+		    IMAP_REFERENCES_MAX);
+	if (si->nrefs == 0 && mime_header_get(h, 0, hlen, "In-Reply-To", &v))
+		si->nrefs = imap_parse_msgids(buf_cstr(&v), v.len, &si->refs,
+		    1);
+	buf_free(&v);
+	buf_free(&dec);
+}
+
+static int
+gather_info(struct imap_session *s, const size_t *idx, size_t nidx,
+    struct sort_info **v_r)
+{
+	struct sort_info *v = xcalloc(nidx + 1, sizeof(*v));
+	struct store_msgs all;
+	struct error err;
+	struct buf h;
+	size_t i, j = 0;
+
+	if (store_messages(s->store, s->mbox_id, NULL, 0, &all, &err) < 0) {
+		free(v);
+		return imap_no_err(s, "SORT", &err);
+	}
+	buf_init(&h, IMAP_FETCH_MAX);
+	for (i = 0; i < nidx; i++) {
+		const struct imap_view_msg *vm = &s->msgs[idx[i]];
+
+		while (j < all.n && all.v[j].uid < vm->uid)
+			j++;
+		v[i].seq = (uint32_t)idx[i] + 1;
+		v[i].num = s->uid_cmd ? vm->uid : v[i].seq;
+		if (j >= all.n || all.v[j].uid != vm->uid)
+			continue;
+		v[i].arrival = v[i].date = all.v[j].internaldate;
+		v[i].size = all.v[j].size;
+		buf_reset(&h);
+		if (store_fetch(s->store, s->mbox_id, vm->uid, 0,
+		    all.v[j].hdr_size, &h, NULL) == 0)
+			info_from_header(&v[i], buf_cstr(&h), h.len);
+	}
+	buf_free(&h);
+	store_msgs_free(&all);
+	*v_r = v;
+	return 0;
+}
+
+int
+cmd_sort(struct imap_session *s, const struct imap_arg *a, size_t n)
+{
+	struct sort_crit crit[IMAP_SORT_KEYS_MAX];
+	struct sort_info *v;
+	size_t ncrit, i = 1, j, *idx, nidx;
+	bool modseq;
+	uint64_t maxmod;
+	struct error err;
+	struct buf b;
+
+	if (n < 3)
+		return imap_bad(s, "SORT expects criteria, a charset and keys");
+	if (imap_sort_criteria(&a[0], crit, &ncrit, &err) < 0)
+		return imap_bad(s, "%s", err.msg);
+	if (skip_charset(s, a, n, &i, true) < 0)
+		return -1;
+	if (run_search(s, a + i, n - i, &idx, &nidx, &modseq, &maxmod) < 0)
+		return -1;
+	if (gather_info(s, idx, nidx, &v) < 0) {
+		free(idx);
+		return -1;
+	}
+	imap_sort_run(v, nidx, crit, ncrit);
+	buf_init(&b, IMAP_FETCH_MAX);
+	buf_puts(&b, "* SORT");
+	for (j = 0; j < nidx; j++)
+		buf_printf(&b, " %u", v[j].num);
+	imap_send(s, "%s", buf_cstr(&b));
+	buf_free(&b);
+	imap_sort_info_free(v, nidx);
+	free(idx);
+	return imap_ok(s, "SORT completed");
+}
+
+int
+cmd_thread(struct imap_session *s, const struct imap_arg *a, size_t n)
+{
+	struct sort_info *v;
+	size_t i = 1, *idx, nidx;
+	bool modseq, refs;
+	uint64_t maxmod;
+	struct buf b;
+
+	if (n < 3 || a[0].type != IMAP_ARG_ATOM)
+		return imap_bad(s, "THREAD expects an algorithm, a charset "
+		    "and keys");
+	if (strcasecmp(a[0].str, "REFERENCES") == 0)
+		refs = true;
+	else if (strcasecmp(a[0].str, "ORDEREDSUBJECT") == 0)
+		refs = false;
+	else
+		return imap_bad(s, "Unknown THREAD algorithm");
+	if (skip_charset(s, a, n, &i, true) < 0)
+		return -1;
+	if (run_search(s, a + i, n - i, &idx, &nidx, &modseq, &maxmod) < 0)
+		return -1;
+	if (gather_info(s, idx, nidx, &v) < 0) {
+		free(idx);
+		return -1;
+	}
+	buf_init(&b, IMAP_FETCH_MAX);
+	buf_puts(&b, "* THREAD ");
+	if (refs)
+		imap_thread_references(v, nidx, &b);
+	else
+		imap_thread_orderedsubject(v, nidx, &b);
+	if (b.data[b.len - 1] == ' ')
+		b.data[--b.len] = '\0';
+	imap_send(s, "%s", buf_cstr(&b));
+	buf_free(&b);
+	imap_sort_info_free(v, nidx);
+	free(idx);
+	return imap_ok(s, "THREAD completed");
+}

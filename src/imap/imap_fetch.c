@@ -1,0 +1,401 @@
+/*
+ * imap_fetch.c: renders one message's FETCH response (RFC 3501 7.4.2).
+ * FLAGS, UID and MODSEQ come from the session's view; INTERNALDATE and
+ * RFC822.SIZE from the store row; ENVELOPE, BODY and BODYSTRUCTURE from the
+ * strings the store cached at delivery; BODY[section]<partial> and
+ * BINARY[section] (RFC 3516) from the raw message, located with the MIME
+ * parser (lib/mime.h).  The raw message is read at most once per message.
+ */
+#include "lib/compat.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lib/mime.h"
+#include "lib/timefmt.h"
+#include "lib/xmalloc.h"
+#include "imap/imap_fetch.h"
+#include "imap/imap_private.h"
+
+/* ---- decoders ---- */
+
+static int
+b64v(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+void
+imap_decode_base64(const char *p, size_t n, struct buf *out)
+{
+	uint32_t acc = 0;
+	unsigned bits = 0;
+	size_t i;
+	int v;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] == '=')
+			break;
+		if ((v = b64v((unsigned char)p[i])) < 0)
+			continue;	/* line breaks, junk */
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			buf_putc(out, (char)((acc >> bits) & 0xff));
+		}
+	}
+}
+
+static int
+hexv(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+void
+imap_decode_qp(const char *p, size_t n, struct buf *out)
+{
+	size_t i, j;
+	int h, l;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] != '=') {
+			buf_putc(out, p[i]);
+			continue;
+		}
+		/* soft line break: "=" then optional white space, CRLF */
+		for (j = i + 1; j < n && (p[j] == ' ' || p[j] == '\t'); j++)
+			;
+		if (j < n && (p[j] == '\r' || p[j] == '\n')) {
+			if (p[j] == '\r' && j + 1 < n && p[j + 1] == '\n')
+				j++;
+			i = j;
+			continue;
+		}
+		if (j >= n) {
+			i = j;
+			continue;
+		}
+		if (i + 2 < n && (h = hexv((unsigned char)p[i + 1])) >= 0 &&
+		    (l = hexv((unsigned char)p[i + 2])) >= 0) {
+			buf_putc(out, (char)(h * 16 + l));
+			i += 2;
+		} else
+			buf_putc(out, '=');
+	}
+}
+
+/* ---- message data ---- */
+
+struct msgdata {
+	struct buf	 raw;
+	bool		 loaded;
+	struct mime_message *mime;
+};
+
+static int
+load_raw(struct imap_session *s, const struct store_msg *m,
+    struct msgdata *md, struct error *err_r)
+{
+	if (md->loaded)
+		return 0;
+	if (store_fetch(s->store, s->mbox_id, m->uid, 0, UINT64_MAX, &md->raw,
+	    err_r) < 0)
+		return -1;
+	md->loaded = true;
+	return 0;
+}
+
+static struct mime_message *
+get_mime(struct msgdata *md)
+{
+	if (md->mime == NULL)
+		md->mime = mime_parse(md->raw.data != NULL ? md->raw.data : "",
+		    md->raw.len);
+	return md->mime;
+}
+
+/* Finds the part a section's numbers name (RFC 3501 6.4.5). */
+static const struct mime_part *
+find_part(const struct mime_part *root, const uint32_t *num, size_t n)
+{
+	const struct mime_part *cur = root, *c;
+	size_t i;
+	uint32_t k;
+
+	for (i = 0; i < n; i++) {
+		if (cur->is_message && cur->child != NULL && i > 0)
+			cur = cur->child;
+		if (cur->is_multipart) {
+			for (c = cur->child, k = 1; c != NULL && k < num[i];
+			    c = c->next)
+				k++;
+			if (c == NULL)
+				return NULL;
+			cur = c;
+		} else if (num[i] != 1)
+			return NULL;
+	}
+	return cur;
+}
+
+static void
+header_fields(const char *data, size_t off, size_t len,
+    const struct fetch_item *it, struct buf *out)
+{
+	struct mime_header_iter iter;
+	struct strv name, value;
+	size_t i;
+	bool match;
+
+	mime_header_iter_init(&iter, data, off, len);
+	while (mime_header_next(&iter, &name, &value)) {
+		for (i = 0, match = false; i < it->nfields && !match; i++)
+			match = strv_caseeq_cstr(name, it->fields[i]);
+		if (match != (it->sec == SEC_FIELDS))
+			continue;
+		buf_append(out, name.p, (size_t)(value.p + value.len - name.p));
+		buf_puts(out, "\r\n");
+	}
+	buf_puts(out, "\r\n");
+}
+
+/* Puts the bytes of a section into tmp, or points p_r and n_r at them. */
+static int
+section_bytes(struct imap_session *s, const struct store_msg *m,
+    struct msgdata *md, const struct fetch_item *it, struct buf *tmp,
+    const char **p_r, size_t *n_r, struct error *err_r)
+{
+	const struct mime_part *part, *msgpart;
+	struct mime_message *mm;
+	const char *enc;
+
+	if (load_raw(s, m, md, err_r) < 0)
+		return -1;
+	if (it->nparts == 0 && it->sec == SEC_ALL) {
+		*p_r = md->raw.data;
+		*n_r = md->raw.len;
+		return 0;
+	}
+	mm = get_mime(md);
+	part = it->nparts == 0 ? mm->root : find_part(mm->root, it->part,
+	    it->nparts);
+	if (part == NULL) {
+		*p_r = "";
+		*n_r = 0;
+		return 0;		/* RFC 3501: nonexistent part is empty */
+	}
+	/* HEADER, TEXT and FIELDS of a part: its encapsulated message */
+	msgpart = part;
+	if (it->nparts > 0 && it->sec != SEC_ALL && it->sec != SEC_MIME) {
+		if (!part->is_message || part->child == NULL) {
+			*p_r = "";
+			*n_r = 0;
+			return 0;
+		}
+		msgpart = part->child;
+	}
+	switch (it->sec) {
+	case SEC_ALL:
+		if (it->binary) {
+			enc = part->encoding;
+			if (part->is_multipart || part->is_message)
+				return error_set(err_r, ERR_PERM,
+				    "[UNKNOWN-CTE] Not a leaf part");
+			if (enc == NULL || strcasecmp(enc, "7bit") == 0 ||
+			    strcasecmp(enc, "8bit") == 0 ||
+			    strcasecmp(enc, "binary") == 0)
+				break;
+			if (strcasecmp(enc, "base64") == 0)
+				imap_decode_base64(mm->data + part->body_off,
+				    part->body_len, tmp);
+			else if (strcasecmp(enc, "quoted-printable") == 0)
+				imap_decode_qp(mm->data + part->body_off,
+				    part->body_len, tmp);
+			else
+				return error_set(err_r, ERR_PERM,
+				    "[UNKNOWN-CTE] Unknown transfer encoding");
+			*p_r = tmp->data != NULL ? tmp->data : "";
+			*n_r = tmp->len;
+			return 0;
+		}
+		break;
+	case SEC_MIME:
+		*p_r = mm->data + part->hdr_off;
+		*n_r = part->hdr_len;
+		return 0;
+	case SEC_HEADER:
+		*p_r = mm->data + msgpart->hdr_off;
+		*n_r = msgpart->hdr_len;
+		return 0;
+	case SEC_TEXT:
+		*p_r = mm->data + msgpart->body_off;
+		*n_r = msgpart->body_len;
+		return 0;
+	case SEC_FIELDS:
+	case SEC_FIELDS_NOT:
+		header_fields(mm->data, msgpart->hdr_off, msgpart->hdr_len, it,
+		    tmp);
+		*p_r = tmp->data != NULL ? tmp->data : "";
+		*n_r = tmp->len;
+		return 0;
+	}
+	*p_r = mm->data + part->body_off;
+	*n_r = part->body_len;
+	return 0;
+}
+
+static void
+write_literal(struct buf *out, const char *p, size_t n, bool binary)
+{
+	bool nul = binary && memchr(p, '\0', n) != NULL;
+
+	buf_printf(out, "%s{%zu}\r\n", nul ? "~" : "", n);
+	buf_append(out, p, n);
+}
+
+static int
+render_section(struct imap_session *s, const struct store_msg *m,
+    struct msgdata *md, const struct fetch_item *it, struct buf *out,
+    struct error *err_r)
+{
+	struct buf tmp;
+	const char *p = "";
+	size_t n = 0;
+
+	buf_init(&tmp, IMAP_FETCH_MAX);
+	if (section_bytes(s, m, md, it, &tmp, &p, &n, err_r) < 0) {
+		buf_free(&tmp);
+		return -1;
+	}
+	buf_printf(out, "%s ", it->name);
+	if (it->kind == FI_BINARY_SIZE) {
+		buf_printf(out, "%zu", n);
+	} else {
+		if (it->partial) {
+			if (it->p_off >= n)
+				n = 0;
+			else {
+				p += it->p_off;
+				n -= (size_t)it->p_off;
+				if (n > it->p_len)
+					n = (size_t)it->p_len;
+			}
+		}
+		write_literal(out, p, n, it->binary);
+	}
+	buf_free(&tmp);
+	return 0;
+}
+
+static int
+render_cached(struct imap_session *s, const struct store_msg *m,
+    const struct fetch_item *it, struct buf *out, struct error *err_r)
+{
+	char *text = NULL;
+	int r;
+
+	if (it->kind == FI_ENVELOPE)
+		r = store_fetch_cached(s->store, s->mbox_id, m->uid, &text,
+		    NULL, NULL, err_r);
+	else if (it->kind == FI_BODYSTRUCTURE)
+		r = store_fetch_cached(s->store, s->mbox_id, m->uid, NULL,
+		    &text, NULL, err_r);
+	else
+		r = store_fetch_cached(s->store, s->mbox_id, m->uid, NULL,
+		    NULL, &text, err_r);
+	if (r < 0)
+		return -1;
+	buf_printf(out, "%s %s", it->name, text != NULL ? text : "NIL");
+	free(text);
+	return 0;
+}
+
+int
+imap_fetch_render(struct imap_session *s, const struct fetch_req *r,
+    const struct store_msg *m, size_t idx, bool flags_changed,
+    struct buf *out, struct error *err_r)
+{
+	const struct imap_view_msg *v = &s->msgs[idx];
+	struct msgdata md;
+	char date[TIMEFMT_BUF_MAX];
+	bool sp = false, has_uid = false, has_flags = false;
+	size_t i;
+	int rc = 0;
+
+	memset(&md, 0, sizeof(md));
+	buf_init(&md.raw, IMAP_FETCH_MAX);
+	buf_printf(out, "* %zu FETCH (", idx + 1);
+	for (i = 0; i < r->n && rc == 0; i++) {
+		const struct fetch_item *it = &r->v[i];
+
+		if (sp)
+			buf_putc(out, ' ');
+		sp = true;
+		switch (it->kind) {
+		case FI_FLAGS:
+			has_flags = true;
+			buf_puts(out, "FLAGS ");
+			imap_flags_write(out, v->flags, v->keywords, v->recent);
+			break;
+		case FI_INTERNALDATE:
+			if (timefmt_imap((time_t)m->internaldate, date,
+			    sizeof(date)) == 0)
+				date[0] = '\0';
+			buf_printf(out, "INTERNALDATE \"%s\"", date);
+			break;
+		case FI_SIZE:
+			buf_printf(out, "RFC822.SIZE %llu",
+			    (unsigned long long)m->size);
+			break;
+		case FI_UID:
+			has_uid = true;
+			buf_printf(out, "UID %u", m->uid);
+			break;
+		case FI_MODSEQ:
+			buf_printf(out, "MODSEQ (%llu)",
+			    (unsigned long long)v->modseq);
+			break;
+		case FI_ENVELOPE:
+		case FI_BODY:
+		case FI_BODYSTRUCTURE:
+			rc = render_cached(s, m, it, out, err_r);
+			break;
+		case FI_SECTION:
+		case FI_BINARY_SIZE:
+			rc = render_section(s, m, &md, it, out, err_r);
+			break;
+		}
+	}
+	if (rc == 0 && s->uid_cmd && !has_uid)
+		buf_printf(out, "%sUID %u", sp ? " " : "", m->uid);
+	if (rc == 0 && flags_changed && !has_flags) {
+		buf_puts(out, " FLAGS ");
+		imap_flags_write(out, v->flags, v->keywords, v->recent);
+	}
+	buf_puts(out, ")\r\n");
+	if (md.mime != NULL)
+		mime_free(&md.mime);
+	buf_free(&md.raw);
+	if (rc == 0 && out->err != 0)
+		return error_set(err_r, ERR_LIMIT, "FETCH response too big");
+	return rc;
+}

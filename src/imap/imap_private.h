@@ -1,0 +1,167 @@
+/*
+ * imap_private.h: what the IMAP module's files share -- the session (one
+ * thread per connection), the selected-mailbox view, the reply helpers and
+ * the command handlers' signatures.  Nothing outside src/imap includes it.
+ */
+#ifndef TEGAMI_IMAP_IMAP_PRIVATE_H
+#define TEGAMI_IMAP_IMAP_PRIVATE_H
+
+#include "lib/compat.h"
+
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "auth/auth.h"
+#include "store/store.h"
+#include "imap/imap_parse.h"
+
+struct conn;
+struct server;
+
+#define IMAP_IDLE_TIMEOUT_MS	(30 * 60 * 1000)	/* RFC 3501 5.4: at least 30 min */
+#define IMAP_IDLE_CMD_MAX_MS	(2 * 60 * 60 * 1000)	/* one IDLE command, then BYE */
+#define IMAP_WRITE_TIMEOUT_MS	(5 * 60 * 1000)	/* a client not reading */
+#define IMAP_ERRORS_MAX		20	/* BAD replies before BYE */
+#define IMAP_SESSIONS_DEFAULT	20	/* concurrent sessions per account */
+#define IMAP_SESSIONS_MAX	1000	/* bound for MaxSessionsPerAccount */
+#define IMAP_AUTH_LINE_MAX	8192	/* one AUTHENTICATE response line */
+#define IMAP_FETCH_MAX		STORE_MESSAGE_MAX	/* bytes of one message read */
+#define IMAP_RESP_TEXT_MAX	512	/* tagged response text */
+#define IMAP_IDLE_POLL_MS	500	/* wait slice while idling */
+#define IMAP_KEYWORDS_TEXT_MAX	(STORE_KEYWORDS_MAX * (STORE_KEYWORD_MAX + 1))
+
+enum imap_state {
+	IST_NOTAUTH = 0x01,
+	IST_AUTH = 0x02,
+	IST_SELECTED = 0x04,
+	IST_LOGOUT = 0x08
+};
+#define IST_ANY		(IST_NOTAUTH | IST_AUTH | IST_SELECTED)
+#define IST_AUTHED	(IST_AUTH | IST_SELECTED)
+
+/* One message of the selected mailbox as this session last reported it. */
+struct imap_view_msg {
+	uint32_t	 uid;
+	unsigned	 flags;		/* STORE_* */
+	char		*keywords;	/* space-separated, allocated */
+	uint64_t	 modseq;
+	bool		 recent;
+	bool		 expunged;	/* gone; EXPUNGE not yet sent */
+};
+
+struct imap_session {
+	struct server	*srv;
+	struct conn	*conn;
+	struct log_session log;
+	enum imap_state	 state;
+	struct imap_parser parser;
+	const char	*tag;		/* of the command being run */
+	bool		 uid_cmd;	/* "UID FETCH" ... */
+	unsigned	 errors;
+	bool		 require_tls;	/* IMAP setting RequireTLS */
+	unsigned	 max_sessions;	/* per account */
+
+	/* tagged reply set by a handler */
+	const char	*resp_kind;	/* "OK", "NO", "BAD" */
+	char		 resp_text[IMAP_RESP_TEXT_MAX];
+
+	/* after login */
+	struct auth_result who;
+	bool		 counted;	/* in the per-account session count */
+	struct store	*store;
+	uint64_t	 max_account_size;	/* 0: unlimited */
+	uint64_t	 max_message_size;	/* 0: unlimited */
+	bool		 condstore, qresync;	/* ENABLEd or used */
+
+	/* selected mailbox */
+	char		*mbox;		/* UTF-8 store name */
+	int64_t		 mbox_id;
+	bool		 readonly;
+	uint32_t	 uidvalidity;
+	uint64_t	 highestmodseq;
+	struct imap_view_msg *msgs;
+	size_t		 nmsgs, capmsgs;
+	uint64_t	 gen;		/* store generation of the last sync */
+};
+
+/* ---- imap_session.c ---- */
+
+/* Sets the tagged reply; handlers return the result of one of these. */
+int	imap_ok(struct imap_session *s, const char *fmt, ...) ATTR_FORMAT(2, 3);
+int	imap_no(struct imap_session *s, const char *fmt, ...) ATTR_FORMAT(2, 3);
+int	imap_bad(struct imap_session *s, const char *fmt, ...) ATTR_FORMAT(2, 3);
+/* Maps a store/auth error to NO (BAD for ERR_SYNTAX) with a response code. */
+int	imap_no_err(struct imap_session *s, const char *what,
+	    const struct error *err);
+/* Writes an untagged/continuation line (CRLF added) and logs it at All. */
+void	imap_send(struct imap_session *s, const char *fmt, ...) ATTR_FORMAT(2, 3);
+/* Writes bytes as they are (FETCH data); logs the first line at All. */
+void	imap_send_raw(struct imap_session *s, const char *p, size_t n);
+/* The capability list for the session's state. */
+void	imap_capabilities(struct imap_session *s, struct buf *out);
+/* Reads one client line outside command parsing (AUTHENTICATE, IDLE DONE);
+ * returns 0 and the line, -1 on EOF/timeout/too long. */
+int	imap_read_line(struct imap_session *s, size_t max, struct strv *line_r);
+
+/* ---- imap_view.c: the selected mailbox ---- */
+
+/* Opens mailbox for SELECT/EXAMINE: loads the view, claims \Recent. */
+int	imap_view_open(struct imap_session *s, const char *name, bool readonly,
+	    struct store_status *st_r, struct error *err_r);
+void	imap_view_close(struct imap_session *s);
+/*
+ * Reports changes made by others: EXPUNGE (or VANISHED with QRESYNC) when
+ * expunge_ok (RFC 3501 7.4.1: not during FETCH, STORE, SEARCH), FETCH FLAGS
+ * for flag changes, EXISTS/RECENT for new messages.  Does nothing when the
+ * store generation did not move, unless force.
+ */
+void	imap_view_sync(struct imap_session *s, bool expunge_ok, bool force);
+/* Writes "(\Seen ... kw)" for a message's flags. */
+void	imap_flags_write(struct buf *out, unsigned flags, const char *keywords,
+	    bool recent);
+/* Parses a flag list (or single flag) into STORE_* bits and keywords.
+ * \Recent and \* are refused (ERR_SYNTAX). */
+int	imap_flags_parse(const struct imap_arg *a, unsigned *flags_r,
+	    struct buf *keywords, struct error *err_r);
+/* Sequence set argument to UID ranges of the view (for the store calls);
+ * uid selects UID semantics.  Expunged-but-unreported messages count.
+ * *set_r allocated (may be empty: n 0). */
+int	imap_view_uidset(struct imap_session *s, const struct imap_arg *a,
+	    bool uid, struct store_uidrange **set_r, size_t *n_r,
+	    struct error *err_r);
+/* Index in the view of uid, or -1. */
+ssize_t	imap_view_find(const struct imap_session *s, uint32_t uid);
+/* Records our own flag change in the view (so sync does not repeat it). */
+void	imap_view_update(struct imap_session *s, const struct store_msg *m);
+
+/* ---- imap_utf7 wrappers (imap_cmd_mailbox.c) ---- */
+
+/* A mailbox argument (astring, modified UTF-7) to the store's UTF-8 name.
+ * ERR_SYNTAX for 8-bit or bad UTF-7. */
+int	imap_mailbox_arg(const struct imap_arg *a, struct buf *out,
+	    struct error *err_r);
+/* Appends a UTF-8 store name as an IMAP mailbox (quoted mUTF-7). */
+void	imap_mailbox_write(struct buf *out, const char *name);
+
+/* ---- handlers ---- */
+
+typedef int	imap_cmd_fn(struct imap_session *s, const struct imap_arg *a,
+		    size_t n);
+
+/* imap_cmd_auth.c: any state and not authenticated */
+imap_cmd_fn	cmd_capability, cmd_noop, cmd_logout, cmd_id, cmd_enable,
+		cmd_starttls, cmd_login, cmd_authenticate, cmd_idle;
+/* imap_cmd_mailbox.c */
+imap_cmd_fn	cmd_select, cmd_examine, cmd_create, cmd_delete, cmd_rename,
+		cmd_subscribe, cmd_unsubscribe, cmd_list, cmd_lsub, cmd_status,
+		cmd_namespace, cmd_check, cmd_close, cmd_unselect,
+		cmd_getquota, cmd_getquotaroot, cmd_setquota;
+/* imap_cmd_message.c */
+imap_cmd_fn	cmd_append, cmd_fetch, cmd_store, cmd_copy, cmd_move,
+		cmd_expunge;
+/* imap_cmd_search.c */
+imap_cmd_fn	cmd_search, cmd_sort, cmd_thread;
+
+/* per-account session counting (imap_cmd_auth.c) */
+void	imap_account_release(struct imap_session *s);
+
+#endif

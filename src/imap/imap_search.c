@@ -1,0 +1,577 @@
+/*
+ * imap_search.c: the SEARCH key parser and evaluator (see imap_search.h).
+ * Keys from RFC 3501 6.4.4: sequence sets, ALL, flags (ANSWERED ... UNSEEN,
+ * KEYWORD, NEW, OLD, RECENT), sizes, internal and sent dates, header
+ * fields (BCC CC FROM SUBJECT TO HEADER), BODY and TEXT, NOT, OR and
+ * parenthesised groups; MODSEQ from RFC 7162 3.1.5.
+ */
+#include "lib/compat.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "lib/mime.h"
+#include "lib/timefmt.h"
+#include "lib/xmalloc.h"
+#include "store/store.h"
+#include "imap/imap_fetch.h"
+#include "imap/imap_search.h"
+
+struct pctx {
+	uint32_t	 nmsgs, maxuid;
+	size_t		 nkeys;
+	struct error	*err;
+};
+
+static const char *const months[] = {
+	"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
+};
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+static int32_t
+days_from_civil(int y, int m, int d)
+{
+	int era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+int32_t
+imap_day_of(int64_t t)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (localtime_r(&tt, &tm) == NULL)
+		return -1;
+	return days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+int32_t
+imap_parse_day(const char *s, size_t len)
+{
+	size_t i = 0, m;
+	int d = 0, y = 0, nd = 0, ny = 0;
+
+	if (len > 0 && s[0] == '"') {
+		s++;
+		len -= len >= 2 ? 2 : 1;
+	}
+	while (i < len && s[i] >= '0' && s[i] <= '9' && nd < 2) {
+		d = d * 10 + (s[i++] - '0');
+		nd++;
+	}
+	if (nd == 0 || i + 5 > len || s[i] != '-' || s[i + 4] != '-')
+		return -1;
+	for (m = 0; m < 12; m++)
+		if (strncasecmp(s + i + 1, months[m], 3) == 0)
+			break;
+	if (m == 12)
+		return -1;
+	for (i += 5; i < len && s[i] >= '0' && s[i] <= '9' && ny < 4; i++) {
+		y = y * 10 + (s[i] - '0');
+		ny++;
+	}
+	if (ny != 4 || i != len || d < 1 || d > 31)
+		return -1;
+	return days_from_civil(y, (int)m + 1, d);
+}
+
+void
+imap_search_free(struct search_key *k)
+{
+	size_t i;
+
+	for (i = 0; i < k->nsub; i++)
+		imap_search_free(&k->sub[i]);
+	free(k->sub);
+	free(k->field);
+	free(k->value);
+	imap_seqset_free(&k->set);
+	memset(k, 0, sizeof(*k));
+}
+
+static struct search_key *
+add_sub(struct search_key *parent)
+{
+	struct search_key *k;
+
+	parent->sub = xrealloc(parent->sub, size_mul(parent->nsub + 1,
+	    sizeof(*parent->sub)));
+	k = &parent->sub[parent->nsub++];
+	memset(k, 0, sizeof(*k));
+	return k;
+}
+
+static int parse_key(const struct imap_arg *a, size_t n, size_t *ip,
+    struct search_key *k, unsigned depth, struct pctx *c);
+
+static const struct imap_arg *
+need(const struct imap_arg *a, size_t n, size_t *ip, bool string)
+{
+	const struct imap_arg *x;
+
+	if (*ip >= n)
+		return NULL;
+	x = &a[(*ip)++];
+	if (string ? !imap_arg_is_astring(x) : x->type != IMAP_ARG_ATOM)
+		return NULL;
+	return x;
+}
+
+static int
+parse_list(const struct imap_arg *a, size_t n, struct search_key *k,
+    unsigned depth, struct pctx *c)
+{
+	size_t i = 0;
+
+	k->kind = SK_AND;
+	if (n == 0)
+		return error_set(c->err, ERR_SYNTAX, "Empty search list");
+	while (i < n)
+		if (parse_key(a, n, &i, add_sub(k), depth + 1, c) < 0)
+			return -1;
+	return 0;
+}
+
+static int
+parse_key(const struct imap_arg *a, size_t n, size_t *ip,
+    struct search_key *k, unsigned depth, struct pctx *c)
+{
+	static const struct {
+		const char	*name;
+		enum skey_kind	 kind;
+		unsigned	 flag;
+	} flagkeys[] = {
+		{ "ANSWERED", SK_FLAG, STORE_ANSWERED },
+		{ "DELETED", SK_FLAG, STORE_DELETED },
+		{ "DRAFT", SK_FLAG, STORE_DRAFT },
+		{ "FLAGGED", SK_FLAG, STORE_FLAGGED },
+		{ "SEEN", SK_FLAG, STORE_SEEN },
+		{ "UNANSWERED", SK_UNFLAG, STORE_ANSWERED },
+		{ "UNDELETED", SK_UNFLAG, STORE_DELETED },
+		{ "UNDRAFT", SK_UNFLAG, STORE_DRAFT },
+		{ "UNFLAGGED", SK_UNFLAG, STORE_FLAGGED },
+		{ "UNSEEN", SK_UNFLAG, STORE_SEEN },
+		{ "ALL", SK_ALL, 0 }, { "NEW", SK_NEW, 0 },
+		{ "OLD", SK_OLD, 0 }, { "RECENT", SK_RECENT, 0 },
+	};
+	static const struct {
+		const char	*name;
+		enum skey_kind	 kind;
+	} datekeys[] = {
+		{ "BEFORE", SK_BEFORE }, { "ON", SK_ON }, { "SINCE", SK_SINCE },
+		{ "SENTBEFORE", SK_SENTBEFORE }, { "SENTON", SK_SENTON },
+		{ "SENTSINCE", SK_SENTSINCE },
+	};
+	static const char *const hdrkeys[] = {
+		"BCC", "CC", "FROM", "SUBJECT", "TO"
+	};
+	const struct imap_arg *x = &a[*ip], *v, *f;
+	const char *name;
+	size_t i;
+
+	if (depth > IMAP_SEARCH_DEPTH_MAX)
+		return error_set(c->err, ERR_LIMIT, "Search too deeply nested");
+	if (++c->nkeys > IMAP_SEARCH_KEYS_MAX)
+		return error_set(c->err, ERR_LIMIT, "Too many search keys");
+	(*ip)++;
+	if (x->type == IMAP_ARG_LIST)
+		return parse_list(x->list->v, x->list->n, k, depth, c);
+	if (x->type != IMAP_ARG_ATOM)
+		return error_set(c->err, ERR_SYNTAX, "Invalid search key");
+	name = x->str;
+	for (i = 0; i < N_ELEMENTS(flagkeys); i++)
+		if (strcasecmp(name, flagkeys[i].name) == 0) {
+			k->kind = flagkeys[i].kind;
+			k->flag = flagkeys[i].flag;
+			return 0;
+		}
+	for (i = 0; i < N_ELEMENTS(datekeys); i++)
+		if (strcasecmp(name, datekeys[i].name) == 0) {
+			k->kind = datekeys[i].kind;
+			if ((v = need(a, n, ip, true)) == NULL ||
+			    (k->day = imap_parse_day(v->str, v->len)) < 0)
+				return error_set(c->err, ERR_SYNTAX,
+				    "Invalid search date");
+			return 0;
+		}
+	for (i = 0; i < N_ELEMENTS(hdrkeys); i++)
+		if (strcasecmp(name, hdrkeys[i]) == 0) {
+			k->kind = SK_HEADER;
+			if ((v = need(a, n, ip, true)) == NULL)
+				return error_set(c->err, ERR_SYNTAX,
+				    "Missing search string");
+			k->field = xstrdup(hdrkeys[i]);
+			k->value = xstrndup(v->str, v->len);
+			return 0;
+		}
+	if (strcasecmp(name, "HEADER") == 0) {
+		if ((f = need(a, n, ip, true)) == NULL ||
+		    (v = need(a, n, ip, true)) == NULL)
+			return error_set(c->err, ERR_SYNTAX,
+			    "HEADER needs a field and a string");
+		k->kind = SK_HEADER;
+		k->field = xstrndup(f->str, f->len);
+		k->value = xstrndup(v->str, v->len);
+		return 0;
+	}
+	if (strcasecmp(name, "BODY") == 0 || strcasecmp(name, "TEXT") == 0) {
+		k->kind = strcasecmp(name, "BODY") == 0 ? SK_BODY : SK_TEXT;
+		if ((v = need(a, n, ip, true)) == NULL)
+			return error_set(c->err, ERR_SYNTAX,
+			    "Missing search string");
+		k->value = xstrndup(v->str, v->len);
+		return 0;
+	}
+	if (strcasecmp(name, "KEYWORD") == 0 ||
+	    strcasecmp(name, "UNKEYWORD") == 0) {
+		k->kind = name[0] == 'K' || name[0] == 'k' ? SK_KEYWORD :
+		    SK_UNKEYWORD;
+		if ((v = need(a, n, ip, false)) == NULL)
+			return error_set(c->err, ERR_SYNTAX, "Missing keyword");
+		k->field = xstrndup(v->str, v->len);
+		return 0;
+	}
+	if (strcasecmp(name, "LARGER") == 0 ||
+	    strcasecmp(name, "SMALLER") == 0) {
+		k->kind = name[0] == 'L' || name[0] == 'l' ? SK_LARGER :
+		    SK_SMALLER;
+		if ((v = need(a, n, ip, false)) == NULL ||
+		    strv_to_u64(strv_make(v->str, v->len), &k->num) < 0)
+			return error_set(c->err, ERR_SYNTAX, "Invalid size");
+		return 0;
+	}
+	if (strcasecmp(name, "MODSEQ") == 0) {
+		/* RFC 7162 3.1.5: MODSEQ [entry-name entry-type] n */
+		if (*ip + 2 < n && imap_arg_is_string(&a[*ip]))
+			*ip += 2;
+		if ((v = need(a, n, ip, false)) == NULL ||
+		    strv_to_u64(strv_make(v->str, v->len), &k->num) < 0)
+			return error_set(c->err, ERR_SYNTAX, "Invalid MODSEQ");
+		k->kind = SK_MODSEQ;
+		return 0;
+	}
+	if (strcasecmp(name, "UID") == 0) {
+		if ((v = need(a, n, ip, false)) == NULL)
+			return error_set(c->err, ERR_SYNTAX, "Missing UID set");
+		k->kind = SK_UID;
+		return imap_seqset_parse(strv_make(v->str, v->len), c->maxuid,
+		    &k->set, c->err);
+	}
+	if (strcasecmp(name, "NOT") == 0) {
+		k->kind = SK_NOT;
+		if (*ip >= n)
+			return error_set(c->err, ERR_SYNTAX, "NOT needs a key");
+		return parse_key(a, n, ip, add_sub(k), depth + 1, c);
+	}
+	if (strcasecmp(name, "OR") == 0) {
+		k->kind = SK_OR;
+		if (*ip + 1 >= n)
+			return error_set(c->err, ERR_SYNTAX, "OR needs two keys");
+		if (parse_key(a, n, ip, add_sub(k), depth + 1, c) < 0)
+			return -1;
+		if (*ip >= n)
+			return error_set(c->err, ERR_SYNTAX, "OR needs two keys");
+		return parse_key(a, n, ip, add_sub(k), depth + 1, c);
+	}
+	if ((name[0] >= '0' && name[0] <= '9') || name[0] == '*') {
+		k->kind = SK_SEQ;
+		return imap_seqset_parse(strv_make(x->str, x->len), c->nmsgs,
+		    &k->set, c->err);
+	}
+	return error_set(c->err, ERR_SYNTAX, "Unknown search key");
+}
+
+int
+imap_search_parse(const struct imap_arg *a, size_t n, uint32_t nmsgs,
+    uint32_t maxuid, struct search_key *root, struct error *err_r)
+{
+	struct pctx c = { nmsgs, maxuid, 0, err_r };
+
+	memset(root, 0, sizeof(*root));
+	if (parse_list(a, n, root, 0, &c) < 0) {
+		imap_search_free(root);
+		return -1;
+	}
+	return 0;
+}
+
+bool
+imap_search_has_modseq(const struct search_key *k)
+{
+	size_t i;
+
+	if (k->kind == SK_MODSEQ)
+		return true;
+	for (i = 0; i < k->nsub; i++)
+		if (imap_search_has_modseq(&k->sub[i]))
+			return true;
+	return false;
+}
+
+/* ---- evaluation ---- */
+
+static bool
+ci_contains(const char *hay, size_t hn, const char *needle)
+{
+	size_t nn = strlen(needle), i;
+
+	if (nn == 0)
+		return true;
+	if (hn < nn)
+		return false;
+	for (i = 0; i + nn <= hn; i++)
+		if (strncasecmp(hay + i, needle, nn) == 0)
+			return true;
+	return false;
+}
+
+static void
+latin1_to_utf8(const char *p, size_t n, struct buf *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c < 0x80)
+			buf_putc(out, (char)c);
+		else {
+			buf_putc(out, (char)(0xc0 | (c >> 6)));
+			buf_putc(out, (char)(0x80 | (c & 0x3f)));
+		}
+	}
+}
+
+void
+imap_decode_header(const char *p, size_t n, struct buf *out)
+{
+	size_t i = 0, j, q1, q2, end, k, pending_ws = 0;
+	struct buf tmp;
+	bool last_encoded = false;
+
+	buf_init(&tmp, n + 16);
+	while (i < n) {
+		if (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' ||
+		    p[i] == '\n') {
+			pending_ws++;
+			i++;
+			continue;
+		}
+		/* =?charset?X?text?= */
+		if (p[i] == '=' && i + 1 < n && p[i + 1] == '?') {
+			for (q1 = i + 2; q1 < n && p[q1] != '?'; q1++)
+				;
+			q2 = q1 + 2;
+			end = n;
+			if (q2 < n && p[q2] == '?')
+				for (j = q2 + 1; j + 1 < n; j++)
+					if (p[j] == '?' && p[j + 1] == '=') {
+						end = j;
+						break;
+					}
+			if (end < n) {
+				if (pending_ws > 0 && !last_encoded &&
+				    out->len > 0)
+					buf_putc(out, ' ');
+				pending_ws = 0;
+				buf_reset(&tmp);
+				if (p[q1 + 1] == 'B' || p[q1 + 1] == 'b')
+					imap_decode_base64(p + q2 + 1,
+					    end - q2 - 1, &tmp);
+				else {
+					struct buf q;
+
+					buf_init(&q, end - q2 + 1);
+					for (k = q2 + 1; k < end; k++)
+						buf_putc(&q, p[k] == '_' ?
+						    ' ' : p[k]);
+					imap_decode_qp(buf_cstr(&q), q.len,
+					    &tmp);
+					buf_free(&q);
+				}
+				if (q1 - (i + 2) >= 10 &&
+				    strncasecmp(p + i + 2, "iso-8859-1", 10) == 0)
+					latin1_to_utf8(tmp.data, tmp.len, out);
+				else
+					buf_append(out, tmp.data, tmp.len);
+				i = end + 2;
+				last_encoded = true;
+				continue;
+			}
+		}
+		if (pending_ws > 0 && out->len > 0)
+			buf_putc(out, ' ');
+		pending_ws = 0;
+		last_encoded = false;
+		buf_putc(out, p[i++]);
+	}
+	buf_free(&tmp);
+}
+
+static const struct buf *
+get_raw(struct search_msg *m)
+{
+	if (m->raw == NULL && m->load != NULL)
+		m->raw = m->load(m->arg);
+	return m->raw;
+}
+
+static bool
+header_match(struct search_msg *m, const char *field, const char *value)
+{
+	const struct buf *raw = get_raw(m);
+	struct mime_header_iter it;
+	struct strv name, val;
+	struct buf un, dec;
+	bool found = false;
+	size_t hlen;
+
+	if (raw == NULL)
+		return false;
+	hlen = m->hdr_size < raw->len ? (size_t)m->hdr_size : raw->len;
+	buf_init(&un, MIME_HEADER_VALUE_MAX);
+	buf_init(&dec, MIME_HEADER_VALUE_MAX * 2);
+	mime_header_iter_init(&it, raw->data, 0, hlen);
+	while (!found && mime_header_next(&it, &name, &val)) {
+		if (!strv_caseeq_cstr(name, field))
+			continue;
+		if (value[0] == '\0') {
+			found = true;
+			break;
+		}
+		buf_reset(&un);
+		buf_reset(&dec);
+		mime_unfold(val, &un);
+		imap_decode_header(un.data != NULL ? un.data : "", un.len,
+		    &dec);
+		found = ci_contains(dec.data != NULL ? dec.data : "", dec.len,
+		    value);
+	}
+	buf_free(&un);
+	buf_free(&dec);
+	return found;
+}
+
+static bool
+text_match(struct search_msg *m, const char *value, bool with_header)
+{
+	const struct buf *raw = get_raw(m);
+	size_t off;
+
+	if (raw == NULL)
+		return false;
+	off = with_header ? 0 : (m->hdr_size < raw->len ?
+	    (size_t)m->hdr_size : raw->len);
+	return ci_contains(raw->data + off, raw->len - off, value);
+}
+
+static int32_t
+sent_day(struct search_msg *m)
+{
+	const struct buf *raw = get_raw(m);
+	struct buf v;
+	time_t t;
+	size_t hlen;
+
+	if (raw == NULL)
+		return imap_day_of(m->internaldate);
+	hlen = m->hdr_size < raw->len ? (size_t)m->hdr_size : raw->len;
+	buf_init(&v, MIME_HEADER_VALUE_MAX);
+	if (mime_header_get(raw->data, 0, hlen, "Date", &v) &&
+	    (t = timefmt_parse_rfc5322(v.data, v.len, NULL)) != -1) {
+		buf_free(&v);
+		return imap_day_of(t);
+	}
+	buf_free(&v);
+	return imap_day_of(m->internaldate);
+}
+
+static bool
+has_keyword(const char *list, const char *kw)
+{
+	size_t n = strlen(kw);
+	const char *p = list;
+
+	while (p != NULL && *p != '\0') {
+		if (strncasecmp(p, kw, n) == 0 && (p[n] == ' ' || p[n] == '\0'))
+			return true;
+		p = strchr(p, ' ');
+		if (p != NULL)
+			p++;
+	}
+	return false;
+}
+
+int
+imap_search_match(const struct search_key *k, struct search_msg *m)
+{
+	size_t i;
+
+	switch (k->kind) {
+	case SK_AND:
+		for (i = 0; i < k->nsub; i++)
+			if (!imap_search_match(&k->sub[i], m))
+				return 0;
+		return 1;
+	case SK_OR:
+		return imap_search_match(&k->sub[0], m) ||
+		    imap_search_match(&k->sub[1], m);
+	case SK_NOT:
+		return !imap_search_match(&k->sub[0], m);
+	case SK_ALL:
+		return 1;
+	case SK_SEQ:
+		return imap_seqset_contains(&k->set, m->seq);
+	case SK_UID:
+		return imap_seqset_contains(&k->set, m->uid);
+	case SK_FLAG:
+		return (m->flags & k->flag) != 0;
+	case SK_UNFLAG:
+		return (m->flags & k->flag) == 0;
+	case SK_KEYWORD:
+		return has_keyword(m->keywords, k->field);
+	case SK_UNKEYWORD:
+		return !has_keyword(m->keywords, k->field);
+	case SK_NEW:
+		return m->recent && !(m->flags & STORE_SEEN);
+	case SK_OLD:
+		return !m->recent;
+	case SK_RECENT:
+		return m->recent;
+	case SK_LARGER:
+		return m->size > k->num;
+	case SK_SMALLER:
+		return m->size < k->num;
+	case SK_BEFORE:
+		return imap_day_of(m->internaldate) < k->day;
+	case SK_ON:
+		return imap_day_of(m->internaldate) == k->day;
+	case SK_SINCE:
+		return imap_day_of(m->internaldate) >= k->day;
+	case SK_SENTBEFORE:
+		return sent_day(m) < k->day;
+	case SK_SENTON:
+		return sent_day(m) == k->day;
+	case SK_SENTSINCE:
+		return sent_day(m) >= k->day;
+	case SK_HEADER:
+		return header_match(m, k->field, k->value);
+	case SK_BODY:
+		return text_match(m, k->value, false);
+	case SK_TEXT:
+		return text_match(m, k->value, true);
+	case SK_MODSEQ:
+		return m->modseq >= k->num;
+	}
+	return 0;
+}

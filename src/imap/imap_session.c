@@ -1,0 +1,548 @@
+/*
+ * imap_session.c: the IMAP server's session loop (RFC 3501).  One thread per
+ * connection reads commands through the parser state machine (literals are
+ * size-checked before the "+" continuation), looks the command up in one
+ * table that carries the states it is valid in, runs the handler, reports
+ * mailbox changes made by other sessions, and writes the tagged reply.
+ * Registers the services imap (143) and imaps (993, implicit TLS).
+ */
+#include "lib/compat.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lib/dict.h"
+#include "lib/log.h"
+#include "lib/xmalloc.h"
+#include "net/conn.h"
+#include "net/listener.h"
+#include "objects/objects.h"
+#include "server/server.h"
+#include "imap/imap.h"
+#include "imap/imap_private.h"
+
+static struct log_module log_imap = LOG_MODULE("IMAP");
+
+#define CMD_UID		0x01	/* valid after "UID" */
+#define CMD_NOEXPUNGE	0x02	/* RFC 3501 7.4.1: no EXPUNGE while running */
+#define CMD_NOSYNC	0x04	/* reports nothing extra (LOGOUT, IDLE) */
+
+struct imap_cmd {
+	const char	*name;
+	unsigned	 states;
+	unsigned	 flags;
+	imap_cmd_fn	*run;
+};
+
+static const struct imap_cmd imap_cmds[] = {
+	{ "CAPABILITY",	IST_ANY,	0,		cmd_capability },
+	{ "NOOP",	IST_ANY,	0,		cmd_noop },
+	{ "LOGOUT",	IST_ANY,	CMD_NOSYNC,	cmd_logout },
+	{ "ID",		IST_ANY,	0,		cmd_id },
+	{ "STARTTLS",	IST_NOTAUTH,	0,		cmd_starttls },
+	{ "LOGIN",	IST_NOTAUTH,	0,		cmd_login },
+	{ "AUTHENTICATE", IST_NOTAUTH,	0,		cmd_authenticate },
+	{ "ENABLE",	IST_AUTHED,	0,		cmd_enable },
+	{ "SELECT",	IST_AUTHED,	CMD_NOSYNC,	cmd_select },
+	{ "EXAMINE",	IST_AUTHED,	CMD_NOSYNC,	cmd_examine },
+	{ "CREATE",	IST_AUTHED,	0,		cmd_create },
+	{ "DELETE",	IST_AUTHED,	0,		cmd_delete },
+	{ "RENAME",	IST_AUTHED,	0,		cmd_rename },
+	{ "SUBSCRIBE",	IST_AUTHED,	0,		cmd_subscribe },
+	{ "UNSUBSCRIBE", IST_AUTHED,	0,		cmd_unsubscribe },
+	{ "LIST",	IST_AUTHED,	0,		cmd_list },
+	{ "LSUB",	IST_AUTHED,	0,		cmd_lsub },
+	{ "STATUS",	IST_AUTHED,	0,		cmd_status },
+	{ "APPEND",	IST_AUTHED,	0,		cmd_append },
+	{ "NAMESPACE",	IST_AUTHED,	0,		cmd_namespace },
+	{ "IDLE",	IST_AUTHED,	CMD_NOSYNC,	cmd_idle },
+	{ "GETQUOTA",	IST_AUTHED,	0,		cmd_getquota },
+	{ "GETQUOTAROOT", IST_AUTHED,	0,		cmd_getquotaroot },
+	{ "SETQUOTA",	IST_AUTHED,	0,		cmd_setquota },
+	{ "CHECK",	IST_SELECTED,	0,		cmd_check },
+	{ "CLOSE",	IST_SELECTED,	CMD_NOSYNC,	cmd_close },
+	{ "UNSELECT",	IST_SELECTED,	CMD_NOSYNC,	cmd_unselect },
+	{ "EXPUNGE",	IST_SELECTED,	CMD_UID,	cmd_expunge },
+	{ "SEARCH",	IST_SELECTED,	CMD_UID | CMD_NOEXPUNGE, cmd_search },
+	{ "SORT",	IST_SELECTED,	CMD_UID | CMD_NOEXPUNGE, cmd_sort },
+	{ "THREAD",	IST_SELECTED,	CMD_UID | CMD_NOEXPUNGE, cmd_thread },
+	{ "FETCH",	IST_SELECTED,	CMD_UID | CMD_NOEXPUNGE, cmd_fetch },
+	{ "STORE",	IST_SELECTED,	CMD_UID | CMD_NOEXPUNGE, cmd_store },
+	{ "COPY",	IST_SELECTED,	CMD_UID,	cmd_copy },
+	{ "MOVE",	IST_SELECTED,	CMD_UID,	cmd_move },
+};
+
+/* ---- replies ---- */
+
+static int
+set_resp(struct imap_session *s, const char *kind, const char *fmt,
+    va_list ap)
+{
+	s->resp_kind = kind;
+	(void)vsnprintf(s->resp_text, sizeof(s->resp_text), fmt, ap);
+	return kind[0] == 'O' ? 0 : -1;
+}
+
+int
+imap_ok(struct imap_session *s, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = set_resp(s, "OK", fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int
+imap_no(struct imap_session *s, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = set_resp(s, "NO", fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int
+imap_bad(struct imap_session *s, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = set_resp(s, "BAD", fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int
+imap_no_err(struct imap_session *s, const char *what,
+    const struct error *err)
+{
+	const char *code = "";
+
+	switch (err->kind) {
+	case ERR_SYNTAX:
+		return imap_bad(s, "%s: %s", what, err->msg);
+	case ERR_NOTFOUND:
+		code = "[NONEXISTENT] ";
+		break;
+	case ERR_EXISTS:
+		code = "[ALREADYEXISTS] ";
+		break;
+	case ERR_LIMIT:
+		code = strstr(err->msg, "full") != NULL ? "[OVERQUOTA] " :
+		    "[LIMIT] ";
+		break;
+	case ERR_PERM:
+		code = "[CANNOT] ";
+		break;
+	case ERR_TEMP:
+	case ERR_IO:
+	case ERR_INTERNAL:
+		code = "[SERVERBUG] ";
+		break;
+	default:
+		break;
+	}
+	if (err->kind == ERR_IO || err->kind == ERR_INTERNAL ||
+	    err->kind == ERR_TEMP)
+		log_ses(&s->log, LOG_FAILURE, "%s: %s", what, err->msg);
+	return imap_no(s, "%s%s: %s", code, what, err->msg);
+}
+
+static void
+log_out(struct imap_session *s, const char *p, size_t n)
+{
+	char esc[256];
+	size_t k = 0;
+
+	if (!log_ses_enabled(&s->log, LOG_ALL))
+		return;
+	while (k < n && k < 200 && p[k] != '\r' && p[k] != '\n')
+		k++;
+	log_escape(esc, sizeof(esc), p, k);
+	log_ses(&s->log, LOG_ALL, "out: %s%s", esc, k < n - 2 ? " ..." : "");
+}
+
+void
+imap_send(struct imap_session *s, const char *fmt, ...)
+{
+	struct buf b;
+	va_list ap;
+
+	buf_init(&b, IMAP_LINE_MAX * 4);
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	buf_puts(&b, "\r\n");
+	log_out(s, b.data, b.len);
+	(void)conn_write(s->conn, b.data, b.len);
+	buf_free(&b);
+}
+
+void
+imap_send_raw(struct imap_session *s, const char *p, size_t n)
+{
+	log_out(s, p, n);
+	(void)conn_write(s->conn, p, n);
+}
+
+void
+imap_capabilities(struct imap_session *s, struct buf *out)
+{
+	bool tls = conn_is_tls(s->conn);
+
+	buf_puts(out, "IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT "
+	    "CHILDREN SPECIAL-USE");
+	if (s->state == IST_NOTAUTH) {
+		if (!tls && listener_tls_ctx("imap") != NULL)
+			buf_puts(out, " STARTTLS");
+		if (!tls && s->require_tls)
+			buf_puts(out, " LOGINDISABLED");
+		else
+			buf_puts(out, " AUTH=PLAIN AUTH=LOGIN");
+		return;
+	}
+	buf_puts(out, " UIDPLUS MOVE LIST-EXTENDED CONDSTORE QRESYNC ESEARCH "
+	    "SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES MULTIAPPEND "
+	    "QUOTA BINARY LIST-STATUS");
+}
+
+int
+imap_read_line(struct imap_session *s, size_t max, struct strv *line_r)
+{
+	enum line_rc rc;
+
+	rc = conn_read_line(s->conn, max, LINE_LF_OK, line_r);
+	if (rc == LINE_OK)
+		return 0;
+	if (rc == LINE_TOOLONG)
+		log_ses(&s->log, LOG_PROBLEM, "line too long");
+	return -1;
+}
+
+/* ---- settings ---- */
+
+static void
+load_settings(struct imap_session *s)
+{
+	struct dval *d = objects_module_get(s->srv->objects, "IMAP", NULL);
+	const char *v;
+	unsigned long n;
+
+	s->max_sessions = IMAP_SESSIONS_DEFAULT;
+	if (d == NULL)
+		return;
+	v = dict_get_str(d, "RequireTLS");
+	s->require_tls = v != NULL && (strcasecmp(v, "YES") == 0 ||
+	    strcmp(v, "1") == 0);
+	v = dict_get_str(d, "MaxSessionsPerAccount");
+	if (v != NULL) {
+		n = strtoul(v, NULL, 10);
+		if (n >= 1 && n <= IMAP_SESSIONS_MAX)
+			s->max_sessions = (unsigned)n;
+	}
+	dict_free(&d);
+}
+
+/* ---- command reading ---- */
+
+enum read_rc { RD_COMMAND, RD_BAD, RD_CLOSE };
+
+static bool
+is_append(const struct imap_parser *p)
+{
+	return p->args.n >= 2 && imap_arg_is_atom(&p->args.v[1], "APPEND");
+}
+
+static size_t
+append_limit(const struct imap_session *s)
+{
+	if (s->max_message_size > 0 && s->max_message_size < IMAP_APPEND_MAX)
+		return (size_t)s->max_message_size;
+	return IMAP_APPEND_MAX;
+}
+
+static void
+send_bad_parse(struct imap_session *s)
+{
+	struct imap_parser *p = &s->parser;
+
+	s->errors++;
+	log_ses(&s->log, LOG_PROBLEM, "bad command: %s", p->err.msg);
+	imap_send(s, "%s BAD %s", p->tag[0] != '\0' ? p->tag : "*",
+	    p->err.msg);
+}
+
+/* Reads one literal's data into the parser. */
+static int
+read_literal(struct imap_session *s)
+{
+	struct imap_parser *p = &s->parser;
+	char chunk[CONN_READ_CHUNK];
+	size_t want, used;
+	ssize_t got;
+
+	while (p->state == IPS_LIT_DATA && p->lit_left > 0) {
+		want = p->lit_left < sizeof(chunk) ? (size_t)p->lit_left :
+		    sizeof(chunk);
+		got = conn_read(s->conn, chunk, want);
+		if (got <= 0)
+			return -1;
+		if (imap_parser_feed(p, chunk, (size_t)got, &used) ==
+		    IMAP_PARSE_ERROR)
+			return 0;	/* reported by the caller */
+	}
+	return 0;
+}
+
+/* Logs a client line at All Info, hiding LOGIN arguments (STYLE 8). */
+static void
+log_input(struct imap_session *s, struct strv line)
+{
+	const struct imap_parser *p = &s->parser;
+	struct strv rest, tag, cmd;
+	char esc[256];
+
+	if (!log_ses_enabled(&s->log, LOG_ALL))
+		return;
+	if (p->args.n >= 2 && imap_arg_is_atom(&p->args.v[1], "LOGIN")) {
+		log_ses(&s->log, LOG_ALL, "inp: (login data)");
+		return;
+	}
+	rest = strv_split(line, ' ', &tag);
+	(void)strv_split(rest, ' ', &cmd);
+	if (strv_caseeq_cstr(cmd, "LOGIN")) {
+		log_escape(esc, sizeof(esc), tag.p, tag.len < 64 ? tag.len : 64);
+		log_ses(&s->log, LOG_ALL, "inp: %s LOGIN (login data)", esc);
+		return;
+	}
+	log_escape(esc, sizeof(esc), line.p, line.len < 200 ? line.len : 200);
+	log_ses(&s->log, LOG_ALL, "inp: %s", esc);
+}
+
+static enum read_rc
+read_command(struct imap_session *s)
+{
+	struct imap_parser *p = &s->parser;
+	enum imap_parse_rc rc;
+	enum line_rc lrc;
+	struct strv line;
+	size_t used, limit;
+
+	imap_parser_reset(p);
+	imap_parser_set_lit_max(p, IMAP_LITERAL_MAX);
+	for (;;) {
+		lrc = conn_read_line(s->conn, IMAP_LINE_MAX, LINE_LF_OK, &line);
+		if (lrc == LINE_TOOLONG) {
+			s->errors++;
+			log_ses(&s->log, LOG_PROBLEM, "command line too long");
+			imap_send(s, "%s BAD Command line too long",
+			    p->tag[0] != '\0' ? p->tag : "*");
+			/* the rest of the line is skipped by the reader */
+			(void)conn_read_line(s->conn, IMAP_LINE_MAX,
+			    LINE_LF_OK, &line);
+			return RD_BAD;
+		}
+		if (lrc != LINE_OK) {
+			if (lrc == LINE_TIMEOUT) {
+				imap_send(s, "* BYE Autologout; idle for too "
+				    "long");
+				log_ses(&s->log, LOG_LOW, "idle timeout");
+			}
+			return RD_CLOSE;
+		}
+		log_input(s, line);
+		rc = imap_parser_feed(p, line.p, line.len, &used);
+		if (rc == IMAP_PARSE_MORE)
+			rc = imap_parser_feed(p, "\r\n", 2, &used);
+		if (rc == IMAP_PARSE_DONE)
+			return RD_COMMAND;
+		if (rc == IMAP_PARSE_ERROR) {
+			send_bad_parse(s);
+			return RD_BAD;
+		}
+		if (rc != IMAP_PARSE_LITERAL)
+			return RD_CLOSE;	/* cannot happen */
+		limit = is_append(p) ? append_limit(s) : IMAP_LITERAL_MAX;
+		/* STYLE 9: the size is checked before the "+". */
+		if (p->lit_len > limit) {
+			s->errors++;
+			log_ses(&s->log, LOG_PROBLEM, "literal of %llu bytes "
+			    "refused (limit %zu)",
+			    (unsigned long long)p->lit_len, limit);
+			if (p->lit_nonsync) {
+				/* RFC 7888 4: the data is coming anyway. */
+				imap_send(s, "%s BAD [TOOBIG] Literal too big",
+				    p->tag);
+				imap_send(s, "* BYE Literal too big");
+				return RD_CLOSE;
+			}
+			imap_send(s, "%s NO [TOOBIG] Literal too big", p->tag);
+			return RD_BAD;
+		}
+		imap_parser_set_lit_max(p, limit);
+		if (!p->lit_nonsync) {
+			imap_send(s, "+ Ready for literal data");
+			(void)conn_flush(s->conn);
+		}
+		if (read_literal(s) < 0)
+			return RD_CLOSE;
+		if (p->state == IPS_ERROR) {
+			send_bad_parse(s);
+			return RD_BAD;
+		}
+	}
+}
+
+/* ---- dispatch ---- */
+
+static const struct imap_cmd *
+find_cmd(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N_ELEMENTS(imap_cmds); i++)
+		if (strcasecmp(imap_cmds[i].name, name) == 0)
+			return &imap_cmds[i];
+	return NULL;
+}
+
+static void
+dispatch(struct imap_session *s)
+{
+	const struct imap_list *l = &s->parser.args;
+	const struct imap_cmd *cmd;
+	const struct imap_arg *a;
+	size_t n, first = 2;
+	const char *name;
+
+	s->tag = s->parser.tag;
+	s->uid_cmd = false;
+	s->resp_kind = NULL;
+	if (l->n < 2 || l->v[1].type != IMAP_ARG_ATOM) {
+		s->errors++;
+		imap_send(s, "%s BAD Missing command", s->tag);
+		return;
+	}
+	name = l->v[1].str;
+	if (strcasecmp(name, "UID") == 0) {
+		if (l->n < 3 || l->v[2].type != IMAP_ARG_ATOM) {
+			s->errors++;
+			imap_send(s, "%s BAD Missing UID command", s->tag);
+			return;
+		}
+		s->uid_cmd = true;
+		name = l->v[2].str;
+		first = 3;
+	}
+	cmd = find_cmd(name);
+	if (cmd == NULL || (s->uid_cmd && !(cmd->flags & CMD_UID))) {
+		s->errors++;
+		log_ses(&s->log, LOG_PROBLEM, "unknown command");
+		imap_send(s, "%s BAD Unknown command", s->tag);
+		return;
+	}
+	if (!(cmd->states & s->state)) {
+		s->errors++;
+		imap_send(s, "%s BAD %s not allowed %s", s->tag, cmd->name,
+		    s->state == IST_NOTAUTH ? "before login" :
+		    s->state == IST_AUTH ? "without a selected mailbox" :
+		    "now");
+		return;
+	}
+	a = l->v + first;
+	n = l->n - first;
+	(void)cmd->run(s, a, n);
+	if (s->resp_kind == NULL)
+		return;		/* the handler answered (or closes) */
+	if (s->state == IST_SELECTED && !(cmd->flags & CMD_NOSYNC))
+		imap_view_sync(s, !(cmd->flags & CMD_NOEXPUNGE) || s->uid_cmd,
+		    false);
+	if (s->resp_kind[0] == 'B') {
+		s->errors++;
+		log_ses(&s->log, LOG_PROBLEM, "%s: BAD %s", cmd->name,
+		    s->resp_text);
+	}
+	imap_send(s, "%s %s %s", s->tag, s->resp_kind, s->resp_text);
+}
+
+static void
+session_free(struct imap_session *s)
+{
+	imap_view_close(s);
+	imap_account_release(s);
+	if (s->store != NULL)
+		store_cache_release(&s->store);
+	imap_parser_free(&s->parser);
+}
+
+static void
+imap_handler(struct conn *c, void *arg)
+{
+	struct imap_session s;
+	struct buf caps;
+	enum read_rc rc;
+
+	memset(&s, 0, sizeof(s));
+	s.srv = arg;
+	s.conn = c;
+	s.state = IST_NOTAUTH;
+	log_session_init(&s.log, &log_imap, conn_peer_text(c));
+	if (objects_iplist_match(s.srv->objects, OBJ_IPS_DEBUG,
+	    (const struct sockaddr *)conn_peer_addr(c)))
+		s.log.force_level = LOG_ALL;
+	imap_parser_init(&s.parser, IMAP_LITERAL_MAX);
+	load_settings(&s);
+	conn_set_timeouts(c, IMAP_IDLE_TIMEOUT_MS, IMAP_WRITE_TIMEOUT_MS);
+	log_ses(&s.log, LOG_LOW, "connected to %s%s", conn_local_text(c),
+	    conn_is_tls(c) ? " (TLS)" : "");
+
+	buf_init(&caps, 1024);
+	imap_capabilities(&s, &caps);
+	imap_send(&s, "* OK [CAPABILITY %s] Tegami %s IMAP4rev1 server ready",
+	    buf_cstr(&caps), TEGAMI_VERSION);
+	buf_free(&caps);
+
+	while (s.state != IST_LOGOUT) {
+		rc = read_command(&s);
+		if (rc == RD_CLOSE)
+			break;
+		if (rc == RD_COMMAND)
+			dispatch(&s);
+		if (s.errors >= IMAP_ERRORS_MAX) {
+			log_ses(&s.log, LOG_PROBLEM, "too many errors");
+			imap_send(&s, "* BYE Too many errors");
+			break;
+		}
+	}
+	(void)conn_flush(c);
+	log_ses(&s.log, LOG_LOW, "disconnected");
+	session_free(&s);
+}
+
+static void
+imap_refuse(struct conn *c, const char *why)
+{
+	(void)conn_printf(c, "* BYE %s\r\n", why);
+	(void)conn_flush(c);
+}
+
+int
+imap_register(struct server *srv, struct error *err_r)
+{
+	log_register(&log_imap);
+	if (listener_register("imap", imap_handler, imap_refuse, srv,
+	    &log_imap, err_r) < 0)
+		return -1;
+	return listener_register("imaps", imap_handler, imap_refuse, srv,
+	    &log_imap, err_r);
+}

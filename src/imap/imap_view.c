@@ -1,0 +1,426 @@
+/*
+ * imap_view.c: the session's view of the selected mailbox -- the snapshot
+ * of message sequence numbers and UIDs with the flags last reported -- and
+ * how it catches up with the store.  Other sessions' changes are found by
+ * comparing a fresh store listing with the view whenever the account's
+ * store generation moved.  RFC 3501 7.4.1: EXPUNGE responses are held back
+ * while a FETCH, STORE or SEARCH runs (the expunged messages keep their
+ * sequence numbers until then); flag changes and new messages are reported
+ * at the end of any command and during IDLE.
+ */
+#include "lib/compat.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lib/xmalloc.h"
+#include "imap/imap_private.h"
+
+static void
+view_free_msgs(struct imap_session *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nmsgs; i++)
+		free(s->msgs[i].keywords);
+	free(s->msgs);
+	s->msgs = NULL;
+	s->nmsgs = s->capmsgs = 0;
+}
+
+static void
+view_push(struct imap_session *s, const struct store_msg *m, bool recent)
+{
+	struct imap_view_msg *v;
+
+	if (s->nmsgs == s->capmsgs) {
+		s->capmsgs = s->capmsgs == 0 ? 64 : size_mul(s->capmsgs, 2);
+		s->msgs = xrealloc(s->msgs, size_mul(s->capmsgs,
+		    sizeof(*s->msgs)));
+	}
+	v = &s->msgs[s->nmsgs++];
+	v->uid = m->uid;
+	v->flags = m->flags;
+	v->keywords = xstrdup(m->keywords != NULL ? m->keywords : "");
+	v->modseq = m->modseq;
+	v->recent = recent;
+	v->expunged = false;
+}
+
+void
+imap_view_close(struct imap_session *s)
+{
+	view_free_msgs(s);
+	free(s->mbox);
+	s->mbox = NULL;
+	s->mbox_id = 0;
+	if (s->state == IST_SELECTED)
+		s->state = IST_AUTH;
+}
+
+int
+imap_view_open(struct imap_session *s, const char *name, bool readonly,
+    struct store_status *st_r, struct error *err_r)
+{
+	struct store_msgs all;
+	uint32_t first = UINT32_MAX;
+	uint64_t gen;
+	size_t i;
+
+	imap_view_close(s);
+	gen = store_generation(s->store);
+	if (store_mailbox_status(s->store, name, st_r, err_r) < 0)
+		return -1;
+	if (st_r->noselect)
+		return error_set(err_r, ERR_PERM, "Mailbox is not selectable");
+	if (!readonly && store_claim_recent(s->store, st_r->id, &first,
+	    err_r) < 0)
+		return -1;
+	if (store_messages(s->store, st_r->id, NULL, 0, &all, err_r) < 0)
+		return -1;
+	for (i = 0; i < all.n; i++)
+		view_push(s, &all.v[i], readonly ?
+		    i + st_r->recent >= all.n : all.v[i].uid >= first);
+	store_msgs_free(&all);
+	s->mbox = xstrdup(name);
+	s->mbox_id = st_r->id;
+	s->readonly = readonly;
+	s->uidvalidity = st_r->uidvalidity;
+	s->highestmodseq = st_r->highestmodseq;
+	s->gen = gen;
+	s->state = IST_SELECTED;
+	return 0;
+}
+
+ssize_t
+imap_view_find(const struct imap_session *s, uint32_t uid)
+{
+	size_t lo = 0, hi = s->nmsgs, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (s->msgs[mid].uid < uid)
+			lo = mid + 1;
+		else if (s->msgs[mid].uid > uid)
+			hi = mid;
+		else
+			return (ssize_t)mid;
+	}
+	return -1;
+}
+
+void
+imap_view_update(struct imap_session *s, const struct store_msg *m)
+{
+	ssize_t i = imap_view_find(s, m->uid);
+
+	if (i < 0)
+		return;
+	s->msgs[i].flags = m->flags;
+	free(s->msgs[i].keywords);
+	s->msgs[i].keywords = xstrdup(m->keywords != NULL ? m->keywords : "");
+	s->msgs[i].modseq = m->modseq;
+	if (m->modseq > s->highestmodseq)
+		s->highestmodseq = m->modseq;
+}
+
+void
+imap_flags_write(struct buf *out, unsigned flags, const char *keywords,
+    bool recent)
+{
+	static const struct {
+		unsigned	 bit;
+		const char	*name;
+	} sys[] = {
+		{ STORE_ANSWERED, "\\Answered" }, { STORE_FLAGGED, "\\Flagged" },
+		{ STORE_DELETED, "\\Deleted" }, { STORE_SEEN, "\\Seen" },
+		{ STORE_DRAFT, "\\Draft" },
+	};
+	size_t i;
+	bool sp = false;
+
+	buf_putc(out, '(');
+	for (i = 0; i < N_ELEMENTS(sys); i++) {
+		if (!(flags & sys[i].bit))
+			continue;
+		if (sp)
+			buf_putc(out, ' ');
+		buf_puts(out, sys[i].name);
+		sp = true;
+	}
+	if (keywords != NULL && keywords[0] != '\0') {
+		if (sp)
+			buf_putc(out, ' ');
+		buf_puts(out, keywords);
+		sp = true;
+	}
+	if (recent) {
+		if (sp)
+			buf_putc(out, ' ');
+		buf_puts(out, "\\Recent");
+	}
+	buf_putc(out, ')');
+}
+
+static bool
+keyword_valid(const char *k, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > STORE_KEYWORD_MAX)
+		return false;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)k[i];
+
+		if (c <= 0x20 || c >= 0x7f || strchr("(){%*\"\\]", c) != NULL)
+			return false;
+	}
+	return true;
+}
+
+static int
+one_flag(const struct imap_arg *a, unsigned *flags, struct buf *kw,
+    size_t *nkw, struct error *err_r)
+{
+	static const struct {
+		const char	*name;
+		unsigned	 bit;
+	} sys[] = {
+		{ "\\Seen", STORE_SEEN }, { "\\Answered", STORE_ANSWERED },
+		{ "\\Flagged", STORE_FLAGGED }, { "\\Deleted", STORE_DELETED },
+		{ "\\Draft", STORE_DRAFT },
+	};
+	size_t i;
+
+	if (a->type != IMAP_ARG_ATOM)
+		return error_set(err_r, ERR_SYNTAX, "Invalid flag");
+	if (a->str[0] == '\\') {
+		for (i = 0; i < N_ELEMENTS(sys); i++)
+			if (strcasecmp(a->str, sys[i].name) == 0) {
+				*flags |= sys[i].bit;
+				return 0;
+			}
+		return error_set(err_r, ERR_SYNTAX, "Invalid system flag");
+	}
+	if (!keyword_valid(a->str, a->len))
+		return error_set(err_r, ERR_SYNTAX, "Invalid keyword");
+	if (++*nkw > STORE_KEYWORDS_MAX)
+		return error_set(err_r, ERR_LIMIT, "Too many keywords");
+	if (kw->len > 0)
+		buf_putc(kw, ' ');
+	buf_append(kw, a->str, a->len);
+	return 0;
+}
+
+int
+imap_flags_parse(const struct imap_arg *a, unsigned *flags_r,
+    struct buf *keywords, struct error *err_r)
+{
+	size_t i, nkw = 0;
+
+	*flags_r = 0;
+	if (a->type != IMAP_ARG_LIST)
+		return one_flag(a, flags_r, keywords, &nkw, err_r);
+	for (i = 0; i < a->list->n; i++)
+		if (one_flag(&a->list->v[i], flags_r, keywords, &nkw,
+		    err_r) < 0)
+			return -1;
+	return 0;
+}
+
+int
+imap_view_uidset(struct imap_session *s, const struct imap_arg *a, bool uid,
+    struct store_uidrange **set_r, size_t *n_r, struct error *err_r)
+{
+	struct imap_seqset set;
+	struct store_uidrange *v;
+	uint32_t maxuid = s->nmsgs > 0 ? s->msgs[s->nmsgs - 1].uid : 0;
+	size_t i, n = 0;
+
+	*set_r = NULL;
+	*n_r = 0;
+	if (a == NULL || a->type != IMAP_ARG_ATOM)
+		return error_set(err_r, ERR_SYNTAX, "Invalid sequence set");
+	if (imap_seqset_parse(strv_make(a->str, a->len), uid ? maxuid :
+	    (uint32_t)s->nmsgs, &set, err_r) < 0)
+		return -1;
+	v = xcalloc(set.n + 1, sizeof(*v));
+	for (i = 0; i < set.n; i++) {
+		if (uid) {
+			if (set.v[i].lo > maxuid)
+				continue;
+			v[n].lo = set.v[i].lo;
+			v[n].hi = set.v[i].hi > maxuid ? maxuid : set.v[i].hi;
+			n++;
+			continue;
+		}
+		if (set.v[i].lo == 0 || set.v[i].hi > s->nmsgs) {
+			imap_seqset_free(&set);
+			free(v);
+			return error_set(err_r, ERR_SYNTAX,
+			    "Invalid message sequence number");
+		}
+		v[n].lo = s->msgs[set.v[i].lo - 1].uid;
+		v[n].hi = s->msgs[set.v[i].hi - 1].uid;
+		n++;
+	}
+	imap_seqset_free(&set);
+	*set_r = v;
+	*n_r = n;
+	return 0;
+}
+
+/* ---- catching up with the store ---- */
+
+static void
+send_flags_fetch(struct imap_session *s, size_t idx)
+{
+	const struct imap_view_msg *m = &s->msgs[idx];
+	struct buf b;
+
+	buf_init(&b, IMAP_KEYWORDS_TEXT_MAX + 256);
+	buf_printf(&b, "* %zu FETCH (UID %u FLAGS ", idx + 1, m->uid);
+	imap_flags_write(&b, m->flags, m->keywords, m->recent);
+	if (s->condstore)
+		buf_printf(&b, " MODSEQ (%llu)",
+		    (unsigned long long)m->modseq);
+	buf_putc(&b, ')');
+	imap_send(s, "%s", buf_cstr(&b));
+	buf_free(&b);
+}
+
+/* Sends EXPUNGE (or VANISHED) for messages marked expunged and drops them
+ * from the view. */
+static void
+flush_expunged(struct imap_session *s)
+{
+	uint32_t *gone = NULL;
+	size_t i, out, ngone = 0;
+	struct buf b;
+
+	for (i = s->nmsgs; i-- > 0;) {
+		if (!s->msgs[i].expunged)
+			continue;
+		if (s->qresync) {
+			gone = xrealloc(gone, size_mul(ngone + 1,
+			    sizeof(*gone)));
+			gone[ngone++] = s->msgs[i].uid;
+		} else		/* highest first: lower numbers stay valid */
+			imap_send(s, "* %zu EXPUNGE", i + 1);
+	}
+	if (ngone > 0) {
+		/* ascending for the compact form */
+		for (i = 0; i < ngone / 2; i++) {
+			uint32_t t = gone[i];
+
+			gone[i] = gone[ngone - 1 - i];
+			gone[ngone - 1 - i] = t;
+		}
+		buf_init(&b, IMAP_LINE_MAX * 16);
+		imap_seqset_write_list(&b, gone, ngone);
+		imap_send(s, "* VANISHED %s", buf_cstr(&b));
+		buf_free(&b);
+	}
+	free(gone);
+	for (i = 0, out = 0; i < s->nmsgs; i++) {
+		if (s->msgs[i].expunged) {
+			free(s->msgs[i].keywords);
+			continue;
+		}
+		s->msgs[out++] = s->msgs[i];
+	}
+	s->nmsgs = out;
+}
+
+void
+imap_view_sync(struct imap_session *s, bool expunge_ok, bool force)
+{
+	struct store_msgs cur;
+	struct error err;
+	uint64_t gen;
+	uint32_t first = UINT32_MAX;
+	size_t i, j, old_n, nexp = 0, nnew, nrecent = 0;
+	bool *changed;
+	struct imap_view_msg *v;
+
+	if (s->state != IST_SELECTED)
+		return;
+	gen = store_generation(s->store);
+	if (gen == s->gen && !force) {
+		if (expunge_ok)
+			for (i = 0; i < s->nmsgs; i++)
+				if (s->msgs[i].expunged) {
+					flush_expunged(s);
+					break;
+				}
+		return;
+	}
+	if (store_messages(s->store, s->mbox_id, NULL, 0, &cur, &err) < 0) {
+		log_ses(&s->log, LOG_PROBLEM, "cannot read mailbox %s: %s",
+		    s->mbox, err.msg);
+		return;
+	}
+	s->gen = gen;
+	changed = xcalloc(s->nmsgs + 1, sizeof(*changed));
+	for (i = 0, j = 0; i < s->nmsgs; i++) {
+		v = &s->msgs[i];
+		while (j < cur.n && cur.v[j].uid < v->uid)
+			j++;
+		if (j >= cur.n || cur.v[j].uid != v->uid) {
+			v->expunged = true;
+			nexp++;
+			continue;
+		}
+		if (v->flags != cur.v[j].flags ||
+		    strcmp(v->keywords, cur.v[j].keywords != NULL ?
+		    cur.v[j].keywords : "") != 0) {
+			changed[i] = true;
+			imap_view_update(s, &cur.v[j]);
+		} else if (cur.v[j].modseq > v->modseq)
+			v->modseq = cur.v[j].modseq;
+	}
+	if (nexp > 0 && expunge_ok) {
+		/* report flag changes of survivors with their old numbers
+		 * first, then the expunges */
+		for (i = 0; i < s->nmsgs; i++)
+			if (changed[i] && !s->msgs[i].expunged)
+				send_flags_fetch(s, i);
+		flush_expunged(s);
+	} else {
+		for (i = 0; i < s->nmsgs; i++)
+			if (changed[i] && !s->msgs[i].expunged)
+				send_flags_fetch(s, i);
+	}
+	free(changed);
+
+	/* new messages: UIDs above the last one in the view */
+	old_n = s->nmsgs;
+	j = 0;
+	if (s->nmsgs > 0)
+		while (j < cur.n && cur.v[j].uid <= s->msgs[s->nmsgs - 1].uid)
+			j++;
+	nnew = cur.n - j;
+	if (nnew > 0 && !s->readonly &&
+	    store_claim_recent(s->store, s->mbox_id, &first, &err) < 0)
+		first = UINT32_MAX;
+	for (; j < cur.n; j++) {
+		bool recent = !s->readonly && cur.v[j].uid >= first;
+
+		view_push(s, &cur.v[j], recent);
+		if (recent)
+			nrecent++;
+	}
+	for (i = 0; i < cur.n; i++)
+		if (cur.v[i].modseq > s->highestmodseq)
+			s->highestmodseq = cur.v[i].modseq;
+	store_msgs_free(&cur);
+	if (s->nmsgs != old_n || (nexp > 0 && expunge_ok)) {
+		imap_send(s, "* %zu EXISTS", s->nmsgs);
+		nrecent = 0;
+		for (i = 0; i < s->nmsgs; i++)
+			if (s->msgs[i].recent)
+				nrecent++;
+		imap_send(s, "* %zu RECENT", nrecent);
+	}
+}
