@@ -216,3 +216,18 @@ def test_mailbox_commands(server):
     assert rc != 0
     rc, _, _ = s.tegami("GetMailboxInfo", "nosuch", "MAILBOX", "INBOX", check=False)
     assert rc != 0
+
+
+def test_over_quota_stays_queued(server):
+    s = server
+    s.tegami("CreateAccount", "small", '{Password="x"; MaxAccountSize="1K";}')
+    drop(s, "q1", b"From: a@test.example\nTo: small@test.example\n\n" + b"y" * 3000 + b"\n")
+    wait_gone(s, "q1")
+
+    def deferred():
+        out = s.tegami("ListQueue")[1]
+        return out if "mailbox full" in out else None
+    out = wait_for(deferred)
+    assert out and "small@test.example" in out and "Module = LOCAL" in out
+    assert inbox(s, "small") == []
+    assert s.wait_log(r"LOCAL-\d+\(small@test\.example\) queue id \d+: mailbox full")
