@@ -454,6 +454,33 @@ auth_login_apop(struct server *srv, const struct auth_peer *peer,
 	return login_common(srv, peer, name, check_digest, &a, res, err_r);
 }
 
+bool
+auth_offer_cram_md5(struct server *srv, const struct sockaddr *local)
+{
+	char dom[DOMAIN_NAME_MAX + 1];
+	struct dval *eff, *m;
+	bool offer = false;
+	size_t i;
+
+	if (local == NULL || objects_domain_for_local_ip(srv->objects, local,
+	    dom, sizeof(dom)) < 0)
+		objects_main_domain(srv->objects, dom, sizeof(dom));
+	eff = objects_domain_effective_get(srv->objects, dom, NULL);
+	m = eff != NULL ? dict_get(eff, "AUTHMethods") : NULL;
+	if (m != NULL && dict_type(m) == DICT_ARRAY) {
+		for (i = 0; i < dict_array_len(m); i++) {
+			const char *s = dict_str(dict_array_get(m, i), NULL);
+
+			if (s != NULL && strcasecmp(s, "CRAM-MD5") == 0)
+				offer = true;
+		}
+	} else if (m != NULL && dict_str(m, NULL) != NULL &&
+	    strcasecmp(dict_str(m, NULL), "CRAM-MD5") == 0)
+		offer = true;
+	dict_free(&eff);
+	return offer;
+}
+
 void
 auth_make_challenge(const char *host, char *buf, size_t size)
 {

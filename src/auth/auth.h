@@ -84,6 +84,15 @@ int	auth_login_apop(struct server *srv, const struct auth_peer *peer,
 	    const char *name, const char *timestamp, const char *digest_hex,
 	    struct auth_result *res, struct error *err_r);
 
+/* Whether to offer CRAM-MD5 (and other challenge-response methods) to a
+ * client connected to local: the domain owning that address (else the main
+ * domain) must list "CRAM-MD5" in its AUTHMethods setting.  The default
+ * "All" means every method that works with hashed passwords (PLAIN, LOGIN):
+ * clients try CRAM-MD5 first when offered, and it can only succeed for
+ * passwords stored in clear, so offering it by default would make every
+ * normal login fail once.  Clients may still use it unadvertised. */
+bool	auth_offer_cram_md5(struct server *srv, const struct sockaddr *local);
+
 /* A fresh challenge "<random.time@host>" for CRAM-MD5 and APOP banners. */
 void	auth_make_challenge(const char *host, char *buf, size_t size);
 

@@ -450,7 +450,9 @@ cmd_capa(struct pop_session *s, const struct pop_cmd_line *cmd)
 	pop_reply(s, "UIDL");
 	if (s->state == POP_AUTHORIZATION) {
 		pop_reply(s, "USER");
-		pop_reply(s, "SASL PLAIN LOGIN CRAM-MD5");
+		pop_reply(s, auth_offer_cram_md5(s->srv,
+		    (const struct sockaddr *)conn_local_addr(s->conn)) ?
+		    "SASL PLAIN LOGIN CRAM-MD5" : "SASL PLAIN LOGIN");
 		if (!conn_is_tls(s->conn) && listener_tls_ctx("pop3") != NULL)
 			pop_reply(s, "STLS");
 	}

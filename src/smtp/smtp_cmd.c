@@ -224,15 +224,18 @@ cmd_ehlo(struct smtp_session *s, struct strv args)
 	smtp_reply_line(s, 250, false, "SMTPUTF8");
 	if (starttls_ctx(s) != NULL)
 		smtp_reply_line(s, 250, false, "STARTTLS");
-	/* CRAM-MD5 is offered only before TLS: it needs a password stored
-	 * in clear, and clients try it first when offered, so under TLS
-	 * (where PLAIN is safe) it would only cost a failed login. */
-	if (!s->authed && conn_is_tls(s->conn))
-		smtp_reply_line(s, 250, false, "AUTH PLAIN LOGIN");
-	else if (!s->authed)
-		smtp_reply_line(s, 250, false, "AUTH %s",
-		    clear_auth_allowed(s) ? "PLAIN LOGIN CRAM-MD5" :
-		    "CRAM-MD5");
+	/* CRAM-MD5 only where the domain's AUTHMethods lists it: it needs a
+	 * password stored in clear, and clients try it first when offered
+	 * (see auth_offer_cram_md5). */
+	if (!s->authed) {
+		bool clear = clear_auth_allowed(s);
+		bool cram = auth_offer_cram_md5(s->srv,
+		    (const struct sockaddr *)conn_local_addr(s->conn));
+
+		if (clear || cram)
+			smtp_reply_line(s, 250, false, "AUTH%s%s",
+			    clear ? " PLAIN LOGIN" : "", cram ? " CRAM-MD5" : "");
+	}
 	smtp_reply_line(s, 250, true, "HELP");
 }
 

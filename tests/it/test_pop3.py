@@ -133,7 +133,8 @@ def test_greeting_and_capa(make_server):
     for c in ("TOP", "UIDL", "USER", "STLS", "RESP-CODES", "AUTH-RESP-CODE",
               "PIPELINING"):
         assert c in caps, c
-    assert caps["SASL"] == ["PLAIN", "LOGIN", "CRAM-MD5"]
+    # CRAM-MD5 only where the domain's AUTHMethods lists it
+    assert caps["SASL"] == ["PLAIN", "LOGIN"]
     assert caps["EXPIRE"] == ["NEVER"]
     assert caps["IMPLEMENTATION"] == ["Tegami"]
     p.user(USER)
@@ -492,10 +493,18 @@ def test_curl(make_server):
     s = pop_server(make_server)
     put(s, MSG1, MSG2)
     url = f"pop3://127.0.0.1:{s.ports['pop3']}"
-    # Clear-stored password: curl picks CRAM-MD5 from the SASL list.
-    out = subprocess.run(["curl", "-sS", "--max-time", "30", "-u", f"{USER}:{PW}",
+    # A hashed password: curl logs in with what is offered (no CRAM-MD5).
+    out = subprocess.run(["curl", "-sS", "--max-time", "30", "-u", f"{HUSER}:{HPW}",
+                          f"{url}/"], capture_output=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    # The domain offers CRAM-MD5: curl picks it, and the clear-stored
+    # password makes it work.
+    s.tegami("UpdateDomainSettings", s.domain,
+             '{AUTHMethods = (PLAIN, LOGIN, "CRAM-MD5");}')
+    out = subprocess.run(["curl", "-sS", "--max-time", "30", "-v", "-u", f"{USER}:{PW}",
                           f"{url}/1"], capture_output=True, timeout=60)
     assert out.returncode == 0, out.stderr
+    assert b"AUTH CRAM-MD5" in out.stderr
     assert out.stdout.endswith(MSG1)
     # Listing, and a hashed password over AUTH PLAIN after STLS.
     out = subprocess.run(["curl", "-sS", "--max-time", "30", "--ssl-reqd", "-k",
