@@ -326,6 +326,7 @@ struct store *
 store_open(const char *account_dir, struct error *err_r)
 {
 	struct store *s;
+	struct stat st;
 	char *path;
 	int rc;
 
@@ -346,6 +347,10 @@ store_open(const char *account_dir, struct error *err_r)
 	path = xasprintf("%s/mail.db", account_dir);
 	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
+	if (rc == SQLITE_OK && stat(path, &st) == 0) {
+		s->db_dev = st.st_dev;
+		s->db_ino = st.st_ino;
+	}
 	free(path);
 	if (rc != SQLITE_OK) {
 		if (s->db == NULL) {
@@ -469,6 +474,18 @@ cache_trim(size_t keep)
 	}
 }
 
+/* True while the handle's mail.db is still the file at its path. */
+static bool
+same_db(const struct store *s)
+{
+	struct stat st;
+	char *path = xasprintf("%s/mail.db", s->dir);
+	int r = stat(path, &st);
+
+	free(path);
+	return r == 0 && st.st_dev == s->db_dev && st.st_ino == s->db_ino;
+}
+
 struct store *
 store_cache_get(const char *account_dir, struct error *err_r)
 {
@@ -479,6 +496,17 @@ store_cache_get(const char *account_dir, struct error *err_r)
 	for (s = cache_hash[b]; s != NULL; s = s->hash_next)
 		if (strcmp(s->dir, account_dir) == 0)
 			break;
+	if (s != NULL && !same_db(s)) {
+		/* The account was deleted, or deleted and created again, or
+		 * renamed and another took its name: drop the old handle. */
+		hash_unlink(s);
+		if (s->refs == 0) {
+			lru_unlink(s);
+			store_close(&s);
+		} else
+			s->stale = true;
+		s = NULL;
+	}
 	if (s != NULL) {
 		if (s->refs++ == 0)
 			lru_unlink(s);
@@ -502,7 +530,9 @@ store_cache_release(struct store **sp)
 	*sp = NULL;
 	ASSERT(s->cached && s->refs > 0);
 	pthread_mutex_lock(&cache_mu);
-	if (--s->refs == 0) {
+	if (--s->refs == 0 && s->stale) {
+		store_close(&s);
+	} else if (s->refs == 0) {
 		s->lru_next = lru_head;
 		if (lru_head != NULL)
 			lru_head->lru_prev = s;

@@ -12,6 +12,8 @@
 #include <sqlite3.h>
 
 #include "lib/error.h"
+#include <sys/types.h>
+
 #include "store/store.h"
 
 struct store_notify;
@@ -23,8 +25,12 @@ struct store {
 	char		*bodies_dir;
 	struct store_notify *notify;
 
+	dev_t		 db_dev;	/* identity of mail.db when opened */
+	ino_t		 db_ino;
+
 	/* store_cache bookkeeping, guarded by the cache lock */
 	bool		 cached;
+	bool		 stale;		/* its folder was deleted or replaced */
 	unsigned	 refs;
 	struct store	*hash_next;
 	struct store	*lru_prev, *lru_next;
