@@ -124,27 +124,33 @@ out:
 
 /* ---- FETCH ---- */
 
+/* RFC 7162 3.2.6: the UIDs of the set (taken as sent: '*' is unbounded,
+ * expunged UIDs may lie above the last one) expunged since "since". */
 static int
 send_vanished_earlier(struct imap_session *s, uint64_t since,
-    const struct store_uidrange *set, size_t nset)
+    const struct imap_arg *seqarg)
 {
 	struct store_msgs changed;
+	struct imap_seqset set;
 	uint32_t *v = NULL, *keep;
-	size_t nv = 0, i, j, nk = 0;
+	size_t nv = 0, i, nk = 0;
 	struct error err;
 	struct buf b;
 
-	if (store_changes_since(s->store, s->mbox_id, since, &changed, &v,
-	    &nv, &err) < 0)
+	if (imap_seqset_parse(strv_make(seqarg->str, seqarg->len), UINT32_MAX,
+	    &set, &err) < 0)
 		return -1;
+	if (store_changes_since(s->store, s->mbox_id, since, &changed, &v,
+	    &nv, &err) < 0) {
+		imap_seqset_free(&set);
+		return -1;
+	}
 	store_msgs_free(&changed);
 	keep = xcalloc(nv + 1, sizeof(*keep));
 	for (i = 0; i < nv; i++)
-		for (j = 0; j < nset; j++)
-			if (v[i] >= set[j].lo && v[i] <= set[j].hi) {
-				keep[nk++] = v[i];
-				break;
-			}
+		if (imap_seqset_contains(&set, v[i]))
+			keep[nk++] = v[i];
+	imap_seqset_free(&set);
 	if (nk > 0) {
 		buf_init(&b, IMAP_LINE_MAX * 16);
 		imap_seqset_write_list(&b, keep, nk);
@@ -184,7 +190,7 @@ cmd_fetch(struct imap_session *s, const struct imap_arg *a, size_t n)
 		return imap_bad(s, "%s", err.msg);
 	}
 	if (req.vanished)
-		(void)send_vanished_earlier(s, req.changedsince, set, nset);
+		(void)send_vanished_earlier(s, req.changedsince, &a[0]);
 	r = 0;
 	if (nset > 0 && store_messages(s->store, s->mbox_id, set, nset, &msgs,
 	    &err) < 0) {
