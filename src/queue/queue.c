@@ -220,7 +220,6 @@ queue_open(const struct queue_config *cfg, struct error *err_r)
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_mutex_init(&q->rlock, NULL);
 	pthread_cond_init(&q->wcond, NULL);
-	pthread_cond_init(&q->dcond, NULL);
 	pthread_cond_init(&q->scond, NULL);
 	pthread_cond_init(&q->jcond, NULL);
 
@@ -255,7 +254,6 @@ fail:
 	pthread_mutex_destroy(&q->lock);
 	pthread_mutex_destroy(&q->rlock);
 	pthread_cond_destroy(&q->wcond);
-	pthread_cond_destroy(&q->dcond);
 	pthread_cond_destroy(&q->scond);
 	pthread_cond_destroy(&q->jcond);
 	free(q->main_domain);
@@ -280,7 +278,6 @@ queue_close(struct queue **qp)
 	pthread_mutex_destroy(&q->lock);
 	pthread_mutex_destroy(&q->rlock);
 	pthread_cond_destroy(&q->wcond);
-	pthread_cond_destroy(&q->dcond);
 	pthread_cond_destroy(&q->scond);
 	pthread_cond_destroy(&q->jcond);
 	free(q->main_domain);

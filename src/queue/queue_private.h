@@ -51,6 +51,7 @@ struct wjob {
 	const char		*module;
 	const char		*target;
 	/* results */
+	pthread_cond_t		 cond;		/* signalled when done */
 	bool			 done;
 	int			 rc;
 	struct error		 err;
@@ -101,7 +102,6 @@ struct queue {
 	pthread_mutex_t		 lock;
 	/* writer */
 	pthread_cond_t		 wcond;		/* jobs for the writer */
-	pthread_cond_t		 dcond;		/* jobs done */
 	struct wjob		*whead, *wtail;
 	bool			 wstop;
 	pthread_t		 wthread;

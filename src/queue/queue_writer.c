@@ -833,9 +833,10 @@ writer_main(void *arg)
 			last = j->next;
 			if (j->kind != WJOB_OUTCOMES)
 				submits = true;
-			j->done = true;		/* j may vanish after this */
+			j->done = true;
+			/* Its waiter needs q->lock to return (and free j). */
+			pthread_cond_signal(&j->cond);
 		}
-		pthread_cond_broadcast(&q->dcond);
 		if (submits) {
 			q->kicked = true;
 			pthread_cond_signal(&q->scond);
@@ -882,6 +883,8 @@ queue_writer_run(struct queue *q, struct wjob *job)
 		pthread_mutex_unlock(&q->lock);
 		return error_set(&job->err, ERR_TEMP, "queue is closing");
 	}
+	/* One condition per job: a commit wakes exactly its own callers. */
+	pthread_cond_init(&job->cond, NULL);
 	if (q->wtail != NULL)
 		q->wtail->next = job;
 	else
@@ -889,7 +892,8 @@ queue_writer_run(struct queue *q, struct wjob *job)
 	q->wtail = job;
 	pthread_cond_signal(&q->wcond);
 	while (!job->done)
-		pthread_cond_wait(&q->dcond, &q->lock);
+		pthread_cond_wait(&job->cond, &q->lock);
 	pthread_mutex_unlock(&q->lock);
+	pthread_cond_destroy(&job->cond);
 	return job->rc;
 }
