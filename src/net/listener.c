@@ -1,12 +1,13 @@
 /*
  * listener.c: the service table, listening sockets, the accept thread and
- * one detached thread per connection (see listener.h).
+ * the detached connection threads, reused while idle (see listener.h).
  *
  * One poll thread watches every listening socket and a self-pipe used to
  * stop it.  For each accepted socket it checks the service's channel and
  * per-IP limits under the table lock, records the connection in the
- * service's live list, and starts a thread that does the implicit-TLS
- * handshake (if any) and runs the handler.  The live list lets
+ * service's live list, and hands it to an idle connection thread (or
+ * starts one) that does the implicit-TLS handshake (if any) and runs the
+ * handler.  The live list lets
  * listener_stop_all() shut down sockets of running sessions so their
  * blocked reads return; an entry leaves the list (under the lock) before
  * its conn is freed, so a shutdown never touches a freed conn.
@@ -109,10 +110,22 @@ struct lsock {
 
 static pthread_mutex_t lst_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t lst_cond;		/* a connection thread ended */
+static pthread_condattr_t cattr;	/* CLOCK_MONOTONIC conditions */
 static pthread_once_t lst_once = PTHREAD_ONCE_INIT;
 static struct lsock socks[LISTENER_SOCKETS_MAX];
 static unsigned nsocks;
-static unsigned nthreads;		/* connection threads running */
+static unsigned nthreads;		/* connections being served */
+static unsigned nworkers;		/* connection threads alive */
+static bool pool_stop;			/* idle threads end */
+
+/* A connection thread; idle ones wait on cond for a job. */
+struct worker {
+	struct worker	*next;
+	pthread_cond_t	 cond;
+	struct live	*job;
+};
+static struct worker *idle_head;	/* idle threads, last idle first */
+static unsigned nidle;
 static bool running;
 static pthread_t poll_thread;
 static int stop_pipe[2] = { -1, -1 };
@@ -120,12 +133,9 @@ static int stop_pipe[2] = { -1, -1 };
 static void
 lst_init(void)
 {
-	pthread_condattr_t ca;
-
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&lst_cond, &ca);
-	pthread_condattr_destroy(&ca);
+	pthread_condattr_init(&cattr);
+	pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
+	pthread_cond_init(&lst_cond, &cattr);
 }
 
 static struct service *
@@ -430,10 +440,24 @@ live_unlink(struct live *l)
 	l->svc->current--;
 }
 
-static void *
-conn_thread(void *arg)
+/* Takes w off the idle stack; under lst_lock. */
+static void
+idle_remove(struct worker *w)
 {
-	struct live *l = arg;
+	struct worker **wp;
+
+	for (wp = &idle_head; *wp != NULL; wp = &(*wp)->next)
+		if (*wp == w) {
+			*wp = w->next;
+			nidle--;
+			return;
+		}
+}
+
+/* Runs one accepted connection to its end and frees it. */
+static void
+run_conn(struct live *l)
+{
 	struct service *svc = l->svc;
 	struct conn *c = l->c;
 	struct error err;
@@ -461,6 +485,50 @@ done:
 	nthreads--;
 	pthread_cond_broadcast(&lst_cond);
 	pthread_mutex_unlock(&lst_lock);
+}
+
+/*
+ * A connection thread: runs its first connection, then waits idle (on the
+ * idle stack) for the next one the accept thread hands it, and ends after
+ * LISTENER_IDLE_MS without work, when the idle stack is full, or when
+ * listener_stop_all() runs.
+ */
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct timespec deadline;
+	struct live *l;
+	int r;
+
+	for (;;) {
+		l = w->job;
+		w->job = NULL;
+		run_conn(l);
+		pthread_mutex_lock(&lst_lock);
+		if (pool_stop || nidle >= LISTENER_IDLE_MAX)
+			break;
+		w->next = idle_head;
+		idle_head = w;
+		nidle++;
+		clock_gettime(CLOCK_MONOTONIC, &deadline);
+		deadline.tv_sec += LISTENER_IDLE_MS / 1000;
+		r = 0;
+		while (w->job == NULL && !pool_stop && r != ETIMEDOUT)
+			r = pthread_cond_timedwait(&w->cond, &lst_lock,
+			    &deadline);
+		if (w->job == NULL) {
+			idle_remove(w);
+			break;
+		}
+		/* handle_accept() took w off the idle stack. */
+		pthread_mutex_unlock(&lst_lock);
+	}
+	nworkers--;
+	pthread_cond_broadcast(&lst_cond);
+	pthread_mutex_unlock(&lst_lock);
+	pthread_cond_destroy(&w->cond);
+	free(w);
 	return NULL;
 }
 
@@ -487,6 +555,7 @@ handle_accept(struct service *svc, int fd)
 	pthread_attr_t attr;
 	pthread_t tid;
 	struct live *l, *o;
+	struct worker *w;
 	struct conn *c;
 	char why[128];
 	unsigned same_ip = 0;
@@ -523,22 +592,38 @@ handle_accept(struct service *svc, int fd)
 	svc->current++;
 	svc->total++;
 	nthreads++;
-	pthread_mutex_unlock(&lst_lock);
 	log_session_init(&l->ls, service_log(svc), conn_peer_text(c));
+	/* An idle thread takes it if there is one (no thread creation). */
+	if ((w = idle_head) != NULL) {
+		idle_head = w->next;
+		nidle--;
+		w->job = l;
+		pthread_cond_signal(&w->cond);
+		pthread_mutex_unlock(&lst_lock);
+		return;
+	}
+	nworkers++;
+	pthread_mutex_unlock(&lst_lock);
 
+	w = xcalloc(1, sizeof(*w));
+	w->job = l;
+	pthread_cond_init(&w->cond, &cattr);
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, LISTENER_STACK_SIZE);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	r = pthread_create(&tid, &attr, conn_thread, l);
+	r = pthread_create(&tid, &attr, worker_main, w);
 	pthread_attr_destroy(&attr);
 	if (r == 0)
 		return;
+	pthread_cond_destroy(&w->cond);
+	free(w);
 	log_ses(&l->ls, LOG_FAILURE, "cannot start a thread: %s",
 	    strerror(r));
 	pthread_mutex_lock(&lst_lock);
 	live_unlink(l);
 	svc->total--;
 	nthreads--;
+	nworkers--;
 	pthread_cond_broadcast(&lst_cond);
 	pthread_mutex_unlock(&lst_lock);
 	free(l);
@@ -640,6 +725,7 @@ listener_start_all(struct error *err_r)
 		    "cannot start the accept thread: %s", strerror(r));
 	}
 	running = true;
+	pool_stop = false;
 	pthread_mutex_unlock(&lst_lock);
 	return 0;
 }
@@ -649,6 +735,7 @@ listener_stop_all(void)
 {
 	struct timespec deadline;
 	struct live *l;
+	struct worker *w;
 	unsigned i, left;
 	char b = 0;
 	int r;
@@ -672,6 +759,10 @@ listener_stop_all(void)
 	for (i = 0; i < N_ELEMENTS(services); i++)
 		for (l = services[i].live; l != NULL; l = l->next)
 			conn_shutdown(l->c);
+	/* Idle threads end now; busy ones after their connection. */
+	pool_stop = true;
+	for (w = idle_head; w != NULL; w = w->next)
+		pthread_cond_signal(&w->cond);
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += LISTENER_STOP_WAIT_MS / 1000;
 	deadline.tv_nsec += (long)(LISTENER_STOP_WAIT_MS % 1000) * 1000000;
@@ -680,7 +771,7 @@ listener_stop_all(void)
 		deadline.tv_nsec -= 1000000000;
 	}
 	r = 0;
-	while (nthreads > 0 && r != ETIMEDOUT)
+	while ((nthreads > 0 || nworkers > 0) && r != ETIMEDOUT)
 		r = pthread_cond_timedwait(&lst_cond, &lst_lock, &deadline);
 	left = nthreads;
 	pthread_mutex_unlock(&lst_lock);

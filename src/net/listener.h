@@ -3,9 +3,12 @@
  * table names every service, its default port, whether it is TLS from the
  * first byte, and its log tag.  A protocol module registers a handler (and a
  * refusal writer) for its services; the daemon adds sockets and limits and
- * starts them.  Each accepted connection runs on its own detached thread
+ * starts them.  Each accepted connection runs on a detached thread of its own
  * (stack LISTENER_STACK_SIZE): implicit-TLS services do the handshake first,
- * then the handler runs; when it returns the listener frees the conn.
+ * then the handler runs; when it returns the listener frees the conn.  The
+ * thread then waits idle for the next accepted connection (at most
+ * LISTENER_IDLE_MAX idle threads, each ending after LISTENER_IDLE_MS without
+ * work), so a busy server does not create a thread per connection.
  *
  *   service     port  TLS   log tag      service     port  TLS   log tag
  *   smtp          25  no    SMTP         webadmin   8010  no    HTTPA
@@ -43,6 +46,8 @@ struct ssl_ctx_st;			/* OpenSSL SSL_CTX */
 #define LISTENER_BACKLOG	128
 #define LISTENER_TLS_HANDSHAKE_MS (30 * 1000)	/* implicit-TLS handshake */
 #define LISTENER_STOP_WAIT_MS	5000	/* listener_stop_all() waits this long */
+#define LISTENER_IDLE_MAX	128	/* idle connection threads kept */
+#define LISTENER_IDLE_MS	(30 * 1000)	/* an idle thread ends after */
 
 /* Runs a session on c (the handler's thread).  It must not free c. */
 typedef void	listener_handler_fn(struct conn *c, void *arg);
@@ -98,7 +103,7 @@ struct ssl_ctx_st	*listener_tls_ctx(const char *service);
 int	listener_start_all(struct error *err_r);
 
 /* Stops accepting, closes the listening sockets, shuts down every live
- * connection so blocked reads return, and waits up to
+ * connection so blocked reads return, ends the idle threads, and waits up to
  * LISTENER_STOP_WAIT_MS for the connection threads to end.  Returns the
  * number of connection threads still running (0 normally).  Afterwards
  * sockets may be added and started again; registrations, limits and TLS
