@@ -223,6 +223,10 @@ main(int argc, char **argv)
 		basedir_unlock(base, lock_fd);
 		fatal("%s", err.msg);
 	}
+	/* The control socket before the services: once a client can
+	 * connect to a service, the admin command works too. */
+	if (cli_control_start(&srv, &err) < 0)
+		log_mod(&log_system, LOG_FAILURE, "control socket: %s", err.msg);
 	if (services_start(&srv, cert, key, listens, nlisten, &err) < 0) {
 		log_mod(&log_system, LOG_FAILURE, "%s", err.msg);
 		log_close();
@@ -231,8 +235,6 @@ main(int argc, char **argv)
 	}
 	free(cert);
 	free(key);
-	if (cli_control_start(&srv, &err) < 0)
-		log_mod(&log_system, LOG_FAILURE, "control socket: %s", err.msg);
 
 	log_mod(&log_system, LOG_MAJOR, "%s started on %s; main domain %s",
 	    srv.version, base, maindom);

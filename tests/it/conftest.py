@@ -76,7 +76,8 @@ class Server:
                         self.dump()
                         raise RuntimeError(f"tegamid did not listen for {svc} on {addr}:{port}")
             end = time.time() + 10
-            while not os.path.exists(self.path("ProcessID")) and time.time() < end:
+            while time.time() < end and not (os.path.exists(self.path("ProcessID"))
+                                             and os.path.exists(self.path("ControlSocket"))):
                 time.sleep(0.05)
         return self
 
