@@ -289,8 +289,12 @@ step(struct imap_parser *p, unsigned char c)
 		p->state = IPS_QUOTED;
 		return IMAP_PARSE_MORE;
 	case IPS_LIT8:
-		if (c != '{')
-			return fail(p, ERR_SYNTAX, "Expected '{' after '~'");
+		if (c != '{') {
+			/* an atom that starts with '~' ("~peter/mail") */
+			buf_putc(&p->tok, '~');
+			p->state = IPS_ATOM;
+			return step(p, c);
+		}
 		p->lit8 = true;
 		p->lit_len = 0;
 		p->lit_nonsync = false;

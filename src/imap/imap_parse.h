@@ -25,7 +25,7 @@
 #include "lib/error.h"
 #include "lib/strv.h"
 
-#define IMAP_LINE_MAX		(64 * 1024)	/* command text, literals excluded */
+#define IMAP_LINE_MAX		(64 * 1024)	/* command text with CRLFs, literals excluded */
 #define IMAP_LITERAL_MAX	(64 * 1024)	/* a literal outside APPEND */
 #define IMAP_APPEND_MAX		(64 * 1024 * 1024)	/* APPEND literal without a MaxMessageSize */
 #define IMAP_NESTING_MAX	32	/* parenthesised list depth */

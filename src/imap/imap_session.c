@@ -341,16 +341,14 @@ read_command(struct imap_session *s)
 	imap_parser_reset(p);
 	imap_parser_set_lit_max(p, IMAP_LITERAL_MAX);
 	for (;;) {
-		lrc = conn_read_line(s->conn, IMAP_LINE_MAX, LINE_LF_OK, &line);
+		lrc = conn_read_line(s->conn, IMAP_LINE_MAX - 2, LINE_LF_OK,
+		    &line);
 		if (lrc == LINE_TOOLONG) {
-			s->errors++;
+			/* The line is gone, its tag with it: a client would
+			 * wait for a tagged reply forever, so hang up. */
 			log_ses(&s->log, LOG_PROBLEM, "command line too long");
-			imap_send(s, "%s BAD Command line too long",
-			    p->tag[0] != '\0' ? p->tag : "*");
-			/* the rest of the line is skipped by the reader */
-			(void)conn_read_line(s->conn, IMAP_LINE_MAX,
-			    LINE_LF_OK, &line);
-			return RD_BAD;
+			imap_send(s, "* BYE Command line too long");
+			return RD_CLOSE;
 		}
 		if (lrc != LINE_OK) {
 			if (lrc == LINE_TIMEOUT) {
@@ -455,8 +453,8 @@ dispatch(struct imap_session *s)
 		s->errors++;
 		imap_send(s, "%s BAD %s not allowed %s", s->tag, cmd->name,
 		    s->state == IST_NOTAUTH ? "before login" :
-		    s->state == IST_AUTH ? "without a selected mailbox" :
-		    "now");
+		    cmd->states == IST_SELECTED ?
+		    "without a selected mailbox" : "now");
 		return;
 	}
 	a = l->v + first;
