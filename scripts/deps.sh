@@ -4,7 +4,7 @@
 # otherwise it prints the exact command to run.
 PKGS="build-essential pkg-config clang libclang-rt-14-dev openssl libssl-dev \
 libsqlite3-dev libc-ares-dev libjansson-dev libcrypt-dev libldap-dev \
-python3 python3-pytest swaks curl ldap-utils fetchmail"
+python3 python3-pytest swaks curl ldap-utils fetchmail isync"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
