@@ -370,3 +370,30 @@ def test_literal_plus_and_multiappend(make_server):
     lines, tagged = r.cmd("a5", "FETCH 2 (FLAGS)")
     assert "\\Seen" in lines[0]
     r.close()
+
+
+def test_smtp_delivery_seen_in_idle_and_read_back(make_server):
+    """Mail delivered by SMTP (or the Submitted folder when SMTP is absent)
+    reaches an IDLEing session within a bounded wait, and reads back with
+    the original bytes after the server's Received: field."""
+    from conftest import deliver
+    s = start(make_server, services=("cli", "imap", "smtp"))
+    a = Raw(s.ports["imap"])
+    a.cmd("a1", f"LOGIN user1 {PASSWORD}")
+    a.cmd("a2", "SELECT INBOX")
+    a.send("a3 IDLE\r\n")
+    assert a.line().startswith("+ ")
+    original = MULTIPART
+    deliver(s, "user1@test.example", original)
+    a.wait_for(r"^\* 1 EXISTS$", timeout=20)
+    a.send("DONE\r\n")
+    a.until("a3")
+    a.close()
+    m = login(s)
+    m.select("INBOX")
+    typ, data = m.fetch("1", "(BODY.PEEK[])")
+    assert b"\r\nReceived: from " in data[0][1][:200]
+    assert data[0][1].endswith(original)
+    typ, data = m.fetch("1", "(BODY.PEEK[2])")
+    assert data[0][1] == b"AAECAwQFBgcICQ=="
+    m.logout()
