@@ -82,6 +82,50 @@ queue_emit(struct queue *q, enum queue_event ev, uint64_t msg_id,
 		fn(arg, ev, msg_id, address, text);
 }
 
+sqlite3_stmt *
+queue_rprep(struct queue *q, const char *sql)
+{
+	sqlite3_stmt *st;
+	size_t i;
+
+	for (i = 0; i < q->nrstmts; i++)
+		if (q->rstmts[i].sql == sql)
+			return q->rstmts[i].st;
+	if (sqlite3_prepare_v3(q->rdb, sql, -1, q->nrstmts < QUEUE_RSTMTS_MAX ?
+	    SQLITE_PREPARE_PERSISTENT : 0, &st, NULL) != SQLITE_OK)
+		return NULL;
+	if (q->nrstmts < QUEUE_RSTMTS_MAX) {
+		q->rstmts[q->nrstmts].sql = sql;
+		q->rstmts[q->nrstmts].st = st;
+		q->nrstmts++;
+	}
+	return st;
+}
+
+void
+queue_runprep(struct queue *q, sqlite3_stmt *st)
+{
+	size_t i;
+
+	for (i = 0; i < q->nrstmts; i++)
+		if (q->rstmts[i].st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return;
+		}
+	sqlite3_finalize(st);
+}
+
+static void
+rstmts_free(struct queue *q)
+{
+	size_t i;
+
+	for (i = 0; i < q->nrstmts; i++)
+		sqlite3_finalize(q->rstmts[i].st);
+	q->nrstmts = 0;
+}
+
 static int
 db_open(const char *path, sqlite3 **db_r, struct error *err_r)
 {
@@ -273,6 +317,7 @@ queue_close(struct queue **qp)
 	*qp = NULL;
 	queue_sched_stop(q);
 	queue_writer_stop(q);
+	rstmts_free(q);
 	sqlite3_close(q->rdb);
 	sqlite3_close(q->wdb);
 	pthread_mutex_destroy(&q->lock);
@@ -591,8 +636,8 @@ queue_read_body(struct queue *q, uint64_t id, struct buf *out,
 
 	/* Only the name is read under the lock; a large file is read after. */
 	pthread_mutex_lock(&q->rlock);
-	if (sqlite3_prepare_v2(q->rdb, "SELECT body, body_file FROM messages"
-	    " WHERE id = ?", -1, &st, NULL) != SQLITE_OK) {
+	if ((st = queue_rprep(q, "SELECT body, body_file FROM messages"
+	    " WHERE id = ?")) == NULL) {
 		error_set(err_r, ERR_IO, "queue: %s", sqlite3_errmsg(q->rdb));
 		pthread_mutex_unlock(&q->rlock);
 		return -1;
@@ -616,7 +661,7 @@ queue_read_body(struct queue *q, uint64_t id, struct buf *out,
 	else
 		rc = error_set(err_r, ERR_IO, "queue: %s",
 		    sqlite3_errmsg(q->rdb));
-	sqlite3_finalize(st);
+	queue_runprep(q, st);
 	pthread_mutex_unlock(&q->rlock);
 	if (rc < 0)
 		return -1;

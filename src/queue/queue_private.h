@@ -25,6 +25,7 @@
 #define QUEUE_SCAN_MAX		10000	/* recipients looked at per scan */
 #define QUEUE_POLL_MAX		5	/* seconds the scheduler sleeps at most */
 #define QUEUE_PATH_MAX		4096
+#define QUEUE_RSTMTS_MAX	8	/* statements kept on the read connection */
 
 enum wjob_kind {
 	WJOB_SUBMIT,
@@ -98,6 +99,11 @@ struct queue {
 	sqlite3			*wdb;		/* writer thread only */
 	sqlite3			*rdb;		/* under rlock */
 	pthread_mutex_t		 rlock;
+	struct queue_rstmt {			/* kept statements of rdb */
+		const char	*sql;		/* a literal: the key */
+		sqlite3_stmt	*st;
+	}			 rstmts[QUEUE_RSTMTS_MAX];	/* under rlock */
+	size_t			 nrstmts;
 
 	pthread_mutex_t		 lock;
 	/* writer */
@@ -133,6 +139,11 @@ int64_t	queue_now(struct queue *q);
 uint32_t queue_retry_delay(const struct queue *q, uint32_t attempts);
 void	queue_emit(struct queue *q, enum queue_event ev, uint64_t msg_id,
 	    const char *address, const char *text);
+/* The statement for sql (a string literal) on q->rdb, prepared once and
+ * kept; under q->rlock.  NULL on error (sqlite3_errmsg(q->rdb)).  Give it
+ * back with queue_runprep() (reset, bindings cleared). */
+sqlite3_stmt *queue_rprep(struct queue *q, const char *sql);
+void	queue_runprep(struct queue *q, sqlite3_stmt *st);
 /* Reads at most max bytes of the stored body (blob or file) into out. */
 int	queue_load_body(struct queue *q, sqlite3 *db, uint64_t id, size_t max,
 	    struct buf *out, struct error *err_r);

@@ -43,11 +43,22 @@ struct wside {
 	uint64_t	 delivered, failed, dsns, submitted;
 };
 
+#define WRITER_STMTS_MAX	32	/* distinct statements of the writer */
+
+/* A prepared statement kept for the writer's life, keyed by its SQL text
+ * (a string literal: the pointer is the key). */
+struct wstmt {
+	const char	*sql;
+	sqlite3_stmt	*st;
+};
+
 struct writer {
 	struct queue	*q;
 	sqlite3		*db;
 	struct wside	 side;
 	int64_t		 now;
+	struct wstmt	 stmts[WRITER_STMTS_MAX];
+	size_t		 nstmts;
 };
 
 static void
@@ -107,24 +118,76 @@ db_err(struct writer *w, struct error *err_r)
 	    sqlite3_errmsg(w->db));
 }
 
-static int
-exec(struct writer *w, const char *sql, struct error *err_r)
-{
-	if (sqlite3_exec(w->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		return db_err(w, err_r);
-	return 0;
-}
-
+/*
+ * The statement for sql (a string literal), prepared once and kept: the
+ * writer runs the same few statements for every message.  Give it back
+ * with unprep() (reset, bindings cleared) before preparing the same sql
+ * again.
+ */
 static sqlite3_stmt *
 prep(struct writer *w, const char *sql, struct error *err_r)
 {
 	sqlite3_stmt *st;
+	size_t i;
 
-	if (sqlite3_prepare_v2(w->db, sql, -1, &st, NULL) != SQLITE_OK) {
+	for (i = 0; i < w->nstmts; i++)
+		if (w->stmts[i].sql == sql)
+			return w->stmts[i].st;
+	if (sqlite3_prepare_v3(w->db, sql, -1, w->nstmts < WRITER_STMTS_MAX ?
+	    SQLITE_PREPARE_PERSISTENT : 0, &st, NULL) != SQLITE_OK) {
 		db_err(w, err_r);
 		return NULL;
 	}
+	if (w->nstmts < WRITER_STMTS_MAX) {
+		w->stmts[w->nstmts].sql = sql;
+		w->stmts[w->nstmts].st = st;
+		w->nstmts++;
+	}
 	return st;
+}
+
+/* Gives back a statement from prep(). */
+static void
+unprep(struct writer *w, sqlite3_stmt *st)
+{
+	size_t i;
+
+	for (i = 0; i < w->nstmts; i++)
+		if (w->stmts[i].st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return;
+		}
+	sqlite3_finalize(st);	/* the cache was full */
+}
+
+static void
+stmts_free(struct writer *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->nstmts; i++)
+		sqlite3_finalize(w->stmts[i].st);
+	w->nstmts = 0;
+}
+
+/* Runs a statement without results (a literal, see prep()). */
+static int
+exec(struct writer *w, const char *sql, struct error *err_r)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = prep(w, sql, err_r)) == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		db_err(w, err_r);
+		unprep(w, st);
+		return -1;
+	}
+	unprep(w, st);
+	return 0;
 }
 
 static void
@@ -262,10 +325,10 @@ maybe_delete(struct writer *w, uint64_t id, struct error *err_r)
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW || sqlite3_column_int64(st, 0) != 0) {
-		sqlite3_finalize(st);
+		unprep(w, st);
 		return rc == SQLITE_ROW ? 0 : db_err(w, err_r);
 	}
-	sqlite3_finalize(st);
+	unprep(w, st);
 	if ((st = prep(w, "SELECT body_file FROM messages WHERE id = ?",
 	    err_r)) == NULL)
 		return -1;
@@ -273,20 +336,20 @@ maybe_delete(struct writer *w, uint64_t id, struct error *err_r)
 	if (sqlite3_step(st) == SQLITE_ROW &&
 	    sqlite3_column_type(st, 0) == SQLITE_TEXT)
 		file = xstrdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	unprep(w, st);
 	if ((st = prep(w, "DELETE FROM recipients WHERE msg_id = ?",
 	    err_r)) == NULL)
 		goto fail;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	unprep(w, st);
 	if (rc != SQLITE_DONE)
 		goto dberr;
 	if ((st = prep(w, "DELETE FROM messages WHERE id = ?", err_r)) == NULL)
 		goto fail;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	unprep(w, st);
 	if (rc != SQLITE_DONE)
 		goto dberr;
 	if (file != NULL)
@@ -332,7 +395,7 @@ insert_msg(struct writer *w, const struct queue_msg *msg,
 		sqlite3_bind_null(st, 10);
 	}
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	unprep(w, st);
 	if (rc != SQLITE_DONE)
 		return db_err(w, err_r);
 	id = (uint64_t)sqlite3_last_insert_rowid(w->db);
@@ -354,7 +417,7 @@ insert_msg(struct writer *w, const struct queue_msg *msg,
 		    QUEUE_RCPT_PENDING);
 		bind_text(st, 8, refused[i] ? routes[i].error : NULL);
 		if (sqlite3_step(st) != SQLITE_DONE) {
-			sqlite3_finalize(st);
+			unprep(w, st);
 			free(dr);
 			return db_err(w, err_r);
 		}
@@ -371,7 +434,7 @@ insert_msg(struct writer *w, const struct queue_msg *msg,
 			nd++;
 		}
 	}
-	sqlite3_finalize(st);
+	unprep(w, st);
 	rc = gen_dsn(w, id, msg->return_path, msg->envid, msg->ret, w->now,
 	    msg->body, msg->body_len, dr, nd, err_r);
 	free(dr);
@@ -416,7 +479,7 @@ load_env(struct writer *w, uint64_t id, struct msg_env *e,
 		    "message %llu is not queued", (unsigned long long)id);
 	else
 		rc = db_err(w, err_r);
-	sqlite3_finalize(st);
+	unprep(w, st);
 	return rc;
 }
 
@@ -442,7 +505,7 @@ set_final(struct writer *w, uint64_t rcpt_id, enum queue_rcpt_state state,
 	bind_text(st, 2, error);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)rcpt_id);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	unprep(w, st);
 	if (rc != SQLITE_DONE)
 		return db_err(w, err_r);
 	*changed_r = sqlite3_changes(w->db) > 0;
@@ -536,7 +599,7 @@ outcomes_one(struct writer *w, const struct queue_item *items, size_t n,
 			sqlite3_bind_int64(st, 4, (sqlite3_int64)it->rcpt_id);
 			rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
 			    db_err(w, err_r);
-			sqlite3_finalize(st);
+			unprep(w, st);
 			if (rc == 0 && sqlite3_changes(w->db) > 0)
 				side_event(w, QUEUE_EV_DEFERRED, it->msg_id,
 				    it->address, text);
@@ -616,7 +679,7 @@ job_reject(struct writer *w, struct wjob *job)
 		}
 		n++;
 	}
-	sqlite3_finalize(st);
+	unprep(w, st);
 	if ((st = prep(w, "UPDATE recipients SET state = ?, last_error = ?"
 	    " WHERE msg_id = ? AND state = 0", &job->err)) == NULL)
 		rc = -1;
@@ -626,7 +689,7 @@ job_reject(struct writer *w, struct wjob *job)
 		sqlite3_bind_int64(st, 3, (sqlite3_int64)job->id);
 		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_err(w,
 		    &job->err);
-		sqlite3_finalize(st);
+		unprep(w, st);
 	}
 	if (rc == 0) {
 		for (i = 0; i < n; i++)
@@ -663,7 +726,7 @@ job_release(struct writer *w, struct wjob *job)
 	bind_text(st, 1, job->module);
 	bind_text(st, 2, job->target);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_err(w, &job->err);
-	sqlite3_finalize(st);
+	unprep(w, st);
 	job->count_r = (size_t)sqlite3_changes(w->db);
 	return rc;
 }
@@ -846,6 +909,7 @@ writer_main(void *arg)
 		pthread_mutex_lock(&q->lock);
 	}
 	pthread_mutex_unlock(&q->lock);
+	stmts_free(&w);
 	free(w.side.evs);
 	free(w.side.unlinks);
 	return NULL;

@@ -97,6 +97,60 @@ store_prep(struct store *s, const char *sql, struct error *err_r)
 	return st;
 }
 
+sqlite3_stmt *
+store_prepc(struct store *s, const char *sql, struct error *err_r)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+
+	for (i = 0; i < s->nstmts; i++)
+		if (s->stmts[i].sql == sql)
+			return s->stmts[i].st;
+	if (s->nstmts == STORE_STMTS_MAX)
+		return store_prep(s, sql, err_r);
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+	    NULL) != SQLITE_OK) {
+		store_dberr(s, err_r, "prepare");
+		return NULL;
+	}
+	s->stmts[s->nstmts].sql = sql;
+	s->stmts[s->nstmts].st = st;
+	s->nstmts++;
+	return st;
+}
+
+void
+store_done(struct store *s, sqlite3_stmt *st)
+{
+	size_t i;
+
+	for (i = 0; i < s->nstmts; i++)
+		if (s->stmts[i].st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return;
+		}
+	sqlite3_finalize(st);
+}
+
+int
+store_execc(struct store *s, const char *sql, struct error *err_r)
+{
+	sqlite3_stmt *st = store_prepc(s, sql, err_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		store_dberr(s, err_r, "exec");
+		store_done(s, st);
+		return -1;
+	}
+	store_done(s, st);
+	return 0;
+}
+
 int
 store_exec(struct store *s, const char *sql, struct error *err_r)
 {
@@ -108,13 +162,13 @@ store_exec(struct store *s, const char *sql, struct error *err_r)
 int
 store_begin(struct store *s, struct error *err_r)
 {
-	return store_exec(s, "BEGIN IMMEDIATE", err_r);
+	return store_execc(s, "BEGIN IMMEDIATE", err_r);
 }
 
 int
 store_commit(struct store *s, struct error *err_r)
 {
-	if (store_exec(s, "COMMIT", err_r) < 0) {
+	if (store_execc(s, "COMMIT", err_r) < 0) {
 		store_rollback(s);
 		return -1;
 	}
@@ -385,6 +439,8 @@ store_close(struct store **sp)
 
 	if (s == NULL)
 		return;
+	while (s->nstmts > 0)
+		sqlite3_finalize(s->stmts[--s->nstmts].st);
 	if (s->db != NULL)
 		sqlite3_close_v2(s->db);
 	if (s->notify != NULL)

@@ -114,7 +114,7 @@ read_row(struct store *s, sqlite3_stmt *st, struct mbox_row *r,
 		rc = error_set(err_r, ERR_NOTFOUND, "no such mailbox");
 	else
 		rc = store_dberr(s, err_r, "mailbox");
-	sqlite3_finalize(st);
+	store_done(s, st);	/* finalizes one not kept */
 	return rc;
 }
 
@@ -125,7 +125,7 @@ int
 store_mbox_by_name(struct store *s, const char *name, struct mbox_row *r,
     struct error *err_r)
 {
-	sqlite3_stmt *st = store_prep(s, "SELECT " ROW_COLS
+	sqlite3_stmt *st = store_prepc(s, "SELECT " ROW_COLS
 	    " FROM mailboxes WHERE name = ?", err_r);
 
 	if (st == NULL)
@@ -151,7 +151,7 @@ int
 store_mbox_update(struct store *s, const struct mbox_row *r,
     struct error *err_r)
 {
-	sqlite3_stmt *st = store_prep(s, "UPDATE mailboxes SET uidnext = ?, "
+	sqlite3_stmt *st = store_prepc(s, "UPDATE mailboxes SET uidnext = ?, "
 	    "highestmodseq = ?, size = ?, recent_uid = ? WHERE id = ?", err_r);
 	int rc;
 
@@ -164,7 +164,7 @@ store_mbox_update(struct store *s, const struct mbox_row *r,
 	sqlite3_bind_int64(st, 5, r->id);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
 	    store_dberr(s, err_r, "update mailbox");
-	sqlite3_finalize(st);
+	store_done(s, st);
 	return rc;
 }
 

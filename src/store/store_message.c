@@ -174,7 +174,7 @@ insert_body(struct store *s, const struct prepared *p, struct written *w,
 	char *name, *path;
 	int64_t id;
 
-	st = store_prep(s, "INSERT INTO bodies(data) VALUES(?)", err_r);
+	st = store_prepc(s, "INSERT INTO bodies(data) VALUES(?)", err_r);
 	if (st == NULL)
 		return -1;
 	if (ext)
@@ -182,10 +182,10 @@ insert_body(struct store *s, const struct prepared *p, struct written *w,
 	else
 		sqlite3_bind_blob64(st, 1, p->data, p->len, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		sqlite3_finalize(st);
+		store_done(s, st);
 		return store_dberr(s, err_r, "insert body");
 	}
-	sqlite3_finalize(st);
+	store_done(s, st);
 	id = sqlite3_last_insert_rowid(s->db);
 	*body_id_r = id;
 	if (!ext)
@@ -204,7 +204,7 @@ insert_body(struct store *s, const struct prepared *p, struct written *w,
 		return -1;
 	}
 	free(path);
-	st = store_prep(s, "UPDATE bodies SET file = ? WHERE id = ?", err_r);
+	st = store_prepc(s, "UPDATE bodies SET file = ? WHERE id = ?", err_r);
 	if (st == NULL) {
 		free(name);
 		return -1;
@@ -213,10 +213,10 @@ insert_body(struct store *s, const struct prepared *p, struct written *w,
 	sqlite3_bind_int64(st, 2, id);
 	free(name);
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		sqlite3_finalize(st);
+		store_done(s, st);
 		return store_dberr(s, err_r, "insert body");
 	}
-	sqlite3_finalize(st);
+	store_done(s, st);
 	return 0;
 }
 
@@ -233,7 +233,7 @@ insert_message(struct store *s, struct mbox_row *r, const struct prepared *p,
 	if (insert_body(s, p, w, &body, err_r) < 0)
 		return -1;
 	r->highestmodseq++;
-	st = store_prep(s, "INSERT INTO messages(mailbox, uid, modseq, flags, "
+	st = store_prepc(s, "INSERT INTO messages(mailbox, uid, modseq, flags, "
 	    "keywords, internaldate, size, hdr_size, body, envelope, "
 	    "bodystructure, bodyplain) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)", err_r);
 	if (st == NULL)
@@ -251,10 +251,10 @@ insert_message(struct store *s, struct mbox_row *r, const struct prepared *p,
 	sqlite3_bind_text(st, 11, p->bodystructure, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 12, p->body, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		sqlite3_finalize(st);
+		store_done(s, st);
 		return store_dberr(s, err_r, "insert message");
 	}
-	sqlite3_finalize(st);
+	store_done(s, st);
 	if (store_keywords_register(s, r->id, p->keywords, err_r) < 0)
 		return -1;
 	*uid_r = r->uidnext++;
@@ -265,17 +265,17 @@ insert_message(struct store *s, struct mbox_row *r, const struct prepared *p,
 static int
 account_size(struct store *s, uint64_t *size_r, struct error *err_r)
 {
-	sqlite3_stmt *st = store_prep(s, "SELECT COALESCE(SUM(size), 0) "
+	sqlite3_stmt *st = store_prepc(s, "SELECT COALESCE(SUM(size), 0) "
 	    "FROM mailboxes", err_r);
 
 	if (st == NULL)
 		return -1;
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		store_done(s, st);
 		return store_dberr(s, err_r, "account size");
 	}
 	*size_r = (uint64_t)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	store_done(s, st);
 	return 0;
 }
 
@@ -359,7 +359,7 @@ static int
 find_delivered(struct store *s, const char *qid, bool *found_r,
     uint32_t *uid_r, struct error *err_r)
 {
-	sqlite3_stmt *st = store_prep(s, "SELECT uid FROM delivered WHERE "
+	sqlite3_stmt *st = store_prepc(s, "SELECT uid FROM delivered WHERE "
 	    "queue_id = ?", err_r);
 	int rc;
 
@@ -370,7 +370,7 @@ find_delivered(struct store *s, const char *qid, bool *found_r,
 	*found_r = rc == SQLITE_ROW;
 	if (*found_r)
 		*uid_r = (uint32_t)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	store_done(s, st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return store_dberr(s, err_r, "delivered");
 	return 0;
@@ -380,7 +380,7 @@ static int
 record_delivered(struct store *s, const char *qid, int64_t mbox,
     uint32_t uid, int64_t now, struct error *err_r)
 {
-	sqlite3_stmt *st = store_prep(s, "INSERT INTO delivered(queue_id, "
+	sqlite3_stmt *st = store_prepc(s, "INSERT INTO delivered(queue_id, "
 	    "mailbox, uid, at) VALUES(?, ?, ?, ?)", err_r);
 	int rc;
 
@@ -392,7 +392,7 @@ record_delivered(struct store *s, const char *qid, int64_t mbox,
 	sqlite3_bind_int64(st, 4, now);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
 	    store_dberr(s, err_r, "delivered");
-	sqlite3_finalize(st);
+	store_done(s, st);
 	return rc;
 }
 
@@ -450,16 +450,16 @@ store_deliver_batch(struct store *s, const char *mailbox,
 		used += p[i].len;
 		d[i].status = STORE_DELIVERED;
 	}
-	st = store_prep(s, "DELETE FROM delivered WHERE at < ?", err_r);
+	st = store_prepc(s, "DELETE FROM delivered WHERE at < ?", err_r);
 	if (st == NULL)
 		goto fail;
 	sqlite3_bind_int64(st, 1, now - STORE_DELIVERED_KEEP);
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		sqlite3_finalize(st);
+		store_done(s, st);
 		store_dberr(s, err_r, "delivered");
 		goto fail;
 	}
-	sqlite3_finalize(st);
+	store_done(s, st);
 	if (store_mbox_update(s, &r, err_r) < 0 ||
 	    commit_written(s, &w, err_r) < 0)
 		goto fail;

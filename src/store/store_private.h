@@ -18,12 +18,20 @@
 
 struct store_notify;
 
+#define STORE_STMTS_MAX	16	/* statements kept per handle */
+
 struct store {
 	pthread_mutex_t	 mu;		/* serialises calls on this handle */
 	sqlite3		*db;
 	char		*dir;
 	char		*bodies_dir;
 	struct store_notify *notify;
+
+	struct {			/* kept statements (store_prepc) */
+		const char	*sql;	/* a literal: the key */
+		sqlite3_stmt	*st;
+	}		 stmts[STORE_STMTS_MAX];
+	size_t		 nstmts;
 
 	dev_t		 db_dev;	/* identity of mail.db when opened */
 	ino_t		 db_ino;
@@ -52,6 +60,15 @@ int	store_dberr(struct store *s, struct error *err_r, const char *what);
 /* Prepares sql; NULL with err_r filled. */
 sqlite3_stmt *store_prep(struct store *s, const char *sql,
 	    struct error *err_r);
+/* Like store_prep(), but sql must be a string literal: the statement is
+ * prepared once and kept with the handle (delivery runs the same few
+ * statements for every message).  Must not be used again before it is
+ * given back with store_done() (reset, bindings cleared). */
+sqlite3_stmt *store_prepc(struct store *s, const char *sql,
+	    struct error *err_r);
+void	store_done(struct store *s, sqlite3_stmt *st);
+/* store_exec() of a literal through store_prepc(). */
+int	store_execc(struct store *s, const char *sql, struct error *err_r);
 /* Runs a statement without results. */
 int	store_exec(struct store *s, const char *sql, struct error *err_r);
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
