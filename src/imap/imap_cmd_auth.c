@@ -429,12 +429,14 @@ cmd_idle(struct imap_session *s, const struct imap_arg *a, size_t n)
 	struct pollfd pfd;
 	struct strv line;
 	int64_t start = mono_ms();
+	uint64_t gen;
 	int r;
 
 	(void)a;
 	if (n != 0)
 		return imap_bad(s, "IDLE takes no arguments");
 	imap_send(s, "+ idling");
+	gen = store_generation(s->store);
 	for (;;) {
 		if (s->state == IST_SELECTED)
 			imap_view_sync(s, true, false);
@@ -444,10 +446,14 @@ cmd_idle(struct imap_session *s, const struct imap_arg *a, size_t n)
 			return -1;
 		}
 		if (conn_pending_input(s->conn) == 0) {
+			/* wake at once on a store change, check the client
+			 * every slice */
+			if (store_wait_change(s->store, gen, IMAP_IDLE_POLL_MS))
+				gen = store_generation(s->store);
 			pfd.fd = conn_fd(s->conn);
 			pfd.events = POLLIN;
 			pfd.revents = 0;
-			r = poll(&pfd, 1, IMAP_IDLE_POLL_MS);
+			r = poll(&pfd, 1, 0);
 			if (mono_ms() - start > IMAP_IDLE_CMD_MAX_MS) {
 				imap_send(s, "* BYE IDLE for too long");
 				s->state = IST_LOGOUT;

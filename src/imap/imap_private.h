@@ -26,7 +26,7 @@ struct server;
 #define IMAP_AUTH_LINE_MAX	8192	/* one AUTHENTICATE response line */
 #define IMAP_FETCH_MAX		STORE_MESSAGE_MAX	/* bytes of one message read */
 #define IMAP_RESP_TEXT_MAX	512	/* tagged response text */
-#define IMAP_IDLE_POLL_MS	500	/* wait slice while idling */
+#define IMAP_IDLE_POLL_MS	100	/* IDLE: how often the client is checked */
 #define IMAP_KEYWORDS_TEXT_MAX	(STORE_KEYWORDS_MAX * (STORE_KEYWORD_MAX + 1))
 
 enum imap_state {
