@@ -248,6 +248,14 @@ conn_raw_read(struct conn *c, void *p, size_t n)
 		return -1;
 	if (n > INT32_MAX)
 		n = INT32_MAX;
+	/* Replies are waiting: the peer usually waits for them before it
+	 * sends more, so a read now would only return EAGAIN.  Flush, then
+	 * wait (poll returns at once if pipelined input is there). */
+	if (c->ssl == NULL && c->out.len > 0) {
+		if (conn_flush_internal(c) < 0 ||
+		    conn_wait(c, POLLIN, deadline, "read") < 0)
+			return -1;
+	}
 	for (;;) {
 		if (c->ssl != NULL) {
 			ERR_clear_error();
