@@ -116,6 +116,49 @@ queue_runprep(struct queue *q, sqlite3_stmt *st)
 	sqlite3_finalize(st);
 }
 
+void
+queue_bcache_set(struct queue *q, uint64_t id, char *data, size_t len)
+{
+	struct queue_bcache *b = &q->bcache[id % QUEUE_BCACHE_SLOTS];
+	char *old = NULL;
+
+	pthread_mutex_lock(&q->bclock);
+	if (data != NULL || b->id == id) {
+		old = b->data;
+		b->id = id;
+		b->data = data;
+		b->len = len;
+	}
+	pthread_mutex_unlock(&q->bclock);
+	free(old);
+}
+
+/* Appends the cached body of id to out; false when it is not cached. */
+static bool
+bcache_get(struct queue *q, uint64_t id, struct buf *out)
+{
+	struct queue_bcache *b = &q->bcache[id % QUEUE_BCACHE_SLOTS];
+	bool hit;
+
+	pthread_mutex_lock(&q->bclock);
+	hit = b->data != NULL && b->id == id;
+	if (hit)
+		buf_append(out, b->data, b->len);
+	pthread_mutex_unlock(&q->bclock);
+	return hit;
+}
+
+static void
+bcache_free(struct queue *q)
+{
+	size_t i;
+
+	for (i = 0; i < QUEUE_BCACHE_SLOTS; i++) {
+		free(q->bcache[i].data);
+		q->bcache[i].data = NULL;
+	}
+}
+
 static void
 rstmts_free(struct queue *q)
 {
@@ -263,6 +306,7 @@ queue_open(const struct queue_config *cfg, struct error *err_r)
 	q->main_domain = xstrdup("localhost");
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_mutex_init(&q->rlock, NULL);
+	pthread_mutex_init(&q->bclock, NULL);
 	pthread_cond_init(&q->wcond, NULL);
 	pthread_cond_init(&q->scond, NULL);
 	pthread_cond_init(&q->jcond, NULL);
@@ -297,6 +341,8 @@ fail:
 	q->rdb = q->wdb = NULL;
 	pthread_mutex_destroy(&q->lock);
 	pthread_mutex_destroy(&q->rlock);
+	bcache_free(q);
+	pthread_mutex_destroy(&q->bclock);
 	pthread_cond_destroy(&q->wcond);
 	pthread_cond_destroy(&q->scond);
 	pthread_cond_destroy(&q->jcond);
@@ -322,6 +368,8 @@ queue_close(struct queue **qp)
 	sqlite3_close(q->wdb);
 	pthread_mutex_destroy(&q->lock);
 	pthread_mutex_destroy(&q->rlock);
+	bcache_free(q);
+	pthread_mutex_destroy(&q->bclock);
 	pthread_cond_destroy(&q->wcond);
 	pthread_cond_destroy(&q->scond);
 	pthread_cond_destroy(&q->jcond);
@@ -634,6 +682,10 @@ queue_read_body(struct queue *q, uint64_t id, struct buf *out,
 	const void *p;
 	int rc;
 
+	/* Just committed: the copy kept in memory. */
+	if (bcache_get(q, id, out))
+		return out->err != 0 ? error_set(err_r, ERR_LIMIT,
+		    "message body too large") : 0;
 	/* Only the name is read under the lock; a large file is read after. */
 	pthread_mutex_lock(&q->rlock);
 	if ((st = queue_rprep(q, "SELECT body, body_file FROM messages"

@@ -26,6 +26,8 @@
 #define QUEUE_POLL_MAX		5	/* seconds the scheduler sleeps at most */
 #define QUEUE_PATH_MAX		4096
 #define QUEUE_RSTMTS_MAX	8	/* statements kept on the read connection */
+#define QUEUE_BCACHE_SLOTS	512	/* bodies kept in memory for delivery */
+#define QUEUE_BCACHE_BODY_MAX	(64 * 1024)	/* larger ones are not kept */
 
 enum wjob_kind {
 	WJOB_SUBMIT,
@@ -104,6 +106,20 @@ struct queue {
 		sqlite3_stmt	*st;
 	}			 rstmts[QUEUE_RSTMTS_MAX];	/* under rlock */
 	size_t			 nrstmts;
+	/*
+	 * Bodies of recently committed messages (direct-mapped by id), so
+	 * delivery need not read back what was just written.  Only the
+	 * writer changes it, after a commit, in commit order: a message
+	 * inserted sets its slot (or clears it: body too large or in a
+	 * file), a deleted one clears it, so a reused id never finds an
+	 * old body.  The database stays the truth; empty after a restart.
+	 */
+	pthread_mutex_t		 bclock;
+	struct queue_bcache {
+		uint64_t	 id;
+		char		*data;		/* NULL: empty */
+		size_t		 len;
+	}			 bcache[QUEUE_BCACHE_SLOTS];
 
 	pthread_mutex_t		 lock;
 	/* writer */
@@ -144,6 +160,9 @@ void	queue_emit(struct queue *q, enum queue_event ev, uint64_t msg_id,
  * back with queue_runprep() (reset, bindings cleared). */
 sqlite3_stmt *queue_rprep(struct queue *q, const char *sql);
 void	queue_runprep(struct queue *q, sqlite3_stmt *st);
+/* Body cache (see struct queue): sets id's slot to a copy of data (len
+ * bytes; data NULL clears it), takes ownership of data. */
+void	queue_bcache_set(struct queue *q, uint64_t id, char *data, size_t len);
 /* Reads at most max bytes of the stored body (blob or file) into out. */
 int	queue_load_body(struct queue *q, sqlite3 *db, uint64_t id, size_t max,
 	    struct buf *out, struct error *err_r);

@@ -34,10 +34,19 @@ struct wev {
 	char			*text;
 };
 
+/* A body cache change (queue_bcache_set), in commit order. */
+struct wbody {
+	uint64_t	 id;
+	char		*data;		/* NULL: clear */
+	size_t		 len;
+};
+
 /* Side effects of the current batch, applied after COMMIT. */
 struct wside {
 	struct wev	*evs;
 	size_t		 nev, evcap;
+	struct wbody	*bodies;
+	size_t		 nbody, bodycap;
 	char		**unlinks;
 	size_t		 nun, uncap;
 	uint64_t	 delivered, failed, dsns, submitted;
@@ -92,6 +101,43 @@ side_unlink(struct writer *w, const char *name)
 	s->unlinks[s->nun++] = xstrdup(name);
 }
 
+/* Records a body cache change for id: a copy of data, or a clear (NULL,
+ * or a body too large to keep). */
+static void
+side_body(struct writer *w, uint64_t id, const char *data, size_t len)
+{
+	struct wside *s = &w->side;
+	struct wbody *b;
+
+	if (s->nbody == s->bodycap) {
+		s->bodycap = s->bodycap ? s->bodycap * 2 : 64;
+		s->bodies = xrealloc(s->bodies, size_mul(s->bodycap,
+		    sizeof(*s->bodies)));
+	}
+	b = &s->bodies[s->nbody++];
+	b->id = id;
+	b->data = NULL;
+	b->len = 0;
+	if (data != NULL && len <= QUEUE_BCACHE_BODY_MAX) {
+		b->data = xmalloc(len + 1);
+		memcpy(b->data, data, len);
+		b->len = len;
+	}
+}
+
+/* After the commit: the body cache changes, in order. */
+static void
+side_bodies_apply(struct writer *w)
+{
+	struct wside *s = &w->side;
+	size_t i;
+
+	for (i = 0; i < s->nbody; i++)
+		queue_bcache_set(w->q, s->bodies[i].id, s->bodies[i].data,
+		    s->bodies[i].len);
+	s->nbody = 0;
+}
+
 /* Drops side effects recorded after mark (a rolled-back job). */
 static void
 side_truncate(struct writer *w, const struct wside *mark)
@@ -105,6 +151,8 @@ side_truncate(struct writer *w, const struct wside *mark)
 	}
 	while (s->nun > mark->nun)
 		free(s->unlinks[--s->nun]);
+	while (s->nbody > mark->nbody)
+		free(s->bodies[--s->nbody].data);
 	s->delivered = mark->delivered;
 	s->failed = mark->failed;
 	s->dsns = mark->dsns;
@@ -354,6 +402,7 @@ maybe_delete(struct writer *w, uint64_t id, struct error *err_r)
 		goto dberr;
 	if (file != NULL)
 		side_unlink(w, file);
+	side_body(w, id, NULL, 0);
 	free(file);
 	return 0;
 dberr:
@@ -399,6 +448,10 @@ insert_msg(struct writer *w, const struct queue_msg *msg,
 	if (rc != SQLITE_DONE)
 		return db_err(w, err_r);
 	id = (uint64_t)sqlite3_last_insert_rowid(w->db);
+	/* Kept in memory for delivery (or the slot cleared: ids of deleted
+	 * rows can come back). */
+	side_body(w, id, body_file == NULL ? (msg->body ? msg->body : "") :
+	    NULL, msg->body_len);
 
 	if ((st = prep(w, "INSERT INTO recipients (msg_id, address, orcpt,"
 	    " notify, module, target, state, last_error)"
@@ -818,6 +871,8 @@ run_batch(struct writer *w, struct wjob *batch)
 		}
 		side_event(w, QUEUE_EV_ERROR, 0, NULL, err.msg);
 	}
+	/* Before the callers and the scheduler hear of the commit. */
+	side_bodies_apply(w);
 }
 
 static void
@@ -910,6 +965,7 @@ writer_main(void *arg)
 	}
 	pthread_mutex_unlock(&q->lock);
 	stmts_free(&w);
+	free(w.side.bodies);
 	free(w.side.evs);
 	free(w.side.unlinks);
 	return NULL;
