@@ -154,7 +154,7 @@ cmd_id(struct imap_session *s, const struct imap_arg *a, size_t n)
 	char esc[128];
 	size_t i;
 
-	if (n != 1 || (a[0].type != IMAP_ARG_NIL &&
+	if (n != 1 || (!imap_arg_is_nil(&a[0]) &&
 	    a[0].type != IMAP_ARG_LIST))
 		return imap_bad(s, "ID expects a list or NIL");
 	if (a[0].type == IMAP_ARG_LIST) {
@@ -164,10 +164,10 @@ cmd_id(struct imap_session *s, const struct imap_arg *a, size_t n)
 		for (i = 0; i < l->n; i += 2) {
 			if (!imap_arg_is_string(&l->v[i]) ||
 			    (!imap_arg_is_string(&l->v[i + 1]) &&
-			    l->v[i + 1].type != IMAP_ARG_NIL))
+			    !imap_arg_is_nil(&l->v[i + 1])))
 				return imap_bad(s, "Invalid ID list");
 			if (strcasecmp(l->v[i].str, "name") == 0 &&
-			    l->v[i + 1].str != NULL) {
+			    !imap_arg_is_nil(&l->v[i + 1])) {
 				log_escape(esc, sizeof(esc), l->v[i + 1].str,
 				    l->v[i + 1].len);
 				log_ses(&s->log, LOG_LOW, "client: %s", esc);

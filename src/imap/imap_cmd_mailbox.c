@@ -28,7 +28,27 @@ imap_mailbox_arg(const struct imap_arg *a, struct buf *out,
 		return error_set(err_r, ERR_SYNTAX, "NUL in mailbox name");
 	if (a->len > STORE_MAILBOX_NAME_MAX)
 		return error_set(err_r, ERR_SYNTAX, "Mailbox name too long");
-	return imap_utf7_to_utf8(a->str, a->len, out, err_r);
+	if (imap_utf7_to_utf8(a->str, a->len, out, err_r) < 0) {
+		size_t i;
+
+		/* 7-bit text that is not valid modified UTF-7 is a valid
+		 * astring naming no mailbox: NO, not BAD (RFC 3501 9) */
+		for (i = 0; i < a->len; i++)
+			if ((unsigned char)a->str[i] < 0x20 ||
+			    (unsigned char)a->str[i] > 0x7e)
+				return -1;
+		err_r->kind = ERR_PERM;
+		return -1;
+	}
+	return 0;
+}
+
+int
+imap_mailbox_fail(struct imap_session *s, const struct error *err)
+{
+	if (err->kind == ERR_SYNTAX)
+		return imap_bad(s, "%s", err->msg);
+	return imap_no(s, "[CANNOT] %s", err->msg);
 }
 
 void
@@ -74,36 +94,14 @@ mailbox_name(struct imap_session *s, const struct imap_arg *a,
 static void
 send_select_untagged(struct imap_session *s, const struct store_status *st)
 {
-	struct buf b;
-	char *kw = NULL;
-	size_t i;
+	size_t i, nrecent = 0;
 
-	buf_init(&b, IMAP_KEYWORDS_TEXT_MAX * 4 + 256);
-	if (store_mailbox_keywords(s->store, s->mbox_id, &kw, NULL) < 0)
-		kw = NULL;
-	buf_puts(&b, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft");
-	if (kw != NULL && kw[0] != '\0')
-		buf_printf(&b, " %s", kw);
-	buf_putc(&b, ')');
-	imap_send(s, "%s", buf_cstr(&b));
-	buf_reset(&b);
-	if (s->readonly)
-		buf_puts(&b, "* OK [PERMANENTFLAGS ()] Read-only mailbox");
-	else {
-		buf_puts(&b, "* OK [PERMANENTFLAGS (\\Answered \\Flagged "
-		    "\\Deleted \\Seen \\Draft");
-		if (kw != NULL && kw[0] != '\0')
-			buf_printf(&b, " %s", kw);
-		buf_puts(&b, " \\*)] Flags permitted");
-	}
-	imap_send(s, "%s", buf_cstr(&b));
-	buf_free(&b);
-	free(kw);
+	imap_flags_announce(s);
 	imap_send(s, "* %zu EXISTS", s->nmsgs);
-	for (i = 0, b.len = 0; i < s->nmsgs; i++)
+	for (i = 0; i < s->nmsgs; i++)
 		if (s->msgs[i].recent)
-			b.len++;
-	imap_send(s, "* %zu RECENT", b.len);
+			nrecent++;
+	imap_send(s, "* %zu RECENT", nrecent);
 	for (i = 0; i < s->nmsgs; i++)
 		if (!(s->msgs[i].flags & STORE_SEEN)) {
 			imap_send(s, "* OK [UNSEEN %zu] First unseen", i + 1);
@@ -159,6 +157,7 @@ qresync_select(struct imap_session *s, const struct imap_list *q,
 	for (i = 0; i < changed.n; i++) {
 		if ((idx = imap_view_find(s, changed.v[i].uid)) < 0)
 			continue;
+		imap_keywords_check(s, s->msgs[idx].keywords);
 		buf_init(&b, IMAP_KEYWORDS_TEXT_MAX + 256);
 		buf_printf(&b, "* %zd FETCH (UID %u FLAGS ", idx + 1,
 		    changed.v[i].uid);
@@ -209,7 +208,7 @@ do_select(struct imap_session *s, const struct imap_arg *a, size_t n,
 		buf_free(&name);
 		if (had)
 			imap_view_close(s);
-		return imap_bad(s, "%s", err.msg);
+		return imap_mailbox_fail(s, &err);
 	}
 	if (had && s->qresync)
 		imap_send(s, "* OK [CLOSED] Previous mailbox closed");
@@ -274,7 +273,7 @@ cmd_create(struct imap_session *s, const struct imap_arg *a, size_t n)
 	buf_init(&name, STORE_MAILBOX_NAME_MAX * 4);
 	if (imap_mailbox_arg(&a[0], &name, &err) < 0) {
 		buf_free(&name);
-		return imap_bad(s, "%s", err.msg);
+		return imap_mailbox_fail(s, &err);
 	}
 	if (store_mailbox_create(s->store, buf_cstr(&name), use, &err) < 0) {
 		buf_free(&name);
@@ -295,7 +294,7 @@ cmd_delete(struct imap_session *s, const struct imap_arg *a, size_t n)
 	buf_init(&name, STORE_MAILBOX_NAME_MAX + 1);
 	if (mailbox_name(s, &a[0], &name, &err) < 0) {
 		buf_free(&name);
-		return imap_bad(s, "%s", err.msg);
+		return imap_mailbox_fail(s, &err);
 	}
 	if (s->state == IST_SELECTED && strcmp(s->mbox, buf_cstr(&name)) == 0)
 		imap_view_close(s);
@@ -320,7 +319,7 @@ cmd_rename(struct imap_session *s, const struct imap_arg *a, size_t n)
 	buf_init(&to, STORE_MAILBOX_NAME_MAX + 1);
 	if (mailbox_name(s, &a[0], &from, &err) < 0 ||
 	    mailbox_name(s, &a[1], &to, &err) < 0)
-		r = imap_bad(s, "%s", err.msg);
+		r = imap_mailbox_fail(s, &err);
 	else if (store_mailbox_rename(s->store, buf_cstr(&from),
 	    buf_cstr(&to), &err) < 0)
 		r = imap_no_err(s, "Cannot rename", &err);
@@ -343,7 +342,7 @@ do_subscribe(struct imap_session *s, const struct imap_arg *a, size_t n,
 		return imap_bad(s, "Mailbox name expected");
 	buf_init(&name, STORE_MAILBOX_NAME_MAX + 1);
 	if (mailbox_name(s, &a[0], &name, &err) < 0)
-		r = imap_bad(s, "%s", err.msg);
+		r = imap_mailbox_fail(s, &err);
 	else if (store_subscribe(s->store, buf_cstr(&name), sub, &err) < 0)
 		r = imap_no_err(s, sub ? "Cannot subscribe" :
 		    "Cannot unsubscribe", &err);
@@ -418,7 +417,7 @@ send_status(struct imap_session *s, const char *name, unsigned items,
 	if (st.noselect)
 		return error_set(err, ERR_PERM, "Mailbox is not selectable");
 	if (items & ST_HIGHESTMODSEQ)
-		s->condstore = true;
+		imap_condstore_enable(s);
 	buf_init(&b, STORE_MAILBOX_NAME_MAX * 4 + 256);
 	buf_puts(&b, "* STATUS ");
 	imap_mailbox_write(&b, name);
@@ -452,7 +451,7 @@ cmd_status(struct imap_session *s, const struct imap_arg *a, size_t n)
 		return imap_bad(s, "STATUS expects a mailbox and item list");
 	buf_init(&name, STORE_MAILBOX_NAME_MAX + 1);
 	if (mailbox_name(s, &a[0], &name, &err) < 0)
-		r = imap_bad(s, "%s", err.msg);
+		r = imap_mailbox_fail(s, &err);
 	else if (send_status(s, buf_cstr(&name), items, &err) < 0)
 		r = imap_no_err(s, "STATUS", &err);
 	else
@@ -522,7 +521,9 @@ list_patterns(struct imap_session *s, const char *cmd, const char *ref,
 		if (imap_mailbox_arg(&pats[i], &dec, &err) < 0) {
 			buf_free(&pat);
 			buf_free(&dec);
-			return imap_bad(s, "%s", err.msg);
+			if (err.kind == ERR_SYNTAX)
+				return imap_bad(s, "%s", err.msg);
+			continue;	/* names no mailbox */
 		}
 		if (dec.len == 0 && strcmp(cmd, "LIST") == 0) {
 			/* RFC 3501 6.3.8: the delimiter and root */
@@ -621,7 +622,9 @@ cmd_list(struct imap_session *s, const struct imap_arg *a, size_t n)
 	buf_init(&ref, STORE_MAILBOX_NAME_MAX * 4);
 	if (imap_mailbox_arg(&a[0], &ref, &err) < 0) {
 		buf_free(&ref);
-		return imap_bad(s, "%s", err.msg);
+		if (err.kind == ERR_SYNTAX)
+			return imap_bad(s, "%s", err.msg);
+		return imap_ok(s, "%s completed", "LIST");
 	}
 	r = list_patterns(s, "LIST", buf_cstr(&ref), pats, npats, opts,
 	    sitems);
@@ -641,7 +644,9 @@ cmd_lsub(struct imap_session *s, const struct imap_arg *a, size_t n)
 	buf_init(&ref, STORE_MAILBOX_NAME_MAX * 4);
 	if (imap_mailbox_arg(&a[0], &ref, &err) < 0) {
 		buf_free(&ref);
-		return imap_bad(s, "%s", err.msg);
+		if (err.kind == ERR_SYNTAX)
+			return imap_bad(s, "%s", err.msg);
+		return imap_ok(s, "%s completed", "LSUB");
 	}
 	r = list_patterns(s, "LSUB", buf_cstr(&ref), &a[1], 1, LS_SUBSCRIBED,
 	    0);
@@ -742,7 +747,7 @@ cmd_getquotaroot(struct imap_session *s, const struct imap_arg *a, size_t n)
 	buf_init(&name, STORE_MAILBOX_NAME_MAX + 1);
 	if (mailbox_name(s, &a[0], &name, &err) < 0) {
 		buf_free(&name);
-		return imap_bad(s, "%s", err.msg);
+		return imap_mailbox_fail(s, &err);
 	}
 	if (store_mailbox_status(s->store, buf_cstr(&name), &st, &err) < 0) {
 		buf_free(&name);

@@ -33,7 +33,7 @@ cmd_append(struct imap_session *s, const struct imap_arg *a, size_t n)
 	struct append_msg *msgs = NULL;
 	struct store_new_msg nm;
 	struct store_status st;
-	struct buf name, uids;
+	struct buf name, uids, enc;
 	struct error err;
 	size_t i = 1, nmsgs = 0, k;
 	uint32_t uid, uidv = 0, *got;
@@ -44,7 +44,7 @@ cmd_append(struct imap_session *s, const struct imap_arg *a, size_t n)
 	buf_init(&name, STORE_MAILBOX_NAME_MAX * 4);
 	if (imap_mailbox_arg(&a[0], &name, &err) < 0) {
 		buf_free(&name);
-		return imap_bad(s, "%s", err.msg);
+		return imap_mailbox_fail(s, &err);
 	}
 	/* RFC 3502: one or more [flags] [date-time] literal */
 	while (i < n) {
@@ -93,16 +93,24 @@ cmd_append(struct imap_session *s, const struct imap_arg *a, size_t n)
 		memset(&nm, 0, sizeof(nm));
 		nm.data = msgs[k].data->str;
 		nm.len = msgs[k].data->len;
+		buf_init(&enc, IMAP_APPEND_MAX * 2);
+		if (msgs[k].data->literal8 && imap_binary_encode(nm.data,
+		    nm.len, &enc) && enc.err == 0) {
+			nm.data = enc.data;
+			nm.len = enc.len;
+		}
 		nm.flags = msgs[k].flags;
 		nm.keywords = msgs[k].keywords.len > 0 ?
 		    buf_cstr(&msgs[k].keywords) : NULL;
 		nm.internaldate = msgs[k].date;
 		if (store_append(s->store, buf_cstr(&name), &nm,
 		    s->max_account_size, &uid, &uidv, &err) < 0) {
+			buf_free(&enc);
 			free(got);
 			r = imap_no_err(s, "APPEND", &err);
 			goto out;
 		}
+		buf_free(&enc);
 		got[k] = uid;
 	}
 	log_ses(&s->log, LOG_LOW, "appended %zu message(s) to %s", nmsgs,
@@ -183,8 +191,11 @@ cmd_fetch(struct imap_session *s, const struct imap_arg *a, size_t n)
 		imap_fetch_req_free(&req);
 		return imap_bad(s, "VANISHED needs UID FETCH and QRESYNC");
 	}
+	for (i = 0; i < req.n; i++)
+		if (req.v[i].kind == FI_MODSEQ)
+			imap_condstore_enable(s);
 	if (req.changedsince_set)
-		s->condstore = true;
+		imap_condstore_enable(s);
 	if (imap_view_uidset(s, &a[0], s->uid_cmd, &set, &nset, &err) < 0) {
 		imap_fetch_req_free(&req);
 		return imap_bad(s, "%s", err.msg);
@@ -274,7 +285,7 @@ cmd_store(struct imap_session *s, const struct imap_arg *a, size_t n)
 		    &unchanged) < 0)
 			return imap_bad(s, "Invalid STORE modifier");
 		has_unchanged = true;
-		s->condstore = true;
+		imap_condstore_enable(s);
 		k = 2;
 	}
 	if (n != k + 2 || a[k].type != IMAP_ARG_ATOM)
@@ -332,6 +343,7 @@ cmd_store(struct imap_session *s, const struct imap_arg *a, size_t n)
 			buf_init(&b, IMAP_KEYWORDS_TEXT_MAX + 256);
 			buf_printf(&b, "* %zd FETCH (", idx + 1);
 			if (!silent) {
+				imap_keywords_check(s, s->msgs[idx].keywords);
 				buf_puts(&b, "FLAGS ");
 				imap_flags_write(&b, s->msgs[idx].flags,
 				    s->msgs[idx].keywords,
@@ -393,7 +405,7 @@ do_copy(struct imap_session *s, const struct imap_arg *a, size_t n,
 	buf_init(&name, STORE_MAILBOX_NAME_MAX * 4);
 	if (imap_mailbox_arg(&a[1], &name, &err) < 0) {
 		buf_free(&name);
-		return imap_bad(s, "%s", err.msg);
+		return imap_mailbox_fail(s, &err);
 	}
 	if (imap_view_uidset(s, &a[0], s->uid_cmd, &set, &nset, &err) < 0) {
 		buf_free(&name);

@@ -85,7 +85,7 @@ run_search(struct imap_session *s, const struct imap_arg *a, size_t n,
 		return imap_bad(s, "%s", err.msg);
 	*modseq_r = imap_search_has_modseq(&root);
 	if (*modseq_r)
-		s->condstore = true;
+		imap_condstore_enable(s);
 	if (store_messages(s->store, s->mbox_id, NULL, 0, &all, &err) < 0) {
 		imap_search_free(&root);
 		return imap_no_err(s, "SEARCH", &err);
@@ -178,6 +178,16 @@ cmd_search(struct imap_session *s, const struct imap_arg *a, size_t n)
 		if ((ret & RET_ALL) && nidx > 0) {
 			buf_puts(&b, " ALL ");
 			imap_seqset_write_list(&b, nums, nidx);
+		}
+		if (modseq && nidx > 0 && !(ret & (RET_ALL | RET_COUNT))) {
+			/* RFC 4731 3.2: with only MIN and/or MAX, the
+			 * highest mod-sequence of the messages returned */
+			maxmod = 0;
+			if (ret & RET_MIN)
+				maxmod = s->msgs[idx[0]].modseq;
+			if ((ret & RET_MAX) &&
+			    s->msgs[idx[nidx - 1]].modseq > maxmod)
+				maxmod = s->msgs[idx[nidx - 1]].modseq;
 		}
 		if (modseq && nidx > 0)
 			buf_printf(&b, " MODSEQ %llu",

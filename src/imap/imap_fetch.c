@@ -73,10 +73,28 @@ hexv(unsigned char c)
 void
 imap_decode_qp(const char *p, size_t n, struct buf *out)
 {
-	size_t i, j;
+	size_t i, j, ws = SIZE_MAX;	/* start of trailing literal blanks */
 	int h, l;
 
 	for (i = 0; i < n; i++) {
+		if (p[i] == '\r' || p[i] == '\n') {
+			/* RFC 2045 6.7 (3): white space at the end of an
+			 * encoded line is padding; a decoder deletes it */
+			if (ws != SIZE_MAX && out->err == 0) {
+				out->len = ws;
+				out->data[ws] = '\0';
+			}
+			ws = SIZE_MAX;
+			buf_putc(out, p[i]);
+			continue;
+		}
+		if (p[i] == ' ' || p[i] == '\t') {
+			if (ws == SIZE_MAX)
+				ws = out->len;
+			buf_putc(out, p[i]);
+			continue;
+		}
+		ws = SIZE_MAX;
 		if (p[i] != '=') {
 			buf_putc(out, p[i]);
 			continue;
@@ -101,6 +119,91 @@ imap_decode_qp(const char *p, size_t n, struct buf *out)
 		} else
 			buf_putc(out, '=');
 	}
+}
+
+/* ---- APPEND of binary content (RFC 3516 4.3) ---- */
+
+static void
+encode_base64_lines(const unsigned char *p, size_t n, struct buf *out)
+{
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i, col = 0;
+	uint32_t v;
+
+	for (i = 0; i < n; i += 3) {
+		v = (uint32_t)p[i] << 16;
+		if (i + 1 < n)
+			v |= (uint32_t)p[i + 1] << 8;
+		if (i + 2 < n)
+			v |= p[i + 2];
+		if (col == 76) {
+			buf_puts(out, "\r\n");
+			col = 0;
+		}
+		buf_putc(out, tab[(v >> 18) & 63]);
+		buf_putc(out, tab[(v >> 12) & 63]);
+		buf_putc(out, i + 1 < n ? tab[(v >> 6) & 63] : '=');
+		buf_putc(out, i + 2 < n ? tab[v & 63] : '=');
+		col += 4;
+	}
+}
+
+static bool
+needs_encoding(const struct mime_message *mm, const struct mime_part *pt)
+{
+	if (pt->is_multipart || pt->is_message)
+		return false;
+	if (pt->encoding != NULL && strcasecmp(pt->encoding, "binary") == 0)
+		return true;
+	return memchr(mm->data + pt->body_off, '\0', pt->body_len) != NULL;
+}
+
+/* Depth-first, in message order: re-encodes each binary leaf. */
+static void
+encode_parts(const struct mime_message *mm, const struct mime_part *pt,
+    size_t *pos, struct buf *out, bool *changed)
+{
+	struct mime_header_iter it;
+	struct strv name, value;
+	const struct mime_part *c;
+
+	if (pt->is_multipart || pt->is_message) {
+		for (c = pt->child; c != NULL; c = c->next)
+			encode_parts(mm, c, pos, out, changed);
+		return;
+	}
+	if (!needs_encoding(mm, pt) || pt->hdr_off < *pos)
+		return;
+	buf_append(out, mm->data + *pos, pt->hdr_off - *pos);
+	mime_header_iter_init(&it, mm->data, pt->hdr_off, pt->hdr_len);
+	while (mime_header_next(&it, &name, &value)) {
+		if (strv_caseeq_cstr(name, "Content-Transfer-Encoding"))
+			continue;
+		buf_append(out, name.p, (size_t)(value.p + value.len - name.p));
+		buf_puts(out, "\r\n");
+	}
+	buf_puts(out, "Content-Transfer-Encoding: base64\r\n\r\n");
+	encode_base64_lines((const unsigned char *)mm->data + pt->body_off,
+	    pt->body_len, out);
+	if (pt->body_off + pt->body_len >= mm->len)
+		buf_puts(out, "\r\n");
+	*pos = pt->body_off + pt->body_len;
+	*changed = true;
+}
+
+bool
+imap_binary_encode(const char *p, size_t n, struct buf *out)
+{
+	struct mime_message *mm = mime_parse(p, n);
+	size_t pos = 0;
+	bool changed = false;
+
+	encode_parts(mm, mm->root, &pos, out, &changed);
+	if (changed && pos < n)
+		buf_append(out, p + pos, n - pos);
+	mime_free(&mm);
+	return changed;
 }
 
 /* ---- message data ---- */
@@ -217,9 +320,11 @@ section_bytes(struct imap_session *s, const struct store_msg *m,
 	case SEC_ALL:
 		if (it->binary) {
 			enc = part->encoding;
+			/* a multipart or message/rfc822 part is 7bit, 8bit
+			 * or binary itself (RFC 2045 6.4): its bytes as
+			 * they are, like BODY[section] */
 			if (part->is_multipart || part->is_message)
-				return error_set(err_r, ERR_PERM,
-				    "[UNKNOWN-CTE] Not a leaf part");
+				break;
 			if (enc == NULL || strcasecmp(enc, "7bit") == 0 ||
 			    strcasecmp(enc, "8bit") == 0 ||
 			    strcasecmp(enc, "binary") == 0)
@@ -342,6 +447,8 @@ imap_fetch_render(struct imap_session *s, const struct fetch_req *r,
 	int rc = 0;
 
 	memset(&md, 0, sizeof(md));
+	/* a new keyword is announced before the FETCH line (RFC 3501 7.2.6) */
+	imap_keywords_check(s, v->keywords);
 	buf_init(&md.raw, IMAP_FETCH_MAX);
 	buf_printf(out, "* %zu FETCH (", idx + 1);
 	for (i = 0; i < r->n && rc == 0; i++) {

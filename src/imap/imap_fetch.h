@@ -80,6 +80,15 @@ void	imap_fetch_req_free(struct fetch_req *r);
  * invalid escapes as they are (RFC 2045 6.7 note 1). */
 void	imap_decode_base64(const char *p, size_t n, struct buf *out);
 void	imap_decode_qp(const char *p, size_t n, struct buf *out);
+/*
+ * RFC 3516 4.3: a message APPENDed as literal8 may hold binary parts; the
+ * store keeps text (it turns bare LF into CRLF), so each leaf part whose
+ * Content-Transfer-Encoding is "binary" or whose body holds a NUL is
+ * rewritten as base64 (BINARY[] decodes it back byte for byte).  Returns
+ * true and the new message in out, false (out untouched) when no part
+ * needed it.
+ */
+bool	imap_binary_encode(const char *p, size_t n, struct buf *out);
 
 struct imap_session;
 struct store_msg;

@@ -101,7 +101,7 @@ push_arg(struct imap_parser *p, enum imap_arg_type type)
 	a->type = type;
 	if (type == IMAP_ARG_LIST) {
 		a->list = xcalloc(1, sizeof(*a->list));
-	} else if (type != IMAP_ARG_NIL) {
+	} else {
 		a->len = p->tok.len;
 		a->str = xmalloc(a->len + 1);
 		if (a->len > 0)
@@ -113,16 +113,15 @@ push_arg(struct imap_parser *p, enum imap_arg_type type)
 	return a;
 }
 
+/*
+ * NIL stays an atom: it is also a valid astring ("SEARCH SUBJECT NIL", a
+ * keyword or mailbox named NIL); commands that take nil ask
+ * imap_arg_is_nil().
+ */
 static enum imap_parse_rc
 finish_atom(struct imap_parser *p)
 {
-	enum imap_arg_type t = IMAP_ARG_ATOM;
-
-	if (p->tok.len == 3 && strncasecmp(p->tok.data, "NIL", 3) == 0) {
-		t = IMAP_ARG_NIL;
-		buf_reset(&p->tok);
-	}
-	if (push_arg(p, t) == NULL)
+	if (push_arg(p, IMAP_ARG_ATOM) == NULL)
 		return fail(p, ERR_LIMIT, "Too many arguments");
 	return IMAP_PARSE_MORE;
 }
@@ -255,6 +254,16 @@ step(struct imap_parser *p, unsigned char c)
 		buf_putc(&p->tok, (char)c);
 		return IMAP_PARSE_MORE;
 	case IPS_ATOM_BRACKET:
+		if (c == '\r') {
+			/*
+			 * '[' is an ordinary ATOM-CHAR (only ']' is a
+			 * resp-special): "foo[}" is a whole atom, not an
+			 * unclosed section.
+			 */
+			if (finish_atom(p) == IMAP_PARSE_ERROR)
+				return IMAP_PARSE_ERROR;
+			return end_line(p);
+		}
 		if (is_ctl(c))
 			return fail(p, ERR_SYNTAX, "Missing ']'");
 		if (c == '[') {
@@ -462,6 +471,13 @@ imap_arg_is_astring(const struct imap_arg *a)
 }
 
 bool
+imap_arg_is_nil(const struct imap_arg *a)
+{
+	return a != NULL && a->type == IMAP_ARG_ATOM && a->len == 3 &&
+	    strcasecmp(a->str, "NIL") == 0;
+}
+
+bool
 imap_arg_is_string(const struct imap_arg *a)
 {
 	return a != NULL && (a->type == IMAP_ARG_STRING ||
@@ -493,9 +509,6 @@ imap_args_write(struct buf *out, const struct imap_arg *v, size_t n)
 			buf_printf(out, "%s{%zu}\r\n", v[i].literal8 ? "~" : "",
 			    v[i].len);
 			buf_append(out, v[i].str, v[i].len);
-			break;
-		case IMAP_ARG_NIL:
-			buf_puts(out, "NIL");
 			break;
 		case IMAP_ARG_LIST:
 			buf_putc(out, '(');

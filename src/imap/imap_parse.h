@@ -10,7 +10,8 @@
  * Arguments are atoms (anything up to SP, ')' or CRLF; a '[' inside an atom
  * takes everything up to its matching ']', spaces and parentheses included,
  * so "BODY[HEADER.FIELDS (FROM)]<0.10>" is one atom), quoted strings,
- * literals ({n}, and ~{n} from RFC 3516), NIL and parenthesised lists.  The
+ * literals ({n}, and ~{n} from RFC 3516) and parenthesised lists; NIL is
+ * an atom (imap_arg_is_nil()).  The
  * first argument is the tag, the second the command name.
  *
  * Also here: sequence sets (RFC 3501 9, seq-set) and small helpers the
@@ -38,7 +39,6 @@ enum imap_arg_type {
 	IMAP_ARG_ATOM,
 	IMAP_ARG_STRING,		/* quoted string */
 	IMAP_ARG_LITERAL,		/* {n} or ~{n} (literal8) */
-	IMAP_ARG_NIL,
 	IMAP_ARG_LIST
 };
 
@@ -132,6 +132,8 @@ enum imap_parse_rc imap_parse_all(struct imap_parser *p, const char *data,
 bool	imap_arg_is_atom(const struct imap_arg *a, const char *s);
 /* atom, quoted string or literal */
 bool	imap_arg_is_astring(const struct imap_arg *a);
+/* the atom NIL (any case) */
+bool	imap_arg_is_nil(const struct imap_arg *a);
 /* quoted string or literal */
 bool	imap_arg_is_string(const struct imap_arg *a);
 /* An atom, string or list rendered back as text (for logs and tests). */

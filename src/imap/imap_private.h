@@ -81,6 +81,7 @@ struct imap_session {
 	struct imap_view_msg *msgs;
 	size_t		 nmsgs, capmsgs;
 	uint64_t	 gen;		/* store generation of the last sync */
+	char		*kw_known;	/* keywords announced in FLAGS, space-separated */
 };
 
 /* ---- imap_session.c ---- */
@@ -115,6 +116,18 @@ void	imap_view_close(struct imap_session *s);
  * store generation did not move, unless force.
  */
 void	imap_view_sync(struct imap_session *s, bool expunge_ok, bool force);
+/*
+ * RFC 3501 7.2.6: sends "* FLAGS" and "* OK [PERMANENTFLAGS]" with the
+ * system flags and the keywords announced so far (SELECT, and again when a
+ * keyword appears).
+ */
+void	imap_flags_announce(struct imap_session *s);
+/* Before a FLAGS item with these keywords goes out: announces any keyword
+ * the client has not yet seen in a FLAGS response. */
+void	imap_keywords_check(struct imap_session *s, const char *keywords);
+/* RFC 7162 3.1: a CONDSTORE-enabling command; the first one while a mailbox
+ * is selected reports "* OK [HIGHESTMODSEQ n]". */
+void	imap_condstore_enable(struct imap_session *s);
 /* Writes "(\Seen ... kw)" for a message's flags. */
 void	imap_flags_write(struct buf *out, unsigned flags, const char *keywords,
 	    bool recent);
@@ -139,6 +152,9 @@ void	imap_view_update(struct imap_session *s, const struct store_msg *m);
  * ERR_SYNTAX for 8-bit or bad UTF-7. */
 int	imap_mailbox_arg(const struct imap_arg *a, struct buf *out,
 	    struct error *err_r);
+/* The tagged reply for a failed imap_mailbox_arg(): BAD for syntax (8-bit),
+ * NO [CANNOT] for a name that is not valid modified UTF-7. */
+int	imap_mailbox_fail(struct imap_session *s, const struct error *err);
 /* Appends a UTF-8 store name as an IMAP mailbox (quoted mUTF-7). */
 void	imap_mailbox_write(struct buf *out, const char *name);
 

@@ -54,6 +54,8 @@ imap_view_close(struct imap_session *s)
 	view_free_msgs(s);
 	free(s->mbox);
 	s->mbox = NULL;
+	free(s->kw_known);
+	s->kw_known = NULL;
 	s->mbox_id = 0;
 	if (s->state == IST_SELECTED)
 		s->state = IST_AUTH;
@@ -83,6 +85,9 @@ imap_view_open(struct imap_session *s, const char *name, bool readonly,
 		view_push(s, &all.v[i], readonly ?
 		    i + st_r->recent >= all.n : all.v[i].uid >= first);
 	store_msgs_free(&all);
+	if (store_mailbox_keywords(s->store, st_r->id, &s->kw_known,
+	    NULL) < 0 || s->kw_known == NULL)
+		s->kw_known = xstrdup("");
 	s->mbox = xstrdup(name);
 	s->mbox_id = st_r->id;
 	s->readonly = readonly;
@@ -161,6 +166,86 @@ imap_flags_write(struct buf *out, unsigned flags, const char *keywords,
 		buf_puts(out, "\\Recent");
 	}
 	buf_putc(out, ')');
+}
+
+void
+imap_flags_announce(struct imap_session *s)
+{
+	const char *kw = s->kw_known != NULL ? s->kw_known : "";
+	struct buf b;
+
+	buf_init(&b, IMAP_KEYWORDS_TEXT_MAX * 4 + strlen(kw) + 256);
+	buf_printf(&b, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen "
+	    "\\Draft%s%s)", kw[0] != '\0' ? " " : "", kw);
+	imap_send(s, "%s", buf_cstr(&b));
+	buf_reset(&b);
+	if (s->readonly)
+		buf_puts(&b, "* OK [PERMANENTFLAGS ()] Read-only mailbox");
+	else
+		buf_printf(&b, "* OK [PERMANENTFLAGS (\\Answered \\Flagged "
+		    "\\Deleted \\Seen \\Draft%s%s \\*)] Flags permitted",
+		    kw[0] != '\0' ? " " : "", kw);
+	imap_send(s, "%s", buf_cstr(&b));
+	buf_free(&b);
+}
+
+/* Is the keyword k (len bytes) in the space-separated list? */
+static bool
+keyword_in(const char *list, const char *k, size_t len)
+{
+	const char *p = list, *e;
+
+	while (p != NULL && *p != '\0') {
+		e = strchr(p, ' ');
+		if (e == NULL)
+			e = p + strlen(p);
+		if ((size_t)(e - p) == len && strncasecmp(p, k, len) == 0)
+			return true;
+		p = *e == ' ' ? e + 1 : e;
+	}
+	return false;
+}
+
+void
+imap_keywords_check(struct imap_session *s, const char *keywords)
+{
+	const char *p = keywords, *e;
+	struct buf b;
+	bool added = false;
+
+	if (s->state != IST_SELECTED || keywords == NULL)
+		return;
+	buf_init(&b, IMAP_LINE_MAX * 16);
+	buf_puts(&b, s->kw_known != NULL ? s->kw_known : "");
+	while (*p != '\0') {
+		e = strchr(p, ' ');
+		if (e == NULL)
+			e = p + strlen(p);
+		if (e > p && !keyword_in(buf_cstr(&b), p, (size_t)(e - p))) {
+			if (b.len > 0)
+				buf_putc(&b, ' ');
+			buf_append(&b, p, (size_t)(e - p));
+			added = true;
+		}
+		p = *e == ' ' ? e + 1 : e;
+	}
+	if (added) {
+		free(s->kw_known);
+		s->kw_known = xstrdup(buf_cstr(&b));
+		imap_flags_announce(s);
+	}
+	buf_free(&b);
+}
+
+void
+imap_condstore_enable(struct imap_session *s)
+{
+	if (s->condstore)
+		return;
+	s->condstore = true;
+	if (s->state == IST_SELECTED)
+		imap_send(s, "* OK [HIGHESTMODSEQ %llu] Highest",
+		    (unsigned long long)s->highestmodseq);
 }
 
 static bool
@@ -279,6 +364,7 @@ send_flags_fetch(struct imap_session *s, size_t idx)
 	const struct imap_view_msg *m = &s->msgs[idx];
 	struct buf b;
 
+	imap_keywords_check(s, m->keywords);
 	buf_init(&b, IMAP_KEYWORDS_TEXT_MAX + 256);
 	buf_printf(&b, "* %zu FETCH (UID %u FLAGS ", idx + 1, m->uid);
 	imap_flags_write(&b, m->flags, m->keywords, m->recent);

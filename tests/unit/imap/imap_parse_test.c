@@ -36,7 +36,7 @@ static const struct pcase pcases[] = {
 	  "a3 APPEND INBOX {3}\r\nabc {0}\r\n" },
 	{ "a4 APPEND INBOX ~{2}\r\na\0\r\n", IMAP_PARSE_DONE, NULL },
 	{ "a5 X nil NIL (a (b c) ())\r\n", IMAP_PARSE_DONE,
-	  "a5 X NIL NIL (a (b c) ())" },
+	  "a5 X nil NIL (a (b c) ())" },
 	{ "a6 X  double  space\r\n", IMAP_PARSE_DONE, "a6 X double space" },
 	{ "a7 X (a\r\n", IMAP_PARSE_ERROR, NULL },
 	{ "a8 X a)\r\n", IMAP_PARSE_ERROR, NULL },
@@ -49,7 +49,10 @@ static const struct pcase pcases[] = {
 	{ " X\r\n", IMAP_PARSE_ERROR, NULL },
 	{ "b5 X a\x01" "b\r\n", IMAP_PARSE_ERROR, NULL },
 	{ "b6 X \"a\"b\r\n", IMAP_PARSE_ERROR, NULL },
-	{ "b7 X a[b\r\n", IMAP_PARSE_ERROR, NULL },
+	/* '[' is an ATOM-CHAR: an unclosed one ends with the line */
+	{ "b7 X a[b\r\n", IMAP_PARSE_DONE, "b7 X a[b" },
+	{ "b7 SELECT !#$&'+,-.:;<=>?@^_`|[}\r\n", IMAP_PARSE_DONE,
+	  "b7 SELECT !#$&'+,-.:;<=>?@^_`|[}" },
 	{ "b8 X a\rb\r\n", IMAP_PARSE_ERROR, NULL },
 	{ "b9\r\n", IMAP_PARSE_DONE, "b9" },
 	{ "c1 LIST \"\" %\r\n", IMAP_PARSE_DONE, "c1 LIST \"\" %" },
@@ -471,6 +474,39 @@ test_threads(void)
 	imap_sort_info_free(v, 4);
 }
 
+/* RFC 2045 6.7 QP decoding; RFC 3516 binary APPEND re-encoding. */
+static void
+test_cte(void)
+{
+	static const char bin[] = "From: a@b\r\nContent-Type: "
+	    "application/octet-stream\r\nContent-Transfer-Encoding: "
+	    "binary\r\n\r\n\0-\xe4\n\r\n\n";
+	static const char qp[] = "hello  \r\nbar=\r\n\r\nfoo\t=\r\n"
+	    "bar\r\nfoo\t \t= \r\n=62\r\nx=20 \r\n";
+	struct buf b, d;
+
+	test_begin("cte");
+	buf_init(&b, 4096);
+	imap_decode_qp(qp, sizeof(qp) - 1, &b);
+	test_assert_str(buf_cstr(&b), "hello\r\nbar\r\nfoo\tbar\r\n"
+	    "foo\t \tb\r\nx \r\n");
+	buf_reset(&b);
+	test_assert(imap_binary_encode(bin, sizeof(bin) - 1, &b));
+	test_assert(strstr(buf_cstr(&b), "binary") == NULL);
+	test_assert(strstr(buf_cstr(&b), "Content-Transfer-Encoding: "
+	    "base64\r\n\r\n") != NULL);
+	buf_init(&d, 4096);
+	imap_decode_base64(strstr(b.data, "\r\n\r\n") + 4,
+	    b.len - (size_t)(strstr(b.data, "\r\n\r\n") + 4 - b.data), &d);
+	test_assert(d.len == 7 && memcmp(d.data, "\0-\xe4\n\r\n\n", 7) == 0);
+	buf_reset(&b);
+	test_assert(!imap_binary_encode("Subject: x\r\n\r\ntext\r\n", 20,
+	    &b));
+	buf_free(&d);
+	buf_free(&b);
+	test_end();
+}
+
 int
 main(void)
 {
@@ -481,5 +517,6 @@ main(void)
 	test_search_keys();
 	test_base_subject();
 	test_threads();
+	test_cte();
 	return test_done();
 }
