@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "lib/addrlist.h"
 #include "lib/mime.h"
 #include "lib/timefmt.h"
 #include "lib/xmalloc.h"
@@ -427,6 +428,45 @@ get_raw(struct search_msg *m)
 }
 
 static bool
+is_address_field(const char *field)
+{
+	return strcasecmp(field, "From") == 0 || strcasecmp(field, "To") == 0 ||
+	    strcasecmp(field, "Cc") == 0 || strcasecmp(field, "Bcc") == 0 ||
+	    strcasecmp(field, "Sender") == 0 ||
+	    strcasecmp(field, "Reply-To") == 0;
+}
+
+/*
+ * The address fields also match on their parsed mailboxes, so comments and
+ * obsolete spaces inside an address do not hide it ("<a (c)@ b.org>" is
+ * a@b.org): each mailbox as "name <addr>".
+ */
+static bool
+address_match(const char *v, size_t len, const char *value)
+{
+	struct addrlist l;
+	struct error err;
+	struct buf b;
+	bool found = false;
+	size_t i;
+
+	memset(&l, 0, sizeof(l));
+	if (addrlist_parse(v, len, &l, &err) < 0)
+		return false;
+	buf_init(&b, ADDRLIST_ITEM_MAX * 2 + 8);
+	for (i = 0; i < l.n && !found; i++) {
+		buf_reset(&b);
+		if (l.v[i].name[0] != '\0')
+			buf_printf(&b, "%s ", l.v[i].name);
+		buf_printf(&b, "<%s>", l.v[i].addr);
+		found = ci_contains(b.data, b.len, value);
+	}
+	buf_free(&b);
+	addrlist_clear(&l);
+	return found;
+}
+
+static bool
 header_match(struct search_msg *m, const char *field, const char *value)
 {
 	const struct buf *raw = get_raw(m);
@@ -456,6 +496,9 @@ header_match(struct search_msg *m, const char *field, const char *value)
 		    &dec);
 		found = ci_contains(dec.data != NULL ? dec.data : "", dec.len,
 		    value);
+		if (!found && is_address_field(field))
+			found = address_match(dec.data != NULL ? dec.data : "",
+			    dec.len, value);
 	}
 	buf_free(&un);
 	buf_free(&dec);
@@ -480,17 +523,25 @@ sent_day(struct search_msg *m)
 {
 	const struct buf *raw = get_raw(m);
 	struct buf v;
+	struct tm tm;
 	time_t t;
 	size_t hlen;
+	int off = 0;
 
 	if (raw == NULL)
 		return imap_day_of(m->internaldate);
 	hlen = m->hdr_size < raw->len ? (size_t)m->hdr_size : raw->len;
 	buf_init(&v, MIME_HEADER_VALUE_MAX);
 	if (mime_header_get(raw->data, 0, hlen, "Date", &v) &&
-	    (t = timefmt_parse_rfc5322(v.data, v.len, NULL)) != -1) {
+	    (t = timefmt_parse_rfc5322(v.data, v.len, &off)) != -1) {
+		/* RFC 3501 6.4.4: the date as written in the Date: field,
+		 * "disregarding time and timezone" */
 		buf_free(&v);
-		return imap_day_of(t);
+		t += off;
+		if (gmtime_r(&t, &tm) == NULL)
+			return -1;
+		return days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1,
+		    tm.tm_mday);
 	}
 	buf_free(&v);
 	return imap_day_of(m->internaldate);

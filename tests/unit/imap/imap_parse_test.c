@@ -392,6 +392,31 @@ test_search_keys(void)
 	test_assert(imap_search_match(&k, &m) == 0);
 	imap_search_free(&k);
 	test_end();
+
+	test_begin("search SENTON (date as written) and FROM (parsed)");
+	{
+		static struct buf raw;
+		static const char msg[] = "Date: Sat, 24 Mar 2007 23:00:00 "
+		    "-0200\r\nFrom: <a-b (c)@ (d) x.org>\r\n\r\nbody\r\n";
+
+		raw.data = (char *)msg;
+		raw.len = sizeof(msg) - 1;
+		test_assert(parse_cmd(&p, "t S SENTON 24-Mar-2007 "
+		    "FROM a-b@x.org\r\n") == 0);
+		test_assert(imap_search_parse(&p.args.v[2], 4, 5, 5, &k,
+		    &err) == 0);
+		memset(&m, 0, sizeof(m));
+		m.hdr_size = sizeof(msg) - 1 - 6;
+		m.raw = &raw;
+		test_assert(imap_search_match(&k, &m) == 1);
+		imap_search_free(&k);
+		test_assert(parse_cmd(&p, "t S SENTON 25-Mar-2007\r\n") == 0);
+		test_assert(imap_search_parse(&p.args.v[2], 2, 5, 5, &k,
+		    &err) == 0);
+		test_assert(imap_search_match(&k, &m) == 0);
+		imap_search_free(&k);
+	}
+	test_end();
 	imap_parser_free(&p);
 
 	test_begin("header decoding");
