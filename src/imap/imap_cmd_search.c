@@ -209,25 +209,62 @@ cmd_search(struct imap_session *s, const struct imap_arg *a, size_t n)
 
 /* ---- SORT / THREAD ---- */
 
-/* First address's local part (RFC 5256: addr-mailbox), lower case. */
+/*
+ * RFC 5256 3: the addr-mailbox of the first address, as in ENVELOPE: for
+ * "a@b" and "Name <a@b>" the local part a; for a group "g: x@y;" the
+ * group's own entry, whose mailbox is its name g.  Comments are dropped,
+ * quotes removed; lower case.
+ */
 static char *
 first_mailbox(const char *v, size_t n)
 {
-	const char *p = memchr(v, '<', n), *e, *start;
+	struct buf t;			/* v without comments and quotes */
+	const char *p, *e, *stop;
+	unsigned depth = 0;
+	bool quoted = false;
 	size_t i;
 	char *r;
 
-	if (p != NULL)
-		start = p + 1;
-	else {
-		start = v;
-		while (start < v + n && (*start == ' ' || *start == '\t'))
-			start++;
+	buf_init(&t, n + 1);
+	for (i = 0; i < n; i++) {
+		char c = v[i];
+
+		if (quoted) {
+			if (c == '\\' && i + 1 < n)
+				buf_putc(&t, v[++i]);
+			else if (c == '"')
+				quoted = false;
+			else
+				buf_putc(&t, c);
+		} else if (depth > 0) {
+			if (c == '\\')
+				i++;
+			else if (c == '(')
+				depth++;
+			else if (c == ')')
+				depth--;
+		} else if (c == '(')
+			depth = 1;
+		else if (c == '"')
+			quoted = true;
+		else
+			buf_putc(&t, c);
 	}
-	for (e = start; e < v + n && *e != '@' && *e != '>' && *e != ',' &&
-	    *e != ' '; e++)
-		;
-	r = xstrndup(start, (size_t)(e - start));
+	p = buf_cstr(&t);
+	stop = p + strcspn(p, ":<@,");
+	if (*stop == '<') {		/* angle address: its local part */
+		p = stop + 1;
+		e = p + strcspn(p, "@>");
+	} else			/* group name, local part or bare name */
+		e = stop;
+	while (p < e && (*p == ' ' || *p == '\t' || *p == '\r' ||
+	    *p == '\n'))
+		p++;
+	while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
+	    e[-1] == '\n'))
+		e--;
+	r = xstrndup(p, (size_t)(e - p));
+	buf_free(&t);
 	for (i = 0; r[i] != '\0'; i++)
 		if (r[i] >= 'A' && r[i] <= 'Z')
 			r[i] += 'a' - 'A';

@@ -17,10 +17,27 @@
 
 /* ---- base subject ---- */
 
+/* RFC 5256 5: subj-blob = "[" *BLOBCHAR "]" *WSP, BLOBCHAR any CHAR
+ * except "[" and "]".  Returns the end of the blob at q, or NULL. */
+static const char *
+blob_end(const char *q, const char *end)
+{
+	if (q >= end || *q != '[')
+		return NULL;
+	for (q++; q < end && *q != ']'; q++)
+		if (*q == '[')
+			return NULL;
+	if (q >= end)
+		return NULL;
+	for (q++; q < end && (*q == ' ' || *q == '\t'); q++)
+		;
+	return q;
+}
+
 static bool
 strip_leader(const char **pp, const char *end)
 {
-	const char *p = *pp, *q;
+	const char *p = *pp, *q, *c;
 
 	if (p < end && (*p == ' ' || *p == '\t')) {
 		*pp = p + 1;
@@ -28,15 +45,8 @@ strip_leader(const char **pp, const char *end)
 	}
 	/* *subj-blob subj-refwd */
 	q = p;
-	while (q < end && *q == '[') {
-		const char *c = memchr(q, ']', (size_t)(end - q));
-
-		if (c == NULL)
-			break;
-		q = c + 1;
-		while (q < end && *q == ' ')
-			q++;
-	}
+	while ((c = blob_end(q, end)) != NULL)
+		q = c;
 	if (end - q >= 2 && strncasecmp(q, "re", 2) == 0)
 		q += 2;
 	else if (end - q >= 3 && strncasecmp(q, "fwd", 3) == 0)
@@ -45,14 +55,10 @@ strip_leader(const char **pp, const char *end)
 		q += 2;
 	else
 		return false;
-	while (q < end && *q == ' ')
+	while (q < end && (*q == ' ' || *q == '\t'))
 		q++;
-	if (q < end && *q == '[') {
-		const char *c = memchr(q, ']', (size_t)(end - q));
-
-		if (c != NULL)
-			q = c + 1;
-	}
+	if ((c = blob_end(q, end)) != NULL)
+		q = c;
 	if (q >= end || *q != ':')
 		return false;
 	*pp = q + 1;
@@ -87,10 +93,8 @@ imap_base_subject(const char *s, size_t len, struct buf *out, bool *reply_r)
 				if (p[-1] == ':')
 					reply = true;
 			}
-			if (p < end && *p == '[' &&
-			    (c = memchr(p, ']', (size_t)(end - p))) != NULL &&
-			    c + 1 < end) {
-				p = c + 1;
+			if ((c = blob_end(p, end)) != NULL && c < end) {
+				p = c;
 				changed = true;
 			}
 		}
@@ -207,10 +211,21 @@ struct sort_ctx {
 	size_t		 ncrit;
 };
 
+/* i;ascii-casemap (RFC 4790 9.2): a-z compare as A-Z, so "_" and "["
+ * sort after the letters. */
 static int
 cmp_str(const char *a, const char *b)
 {
-	return strcmp(a != NULL ? a : "", b != NULL ? b : "");
+	const unsigned char *x = (const unsigned char *)(a != NULL ? a : "");
+	const unsigned char *y = (const unsigned char *)(b != NULL ? b : "");
+	unsigned cx, cy;
+
+	for (;; x++, y++) {
+		cx = *x >= 'a' && *x <= 'z' ? *x - 'a' + 'A' : *x;
+		cy = *y >= 'a' && *y <= 'z' ? *y - 'a' + 'A' : *y;
+		if (cx != cy || cx == 0)
+			return cx < cy ? -1 : cx > cy;
+	}
 }
 
 static int
@@ -589,9 +604,13 @@ imap_thread_references(struct sort_info *v, size_t n, struct buf *out)
 			prev = r;
 			has_prev = true;
 		}
-		if (has_prev && prev != k)
+		if (has_prev && prev != k) {
+			/* 1.B: the message's own References win over a
+			 * parent guessed from others' headers; the old link
+			 * goes even when the new one would make a loop */
+			unlink_node(&t, k);
 			set_parent(&t, k, prev);
-		else if (!has_prev)
+		} else if (!has_prev)
 			unlink_node(&t, k);
 	}
 	/* step 2: a dummy top holds the root set */

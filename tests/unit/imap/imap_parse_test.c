@@ -446,6 +446,9 @@ test_base_subject(void)
 		{ "[list] Re: [other] Hi", "hi", true },
 		{ "[only]", "[only]", false },
 		{ "Re:", "", true },
+		{ "re: [fwd: [fwd: re: [fwd: babylon]]]", "babylon", true },
+		{ "[foo] Fwd: [bar] Re: fw: b (fWd)  (fwd)", "b", true },
+		{ "[a[b]] x", "[a[b]] x", false },
 	};
 	struct buf b;
 	bool reply;
@@ -497,6 +500,26 @@ test_threads(void)
 	test_end();
 	buf_free(&b);
 	imap_sort_info_free(v, 4);
+
+	/* 1.B: own References win; a loop leaves the message a root */
+	v = xcalloc(3, sizeof(*v));
+	for (i = 0; i < 3; i++)
+		v[i].num = v[i].seq = (uint32_t)i + 1;
+	v[0].date = 300;
+	v[1].date = 100;
+	v[2].date = 200;
+	v[0].msgid = xstrdup("<a@b>");
+	v[1].msgid = xstrdup("<b@b>");
+	v[1].nrefs = imap_parse_msgids("<a@b> <c@b>", 11, &v[1].refs, 10);
+	v[2].msgid = xstrdup("<c@b>");
+	v[2].nrefs = imap_parse_msgids("<b@b>", 5, &v[2].refs, 10);
+	buf_init(&b, 1024);
+	test_begin("THREAD REFERENCES loop");
+	imap_thread_references(v, 3, &b);
+	test_assert_str(buf_cstr(&b), "(3 2)(1)");
+	test_end();
+	buf_free(&b);
+	imap_sort_info_free(v, 3);
 }
 
 /* RFC 2045 6.7 QP decoding; RFC 3516 binary APPEND re-encoding. */
