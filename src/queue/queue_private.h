@@ -54,6 +54,7 @@ struct wjob {
 	const char		*module;
 	const char		*target;
 	/* results */
+	pthread_mutex_t		 mu;		/* guards done */
 	pthread_cond_t		 cond;		/* signalled when done */
 	bool			 done;
 	int			 rc;

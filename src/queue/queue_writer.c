@@ -947,19 +947,24 @@ writer_main(void *arg)
 		w.side.delivered = w.side.failed = w.side.dsns = 0;
 		w.side.submitted = 0;
 		submits = false;
-		for (j = batch; j != NULL; j = last) {
-			last = j->next;
+		for (j = batch; j != NULL; j = j->next)
 			if (j->kind != WJOB_OUTCOMES)
 				submits = true;
-			j->done = true;
-			/* Its waiter needs q->lock to return (and free j). */
-			pthread_cond_signal(&j->cond);
-		}
 		if (submits) {
 			q->kicked = true;
 			pthread_cond_signal(&q->scond);
 		}
 		pthread_mutex_unlock(&q->lock);
+		/* Each caller waits on its job's own lock and condition, so
+		 * the woken do not queue up on q->lock. */
+		for (j = batch; j != NULL; j = last) {
+			last = j->next;
+			pthread_mutex_lock(&j->mu);
+			j->done = true;
+			pthread_cond_signal(&j->cond);
+			/* The caller frees j once it holds j->mu. */
+			pthread_mutex_unlock(&j->mu);
+		}
 		apply_side(&w);
 		pthread_mutex_lock(&q->lock);
 	}
@@ -998,22 +1003,29 @@ queue_writer_run(struct queue *q, struct wjob *job)
 {
 	job->next = NULL;
 	job->done = false;
+	/* One lock and condition per job: a commit wakes exactly its own
+	 * caller, which then does not contend for q->lock. */
+	pthread_mutex_init(&job->mu, NULL);
+	pthread_cond_init(&job->cond, NULL);
 	pthread_mutex_lock(&q->lock);
 	if (q->wstop) {
 		pthread_mutex_unlock(&q->lock);
+		pthread_cond_destroy(&job->cond);
+		pthread_mutex_destroy(&job->mu);
 		return error_set(&job->err, ERR_TEMP, "queue is closing");
 	}
-	/* One condition per job: a commit wakes exactly its own callers. */
-	pthread_cond_init(&job->cond, NULL);
 	if (q->wtail != NULL)
 		q->wtail->next = job;
 	else
 		q->whead = job;
 	q->wtail = job;
-	pthread_cond_signal(&q->wcond);
-	while (!job->done)
-		pthread_cond_wait(&job->cond, &q->lock);
 	pthread_mutex_unlock(&q->lock);
+	pthread_cond_signal(&q->wcond);
+	pthread_mutex_lock(&job->mu);
+	while (!job->done)
+		pthread_cond_wait(&job->cond, &job->mu);
+	pthread_mutex_unlock(&job->mu);
 	pthread_cond_destroy(&job->cond);
+	pthread_mutex_destroy(&job->mu);
 	return job->rc;
 }
