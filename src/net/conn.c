@@ -98,8 +98,8 @@ conn_addr_text(const struct sockaddr_storage *ss, char *dst, size_t size)
 	snprintf(dst, size, "[%s]:%u", ip, port);
 }
 
-struct conn *
-conn_new(int fd)
+static struct conn *
+conn_init(int fd, bool ready)
 {
 	struct conn *c;
 	socklen_t len;
@@ -113,10 +113,12 @@ conn_new(int fd)
 	linereader_init(&c->lr, LINEREADER_LINE_MAX + 1 + CONN_READ_CHUNK);
 	buf_init(&c->out, 2 * CONN_OUT_CHUNK);
 
-	flags = fcntl(fd, F_GETFL);
-	if (flags != -1)
-		(void)fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	if (!ready) {
+		flags = fcntl(fd, F_GETFL);
+		if (flags != -1)
+			(void)fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
 	len = sizeof(c->peer);
 	if (getpeername(fd, (struct sockaddr *)&c->peer, &len) != 0)
 		memset(&c->peer, 0, sizeof(c->peer));
@@ -132,6 +134,18 @@ conn_new(int fd)
 	(void)addr_ip(&c->peer, c->peer_ip, sizeof(c->peer_ip), &v6);
 	(void)addr_ip(&c->local, c->local_ip, sizeof(c->local_ip), &v6);
 	return c;
+}
+
+struct conn *
+conn_new(int fd)
+{
+	return conn_init(fd, false);
+}
+
+struct conn *
+conn_new_accepted(int fd)
+{
+	return conn_init(fd, true);
 }
 
 void

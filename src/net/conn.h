@@ -49,6 +49,9 @@ struct x509_st;				/* OpenSSL X509 */
 /* Wraps a connected socket; the conn owns fd from now on (conn_free closes
  * it).  Reads the peer and local addresses.  Never NULL. */
 struct conn	*conn_new(int fd);
+/* The same for a socket from accept4(SOCK_NONBLOCK | SOCK_CLOEXEC): skips
+ * setting those flags again (three system calls per connection). */
+struct conn	*conn_new_accepted(int fd);
 /* conn_close(), then frees everything; sets *c to NULL.  NULL or *c NULL is
  * fine. */
 void	conn_free(struct conn **c);

@@ -561,7 +561,7 @@ handle_accept(struct service *svc, int fd)
 	unsigned same_ip = 0;
 	int r;
 
-	c = conn_new(fd);
+	c = conn_new_accepted(fd);
 	why[0] = '\0';
 	pthread_mutex_lock(&lst_lock);
 	if (svc->current >= svc->max_channels)
@@ -656,7 +656,8 @@ poll_main(void *arg)
 		for (i = 0; i < n; i++) {
 			if (pfds[i].revents == 0 || pfds[i].fd < 0)
 				continue;
-			fd = accept4(pfds[i].fd, NULL, NULL, SOCK_CLOEXEC);
+			fd = accept4(pfds[i].fd, NULL, NULL, SOCK_NONBLOCK |
+			    SOCK_CLOEXEC);
 			if (fd >= 0) {
 				handle_accept(socks[i].svc, fd);
 				continue;
