@@ -9,6 +9,10 @@
  */
 #include "lib/compat.h"
 
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +43,8 @@ reply_write(struct smtp_session *s, const char *text)
 		log_escape(esc, sizeof(esc), text, strlen(text));
 		log_ses(&s->log, LOG_ALL, "out: %s", esc);
 	}
-	(void)conn_printf(s->conn, "%s\r\n", text);
+	(void)conn_write(s->conn, text, strlen(text));
+	(void)conn_write(s->conn, "\r\n", 2);
 }
 
 void
@@ -159,7 +164,7 @@ conf_yes(const struct dval *d, const char *key)
 }
 
 static void
-conf_load(struct server *srv, struct smtp_conf *c)
+conf_read(struct server *srv, struct smtp_conf *c)
 {
 	struct dval *d = objects_module_get(srv->objects, "SMTP", NULL);
 
@@ -179,6 +184,72 @@ conf_load(struct server *srv, struct smtp_conf *c)
 	    SMTP_DATA_TIMEOUT_DEFAULT, SMTP_TIMEOUT_MIN, SMTP_TIMEOUT_MAX);
 	c->require_tls_auth = conf_yes(d, "RequireTLSForAUTH");
 	dict_free(&d);
+}
+
+/*
+ * The settings as of the SMTP settings file's identity (inode, size,
+ * modification and change times; a missing file is an identity too):
+ * every session checks with one stat() and parses the file only after it
+ * changed (settings are written by rename, so any change shows).
+ */
+static pthread_mutex_t conf_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	bool		 valid;
+	const struct server *srv;
+	struct stat	 st;
+	bool		 missing;
+	struct smtp_conf conf;
+} conf_cache;
+
+static bool
+same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	    a->st_size == b->st_size &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	    a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	    a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+static void
+conf_load(struct server *srv, struct smtp_conf *c)
+{
+	char path[4096];
+	struct stat st;
+	bool missing, hit;
+	int n;
+
+	n = snprintf(path, sizeof(path), "%s/Settings/SMTP.settings",
+	    objects_base(srv->objects));
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		conf_read(srv, c);
+		return;
+	}
+	memset(&st, 0, sizeof(st));
+	missing = stat(path, &st) != 0;
+	if (missing && errno != ENOENT) {
+		conf_read(srv, c);
+		return;
+	}
+	pthread_mutex_lock(&conf_mu);
+	hit = conf_cache.valid && conf_cache.srv == srv &&
+	    conf_cache.missing == missing &&
+	    (missing || same_file(&conf_cache.st, &st));
+	if (hit)
+		*c = conf_cache.conf;
+	pthread_mutex_unlock(&conf_mu);
+	if (hit)
+		return;
+	/* Read after the stat: a change after it shows at the next stat. */
+	conf_read(srv, c);
+	pthread_mutex_lock(&conf_mu);
+	conf_cache.valid = true;
+	conf_cache.srv = srv;
+	conf_cache.st = st;
+	conf_cache.missing = missing;
+	conf_cache.conf = *c;
+	pthread_mutex_unlock(&conf_mu);
 }
 
 /* ---- the session -------------------------------------------------------- */
