@@ -1,10 +1,8 @@
 /*
  * imap_cmd_mailbox.c: mailbox commands -- SELECT/EXAMINE (with CONDSTORE and
  * QRESYNC parameters, RFC 7162 3.2.5), CREATE (RFC 6154 USE), DELETE,
- * RENAME, SUBSCRIBE, UNSUBSCRIBE, LIST (RFC 5258 LIST-EXTENDED with the
- * SUBSCRIBED, SPECIAL-USE, CHILDREN and STATUS (RFC 5819) options), LSUB,
- * STATUS, NAMESPACE (RFC 2342), CHECK, CLOSE, UNSELECT (RFC 3691) and the
- * QUOTA commands (RFC 9208: one root "" for the account, its
+ * RENAME, SUBSCRIBE, UNSUBSCRIBE, STATUS, NAMESPACE (RFC 2342), CHECK,
+ * CLOSE, UNSELECT (RFC 3691) and the QUOTA commands (RFC 9208: one root "" for the account, its
  * MaxAccountSize).  Names are modified UTF-7 on the wire, UTF-8 in the
  * store, '/' the hierarchy delimiter.
  */
@@ -375,8 +373,8 @@ cmd_unsubscribe(struct imap_session *s, const struct imap_arg *a, size_t n)
 #define ST_HIGHESTMODSEQ 0x20
 #define ST_SIZE		0x40
 
-static int
-status_items(const struct imap_arg *a, unsigned *items_r)
+int
+imap_status_items(const struct imap_arg *a, unsigned *items_r)
 {
 	static const struct {
 		const char	*name;
@@ -404,8 +402,8 @@ status_items(const struct imap_arg *a, unsigned *items_r)
 }
 
 /* Writes "* STATUS name (...)"; -1 with err when the mailbox is missing. */
-static int
-send_status(struct imap_session *s, const char *name, unsigned items,
+int
+imap_send_status(struct imap_session *s, const char *name, unsigned items,
     struct error *err)
 {
 	struct store_status st;
@@ -447,210 +445,16 @@ cmd_status(struct imap_session *s, const struct imap_arg *a, size_t n)
 	unsigned items;
 	int r;
 
-	if (n != 2 || status_items(&a[1], &items) < 0)
+	if (n != 2 || imap_status_items(&a[1], &items) < 0)
 		return imap_bad(s, "STATUS expects a mailbox and item list");
 	buf_init(&name, STORE_MAILBOX_NAME_MAX + 1);
 	if (mailbox_name(s, &a[0], &name, &err) < 0)
 		r = imap_mailbox_fail(s, &err);
-	else if (send_status(s, buf_cstr(&name), items, &err) < 0)
+	else if (imap_send_status(s, buf_cstr(&name), items, &err) < 0)
 		r = imap_no_err(s, "STATUS", &err);
 	else
 		r = imap_ok(s, "STATUS completed");
 	buf_free(&name);
-	return r;
-}
-
-/* ---- LIST / LSUB ---- */
-
-#define LS_SUBSCRIBED	0x01	/* selection SUBSCRIBED */
-#define LS_RECURSIVE	0x02
-#define LS_SPECIALUSE	0x04	/* selection SPECIAL-USE */
-#define LR_SUBSCRIBED	0x10	/* return SUBSCRIBED */
-#define LR_CHILDREN	0x20
-#define LR_SPECIALUSE	0x40
-#define LR_STATUS	0x80
-
-static void
-list_one(struct imap_session *s, const char *cmd, const struct store_mailbox *m,
-    unsigned opts, unsigned status_items)
-{
-	struct buf b;
-	struct error err;
-
-	buf_init(&b, STORE_MAILBOX_NAME_MAX * 4 + 256);
-	buf_printf(&b, "* %s (", cmd);
-	if (m->noselect && (opts & LS_SUBSCRIBED) && strcmp(cmd, "LIST") == 0
-	    && !m->has_children)
-		buf_puts(&b, "\\NonExistent ");
-	if (m->noselect)
-		buf_puts(&b, "\\Noselect ");
-	if (strcmp(cmd, "LIST") == 0)
-		buf_puts(&b, m->has_children ? "\\HasChildren " :
-		    "\\HasNoChildren ");
-	if (m->subscribed && (opts & (LS_SUBSCRIBED | LR_SUBSCRIBED)) &&
-	    strcmp(cmd, "LIST") == 0)
-		buf_puts(&b, "\\Subscribed ");
-	if (m->special_use != NULL && strcmp(cmd, "LIST") == 0)
-		buf_printf(&b, "%s ", m->special_use);
-	if (b.data[b.len - 1] == ' ')
-		b.len--;
-	buf_puts(&b, ") \"/\" ");
-	imap_mailbox_write(&b, m->name);
-	imap_send(s, "%s", buf_cstr(&b));
-	buf_free(&b);
-	if ((opts & LR_STATUS) && !m->noselect)
-		(void)send_status(s, m->name, status_items, &err);
-}
-
-static int
-list_patterns(struct imap_session *s, const char *cmd, const char *ref,
-    const struct imap_arg *pats, size_t npats, unsigned opts,
-    unsigned status_items)
-{
-	struct store_mailbox *v;
-	struct buf pat, dec;
-	struct error err;
-	size_t i, j, nv;
-
-	for (i = 0; i < npats; i++) {
-		if (!imap_arg_is_astring(&pats[i]))
-			return imap_bad(s, "Invalid pattern");
-		buf_init(&pat, STORE_MAILBOX_NAME_MAX * 2 + 2);
-		buf_init(&dec, STORE_MAILBOX_NAME_MAX * 4);
-		buf_puts(&pat, ref);
-		if (imap_mailbox_arg(&pats[i], &dec, &err) < 0) {
-			buf_free(&pat);
-			buf_free(&dec);
-			if (err.kind == ERR_SYNTAX)
-				return imap_bad(s, "%s", err.msg);
-			continue;	/* names no mailbox */
-		}
-		if (dec.len == 0 && strcmp(cmd, "LIST") == 0) {
-			/* RFC 3501 6.3.8: the delimiter and root */
-			imap_send(s, "* LIST (\\Noselect) \"/\" \"\"");
-			buf_free(&pat);
-			buf_free(&dec);
-			continue;
-		}
-		buf_put_strv(&pat, buf_strv(&dec));
-		buf_free(&dec);
-		if (pat.err != 0 || store_mailbox_list(s->store,
-		    buf_cstr(&pat), (opts & LS_SUBSCRIBED) != 0, &v, &nv,
-		    &err) < 0) {
-			buf_free(&pat);
-			if (pat.err != 0)
-				return imap_bad(s, "Pattern too long");
-			return imap_no_err(s, "LIST", &err);
-		}
-		buf_free(&pat);
-		for (j = 0; j < nv; j++) {
-			if ((opts & LS_SPECIALUSE) && v[j].special_use == NULL)
-				continue;
-			list_one(s, cmd, &v[j], opts, status_items);
-		}
-		store_mailbox_list_free(v, nv);
-	}
-	return imap_ok(s, "%s completed", cmd);
-}
-
-static int
-list_options(const struct imap_arg *a, bool selection, unsigned *opts,
-    unsigned *sitems)
-{
-	const struct imap_list *l = a->list;
-	size_t i;
-
-	for (i = 0; i < l->n; i++) {
-		const struct imap_arg *o = &l->v[i];
-
-		if (selection && imap_arg_is_atom(o, "SUBSCRIBED"))
-			*opts |= LS_SUBSCRIBED;
-		else if (selection && imap_arg_is_atom(o, "REMOTE"))
-			continue;
-		else if (selection && imap_arg_is_atom(o, "RECURSIVEMATCH"))
-			*opts |= LS_RECURSIVE;
-		else if (selection && imap_arg_is_atom(o, "SPECIAL-USE"))
-			*opts |= LS_SPECIALUSE;
-		else if (!selection && imap_arg_is_atom(o, "SUBSCRIBED"))
-			*opts |= LR_SUBSCRIBED;
-		else if (!selection && imap_arg_is_atom(o, "CHILDREN"))
-			*opts |= LR_CHILDREN;
-		else if (!selection && imap_arg_is_atom(o, "SPECIAL-USE"))
-			*opts |= LR_SPECIALUSE;
-		else if (!selection && imap_arg_is_atom(o, "STATUS") &&
-		    i + 1 < l->n && status_items(&l->v[i + 1],
-		    sitems) == 0) {
-			*opts |= LR_STATUS;
-			i++;
-		} else
-			return -1;
-	}
-	/* RFC 5258 3: RECURSIVEMATCH needs another selection option */
-	if ((*opts & LS_RECURSIVE) && !(*opts & LS_SUBSCRIBED))
-		return -1;
-	return 0;
-}
-
-int
-cmd_list(struct imap_session *s, const struct imap_arg *a, size_t n)
-{
-	unsigned opts = 0, sitems = 0;
-	struct buf ref;
-	struct error err;
-	const struct imap_arg *pats;
-	size_t npats;
-	int r;
-
-	if (n >= 1 && a[0].type == IMAP_ARG_LIST) {
-		if (list_options(&a[0], true, &opts, &sitems) < 0)
-			return imap_bad(s, "Invalid LIST selection options");
-		a++;
-		n--;
-	}
-	if (n != 2 && !(n == 4 && imap_arg_is_atom(&a[2], "RETURN") &&
-	    a[3].type == IMAP_ARG_LIST))
-		return imap_bad(s, "LIST expects a reference and a pattern");
-	if (n == 4 && list_options(&a[3], false, &opts, &sitems) < 0)
-		return imap_bad(s, "Invalid LIST return options");
-	if (a[1].type == IMAP_ARG_LIST) {
-		pats = a[1].list->v;
-		npats = a[1].list->n;
-	} else {
-		pats = &a[1];
-		npats = 1;
-	}
-	buf_init(&ref, STORE_MAILBOX_NAME_MAX * 4);
-	if (imap_mailbox_arg(&a[0], &ref, &err) < 0) {
-		buf_free(&ref);
-		if (err.kind == ERR_SYNTAX)
-			return imap_bad(s, "%s", err.msg);
-		return imap_ok(s, "%s completed", "LIST");
-	}
-	r = list_patterns(s, "LIST", buf_cstr(&ref), pats, npats, opts,
-	    sitems);
-	buf_free(&ref);
-	return r;
-}
-
-int
-cmd_lsub(struct imap_session *s, const struct imap_arg *a, size_t n)
-{
-	struct buf ref;
-	struct error err;
-	int r;
-
-	if (n != 2)
-		return imap_bad(s, "LSUB expects a reference and a pattern");
-	buf_init(&ref, STORE_MAILBOX_NAME_MAX * 4);
-	if (imap_mailbox_arg(&a[0], &ref, &err) < 0) {
-		buf_free(&ref);
-		if (err.kind == ERR_SYNTAX)
-			return imap_bad(s, "%s", err.msg);
-		return imap_ok(s, "%s completed", "LSUB");
-	}
-	r = list_patterns(s, "LSUB", buf_cstr(&ref), &a[1], 1, LS_SUBSCRIBED,
-	    0);
-	buf_free(&ref);
 	return r;
 }
 

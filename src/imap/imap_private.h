@@ -158,6 +158,12 @@ int	imap_mailbox_fail(struct imap_session *s, const struct error *err);
 /* Appends a UTF-8 store name as an IMAP mailbox (quoted mUTF-7). */
 void	imap_mailbox_write(struct buf *out, const char *name);
 
+/* STATUS item list to ST_* bits (imap_cmd_mailbox.c); -1 if invalid. */
+int	imap_status_items(const struct imap_arg *a, unsigned *items_r);
+/* Writes "* STATUS name (...)"; -1 with err when the mailbox is missing. */
+int	imap_send_status(struct imap_session *s, const char *name,
+	    unsigned items, struct error *err);
+
 /* ---- handlers ---- */
 
 typedef int	imap_cmd_fn(struct imap_session *s, const struct imap_arg *a,
@@ -168,9 +174,10 @@ imap_cmd_fn	cmd_capability, cmd_noop, cmd_logout, cmd_id, cmd_enable,
 		cmd_starttls, cmd_login, cmd_authenticate, cmd_idle;
 /* imap_cmd_mailbox.c */
 imap_cmd_fn	cmd_select, cmd_examine, cmd_create, cmd_delete, cmd_rename,
-		cmd_subscribe, cmd_unsubscribe, cmd_list, cmd_lsub, cmd_status,
-		cmd_namespace, cmd_check, cmd_close, cmd_unselect,
+		cmd_subscribe, cmd_unsubscribe, cmd_status, cmd_namespace, cmd_check, cmd_close, cmd_unselect,
 		cmd_getquota, cmd_getquotaroot, cmd_setquota;
+/* imap_cmd_list.c */
+imap_cmd_fn	cmd_list, cmd_lsub;
 /* imap_cmd_message.c */
 imap_cmd_fn	cmd_append, cmd_fetch, cmd_store, cmd_copy, cmd_move,
 		cmd_expunge;

@@ -126,9 +126,17 @@ def test_8bit_mailbox_names(make_server):
     r.send(b"a2 SELECT \xff\xfe\r\n")
     lines, tagged = r.until("a2")
     assert tagged.startswith("a2 BAD")
-    for i, bad in enumerate(["&Jjo", "&AGE-", "&-&", "a/*"]):
+    # 7-bit but not valid modified UTF-7: a valid astring that names no
+    # mailbox, so NO (as Dovecot and imaptest's "atoms" test expect)
+    for i, bad in enumerate(["&Jjo", "&AGE-", "&-&"]):
         lines, tagged = r.cmd(f"b{i}", f'CREATE "{bad}"')
-        assert tagged.startswith(f"b{i} BAD"), (bad, tagged)
+        assert tagged.startswith(f"b{i} NO [CANNOT]"), (bad, tagged)
+    lines, tagged = r.cmd("b3", 'SELECT "!#$&\'+,-.:;<=>?@^_`|[}"')
+    assert tagged.startswith("b3 NO"), tagged
+    lines, tagged = r.cmd("b4", 'LIST "" "&Jjo*"')
+    assert tagged == "b4 OK LIST completed" and lines == []
+    lines, tagged = r.cmd("b5", 'CREATE "a/*"')
+    assert tagged.startswith("b5 BAD"), tagged
     lines, tagged = r.cmd("c1", "CREATE ~peter/&U,BTFw-")
     assert tagged == "c1 OK CREATE completed"
     lines, tagged = r.cmd("c2", 'LIST "" "~peter/*"')
