@@ -76,14 +76,28 @@ imap_view_open(struct imap_session *s, const char *name, bool readonly,
 		return -1;
 	if (st_r->noselect)
 		return error_set(err_r, ERR_PERM, "Mailbox is not selectable");
-	if (!readonly && store_claim_recent(s->store, st_r->id, &first,
-	    err_r) < 0)
-		return -1;
+	/*
+	 * List first, then claim: the claim covers every UID below the
+	 * mailbox's UIDNEXT at that moment, so all listed messages.  The
+	 * other order would mark a message delivered between the two as
+	 * \Recent here although another session's claim takes it too.
+	 */
 	if (store_messages(s->store, st_r->id, NULL, 0, &all, err_r) < 0)
 		return -1;
-	for (i = 0; i < all.n; i++)
+	if (!readonly && store_claim_recent(s->store, st_r->id, &first,
+	    err_r) < 0) {
+		store_msgs_free(&all);
+		return -1;
+	}
+	for (i = 0; i < all.n; i++) {
 		view_push(s, &all.v[i], readonly ?
 		    i + st_r->recent >= all.n : all.v[i].uid >= first);
+		/* a message stored since the status was read */
+		if (all.v[i].uid >= st_r->uidnext)
+			st_r->uidnext = all.v[i].uid + 1;
+		if (all.v[i].modseq > st_r->highestmodseq)
+			st_r->highestmodseq = all.v[i].modseq;
+	}
 	store_msgs_free(&all);
 	if (store_mailbox_keywords(s->store, st_r->id, &s->kw_known,
 	    NULL) < 0 || s->kw_known == NULL)
