@@ -2,8 +2,8 @@
  * imap_cmd_mailbox.c: mailbox commands -- SELECT/EXAMINE (with CONDSTORE and
  * QRESYNC parameters, RFC 7162 3.2.5), CREATE (RFC 6154 USE), DELETE,
  * RENAME, SUBSCRIBE, UNSUBSCRIBE, STATUS, NAMESPACE (RFC 2342), CHECK,
- * CLOSE, UNSELECT (RFC 3691) and the QUOTA commands (RFC 9208: one root "" for the account, its
- * MaxAccountSize).  Names are modified UTF-7 on the wire, UTF-8 in the
+ * CLOSE, UNSELECT (RFC 3691) and the QUOTA commands (RFC 9208: one root
+ * "" for the account, its MaxAccountSize).  Names are modified UTF-7 on the wire, UTF-8 in the
  * store, '/' the hierarchy delimiter.
  */
 #include "lib/compat.h"

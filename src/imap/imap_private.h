@@ -81,7 +81,7 @@ struct imap_session {
 	struct imap_view_msg *msgs;
 	size_t		 nmsgs, capmsgs;
 	uint64_t	 gen;		/* store generation of the last sync */
-	char		*kw_known;	/* keywords announced in FLAGS, space-separated */
+	char		*kw_known;	/* keywords sent in FLAGS, space-separated */
 };
 
 /* ---- imap_session.c ---- */
@@ -174,7 +174,8 @@ imap_cmd_fn	cmd_capability, cmd_noop, cmd_logout, cmd_id, cmd_enable,
 		cmd_starttls, cmd_login, cmd_authenticate, cmd_idle;
 /* imap_cmd_mailbox.c */
 imap_cmd_fn	cmd_select, cmd_examine, cmd_create, cmd_delete, cmd_rename,
-		cmd_subscribe, cmd_unsubscribe, cmd_status, cmd_namespace, cmd_check, cmd_close, cmd_unselect,
+		cmd_subscribe, cmd_unsubscribe, cmd_status, cmd_namespace,
+		cmd_check, cmd_close, cmd_unselect,
 		cmd_getquota, cmd_getquotaroot, cmd_setquota;
 /* imap_cmd_list.c */
 imap_cmd_fn	cmd_list, cmd_lsub;
