@@ -4,6 +4,9 @@ resident memory.
 
 usage: imap-idle-scale.py HOST PORT USER PASS SESSIONS SECONDS SERVER_PID
 
+USER may hold "%d": session i logs in as USER % (i % 100), spreading the
+sessions over 100 accounts.
+
 Opens SESSIONS connections (bounded concurrency while connecting), each does
 LOGIN, SELECT INBOX, IDLE; holds them SECONDS; reads VmRSS of SERVER_PID every
 few seconds; then sends DONE/LOGOUT and closes.  Stops by itself.
@@ -43,11 +46,12 @@ async def expect(reader, tag):
             return
 
 
-async def session(sem, conns):
+async def session(i, sem, conns):
     async with sem:
         r, w = await asyncio.wait_for(asyncio.open_connection(host, port), 60)
         await asyncio.wait_for(r.readline(), 60)
-        w.write(f'a LOGIN {user} "{pw}"\r\n'.encode())
+        name = user % (i % 100) if "%d" in user else user
+        w.write(f'a LOGIN {name} "{pw}"\r\n'.encode())
         await expect(r, "a")
         w.write(b"b SELECT INBOX\r\n")
         await expect(r, "b")
@@ -61,7 +65,7 @@ async def session(sem, conns):
 async def main():
     conns, sem = [], asyncio.Semaphore(200)
     t0 = time.time()
-    res = await asyncio.gather(*(session(sem, conns) for _ in range(n)),
+    res = await asyncio.gather(*(session(i, sem, conns) for i in range(n)),
                                return_exceptions=True)
     errs = [e for e in res if isinstance(e, Exception)]
     print(f"established {len(conns)}/{n} IDLE sessions in {time.time() - t0:.1f}s"

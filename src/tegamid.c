@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "lib/log.h"
@@ -95,6 +96,19 @@ request_shutdown(void)
 	kill(getpid(), SIGTERM);
 }
 
+/* One descriptor per connection (two with the store's files): take the
+ * whole hard limit, as a server with thousands of IDLE sessions needs. */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 static void
 load_router_table(struct server *srv)
 {
@@ -164,6 +178,7 @@ main(int argc, char **argv)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit();
 
 	services_register_logs();
 	log_register(&log_router);

@@ -42,7 +42,7 @@ struct ssl_ctx_st;			/* OpenSSL SSL_CTX */
 #define LISTENER_STACK_SIZE	(256 * 1024)	/* per connection thread */
 #define LISTENER_SOCKETS_MAX	64	/* sockets over all services */
 #define LISTENER_CHANNELS_DEFAULT 100	/* until the module settings say */
-#define LISTENER_CHANNELS_MAX	10000	/* threads are the cost */
+#define LISTENER_CHANNELS_MAX	50000	/* threads (256 KiB stack each, mostly untouched) are the cost */
 #define LISTENER_BACKLOG	128
 #define LISTENER_TLS_HANDSHAKE_MS (30 * 1000)	/* implicit-TLS handshake */
 #define LISTENER_STOP_WAIT_MS	5000	/* listener_stop_all() waits this long */
