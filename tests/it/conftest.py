@@ -31,9 +31,11 @@ def free_port(addr="127.0.0.1"):
         return s.getsockname()[1]
 
 
-def wait_port(addr, port, timeout=15.0):
+def wait_port(addr, port, timeout=15.0, proc=None):
     end = time.time() + timeout
     while time.time() < end:
+        if proc is not None and proc.poll() is not None:
+            return False
         try:
             with socket.create_connection((addr, port), timeout=0.5):
                 return True
@@ -57,10 +59,32 @@ class Server:
                                         os.path.basename(base) + ".stderr")
 
     def start(self, wait=True):
+        """Starts tegamid.  Ports the test did not preset are picked free; if
+        another process takes one between the pick and tegamid's bind
+        ("cannot listen ... Address already in use"), new ones are picked and
+        the start is tried again (at most 5 times)."""
+        auto = {svc for svc in self.services if svc not in self.listen}
+        for attempt in range(5):
+            for svc in auto:
+                self.listen[svc] = [("127.0.0.1", free_port())]
+            if self._spawn(wait):
+                return self
+            if not self._bind_failed() or not auto:
+                break
+        self.dump()
+        raise RuntimeError(f"tegamid did not start listening on {self.listen}")
+
+    def _bind_failed(self):
+        try:
+            with open(self.stderr_path, "rb") as f:
+                tail = f.read()[-2000:]
+        except OSError:
+            return False
+        return b"cannot listen" in tail and b"in use" in tail
+
+    def _spawn(self, wait):
         args = [TEGAMID, "--base", self.base, "--domain", self.domain]
         for svc in self.services:
-            if svc not in self.listen:
-                self.listen[svc] = [("127.0.0.1", free_port())]
             for addr, port in self.listen[svc]:
                 args += ["--listen", f"{svc}={addr}:{port}"]
             self.ports[svc] = self.listen[svc][0][1]
@@ -69,17 +93,22 @@ class Server:
         env = dict(os.environ)
         self.proc = subprocess.Popen(args, stdout=self.stderr, stderr=self.stderr,
                                      stdin=subprocess.DEVNULL, env=env)
-        if wait:
-            for svc in self.services:
-                for addr, port in self.listen[svc]:
-                    if not wait_port(addr, port):
-                        self.dump()
-                        raise RuntimeError(f"tegamid did not listen for {svc} on {addr}:{port}")
-            end = time.time() + 10
-            while time.time() < end and not (os.path.exists(self.path("ProcessID"))
-                                             and os.path.exists(self.path("ControlSocket"))):
-                time.sleep(0.05)
-        return self
+        if not wait:
+            return True
+        for svc in self.services:
+            for addr, port in self.listen[svc]:
+                if not wait_port(addr, port, proc=self.proc):
+                    if self.proc.poll() is None:
+                        self.proc.kill()
+                    self.proc.wait()
+                    self.proc = None
+                    self.stderr.close()
+                    return False
+        end = time.time() + 10
+        while time.time() < end and not (os.path.exists(self.path("ProcessID"))
+                                         and os.path.exists(self.path("ControlSocket"))):
+            time.sleep(0.05)
+        return True
 
     def path(self, *parts):
         return os.path.join(self.base, *parts)
