@@ -159,10 +159,40 @@ store_exec(struct store *s, const char *sql, struct error *err_r)
 	return 0;
 }
 
+/* Back to synchronous=FULL after a light transaction; s->light stays set
+ * (and store_begin() tries again) if that fails. */
+static int
+end_light(struct store *s, struct error *err_r)
+{
+	if (!s->light)
+		return 0;
+	if (store_exec(s, "PRAGMA synchronous=FULL", err_r) < 0)
+		return -1;
+	s->light = false;
+	return 0;
+}
+
 int
 store_begin(struct store *s, struct error *err_r)
 {
+	if (end_light(s, err_r) < 0)
+		return -1;
 	return store_execc(s, "BEGIN IMMEDIATE", err_r);
+}
+
+int
+store_begin_light(struct store *s, struct error *err_r)
+{
+	/* not store_execc(): SQLite applies this pragma when it is
+	 * prepared, so a kept statement would do nothing the second time */
+	if (store_exec(s, "PRAGMA synchronous=NORMAL", err_r) < 0)
+		return -1;
+	s->light = true;
+	if (store_execc(s, "BEGIN IMMEDIATE", err_r) < 0) {
+		(void)end_light(s, NULL);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -172,6 +202,7 @@ store_commit(struct store *s, struct error *err_r)
 		store_rollback(s);
 		return -1;
 	}
+	(void)end_light(s, NULL);
 	return 0;
 }
 
@@ -180,6 +211,7 @@ store_rollback(struct store *s)
 {
 	if (!sqlite3_get_autocommit(s->db))
 		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	(void)end_light(s, NULL);
 }
 
 /* ---- change notifier ---- */

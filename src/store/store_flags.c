@@ -271,7 +271,7 @@ store_set_flags(struct store *s, int64_t mailbox,
 		return -1;
 	nr = store_ranges_normalise(set, nset, &rs);
 	pthread_mutex_lock(&s->mu);
-	if (store_begin(s, err_r) < 0)
+	if (store_begin_light(s, err_r) < 0)
 		goto out;
 	if (store_mbox_by_id(s, mailbox, &r, err_r) < 0)
 		goto fail;

@@ -658,7 +658,7 @@ store_claim_recent(struct store *s, int64_t mailbox, uint32_t *first_r,
 	int rc = -1;
 
 	pthread_mutex_lock(&s->mu);
-	if (store_begin(s, err_r) < 0)
+	if (store_begin_light(s, err_r) < 0)
 		goto out;
 	if (store_mbox_by_id(s, mailbox, &r, err_r) < 0) {
 		store_rollback(s);

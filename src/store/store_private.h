@@ -32,6 +32,7 @@ struct store {
 		sqlite3_stmt	*st;
 	}		 stmts[STORE_STMTS_MAX];
 	size_t		 nstmts;
+	bool		 light;		/* in a store_begin_light() transaction */
 
 	dev_t		 db_dev;	/* identity of mail.db when opened */
 	ino_t		 db_ino;
@@ -73,6 +74,15 @@ int	store_execc(struct store *s, const char *sql, struct error *err_r);
 int	store_exec(struct store *s, const char *sql, struct error *err_r);
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
 int	store_begin(struct store *s, struct error *err_r);
+/*
+ * BEGIN IMMEDIATE of a transaction that changes only flags, keywords or
+ * the recent mark: it commits with synchronous=NORMAL (the WAL is not
+ * fsynced; a crash may lose it, never corrupt the database) and
+ * store_commit() or store_rollback() puts synchronous=FULL back.  The next
+ * FULL commit of any transaction makes it durable too (the WAL is
+ * fsynced as a whole).  Message data never goes through here.
+ */
+int	store_begin_light(struct store *s, struct error *err_r);
 int	store_commit(struct store *s, struct error *err_r);
 void	store_rollback(struct store *s);
 /* Bumps the account generation and wakes waiters (after a commit). */
