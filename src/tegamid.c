@@ -18,6 +18,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "lib/dict.h"
 #include "lib/log.h"
 #include "lib/xmalloc.h"
 #include "net/listener.h"
@@ -107,6 +108,31 @@ raise_fd_limit(void)
 		rl.rlim_cur = rl.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 	}
+}
+
+/* The server certificate: CertificateFile and PrivateKeyFile of
+ * Settings/Main.settings (PEM; relative names are in Settings/) when set,
+ * else the self-signed one generated on first start. */
+static void
+tls_files(struct server *srv, const char *maindom, char **cert_r,
+    char **key_r)
+{
+	struct dval *d = objects_server_settings_get(srv->objects);
+	const char *c = d != NULL ? dict_get_str(d, "CertificateFile") : NULL;
+	const char *k = d != NULL ? dict_get_str(d, "PrivateKeyFile") : NULL;
+	struct error err;
+	char *dir = xasprintf("%s/Settings", srv->base);
+
+	*cert_r = *key_r = NULL;
+	if (c != NULL && k != NULL && *c != '\0' && *k != '\0') {
+		*cert_r = c[0] == '/' ? xstrdup(c) : xasprintf("%s/%s", dir, c);
+		*key_r = k[0] == '/' ? xstrdup(k) : xasprintf("%s/%s", dir, k);
+		log_mod(&log_system, LOG_MAJOR, "TLS certificate %s", *cert_r);
+	} else if (tls_ensure_self_signed(dir, maindom, cert_r, key_r,
+	    &err) < 0)
+		log_mod(&log_system, LOG_FAILURE, "TLS certificate: %s", err.msg);
+	free(dir);
+	dict_free(&d);
 }
 
 static void
@@ -228,9 +254,7 @@ main(int argc, char **argv)
 		break;
 	}
 
-	snprintf(path, sizeof(path), "%s/Settings", base);
-	if (tls_ensure_self_signed(path, maindom, &cert, &key, &err) < 0)
-		log_mod(&log_system, LOG_FAILURE, "TLS certificate: %s", err.msg);
+	tls_files(&srv, maindom, &cert, &key);
 
 	if (mailflow_start(&srv, &err) < 0) {
 		log_mod(&log_system, LOG_FAILURE, "%s", err.msg);
