@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -917,6 +918,16 @@ writer_main(void *arg)
 			pthread_cond_wait(&q->wcond, &q->lock);
 		if (q->whead == NULL)
 			break;
+		/*
+		 * A single job waiting: let runnable sessions (that are about
+		 * to hand over theirs) run first, once, so one commit covers
+		 * more of them.  Costs nothing when none is runnable.
+		 */
+		if (q->whead == q->wtail && !q->wstop) {
+			pthread_mutex_unlock(&q->lock);
+			sched_yield();
+			pthread_mutex_lock(&q->lock);
+		}
 		/* Take everything pending, up to the batch limits. */
 		batch = last = q->whead;
 		njobs = 1;
