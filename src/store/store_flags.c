@@ -59,7 +59,7 @@ int
 store_msgs_query(struct store *s, const char *sql, int64_t mailbox,
     uint64_t lo, uint64_t hi, struct store_msgs *r, struct error *err_r)
 {
-	sqlite3_stmt *st = store_prep(s, sql, err_r);
+	sqlite3_stmt *st = store_prepc(s, sql, err_r);
 	int rc;
 
 	if (st == NULL)
@@ -80,8 +80,9 @@ store_msgs_query(struct store *s, const char *sql, int64_t mailbox,
 		m->size = (uint64_t)sqlite3_column_int64(st, 5);
 		m->hdr_size = (uint64_t)sqlite3_column_int64(st, 6);
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : store_dberr(s, err_r, "messages");
+	rc = rc == SQLITE_DONE ? 0 : store_dberr(s, err_r, "messages");
+	store_done(s, st);
+	return rc;
 }
 
 /* RFC 3501 flag-keyword = atom: no atom-specials, no leading '\'. */
@@ -188,7 +189,7 @@ store_keywords_register(struct store *s, int64_t mailbox, const char *kw,
 
 	if (*kw == '\0')
 		return 0;
-	st = store_prep(s, "INSERT OR IGNORE INTO keywords(mailbox, name) "
+	st = store_prepc(s, "INSERT OR IGNORE INTO keywords(mailbox, name) "
 	    "VALUES(?, ?)", err_r);
 	if (st == NULL)
 		return -1;
@@ -204,7 +205,7 @@ store_keywords_register(struct store *s, int64_t mailbox, const char *kw,
 		while (*p == ' ')
 			p++;
 	}
-	sqlite3_finalize(st);
+	store_done(s, st);
 	return rc;
 }
 
@@ -280,7 +281,7 @@ store_set_flags(struct store *s, int64_t mailbox,
 		    " WHERE mailbox = ?1 AND uid BETWEEN ?2 AND ?3 ORDER BY uid",
 		    mailbox, rs[i].lo, rs[i].hi, &cur, err_r) < 0)
 			goto fail;
-	up = store_prep(s, "UPDATE messages SET flags = ?, keywords = ?, "
+	up = store_prepc(s, "UPDATE messages SET flags = ?, keywords = ?, "
 	    "modseq = ? WHERE mailbox = ? AND uid = ?", err_r);
 	if (up == NULL)
 		goto fail;
@@ -336,8 +337,8 @@ store_set_flags(struct store *s, int64_t mailbox,
 fail:
 	store_rollback(s);
 out:
+	store_done(s, up);
 	pthread_mutex_unlock(&s->mu);
-	sqlite3_finalize(up);
 	store_msgs_free(&cur);
 	free(rs);
 	free(kwarg);
@@ -387,11 +388,11 @@ remove_uids(struct store *s, struct mbox_row *r, const uint32_t *uids,
 	size_t i;
 	int rc = 0;
 
-	sel = store_prep(s, "SELECT body, size FROM messages WHERE mailbox = ?"
+	sel = store_prepc(s, "SELECT body, size FROM messages WHERE mailbox = ?"
 	    " AND uid = ?", err_r);
-	del = store_prep(s, "DELETE FROM messages WHERE mailbox = ? AND "
+	del = store_prepc(s, "DELETE FROM messages WHERE mailbox = ? AND "
 	    "uid = ?", err_r);
-	exp = store_prep(s, "INSERT OR REPLACE INTO expunged(mailbox, uid, "
+	exp = store_prepc(s, "INSERT OR REPLACE INTO expunged(mailbox, uid, "
 	    "modseq) VALUES(?, ?, ?)", err_r);
 	if (sel == NULL || del == NULL || exp == NULL)
 		rc = -1;
@@ -417,9 +418,9 @@ remove_uids(struct store *s, struct mbox_row *r, const uint32_t *uids,
 		    sqlite3_step(exp) != SQLITE_DONE)
 			rc = store_dberr(s, err_r, "expunge");
 	}
-	sqlite3_finalize(sel);
-	sqlite3_finalize(del);
-	sqlite3_finalize(exp);
+	store_done(s, sel);
+	store_done(s, del);
+	store_done(s, exp);
 	return rc;
 }
 
@@ -624,13 +625,13 @@ store_changes_since(struct store *s, int64_t mailbox, uint64_t modseq,
 	changed_r->v = NULL;
 	changed_r->n = 0;
 	pthread_mutex_lock(&s->mu);
-	if (store_exec(s, "BEGIN", err_r) < 0)
+	if (store_execc(s, "BEGIN", err_r) < 0)
 		goto out;
 	if (store_msgs_query(s, "SELECT " STORE_MSG_COLS " FROM messages "
 	    "WHERE mailbox = ?1 AND modseq > ?2 AND ?3 ORDER BY uid", mailbox,
 	    modseq, 1, changed_r, err_r) < 0)
 		goto end;
-	st = store_prep(s, "SELECT uid FROM expunged WHERE mailbox = ? AND "
+	st = store_prepc(s, "SELECT uid FROM expunged WHERE mailbox = ? AND "
 	    "modseq > ? ORDER BY uid", err_r);
 	if (st == NULL)
 		goto end;
@@ -640,14 +641,13 @@ store_changes_since(struct store *s, int64_t mailbox, uint64_t modseq,
 		v = xrealloc(v, size_mul(n + 1, sizeof(*v)));
 		v[n++] = (uint32_t)sqlite3_column_int64(st, 0);
 	}
-	sqlite3_finalize(st);
-	if (step != SQLITE_DONE) {
+	if (step != SQLITE_DONE)
 		store_dberr(s, err_r, "vanished");
-		goto end;
-	}
-	rc = 0;
+	else
+		rc = 0;
+	store_done(s, st);
 end:
-	(void)sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	(void)store_execc(s, "COMMIT", NULL);
 out:
 	pthread_mutex_unlock(&s->mu);
 	if (rc == 0) {

@@ -138,7 +138,7 @@ int
 store_mbox_by_id(struct store *s, int64_t id, struct mbox_row *r,
     struct error *err_r)
 {
-	sqlite3_stmt *st = store_prep(s, "SELECT " ROW_COLS
+	sqlite3_stmt *st = store_prepc(s, "SELECT " ROW_COLS
 	    " FROM mailboxes WHERE id = ?", err_r);
 
 	if (st == NULL)
@@ -620,7 +620,7 @@ store_mailbox_status(struct store *s, const char *name,
 	pthread_mutex_lock(&s->mu);
 	if (store_mbox_by_name(s, buf_cstr(&canon), &r, err_r) < 0)
 		goto out;
-	st = store_prep(s, "SELECT COUNT(*), COALESCE(SUM((flags & 1) = 0), 0),"
+	st = store_prepc(s, "SELECT COUNT(*), COALESCE(SUM((flags & 1) = 0), 0),"
 	    " COALESCE(SUM(uid >= ?2), 0) FROM messages WHERE mailbox = ?1",
 	    err_r);
 	if (st == NULL)
@@ -628,8 +628,8 @@ store_mailbox_status(struct store *s, const char *name,
 	sqlite3_bind_int64(st, 1, r.id);
 	sqlite3_bind_int64(st, 2, r.recent_uid);
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
 		store_dberr(s, err_r, "status");
+		store_done(s, st);
 		goto out;
 	}
 	memset(st_r, 0, sizeof(*st_r));
@@ -642,7 +642,7 @@ store_mailbox_status(struct store *s, const char *name,
 	st_r->messages = (uint32_t)sqlite3_column_int64(st, 0);
 	st_r->unseen = (uint32_t)sqlite3_column_int64(st, 1);
 	st_r->recent = (uint32_t)sqlite3_column_int64(st, 2);
-	sqlite3_finalize(st);
+	store_done(s, st);
 	rc = 0;
 out:
 	pthread_mutex_unlock(&s->mu);
@@ -685,7 +685,7 @@ store_mailbox_keywords(struct store *s, int64_t mailbox, char **kw_r,
 	int rc;
 
 	pthread_mutex_lock(&s->mu);
-	st = store_prep(s, "SELECT name FROM keywords WHERE mailbox = ? "
+	st = store_prepc(s, "SELECT name FROM keywords WHERE mailbox = ? "
 	    "ORDER BY name", err_r);
 	if (st == NULL) {
 		pthread_mutex_unlock(&s->mu);
@@ -698,9 +698,10 @@ store_mailbox_keywords(struct store *s, int64_t mailbox, char **kw_r,
 			buf_putc(&b, ' ');
 		buf_puts(&b, (const char *)sqlite3_column_text(st, 0));
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
+	if (rc != SQLITE_DONE)
 		store_dberr(s, err_r, "keywords");
+	store_done(s, st);
+	if (rc != SQLITE_DONE) {
 		pthread_mutex_unlock(&s->mu);
 		buf_free(&b);
 		return -1;

@@ -563,9 +563,9 @@ store_fetch(struct store *s, int64_t mailbox, uint32_t uid, uint64_t offset,
 
 	pthread_mutex_lock(&s->mu);
 	/* One read transaction so the row and the body agree. */
-	if (store_exec(s, "BEGIN", err_r) < 0)
+	if (store_execc(s, "BEGIN", err_r) < 0)
 		goto out;
-	st = store_prep(s, "SELECT m.size, m.body, b.file FROM messages m "
+	st = store_prepc(s, "SELECT m.size, m.body, b.file FROM messages m "
 	    "JOIN bodies b ON b.id = m.body WHERE m.mailbox = ? AND m.uid = ?",
 	    err_r);
 	if (st == NULL)
@@ -573,7 +573,7 @@ store_fetch(struct store *s, int64_t mailbox, uint32_t uid, uint64_t offset,
 	sqlite3_bind_int64(st, 1, mailbox);
 	sqlite3_bind_int64(st, 2, uid);
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		store_done(s, st);
 		error_set(err_r, ERR_NOTFOUND, "no such message");
 		goto end;
 	}
@@ -582,7 +582,7 @@ store_fetch(struct store *s, int64_t mailbox, uint32_t uid, uint64_t offset,
 	if (sqlite3_column_type(st, 2) != SQLITE_NULL)
 		path = xasprintf("%s/%s", s->bodies_dir,
 		    (const char *)sqlite3_column_text(st, 2));
-	sqlite3_finalize(st);
+	store_done(s, st);
 	if (offset > size)
 		offset = size;
 	if (len > size - offset)
@@ -616,7 +616,7 @@ store_fetch(struct store *s, int64_t mailbox, uint32_t uid, uint64_t offset,
 	if (rc == 0 && out->err != 0)
 		rc = error_set(err_r, ERR_LIMIT, "message does not fit");
 end:
-	(void)sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	(void)store_execc(s, "COMMIT", NULL);
 out:
 	pthread_mutex_unlock(&s->mu);
 	free(path);
@@ -633,7 +633,7 @@ store_fetch_cached(struct store *s, int64_t mailbox, uint32_t uid,
 	int i, rc = -1;
 
 	pthread_mutex_lock(&s->mu);
-	st = store_prep(s, "SELECT envelope, bodystructure, bodyplain FROM "
+	st = store_prepc(s, "SELECT envelope, bodystructure, bodyplain FROM "
 	    "messages WHERE mailbox = ? AND uid = ?", err_r);
 	if (st == NULL)
 		goto out;
@@ -647,7 +647,7 @@ store_fetch_cached(struct store *s, int64_t mailbox, uint32_t uid,
 		rc = 0;
 	} else
 		error_set(err_r, ERR_NOTFOUND, "no such message");
-	sqlite3_finalize(st);
+	store_done(s, st);
 out:
 	pthread_mutex_unlock(&s->mu);
 	return rc;
@@ -663,13 +663,13 @@ store_bodies_gc(struct store *s, const int64_t *ids, size_t n, char ***files,
 	size_t i;
 	int rc = 0;
 
-	sel = store_prep(s, "SELECT file FROM bodies WHERE id = ?1 AND NOT "
+	sel = store_prepc(s, "SELECT file FROM bodies WHERE id = ?1 AND NOT "
 	    "EXISTS (SELECT 1 FROM messages WHERE body = ?1)", err_r);
 	if (sel == NULL)
 		return -1;
-	del = store_prep(s, "DELETE FROM bodies WHERE id = ?", err_r);
+	del = store_prepc(s, "DELETE FROM bodies WHERE id = ?", err_r);
 	if (del == NULL) {
-		sqlite3_finalize(sel);
+		store_done(s, sel);
 		return -1;
 	}
 	for (i = 0; i < n && rc == 0; i++) {
@@ -688,8 +688,8 @@ store_bodies_gc(struct store *s, const int64_t *ids, size_t n, char ***files,
 		if (sqlite3_step(del) != SQLITE_DONE)
 			rc = store_dberr(s, err_r, "delete body");
 	}
-	sqlite3_finalize(sel);
-	sqlite3_finalize(del);
+	store_done(s, sel);
+	store_done(s, del);
 	return rc;
 }
 

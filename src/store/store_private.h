@@ -18,7 +18,7 @@
 
 struct store_notify;
 
-#define STORE_STMTS_MAX	16	/* statements kept per handle */
+#define STORE_STMTS_MAX	48	/* statements kept per handle */
 
 struct store {
 	pthread_mutex_t	 mu;		/* serialises calls on this handle */
