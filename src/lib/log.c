@@ -43,6 +43,8 @@ struct log_rec {
 	char		 line[];
 };
 
+#define LOG_BATCH_BYTES	(64 * 1024)	/* one write() of the writer */
+
 static struct {
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 work;		/* writer: records queued or stop */
@@ -51,6 +53,7 @@ static struct {
 	bool		 running;	/* writer thread exists */
 	bool		 stop;
 	bool		 hold;		/* tests: writer does not drain */
+	bool		 writer_waiting; /* writer sleeps on work */
 	bool		 to_stderr;
 	char		*dir;		/* NULL: stderr only */
 	struct log_rec	*head, **tailp;
@@ -282,7 +285,10 @@ log_submit(const char *line, size_t len, int date)
 	logq.tailp = &r->next;
 	logq.count++;
 	logq.queued_seq++;
-	pthread_cond_signal(&logq.work);
+	/* Only a sleeping writer needs waking; a busy one takes this record
+	 * with its next batch (one futex call per batch, not per record). */
+	if (logq.writer_waiting)
+		pthread_cond_signal(&logq.work);
 	pthread_mutex_unlock(&logq.lock);
 }
 
@@ -369,6 +375,36 @@ log_write_rec(const char *line, size_t len, int date)
 		write_all(STDERR_FILENO, line, len);
 }
 
+/* Writes a batch of records with one write() per file (and per stderr)
+ * for each run of records of the same day, in chunks of LOG_BATCH_BYTES;
+ * frees the records. */
+static void
+log_write_batch(struct log_rec *batch)
+{
+	static char chunk[LOG_BATCH_BYTES];
+	struct log_rec *r;
+	size_t used = 0;
+	int date = 0;
+
+	while ((r = batch) != NULL) {
+		batch = r->next;
+		if (used > 0 && (r->date != date || used + r->len > sizeof(chunk))) {
+			log_write_rec(chunk, used, date);
+			used = 0;
+		}
+		if (r->len > sizeof(chunk))
+			log_write_rec(r->line, r->len, r->date);
+		else {
+			memcpy(chunk + used, r->line, r->len);
+			used += r->len;
+			date = r->date;
+		}
+		free(r);
+	}
+	if (used > 0)
+		log_write_rec(chunk, used, date);
+}
+
 /* Formats a record from the writer thread itself (no queue). */
 static void
 log_direct(struct log_module *m, int level, const char *fmt, ...)
@@ -387,15 +423,18 @@ log_direct(struct log_module *m, int level, const char *fmt, ...)
 static void *
 log_writer(void *arg ATTR_UNUSED)
 {
-	struct log_rec *batch, *r;
+	struct log_rec *batch;
 	unsigned long dropped;
 	size_t n;
 
 	pthread_mutex_lock(&logq.lock);
 	for (;;) {
 		while (!logq.stop && (logq.hold ||
-		    (logq.head == NULL && logq.dropped == 0)))
+		    (logq.head == NULL && logq.dropped == 0))) {
+			logq.writer_waiting = true;
 			pthread_cond_wait(&logq.work, &logq.lock);
+			logq.writer_waiting = false;
+		}
 		if (logq.stop && logq.head == NULL && logq.dropped == 0)
 			break;
 		batch = logq.head;
@@ -409,11 +448,7 @@ log_writer(void *arg ATTR_UNUSED)
 		logq.dropped = 0;
 		pthread_mutex_unlock(&logq.lock);
 
-		while ((r = batch) != NULL) {
-			batch = r->next;
-			log_write_rec(r->line, r->len, r->date);
-			free(r);
-		}
+		log_write_batch(batch);
 		if (dropped > 0)
 			log_direct(&log_system, LOG_PROBLEM,
 			    "%lu log records dropped", dropped);
