@@ -241,6 +241,33 @@ int	store_messages(struct store *s, int64_t mailbox,
 	    struct error *err_r);
 void	store_msgs_free(struct store_msgs *r);
 
+/* What store_messages_with() reads besides the row. */
+#define STORE_WITH_ENVELOPE	 0x01
+#define STORE_WITH_BODYSTRUCTURE 0x02
+#define STORE_WITH_BODY		 0x04	/* the non-extended BODY */
+#define STORE_WITH_HEADER	 0x08	/* the header block's bytes */
+
+/* Per message extras, parallel to store_msgs.v; a field not asked for is
+ * NULL, and so is header when the body lives in a file (use store_fetch). */
+struct store_msg_extra {
+	char		*envelope;
+	char		*bodystructure;
+	char		*body;
+	char		*header;	/* hdr_size bytes, not NUL-terminated */
+};
+
+/*
+ * store_messages() that also returns the cached strings and header bytes
+ * selected by with (STORE_WITH_...), all read in one transaction (FETCH of
+ * many messages).  Free with store_msgs_free() and
+ * store_msg_extra_free(*extra_r, r->n).
+ */
+int	store_messages_with(struct store *s, int64_t mailbox,
+	    const struct store_uidrange *set, size_t nset, unsigned with,
+	    struct store_msgs *r, struct store_msg_extra **extra_r,
+	    struct error *err_r);
+void	store_msg_extra_free(struct store_msg_extra *x, size_t n);
+
 /*
  * Appends bytes [offset, offset + len) of a message (clipped to its size;
  * len UINT64_MAX for "to the end") to out.  Header only is offset 0, len

@@ -509,6 +509,129 @@ store_messages(struct store *s, int64_t mailbox,
 	return rc;
 }
 
+static char *
+dup_col(sqlite3_stmt *st, int col)
+{
+	const char *p = (const char *)sqlite3_column_text(st, col);
+
+	return p != NULL ? xstrdup(p) : NULL;
+}
+
+int
+store_messages_with(struct store *s, int64_t mailbox,
+    const struct store_uidrange *set, size_t nset, unsigned with,
+    struct store_msgs *r, struct store_msg_extra **extra_r,
+    struct error *err_r)
+{
+	/* one statement with the header (it joins the bodies), one without */
+	static const char sql_hdr[] = "SELECT " STORE_MSG_COLS_M ", "
+	    "CASE WHEN ?4 & 1 THEN m.envelope END, "
+	    "CASE WHEN ?4 & 2 THEN m.bodystructure END, "
+	    "CASE WHEN ?4 & 4 THEN m.bodyplain END, "
+	    "CASE WHEN b.file IS NULL THEN substr(b.data, 1, m.hdr_size) END "
+	    "FROM messages m JOIN bodies b ON b.id = m.body "
+	    "WHERE m.mailbox = ?1 AND m.uid BETWEEN ?2 AND ?3 ORDER BY m.uid";
+	static const char sql_nohdr[] = "SELECT " STORE_MSG_COLS_M ", "
+	    "CASE WHEN ?4 & 1 THEN m.envelope END, "
+	    "CASE WHEN ?4 & 2 THEN m.bodystructure END, "
+	    "CASE WHEN ?4 & 4 THEN m.bodyplain END, NULL "
+	    "FROM messages m "
+	    "WHERE m.mailbox = ?1 AND m.uid BETWEEN ?2 AND ?3 ORDER BY m.uid";
+	struct store_uidrange all = { 1, UINT32_MAX }, *rs;
+	struct store_msg_extra *x = NULL;
+	sqlite3_stmt *st = NULL;
+	size_t nr, i, cap = 0;
+	int rc = 0, step;
+
+	r->v = NULL;
+	r->n = 0;
+	*extra_r = NULL;
+	if (set == NULL) {
+		set = &all;
+		nset = 1;
+	}
+	nr = store_ranges_normalise(set, nset, &rs);
+	pthread_mutex_lock(&s->mu);
+	if (nr > 1 && store_execc(s, "BEGIN", err_r) < 0)
+		rc = -1;
+	for (i = 0; i < nr && rc == 0; i++) {
+		st = store_prepc(s, (with & STORE_WITH_HEADER) ? sql_hdr :
+		    sql_nohdr, err_r);
+		if (st == NULL) {
+			rc = -1;
+			break;
+		}
+		sqlite3_bind_int64(st, 1, mailbox);
+		sqlite3_bind_int64(st, 2, (int64_t)rs[i].lo);
+		sqlite3_bind_int64(st, 3, (int64_t)rs[i].hi);
+		sqlite3_bind_int(st, 4, (int)with);
+		while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+			struct store_msg *m;
+			struct store_msg_extra *e;
+			const void *h;
+
+			if (r->n == cap) {
+				cap = cap == 0 ? 16 : size_mul(cap, 2);
+				r->v = xrealloc(r->v, size_mul(cap,
+				    sizeof(*r->v)));
+				x = xrealloc(x, size_mul(cap, sizeof(*x)));
+			}
+			m = &r->v[r->n];
+			e = &x[r->n];
+			r->n++;
+			m->uid = (uint32_t)sqlite3_column_int64(st, 0);
+			m->flags = (unsigned)sqlite3_column_int(st, 1);
+			m->keywords = xstrdup((const char *)
+			    sqlite3_column_text(st, 2));
+			m->modseq = (uint64_t)sqlite3_column_int64(st, 3);
+			m->internaldate = sqlite3_column_int64(st, 4);
+			m->size = (uint64_t)sqlite3_column_int64(st, 5);
+			m->hdr_size = (uint64_t)sqlite3_column_int64(st, 6);
+			e->envelope = dup_col(st, 7);
+			e->bodystructure = dup_col(st, 8);
+			e->body = dup_col(st, 9);
+			e->header = NULL;
+			h = sqlite3_column_blob(st, 10);
+			if (h != NULL && (uint64_t)sqlite3_column_bytes(st, 10) ==
+			    m->hdr_size) {
+				e->header = xmalloc(m->hdr_size + 1);
+				memcpy(e->header, h, m->hdr_size);
+				e->header[m->hdr_size] = '\0';
+			}
+		}
+		if (step != SQLITE_DONE)
+			rc = store_dberr(s, err_r, "messages");
+		store_done(s, st);
+	}
+	if (nr > 1)
+		(void)store_execc(s, "COMMIT", NULL);
+	pthread_mutex_unlock(&s->mu);
+	free(rs);
+	if (rc < 0) {
+		store_msg_extra_free(x, r->n);
+		store_msgs_free(r);
+		return -1;
+	}
+	*extra_r = x;
+	return 0;
+}
+
+void
+store_msg_extra_free(struct store_msg_extra *x, size_t n)
+{
+	size_t i;
+
+	if (x == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		free(x[i].envelope);
+		free(x[i].bodystructure);
+		free(x[i].body);
+		free(x[i].header);
+	}
+	free(x);
+}
+
 void
 store_msgs_free(struct store_msgs *r)
 {

@@ -114,6 +114,9 @@ int	store_mbox_purge(struct store *s, int64_t id, char ***files,
 /* Columns read by store_msgs_query(), in struct store_msg order. */
 #define STORE_MSG_COLS	"uid, flags, keywords, modseq, internaldate, size, " \
 	"hdr_size"
+/* The same columns of "messages m" (joined queries). */
+#define STORE_MSG_COLS_M "m.uid, m.flags, m.keywords, m.modseq, " \
+	"m.internaldate, m.size, m.hdr_size"
 /* Runs sql (binding ?1 mailbox, ?2 lo, ?3 hi) and appends the rows. */
 int	store_msgs_query(struct store *s, const char *sql, int64_t mailbox,
 	    uint64_t lo, uint64_t hi, struct store_msgs *r,
