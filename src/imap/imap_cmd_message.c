@@ -175,6 +175,7 @@ cmd_fetch(struct imap_session *s, const struct imap_arg *a, size_t n)
 {
 	struct store_uidrange *set = NULL, vset;
 	struct store_msgs msgs = { NULL, 0 }, changed = { NULL, 0 };
+	struct store_msg_extra *extra = NULL;
 	struct fetch_req req;
 	struct error err;
 	struct buf out;
@@ -203,8 +204,8 @@ cmd_fetch(struct imap_session *s, const struct imap_arg *a, size_t n)
 	if (req.vanished)
 		(void)send_vanished_earlier(s, req.changedsince, &a[0]);
 	r = 0;
-	if (nset > 0 && store_messages(s->store, s->mbox_id, set, nset, &msgs,
-	    &err) < 0) {
+	if (nset > 0 && store_messages_with(s->store, s->mbox_id, set, nset,
+	    imap_fetch_with(&req), &msgs, &extra, &err) < 0) {
 		r = imap_no_err(s, "FETCH", &err);
 		goto done;
 	}
@@ -235,8 +236,8 @@ cmd_fetch(struct imap_session *s, const struct imap_arg *a, size_t n)
 		    s->msgs[idx].modseq <= req.changedsince)
 			continue;
 		buf_reset(&out);
-		if (imap_fetch_render(s, &req, &msgs.v[i], (size_t)idx,
-		    seen_now[i], &out, &err) < 0) {
+		if (imap_fetch_render(s, &req, &msgs.v[i], &extra[i],
+		    (size_t)idx, seen_now[i], &out, &err) < 0) {
 			if (err.kind == ERR_NOTFOUND)
 				continue;	/* expunged meanwhile */
 			buf_free(&out);
@@ -250,6 +251,7 @@ cmd_fetch(struct imap_session *s, const struct imap_arg *a, size_t n)
 	r = imap_ok(s, "FETCH completed");
 done:
 	free(seen_now);
+	store_msg_extra_free(extra, msgs.n);
 	store_msgs_free(&msgs);
 	free(set);
 	imap_fetch_req_free(&req);

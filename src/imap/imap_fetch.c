@@ -208,10 +208,22 @@ imap_binary_encode(const char *p, size_t n, struct buf *out)
 
 /* ---- message data ---- */
 
+/* A top-level section that lies within the header block. */
+static bool
+header_section(const struct fetch_item *it)
+{
+	return it->kind == FI_SECTION && !it->binary && it->nparts == 0 &&
+	    (it->sec == SEC_HEADER || it->sec == SEC_FIELDS ||
+	    it->sec == SEC_FIELDS_NOT);
+}
+
+
 struct msgdata {
 	struct buf	 raw;
 	bool		 loaded;
 	struct mime_message *mime;
+	const char	*hdr;		/* the header block (hdr_size bytes) from
+					 * the store, or NULL */
 };
 
 static int
@@ -291,6 +303,19 @@ section_bytes(struct imap_session *s, const struct store_msg *m,
 	struct mime_message *mm;
 	const char *enc;
 
+	/* HEADER and HEADER.FIELDS of the message itself: the header block
+	 * is all they need (no body read, no MIME parse) */
+	if (md->hdr != NULL && header_section(it)) {
+		if (it->sec == SEC_HEADER) {
+			*p_r = md->hdr;
+			*n_r = (size_t)m->hdr_size;
+		} else {
+			header_fields(md->hdr, 0, (size_t)m->hdr_size, it, tmp);
+			*p_r = tmp->data != NULL ? tmp->data : "";
+			*n_r = tmp->len;
+		}
+		return 0;
+	}
 	if (load_raw(s, m, md, err_r) < 0)
 		return -1;
 	if (it->nparts == 0 && it->sec == SEC_ALL) {
@@ -411,13 +436,41 @@ render_section(struct imap_session *s, const struct store_msg *m,
 	return 0;
 }
 
+unsigned
+imap_fetch_with(const struct fetch_req *r)
+{
+	unsigned with = 0;
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		if (r->v[i].kind == FI_ENVELOPE)
+			with |= STORE_WITH_ENVELOPE;
+		else if (r->v[i].kind == FI_BODYSTRUCTURE)
+			with |= STORE_WITH_BODYSTRUCTURE;
+		else if (r->v[i].kind == FI_BODY)
+			with |= STORE_WITH_BODY;
+		else if (header_section(&r->v[i]))
+			with |= STORE_WITH_HEADER;
+	}
+	return with;
+}
+
 static int
 render_cached(struct imap_session *s, const struct store_msg *m,
-    const struct fetch_item *it, struct buf *out, struct error *err_r)
+    const struct store_msg_extra *x, const struct fetch_item *it,
+    struct buf *out, struct error *err_r)
 {
+	const char *have = NULL;
 	char *text = NULL;
 	int r;
 
+	if (x != NULL)
+		have = it->kind == FI_ENVELOPE ? x->envelope :
+		    it->kind == FI_BODYSTRUCTURE ? x->bodystructure : x->body;
+	if (have != NULL) {
+		buf_printf(out, "%s %s", it->name, have);
+		return 0;
+	}
 	if (it->kind == FI_ENVELOPE)
 		r = store_fetch_cached(s->store, s->mbox_id, m->uid, &text,
 		    NULL, NULL, err_r);
@@ -436,8 +489,8 @@ render_cached(struct imap_session *s, const struct store_msg *m,
 
 int
 imap_fetch_render(struct imap_session *s, const struct fetch_req *r,
-    const struct store_msg *m, size_t idx, bool flags_changed,
-    struct buf *out, struct error *err_r)
+    const struct store_msg *m, const struct store_msg_extra *x,
+    size_t idx, bool flags_changed, struct buf *out, struct error *err_r)
 {
 	const struct imap_view_msg *v = &s->msgs[idx];
 	struct msgdata md;
@@ -450,6 +503,8 @@ imap_fetch_render(struct imap_session *s, const struct fetch_req *r,
 	/* a new keyword is announced before the FETCH line (RFC 3501 7.2.6) */
 	imap_keywords_check(s, v->keywords);
 	buf_init(&md.raw, IMAP_FETCH_MAX);
+	if (x != NULL && x->header != NULL)
+		md.hdr = x->header;
 	buf_printf(out, "* %zu FETCH (", idx + 1);
 	for (i = 0; i < r->n && rc == 0; i++) {
 		const struct fetch_item *it = &r->v[i];
@@ -484,7 +539,7 @@ imap_fetch_render(struct imap_session *s, const struct fetch_req *r,
 		case FI_ENVELOPE:
 		case FI_BODY:
 		case FI_BODYSTRUCTURE:
-			rc = render_cached(s, m, it, out, err_r);
+			rc = render_cached(s, m, x, it, out, err_r);
 			break;
 		case FI_SECTION:
 		case FI_BINARY_SIZE:

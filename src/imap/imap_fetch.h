@@ -92,15 +92,23 @@ bool	imap_binary_encode(const char *p, size_t n, struct buf *out);
 
 struct imap_session;
 struct store_msg;
+struct store_msg_extra;
 struct fetch_msgdata;
+
+/* The STORE_WITH_... extras worth reading with the rows for r: cached
+ * ENVELOPE/BODYSTRUCTURE/BODY strings and the header block when a
+ * top-level HEADER or HEADER.FIELDS section is asked for. */
+unsigned imap_fetch_with(const struct fetch_req *r);
 
 /*
  * Renders "* seq FETCH (...)" for one message into out (CRLF included).
- * m is the store's row; idx its index in the view.  -1 with err_r when the
- * message vanished (ERR_NOTFOUND) or a part cannot be decoded.
+ * m is the store's row, x its extras (NULL: read them from the store as
+ * needed); idx its index in the view.  -1 with err_r when the message
+ * vanished (ERR_NOTFOUND) or a part cannot be decoded.
  */
 int	imap_fetch_render(struct imap_session *s, const struct fetch_req *r,
-	    const struct store_msg *m, size_t idx, bool flags_changed,
-	    struct buf *out, struct error *err_r);
+	    const struct store_msg *m, const struct store_msg_extra *x,
+	    size_t idx, bool flags_changed, struct buf *out,
+	    struct error *err_r);
 
 #endif
