@@ -1,13 +1,15 @@
 /*
- * listener.c: the service table, listening sockets, the accept thread and
- * the detached connection threads, reused while idle (see listener.h).
+ * listener.c: the service table, listening sockets and the detached
+ * connection threads, reused while idle (see listener.h).
  *
- * One poll thread watches every listening socket and a self-pipe used to
- * stop it.  For each accepted socket it checks the service's channel and
+ * Idle connection threads accept themselves (leader/follower): they wait
+ * in epoll_wait() on one epoll instance holding every listening socket
+ * (EPOLLONESHOT, so one connection wakes one thread) and a self-pipe used
+ * to stop them.  The thread that accepts checks the service's channel and
  * per-IP limits under the table lock, records the connection in the
- * service's live list, and hands it to an idle connection thread (or
- * starts one) that does the implicit-TLS handshake (if any) and runs the
- * handler.  The live list lets
+ * service's live list, and then runs it itself: the implicit-TLS handshake
+ * (if any) and the handler; a refused connection gets its refusal on that
+ * thread.  No thread hands a socket to another.  The live list lets
  * listener_stop_all() shut down sockets of running sessions so their
  * blocked reads return; an entry leaves the list (under the lock) before
  * its conn is freed, so a shutdown never touches a freed conn.
@@ -15,6 +17,7 @@
 #include "lib/compat.h"
 
 #include <sys/types.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -118,17 +121,11 @@ static unsigned nthreads;		/* connections being served */
 static unsigned nworkers;		/* connection threads alive */
 static bool pool_stop;			/* idle threads end */
 
-/* A connection thread; idle ones wait on cond for a job. */
-struct worker {
-	struct worker	*next;
-	pthread_cond_t	 cond;
-	struct live	*job;
-};
-static struct worker *idle_head;	/* idle threads, last idle first */
-static unsigned nidle;
+static unsigned nidle;			/* threads waiting to accept */
 static bool running;
-static pthread_t poll_thread;
+static int epfd = -1;			/* the listening sockets, shared */
 static int stop_pipe[2] = { -1, -1 };
+#define LISTENER_STOP_KEY	UINT32_MAX	/* epoll key of stop_pipe */
 
 static void
 lst_init(void)
@@ -440,20 +437,6 @@ live_unlink(struct live *l)
 	l->svc->current--;
 }
 
-/* Takes w off the idle stack; under lst_lock. */
-static void
-idle_remove(struct worker *w)
-{
-	struct worker **wp;
-
-	for (wp = &idle_head; *wp != NULL; wp = &(*wp)->next)
-		if (*wp == w) {
-			*wp = w->next;
-			nidle--;
-			return;
-		}
-}
-
 /* Runs one accepted connection to its end and frees it. */
 static void
 run_conn(struct live *l)
@@ -487,51 +470,6 @@ done:
 	pthread_mutex_unlock(&lst_lock);
 }
 
-/*
- * A connection thread: runs its first connection, then waits idle (on the
- * idle stack) for the next one the accept thread hands it, and ends after
- * LISTENER_IDLE_MS without work, when the idle stack is full, or when
- * listener_stop_all() runs.
- */
-static void *
-worker_main(void *arg)
-{
-	struct worker *w = arg;
-	struct timespec deadline;
-	struct live *l;
-	int r;
-
-	for (;;) {
-		l = w->job;
-		w->job = NULL;
-		run_conn(l);
-		pthread_mutex_lock(&lst_lock);
-		if (pool_stop || nidle >= LISTENER_IDLE_MAX)
-			break;
-		w->next = idle_head;
-		idle_head = w;
-		nidle++;
-		clock_gettime(CLOCK_MONOTONIC, &deadline);
-		deadline.tv_sec += LISTENER_IDLE_MS / 1000;
-		r = 0;
-		while (w->job == NULL && !pool_stop && r != ETIMEDOUT)
-			r = pthread_cond_timedwait(&w->cond, &lst_lock,
-			    &deadline);
-		if (w->job == NULL) {
-			idle_remove(w);
-			break;
-		}
-		/* handle_accept() took w off the idle stack. */
-		pthread_mutex_unlock(&lst_lock);
-	}
-	nworkers--;
-	pthread_cond_broadcast(&lst_cond);
-	pthread_mutex_unlock(&lst_lock);
-	pthread_cond_destroy(&w->cond);
-	free(w);
-	return NULL;
-}
-
 /* Writes the refusal (plain services only), closes, logs. */
 static void
 refuse_conn(struct service *svc, struct conn *c, const char *why)
@@ -548,39 +486,63 @@ refuse_conn(struct service *svc, struct conn *c, const char *why)
 	conn_free(&c);
 }
 
-/* Decides on one accepted socket.  Called without the lock. */
-static void
-handle_accept(struct service *svc, int fd)
+static void *worker_main(void *arg);
+
+/* Starts one more connection thread (an acceptor); the caller counted it
+ * in nworkers.  Called without the lock.  0, or the pthread_create() error
+ * (logged). */
+static int
+spawn_worker(struct log_module *log)
 {
 	pthread_attr_t attr;
 	pthread_t tid;
-	struct live *l, *o;
-	struct worker *w;
-	struct conn *c;
-	char why[128];
-	unsigned same_ip = 0;
 	int r;
 
-	c = conn_new_accepted(fd);
-	why[0] = '\0';
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, LISTENER_STACK_SIZE);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	r = pthread_create(&tid, &attr, worker_main, NULL);
+	pthread_attr_destroy(&attr);
+	if (r == 0)
+		return 0;
+	log_mod(log, LOG_FAILURE,
+	    "cannot start a connection thread: %s", strerror(r));
 	pthread_mutex_lock(&lst_lock);
+	nworkers--;
+	pthread_cond_broadcast(&lst_cond);
+	pthread_mutex_unlock(&lst_lock);
+	return r;
+}
+
+/*
+ * Decides on one accepted socket; under lst_lock, which it keeps.  Returns
+ * the live entry to run, or NULL with *why set (refuse it) or, after
+ * listener_stop_all() began, with why empty (c is closed).
+ */
+static struct live *
+admit(struct service *svc, struct conn *c, char *why, size_t whysize)
+{
+	struct live *l, *o;
+	unsigned same_ip = 0;
+
+	why[0] = '\0';
+	if (pool_stop)
+		return NULL;
 	if (svc->current >= svc->max_channels)
-		snprintf(why, sizeof(why), "channel limit %u reached",
+		snprintf(why, whysize, "channel limit %u reached",
 		    svc->max_channels);
 	else if (svc->max_per_ip > 0) {
 		for (o = svc->live; o != NULL; o = o->next)
 			if (strcmp(conn_peer_ip(o->c), conn_peer_ip(c)) == 0)
 				same_ip++;
 		if (same_ip >= svc->max_per_ip)
-			snprintf(why, sizeof(why),
+			snprintf(why, whysize,
 			    "per-address limit %u reached for %s",
 			    svc->max_per_ip, conn_peer_ip(c));
 	}
 	if (why[0] != '\0') {
 		svc->refused++;
-		pthread_mutex_unlock(&lst_lock);
-		refuse_conn(svc, c, why);
-		return;
+		return NULL;
 	}
 	l = xcalloc(1, sizeof(*l));
 	l->svc = svc;
@@ -593,89 +555,120 @@ handle_accept(struct service *svc, int fd)
 	svc->total++;
 	nthreads++;
 	log_session_init(&l->ls, service_log(svc), conn_peer_text(c));
-	/* An idle thread takes it if there is one (no thread creation). */
-	if ((w = idle_head) != NULL) {
-		idle_head = w->next;
-		nidle--;
-		w->job = l;
-		pthread_cond_signal(&w->cond);
-		pthread_mutex_unlock(&lst_lock);
-		return;
-	}
-	nworkers++;
-	pthread_mutex_unlock(&lst_lock);
+	return l;
+}
 
-	w = xcalloc(1, sizeof(*w));
-	w->job = l;
-	pthread_cond_init(&w->cond, &cattr);
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, LISTENER_STACK_SIZE);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	r = pthread_create(&tid, &attr, worker_main, w);
-	pthread_attr_destroy(&attr);
-	if (r == 0)
-		return;
-	pthread_cond_destroy(&w->cond);
-	free(w);
-	log_ses(&l->ls, LOG_FAILURE, "cannot start a thread: %s",
-	    strerror(r));
+/*
+ * Waits (as one of the idle threads, counted in nidle) for a connection on
+ * any listening socket and accepts it.  The sockets are registered with
+ * EPOLLONESHOT on one shared epoll instance, so the kernel wakes one idle
+ * thread per connection and no other thread touches that socket until it
+ * is re-armed right after accept4().  Returns the accepted socket, or -1
+ * when the thread should stop waiting (stop, or *timed_out after
+ * LISTENER_IDLE_MS without a connection).  *svc_r is its service.
+ */
+static int
+accept_one(struct service **svc_r, bool *timed_out)
+{
+	struct epoll_event ev;
+	unsigned i;
+	int n, fd;
+
+	*timed_out = false;
+	for (;;) {
+		n = epoll_wait(epfd, &ev, 1, LISTENER_IDLE_MS);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0) {
+			*timed_out = true;
+			return -1;
+		}
+		if (ev.data.u32 == LISTENER_STOP_KEY)
+			return -1;
+		i = ev.data.u32;
+		fd = accept4(socks[i].fd, NULL, NULL, SOCK_NONBLOCK |
+		    SOCK_CLOEXEC);
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE ||
+		    errno == ENOBUFS || errno == ENOMEM)) {
+			log_mod(service_log(socks[i].svc), LOG_PROBLEM,
+			    "accept failed: %s", strerror(errno));
+			poll(NULL, 0, LISTENER_EMFILE_PAUSE_MS);
+		}
+		ev.events = EPOLLIN | EPOLLONESHOT;
+		ev.data.u32 = i;
+		(void)epoll_ctl(epfd, EPOLL_CTL_MOD, socks[i].fd, &ev);
+		if (fd >= 0) {
+			*svc_r = socks[i].svc;
+			return fd;
+		}
+	}
+}
+
+/*
+ * A connection thread (leader/follower): while idle it waits in
+ * accept_one() itself, so a new connection wakes exactly the thread that
+ * runs it.  The thread that takes the last idle slot starts one more
+ * thread first, so some thread always accepts.  A thread ends after
+ * LISTENER_IDLE_MS without work (unless it is the last idle one), when
+ * LISTENER_IDLE_MAX threads are idle already, or when listener_stop_all()
+ * runs.
+ */
+static void *
+worker_main(void *arg)
+{
+	struct service *svc = NULL;
+	struct live *l;
+	struct conn *c;
+	char why[128];
+	bool timed_out, spawn;
+	int fd;
+
+	pthread_setname_np(pthread_self(), "conn");
+	(void)arg;
 	pthread_mutex_lock(&lst_lock);
-	live_unlink(l);
-	svc->total--;
-	nthreads--;
+	for (;;) {
+		if (pool_stop || nidle >= LISTENER_IDLE_MAX)
+			break;
+		nidle++;
+		pthread_mutex_unlock(&lst_lock);
+		fd = accept_one(&svc, &timed_out);
+		pthread_mutex_lock(&lst_lock);
+		if (fd < 0) {
+			nidle--;
+			if (timed_out && !pool_stop && nidle == 0)
+				continue;	/* stays the last acceptor */
+			pthread_cond_broadcast(&lst_cond);
+			break;
+		}
+		nidle--;
+		spawn = nidle == 0 && !pool_stop;
+		if (spawn)
+			nworkers++;
+		c = conn_new_accepted(fd);
+		l = admit(svc, c, why, sizeof(why));
+		pthread_mutex_unlock(&lst_lock);
+		if (spawn)
+			(void)spawn_worker(service_log(svc));
+		if (l != NULL)
+			run_conn(l);
+		else if (why[0] != '\0')
+			refuse_conn(svc, c, why);
+		else
+			conn_free(&c);
+		pthread_mutex_lock(&lst_lock);
+	}
 	nworkers--;
 	pthread_cond_broadcast(&lst_cond);
 	pthread_mutex_unlock(&lst_lock);
-	free(l);
-	refuse_conn(svc, c, "server is out of threads");
-}
-
-static void *
-poll_main(void *arg)
-{
-	struct pollfd pfds[LISTENER_SOCKETS_MAX + 1];
-	unsigned i, n;
-	int fd;
-
-	(void)arg;
-	n = nsocks;
-	for (i = 0; i < n; i++) {
-		pfds[i].fd = socks[i].fd;
-		pfds[i].events = POLLIN;
-	}
-	pfds[n].fd = stop_pipe[0];
-	pfds[n].events = POLLIN;
-	for (;;) {
-		if (poll(pfds, n + 1, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (pfds[n].revents != 0)
-			break;
-		for (i = 0; i < n; i++) {
-			if (pfds[i].revents == 0 || pfds[i].fd < 0)
-				continue;
-			fd = accept4(pfds[i].fd, NULL, NULL, SOCK_NONBLOCK |
-			    SOCK_CLOEXEC);
-			if (fd >= 0) {
-				handle_accept(socks[i].svc, fd);
-				continue;
-			}
-			if (errno == EMFILE || errno == ENFILE ||
-			    errno == ENOBUFS || errno == ENOMEM) {
-				log_mod(service_log(socks[i].svc), LOG_PROBLEM,
-				    "accept failed: %s", strerror(errno));
-				poll(NULL, 0, LISTENER_EMFILE_PAUSE_MS);
-			}
-		}
-	}
 	return NULL;
 }
 
 int
 listener_start_all(struct error *err_r)
 {
+	struct epoll_event ev;
 	struct service *svc;
 	unsigned i, j;
 	int r;
@@ -716,19 +709,41 @@ listener_start_all(struct error *err_r)
 		return error_set(err_r, ERR_INTERNAL, "pipe: %s",
 		    strerror(errno));
 	}
-	r = pthread_create(&poll_thread, NULL, poll_main, NULL);
-	if (r != 0) {
-		close(stop_pipe[0]);
-		close(stop_pipe[1]);
-		stop_pipe[0] = stop_pipe[1] = -1;
-		pthread_mutex_unlock(&lst_lock);
-		return error_set(err_r, ERR_INTERNAL,
-		    "cannot start the accept thread: %s", strerror(r));
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (epfd < 0)
+		goto fail;
+	for (i = 0; i < nsocks; i++) {
+		ev.events = EPOLLIN | EPOLLONESHOT;
+		ev.data.u32 = i;
+		if (epoll_ctl(epfd, EPOLL_CTL_ADD, socks[i].fd, &ev) != 0)
+			goto fail;
 	}
+	/* Level-triggered: once written, every waiting thread sees it. */
+	ev.events = EPOLLIN;
+	ev.data.u32 = LISTENER_STOP_KEY;
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, stop_pipe[0], &ev) != 0)
+		goto fail;
 	running = true;
 	pool_stop = false;
+	nworkers++;
 	pthread_mutex_unlock(&lst_lock);
-	return 0;
+	r = spawn_worker(nsocks > 0 ? service_log(socks[0].svc) :
+	    &log_tags[T_PWD]);
+	if (r == 0)
+		return 0;
+	(void)listener_stop_all();
+	return error_set(err_r, ERR_INTERNAL,
+	    "cannot start the first connection thread: %s", strerror(r));
+fail:
+	i = (unsigned)errno;
+	if (epfd >= 0)
+		close(epfd);
+	epfd = -1;
+	close(stop_pipe[0]);
+	close(stop_pipe[1]);
+	stop_pipe[0] = stop_pipe[1] = -1;
+	pthread_mutex_unlock(&lst_lock);
+	return error_set(err_r, ERR_INTERNAL, "epoll: %s", strerror((int)i));
 }
 
 unsigned
@@ -736,34 +751,11 @@ listener_stop_all(void)
 {
 	struct timespec deadline;
 	struct live *l;
-	struct worker *w;
 	unsigned i, left;
 	char b = 0;
 	int r;
 
 	pthread_once(&lst_once, lst_init);
-	pthread_mutex_lock(&lst_lock);
-	if (running) {
-		pthread_mutex_unlock(&lst_lock);
-		while (write(stop_pipe[1], &b, 1) < 0 && errno == EINTR)
-			;
-		pthread_join(poll_thread, NULL);
-		pthread_mutex_lock(&lst_lock);
-		close(stop_pipe[0]);
-		close(stop_pipe[1]);
-		stop_pipe[0] = stop_pipe[1] = -1;
-		running = false;
-	}
-	for (i = 0; i < nsocks; i++)
-		close(socks[i].fd);
-	nsocks = 0;
-	for (i = 0; i < N_ELEMENTS(services); i++)
-		for (l = services[i].live; l != NULL; l = l->next)
-			conn_shutdown(l->c);
-	/* Idle threads end now; busy ones after their connection. */
-	pool_stop = true;
-	for (w = idle_head; w != NULL; w = w->next)
-		pthread_cond_signal(&w->cond);
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += LISTENER_STOP_WAIT_MS / 1000;
 	deadline.tv_nsec += (long)(LISTENER_STOP_WAIT_MS % 1000) * 1000000;
@@ -771,7 +763,33 @@ listener_stop_all(void)
 		deadline.tv_sec++;
 		deadline.tv_nsec -= 1000000000;
 	}
+	pthread_mutex_lock(&lst_lock);
+	/* Idle threads end now; busy ones after their connection. */
+	pool_stop = true;
 	r = 0;
+	if (running) {
+		while (write(stop_pipe[1], &b, 1) < 0 && errno == EINTR)
+			;
+		/* No thread touches the sockets once none is idle. */
+		while (nidle > 0 && r != ETIMEDOUT)
+			r = pthread_cond_timedwait(&lst_cond, &lst_lock,
+			    &deadline);
+		if (nidle == 0) {
+			close(epfd);
+			close(stop_pipe[0]);
+			close(stop_pipe[1]);
+			epfd = stop_pipe[0] = stop_pipe[1] = -1;
+		}
+		running = false;
+	}
+	if (nidle == 0) {
+		for (i = 0; i < nsocks; i++)
+			close(socks[i].fd);
+		nsocks = 0;
+	}
+	for (i = 0; i < N_ELEMENTS(services); i++)
+		for (l = services[i].live; l != NULL; l = l->next)
+			conn_shutdown(l->c);
 	while ((nthreads > 0 || nworkers > 0) && r != ETIMEDOUT)
 		r = pthread_cond_timedwait(&lst_cond, &lst_lock, &deadline);
 	left = nthreads;

@@ -6,9 +6,10 @@
  * starts them.  Each accepted connection runs on a detached thread of its own
  * (stack LISTENER_STACK_SIZE): implicit-TLS services do the handshake first,
  * then the handler runs; when it returns the listener frees the conn.  The
- * thread then waits idle for the next accepted connection (at most
+ * thread then waits idle and accepts the next connection itself (at most
  * LISTENER_IDLE_MAX idle threads, each ending after LISTENER_IDLE_MS without
- * work), so a busy server does not create a thread per connection.
+ * work, except the last), so a busy server does not create a thread per
+ * connection and no thread hands a socket to another.
  *
  *   service     port  TLS   log tag      service     port  TLS   log tag
  *   smtp          25  no    SMTP         webadmin   8010  no    HTTPA
@@ -53,7 +54,8 @@ struct ssl_ctx_st;			/* OpenSSL SSL_CTX */
 typedef void	listener_handler_fn(struct conn *c, void *arg);
 /* Writes the protocol's refusal to c ("421 4.3.2 <why>", "-ERR <why>",
  * "* BYE <why>", "500 <why>"); why is a short English sentence.  Called on
- * the accept thread; c has a short write timeout; the listener closes c. */
+ * the thread that accepted c; c has a short write timeout; the listener
+ * closes c. */
 typedef void	listener_refuse_fn(struct conn *c, const char *why);
 
 struct listener_stats {
@@ -97,7 +99,7 @@ int	listener_set_tls(const char *service, struct ssl_ctx_st *ctx,
 	    struct error *err_r);
 struct ssl_ctx_st	*listener_tls_ctx(const char *service);
 
-/* Starts accepting on every socket added (one poll thread for all).  An
+/* Starts accepting on every socket added (idle threads accept).  An
  * implicit-TLS service without a TLS context fails here.  Sockets of a
  * service with max_channels 0 are closed. */
 int	listener_start_all(struct error *err_r);
