@@ -178,5 +178,8 @@ int	queue_writer_run(struct queue *q, struct wjob *job);
 int	queue_sched_start(struct queue *q, struct error *err_r);
 void	queue_sched_stop(struct queue *q);
 bool	queue_in_flight(struct queue *q, const char *module, const char *target);
+/* The flight of (module, target), or NULL; under q->lock. */
+struct queue_flight *queue_flight_locked(struct queue *q, const char *module,
+	    const char *target);
 
 #endif

@@ -29,8 +29,8 @@
 #include "queue/queue_private.h"
 
 /* Under q->lock. */
-static struct queue_flight *
-flight_find(struct queue *q, const char *module, const char *target)
+struct queue_flight *
+queue_flight_locked(struct queue *q, const char *module, const char *target)
 {
 	struct queue_flight *f;
 
@@ -49,7 +49,7 @@ queue_in_flight(struct queue *q, const char *module, const char *target)
 	if (module == NULL || target == NULL)
 		return false;
 	pthread_mutex_lock(&q->lock);
-	r = flight_find(q, module, target) != NULL;
+	r = queue_flight_locked(q, module, target) != NULL;
 	pthread_mutex_unlock(&q->lock);
 	return r;
 }
@@ -199,7 +199,8 @@ scan_module(struct queue *q, const struct queue_disp *d, int64_t now)
 			free(skip);
 			skip = NULL;
 			pthread_mutex_lock(&q->lock);
-			busy = flight_find(q, d->module, target) != NULL;
+			busy = queue_flight_locked(q, d->module, target) !=
+			    NULL;
 			pthread_mutex_unlock(&q->lock);
 			if (busy) {
 				skip = xstrdup(target);
@@ -240,6 +241,7 @@ sched_main(void *arg)
 	size_t i, n;
 	int64_t now, next, due, wait;
 
+	pthread_setname_np(pthread_self(), "qsched");
 	pthread_mutex_lock(&q->lock);
 	while (!q->sstop) {
 		q->kicked = false;
@@ -281,6 +283,7 @@ worker_main(void *arg)
 	struct queue_djob *j;
 	struct wjob wj;
 
+	pthread_setname_np(pthread_self(), "qdeliver");
 	pthread_mutex_lock(&q->lock);
 	for (;;) {
 		while (q->jhead == NULL && !q->sstop)

@@ -900,6 +900,26 @@ apply_side(struct writer *w)
 	s->nev = 0;
 }
 
+/*
+ * True if j is a submission whose every recipient goes to a (module,
+ * target) a worker is delivering to now: the end of that batch kicks the
+ * scheduler, and its scan sees j's rows (committed before), so a kick now
+ * would only rescan and skip them.  Under q->lock.
+ */
+static bool
+submit_in_flight(struct queue *q, const struct wjob *j)
+{
+	size_t i;
+
+	if (j->kind != WJOB_SUBMIT || j->msg == NULL || j->rc != 0)
+		return false;
+	for (i = 0; i < j->msg->nrcpt; i++)
+		if (j->refused[i] || !queue_flight_locked(q,
+		    j->routes[i].module, j->routes[i].target))
+			return false;
+	return true;
+}
+
 static void *
 writer_main(void *arg)
 {
@@ -907,8 +927,9 @@ writer_main(void *arg)
 	struct queue *q = arg;
 	struct wjob *batch, *last, *j;
 	size_t njobs, bytes;
-	bool submits;
+	bool kick;
 
+	pthread_setname_np(pthread_self(), "qwriter");
 	memset(&w, 0, sizeof(w));
 	w.q = q;
 	w.db = q->wdb;
@@ -957,11 +978,13 @@ writer_main(void *arg)
 		q->stats.submitted += w.side.submitted;
 		w.side.delivered = w.side.failed = w.side.dsns = 0;
 		w.side.submitted = 0;
-		submits = false;
-		for (j = batch; j != NULL; j = j->next)
-			if (j->kind != WJOB_OUTCOMES)
-				submits = true;
-		if (submits) {
+		/* New recipients need a scan, unless their targets are all
+		 * being delivered to (that batch's end kicks). */
+		kick = false;
+		for (j = batch; j != NULL && !kick; j = j->next)
+			kick = j->kind != WJOB_OUTCOMES &&
+			    !submit_in_flight(q, j);
+		if (kick) {
 			q->kicked = true;
 			pthread_cond_signal(&q->scond);
 		}
