@@ -43,6 +43,7 @@ struct log_rec {
 	char		 line[];
 };
 
+#define LOG_GATHER_MS	5	/* a woken writer waits for more */
 #define LOG_BATCH_BYTES	(64 * 1024)	/* one write() of the writer */
 
 static struct {
@@ -424,16 +425,35 @@ static void *
 log_writer(void *arg ATTR_UNUSED)
 {
 	struct log_rec *batch;
+	struct timespec until;
 	unsigned long dropped;
 	size_t n;
+	bool slept;
 
+	pthread_setname_np(pthread_self(), "log");
 	pthread_mutex_lock(&logq.lock);
 	for (;;) {
+		slept = false;
 		while (!logq.stop && (logq.hold ||
 		    (logq.head == NULL && logq.dropped == 0))) {
 			logq.writer_waiting = true;
 			pthread_cond_wait(&logq.work, &logq.lock);
 			logq.writer_waiting = false;
+			slept = true;
+		}
+		/* Woken by a record: let more gather for LOG_GATHER_MS (nobody
+		 * signals meanwhile but log_flush() and log_close(), which end
+		 * the wait), so a busy server wakes this thread about once per
+		 * LOG_GATHER_MS instead of once per record or two. */
+		if (slept && !logq.stop && logq.count < logq.limit / 2) {
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += LOG_GATHER_MS * 1000000L;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			(void)pthread_cond_timedwait(&logq.work, &logq.lock,
+			    &until);
 		}
 		if (logq.stop && logq.head == NULL && logq.dropped == 0)
 			break;
