@@ -43,7 +43,8 @@ struct log_rec {
 	char		 line[];
 };
 
-#define LOG_GATHER_MS	5	/* a woken writer waits for more */
+#define LOG_GATHER_MS	2	/* a woken writer waits for more */
+#define LOG_GATHER_MIN	3	/* records queued when woken: busy */
 #define LOG_BATCH_BYTES	(64 * 1024)	/* one write() of the writer */
 
 static struct {
@@ -441,11 +442,14 @@ log_writer(void *arg ATTR_UNUSED)
 			logq.writer_waiting = false;
 			slept = true;
 		}
-		/* Woken by a record: let more gather for LOG_GATHER_MS (nobody
+		/* Woken, and more records came before this thread ran: the
+		 * server is busy, so let more gather for LOG_GATHER_MS (nobody
 		 * signals meanwhile but log_flush() and log_close(), which end
-		 * the wait), so a busy server wakes this thread about once per
-		 * LOG_GATHER_MS instead of once per record or two. */
-		if (slept && !logq.stop && logq.count < logq.limit / 2) {
+		 * the wait).  A busy server then wakes this thread about once
+		 * per LOG_GATHER_MS instead of once per record or two; a quiet
+		 * one still writes each record at once. */
+		if (slept && !logq.stop && logq.count >= LOG_GATHER_MIN &&
+		    logq.count < logq.limit / 2) {
 			clock_gettime(CLOCK_REALTIME, &until);
 			until.tv_nsec += LOG_GATHER_MS * 1000000L;
 			if (until.tv_nsec >= 1000000000L) {
