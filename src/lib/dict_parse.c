@@ -21,6 +21,7 @@
 
 #include "lib/bounds.h"
 #include "lib/dict.h"
+#include "lib/timefmt.h"
 #include "lib/xmalloc.h"
 
 struct parser {
@@ -264,20 +265,6 @@ out:
 	return v;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static int64_t
-days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 static bool
 is_leap(unsigned y)
 {
@@ -341,7 +328,7 @@ parse_time(struct parser *ps, size_t start)
 		perr(ps, start, ERR_SYNTAX, "timestamp out of range");
 		return NULL;
 	}
-	t = days_from_civil(y, (unsigned)m, (unsigned)d) * 86400 +
+	t = (int64_t)timefmt_days_from_civil(y, m, d) * 86400 +
 	    hh * 3600 + mm * 60 + ss;
 	return dict_new_time(t, has_time);
 bad:

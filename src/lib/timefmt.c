@@ -143,10 +143,8 @@ is_alpha(char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; H. Hinnant's
- * days_from_civil). */
-static long long
-days_from_civil(long long y, int m, int d)
+long long
+timefmt_days_from_civil(long long y, int m, int d)
 {
 	long long era, yoe, doy, doe;
 
@@ -304,7 +302,7 @@ civil_to_time(int y, int mon, int d, int h, int mi, int s, int off)
 		return -1;
 	if (s == 60)
 		s = 59;			/* a leap second: keep it in its minute */
-	t = days_from_civil(y, mon, d) * 86400LL + h * 3600 + mi * 60 + s -
+	t = timefmt_days_from_civil(y, mon, d) * 86400LL + h * 3600 + mi * 60 + s -
 	    off;
 	if ((time_t)t != t)
 		return -1;

@@ -49,4 +49,8 @@ time_t	timefmt_parse_rfc5322(const char *s, size_t len, int *gmtoff_r);
  * as -1, like an error). */
 time_t	timefmt_parse_imap(const char *s, size_t len, int *gmtoff_r);
 
+/* Days from 1970-01-01 to y-m-d (m 1-12), proleptic Gregorian, negative
+ * before 1970 (H. Hinnant's days_from_civil).  Pure arithmetic, no zone. */
+long long	timefmt_days_from_civil(long long y, int m, int d);
+
 #endif
