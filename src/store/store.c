@@ -49,6 +49,7 @@ static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS expunged(mailbox INTEGER NOT NULL,"
 	" uid INTEGER NOT NULL, modseq INTEGER NOT NULL,"
 	" PRIMARY KEY(mailbox, uid));"
+	"CREATE INDEX IF NOT EXISTS expunged_modseq ON expunged(mailbox, modseq);"
 	"CREATE TABLE IF NOT EXISTS delivered(queue_id TEXT PRIMARY KEY,"
 	" mailbox INTEGER NOT NULL, uid INTEGER NOT NULL, at INTEGER NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS delivered_at ON delivered(at);"

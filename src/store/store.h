@@ -321,4 +321,15 @@ int	store_changes_since(struct store *s, int64_t mailbox, uint64_t modseq,
 	    struct store_msgs *changed_r, uint32_t **vanished_r,
 	    size_t *nvanished_r, struct error *err_r);
 
+/*
+ * A session catching up with its mailbox, in one read transaction: the
+ * rows and expunged UIDs of store_changes_since(), the number of messages
+ * now and the mailbox's HIGHESTMODSEQ (the modseq to pass next time).
+ * ERR_NOTFOUND when the mailbox is gone.
+ */
+int	store_mailbox_sync(struct store *s, int64_t mailbox, uint64_t modseq,
+	    struct store_msgs *changed_r, uint32_t **vanished_r,
+	    size_t *nvanished_r, uint32_t *messages_r,
+	    uint64_t *highestmodseq_r, struct error *err_r);
+
 #endif

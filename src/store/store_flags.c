@@ -612,50 +612,104 @@ out:
 	return rc;
 }
 
-int
-store_changes_since(struct store *s, int64_t mailbox, uint64_t modseq,
+/* The changed rows and vanished UIDs (s->mu held, in a transaction). */
+static int
+changes_query(struct store *s, int64_t mailbox, uint64_t modseq,
     struct store_msgs *changed_r, uint32_t **vanished_r, size_t *nvanished_r,
     struct error *err_r)
 {
 	sqlite3_stmt *st;
 	uint32_t *v = NULL;
 	size_t n = 0;
-	int rc = -1, step;
+	int step;
 
-	changed_r->v = NULL;
-	changed_r->n = 0;
-	pthread_mutex_lock(&s->mu);
-	if (store_execc(s, "BEGIN", err_r) < 0)
-		goto out;
 	if (store_msgs_query(s, "SELECT " STORE_MSG_COLS " FROM messages "
 	    "WHERE mailbox = ?1 AND modseq > ?2 AND ?3 ORDER BY uid", mailbox,
 	    modseq, 1, changed_r, err_r) < 0)
-		goto end;
+		return -1;
 	st = store_prepc(s, "SELECT uid FROM expunged WHERE mailbox = ? AND "
 	    "modseq > ? ORDER BY uid", err_r);
 	if (st == NULL)
-		goto end;
+		return -1;
 	sqlite3_bind_int64(st, 1, mailbox);
 	sqlite3_bind_int64(st, 2, (int64_t)modseq);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		v = xrealloc(v, size_mul(n + 1, sizeof(*v)));
 		v[n++] = (uint32_t)sqlite3_column_int64(st, 0);
 	}
-	if (step != SQLITE_DONE)
+	if (step != SQLITE_DONE) {
 		store_dberr(s, err_r, "vanished");
-	else
-		rc = 0;
+		store_done(s, st);
+		free(v);
+		return -1;
+	}
 	store_done(s, st);
+	*vanished_r = v;
+	*nvanished_r = n;
+	return 0;
+}
+
+int
+store_mailbox_sync(struct store *s, int64_t mailbox, uint64_t modseq,
+    struct store_msgs *changed_r, uint32_t **vanished_r, size_t *nvanished_r,
+    uint32_t *messages_r, uint64_t *highestmodseq_r, struct error *err_r)
+{
+	struct mbox_row r;
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	changed_r->v = NULL;
+	changed_r->n = 0;
+	*vanished_r = NULL;
+	*nvanished_r = 0;
+	pthread_mutex_lock(&s->mu);
+	if (store_execc(s, "BEGIN", err_r) < 0)
+		goto out;
+	if (store_mbox_by_id(s, mailbox, &r, err_r) < 0)
+		goto end;
+	st = store_prepc(s, "SELECT COUNT(*) FROM messages WHERE mailbox = ?",
+	    err_r);
+	if (st == NULL)
+		goto end;
+	sqlite3_bind_int64(st, 1, mailbox);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		store_dberr(s, err_r, "count");
+		store_done(s, st);
+		goto end;
+	}
+	*messages_r = (uint32_t)sqlite3_column_int64(st, 0);
+	store_done(s, st);
+	*highestmodseq_r = r.highestmodseq;
+	if (changes_query(s, mailbox, modseq, changed_r, vanished_r,
+	    nvanished_r, err_r) == 0)
+		rc = 0;
 end:
 	(void)store_execc(s, "COMMIT", NULL);
 out:
 	pthread_mutex_unlock(&s->mu);
-	if (rc == 0) {
-		*vanished_r = v;
-		*nvanished_r = n;
-	} else {
-		free(v);
+	if (rc < 0)
 		store_msgs_free(changed_r);
-	}
+	return rc;
+}
+
+int
+store_changes_since(struct store *s, int64_t mailbox, uint64_t modseq,
+    struct store_msgs *changed_r, uint32_t **vanished_r, size_t *nvanished_r,
+    struct error *err_r)
+{
+	int rc = -1;
+
+	changed_r->v = NULL;
+	changed_r->n = 0;
+	pthread_mutex_lock(&s->mu);
+	if (store_execc(s, "BEGIN", err_r) < 0)
+		goto out;
+	rc = changes_query(s, mailbox, modseq, changed_r, vanished_r,
+	    nvanished_r, err_r);
+	(void)store_execc(s, "COMMIT", NULL);
+out:
+	pthread_mutex_unlock(&s->mu);
+	if (rc < 0)
+		store_msgs_free(changed_r);
 	return rc;
 }
