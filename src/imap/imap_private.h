@@ -81,6 +81,7 @@ struct imap_session {
 	struct imap_view_msg *msgs;
 	size_t		 nmsgs, capmsgs;
 	uint64_t	 gen;		/* store generation of the last sync */
+	uint64_t	 sync_modseq;	/* mailbox HIGHESTMODSEQ of that sync */
 	char		*kw_known;	/* keywords sent in FLAGS, space-separated */
 };
 

@@ -1,9 +1,11 @@
 /*
  * imap_view.c: the session's view of the selected mailbox -- the snapshot
  * of message sequence numbers and UIDs with the flags last reported -- and
- * how it catches up with the store.  Other sessions' changes are found by
- * comparing a fresh store listing with the view whenever the account's
- * store generation moved.  RFC 3501 7.4.1: EXPUNGE responses are held back
+ * how it catches up with the store.  Whenever the account's store
+ * generation moved, the view asks for the rows and expunged UIDs whose
+ * MODSEQ is above the mailbox's HIGHESTMODSEQ at the last sync; when the
+ * message count then disagrees (a mailbox deleted or renamed under the
+ * session) it compares a full store listing instead.  RFC 3501 7.4.1: EXPUNGE responses are held back
  * while a FETCH, STORE or SEARCH runs (the expunged messages keep their
  * sequence numbers until then); flag changes and new messages are reported
  * at the end of any command and during IDLE.
@@ -67,7 +69,7 @@ imap_view_open(struct imap_session *s, const char *name, bool readonly,
 {
 	struct store_msgs all;
 	uint32_t first = UINT32_MAX;
-	uint64_t gen;
+	uint64_t gen, hms;
 	size_t i;
 
 	imap_view_close(s);
@@ -76,6 +78,9 @@ imap_view_open(struct imap_session *s, const char *name, bool readonly,
 		return -1;
 	if (st_r->noselect)
 		return error_set(err_r, ERR_PERM, "Mailbox is not selectable");
+	/* read before the listing: a change in between is seen again at
+	 * the next sync, which is harmless */
+	hms = st_r->highestmodseq;
 	/*
 	 * List first, then claim: the claim covers every UID below the
 	 * mailbox's UIDNEXT at that moment, so all listed messages.  The
@@ -107,6 +112,7 @@ imap_view_open(struct imap_session *s, const char *name, bool readonly,
 	s->readonly = readonly;
 	s->uidvalidity = st_r->uidvalidity;
 	s->highestmodseq = st_r->highestmodseq;
+	s->sync_modseq = hms;
 	s->gen = gen;
 	s->state = IST_SELECTED;
 	return 0;
@@ -433,16 +439,172 @@ flush_expunged(struct imap_session *s)
 	s->nmsgs = out;
 }
 
+/*
+ * Reports what the sync found: flag changes (changed[i] for view index i),
+ * the messages marked expunged (now or held back before) when expunge_ok,
+ * then the new rows (UIDs above the view's last) with EXISTS and RECENT.
+ */
+static void
+view_report(struct imap_session *s, bool expunge_ok, const bool *changed,
+    const struct store_msg *newv, size_t nnew)
+{
+	struct error err;
+	uint32_t first = UINT32_MAX;
+	size_t i, old_n, nrecent, nexp = 0;
+
+	for (i = 0; i < s->nmsgs; i++)
+		if (s->msgs[i].expunged)
+			nexp++;
+
+	/* flag changes of survivors with their old numbers first, then the
+	 * expunges */
+	for (i = 0; i < s->nmsgs; i++)
+		if (changed[i] && !s->msgs[i].expunged)
+			send_flags_fetch(s, i);
+	if (nexp > 0 && expunge_ok)
+		flush_expunged(s);
+
+	old_n = s->nmsgs;
+	if (nnew > 0 && !s->readonly &&
+	    store_claim_recent(s->store, s->mbox_id, &first, &err) < 0)
+		first = UINT32_MAX;
+	for (i = 0; i < nnew; i++)
+		view_push(s, &newv[i], !s->readonly && newv[i].uid >= first);
+	if (s->nmsgs != old_n || (nexp > 0 && expunge_ok)) {
+		imap_send(s, "* %zu EXISTS", s->nmsgs);
+		nrecent = 0;
+		for (i = 0; i < s->nmsgs; i++)
+			if (s->msgs[i].recent)
+				nrecent++;
+		imap_send(s, "* %zu RECENT", nrecent);
+	}
+}
+
+/* Compares a full listing of the mailbox with the view. */
+static void
+sync_full(struct imap_session *s, bool expunge_ok, uint64_t gen)
+{
+	struct store_msgs cur;
+	struct store_status st;
+	struct error err;
+	size_t i, j;
+	bool *changed;
+	struct imap_view_msg *v;
+
+	/* the status first: rows listed after it are at least as new */
+	if (store_mailbox_status(s->store, s->mbox, &st, &err) < 0 ||
+	    st.id != s->mbox_id)
+		st.highestmodseq = 0;	/* gone: list (nothing) each time */
+	if (store_messages(s->store, s->mbox_id, NULL, 0, &cur, &err) < 0) {
+		log_ses(&s->log, LOG_PROBLEM, "cannot read mailbox %s: %s",
+		    s->mbox, err.msg);
+		return;
+	}
+	s->gen = gen;
+	s->sync_modseq = st.highestmodseq;
+	changed = xcalloc(s->nmsgs + 1, sizeof(*changed));
+	for (i = 0, j = 0; i < s->nmsgs; i++) {
+		v = &s->msgs[i];
+		while (j < cur.n && cur.v[j].uid < v->uid)
+			j++;
+		if (j >= cur.n || cur.v[j].uid != v->uid) {
+			v->expunged = true;
+			continue;
+		}
+		if (v->flags != cur.v[j].flags ||
+		    strcmp(v->keywords, cur.v[j].keywords != NULL ?
+		    cur.v[j].keywords : "") != 0) {
+			changed[i] = true;
+			imap_view_update(s, &cur.v[j]);
+		} else if (cur.v[j].modseq > v->modseq)
+			v->modseq = cur.v[j].modseq;
+	}
+	for (i = 0; i < cur.n; i++)
+		if (cur.v[i].modseq > s->highestmodseq)
+			s->highestmodseq = cur.v[i].modseq;
+	/* new messages: UIDs above the last one in the view */
+	j = 0;
+	if (s->nmsgs > 0)
+		while (j < cur.n && cur.v[j].uid <= s->msgs[s->nmsgs - 1].uid)
+			j++;
+	view_report(s, expunge_ok, changed, cur.v + j, cur.n - j);
+	free(changed);
+	store_msgs_free(&cur);
+}
+
+/*
+ * Applies the changes since the last sync; false (nothing applied) when
+ * they do not account for the mailbox's message count, or the store
+ * cannot say, so the caller compares a full listing.
+ */
+static bool
+sync_since(struct imap_session *s, bool expunge_ok, uint64_t gen)
+{
+	struct store_msgs ch;
+	struct error err;
+	uint32_t *gone = NULL, count = 0, last;
+	uint64_t hms = 0;
+	size_t ngone = 0, i, nlive = 0, nexp = 0, nnew = 0;
+	bool *changed, ok = true;
+	ssize_t k;
+
+	if (store_mailbox_sync(s->store, s->mbox_id, s->sync_modseq, &ch,
+	    &gone, &ngone, &count, &hms, &err) < 0)
+		return false;
+	last = s->nmsgs > 0 ? s->msgs[s->nmsgs - 1].uid : 0;
+	for (i = 0; i < s->nmsgs; i++)
+		if (!s->msgs[i].expunged)
+			nlive++;
+	for (i = 0; i < ngone; i++)
+		if ((k = imap_view_find(s, gone[i])) >= 0 &&
+		    !s->msgs[k].expunged)
+			nexp++;
+	/* changed rows are ascending: the new ones come last */
+	for (i = 0; i < ch.n && ok; i++) {
+		if (ch.v[i].uid > last)
+			nnew++;
+		else if ((k = imap_view_find(s, ch.v[i].uid)) < 0 ||
+		    s->msgs[k].expunged)
+			ok = false;	/* a row the view cannot place */
+	}
+	if (!ok || nlive - nexp + nnew != count) {
+		store_msgs_free(&ch);
+		free(gone);
+		return false;
+	}
+	s->gen = gen;
+	s->sync_modseq = hms;
+	for (i = 0; i < ngone; i++)
+		if ((k = imap_view_find(s, gone[i])) >= 0)
+			s->msgs[k].expunged = true;
+	changed = xcalloc(s->nmsgs + 1, sizeof(*changed));
+	for (i = 0; i < ch.n - nnew; i++) {
+		struct imap_view_msg *v;
+
+		k = imap_view_find(s, ch.v[i].uid);
+		v = &s->msgs[k];
+		if (v->flags != ch.v[i].flags || strcmp(v->keywords,
+		    ch.v[i].keywords != NULL ? ch.v[i].keywords : "") != 0) {
+			changed[k] = true;
+			imap_view_update(s, &ch.v[i]);
+		} else if (ch.v[i].modseq > v->modseq)
+			v->modseq = ch.v[i].modseq;
+	}
+	for (i = 0; i < ch.n; i++)
+		if (ch.v[i].modseq > s->highestmodseq)
+			s->highestmodseq = ch.v[i].modseq;
+	view_report(s, expunge_ok, changed, ch.v + (ch.n - nnew), nnew);
+	free(changed);
+	free(gone);
+	store_msgs_free(&ch);
+	return true;
+}
+
 void
 imap_view_sync(struct imap_session *s, bool expunge_ok, bool force)
 {
-	struct store_msgs cur;
-	struct error err;
 	uint64_t gen;
-	uint32_t first = UINT32_MAX;
-	size_t i, j, old_n, nexp = 0, nnew, nrecent = 0;
-	bool *changed;
-	struct imap_view_msg *v;
+	size_t i;
 
 	if (s->state != IST_SELECTED)
 		return;
@@ -456,71 +618,6 @@ imap_view_sync(struct imap_session *s, bool expunge_ok, bool force)
 				}
 		return;
 	}
-	if (store_messages(s->store, s->mbox_id, NULL, 0, &cur, &err) < 0) {
-		log_ses(&s->log, LOG_PROBLEM, "cannot read mailbox %s: %s",
-		    s->mbox, err.msg);
-		return;
-	}
-	s->gen = gen;
-	changed = xcalloc(s->nmsgs + 1, sizeof(*changed));
-	for (i = 0, j = 0; i < s->nmsgs; i++) {
-		v = &s->msgs[i];
-		while (j < cur.n && cur.v[j].uid < v->uid)
-			j++;
-		if (j >= cur.n || cur.v[j].uid != v->uid) {
-			v->expunged = true;
-			nexp++;
-			continue;
-		}
-		if (v->flags != cur.v[j].flags ||
-		    strcmp(v->keywords, cur.v[j].keywords != NULL ?
-		    cur.v[j].keywords : "") != 0) {
-			changed[i] = true;
-			imap_view_update(s, &cur.v[j]);
-		} else if (cur.v[j].modseq > v->modseq)
-			v->modseq = cur.v[j].modseq;
-	}
-	if (nexp > 0 && expunge_ok) {
-		/* report flag changes of survivors with their old numbers
-		 * first, then the expunges */
-		for (i = 0; i < s->nmsgs; i++)
-			if (changed[i] && !s->msgs[i].expunged)
-				send_flags_fetch(s, i);
-		flush_expunged(s);
-	} else {
-		for (i = 0; i < s->nmsgs; i++)
-			if (changed[i] && !s->msgs[i].expunged)
-				send_flags_fetch(s, i);
-	}
-	free(changed);
-
-	/* new messages: UIDs above the last one in the view */
-	old_n = s->nmsgs;
-	j = 0;
-	if (s->nmsgs > 0)
-		while (j < cur.n && cur.v[j].uid <= s->msgs[s->nmsgs - 1].uid)
-			j++;
-	nnew = cur.n - j;
-	if (nnew > 0 && !s->readonly &&
-	    store_claim_recent(s->store, s->mbox_id, &first, &err) < 0)
-		first = UINT32_MAX;
-	for (; j < cur.n; j++) {
-		bool recent = !s->readonly && cur.v[j].uid >= first;
-
-		view_push(s, &cur.v[j], recent);
-		if (recent)
-			nrecent++;
-	}
-	for (i = 0; i < cur.n; i++)
-		if (cur.v[i].modseq > s->highestmodseq)
-			s->highestmodseq = cur.v[i].modseq;
-	store_msgs_free(&cur);
-	if (s->nmsgs != old_n || (nexp > 0 && expunge_ok)) {
-		imap_send(s, "* %zu EXISTS", s->nmsgs);
-		nrecent = 0;
-		for (i = 0; i < s->nmsgs; i++)
-			if (s->msgs[i].recent)
-				nrecent++;
-		imap_send(s, "* %zu RECENT", nrecent);
-	}
+	if (!sync_since(s, expunge_ok, gen))
+		sync_full(s, expunge_ok, gen);
 }
