@@ -409,13 +409,29 @@ remove_orphans(struct store *s)
 	closedir(d);
 }
 
+static int
+init_db(struct store *s, struct error *err_r)
+{
+	if (store_exec(s, "PRAGMA journal_mode=WAL", err_r) < 0 ||
+	    store_exec(s, "PRAGMA synchronous=FULL", err_r) < 0 ||
+	    store_begin(s, err_r) < 0)
+		return -1;
+	if (store_exec(s, schema_sql, err_r) < 0 || ensure_inbox(s, err_r) < 0 ||
+	    store_commit(s, err_r) < 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return 0;
+}
+
 struct store *
 store_open(const char *account_dir, struct error *err_r)
 {
 	struct store *s;
 	struct stat st;
+	struct error err;
 	char *path;
-	int rc;
+	int rc, tries;
 
 	if ((mkdir(account_dir, 0700) < 0 && errno != EEXIST)) {
 		error_set(err_r, ERR_IO, "mkdir %s: %s", account_dir,
@@ -448,14 +464,18 @@ store_open(const char *account_dir, struct error *err_r)
 		goto fail;
 	}
 	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
-	if (store_exec(s, "PRAGMA journal_mode=WAL", err_r) < 0 ||
-	    store_exec(s, "PRAGMA synchronous=FULL", err_r) < 0 ||
-	    store_begin(s, err_r) < 0)
-		goto fail;
-	if (store_exec(s, schema_sql, err_r) < 0 || ensure_inbox(s, err_r) < 0 ||
-	    store_commit(s, err_r) < 0) {
-		store_rollback(s);
-		goto fail;
+	/*
+	 * Connections setting up a new database at the same moment can get
+	 * SQLITE_BUSY at once, without the busy handler (the journal_mode
+	 * switch): try again for a while.
+	 */
+	for (tries = 0; init_db(s, &err) < 0; tries++) {
+		if (err.kind != ERR_TEMP || tries >= 200) {
+			if (err_r != NULL)
+				*err_r = err;
+			goto fail;
+		}
+		usleep(10000);
 	}
 	s->notify = notify_attach(account_dir);
 	remove_orphans(s);
