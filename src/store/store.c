@@ -440,6 +440,7 @@ store_open(const char *account_dir, struct error *err_r)
 	}
 	s = xcalloc(1, sizeof(*s));
 	pthread_mutex_init(&s->mu, NULL);
+	pthread_mutex_init(&s->rd_mu, NULL);
 	s->dir = xstrdup(account_dir);
 	s->bodies_dir = xasprintf("%s/bodies", account_dir);
 	if (mkdir(s->bodies_dir, 0700) < 0 && errno != EEXIST) {
@@ -485,13 +486,87 @@ fail:
 	return NULL;
 }
 
+/* ---- read-only connections ---- */
+
+static struct store *
+reader_open(struct store *s)
+{
+	struct store *r = xcalloc(1, sizeof(*r));
+	char *path = xasprintf("%s/mail.db", s->dir);
+	struct stat st;
+	int rc;
+
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_mutex_init(&r->rd_mu, NULL);
+	r->dir = xstrdup(s->dir);
+	r->bodies_dir = xstrdup(s->bodies_dir);
+	/* serialised by r->mu: no SQLite mutex needed */
+	rc = sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL);
+	/* the same file as the main connection (not one that replaced it) */
+	if (rc != SQLITE_OK || stat(path, &st) != 0 ||
+	    st.st_dev != s->db_dev || st.st_ino != s->db_ino ||
+	    store_exec(r, "PRAGMA query_only=1", NULL) < 0) {
+		free(path);
+		store_close(&r);
+		return NULL;
+	}
+	free(path);
+	sqlite3_busy_timeout(r->db, STORE_BUSY_TIMEOUT_MS);
+	return r;
+}
+
+struct store *
+store_rd_lock(struct store *s)
+{
+	struct store *r;
+	size_t i, n;
+
+	if (pthread_mutex_trylock(&s->mu) == 0)
+		return s;
+	n = atomic_load_explicit(&s->nreaders, memory_order_acquire);
+	for (i = 0; i < n; i++)
+		if (pthread_mutex_trylock(&s->readers[i]->mu) == 0)
+			return s->readers[i];
+	if (n < STORE_READERS_MAX && pthread_mutex_trylock(&s->rd_mu) == 0) {
+		n = atomic_load_explicit(&s->nreaders, memory_order_acquire);
+		if (n < STORE_READERS_MAX && (r = reader_open(s)) != NULL) {
+			pthread_mutex_lock(&r->mu);
+			s->readers[n] = r;
+			atomic_store_explicit(&s->nreaders, n + 1,
+			    memory_order_release);
+			pthread_mutex_unlock(&s->rd_mu);
+			return r;
+		}
+		pthread_mutex_unlock(&s->rd_mu);
+	}
+	if (n == 0) {
+		pthread_mutex_lock(&s->mu);
+		return s;
+	}
+	r = s->readers[atomic_fetch_add(&s->rd_next, 1) % n];
+	pthread_mutex_lock(&r->mu);
+	return r;
+}
+
+void
+store_rd_unlock(struct store *r)
+{
+	pthread_mutex_unlock(&r->mu);
+}
+
 void
 store_close(struct store **sp)
 {
 	struct store *s = *sp;
+	size_t n;
 
 	if (s == NULL)
 		return;
+	n = atomic_load(&s->nreaders);
+	while (n > 0)
+		store_close(&s->readers[--n]);
+	atomic_store(&s->nreaders, 0);
 	while (s->nstmts > 0)
 		sqlite3_finalize(s->stmts[--s->nstmts].st);
 	if (s->db != NULL)
@@ -499,6 +574,7 @@ store_close(struct store **sp)
 	if (s->notify != NULL)
 		notify_detach(s->notify);
 	pthread_mutex_destroy(&s->mu);
+	pthread_mutex_destroy(&s->rd_mu);
 	free(s->dir);
 	free(s->bodies_dir);
 	free(s);
@@ -511,7 +587,7 @@ store_account_size(struct store *s, uint64_t *size_r, struct error *err_r)
 	sqlite3_stmt *st;
 	int rc = -1;
 
-	pthread_mutex_lock(&s->mu);
+	s = store_rd_lock(s);	/* reads only: a reader if busy */
 	st = store_prep(s, "SELECT COALESCE(SUM(size), 0) FROM mailboxes",
 	    err_r);
 	if (st != NULL) {
@@ -522,7 +598,7 @@ store_account_size(struct store *s, uint64_t *size_r, struct error *err_r)
 			store_dberr(s, err_r, "account size");
 		sqlite3_finalize(st);
 	}
-	pthread_mutex_unlock(&s->mu);
+	store_rd_unlock(s);
 	return rc;
 }
 

@@ -662,7 +662,7 @@ store_mailbox_sync(struct store *s, int64_t mailbox, uint64_t modseq,
 	changed_r->n = 0;
 	*vanished_r = NULL;
 	*nvanished_r = 0;
-	pthread_mutex_lock(&s->mu);
+	s = store_rd_lock(s);	/* reads only: a reader if busy */
 	if (store_execc(s, "BEGIN", err_r) < 0)
 		goto out;
 	if (store_mbox_by_id(s, mailbox, &r, err_r) < 0)
@@ -686,7 +686,7 @@ store_mailbox_sync(struct store *s, int64_t mailbox, uint64_t modseq,
 end:
 	(void)store_execc(s, "COMMIT", NULL);
 out:
-	pthread_mutex_unlock(&s->mu);
+	store_rd_unlock(s);
 	if (rc < 0)
 		store_msgs_free(changed_r);
 	return rc;
@@ -701,14 +701,14 @@ store_changes_since(struct store *s, int64_t mailbox, uint64_t modseq,
 
 	changed_r->v = NULL;
 	changed_r->n = 0;
-	pthread_mutex_lock(&s->mu);
+	s = store_rd_lock(s);	/* reads only: a reader if busy */
 	if (store_execc(s, "BEGIN", err_r) < 0)
 		goto out;
 	rc = changes_query(s, mailbox, modseq, changed_r, vanished_r,
 	    nvanished_r, err_r);
 	(void)store_execc(s, "COMMIT", NULL);
 out:
-	pthread_mutex_unlock(&s->mu);
+	store_rd_unlock(s);
 	if (rc < 0)
 		store_msgs_free(changed_r);
 	return rc;

@@ -539,7 +539,7 @@ store_mailbox_list(struct store *s, const char *pattern, bool subscribed_only,
 	char *pat = canon_pattern(pattern);
 	int rc;
 
-	pthread_mutex_lock(&s->mu);
+	s = store_rd_lock(s);	/* reads only: a reader if busy */
 	st = store_prep(s, subscribed_only ?
 	    "SELECT s.name, COALESCE(m.noselect, 1), m.special_use, 1 FROM "
 	    "subscriptions s LEFT JOIN mailboxes m ON m.name = s.name "
@@ -548,7 +548,7 @@ store_mailbox_list(struct store *s, const char *pattern, bool subscribed_only,
 	    "mailboxes m LEFT JOIN subscriptions s ON s.name = m.name "
 	    "ORDER BY m.name", err_r);
 	if (st == NULL) {
-		pthread_mutex_unlock(&s->mu);
+		store_rd_unlock(s);
 		free(pat);
 		return -1;
 	}
@@ -572,12 +572,12 @@ store_mailbox_list(struct store *s, const char *pattern, bool subscribed_only,
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
 		store_dberr(s, err_r, "list");
-		pthread_mutex_unlock(&s->mu);
+		store_rd_unlock(s);
 		store_mailbox_list_free(v, n);
 		free(pat);
 		return -1;
 	}
-	pthread_mutex_unlock(&s->mu);
+	store_rd_unlock(s);
 	free(pat);
 	for (i = 0; i < n; i++)		/* keep INBOX first, as clients expect */
 		if (strcmp(v[i].name, "INBOX") == 0 && i > 0) {
@@ -617,7 +617,7 @@ store_mailbox_status(struct store *s, const char *name,
 		buf_free(&canon);
 		return -1;
 	}
-	pthread_mutex_lock(&s->mu);
+	s = store_rd_lock(s);	/* reads only: a reader if busy */
 	if (store_mbox_by_name(s, buf_cstr(&canon), &r, err_r) < 0)
 		goto out;
 	st = store_prepc(s, "SELECT COUNT(*), COALESCE(SUM((flags & 1) = 0), 0),"
@@ -645,7 +645,7 @@ store_mailbox_status(struct store *s, const char *name,
 	store_done(s, st);
 	rc = 0;
 out:
-	pthread_mutex_unlock(&s->mu);
+	store_rd_unlock(s);
 	buf_free(&canon);
 	return rc;
 }
@@ -684,11 +684,11 @@ store_mailbox_keywords(struct store *s, int64_t mailbox, char **kw_r,
 	struct buf b;
 	int rc;
 
-	pthread_mutex_lock(&s->mu);
+	s = store_rd_lock(s);	/* reads only: a reader if busy */
 	st = store_prepc(s, "SELECT name FROM keywords WHERE mailbox = ? "
 	    "ORDER BY name", err_r);
 	if (st == NULL) {
-		pthread_mutex_unlock(&s->mu);
+		store_rd_unlock(s);
 		return -1;
 	}
 	sqlite3_bind_int64(st, 1, mailbox);
@@ -702,11 +702,11 @@ store_mailbox_keywords(struct store *s, int64_t mailbox, char **kw_r,
 		store_dberr(s, err_r, "keywords");
 	store_done(s, st);
 	if (rc != SQLITE_DONE) {
-		pthread_mutex_unlock(&s->mu);
+		store_rd_unlock(s);
 		buf_free(&b);
 		return -1;
 	}
-	pthread_mutex_unlock(&s->mu);
+	store_rd_unlock(s);
 	*kw_r = buf_steal(&b);
 	return 0;
 }

@@ -497,12 +497,12 @@ store_messages(struct store *s, int64_t mailbox,
 		nset = 1;
 	}
 	nr = store_ranges_normalise(set, nset, &rs);
-	pthread_mutex_lock(&s->mu);
+	s = store_rd_lock(s);	/* reads only: a reader if busy */
 	for (i = 0; i < nr && rc == 0; i++)
 		rc = store_msgs_query(s, "SELECT " STORE_MSG_COLS " FROM messages"
 		    " WHERE mailbox = ?1 AND uid BETWEEN ?2 AND ?3 ORDER BY uid",
 		    mailbox, rs[i].lo, rs[i].hi, r, err_r);
-	pthread_mutex_unlock(&s->mu);
+	store_rd_unlock(s);
 	free(rs);
 	if (rc < 0)
 		store_msgs_free(r);
@@ -551,7 +551,7 @@ store_messages_with(struct store *s, int64_t mailbox,
 		nset = 1;
 	}
 	nr = store_ranges_normalise(set, nset, &rs);
-	pthread_mutex_lock(&s->mu);
+	s = store_rd_lock(s);	/* reads only: a reader if busy */
 	if (nr > 1 && store_execc(s, "BEGIN", err_r) < 0)
 		rc = -1;
 	for (i = 0; i < nr && rc == 0; i++) {
@@ -605,7 +605,7 @@ store_messages_with(struct store *s, int64_t mailbox,
 	}
 	if (nr > 1)
 		(void)store_execc(s, "COMMIT", NULL);
-	pthread_mutex_unlock(&s->mu);
+	store_rd_unlock(s);
 	free(rs);
 	if (rc < 0) {
 		store_msg_extra_free(x, r->n);
@@ -684,7 +684,7 @@ store_fetch(struct store *s, int64_t mailbox, uint32_t uid, uint64_t offset,
 	char *path = NULL;
 	int rc = -1;
 
-	pthread_mutex_lock(&s->mu);
+	s = store_rd_lock(s);	/* reads only: a reader if busy */
 	/* One read transaction so the row and the body agree. */
 	if (store_execc(s, "BEGIN", err_r) < 0)
 		goto out;
@@ -741,7 +741,7 @@ store_fetch(struct store *s, int64_t mailbox, uint32_t uid, uint64_t offset,
 end:
 	(void)store_execc(s, "COMMIT", NULL);
 out:
-	pthread_mutex_unlock(&s->mu);
+	store_rd_unlock(s);
 	free(path);
 	return rc;
 }
@@ -755,7 +755,7 @@ store_fetch_cached(struct store *s, int64_t mailbox, uint32_t uid,
 	char **outs[3] = { envelope_r, bodystructure_r, body_r };
 	int i, rc = -1;
 
-	pthread_mutex_lock(&s->mu);
+	s = store_rd_lock(s);	/* reads only: a reader if busy */
 	st = store_prepc(s, "SELECT envelope, bodystructure, bodyplain FROM "
 	    "messages WHERE mailbox = ? AND uid = ?", err_r);
 	if (st == NULL)
@@ -772,7 +772,7 @@ store_fetch_cached(struct store *s, int64_t mailbox, uint32_t uid,
 		error_set(err_r, ERR_NOTFOUND, "no such message");
 	store_done(s, st);
 out:
-	pthread_mutex_unlock(&s->mu);
+	store_rd_unlock(s);
 	return rc;
 }
 

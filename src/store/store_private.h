@@ -10,6 +10,7 @@
 
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 
 #include "lib/error.h"
 #include <sys/types.h>
@@ -19,6 +20,7 @@
 struct store_notify;
 
 #define STORE_STMTS_MAX	48	/* statements kept per handle */
+#define STORE_READERS_MAX 2	/* extra read-only connections per handle */
 
 struct store {
 	pthread_mutex_t	 mu;		/* serialises calls on this handle */
@@ -33,6 +35,17 @@ struct store {
 	}		 stmts[STORE_STMTS_MAX];
 	size_t		 nstmts;
 	bool		 light;		/* in a store_begin_light() transaction */
+
+	/*
+	 * Read-only connections for calls that only read (store_rd_lock()),
+	 * opened when the handle is busy: WAL lets them read while the main
+	 * connection writes or fsyncs.  A reader is a struct store of its own
+	 * (db, mu, kept statements, dirs; no notify, no readers).
+	 */
+	struct store	*readers[STORE_READERS_MAX];
+	atomic_size_t	 nreaders;	/* set after readers[n] is filled */
+	atomic_size_t	 rd_next;	/* round robin when all are busy */
+	pthread_mutex_t	 rd_mu;		/* serialises opening readers */
 
 	dev_t		 db_dev;	/* identity of mail.db when opened */
 	ino_t		 db_ino;
@@ -55,6 +68,15 @@ struct mbox_row {
 	uint32_t	 recent_uid;
 	bool		 noselect;
 };
+
+/*
+ * For calls that only read: locks and returns s itself when it is free,
+ * else a free reader (opening one if fewer than STORE_READERS_MAX exist),
+ * else waits for a reader.  Every committed change is visible to it.
+ * Release with store_rd_unlock().
+ */
+struct store *store_rd_lock(struct store *s);
+void	store_rd_unlock(struct store *r);
 
 /* Fills err_r from the connection's last error; always -1. */
 int	store_dberr(struct store *s, struct error *err_r, const char *what);
