@@ -325,7 +325,10 @@ cmd_store(struct imap_session *s, const struct imap_arg *a, size_t n)
 	}
 	for (i = 0; i < changed.n; i++)
 		imap_view_update(s, &changed.v[i]);
-	/* RFC 3501 6.4.6: the new flags of every message in the set */
+	/* RFC 3501 6.4.6: the new flags of every message in the set (none
+	 * for .SILENT, unless CONDSTORE wants the MODSEQs: no store call) */
+	if (silent && !(s->condstore && has_unchanged))
+		nset = 0;
 	if (nset > 0 && store_messages(s->store, s->mbox_id, set, nset, &all,
 	    &err) == 0) {
 		for (i = 0; i < all.n; i++) {
