@@ -20,7 +20,7 @@
 struct store_notify;
 
 #define STORE_STMTS_MAX	48	/* statements kept per handle */
-#define STORE_READERS_MAX 2	/* extra read-only connections per handle */
+#define STORE_READERS_MAX 4	/* extra read-only connections per handle */
 
 struct store {
 	pthread_mutex_t	 mu;		/* serialises calls on this handle */
