@@ -7,6 +7,7 @@ inline in `data` or in the file <account folder>/bodies/<file>.  The database
 is opened read-only (uri mode=ro), so a running server is not disturbed.
 """
 
+import time
 import os
 import sqlite3
 
@@ -80,3 +81,26 @@ def header_fields(header_block):
             fields.append((line.split(b":", 1)[0].strip().lower().decode("latin-1"),
                            line + b"\r\n"))
     return fields
+
+
+def wait_for(fn, timeout=15.0):
+    """fn()'s first true value within timeout (polled), else its last."""
+    end = time.time() + timeout
+    while time.time() < end:
+        v = fn()
+        if v:
+            return v
+        time.sleep(0.05)
+    return fn()
+
+
+def inbox(s, account):
+    """The INBOX messages of an account of server s, in UID order."""
+    return bodies(account_dir(s.base, account))
+
+
+def wait_inbox(s, account, n):
+    """Waits until the account's INBOX holds at least n messages."""
+    assert wait_for(lambda: len(inbox(s, account)) >= n), \
+        f"{account}: {len(inbox(s, account))} messages, expected {n}\n" + s.log_text()[-3000:]
+    return inbox(s, account)

@@ -25,24 +25,7 @@ MSG = (b"From: Web Form <form@test.example>\n"
        b"From the form\n")
 
 
-def wait_for(fn, timeout=15.0):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = fn()
-        if v:
-            return v
-        time.sleep(0.05)
-    return fn()
-
-
-def inbox(s, account):
-    return storeutil.bodies(storeutil.account_dir(s.base, account))
-
-
-def wait_inbox(s, account, n):
-    assert wait_for(lambda: len(inbox(s, account)) >= n), \
-        f"{account}: {len(inbox(s, account))} messages, expected {n}\n" + s.log_text()[-3000:]
-    return inbox(s, account)
+wait_for, inbox, wait_inbox = storeutil.wait_for, storeutil.inbox, storeutil.wait_inbox
 
 
 def sendmail(s, args, data, env=None):
