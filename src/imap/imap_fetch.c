@@ -8,66 +8,53 @@
  */
 #include "lib/compat.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/evp.h>
+
 #include "lib/mime.h"
 #include "lib/timefmt.h"
+#include "lib/strv.h"
 #include "lib/xmalloc.h"
 #include "imap/imap_fetch.h"
 #include "imap/imap_private.h"
 
 /* ---- decoders ---- */
 
-static int
-b64v(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
+/* Content-Transfer-Encoding base64 (RFC 2045 6.8): characters outside the
+ * alphabet (line breaks, junk) are skipped and decoding stops at '='; the
+ * decoding itself is OpenSSL's. */
 void
 imap_decode_base64(const char *p, size_t n, struct buf *out)
 {
-	uint32_t acc = 0;
-	unsigned bits = 0;
-	size_t i;
-	int v;
+	unsigned char *clean, tail[4], dec[3];
+	size_t i, m = 0, whole;
+	int r;
 
-	for (i = 0; i < n; i++) {
-		if (p[i] == '=')
-			break;
-		if ((v = b64v((unsigned char)p[i])) < 0)
-			continue;	/* line breaks, junk */
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			buf_putc(out, (char)((acc >> bits) & 0xff));
-		}
+	clean = xmalloc(n + 1);
+	for (i = 0; i < n && p[i] != '='; i++)
+		if (isalnum((unsigned char)p[i]) || p[i] == '+' || p[i] == '/')
+			clean[m++] = (unsigned char)p[i];
+	whole = m / 4 * 4;
+	if (whole > 0) {
+		unsigned char *bin = xmalloc(whole / 4 * 3 + 1);
+
+		r = EVP_DecodeBlock(bin, clean, (int)whole);
+		if (r > 0)
+			buf_append(out, bin, (size_t)r);
+		free(bin);
 	}
-}
-
-static int
-hexv(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
+	if (m - whole >= 2) {
+		/* 2 or 3 characters left: 1 or 2 bytes, as if padded */
+		memset(tail, '=', sizeof(tail));
+		memcpy(tail, clean + whole, m - whole);
+		if (EVP_DecodeBlock(dec, tail, 4) == 3)
+			buf_append(out, dec, m - whole - 1);
+	}
+	free(clean);
 }
 
 void
@@ -112,8 +99,8 @@ imap_decode_qp(const char *p, size_t n, struct buf *out)
 			i = j;
 			continue;
 		}
-		if (i + 2 < n && (h = hexv((unsigned char)p[i + 1])) >= 0 &&
-		    (l = hexv((unsigned char)p[i + 2])) >= 0) {
+		if (i + 2 < n && (h = hex_digit_value((unsigned char)p[i + 1])) >= 0 &&
+		    (l = hex_digit_value((unsigned char)p[i + 2])) >= 0) {
 			buf_putc(out, (char)(h * 16 + l));
 			i += 2;
 		} else

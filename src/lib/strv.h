@@ -48,6 +48,19 @@ strv_caseeq_cstr(struct strv a, const char *b)
 	return strv_caseeq(a, strv_from(b));
 }
 
+/* The value of a hexadecimal digit (either case), or -1. */
+static inline int
+hex_digit_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
 /* Removes leading and trailing spaces and tabs. */
 struct strv	strv_trim(struct strv s);
 /* Splits at the first c: *head_r gets the part before, returns the rest

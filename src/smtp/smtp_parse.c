@@ -21,18 +21,6 @@ is_alnum(unsigned char c)
 	    (c >= '0' && c <= '9');
 }
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 int
 smtp_parse_verb(struct strv line, struct strv *verb_r, struct strv *args_r,
     struct error *err_r)
@@ -85,8 +73,8 @@ smtp_xtext_decode(struct strv in, char *buf, size_t size, size_t *len_r,
 			if (i + 2 >= in.len)
 				return error_set(err_r, ERR_SYNTAX,
 				    "truncated xtext escape");
-			hi = hexval((unsigned char)in.p[i + 1]);
-			lo = hexval((unsigned char)in.p[i + 2]);
+			hi = hex_digit_value((unsigned char)in.p[i + 1]);
+			lo = hex_digit_value((unsigned char)in.p[i + 2]);
 			if (hi < 0 || lo < 0)
 				return error_set(err_r, ERR_SYNTAX,
 				    "bad xtext escape");
