@@ -31,20 +31,6 @@ static const char *const months[] = {
 	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
 };
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
-static int32_t
-days_from_civil(int y, int m, int d)
-{
-	int era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 int32_t
 imap_day_of(int64_t t)
 {
@@ -53,7 +39,8 @@ imap_day_of(int64_t t)
 
 	if (localtime_r(&tt, &tm) == NULL)
 		return -1;
-	return days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	return (int32_t)timefmt_days_from_civil(tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday);
 }
 
 int32_t
@@ -83,7 +70,7 @@ imap_parse_day(const char *s, size_t len)
 	}
 	if (ny != 4 || i != len || d < 1 || d > 31)
 		return -1;
-	return days_from_civil(y, (int)m + 1, d);
+	return (int32_t)timefmt_days_from_civil(y, (int)m + 1, d);
 }
 
 void
@@ -540,8 +527,8 @@ sent_day(struct search_msg *m)
 		t += off;
 		if (gmtime_r(&t, &tm) == NULL)
 			return -1;
-		return days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1,
-		    tm.tm_mday);
+		return (int32_t)timefmt_days_from_civil(tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday);
 	}
 	buf_free(&v);
 	return imap_day_of(m->internaldate);
