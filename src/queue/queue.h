@@ -45,6 +45,7 @@
 #define QUEUE_RCPT_MAX		10000	/* recipients of one message */
 #define QUEUE_BATCH_MSGS	256	/* writer jobs per transaction */
 #define QUEUE_BATCH_BYTES	(64UL * 1024 * 1024)	/* bytes per transaction */
+#define QUEUE_GATHER_US		300	/* a commit waits for bodies being received */
 #define QUEUE_DISPATCH_MAX	1000	/* recipients per dispatcher call */
 #define QUEUE_MODULE_MAX	15	/* "LOCAL", "SMTP", "PIPE" ... */
 #define QUEUE_TARGET_MAX	1100	/* account@domain, host, program */
@@ -202,6 +203,15 @@ int	queue_start(struct queue *q, struct error *err_r);
  */
 int	queue_submit(struct queue *q, const struct queue_msg *msg,
 	    uint64_t *id_r, struct error *err_r);
+
+/*
+ * A session tells the queue that it began (true) or stopped (false)
+ * receiving a message body it is about to submit.  While any body is being
+ * received, the writer holds a commit for up to QUEUE_GATHER_US so that one
+ * fsync covers those messages too; it commits at once when the last of them
+ * is handed over.  Each begin must be paired with one end.  Thread-safe.
+ */
+void	queue_receiving(struct queue *q, bool begin);
 
 /* Appends the body of message id to out (bounded by out's ceiling).
  * -1 with ERR_NOTFOUND, ERR_IO or ERR_LIMIT. */

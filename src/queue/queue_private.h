@@ -127,6 +127,8 @@ struct queue {
 	pthread_cond_t		 wcond;		/* jobs for the writer */
 	struct wjob		*whead, *wtail;
 	bool			 wstop;
+	unsigned		 receiving;	/* bodies being received */
+	bool			 wgathering;	/* writer holds for them */
 	pthread_t		 wthread;
 	/* settings */
 	queue_router_fn		 router;

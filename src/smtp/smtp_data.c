@@ -258,13 +258,20 @@ smtp_data_run(struct smtp_session *s)
 	char id[SMTP_MSGID_MAX];
 	uint64_t qid = 0;
 	size_t size = 0;
+	int rc;
 
 	memset(&st, 0, sizeof(st));
 	st.in_headers = true;
 	/* The ceiling is the limit plus one line: take_line() checks the
 	 * limit itself, so this only guards against mistakes. */
 	buf_init(&st.body, size_add(s->size_limit, SMTP_DATA_LINE_MAX + 2));
-	if (read_data(s, &st) < 0) {
+	/* lets the queue hold its next commit for this message */
+	if (s->srv->queue != NULL)
+		queue_receiving(s->srv->queue, true);
+	rc = read_data(s, &st);
+	if (s->srv->queue != NULL)
+		queue_receiving(s->srv->queue, false);
+	if (rc < 0) {
 		buf_free(&st.body);
 		return -1;
 	}

@@ -9,6 +9,7 @@
 
 #include <dirent.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -365,6 +366,71 @@ test_group_commit(void)
 	test_end();
 }
 
+/* Threads that announce a body, then hand it over, as SMTP sessions do. */
+static void *
+announce_thread(void *arg)
+{
+	struct gc_arg *a = arg;
+	int i;
+
+	for (i = 0; i < 50; i++) {
+		queue_receiving(a->q, true);
+		sched_yield();
+		queue_receiving(a->q, false);
+		a->ids[i] = submit1(a->q, "s@remote.test", "x@remote.test",
+		    small_body, sizeof(small_body) - 1);
+		if (a->ids[i] == 0)
+			a->failures++;
+	}
+	return NULL;
+}
+
+static void
+test_receiving(void)
+{
+	struct queue *q;
+	struct gc_arg args[10];
+	pthread_t th[10];
+	struct queue_counts c;
+	char *base;
+	size_t i;
+	int fails = 0;
+
+	test_begin("announced bodies: commits gather them; one never handed "
+	    "over does not hold commits back");
+	base = make_base();
+	q = open_q(base);
+	/* a session stuck in DATA for the whole test */
+	queue_receiving(q, true);
+	for (i = 0; i < 20; i++)
+		test_assert(submit1(q, "s@remote.test", "x@remote.test",
+		    small_body, sizeof(small_body) - 1) != 0);
+	for (i = 0; i < 10; i++) {
+		memset(&args[i], 0, sizeof(args[i]));
+		args[i].q = q;
+		pthread_create(&th[i], NULL, announce_thread, &args[i]);
+	}
+	for (i = 0; i < 10; i++) {
+		pthread_join(th[i], NULL);
+		fails += args[i].failures;
+	}
+	queue_receiving(q, false);
+	test_assert(fails == 0);
+	c = counts(q);
+	test_assert(c.messages == 520 && c.submitted == 520);
+	fprintf(stderr, "receiving: 520 messages in %llu transactions\n",
+	    (unsigned long long)c.transactions);
+	test_assert(c.transactions <= 520);
+	/* unbalanced ends are ignored */
+	queue_receiving(q, false);
+	test_assert(submit1(q, "s@remote.test", "x@remote.test", small_body,
+	    sizeof(small_body) - 1) != 0);
+	queue_close(&q);
+	rm_rf(base);
+	free(base);
+	test_end();
+}
+
 /* Finds the DSN in the queue (return-path <>), checks it names text. */
 static bool
 find_dsn(struct queue *q, const char *to, const char *text)
@@ -574,6 +640,7 @@ main(void)
 {
 	test_round_trip();
 	test_group_commit();
+	test_receiving();
 	test_delivery();
 	return test_done();
 }
