@@ -45,6 +45,8 @@ struct log_rec {
 
 #define LOG_GATHER_MS	2	/* a woken writer waits for more */
 #define LOG_GATHER_MIN	3	/* records queued when woken: busy */
+#define LOG_BUSY_WINDOW_MS 10	/* the writer measures its rate over this */
+#define LOG_BUSY_RECS	20	/* records per window that mean "busy" */
 #define LOG_BATCH_BYTES	(64 * 1024)	/* one write() of the writer */
 
 static struct {
@@ -422,19 +424,47 @@ log_direct(struct log_module *m, int level, const char *fmt, ...)
 	log_write_rec(line, len, date);
 }
 
+static void
+timespec_add_ms(struct timespec *t, long ms)
+{
+	t->tv_nsec += ms * 1000000L;
+	while (t->tv_nsec >= 1000000000L) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000L;
+	}
+}
+
+static long
+ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (long)(b->tv_sec - a->tv_sec) * 1000L +
+	    (b->tv_nsec - a->tv_nsec) / 1000000L;
+}
+
 static void *
 log_writer(void *arg ATTR_UNUSED)
 {
 	struct log_rec *batch;
-	struct timespec until;
+	struct timespec until, win_start, now;
 	unsigned long dropped;
-	size_t n;
-	bool slept;
+	size_t n, win_count = 0;
+	bool slept, busy = false;
 
 	pthread_setname_np(pthread_self(), "log");
+	clock_gettime(CLOCK_MONOTONIC, &win_start);
 	pthread_mutex_lock(&logq.lock);
 	for (;;) {
 		slept = false;
+		/* Busy (LOG_BUSY_RECS records in the last window): sleep
+		 * LOG_GATHER_MS without asking to be woken, so producers make
+		 * no futex call at all, and write whatever came meanwhile.
+		 * log_flush() and log_close() still end the wait at once. */
+		if (busy && !logq.stop && !logq.hold) {
+			clock_gettime(CLOCK_REALTIME, &until);
+			timespec_add_ms(&until, LOG_GATHER_MS);
+			(void)pthread_cond_timedwait(&logq.work, &logq.lock,
+			    &until);
+		}
 		while (!logq.stop && (logq.hold ||
 		    (logq.head == NULL && logq.dropped == 0))) {
 			logq.writer_waiting = true;
@@ -451,11 +481,7 @@ log_writer(void *arg ATTR_UNUSED)
 		if (slept && !logq.stop && logq.count >= LOG_GATHER_MIN &&
 		    logq.count < logq.limit / 2) {
 			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_nsec += LOG_GATHER_MS * 1000000L;
-			if (until.tv_nsec >= 1000000000L) {
-				until.tv_sec++;
-				until.tv_nsec -= 1000000000L;
-			}
+			timespec_add_ms(&until, LOG_GATHER_MS);
 			(void)pthread_cond_timedwait(&logq.work, &logq.lock,
 			    &until);
 		}
@@ -476,6 +502,14 @@ log_writer(void *arg ATTR_UNUSED)
 		if (dropped > 0)
 			log_direct(&log_system, LOG_PROBLEM,
 			    "%lu log records dropped", dropped);
+
+		win_count += n;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (ms_between(&win_start, &now) >= LOG_BUSY_WINDOW_MS) {
+			busy = win_count >= LOG_BUSY_RECS;
+			win_start = now;
+			win_count = 0;
+		}
 
 		pthread_mutex_lock(&logq.lock);
 		logq.written_seq += n;

@@ -286,6 +286,23 @@ main(void)
 	test_assert(n == 100 && ls1.id == 100);
 	test_end();
 
+	test_begin("busy writer: records still written, flushed at once");
+	/* 4,000 records just now: the writer is in its busy mode. */
+	log_mod(&log_test, LOG_PROBLEM, "busy tail %d", 1);
+	log_flush();
+	read_logs(dir, &b);
+	test_assert(count_matching(b.data, "* TEST busy tail 1") == 1);
+	/* without a flush it shows by itself (bounded wait, 2 s) */
+	log_mod(&log_test, LOG_PROBLEM, "busy tail %d", 2);
+	for (i = 0; i < 200; i++) {
+		read_logs(dir, &b);
+		if (count_matching(b.data, "* TEST busy tail 2") == 1)
+			break;
+		usleep(10000);
+	}
+	test_assert(count_matching(b.data, "* TEST busy tail 2") == 1);
+	test_end();
+
 	test_begin("after close: stderr, synchronously");
 	log_close();
 	{
