@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "lib/bounds.h"
+#include "lib/fault.h"
 #include "lib/xmalloc.h"
 #include "queue/queue_private.h"
 
@@ -489,14 +490,14 @@ write_body_file(struct queue *q, const char *body, size_t len,
 	if (fd < 0)
 		goto fail;
 	while (off < len) {
-		w = write(fd, body + off, len - off);
+		w = fault_write(fd, body + off, len - off);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
 			goto fail;
 		off += (size_t)w;
 	}
-	if (fsync(fd) < 0)
+	if (fault_fsync(fd) < 0)
 		goto fail;
 	if (close(fd) < 0) {
 		fd = -1;

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/fault.h"
 #include "lib/xmalloc.h"
 #include "queue/queue_private.h"
 
@@ -816,7 +817,7 @@ fsync_dir(const char *path, struct error *err_r)
 	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return error_set(err_r, ERR_IO, "open %s: %s", path,
 		    strerror(errno));
-	if (fsync(fd) < 0)
+	if (fault_fsync(fd) < 0)
 		rc = error_set(err_r, ERR_IO, "fsync %s: %s", path,
 		    strerror(errno));
 	close(fd);

@@ -20,6 +20,7 @@
 
 #include "lib/buf.h"
 #include "lib/error.h"
+#include "lib/fault.h"
 #include "lib/mime.h"
 #include "lib/xmalloc.h"
 #include "store/store.h"
@@ -116,7 +117,7 @@ write_all_fsync(const char *path, const char *data, size_t len,
 		return error_set(err_r, ERR_IO, "create %s: %s", path,
 		    strerror(errno));
 	while (off < len) {
-		ssize_t w = write(fd, data + off, len - off);
+		ssize_t w = fault_write(fd, data + off, len - off);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -128,7 +129,7 @@ write_all_fsync(const char *path, const char *data, size_t len,
 		}
 		off += (size_t)w;
 	}
-	if (fsync(fd) < 0) {
+	if (fault_fsync(fd) < 0) {
 		error_set(err_r, ERR_IO, "fsync %s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
@@ -149,7 +150,7 @@ fsync_dir(const char *dir, struct error *err_r)
 	if (fd < 0)
 		return error_set(err_r, ERR_IO, "open %s: %s", dir,
 		    strerror(errno));
-	if (fsync(fd) < 0)
+	if (fault_fsync(fd) < 0)
 		rc = error_set(err_r, ERR_IO, "fsync %s: %s", dir,
 		    strerror(errno));
 	close(fd);
