@@ -1,0 +1,323 @@
+/*
+ * queue_fault_test.c: fault injection into the queue (SQLite's I/O-error
+ * tests, curl's torture).  For each op (write, fsync) and N = 1, 2 ...
+ * until the fault no longer fires: a fresh queue, the Nth op from now
+ * fails, M messages are submitted one by one (half of them large enough
+ * for body files) and the ones queue_submit() acknowledged are noted.
+ * Then the queue is closed -- or, in the crash variant, the process that
+ * held it exits without closing it -- and reopened without faults:
+ * integrity_check is ok, every acknowledged message is there once with
+ * its exact body, and every message there (acknowledged or not) is one
+ * that was submitted, once, with a readable and exact body; no body file
+ * is left that no message names.
+ *
+ * There is no rename to fail: a body file is created under its final name
+ * and named by the row only once fsynced.  The last test checks that.
+ */
+#include "lib/compat.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/buf.h"
+#include "lib/fault.h"
+#include "lib/test.h"
+#include "lib/xmalloc.h"
+#include "queue/queue.h"
+
+#define MSGS		6		/* submitted per run */
+#define LARGE_BODY	(64 * 1024)	/* cfg.large_body */
+#define LARGE		(70 * 1024)	/* odd-numbered bodies (the last too) */
+#define SMALL		300
+#define NTH_MAX		400		/* bound of each N loop */
+#define LIST_MAX	100
+
+static char *bodies[MSGS];
+static size_t body_len[MSGS];
+
+struct ack {
+	int		 idx;		/* -1: the child's fired counter */
+	uint64_t	 id;
+};
+
+struct stats {
+	unsigned	 runs, fired, refused, acked, present, lost, unreadable,
+			 dups, strays, integrity, orphans;
+};
+
+static int
+router_fn(void *arg, const char *address, struct queue_route *r)
+{
+	(void)arg;
+	snprintf(r->module, sizeof(r->module), "LOCAL");
+	snprintf(r->target, sizeof(r->target), "%s", address);
+	return 0;
+}
+
+static struct queue *
+open_q(const char *base)
+{
+	struct queue_config cfg;
+	struct queue *q;
+	struct error err;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.base_dir = base;
+	cfg.large_body = LARGE_BODY;
+	cfg.workers = 1;
+	q = queue_open(&cfg, &err);
+	if (q == NULL)
+		fatal("queue_open: %s", err.msg);
+	queue_set_router(q, router_fn, NULL);
+	return q;
+}
+
+static void
+make_bodies(void)
+{
+	char head[64];
+	size_t i, h;
+
+	for (i = 0; i < MSGS; i++) {
+		body_len[i] = i % 2 == 1 ? LARGE : SMALL;
+		bodies[i] = xmalloc(body_len[i]);
+		memset(bodies[i], 'a' + (int)i, body_len[i]);
+		h = (size_t)snprintf(head, sizeof(head), "Subject: fault\r\n"
+		    "X-Idx: %zu\r\n\r\n", i);
+		memcpy(bodies[i], head, h);
+		memcpy(bodies[i] + body_len[i] - 2, "\r\n", 2);
+	}
+}
+
+/* Submits message i; 0 with *id_r when acknowledged. */
+static int
+submit(struct queue *q, size_t i, uint64_t *id_r)
+{
+	struct queue_rcpt r;
+	struct queue_msg m;
+
+	memset(&m, 0, sizeof(m));
+	memset(&r, 0, sizeof(r));
+	r.address = "u@local.test";
+	m.return_path = "s@local.test";
+	m.submit_tag = "SMTP";
+	m.rcpts = &r;
+	m.nrcpt = 1;
+	m.body = bodies[i];
+	m.body_len = body_len[i];
+	return queue_submit(q, &m, id_r, NULL);
+}
+
+/* The message whose exact body b is, or -1. */
+static int
+body_idx(const struct buf *b)
+{
+	size_t i;
+
+	for (i = 0; i < MSGS; i++)
+		if (b->len == body_len[i] && memcmp(b->data, bodies[i],
+		    b->len) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Files in <base>/Queue/bodies. */
+static size_t
+count_files(const char *base)
+{
+	char *path = xasprintf("%s/Queue/bodies", base);
+	DIR *d = opendir(path);
+	struct dirent *de;
+	size_t n = 0;
+
+	while (d != NULL && (de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	if (d != NULL)
+		closedir(d);
+	free(path);
+	return n;
+}
+
+/* Reopens the queue without faults and checks it against acks. */
+static void
+verify(const char *base, const struct ack *acks, size_t nack,
+    struct stats *s)
+{
+	struct queue_msg_info *list;
+	int seen[MSGS] = { 0 }, idx;
+	struct queue *q = open_q(base);
+	size_t i, j, n = 0, found, named = 0;
+	struct buf b;
+
+	buf_init(&b, LARGE * 2);
+	if (queue_check_integrity(q, NULL) < 0)
+		s->integrity++;
+	if (queue_list(q, LIST_MAX, &list, &n, NULL) < 0)
+		fatal("queue_list");
+	for (j = 0; j < n; j++) {
+		named += list[j].body_file != NULL;
+		buf_reset(&b);
+		if (queue_read_body(q, list[j].id, &b, NULL) < 0) {
+			fprintf(stderr, "queued message %llu has no body "
+			    "(file %s)\n", (unsigned long long)list[j].id,
+			    list[j].body_file ? list[j].body_file : "-");
+			s->unreadable++;
+			continue;
+		}
+		if ((idx = body_idx(&b)) < 0)
+			s->strays++;
+		else if (seen[idx]++ > 0)
+			s->dups++;
+	}
+	s->present += (unsigned)n;
+	/* queue_open() removed the files of failed submissions */
+	if (count_files(base) != named)
+		s->orphans++;
+	for (i = 0; i < nack; i++) {
+		found = 0;
+		for (j = 0; j < n; j++)
+			if (list[j].id == acks[i].id)
+				found++;
+		buf_reset(&b);
+		if (found != 1 || queue_read_body(q, acks[i].id, &b,
+		    NULL) < 0 || body_idx(&b) != acks[i].idx) {
+			fprintf(stderr, "acknowledged message %llu (#%d) lost\n",
+			    (unsigned long long)acks[i].id, acks[i].idx);
+			s->lost++;
+		}
+	}
+	queue_list_free(&list, n);
+	buf_free(&b);
+	queue_close(&q);
+}
+
+/* Submits every message with op's Nth call failing; acks in acks[]. */
+static size_t
+submit_all(struct queue *q, enum fault_op op, unsigned long nth,
+    struct ack *acks)
+{
+	size_t i, n = 0;
+
+	fault_set(op, nth);
+	for (i = 0; i < MSGS; i++)
+		if (submit(q, i, &acks[n].id) == 0)
+			acks[n++].idx = (int)i;
+	return n;
+}
+
+/* One run; true if the fault fired. */
+static bool
+run_one(enum fault_op op, unsigned long nth, bool crash, struct stats *s)
+{
+	char tmpl[] = "/tmp/tegami-qfault-XXXXXX", *cmd;
+	struct ack acks[MSGS + 1];
+	size_t nack = 0;
+	unsigned long fired = fault_fired();
+	struct queue *q;
+	int fds[2], st;
+	ssize_t r;
+	pid_t pid;
+
+	if (mkdtemp(tmpl) == NULL)
+		fatal("mkdtemp: %s", strerror(errno));
+	if (!crash) {
+		q = open_q(tmpl);
+		nack = submit_all(q, op, nth, acks);
+		queue_close(&q);	/* its checkpoint counts too */
+		fault_reset();
+		fired = fault_fired() - fired;
+	} else {
+		/* The child acknowledges through a pipe and dies holding
+		 * the queue open, as after a crash. */
+		if (pipe(fds) < 0 || (pid = fork()) < 0)
+			fatal("pipe/fork: %s", strerror(errno));
+		if (pid == 0) {
+			close(fds[0]);
+			q = open_q(tmpl);
+			nack = submit_all(q, op, nth, acks);
+			acks[nack].idx = -1;
+			acks[nack].id = fault_fired() - fired;
+			if (write(fds[1], acks, (nack + 1) * sizeof(acks[0])) < 0)
+				_exit(3);
+			_exit(0);
+		}
+		close(fds[1]);
+		r = read(fds[0], acks, sizeof(acks));
+		close(fds[0]);
+		if (r <= 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) ||
+		    WEXITSTATUS(st) != 0)
+			fatal("fault child failed");
+		for (nack = 0; acks[nack].idx >= 0; nack++)
+			continue;
+		fired = (unsigned long)acks[nack].id;
+	}
+	s->runs++;
+	s->fired += fired > 0;
+	s->acked += (unsigned)nack;
+	s->refused += MSGS - (unsigned)nack;
+	verify(tmpl, acks, nack, s);
+	cmd = xasprintf("rm -rf '%s'", tmpl);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", tmpl);
+	free(cmd);
+	return fired > 0;
+}
+
+static void
+nth_loop(enum fault_op op, bool crash)
+{
+	struct stats s;
+	unsigned long nth;
+	char name[96];
+
+	snprintf(name, sizeof(name), "every Nth %s fails%s: no acknowledged "
+	    "message lost", fault_op_name(op), crash ? ", then a crash" : "");
+	test_begin(name);
+	memset(&s, 0, sizeof(s));
+	for (nth = 1; nth <= NTH_MAX; nth++)
+		if (!run_one(op, nth, crash, &s))
+			break;
+	printf("%s:%s %u runs, %u fired, %u submits refused, %u acknowledged, "
+	    "%u present, %u lost, %u unreadable, %u dups\n", fault_op_name(op),
+	    crash ? " crash," : "", s.runs, s.fired, s.refused, s.acked,
+	    s.present, s.lost, s.unreadable, s.dups);
+	test_assert(nth <= NTH_MAX);	/* went past the last call */
+	test_assert(s.fired > 0 && s.refused > 0);
+	test_assert(s.integrity == 0);
+	test_assert(s.lost == 0);
+	test_assert(s.unreadable == 0);
+	test_assert(s.dups == 0 && s.strays == 0);
+	test_assert(s.orphans == 0);
+	test_end();
+}
+
+int
+main(void)
+{
+	struct stats s;
+	size_t i;
+
+	if (fault_sqlite_register(NULL) < 0)
+		fatal("fault_sqlite_register");
+	make_bodies();
+	nth_loop(FAULT_WRITE, false);
+	nth_loop(FAULT_FSYNC, false);
+	nth_loop(FAULT_WRITE, true);
+	nth_loop(FAULT_FSYNC, true);
+
+	test_begin("the queue renames nothing");
+	memset(&s, 0, sizeof(s));
+	test_assert(!run_one(FAULT_RENAME, 1, false, &s));
+	test_assert(s.acked == MSGS && s.lost == 0);
+	test_end();
+
+	for (i = 0; i < MSGS; i++)
+		free(bodies[i]);
+	return test_done();
+}
