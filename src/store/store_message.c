@@ -298,13 +298,26 @@ target_mailbox(struct store *s, const char *name, struct mbox_row *r,
 	return rc;
 }
 
-/* Commits after making written files' directory entries durable. */
+/*
+ * Commits after making written files' directory entries durable.  When the
+ * COMMIT fails the files stay (the caller's written_undo() finds none): a
+ * COMMIT whose fsync failed can still be in the WAL and come back after a
+ * crash, and a retried delivery is then a duplicate whose body must exist
+ * (tests/unit/store/store_fault_test.c).  remove_orphans() takes them
+ * later if no row names them.
+ */
 static int
 commit_written(struct store *s, struct written *w, struct error *err_r)
 {
 	if (w->n > 0 && fsync_dir(s->bodies_dir, err_r) < 0)
 		return -1;
-	return store_commit(s, err_r);
+	if (store_commit(s, err_r) < 0) {
+		store_unlink_files(NULL, w->files, w->n);  /* names only */
+		w->files = NULL;
+		w->n = 0;
+		return -1;
+	}
+	return 0;
 }
 
 int

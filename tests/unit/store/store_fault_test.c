@@ -1,0 +1,272 @@
+/*
+ * store_fault_test.c: fault injection into the account store.  For each op
+ * (write, fsync) and N = 1, 2 ... until the fault no longer fires: a fresh
+ * store, the Nth op from now fails, M messages are stored one by one --
+ * even ones by local delivery (store_deliver_batch with a queue id), odd
+ * ones by APPEND; odd ones and the last are large enough for body files --
+ * and the calls that returned 0 are noted.  Then the store is closed, or
+ * in the crash variant the process holding it exits without closing it,
+ * and reopened without faults.  As the queue would, every delivery that
+ * did not return 0 is retried with its queue id.  Then: integrity_check is
+ * ok, every delivery and every acknowledged APPEND is in INBOX once with
+ * its exact bytes, nothing is there twice, and every message there can be
+ * read (its body file exists).
+ */
+#include "lib/compat.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "lib/buf.h"
+#include "lib/fault.h"
+#include "lib/test.h"
+#include "lib/xmalloc.h"
+#include "store/store.h"
+
+#define MSGS		5		/* stored per run */
+#define LARGE		(70 * 1024)	/* > STORE_INLINE_MAX: a body file */
+#define SMALL		300
+#define NTH_MAX		400		/* bound of each N loop */
+
+static char *bodies[MSGS];
+static size_t body_len[MSGS];
+
+struct stats {
+	unsigned	 runs, fired, refused, acked, present, lost, unreadable,
+			 dups, strays, integrity;
+};
+
+static void
+make_bodies(void)
+{
+	char head[64];
+	size_t i, h;
+
+	for (i = 0; i < MSGS; i++) {
+		body_len[i] = i % 2 == 1 || i == MSGS - 1 ? LARGE : SMALL;
+		bodies[i] = xmalloc(body_len[i]);
+		memset(bodies[i], 'a' + (int)i, body_len[i]);
+		h = (size_t)snprintf(head, sizeof(head), "Subject: fault\r\n"
+		    "X-Idx: %zu\r\n\r\n", i);
+		memcpy(bodies[i], head, h);
+		memcpy(bodies[i] + body_len[i] - 2, "\r\n", 2);
+	}
+}
+
+static struct store *
+open_store(const char *dir)
+{
+	struct error err;
+	struct store *s = store_open(dir, &err);
+
+	if (s == NULL)
+		fatal("store_open: %s", err.msg);
+	return s;
+}
+
+/* Stores message i: delivery (even i) or APPEND (odd).  0 when stored
+ * (or, for a delivery, stored before). */
+static int
+put(struct store *s, size_t i)
+{
+	struct store_delivery d;
+	char qid[32];
+
+	memset(&d, 0, sizeof(d));
+	d.msg.data = bodies[i];
+	d.msg.len = body_len[i];
+	if (i % 2 == 1)
+		return store_append(s, "INBOX", &d.msg, 0, NULL, NULL, NULL);
+	snprintf(qid, sizeof(qid), "Q%zu", i);
+	d.msg.queue_id = qid;
+	if (store_deliver_batch(s, "INBOX", &d, 1, 0, NULL) < 0)
+		return -1;
+	/* a duplicate is what the queue takes for delivered */
+	return d.status == STORE_DELIVERED || d.status == STORE_DUPLICATE ?
+	    0 : -1;
+}
+
+/* Bit i set when message i was stored. */
+static unsigned
+put_all(struct store *s, enum fault_op op, unsigned long nth)
+{
+	unsigned acked = 0;
+	size_t i;
+
+	fault_set(op, nth);
+	for (i = 0; i < MSGS; i++)
+		if (put(s, i) == 0)
+			acked |= 1u << i;
+	return acked;
+}
+
+static bool
+integrity_ok(const char *dir)
+{
+	char *path = xasprintf("%s/mail.db", dir);
+	sqlite3_stmt *st = NULL;
+	sqlite3 *db = NULL;
+	bool ok = false;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) ==
+	    SQLITE_OK && sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1,
+	    &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		ok = strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0;
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(path);
+	return ok;
+}
+
+static void
+verify(const char *dir, unsigned acked, struct stats *s)
+{
+	struct store *st = open_store(dir);
+	struct store_status ss;
+	struct store_msgs ms;
+	int seen[MSGS] = { 0 };
+	struct buf b;
+	size_t i, j;
+
+	/* The queue retries what it was not told was delivered. */
+	for (i = 0; i < MSGS; i += 2)
+		if ((acked & (1u << i)) == 0 && put(st, i) < 0)
+			fatal("retried delivery failed");
+	if (store_mailbox_status(st, "INBOX", &ss, NULL) < 0 ||
+	    store_messages(st, ss.id, NULL, 0, &ms, NULL) < 0)
+		fatal("cannot list INBOX");
+	buf_init(&b, LARGE * 2);
+	for (j = 0; j < ms.n; j++) {
+		buf_reset(&b);
+		if (store_fetch(st, ss.id, ms.v[j].uid, 0, UINT64_MAX, &b,
+		    NULL) < 0) {
+			fprintf(stderr, "UID %u cannot be read\n", ms.v[j].uid);
+			s->unreadable++;
+			continue;
+		}
+		for (i = 0; i < MSGS; i++)
+			if (b.len == body_len[i] && memcmp(b.data, bodies[i],
+			    b.len) == 0)
+				break;
+		if (i == MSGS)
+			s->strays++;
+		else if (seen[i]++ > 0)
+			s->dups++;
+	}
+	for (i = 0; i < MSGS; i++)
+		if (seen[i] == 0 && (i % 2 == 0 || (acked & (1u << i)) != 0)) {
+			fprintf(stderr, "message #%zu lost\n", i);
+			s->lost++;
+		}
+	s->present += (unsigned)ms.n;
+	store_msgs_free(&ms);
+	buf_free(&b);
+	store_close(&st);
+	if (!integrity_ok(dir))
+		s->integrity++;
+}
+
+/* One run; true if the fault fired. */
+static bool
+run_one(enum fault_op op, unsigned long nth, bool crash, struct stats *s)
+{
+	char tmpl[] = "/tmp/tegami-sfault-XXXXXX", *cmd;
+	unsigned long fired = fault_fired(), res[2];
+	unsigned acked;
+	struct store *st;
+	int fds[2], wst;
+	ssize_t r;
+	pid_t pid;
+
+	if (mkdtemp(tmpl) == NULL)
+		fatal("mkdtemp: %s", strerror(errno));
+	if (!crash) {
+		st = open_store(tmpl);
+		acked = put_all(st, op, nth);
+		store_close(&st);	/* its checkpoint counts too */
+		fault_reset();
+		fired = fault_fired() - fired;
+	} else {
+		/* The child reports through a pipe and dies holding the store
+		 * open, as after a crash. */
+		if (pipe(fds) < 0 || (pid = fork()) < 0)
+			fatal("pipe/fork: %s", strerror(errno));
+		if (pid == 0) {
+			close(fds[0]);
+			st = open_store(tmpl);
+			res[0] = put_all(st, op, nth);
+			res[1] = fault_fired() - fired;
+			if (write(fds[1], res, sizeof(res)) != sizeof(res))
+				_exit(3);
+			_exit(0);
+		}
+		close(fds[1]);
+		r = read(fds[0], res, sizeof(res));
+		close(fds[0]);
+		if (r != sizeof(res) || waitpid(pid, &wst, 0) < 0 ||
+		    !WIFEXITED(wst) || WEXITSTATUS(wst) != 0)
+			fatal("fault child failed");
+		acked = (unsigned)res[0];
+		fired = res[1];
+	}
+	s->runs++;
+	s->fired += fired > 0;
+	s->acked += (unsigned)__builtin_popcount(acked);
+	s->refused += MSGS - (unsigned)__builtin_popcount(acked);
+	verify(tmpl, acked, s);
+	cmd = xasprintf("rm -rf '%s'", tmpl);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", tmpl);
+	free(cmd);
+	return fired > 0;
+}
+
+static void
+nth_loop(enum fault_op op, bool crash)
+{
+	struct stats s;
+	unsigned long nth;
+	char name[96];
+
+	snprintf(name, sizeof(name), "every Nth %s fails%s: nothing stored "
+	    "is lost", fault_op_name(op), crash ? ", then a crash" : "");
+	test_begin(name);
+	memset(&s, 0, sizeof(s));
+	for (nth = 1; nth <= NTH_MAX; nth++)
+		if (!run_one(op, nth, crash, &s))
+			break;
+	printf("%s:%s %u runs, %u fired, %u refused, %u stored, %u present, "
+	    "%u lost, %u unreadable, %u dups\n", fault_op_name(op),
+	    crash ? " crash," : "", s.runs, s.fired, s.refused, s.acked,
+	    s.present, s.lost, s.unreadable, s.dups);
+	test_assert(nth <= NTH_MAX);	/* went past the last call */
+	test_assert(s.fired > 0 && s.refused > 0);
+	test_assert(s.integrity == 0);
+	test_assert(s.lost == 0);
+	test_assert(s.unreadable == 0);
+	test_assert(s.dups == 0 && s.strays == 0);
+	test_end();
+}
+
+int
+main(void)
+{
+	size_t i;
+
+	if (fault_sqlite_register(NULL) < 0)
+		fatal("fault_sqlite_register");
+	make_bodies();
+	nth_loop(FAULT_WRITE, false);
+	nth_loop(FAULT_FSYNC, false);
+	nth_loop(FAULT_WRITE, true);
+	nth_loop(FAULT_FSYNC, true);
+	for (i = 0; i < MSGS; i++)
+		free(bodies[i]);
+	return test_done();
+}
