@@ -208,7 +208,7 @@ imap_capabilities(struct imap_session *s, struct buf *out)
 		if (!tls && s->require_tls)
 			buf_puts(out, " LOGINDISABLED");
 		else
-			buf_puts(out, " AUTH=PLAIN AUTH=LOGIN");
+			buf_puts(out, " AUTH=PLAIN AUTH=LOGIN SASL-IR");
 		return;
 	}
 	buf_puts(out, " UIDPLUS MOVE LIST-EXTENDED CONDSTORE QRESYNC ESEARCH "

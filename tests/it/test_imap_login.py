@@ -64,6 +64,28 @@ def test_authenticate_plain_and_login(make_server):
     r.close()
 
 
+def test_sasl_ir_with_curl(make_server):
+    """RFC 4959: SASL-IR is offered, and curl's --sasl-ir logs in with the
+    PLAIN response on the AUTHENTICATE line (one round trip less)."""
+    import shutil
+    import subprocess
+    s = start(make_server)
+    m = imaplib.IMAP4("127.0.0.1", s.ports["imap"])
+    assert "SASL-IR" in m.capabilities
+    m.logout()
+    if shutil.which("curl") is None:
+        pytest.skip("curl not installed")
+    p = subprocess.run(["curl", "-s", "-S", "-v", "--max-time", "30",
+                        "--sasl-ir", "--login-options", "AUTH=PLAIN",
+                        "-u", f"user1:{PASSWORD}",
+                        f"imap://127.0.0.1:{s.ports['imap']}/INBOX"],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    sent = [l for l in p.stderr.splitlines() if "AUTHENTICATE PLAIN " in l]
+    assert sent, p.stderr
+    assert "OK" in p.stderr
+
+
 def test_b1_router_sends_postmaster_to_abc(make_server):
     s = start(make_server)
     s.tegami("CreateAccount", "abc", '{Password="abc-pw";}')
