@@ -153,6 +153,18 @@ test_basics(struct store *s)
 	test_begin("bare LF is stored as CRLF");
 	u3 = append(s, "INBOX", "Subject: lf\n\nx\n", 15, 0);
 	test_assert(fetch_eq(s, inbox, u3, "Subject: lf\r\n\r\nx\r\n", 18));
+	{
+		/* LF first, mixed with CRLF, last byte LF */
+		static const char in[] = "\nA: b\r\n\nx\n";
+		static const char out[] = "\r\nA: b\r\n\r\nx\r\n";
+		uint32_t u;
+
+		test_assert(store_mailbox_create(s, "LF", NULL, NULL) == 0);
+		u = append(s, "LF", in, sizeof(in) - 1, 0);
+		test_assert(fetch_eq(s, box_id(s, "LF"), u, out,
+		    sizeof(out) - 1));
+		test_assert(store_mailbox_delete(s, "LF", NULL) == 0);
+	}
 	test_end();
 
 	test_begin("status counts and UIDs");
