@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "lib/dict.h"
+#include "lib/fault.h"
 #include "lib/log.h"
 #include "lib/xmalloc.h"
 #include "net/listener.h"
@@ -151,6 +152,7 @@ int
 main(int argc, char **argv)
 {
 	const char *base_arg = getenv("TEGAMI_BASE"), *domain = NULL;
+	const char *fault = getenv("TEGAMI_FAULT");
 	struct listen_opt listens[LISTEN_MAX];
 	size_t nlisten = 0, i;
 	bool check = false;
@@ -211,6 +213,19 @@ main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/SystemLogs", base);
 	if (log_open(path, true, &err) < 0)
 		fatal("%s", err.msg);
+	/* Tests only (lib/fault.h): before any database is opened. */
+	if (fault != NULL && *fault != '\0') {
+		if (fault_sqlite_register(&err) < 0 ||
+		    fault_from_env(fault, &err) < 0) {
+			log_mod(&log_system, LOG_FAILURE, "TEGAMI_FAULT=%s: %s",
+			    fault, err.msg);
+			log_close();
+			basedir_unlock(base, lock_fd);
+			fatal("TEGAMI_FAULT=%s: %s", fault, err.msg);
+		}
+		log_mod(&log_system, LOG_MAJOR, "fault injection armed: %s "
+		    "(testing only)", fault);
+	}
 
 	memset(&srv, 0, sizeof(srv));
 	srv.base = base;
