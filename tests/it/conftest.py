@@ -47,11 +47,13 @@ def wait_port(addr, port, timeout=15.0, proc=None):
 class Server:
     """One tegamid process on a temporary base directory."""
 
-    def __init__(self, base, domain="test.example", services=None, extra_args=None):
+    def __init__(self, base, domain="test.example", services=None, extra_args=None,
+                 env=None):
         self.base = base
         self.domain = domain
         self.services = services or ["cli"]
         self.extra_args = extra_args or []
+        self.env = env or {}        # added to tegamid's environment
         self.ports = {}
         self.listen = {}
         self.proc = None
@@ -91,6 +93,7 @@ class Server:
         args += self.extra_args
         self.stderr = open(self.stderr_path, "ab")
         env = dict(os.environ)
+        env.update(self.env)
         self.proc = subprocess.Popen(args, stdout=self.stderr, stderr=self.stderr,
                                      stdin=subprocess.DEVNULL, env=env)
         if not wait:
