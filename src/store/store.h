@@ -5,8 +5,8 @@
  * BODYSTRUCTURE), subscriptions, expunged UIDs (for QRESYNC) and the queue
  * ids of delivered messages (idempotent local delivery).  Bodies up to
  * STORE_INLINE_MAX live in the database; larger ones in
- * <account_dir>/bodies/b<id>, written and fsynced before the row naming them
- * commits.  Every call that changes data is one transaction and is durable
+ * <account_dir>/bodies/b<id>-<unique>, written and fsynced before the row
+ * naming them commits.  Every call that changes data is one transaction and is durable
  * when it returns 0.  Bodies are stored with CRLF line ends (bare LF is
  * converted) so sizes match what IMAP and POP send.
  *

@@ -3,8 +3,8 @@
  * them back.  A new message is normalised to CRLF, parsed once with
  * lib/mime to cache its ENVELOPE, BODYSTRUCTURE and BODY, and stored in one
  * transaction: its body in the bodies table, or for bodies over
- * STORE_INLINE_MAX in bodies/b<id> written and fsynced (file and folder)
- * before the COMMIT that makes the row visible.  Local delivery batches
+ * STORE_INLINE_MAX in bodies/b<id>-<unique> written and fsynced (file and
+ * folder) before the COMMIT that makes the row visible.  Local delivery batches
  * several messages into one transaction and records each queue id in the
  * delivered table so a retried delivery is recognised.  Also here: message
  * listing, fetching byte ranges, and body garbage collection.
@@ -109,11 +109,13 @@ prepare(const struct store_new_msg *m, struct prepared *p,
 	return 0;
 }
 
+/* Creates path (it must not exist) with data, fsynced; on failure the
+ * file is removed again. */
 static int
 write_all_fsync(const char *path, const char *data, size_t len,
     struct error *err_r)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	size_t off = 0;
 
 	if (fd < 0)
@@ -127,20 +129,25 @@ write_all_fsync(const char *path, const char *data, size_t len,
 		if (w <= 0) {
 			error_set(err_r, ERR_IO, "write %s: %s", path,
 			    w < 0 ? strerror(errno) : "short write");
-			close(fd);
-			return -1;
+			goto fail;
 		}
 		off += (size_t)w;
 	}
 	if (fault_fsync(fd) < 0) {
 		error_set(err_r, ERR_IO, "fsync %s: %s", path, strerror(errno));
-		close(fd);
-		return -1;
+		goto fail;
 	}
-	if (close(fd) < 0)
-		return error_set(err_r, ERR_IO, "close %s: %s", path,
-		    strerror(errno));
+	if (close(fd) < 0) {
+		fd = -1;
+		error_set(err_r, ERR_IO, "close %s: %s", path, strerror(errno));
+		goto fail;
+	}
 	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	(void)unlink(path);
+	return -1;
 }
 
 /* Makes the new directory entries durable before the commit names them. */
@@ -174,6 +181,8 @@ insert_body(struct store *s, const struct prepared *p, struct written *w,
     int64_t *body_id_r, struct error *err_r)
 {
 	bool ext = p->len > STORE_INLINE_MAX;
+	static unsigned body_seq;
+	struct timespec ts;
 	sqlite3_stmt *st;
 	char *name, *path;
 	int64_t id;
@@ -194,20 +203,26 @@ insert_body(struct store *s, const struct prepared *p, struct written *w,
 	*body_id_r = id;
 	if (!ext)
 		return 0;
-	/* Another writer cannot take this id: we hold the write lock, and
-	 * ids are never reused once committed (AUTOINCREMENT).  A file of
-	 * this name left by a rolled-back or crashed transaction is
-	 * overwritten. */
-	name = xasprintf("b%lld", (long long)id);
+	/*
+	 * The name is unique, not just the id: a COMMIT whose fsync failed
+	 * rolls back here, so its id can be taken again, yet its frames may
+	 * come back from the WAL after a crash, naming their own file (kept,
+	 * see store_deliver_batch).  O_EXCL makes a clash an error, never an
+	 * overwrite.  Names start with 'b' (remove_orphans()).
+	 */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	name = xasprintf("b%lld-%llx-%lx-%x", (long long)id,
+	    (unsigned long long)ts.tv_sec, (long)ts.tv_nsec,
+	    __atomic_fetch_add(&body_seq, 1, __ATOMIC_RELAXED));
 	path = xasprintf("%s/%s", s->bodies_dir, name);
-	w->files = xrealloc(w->files, size_mul(w->n + 1, sizeof(char *)));
-	w->files[w->n++] = xstrdup(name);
 	if (write_all_fsync(path, p->data, p->len, err_r) < 0) {
 		free(name);
 		free(path);
 		return -1;
 	}
 	free(path);
+	w->files = xrealloc(w->files, size_mul(w->n + 1, sizeof(char *)));
+	w->files[w->n++] = xstrdup(name);
 	st = store_prepc(s, "UPDATE bodies SET file = ? WHERE id = ?", err_r);
 	if (st == NULL) {
 		free(name);
