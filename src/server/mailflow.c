@@ -145,8 +145,12 @@ event_cb(void *arg, enum queue_event ev, uint64_t id, const char *address,
 		break;
 	case QUEUE_EV_ERROR:
 	default:
-		log_mod(&log_queue, LOG_FAILURE, "queue problem%s%" PRIu64
-		    ": %s", id != 0 ? " with queue id " : "", id, t);
+		if (id != 0)
+			log_mod(&log_queue, LOG_FAILURE, "queue problem with "
+			    "queue id %" PRIu64 ": %s", id, t);
+		else
+			log_mod(&log_queue, LOG_FAILURE, "queue problem: %s",
+			    t);
 		break;
 	}
 }
