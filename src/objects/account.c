@@ -457,24 +457,32 @@ objects_account_type(struct objects *o, const char *name, const char *domain,
 
 /* ---- settings and prefs ------------------------------------------------ */
 
+/* The built-in account defaults with text values. */
+static const char *const builtin_account_text[][2] = {
+	{ "AccessModes", "All" },
+	{ "MaxAccountSize", "unlimited" },
+	{ "MaxMessageSize", "unlimited" },
+	{ "MaxMailboxes", "-1" },
+	{ "DefaultMailboxType", "TextMailbox" },
+	{ "PasswordEncryption", "U-crpt" },
+	{ "UseAppPassword", "YES" },
+	{ "UseSysPassword", "NO" },
+	{ "RequireAPOP", "NO" },
+	{ "PWDAllowed", "YES" },
+	{ "RPOPAllowed", "NO" },
+	{ "RulesAllowed", "Filter Only" },
+	{ "LogLogin", "NO" },
+};
+
 static struct dval *
 builtin_account_defaults(void)
 {
 	struct dval *d = dict_new_dict(), *flow;
+	size_t i;
 
-	dict_set_str(d, "AccessModes", "All");
-	dict_set_str(d, "MaxAccountSize", "unlimited");
-	dict_set_str(d, "MaxMessageSize", "unlimited");
-	dict_set_str(d, "MaxMailboxes", "-1");
-	dict_set_str(d, "DefaultMailboxType", "TextMailbox");
-	dict_set_str(d, "PasswordEncryption", "U-crpt");
-	dict_set_str(d, "UseAppPassword", "YES");
-	dict_set_str(d, "UseSysPassword", "NO");
-	dict_set_str(d, "RequireAPOP", "NO");
-	dict_set_str(d, "PWDAllowed", "YES");
-	dict_set_str(d, "RPOPAllowed", "NO");
-	dict_set_str(d, "RulesAllowed", "Filter Only");
-	dict_set_str(d, "LogLogin", "NO");
+	for (i = 0; i < N_ELEMENTS(builtin_account_text); i++)
+		dict_set_str(d, builtin_account_text[i][0],
+		    builtin_account_text[i][1]);
 	flow = dict_new_array();
 	dict_array_push_cstr(flow, "10");
 	dict_array_push_cstr(flow, "1m");
@@ -578,6 +586,54 @@ objects_account_effective_get(struct objects *o, const char *name,
     const char *domain, struct error *err_r)
 {
 	return acct_read(o, name, domain, 0, true, err_r);
+}
+
+int
+objects_account_effective_str(struct objects *o, const char *name,
+    const char *domain, const char *key, char *buf, size_t size,
+    struct error *err_r)
+{
+	const struct dval *levels[3];
+	const char *v = NULL;
+	struct account *a;
+	size_t i;
+	int rc = -1;
+
+	pthread_rwlock_rdlock(&o->lock);
+	if ((a = acct_get(o->st, name, domain, err_r)) == NULL)
+		goto out;
+	/* highest level first: the first that has the key decides */
+	levels[0] = a->settings;
+	levels[1] = dict_get(a->dom->settings, "AccountDefaults");
+	levels[2] = dict_get(o->st->ddef, "AccountDefaults");
+	for (i = 0; i < N_ELEMENTS(levels); i++) {
+		const struct dval *x = levels[i] != NULL &&
+		    dict_type(levels[i]) == DICT_DICT ?
+		    dict_get(levels[i], key) : NULL;
+
+		if (x != NULL) {
+			v = dict_str(x, NULL);
+			/* as in the merge: "default" removes what lower
+			 * levels set */
+			if (v != NULL && strcmp(v, "default") == 0)
+				v = NULL;
+			break;
+		}
+	}
+	if (i == N_ELEMENTS(levels))
+		for (i = 0; i < N_ELEMENTS(builtin_account_text); i++)
+			if (strcmp(builtin_account_text[i][0], key) == 0)
+				v = builtin_account_text[i][1];
+	if (v == NULL) {
+		error_set(err_r, ERR_NOTFOUND, "no text setting %s", key);
+		goto out;
+	}
+	if (size > 0)
+		(void)snprintf(buf, size, "%s", v);
+	rc = 0;
+out:
+	pthread_rwlock_unlock(&o->lock);
+	return rc;
 }
 
 int

@@ -222,6 +222,13 @@ struct dval	*objects_account_settings_get(struct objects *o,
  * built-in defaults. */
 struct dval	*objects_account_effective_get(struct objects *o,
 		    const char *name, const char *domain, struct error *err_r);
+/* One effective setting with a text value, through the same levels, copied
+ * (truncated) into buf; without building the merged dictionary, for lookups
+ * made per message.  0, or -1 with ERR_NOTFOUND (no such account, or no
+ * text value under key at any level). */
+int		 objects_account_effective_str(struct objects *o,
+		    const char *name, const char *domain, const char *key,
+		    char *buf, size_t size, struct error *err_r);
 int		 objects_account_settings_set(struct objects *o,
 		    const char *name, const char *domain, const struct dval *d,
 		    struct error *err_r);

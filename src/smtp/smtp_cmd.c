@@ -323,9 +323,10 @@ cmd_mail(struct smtp_session *s, struct strv args)
 static uint64_t
 account_size_limit(struct smtp_session *s, const struct route_result *res)
 {
-	struct dval *d = objects_account_effective_get(s->srv->objects,
-	    res->account, res->domain, NULL);
-	const char *v = d != NULL ? dict_get_str(d, "MaxMessageSize") : NULL;
+	char buf[64];
+	const char *v = objects_account_effective_str(s->srv->objects,
+	    res->account, res->domain, "MaxMessageSize", buf, sizeof(buf),
+	    NULL) == 0 ? buf : NULL;
 	uint64_t n = 0, mul = 1;
 	struct strv sv;
 
@@ -342,7 +343,6 @@ account_size_limit(struct smtp_session *s, const struct route_result *res)
 		else
 			n *= mul;
 	}
-	dict_free(&d);
 	return n;
 }
 

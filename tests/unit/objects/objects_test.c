@@ -376,6 +376,30 @@ test_accounts(void)
 	test_end();
 }
 
+/* objects_account_effective_str() answers as the merged dictionary does. */
+static bool
+same_as_merged(struct objects *o, const char *name, const char *domain)
+{
+	static const char *const keys[] = { "MaxAccountSize",
+	    "MaxMessageSize", "LogLogin", "RealName", "RequireAPOP", "Foo",
+	    "FailedLoginFlow", "NoSuchKey" };
+	struct dval *eff = objects_account_effective_get(o, name, domain,
+	    NULL);
+	char buf[64];
+	size_t i;
+	bool ok = eff != NULL;
+
+	for (i = 0; ok && i < N_ELEMENTS(keys); i++) {
+		const char *want = dict_get_str(eff, keys[i]);
+		int r = objects_account_effective_str(o, name, domain, keys[i],
+		    buf, sizeof(buf), NULL);
+
+		ok = want != NULL ? r == 0 && strcmp(buf, want) == 0 : r < 0;
+	}
+	dict_free(&eff);
+	return ok;
+}
+
 static void
 test_inheritance(void)
 {
@@ -394,6 +418,7 @@ test_inheritance(void)
 	test_assert_str(dict_get_str(eff, "MaxAccountSize"), "unlimited");
 	test_assert(dict_get(eff, "RealName") == NULL);
 	dict_free(&eff);
+	test_assert(same_as_merged(o, "u", "inh.com"));
 	/* Server level shows in effective, not in explicit. */
 	d = parse("{MaxAccountSize = 100M; LogLogin = YES;}");
 	test_assert(objects_server_account_defaults_update(o, d, &err) == 0);
@@ -401,6 +426,7 @@ test_inheritance(void)
 	eff = objects_account_effective_get(o, "u", "inh.com", &err);
 	test_assert_str(dict_get_str(eff, "MaxAccountSize"), "100M");
 	dict_free(&eff);
+	test_assert(same_as_merged(o, "u", "inh.com"));
 	test_assert_str(text(objects_account_settings_get(o, "u", "inh.com",
 	    &err)), "{}");
 	/* Domain overrides server. */
@@ -412,11 +438,13 @@ test_inheritance(void)
 	test_assert_str(dict_get_str(eff, "MaxAccountSize"), "50M");
 	test_assert_str(dict_get_str(eff, "LogLogin"), "YES");
 	dict_free(&eff);
+	test_assert(same_as_merged(o, "u", "inh.com"));
 	/* Other domains do not see it. */
 	test_assert(objects_account_create(o, "v", NULL, NULL, NULL, &err) == 0);
 	eff = objects_account_effective_get(o, "v", NULL, &err);
 	test_assert_str(dict_get_str(eff, "MaxAccountSize"), "100M");
 	dict_free(&eff);
+	test_assert(same_as_merged(o, "u", "inh.com"));
 	/* Account overrides domain; "default" removes. */
 	d = parse("{MaxAccountSize = 10M; RealName = U;}");
 	test_assert(objects_account_settings_update(o, "u", "inh.com", d,
@@ -425,6 +453,7 @@ test_inheritance(void)
 	eff = objects_account_effective_get(o, "u", "inh.com", &err);
 	test_assert_str(dict_get_str(eff, "MaxAccountSize"), "10M");
 	dict_free(&eff);
+	test_assert(same_as_merged(o, "u", "inh.com"));
 	d = parse("{MaxAccountSize = default;}");
 	test_assert(objects_account_settings_update(o, "u", "inh.com", d,
 	    &err) == 0);
@@ -434,6 +463,7 @@ test_inheritance(void)
 	eff = objects_account_effective_get(o, "u", "inh.com", &err);
 	test_assert_str(dict_get_str(eff, "MaxAccountSize"), "50M");
 	dict_free(&eff);
+	test_assert(same_as_merged(o, "u", "inh.com"));
 	d = parse("{MaxAccountSize = default;}");
 	test_assert(objects_domain_account_defaults_update(o, "inh.com", d,
 	    &err) == 0);
@@ -441,6 +471,7 @@ test_inheritance(void)
 	eff = objects_account_effective_get(o, "u", "inh.com", &err);
 	test_assert_str(dict_get_str(eff, "MaxAccountSize"), "100M");
 	dict_free(&eff);
+	test_assert(same_as_merged(o, "u", "inh.com"));
 	/* Set replaces. */
 	d = parse("{Foo = Bar;}");
 	test_assert(objects_account_settings_set(o, "u", "inh.com", d,
@@ -448,6 +479,10 @@ test_inheritance(void)
 	dict_free(&d);
 	test_assert_str(text(objects_account_settings_get(o, "u", "inh.com",
 	    &err)), "{Foo = Bar; }");
+	test_assert(same_as_merged(o, "u", "inh.com"));
+	test_assert(same_as_merged(o, "v", NULL));
+	test_assert(objects_account_effective_str(o, "nobody", "inh.com",
+	    "MaxAccountSize", NULL, 0, &err) < 0 && err.kind == ERR_NOTFOUND);
 	d = parse("(a)");
 	test_assert(objects_account_settings_set(o, "u", "inh.com", d,
 	    &err) == -1);
@@ -457,6 +492,7 @@ test_inheritance(void)
 	eff = objects_domain_effective_get(o, "inh.com", &err);
 	test_assert_str(dict_get_str(eff, "MailToUnknown"), "Rejected");
 	dict_free(&eff);
+	test_assert(same_as_merged(o, "u", "inh.com"));
 	d = parse("{MailToUnknown = Discarded; WebSitePrefix = \"~\";}");
 	test_assert(objects_domain_defaults_update(o, d, &err) == 0);
 	dict_free(&d);
@@ -464,6 +500,7 @@ test_inheritance(void)
 	test_assert_str(dict_get_str(eff, "MailToUnknown"), "Discarded");
 	test_assert(dict_get(eff, "AccountDefaults") == NULL);
 	dict_free(&eff);
+	test_assert(same_as_merged(o, "u", "inh.com"));
 	/* Domain defaults set keeps the server account defaults. */
 	d = parse("{WebSitePrefix = \"~\";}");
 	test_assert(objects_domain_defaults_set(o, d, &err) == 0);
@@ -479,6 +516,7 @@ test_inheritance(void)
 	eff = objects_domain_effective_get(o, "inh.com", &err);
 	test_assert_str(dict_get_str(eff, "MailToUnknown"), "Rerouted to");
 	dict_free(&eff);
+	test_assert(same_as_merged(o, "u", "inh.com"));
 	d = objects_domain_settings_get(o, "inh.com", &err);
 	test_assert(dict_get(d, "AccountDefaults") == NULL);
 	dict_free(&d);
@@ -512,12 +550,15 @@ test_inheritance(void)
 	test_assert_str(dict_get_str(eff, "Language"), "French");
 	test_assert_str(dict_get_str(eff, "RequireFixedNetworkAddress"), "YES");
 	dict_free(&eff);
+	test_assert(same_as_merged(o, "u", "inh.com"));
 	eff = objects_account_effective_prefs_get(o, "w", "inh.com", &err);
 	test_assert_str(dict_get_str(eff, "Language"), "German");
 	dict_free(&eff);
+	test_assert(same_as_merged(o, "u", "inh.com"));
 	eff = objects_account_effective_prefs_get(o, "v", NULL, &err);
 	test_assert_str(dict_get_str(eff, "RequireFixedNetworkAddress"), "NO");
 	dict_free(&eff);
+	test_assert(same_as_merged(o, "u", "inh.com"));
 	objects_close(&o);
 	test_end();
 }
