@@ -30,11 +30,14 @@
 #include "lib/xmalloc.h"
 #include "queue/queue.h"
 
+#include "../fault_loop.h"
+
+#define PROMISE	"no acknowledged message lost"
+
 #define MSGS		6		/* submitted per run */
 #define LARGE_BODY	(64 * 1024)	/* cfg.large_body */
 #define LARGE		(70 * 1024)	/* odd-numbered bodies (the last too) */
 #define SMALL		300
-#define NTH_MAX		400		/* bound of each N loop */
 #define LIST_MAX	100
 
 static char *bodies[MSGS];
@@ -43,11 +46,6 @@ static size_t body_len[MSGS];
 struct ack {
 	int		 idx;		/* -1: the child's fired counter */
 	uint64_t	 id;
-};
-
-struct stats {
-	unsigned	 runs, fired, refused, acked, present, lost, unreadable,
-			 dups, strays, integrity, orphans;
 };
 
 static int
@@ -147,7 +145,7 @@ count_files(const char *base)
 /* Reopens the queue without faults and checks it against acks. */
 static void
 verify(const char *base, const struct ack *acks, size_t nack,
-    struct stats *s)
+    struct fault_stats *s)
 {
 	struct queue_msg_info *list;
 	int seen[MSGS] = { 0 }, idx;
@@ -213,7 +211,8 @@ submit_all(struct queue *q, enum fault_op op, unsigned long nth,
 
 /* One run; true if the fault fired. */
 static bool
-run_one(enum fault_op op, unsigned long nth, bool crash, struct stats *s)
+run_one(enum fault_op op, unsigned long nth, bool crash,
+    struct fault_stats *s)
 {
 	char tmpl[] = "/tmp/tegami-qfault-XXXXXX", *cmd;
 	struct ack acks[MSGS + 1];
@@ -269,47 +268,19 @@ run_one(enum fault_op op, unsigned long nth, bool crash, struct stats *s)
 	return fired > 0;
 }
 
-static void
-nth_loop(enum fault_op op, bool crash)
-{
-	struct stats s;
-	unsigned long nth;
-	char name[96];
-
-	snprintf(name, sizeof(name), "every Nth %s fails%s: no acknowledged "
-	    "message lost", fault_op_name(op), crash ? ", then a crash" : "");
-	test_begin(name);
-	memset(&s, 0, sizeof(s));
-	for (nth = 1; nth <= NTH_MAX; nth++)
-		if (!run_one(op, nth, crash, &s))
-			break;
-	printf("%s:%s %u runs, %u fired, %u submits refused, %u acknowledged, "
-	    "%u present, %u lost, %u unreadable, %u dups\n", fault_op_name(op),
-	    crash ? " crash," : "", s.runs, s.fired, s.refused, s.acked,
-	    s.present, s.lost, s.unreadable, s.dups);
-	test_assert(nth <= NTH_MAX);	/* went past the last call */
-	test_assert(s.fired > 0 && s.refused > 0);
-	test_assert(s.integrity == 0);
-	test_assert(s.lost == 0);
-	test_assert(s.unreadable == 0);
-	test_assert(s.dups == 0 && s.strays == 0);
-	test_assert(s.orphans == 0);
-	test_end();
-}
-
 int
 main(void)
 {
-	struct stats s;
+	struct fault_stats s;
 	size_t i;
 
 	if (fault_sqlite_register(NULL) < 0)
 		fatal("fault_sqlite_register");
 	make_bodies();
-	nth_loop(FAULT_WRITE, false);
-	nth_loop(FAULT_FSYNC, false);
-	nth_loop(FAULT_WRITE, true);
-	nth_loop(FAULT_FSYNC, true);
+	fault_nth_loop(PROMISE, "acknowledged", FAULT_WRITE, false, run_one);
+	fault_nth_loop(PROMISE, "acknowledged", FAULT_FSYNC, false, run_one);
+	fault_nth_loop(PROMISE, "acknowledged", FAULT_WRITE, true, run_one);
+	fault_nth_loop(PROMISE, "acknowledged", FAULT_FSYNC, true, run_one);
 
 	test_begin("the queue renames nothing");
 	memset(&s, 0, sizeof(s));

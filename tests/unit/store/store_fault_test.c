@@ -29,18 +29,16 @@
 #include "lib/xmalloc.h"
 #include "store/store.h"
 
+#include "../fault_loop.h"
+
+#define PROMISE	"nothing stored is lost"
+
 #define MSGS		5		/* stored per run */
 #define LARGE		(70 * 1024)	/* > STORE_INLINE_MAX: a body file */
 #define SMALL		300
-#define NTH_MAX		400		/* bound of each N loop */
 
 static char *bodies[MSGS];
 static size_t body_len[MSGS];
-
-struct stats {
-	unsigned	 runs, fired, refused, acked, present, lost, unreadable,
-			 dups, strays, integrity;
-};
 
 static void
 make_bodies(void)
@@ -125,7 +123,7 @@ integrity_ok(const char *dir)
 }
 
 static void
-verify(const char *dir, unsigned acked, struct stats *s)
+verify(const char *dir, unsigned acked, struct fault_stats *s)
 {
 	struct store *st = open_store(dir);
 	struct store_status ss;
@@ -174,7 +172,8 @@ verify(const char *dir, unsigned acked, struct stats *s)
 
 /* One run; true if the fault fired. */
 static bool
-run_one(enum fault_op op, unsigned long nth, bool crash, struct stats *s)
+run_one(enum fault_op op, unsigned long nth, bool crash,
+    struct fault_stats *s)
 {
 	char tmpl[] = "/tmp/tegami-sfault-XXXXXX", *cmd;
 	unsigned long fired = fault_fired(), res[2];
@@ -227,33 +226,6 @@ run_one(enum fault_op op, unsigned long nth, bool crash, struct stats *s)
 	return fired > 0;
 }
 
-static void
-nth_loop(enum fault_op op, bool crash)
-{
-	struct stats s;
-	unsigned long nth;
-	char name[96];
-
-	snprintf(name, sizeof(name), "every Nth %s fails%s: nothing stored "
-	    "is lost", fault_op_name(op), crash ? ", then a crash" : "");
-	test_begin(name);
-	memset(&s, 0, sizeof(s));
-	for (nth = 1; nth <= NTH_MAX; nth++)
-		if (!run_one(op, nth, crash, &s))
-			break;
-	printf("%s:%s %u runs, %u fired, %u refused, %u stored, %u present, "
-	    "%u lost, %u unreadable, %u dups\n", fault_op_name(op),
-	    crash ? " crash," : "", s.runs, s.fired, s.refused, s.acked,
-	    s.present, s.lost, s.unreadable, s.dups);
-	test_assert(nth <= NTH_MAX);	/* went past the last call */
-	test_assert(s.fired > 0 && s.refused > 0);
-	test_assert(s.integrity == 0);
-	test_assert(s.lost == 0);
-	test_assert(s.unreadable == 0);
-	test_assert(s.dups == 0 && s.strays == 0);
-	test_end();
-}
-
 int
 main(void)
 {
@@ -262,10 +234,10 @@ main(void)
 	if (fault_sqlite_register(NULL) < 0)
 		fatal("fault_sqlite_register");
 	make_bodies();
-	nth_loop(FAULT_WRITE, false);
-	nth_loop(FAULT_FSYNC, false);
-	nth_loop(FAULT_WRITE, true);
-	nth_loop(FAULT_FSYNC, true);
+	fault_nth_loop(PROMISE, "stored", FAULT_WRITE, false, run_one);
+	fault_nth_loop(PROMISE, "stored", FAULT_FSYNC, false, run_one);
+	fault_nth_loop(PROMISE, "stored", FAULT_WRITE, true, run_one);
+	fault_nth_loop(PROMISE, "stored", FAULT_FSYNC, true, run_one);
 	for (i = 0; i < MSGS; i++)
 		free(bodies[i]);
 	return test_done();
