@@ -31,13 +31,13 @@ int
 cmd_append(struct imap_session *s, const struct imap_arg *a, size_t n)
 {
 	struct append_msg *msgs = NULL;
-	struct store_new_msg nm;
+	struct store_new_msg *nms;
 	struct store_status st;
-	struct buf name, uids, enc;
+	struct buf name, uids, *enc;
 	struct error err;
 	size_t i = 1, nmsgs = 0, k;
-	uint32_t uid, uidv = 0, *got;
-	int r = 0;
+	uint32_t uidv = 0, *got;
+	int r = 0, rc;
 
 	if (n < 2)
 		return imap_bad(s, "APPEND expects a mailbox and a message");
@@ -82,36 +82,40 @@ cmd_append(struct imap_session *s, const struct imap_arg *a, size_t n)
 		    imap_no_err(s, "APPEND", &err);
 		goto out;
 	}
-	got = xcalloc(nmsgs, sizeof(*got));
-	for (k = 0; k < nmsgs; k++) {
+	/* RFC 3502: if one message cannot be appended, none is */
+	for (k = 0; k < nmsgs; k++)
 		if (s->max_message_size > 0 &&
 		    msgs[k].data->len > s->max_message_size) {
-			free(got);
 			r = imap_no(s, "[TOOBIG] Message too big");
 			goto out;
 		}
-		memset(&nm, 0, sizeof(nm));
-		nm.data = msgs[k].data->str;
-		nm.len = msgs[k].data->len;
-		buf_init(&enc, IMAP_APPEND_MAX * 2);
-		if (msgs[k].data->literal8 && imap_binary_encode(nm.data,
-		    nm.len, &enc) && enc.err == 0) {
-			nm.data = enc.data;
-			nm.len = enc.len;
+	nms = xcalloc(nmsgs, sizeof(*nms));
+	enc = xcalloc(nmsgs, sizeof(*enc));
+	got = xcalloc(nmsgs, sizeof(*got));
+	for (k = 0; k < nmsgs; k++) {
+		nms[k].data = msgs[k].data->str;
+		nms[k].len = msgs[k].data->len;
+		buf_init(&enc[k], IMAP_APPEND_MAX * 2);
+		if (msgs[k].data->literal8 && imap_binary_encode(nms[k].data,
+		    nms[k].len, &enc[k]) && enc[k].err == 0) {
+			nms[k].data = enc[k].data;
+			nms[k].len = enc[k].len;
 		}
-		nm.flags = msgs[k].flags;
-		nm.keywords = msgs[k].keywords.len > 0 ?
+		nms[k].flags = msgs[k].flags;
+		nms[k].keywords = msgs[k].keywords.len > 0 ?
 		    buf_cstr(&msgs[k].keywords) : NULL;
-		nm.internaldate = msgs[k].date;
-		if (store_append(s->store, buf_cstr(&name), &nm,
-		    s->max_account_size, &uid, &uidv, &err) < 0) {
-			buf_free(&enc);
-			free(got);
-			r = imap_no_err(s, "APPEND", &err);
-			goto out;
-		}
-		buf_free(&enc);
-		got[k] = uid;
+		nms[k].internaldate = msgs[k].date;
+	}
+	rc = store_append_many(s->store, buf_cstr(&name), nms, nmsgs,
+	    s->max_account_size, got, &uidv, &err);
+	for (k = 0; k < nmsgs; k++)
+		buf_free(&enc[k]);
+	free(enc);
+	free(nms);
+	if (rc < 0) {
+		free(got);
+		r = imap_no_err(s, "APPEND", &err);
+		goto out;
 	}
 	log_ses(&s->log, LOG_LOW, "appended %zu message(s) to %s", nmsgs,
 	    buf_cstr(&name));

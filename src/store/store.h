@@ -222,6 +222,14 @@ int	store_append(struct store *s, const char *mailbox,
 	    const struct store_new_msg *msg, uint64_t max_size, uint32_t *uid_r,
 	    uint32_t *uidvalidity_r, struct error *err_r);
 /*
+ * n messages (1..STORE_BATCH_MAX) in ONE transaction, all or none (RFC
+ * 3502 MULTIAPPEND); the quota check counts them together.  uids_r[0..n)
+ * gets their UIDs, in order.
+ */
+int	store_append_many(struct store *s, const char *mailbox,
+	    const struct store_new_msg *msgs, size_t n, uint64_t max_size,
+	    uint32_t *uids_r, uint32_t *uidvalidity_r, struct error *err_r);
+/*
  * Local delivery: stores n messages in ONE transaction (one fsync).  A
  * message whose queue id is already recorded gets STORE_DUPLICATE and is
  * not stored again; one that would take the account past max_size (0: no

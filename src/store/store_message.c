@@ -339,19 +339,26 @@ commit_written(struct store *s, struct written *w, struct error *err_r)
 }
 
 int
-store_append(struct store *s, const char *mailbox,
-    const struct store_new_msg *msg, uint64_t max_size, uint32_t *uid_r,
-    uint32_t *uidvalidity_r, struct error *err_r)
+store_append_many(struct store *s, const char *mailbox,
+    const struct store_new_msg *msgs, size_t n, uint64_t max_size,
+    uint32_t *uids_r, uint32_t *uidvalidity_r, struct error *err_r)
 {
-	struct prepared p;
+	struct prepared *p;
 	struct written w = { NULL, 0 };
 	struct mbox_row r;
-	uint64_t used;
-	uint32_t uid;
+	uint64_t used, total = 0;
+	size_t i, nprep;
 	int rc = -1;
 
-	if (prepare(msg, &p, err_r) < 0)
-		return -1;
+	if (n == 0 || n > STORE_BATCH_MAX)
+		return error_set(err_r, ERR_LIMIT, "%zu messages in one append",
+		    n);
+	p = xcalloc(n, sizeof(*p));
+	for (nprep = 0; nprep < n; nprep++) {
+		if (prepare(&msgs[nprep], &p[nprep], err_r) < 0)
+			goto out_free;
+		total += p[nprep].len;
+	}
 	pthread_mutex_lock(&s->mu);
 	if (store_begin(s, err_r) < 0)
 		goto out;
@@ -360,17 +367,18 @@ store_append(struct store *s, const char *mailbox,
 	if (max_size > 0) {
 		if (account_size(s, &used, err_r) < 0)
 			goto fail;
-		if (used + p.len > max_size) {
+		if (used + total > max_size) {
 			error_set(err_r, ERR_LIMIT, "mailbox full");
 			goto fail;
 		}
 	}
-	if (insert_message(s, &r, &p, &w, &uid, err_r) < 0 ||
-	    store_mbox_update(s, &r, err_r) < 0 ||
+	/* RFC 3502: all of them in one transaction, or none */
+	for (i = 0; i < n; i++)
+		if (insert_message(s, &r, &p[i], &w, &uids_r[i], err_r) < 0)
+			goto fail;
+	if (store_mbox_update(s, &r, err_r) < 0 ||
 	    commit_written(s, &w, err_r) < 0)
 		goto fail;
-	if (uid_r != NULL)
-		*uid_r = uid;
 	if (uidvalidity_r != NULL)
 		*uidvalidity_r = r.uidvalidity;
 	rc = 0;
@@ -382,8 +390,26 @@ fail:
 	written_undo(s, &w);
 out:
 	pthread_mutex_unlock(&s->mu);
-	prepared_free(&p);
+out_free:
+	for (i = 0; i < nprep; i++)
+		prepared_free(&p[i]);
+	free(p);
 	return rc;
+}
+
+int
+store_append(struct store *s, const char *mailbox,
+    const struct store_new_msg *msg, uint64_t max_size, uint32_t *uid_r,
+    uint32_t *uidvalidity_r, struct error *err_r)
+{
+	uint32_t uid;
+
+	if (store_append_many(s, mailbox, msg, 1, max_size, &uid,
+	    uidvalidity_r, err_r) < 0)
+		return -1;
+	if (uid_r != NULL)
+		*uid_r = uid;
+	return 0;
 }
 
 /* Looks the queue id up; true (with *uid_r) when already delivered. */

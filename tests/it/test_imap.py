@@ -372,6 +372,33 @@ def test_literal_plus_and_multiappend(make_server):
     r.close()
 
 
+def test_multiappend_all_or_none(make_server):
+    """RFC 3502: when one message of a MULTIAPPEND cannot be appended, none
+    is -- here the account quota, counted over all of them together."""
+    s = start(make_server)
+    s.tegami("UpdateAccountSettings", "user1", "{MaxAccountSize=3K;}")
+    r = Raw(s.ports["imap"])
+    r.cmd("a1", f"LOGIN user1 {PASSWORD}")
+    m1 = simple("one") + b"x" * 1200
+    m2 = simple("two") + b"y" * 1200
+    m3 = simple("three") + b"z" * 1200
+    r.send(f"a2 APPEND INBOX {{{len(m1)}+}}\r\n".encode() + m1 +
+           f" {{{len(m2)}+}}\r\n".encode() + m2 +
+           f" {{{len(m3)}+}}\r\n".encode() + m3 + b"\r\n")
+    lines, tagged = r.until("a2")
+    assert tagged.startswith("a2 NO") and "OVERQUOTA" in tagged, tagged
+    lines, tagged = r.cmd("a3", "STATUS INBOX (MESSAGES)")
+    assert "(MESSAGES 0)" in lines[0], lines
+    # two of them fit: both are there, with consecutive UIDs
+    r.send(f"a4 APPEND INBOX {{{len(m1)}+}}\r\n".encode() + m1 +
+           f" {{{len(m2)}+}}\r\n".encode() + m2 + b"\r\n")
+    lines, tagged = r.until("a4")
+    assert re.match(r"a4 OK \[APPENDUID \d+ 1:2\]", tagged), tagged
+    lines, tagged = r.cmd("a5", "STATUS INBOX (MESSAGES)")
+    assert "(MESSAGES 2)" in lines[0], lines
+    r.close()
+
+
 def test_smtp_delivery_seen_in_idle_and_read_back(make_server):
     """Mail delivered by SMTP (or the Submitted folder when SMTP is absent)
     reaches an IDLEing session within a bounded wait, and reads back with

@@ -167,6 +167,44 @@ test_basics(struct store *s)
 	}
 	test_end();
 
+	test_begin("append_many: all in one transaction, or none");
+	{
+		struct store_new_msg two[2] = {
+			{ msg1, sizeof(msg1) - 1, 0, NULL, 0, NULL },
+			{ msg1, 5, 0, "ok bad(kw", 0, NULL },
+		};
+		uint32_t uids[2], uv2 = 0;
+		struct store_status bst;
+		uint64_t used;
+
+		test_assert(store_mailbox_create(s, "Many", NULL, NULL) == 0);
+		/* the second is refused: the first is not stored either */
+		test_assert(store_append_many(s, "Many", two, 2, 0, uids, &uv2,
+		    &e) < 0 && e.kind == ERR_SYNTAX);
+		test_assert(store_mailbox_status(s, "Many", &bst, NULL) == 0 &&
+		    bst.messages == 0);
+		/* quota counts them together: room for one, not for two */
+		two[1].keywords = NULL;
+		two[1].len = sizeof(msg1) - 1;
+		test_assert(store_account_size(s, &used, NULL) == 0);
+		test_assert(store_append_many(s, "Many", two, 1,
+		    used + sizeof(msg1) + 6, uids, &uv2, &e) == 0);
+		test_assert(store_account_size(s, &used, NULL) == 0);
+		test_assert(store_append_many(s, "Many", two, 2,
+		    used + sizeof(msg1) + 6, uids, &uv2, &e) < 0 &&
+		    e.kind == ERR_LIMIT);
+		test_assert(store_mailbox_status(s, "Many", &bst, NULL) == 0 &&
+		    bst.messages == 1);
+		test_assert(store_append_many(s, "Many", two, 2, 0, uids, &uv2,
+		    &e) == 0 && uids[1] == uids[0] + 1 && uv2 != 0);
+		test_assert(store_mailbox_status(s, "Many", &bst, NULL) == 0 &&
+		    bst.messages == 3);
+		test_assert(store_append_many(s, "Many", two, 0, 0, uids, NULL,
+		    &e) < 0 && e.kind == ERR_LIMIT);
+		test_assert(store_mailbox_delete(s, "Many", NULL) == 0);
+	}
+	test_end();
+
 	test_begin("status counts and UIDs");
 	test_assert(store_mailbox_status(s, "INBOX", &st, NULL) == 0);
 	test_assert(st.messages == 3 && st.unseen == 2 && st.uidnext == 4 &&
