@@ -231,13 +231,11 @@ pop_session_update(struct pop_session *s)
 		pop_reply(s, "+OK Tegami POP3 server signing off");
 		return;
 	}
-	/* RFC 1939 6: remove the marked messages, then answer; both store
-	 * calls are durable (fsynced) when they return.  Only the UIDs in
-	 * set are touched, so a \Deleted flag set by IMAP elsewhere in the
-	 * mailbox is left for IMAP's own EXPUNGE. */
-	if (store_set_flags(s->store, s->mailbox, set, nset, STORE_FLAGS_ADD,
-	    STORE_DELETED, NULL, NULL, NULL, NULL, NULL, &err) < 0 ||
-	    store_expunge(s->store, s->mailbox, set, nset, &gone, &ngone,
+	/* RFC 1939 6: remove the marked messages, then answer; one store
+	 * transaction, durable (fsynced) when it returns, so a crash leaves
+	 * either all of them or none (never a \Deleted flag half-way).  Only
+	 * the UIDs in set are touched. */
+	if (store_remove(s->store, s->mailbox, set, nset, &gone, &ngone,
 	    &err) < 0) {
 		log_ses(&s->log, LOG_PROBLEM, "cannot remove deleted messages: "
 		    "%s", err.msg);

@@ -322,6 +322,11 @@ void	store_uidmap_free(struct store_uidmap *m);
 int	store_expunge(struct store *s, int64_t mailbox,
 	    const struct store_uidrange *set, size_t nset, uint32_t **uids_r,
 	    size_t *n_r, struct error *err_r);
+/* Removes the messages in set whatever their flags (POP3's DELE at QUIT),
+ * in one transaction; otherwise as store_expunge(). */
+int	store_remove(struct store *s, int64_t mailbox,
+	    const struct store_uidrange *set, size_t nset, uint32_t **uids_r,
+	    size_t *n_r, struct error *err_r);
 
 /* QRESYNC/CONDSTORE: messages with MODSEQ > modseq, and UIDs expunged
  * after modseq (ascending, allocated). */

@@ -554,10 +554,12 @@ store_uidmap_free(struct store_uidmap *m)
 	m->n = 0;
 }
 
-int
-store_expunge(struct store *s, int64_t mailbox,
-    const struct store_uidrange *set, size_t nset, uint32_t **uids_r,
-    size_t *n_r, struct error *err_r)
+/* Removes the messages in set (all when NULL), only those flagged
+ * \Deleted when only_deleted; one transaction. */
+static int
+remove_where(struct store *s, int64_t mailbox,
+    const struct store_uidrange *set, size_t nset, bool only_deleted,
+    uint32_t **uids_r, size_t *n_r, struct error *err_r)
 {
 	struct store_uidrange all = { 1, UINT32_MAX }, *rs;
 	struct store_msgs del = { NULL, 0 };
@@ -579,10 +581,12 @@ store_expunge(struct store *s, int64_t mailbox,
 	if (store_mbox_by_id(s, mailbox, &r, err_r) < 0)
 		goto fail;
 	for (i = 0; i < nr; i++)
-		if (store_msgs_query(s, "SELECT " STORE_MSG_COLS " FROM messages"
-		    " WHERE mailbox = ?1 AND uid BETWEEN ?2 AND ?3 AND "
-		    "(flags & 8) != 0 ORDER BY uid", mailbox, rs[i].lo,
-		    rs[i].hi, &del, err_r) < 0)
+		if (store_msgs_query(s, only_deleted ? "SELECT "
+		    STORE_MSG_COLS " FROM messages WHERE mailbox = ?1 AND uid "
+		    "BETWEEN ?2 AND ?3 AND (flags & 8) != 0 ORDER BY uid" :
+		    "SELECT " STORE_MSG_COLS " FROM messages WHERE mailbox = ?1"
+		    " AND uid BETWEEN ?2 AND ?3 ORDER BY uid", mailbox,
+		    rs[i].lo, rs[i].hi, &del, err_r) < 0)
 			goto fail;
 	uids = xcalloc(del.n ? del.n : 1, sizeof(*uids));
 	for (i = 0; i < del.n; i++)
@@ -610,6 +614,22 @@ out:
 	free(bodies);
 	free(rs);
 	return rc;
+}
+
+int
+store_expunge(struct store *s, int64_t mailbox,
+    const struct store_uidrange *set, size_t nset, uint32_t **uids_r,
+    size_t *n_r, struct error *err_r)
+{
+	return remove_where(s, mailbox, set, nset, true, uids_r, n_r, err_r);
+}
+
+int
+store_remove(struct store *s, int64_t mailbox,
+    const struct store_uidrange *set, size_t nset, uint32_t **uids_r,
+    size_t *n_r, struct error *err_r)
+{
+	return remove_where(s, mailbox, set, nset, false, uids_r, n_r, err_r);
 }
 
 /* The changed rows and vanished UIDs (s->mu held, in a transaction). */

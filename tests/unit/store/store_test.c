@@ -303,6 +303,31 @@ test_flags_expunge(struct store *s)
 	store_mailbox_status(s, "INBOX", &st, NULL);
 	test_assert(st.messages == 1 && st.uidnext == 5);
 	test_end();
+
+	test_begin("remove: the set whatever the flags (POP3 QUIT)");
+	{
+		struct store_uidrange r;
+		uint32_t u6, u7;
+		int64_t rm;
+
+		test_assert(store_mailbox_create(s, "Rm", NULL, NULL) == 0);
+		rm = box_id(s, "Rm");
+		u6 = append(s, "Rm", "Subject: r6\r\n\r\nx\r\n", 19, 0);
+		u7 = append(s, "Rm", "Subject: r7\r\n\r\ny\r\n", 19, 0);
+		r.lo = r.hi = u6;
+		/* not flagged \Deleted: EXPUNGE leaves it, remove takes it */
+		test_assert(store_expunge(s, rm, &r, 1, &ex, &nex,
+		    NULL) == 0 && nex == 0);
+		free(ex);
+		test_assert(store_remove(s, rm, &r, 1, &ex, &nex,
+		    NULL) == 0 && nex == 1 && ex[0] == u6);
+		free(ex);
+		store_mailbox_status(s, "Rm", &st, NULL);
+		test_assert(st.messages == 1);
+		test_assert(fetch_eq(s, rm, u7, "Subject: r7\r\n\r\ny\r\n", 19));
+		test_assert(store_mailbox_delete(s, "Rm", NULL) == 0);
+	}
+	test_end();
 }
 
 static void
