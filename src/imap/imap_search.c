@@ -7,6 +7,9 @@
  */
 #include "lib/compat.h"
 
+#include <errno.h>
+#include <iconv.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -492,17 +495,129 @@ header_match(struct search_msg *m, const char *field, const char *value)
 	return found;
 }
 
+/* iconv's name for what charset param says; NULL when no conversion is
+ * needed (absent, US-ASCII, UTF-8). */
+static const char *
+charset_of(const struct mime_part *p)
+{
+	const char *cs = mime_param_get(p->params, p->nparams, "charset");
+
+	if (cs == NULL || *cs == '\0' || strcasecmp(cs, "us-ascii") == 0 ||
+	    strcasecmp(cs, "utf-8") == 0 || strcasecmp(cs, "utf8") == 0)
+		return NULL;
+	return cs;
+}
+
+/* in converted from charset to UTF-8 into out; false when iconv does not
+ * know the charset (out untouched). */
+static bool
+to_utf8(const char *charset, const char *in, size_t n, struct buf *out)
+{
+	iconv_t cd = iconv_open("UTF-8", charset);
+	char tmp[4096], *ip = (char *)(uintptr_t)in, *op;
+	size_t il = n, ol;
+
+	if (cd == (iconv_t)-1)
+		return false;
+	while (il > 0) {
+		op = tmp;
+		ol = sizeof(tmp);
+		if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1 &&
+		    errno != E2BIG) {
+			/* a byte it cannot convert: keep it, go on */
+			if (op == tmp) {
+				*op++ = *ip++;
+				il--;
+			}
+		}
+		buf_append(out, tmp, (size_t)(op - tmp));
+		if (out->err != 0)
+			break;
+	}
+	iconv_close(cd);
+	return true;
+}
+
+/*
+ * RFC 3501 6.4.4: BODY and TEXT match the text, not its transfer
+ * encoding.  For each text part that is base64 or quoted-printable or in
+ * a charset other than UTF-8/US-ASCII, the decoded UTF-8 text is searched
+ * (the raw bytes were searched already).  Parts nest only as deep as the
+ * MIME parser allows.
+ */
+static bool
+decoded_parts_match(const char *d, const struct mime_part *p,
+    const char *value)
+{
+	const char *cs;
+	struct buf dec, utf;
+	bool b64, qp, found = false;
+
+	for (; p != NULL && !found; p = p->next) {
+		if (p->child != NULL) {
+			found = decoded_parts_match(d, p->child, value);
+			continue;
+		}
+		if (p->is_multipart || strcasecmp(p->type, "text") != 0)
+			continue;
+		b64 = p->encoding != NULL && strcasecmp(p->encoding,
+		    "base64") == 0;
+		qp = p->encoding != NULL && strcasecmp(p->encoding,
+		    "quoted-printable") == 0;
+		cs = charset_of(p);
+		if (!b64 && !qp && cs == NULL)
+			continue;
+		buf_init(&dec, p->body_len + 16);
+		if (b64)
+			imap_decode_base64(d + p->body_off, p->body_len, &dec);
+		else if (qp)
+			imap_decode_qp(d + p->body_off, p->body_len, &dec);
+		else
+			buf_append(&dec, d + p->body_off, p->body_len);
+		buf_init(&utf, 4 * p->body_len + 16);
+		if (cs != NULL && to_utf8(cs, dec.data != NULL ? dec.data : "",
+		    dec.len, &utf))
+			found = ci_contains(utf.data != NULL ? utf.data : "",
+			    utf.len, value);
+		else
+			found = ci_contains(dec.data != NULL ? dec.data : "",
+			    dec.len, value);
+		buf_free(&utf);
+		buf_free(&dec);
+	}
+	return found;
+}
+
 static bool
 text_match(struct search_msg *m, const char *value, bool with_header)
 {
 	const struct buf *raw = get_raw(m);
-	size_t off;
+	struct mime_message *mm;
+	struct buf hdr;
+	size_t off, hlen;
+	bool found;
 
 	if (raw == NULL)
 		return false;
-	off = with_header ? 0 : (m->hdr_size < raw->len ?
-	    (size_t)m->hdr_size : raw->len);
-	return ci_contains(raw->data + off, raw->len - off, value);
+	hlen = m->hdr_size < raw->len ? (size_t)m->hdr_size : raw->len;
+	off = with_header ? 0 : hlen;
+	if (ci_contains(raw->data + off, raw->len - off, value))
+		return true;
+	found = false;
+	if (with_header) {
+		/* encoded words (RFC 2047) in the header fields */
+		buf_init(&hdr, 4 * hlen + 16);
+		imap_decode_header(raw->data, hlen, &hdr);
+		found = ci_contains(hdr.data != NULL ? hdr.data : "", hdr.len,
+		    value);
+		buf_free(&hdr);
+	}
+	if (!found) {
+		mm = mime_parse(raw->data, raw->len);
+		found = decoded_parts_match(raw->data, mm->root, value);
+		mime_free(&mm);
+	}
+	return found;
 }
 
 static int32_t

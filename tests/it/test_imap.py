@@ -424,3 +424,45 @@ def test_smtp_delivery_seen_in_idle_and_read_back(make_server):
     typ, data = m.fetch("1", "(BODY.PEEK[2])")
     assert data[0][1] == b"AAECAwQFBgcICQ=="
     m.logout()
+
+
+def test_search_body_decodes_transfer_encoding_and_charset(make_server):
+    """RFC 3501 6.4.4: BODY/TEXT match the decoded text: base64 and
+    quoted-printable parts, ISO-8859-1 converted to UTF-8, RFC 2047
+    encoded words in the header for TEXT."""
+    import base64
+    s = start(make_server)
+    m = login(s)
+    b64 = base64.encodebytes("Grüße aus Köln, tegamiword\r\n".encode()).replace(b"\n", b"\r\n")
+    msgs = [
+        b"Subject: b64\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: text/plain; charset=utf-8\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\n" + b64,
+        b"Subject: qp\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: text/plain; charset=utf-8\r\n"
+        b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+        b"caf=C3=A9 cr=C3=A8me br=\r\nul=C3=A9e\r\n",
+        b"Subject: latin1\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: text/plain; charset=iso-8859-1\r\n"
+        b"Content-Transfer-Encoding: 8bit\r\n\r\n"
+        b"Gr\xfc\xdfe aus M\xfcnchen\r\n",
+        b"Subject: =?utf-8?q?Z=C3=BCrich?=\r\n\r\nplain body\r\n",
+    ]
+    for raw in msgs:
+        assert m.append("INBOX", None, None, raw)[0] == "OK"
+    m.select("INBOX")
+
+    def search(key, word):
+        m.literal = word.encode()
+        typ, data = m.uid("SEARCH", "CHARSET", "UTF-8", key)
+        assert typ == "OK", data
+        return data[0].split()
+
+    assert search("BODY", "Köln") == [b"1"]
+    assert search("BODY", "tegamiword") == [b"1"]
+    assert search("BODY", "crème brulée") == [b"2"]
+    assert search("BODY", "München") == [b"3"]
+    assert search("TEXT", "Zürich") == [b"4"]
+    assert search("BODY", "Zürich") == []
+    assert search("BODY", "nowhere") == []
+    m.logout()
