@@ -291,7 +291,7 @@ info_from_header(struct sort_info *si, const char *h, size_t hlen)
 	if (mime_header_get(h, 0, hlen, "Subject", &v)) {
 		imap_decode_header(buf_cstr(&v), v.len, &dec);
 		buf_reset(&v);
-		imap_base_subject(buf_cstr(&dec), dec.len, &v, NULL);
+		imap_base_subject(buf_cstr(&dec), dec.len, &v, &si->reply);
 		si->subject = xstrdup(buf_cstr(&v));
 	}
 	if (mime_header_get(h, 0, hlen, "Message-ID", &v)) {

@@ -556,23 +556,117 @@ print_chain(const struct tctx *t, size_t k, struct buf *out)
 	}
 }
 
-static const char *
-root_subject(const struct tctx *t, size_t k)
+/* The message a top-level container speaks for: its own, or a dummy's
+ * first child's (RFC 5256 step 5.B); -1 when none. */
+static ssize_t
+root_msg(const struct tctx *t, size_t k)
 {
 	const struct tnode *c = &t->c[k];
 
 	if (c->msg >= 0)
-		return t->v[c->msg].subject;
-	if (c->nkids > 0 && t->c[c->kids[0]].msg >= 0)
-		return t->v[t->c[c->kids[0]].msg].subject;
-	return NULL;
+		return c->msg;
+	if (c->nkids > 0)
+		return t->c[c->kids[0]].msg;
+	return -1;
+}
+
+/* Moves k (and its subtree) under parent. */
+static void
+adopt(struct tctx *t, size_t parent, size_t k)
+{
+	t->c[k].parent = (ssize_t)parent;
+	add_kid(&t->c[parent], k);
+}
+
+/*
+ * RFC 5256 step 5: roots with the same base subject are merged.  The
+ * subject table keeps, per base subject, a dummy if there is one, else a
+ * message whose subject is not a reply or forward if there is one (5.B).
+ * Then each other root joins the table's container (5.C): two dummies
+ * pool their children; a message goes under a dummy (or a dummy takes the
+ * message); a reply goes under the original; otherwise both go under a
+ * new dummy, which takes their place in the table.  New dummies are added
+ * to the root list; merged roots are marked dead.
+ */
+static void
+merge_subjects(struct tctx *t, size_t top)
+{
+	size_t nroots = t->c[top].nkids, *roots, *tab, ntab = 0, i, j, k;
+	size_t a, b, d;
+	ssize_t ma, mb;
+	const char *si;
+
+	roots = xcalloc(nroots ? nroots : 1, sizeof(*roots));
+	memcpy(roots, t->c[top].kids, nroots * sizeof(*roots));
+	tab = xcalloc(nroots ? nroots : 1, sizeof(*tab));
+	/* 5.B */
+	for (i = 0; i < nroots; i++) {
+		mb = root_msg(t, roots[i]);
+		if (mb < 0 || (si = t->v[mb].subject) == NULL || *si == '\0')
+			continue;
+		for (j = 0; j < ntab; j++)
+			if (strcmp(t->v[root_msg(t, tab[j])].subject, si) == 0)
+				break;
+		if (j == ntab)
+			tab[ntab++] = roots[i];
+		else if ((t->c[roots[i]].msg < 0 && t->c[tab[j]].msg >= 0) ||
+		    (t->c[tab[j]].msg >= 0 && t->c[roots[i]].msg >= 0 &&
+		    !t->v[mb].reply && t->v[root_msg(t, tab[j])].reply))
+			tab[j] = roots[i];
+	}
+	/* 5.C */
+	for (i = 0; i < nroots; i++) {
+		b = roots[i];
+		mb = root_msg(t, b);
+		if (t->c[b].dead || mb < 0 ||
+		    (si = t->v[mb].subject) == NULL || *si == '\0')
+			continue;
+		for (j = 0; j < ntab; j++)
+			if (strcmp(t->v[root_msg(t, tab[j])].subject, si) == 0)
+				break;
+		if (j == ntab || tab[j] == b)
+			continue;
+		a = tab[j];
+		ma = root_msg(t, a);
+		if (t->c[a].msg < 0 && t->c[b].msg < 0) {
+			for (k = 0; k < t->c[b].nkids; k++)
+				adopt(t, a, t->c[b].kids[k]);
+			t->c[b].nkids = 0;
+			t->c[b].dead = true;
+		} else if (t->c[a].msg < 0) {
+			adopt(t, a, b);
+			t->c[b].dead = true;
+		} else if (t->c[b].msg < 0) {
+			adopt(t, b, a);		/* (not reached: 5.B) */
+			t->c[a].dead = true;
+			tab[j] = b;
+		} else if (t->v[mb].reply && !t->v[ma].reply) {
+			adopt(t, a, b);
+			t->c[b].dead = true;
+		} else {
+			d = new_node(t, NULL);
+			adopt(t, d, a);
+			adopt(t, d, b);
+			t->c[a].dead = t->c[b].dead = true;
+			t->c[d].parent = (ssize_t)top;
+			add_kid(&t->c[top], d);
+			tab[j] = d;
+		}
+	}
+	/* the root list: survivors, then the new dummies */
+	for (i = 0, k = 0; i < t->c[top].nkids; i++)
+		if (!t->c[t->c[top].kids[i]].dead)
+			t->c[top].kids[k++] = t->c[top].kids[i];
+	t->c[top].nkids = k;
+	free(tab);
+	free(roots);
 }
 
 void
 imap_thread_references(struct sort_info *v, size_t n, struct buf *out)
 {
 	struct tctx t;
-	size_t i, j, k, prev, top, nroots = 0, *roots, r2;
+	size_t i, j, k, prev, top, r2;
 	bool found, has_prev;
 
 	memset(&t, 0, sizeof(t));
@@ -643,45 +737,7 @@ imap_thread_references(struct sort_info *v, size_t n, struct buf *out)
 	/* step 4 */
 	sort_tree(&t, top);
 	/* step 5: merge roots with the same base subject */
-	roots = t.c[top].kids;
-	nroots = t.c[top].nkids;
-	for (i = 0; i < nroots; i++) {
-		const char *si = root_subject(&t, roots[i]);
-
-		if (si == NULL || si[0] == '\0' || t.c[roots[i]].dead)
-			continue;
-		for (j = 0; j < i; j++) {
-			const char *sj;
-			size_t a = roots[j], b = roots[i];
-
-			if (t.c[a].dead)
-				continue;
-			sj = root_subject(&t, a);
-			if (sj == NULL || strcmp(si, sj) != 0)
-				continue;
-			if (t.c[a].msg < 0 && t.c[b].msg < 0) {
-				for (k = 0; k < t.c[b].nkids; k++) {
-					t.c[t.c[b].kids[k]].parent =
-					    (ssize_t)a;
-					add_kid(&t.c[a], t.c[b].kids[k]);
-				}
-				t.c[b].nkids = 0;
-			} else if (t.c[a].msg < 0) {
-				t.c[b].parent = (ssize_t)a;
-				add_kid(&t.c[a], b);
-			} else {
-				/* b joins a as a reply to it */
-				t.c[b].parent = (ssize_t)a;
-				add_kid(&t.c[a], b);
-			}
-			t.c[b].dead = true;
-			break;
-		}
-	}
-	for (i = 0, k = 0; i < nroots; i++)
-		if (!t.c[roots[i]].dead)
-			roots[k++] = roots[i];
-	t.c[top].nkids = k;
+	merge_subjects(&t, top);
 	/* step 6 */
 	sort_tree(&t, top);
 	for (i = 0; i < t.c[top].nkids; i++) {

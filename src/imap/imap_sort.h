@@ -33,6 +33,7 @@ struct sort_info {
 	uint64_t	 size;
 	char		*from, *to, *cc;	/* first addr-mailbox, lower case */
 	char		*subject;	/* base subject */
+	bool		 reply;		/* the subject was a reply or forward */
 	char		*msgid;		/* "<...>" or NULL */
 	char		**refs;		/* References (or In-Reply-To) ids */
 	size_t		 nrefs;

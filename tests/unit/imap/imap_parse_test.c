@@ -522,6 +522,51 @@ test_threads(void)
 	imap_sort_info_free(v, 3);
 }
 
+/* RFC 5256 step 5: roots merged by base subject. */
+static void
+test_thread_subjects(void)
+{
+	static const struct {
+		const char	*name;
+		const char	*subject[3];
+		bool		 reply[3];
+		const char	*want;
+	} cases[] = {
+		{ "two originals: a dummy holds both",
+		    { "topic", "topic", "other" }, { false, false, false },
+		    "((1)(2))(3)" },
+		{ "a reply goes under the original",
+		    { "topic", "topic", "other" }, { false, true, false },
+		    "(1 2)(3)" },
+		{ "an earlier reply still goes under the original",
+		    { "topic", "topic", "topic" }, { true, false, true },
+		    "(2 (1)(3))" },
+		{ "two replies without an original: a dummy",
+		    { "topic", "other", "topic" }, { true, false, true },
+		    "((1)(3))(2)" },
+	};
+	struct sort_info *v;
+	struct buf b;
+	size_t c, i;
+
+	for (c = 0; c < N_ELEMENTS(cases); c++) {
+		v = xcalloc(3, sizeof(*v));
+		for (i = 0; i < 3; i++) {
+			v[i].num = v[i].seq = (uint32_t)i + 1;
+			v[i].date = (int64_t)(i + 1) * 100;
+			v[i].subject = xstrdup(cases[c].subject[i]);
+			v[i].reply = cases[c].reply[i];
+		}
+		buf_init(&b, 1024);
+		test_begin(cases[c].name);
+		imap_thread_references(v, 3, &b);
+		test_assert_str(buf_cstr(&b), cases[c].want);
+		test_end();
+		buf_free(&b);
+		imap_sort_info_free(v, 3);
+	}
+}
+
 /* RFC 2045 6.7 QP decoding; RFC 3516 binary APPEND re-encoding. */
 static void
 test_cte(void)
@@ -565,6 +610,7 @@ main(void)
 	test_search_keys();
 	test_base_subject();
 	test_threads();
+	test_thread_subjects();
 	test_cte();
 	return test_done();
 }
