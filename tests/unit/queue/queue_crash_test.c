@@ -24,6 +24,8 @@
 #include "lib/xmalloc.h"
 #include "queue/queue.h"
 
+#include "queue_testutil.h"
+
 #define THREADS		4
 #define LARGE		(70 * 1024)	/* large_body is 64 KiB here */
 #define IDS_MAX		100000
@@ -31,31 +33,10 @@
 static int pipe_w = -1;
 static pthread_mutex_t pipe_mu = PTHREAD_MUTEX_INITIALIZER;
 
-static int
-router_fn(void *arg, const char *address, struct queue_route *r)
-{
-	(void)arg;
-	snprintf(r->module, sizeof(r->module), "LOCAL");
-	snprintf(r->target, sizeof(r->target), "%s", address);
-	return 0;
-}
-
 static struct queue *
 open_q(const char *base)
 {
-	struct queue_config cfg;
-	struct queue *q;
-	struct error err;
-
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.base_dir = base;
-	cfg.large_body = 64 * 1024;
-	cfg.workers = 2;
-	q = queue_open(&cfg, &err);
-	if (q == NULL)
-		fatal("queue_open: %s", err.msg);
-	queue_set_router(q, router_fn, NULL);
-	return q;
+	return qt_open(base, 64 * 1024, 2);
 }
 
 static void *

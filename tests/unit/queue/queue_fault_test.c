@@ -31,6 +31,7 @@
 #include "queue/queue.h"
 
 #include "../fault_loop.h"
+#include "queue_testutil.h"
 
 #define PROMISE	"no acknowledged message lost"
 
@@ -48,31 +49,10 @@ struct ack {
 	uint64_t	 id;
 };
 
-static int
-router_fn(void *arg, const char *address, struct queue_route *r)
-{
-	(void)arg;
-	snprintf(r->module, sizeof(r->module), "LOCAL");
-	snprintf(r->target, sizeof(r->target), "%s", address);
-	return 0;
-}
-
 static struct queue *
 open_q(const char *base)
 {
-	struct queue_config cfg;
-	struct queue *q;
-	struct error err;
-
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.base_dir = base;
-	cfg.large_body = LARGE_BODY;
-	cfg.workers = 1;
-	q = queue_open(&cfg, &err);
-	if (q == NULL)
-		fatal("queue_open: %s", err.msg);
-	queue_set_router(q, router_fn, NULL);
-	return q;
+	return qt_open(base, LARGE_BODY, 1);
 }
 
 static void
