@@ -31,8 +31,15 @@ size_t
 store_ranges_normalise(const struct store_uidrange *v, size_t n,
     struct store_uidrange **out)
 {
-	struct store_uidrange *r = xcalloc(n ? n : 1, sizeof(*r));
+	static const struct store_uidrange all = { 1, UINT32_MAX };
+	struct store_uidrange *r;
 	size_t i, m = 0;
+
+	if (v == NULL) {
+		v = &all;
+		n = 1;
+	}
+	r = xcalloc(n ? n : 1, sizeof(*r));
 
 	for (i = 0; i < n; i++) {
 		r[i] = v[i];
@@ -561,7 +568,7 @@ remove_where(struct store *s, int64_t mailbox,
     const struct store_uidrange *set, size_t nset, bool only_deleted,
     uint32_t **uids_r, size_t *n_r, struct error *err_r)
 {
-	struct store_uidrange all = { 1, UINT32_MAX }, *rs;
+	struct store_uidrange *rs;
 	struct store_msgs del = { NULL, 0 };
 	struct mbox_row r;
 	uint32_t *uids = NULL;
@@ -570,10 +577,6 @@ remove_where(struct store *s, int64_t mailbox,
 	size_t nr, nb = 0, nfiles = 0, i;
 	int rc = -1;
 
-	if (set == NULL) {
-		set = &all;
-		nset = 1;
-	}
 	nr = store_ranges_normalise(set, nset, &rs);
 	pthread_mutex_lock(&s->mu);
 	if (store_begin(s, err_r) < 0)

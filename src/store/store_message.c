@@ -544,16 +544,12 @@ store_messages(struct store *s, int64_t mailbox,
     const struct store_uidrange *set, size_t nset, struct store_msgs *r,
     struct error *err_r)
 {
-	struct store_uidrange all = { 1, UINT32_MAX }, *rs;
+	struct store_uidrange *rs;
 	size_t nr, i;
 	int rc = 0;
 
 	r->v = NULL;
 	r->n = 0;
-	if (set == NULL) {
-		set = &all;
-		nset = 1;
-	}
 	nr = store_ranges_normalise(set, nset, &rs);
 	s = store_rd_lock(s);	/* reads only: a reader if busy */
 	for (i = 0; i < nr && rc == 0; i++)
@@ -595,7 +591,7 @@ store_messages_with(struct store *s, int64_t mailbox,
 	    "CASE WHEN ?4 & 4 THEN m.bodyplain END, NULL "
 	    "FROM messages m "
 	    "WHERE m.mailbox = ?1 AND m.uid BETWEEN ?2 AND ?3 ORDER BY m.uid";
-	struct store_uidrange all = { 1, UINT32_MAX }, *rs;
+	struct store_uidrange *rs;
 	struct store_msg_extra *x = NULL;
 	sqlite3_stmt *st = NULL;
 	size_t nr, i, cap = 0;
@@ -604,10 +600,6 @@ store_messages_with(struct store *s, int64_t mailbox,
 	r->v = NULL;
 	r->n = 0;
 	*extra_r = NULL;
-	if (set == NULL) {
-		set = &all;
-		nset = 1;
-	}
 	nr = store_ranges_normalise(set, nset, &rs);
 	s = store_rd_lock(s);	/* reads only: a reader if busy */
 	if (nr > 1 && store_execc(s, "BEGIN", err_r) < 0)

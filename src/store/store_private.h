@@ -144,7 +144,7 @@ int	store_msgs_query(struct store *s, const char *sql, int64_t mailbox,
 	    uint64_t lo, uint64_t hi, struct store_msgs *r,
 	    struct error *err_r);
 /* Sorts and merges UID ranges (lo > hi swapped, as IMAP allows); returns
- * the count and an allocated array in *out. */
+ * the count and an allocated array in *out.  v == NULL means every UID. */
 size_t	store_ranges_normalise(const struct store_uidrange *v, size_t n,
 	    struct store_uidrange **out);
 /* Validates a space-separated keyword list and returns it deduplicated
