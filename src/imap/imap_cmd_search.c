@@ -349,14 +349,33 @@ gather_info(struct imap_session *s, const size_t *idx, size_t nidx,
 	return 0;
 }
 
+/* SORT and THREAD: the charset at a[i] (required), then the search keys;
+ * the sort information of the matching messages.  -1 with the reply set. */
+static int
+search_info(struct imap_session *s, const struct imap_arg *a, size_t n,
+    size_t i, struct sort_info **v_r, size_t *n_r)
+{
+	size_t *idx, nidx;
+	bool modseq;
+	uint64_t maxmod;
+	int rc;
+
+	if (skip_charset(s, a, n, &i, true) < 0)
+		return -1;
+	if (run_search(s, a + i, n - i, &idx, &nidx, &modseq, &maxmod) < 0)
+		return -1;
+	rc = gather_info(s, idx, nidx, v_r);
+	free(idx);
+	*n_r = nidx;
+	return rc;
+}
+
 int
 cmd_sort(struct imap_session *s, const struct imap_arg *a, size_t n)
 {
 	struct sort_crit crit[IMAP_SORT_KEYS_MAX];
 	struct sort_info *v;
-	size_t ncrit, i = 1, j, *idx, nidx;
-	bool modseq;
-	uint64_t maxmod;
+	size_t ncrit, j, nidx;
 	struct error err;
 	struct buf b;
 
@@ -364,14 +383,8 @@ cmd_sort(struct imap_session *s, const struct imap_arg *a, size_t n)
 		return imap_bad(s, "SORT expects criteria, a charset and keys");
 	if (imap_sort_criteria(&a[0], crit, &ncrit, &err) < 0)
 		return imap_bad(s, "%s", err.msg);
-	if (skip_charset(s, a, n, &i, true) < 0)
+	if (search_info(s, a, n, 1, &v, &nidx) < 0)
 		return -1;
-	if (run_search(s, a + i, n - i, &idx, &nidx, &modseq, &maxmod) < 0)
-		return -1;
-	if (gather_info(s, idx, nidx, &v) < 0) {
-		free(idx);
-		return -1;
-	}
 	imap_sort_run(v, nidx, crit, ncrit);
 	buf_init(&b, IMAP_FETCH_MAX);
 	buf_puts(&b, "* SORT");
@@ -380,7 +393,6 @@ cmd_sort(struct imap_session *s, const struct imap_arg *a, size_t n)
 	imap_send(s, "%s", buf_cstr(&b));
 	buf_free(&b);
 	imap_sort_info_free(v, nidx);
-	free(idx);
 	return imap_ok(s, "SORT completed");
 }
 
@@ -388,9 +400,8 @@ int
 cmd_thread(struct imap_session *s, const struct imap_arg *a, size_t n)
 {
 	struct sort_info *v;
-	size_t i = 1, *idx, nidx;
-	bool modseq, refs;
-	uint64_t maxmod;
+	size_t nidx;
+	bool refs;
 	struct buf b;
 
 	if (n < 3 || a[0].type != IMAP_ARG_ATOM)
@@ -402,14 +413,8 @@ cmd_thread(struct imap_session *s, const struct imap_arg *a, size_t n)
 		refs = false;
 	else
 		return imap_bad(s, "Unknown THREAD algorithm");
-	if (skip_charset(s, a, n, &i, true) < 0)
+	if (search_info(s, a, n, 1, &v, &nidx) < 0)
 		return -1;
-	if (run_search(s, a + i, n - i, &idx, &nidx, &modseq, &maxmod) < 0)
-		return -1;
-	if (gather_info(s, idx, nidx, &v) < 0) {
-		free(idx);
-		return -1;
-	}
 	buf_init(&b, IMAP_FETCH_MAX);
 	buf_puts(&b, "* THREAD ");
 	if (refs)
@@ -421,6 +426,5 @@ cmd_thread(struct imap_session *s, const struct imap_arg *a, size_t n)
 	imap_send(s, "%s", buf_cstr(&b));
 	buf_free(&b);
 	imap_sort_info_free(v, nidx);
-	free(idx);
 	return imap_ok(s, "THREAD completed");
 }
