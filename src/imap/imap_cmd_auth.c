@@ -344,6 +344,21 @@ sasl_read(struct imap_session *s, const char *challenge_b64, char *buf,
 	return r < 0 ? -3 : 0;
 }
 
+/* The reply to a failed sasl_read() or initial response (r < 0): -2 the
+ * connection ended, -1 the client cancelled, else bad base64. */
+static int
+authenticate_failed(struct imap_session *s, int r)
+{
+	if (r == -2) {
+		s->state = IST_LOGOUT;
+		s->resp_kind = NULL;
+		return -1;
+	}
+	if (r == -1)
+		return imap_bad(s, "AUTHENTICATE cancelled");
+	return imap_bad(s, "Invalid base64 in AUTHENTICATE");
+}
+
 int
 cmd_authenticate(struct imap_session *s, const struct imap_arg *a, size_t n)
 {
@@ -364,16 +379,9 @@ cmd_authenticate(struct imap_session *s, const struct imap_arg *a, size_t n)
 			r = r < 0 ? -3 : 0;
 		} else
 			r = sasl_read(s, "", raw, sizeof(raw), &len);
-		if (r == -2) {
-			s->state = IST_LOGOUT;
-			s->resp_kind = NULL;
-			return -1;
-		}
-		if (r == -1)
-			return imap_bad(s, "AUTHENTICATE cancelled");
-		/* RFC 4616: authzid NUL authcid NUL passwd */
 		if (r < 0)
-			return imap_bad(s, "Invalid base64 in AUTHENTICATE");
+			return authenticate_failed(s, r);
+		/* RFC 4616: authzid NUL authcid NUL passwd */
 		{
 			const char *p1 = memchr(raw, '\0', len), *p2;
 
@@ -395,15 +403,8 @@ cmd_authenticate(struct imap_session *s, const struct imap_arg *a, size_t n)
 		if (r == 0)
 			r = sasl_read(s, "UGFzc3dvcmQ6", pass, sizeof(pass),
 			    &len);
-		if (r == -2) {
-			s->state = IST_LOGOUT;
-			s->resp_kind = NULL;
-			return -1;
-		}
-		if (r == -1)
-			return imap_bad(s, "AUTHENTICATE cancelled");
 		if (r < 0)
-			return imap_bad(s, "Invalid base64 in AUTHENTICATE");
+			return authenticate_failed(s, r);
 	} else
 		return imap_no(s, "Unsupported authentication mechanism");
 	r = do_login(s, user, pass);
