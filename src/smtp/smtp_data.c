@@ -166,17 +166,21 @@ is_trusted(const struct smtp_session *s)
 	return s->authed || strcmp(s->service, "submission") == 0;
 }
 
-/* RFC 3848 protocol names: ESMTP, ESMTPS, ESMTPA, ESMTPSA. */
+/* RFC 3848 protocol names: ESMTP, ESMTPS, ESMTPA, ESMTPSA; for a
+ * transaction under SMTPUTF8, RFC 6531 4.3's UTF8SMTP, UTF8SMTPS,
+ * UTF8SMTPA, UTF8SMTPSA. */
 static const char *
 with_protocol(const struct smtp_session *s)
 {
+	static const char *const names[2][2][2] = {
+		{ { "ESMTP", "ESMTPA" }, { "ESMTPS", "ESMTPSA" } },
+		{ { "UTF8SMTP", "UTF8SMTPA" }, { "UTF8SMTPS", "UTF8SMTPSA" } },
+	};
 	bool tls = conn_is_tls(s->conn);
 
 	if (!s->esmtp)
 		return tls ? "SMTPS" : "SMTP";
-	if (tls)
-		return s->authed ? "ESMTPSA" : "ESMTPS";
-	return s->authed ? "ESMTPA" : "ESMTP";
+	return names[s->mail.smtputf8][tls][s->authed];
 }
 
 /* The trace block: Received: (RFC 5321 4.4), then Date: and Message-ID:

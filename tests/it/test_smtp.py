@@ -147,6 +147,27 @@ def test_deliver_8bit_intact_with_dot_stuffing(make_server):
     assert s.wait_log(r"SMTP-\d+.* from <a@remote\.example> to 1 recipient")
 
 
+def test_smtputf8_address_and_header(make_server):
+    """RFC 6531: a UTF-8 return-path and header pass with SMTPUTF8, byte for
+    byte, and Received says UTF8SMTP; without SMTPUTF8 the address is 553."""
+    s = start(make_server)
+    sender = "jörg@remote.example"
+    body = ("From: Jörg <jörg@remote.example>\r\nTo: user1@test.example\r\n"
+            "Subject: Grüße\r\n\r\nHallo ünïcödé\r\n").encode()
+    with smtplib.SMTP("127.0.0.1", s.ports["smtp"], timeout=10) as c:
+        c.ehlo("client.example")
+        c.send("MAIL FROM:<jörg@remote.example>\r\n".encode())
+        code, text = c.getreply()
+        assert (code, text[:5]) == (553, b"5.6.7"), (code, text)
+        rej = c.sendmail(sender, ["user1@test.example"], body,
+                         mail_options=["SMTPUTF8", "BODY=8BITMIME"])
+        assert rej == {}
+    stored = wait_messages(s, "user1", 1)[0]
+    assert stored.startswith("Return-Path: <jörg@remote.example>\r\n".encode())
+    assert body_of(stored) == body
+    assert "with UTF8SMTP id" in split_trace(stored)[0].decode()
+
+
 def test_auth_over_starttls_and_relay_after_auth(make_server):
     # 127.0.0.2 is not a client address: relaying needs AUTH.
     s = start(make_server)
