@@ -311,7 +311,7 @@ has_children(struct store *s, const char *name)
 {
 	/* Children sort between "name/" and "name0" ('0' follows '/'), so
 	 * the name index answers without a scan. */
-	sqlite3_stmt *st = store_prep(s, "SELECT 1 FROM mailboxes WHERE "
+	sqlite3_stmt *st = store_prepc(s, "SELECT 1 FROM mailboxes WHERE "
 	    "name > ?1 || '/' AND name < ?1 || '0' LIMIT 1", NULL);
 	bool r;
 
@@ -319,7 +319,7 @@ has_children(struct store *s, const char *name)
 		return true;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	r = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	store_done(s, st);
 	return r;
 }
 
@@ -540,7 +540,7 @@ store_mailbox_list(struct store *s, const char *pattern, bool subscribed_only,
 	int rc;
 
 	s = store_rd_lock(s);	/* reads only: a reader if busy */
-	st = store_prep(s, subscribed_only ?
+	st = store_prepc(s, subscribed_only ?
 	    "SELECT s.name, COALESCE(m.noselect, 1), m.special_use, 1 FROM "
 	    "subscriptions s LEFT JOIN mailboxes m ON m.name = s.name "
 	    "ORDER BY s.name" :
@@ -569,7 +569,7 @@ store_mailbox_list(struct store *s, const char *pattern, bool subscribed_only,
 		v[n].has_children = has_children(s, name);
 		n++;
 	}
-	sqlite3_finalize(st);
+	store_done(s, st);
 	if (rc != SQLITE_DONE) {
 		store_dberr(s, err_r, "list");
 		store_rd_unlock(s);
@@ -655,8 +655,23 @@ store_claim_recent(struct store *s, int64_t mailbox, uint32_t *first_r,
     struct error *err_r)
 {
 	struct mbox_row r;
+	struct store *rd;
 	int rc = -1;
 
+	/* Nothing to claim (another session took every new UID, the usual
+	 * case with several sessions on one mailbox): a read, no write
+	 * transaction.  Every UID this caller listed is below UIDNEXT, so
+	 * first = UIDNEXT marks none of them \Recent. */
+	rd = store_rd_lock(s);
+	rc = store_mbox_by_id(rd, mailbox, &r, err_r);
+	store_rd_unlock(rd);
+	if (rc < 0)
+		return -1;
+	if (r.recent_uid >= r.uidnext) {
+		*first_r = r.uidnext;
+		return 0;
+	}
+	rc = -1;
 	pthread_mutex_lock(&s->mu);
 	if (store_begin_light(s, err_r) < 0)
 		goto out;

@@ -474,6 +474,36 @@ test_mailboxes(struct store *s)
 	test_end();
 }
 
+/* \Recent: the first claim takes every UID below UIDNEXT, a second finds
+ * nothing (and answers UIDNEXT, so no listed message is recent again), a
+ * new message is claimed by the next claim only. */
+static void
+test_claim_recent(struct store *s)
+{
+	struct store_status st;
+	uint32_t first = 0, u;
+	int64_t box;
+
+	test_begin("claim \\Recent once per new UID");
+	test_assert(store_mailbox_create(s, "RecentBox", NULL) == 0);
+	box = box_id(s, "RecentBox");
+	u = append(s, "RecentBox", msg1, sizeof(msg1) - 1, 0);
+	append(s, "RecentBox", msg1, sizeof(msg1) - 1, 0);
+	test_assert(store_claim_recent(s, box, &first, NULL) == 0);
+	test_assert(first == u);
+	test_assert(store_claim_recent(s, box, &first, NULL) == 0);
+	test_assert(store_mailbox_status(s, "RecentBox", &st, NULL) == 0);
+	test_assert(first == st.uidnext && st.recent == 0);
+	u = append(s, "RecentBox", msg1, sizeof(msg1) - 1, 0);
+	test_assert(store_mailbox_status(s, "RecentBox", &st, NULL) == 0);
+	test_assert(st.recent == 1);
+	test_assert(store_claim_recent(s, box, &first, NULL) == 0);
+	test_assert(first == u);
+	test_assert(store_claim_recent(s, box, &first, NULL) == 0);
+	test_assert(first == u + 1);
+	test_end();
+}
+
 static void
 test_delivery(struct store *s)
 {
@@ -550,6 +580,7 @@ main(void)
 	test_flags_expunge(s);
 	test_copy_move(s);
 	test_mailboxes(s);
+	test_claim_recent(s);
 	test_delivery(s);
 
 	test_begin("reopen after close keeps everything");
