@@ -485,7 +485,7 @@ test_claim_recent(struct store *s)
 	int64_t box;
 
 	test_begin("claim \\Recent once per new UID");
-	test_assert(store_mailbox_create(s, "RecentBox", NULL) == 0);
+	test_assert(store_mailbox_create(s, "RecentBox", NULL, NULL) == 0);
 	box = box_id(s, "RecentBox");
 	u = append(s, "RecentBox", msg1, sizeof(msg1) - 1, 0);
 	append(s, "RecentBox", msg1, sizeof(msg1) - 1, 0);
