@@ -11,11 +11,16 @@
 
 #include "lib/compat.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "lib/fault.h"
 #include "lib/test.h"
+#include "lib/xmalloc.h"
 
 #define FAULT_LOOP_MAX	400	/* bound of each N loop */
 
@@ -56,6 +61,67 @@ fault_nth_loop(const char *promise, const char *acked_word,
 	test_assert(s.dups == 0 && s.strays == 0);
 	test_assert(s.orphans == 0);
 	test_end();
+}
+
+/* The part of a scenario that runs under the fault: opens what it tests in
+ * dir, arms the fault, does its work, closes unless crash, and writes what
+ * was acknowledged into res (at most size bytes); returns its length. */
+typedef size_t fault_work_fn(const char *dir, enum fault_op op,
+    unsigned long nth, bool crash, void *res, size_t size);
+
+/* Runs work here, then disarms the fault; or, with crash, in a child that
+ * exits holding what it opened, as after a crash, and sends res back
+ * through a pipe.  *len_r gets res's length; returns how many times the
+ * fault fired.  A failed child is fatal. */
+static inline unsigned long
+fault_run_work(fault_work_fn *work, const char *dir, enum fault_op op,
+    unsigned long nth, bool crash, void *res, size_t size, size_t *len_r)
+{
+	unsigned long fired = fault_fired();
+	size_t len = 0;
+	ssize_t r = 0;
+	int fds[2], st;
+	bool ok;
+	pid_t pid;
+
+	if (!crash) {
+		*len_r = work(dir, op, nth, false, res, size);
+		fault_reset();
+		return fault_fired() - fired;
+	}
+	if (pipe(fds) < 0 || (pid = fork()) < 0)
+		fatal("pipe/fork: %s", strerror(errno));
+	if (pid == 0) {
+		close(fds[0]);
+		len = work(dir, op, nth, true, res, size);
+		fired = fault_fired() - fired;
+		if (write(fds[1], &fired, sizeof(fired)) != sizeof(fired) ||
+		    write(fds[1], res, len) != (ssize_t)len)
+			_exit(3);
+		_exit(0);
+	}
+	close(fds[1]);
+	ok = read(fds[0], &fired, sizeof(fired)) == sizeof(fired);
+	while (ok && len < size &&
+	    (r = read(fds[0], (char *)res + len, size - len)) > 0)
+		len += (size_t)r;
+	close(fds[0]);
+	if (!ok || r < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) ||
+	    WEXITSTATUS(st) != 0)
+		fatal("fault child failed");
+	*len_r = len;
+	return fired;
+}
+
+/* Removes a scenario's directory. */
+static inline void
+fault_rm_dir(const char *dir)
+{
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", dir);
+	free(cmd);
 }
 
 #endif

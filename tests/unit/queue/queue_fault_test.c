@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/buf.h"
@@ -45,7 +44,7 @@ static char *bodies[MSGS];
 static size_t body_len[MSGS];
 
 struct ack {
-	int		 idx;		/* -1: the child's fired counter */
+	int		 idx;		/* bodies[idx] */
 	uint64_t	 id;
 };
 
@@ -175,18 +174,24 @@ verify(const char *base, const struct ack *acks, size_t nack,
 	queue_close(&q);
 }
 
-/* Submits every message with op's Nth call failing; acks in acks[]. */
+/* Opens a queue in dir and submits every message with op's Nth call
+ * failing (fault_work_fn); the acknowledged ones go to res, a struct ack
+ * each. */
 static size_t
-submit_all(struct queue *q, enum fault_op op, unsigned long nth,
-    struct ack *acks)
+submit_all(const char *dir, enum fault_op op, unsigned long nth, bool crash,
+    void *res, size_t size)
 {
+	struct queue *q = open_q(dir);
+	struct ack *acks = res;
 	size_t i, n = 0;
 
 	fault_set(op, nth);
-	for (i = 0; i < MSGS; i++)
+	for (i = 0; i < MSGS && (n + 1) * sizeof(*acks) <= size; i++)
 		if (submit(q, i, &acks[n].id) == 0)
 			acks[n++].idx = (int)i;
-	return n;
+	if (!crash)
+		queue_close(&q);	/* its checkpoint counts too */
+	return n * sizeof(*acks);
 }
 
 /* One run; true if the fault fired. */
@@ -194,57 +199,22 @@ static bool
 run_one(enum fault_op op, unsigned long nth, bool crash,
     struct fault_stats *s)
 {
-	char tmpl[] = "/tmp/tegami-qfault-XXXXXX", *cmd;
-	struct ack acks[MSGS + 1];
-	size_t nack = 0;
-	unsigned long fired = fault_fired();
-	struct queue *q;
-	int fds[2], st;
-	ssize_t r;
-	pid_t pid;
+	char tmpl[] = "/tmp/tegami-qfault-XXXXXX";
+	struct ack acks[MSGS];
+	unsigned long fired;
+	size_t len, nack;
 
 	if (mkdtemp(tmpl) == NULL)
 		fatal("mkdtemp: %s", strerror(errno));
-	if (!crash) {
-		q = open_q(tmpl);
-		nack = submit_all(q, op, nth, acks);
-		queue_close(&q);	/* its checkpoint counts too */
-		fault_reset();
-		fired = fault_fired() - fired;
-	} else {
-		/* The child acknowledges through a pipe and dies holding
-		 * the queue open, as after a crash. */
-		if (pipe(fds) < 0 || (pid = fork()) < 0)
-			fatal("pipe/fork: %s", strerror(errno));
-		if (pid == 0) {
-			close(fds[0]);
-			q = open_q(tmpl);
-			nack = submit_all(q, op, nth, acks);
-			acks[nack].idx = -1;
-			acks[nack].id = fault_fired() - fired;
-			if (write(fds[1], acks, (nack + 1) * sizeof(acks[0])) < 0)
-				_exit(3);
-			_exit(0);
-		}
-		close(fds[1]);
-		r = read(fds[0], acks, sizeof(acks));
-		close(fds[0]);
-		if (r <= 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) ||
-		    WEXITSTATUS(st) != 0)
-			fatal("fault child failed");
-		for (nack = 0; acks[nack].idx >= 0; nack++)
-			continue;
-		fired = (unsigned long)acks[nack].id;
-	}
+	fired = fault_run_work(submit_all, tmpl, op, nth, crash, acks,
+	    sizeof(acks), &len);
+	nack = len / sizeof(acks[0]);
 	s->runs++;
 	s->fired += fired > 0;
 	s->acked += (unsigned)nack;
 	s->refused += MSGS - (unsigned)nack;
 	verify(tmpl, acks, nack, s);
-	cmd = xasprintf("rm -rf '%s'", tmpl);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", tmpl);
-	free(cmd);
+	fault_rm_dir(tmpl);
 	return fired > 0;
 }
 

@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -90,18 +89,27 @@ put(struct store *s, size_t i)
 	    0 : -1;
 }
 
-/* Bit i set when message i was stored. */
-static unsigned
-put_all(struct store *s, enum fault_op op, unsigned long nth)
+/* Opens the store in dir and stores every message with op's Nth call
+ * failing (fault_work_fn); res gets an unsigned with bit i set when
+ * message i was stored. */
+static size_t
+put_all(const char *dir, enum fault_op op, unsigned long nth, bool crash,
+    void *res, size_t size)
 {
+	struct store *st = open_store(dir);
 	unsigned acked = 0;
 	size_t i;
 
 	fault_set(op, nth);
 	for (i = 0; i < MSGS; i++)
-		if (put(s, i) == 0)
+		if (put(st, i) == 0)
 			acked |= 1u << i;
-	return acked;
+	if (!crash)
+		store_close(&st);	/* its checkpoint counts too */
+	if (size < sizeof(acked))
+		return 0;
+	memcpy(res, &acked, sizeof(acked));
+	return sizeof(acked);
 }
 
 static bool
@@ -175,54 +183,23 @@ static bool
 run_one(enum fault_op op, unsigned long nth, bool crash,
     struct fault_stats *s)
 {
-	char tmpl[] = "/tmp/tegami-sfault-XXXXXX", *cmd;
-	unsigned long fired = fault_fired(), res[2];
-	unsigned acked;
-	struct store *st;
-	int fds[2], wst;
-	ssize_t r;
-	pid_t pid;
+	char tmpl[] = "/tmp/tegami-sfault-XXXXXX";
+	unsigned long fired;
+	unsigned acked = 0;
+	size_t len;
 
 	if (mkdtemp(tmpl) == NULL)
 		fatal("mkdtemp: %s", strerror(errno));
-	if (!crash) {
-		st = open_store(tmpl);
-		acked = put_all(st, op, nth);
-		store_close(&st);	/* its checkpoint counts too */
-		fault_reset();
-		fired = fault_fired() - fired;
-	} else {
-		/* The child reports through a pipe and dies holding the store
-		 * open, as after a crash. */
-		if (pipe(fds) < 0 || (pid = fork()) < 0)
-			fatal("pipe/fork: %s", strerror(errno));
-		if (pid == 0) {
-			close(fds[0]);
-			st = open_store(tmpl);
-			res[0] = put_all(st, op, nth);
-			res[1] = fault_fired() - fired;
-			if (write(fds[1], res, sizeof(res)) != sizeof(res))
-				_exit(3);
-			_exit(0);
-		}
-		close(fds[1]);
-		r = read(fds[0], res, sizeof(res));
-		close(fds[0]);
-		if (r != sizeof(res) || waitpid(pid, &wst, 0) < 0 ||
-		    !WIFEXITED(wst) || WEXITSTATUS(wst) != 0)
-			fatal("fault child failed");
-		acked = (unsigned)res[0];
-		fired = res[1];
-	}
+	fired = fault_run_work(put_all, tmpl, op, nth, crash, &acked,
+	    sizeof(acked), &len);
+	if (len != sizeof(acked))
+		fatal("fault run: no result");
 	s->runs++;
 	s->fired += fired > 0;
 	s->acked += (unsigned)__builtin_popcount(acked);
 	s->refused += MSGS - (unsigned)__builtin_popcount(acked);
 	verify(tmpl, acked, s);
-	cmd = xasprintf("rm -rf '%s'", tmpl);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", tmpl);
-	free(cmd);
+	fault_rm_dir(tmpl);
 	return fired > 0;
 }
 
