@@ -16,7 +16,6 @@
  */
 #include "lib/compat.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,24 +102,6 @@ body_idx(const struct buf *b)
 	return -1;
 }
 
-/* Files in <base>/Queue/bodies. */
-static size_t
-count_files(const char *base)
-{
-	char *path = xasprintf("%s/Queue/bodies", base);
-	DIR *d = opendir(path);
-	struct dirent *de;
-	size_t n = 0;
-
-	while (d != NULL && (de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	if (d != NULL)
-		closedir(d);
-	free(path);
-	return n;
-}
-
 /* Reopens the queue without faults and checks it against acks. */
 static void
 verify(const char *base, const struct ack *acks, size_t nack,
@@ -154,7 +135,7 @@ verify(const char *base, const struct ack *acks, size_t nack,
 	}
 	s->present += (unsigned)n;
 	/* queue_open() removed the files of failed submissions */
-	if (count_files(base) != named)
+	if (qt_count_body_files(base) != named)
 		s->orphans++;
 	for (i = 0; i < nack; i++) {
 		found = 0;

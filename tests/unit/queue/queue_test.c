@@ -22,6 +22,8 @@
 #include "lib/xmalloc.h"
 #include "queue/queue.h"
 
+#include "queue_testutil.h"
+
 static int64_t fake_now = 1000000;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 
@@ -468,8 +470,6 @@ test_delivery(void)
 	uint64_t a[5], bid = 0, tid, pid, pid0, rid, sid, bigid;
 	size_t i, n, ncall_a = 0, na = 0;
 	DIR *d;
-	struct dirent *de;
-	int files;
 
 	base = make_base();
 	q = open_q(base);
@@ -506,22 +506,10 @@ test_delivery(void)
 	c = counts(q);
 	test_assert(c.messages == 0 && c.delivered == 7);
 	/* The delivered large body's file is gone. */
-	files = 0;
 	d = opendir(base);
 	test_assert(d != NULL);
 	closedir(d);
-	{
-		char *bd = xasprintf("%s/Queue/bodies", base);
-
-		d = opendir(bd);
-		while (d != NULL && (de = readdir(d)) != NULL)
-			if (de->d_name[0] != '.')
-				files++;
-		if (d != NULL)
-			closedir(d);
-		free(bd);
-	}
-	test_assert(files == 0);
+	test_assert(qt_count_body_files(base) == 0);
 	test_end();
 
 	test_begin("temporary failure: rescheduled, released, expired");

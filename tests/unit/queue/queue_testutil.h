@@ -1,17 +1,20 @@
 /*
- * queue_testutil.h: what the queue's crash and fault tests share: a router
- * that sends every address to LOCAL (the address is the target) and a
- * queue opened on a base directory with that router.
+ * queue_testutil.h: what the queue's tests share: a router that sends
+ * every address to LOCAL (the address is the target), a queue opened on a
+ * base directory with that router, and a count of its body files.
  */
 #ifndef TEGAMI_TESTS_QUEUE_TESTUTIL_H
 #define TEGAMI_TESTS_QUEUE_TESTUTIL_H
 
 #include "lib/compat.h"
 
+#include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/test.h"
+#include "lib/xmalloc.h"
 #include "queue/queue.h"
 
 static inline int
@@ -39,6 +42,24 @@ qt_open(const char *base, size_t large_body, unsigned workers)
 		fatal("queue_open: %s", err.msg);
 	queue_set_router(q, qt_local_router, NULL);
 	return q;
+}
+
+/* Files in <base>/Queue/bodies. */
+static inline size_t
+qt_count_body_files(const char *base)
+{
+	char *path = xasprintf("%s/Queue/bodies", base);
+	DIR *d = opendir(path);
+	struct dirent *de;
+	size_t n = 0;
+
+	while (d != NULL && (de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	if (d != NULL)
+		closedir(d);
+	free(path);
+	return n;
 }
 
 #endif
