@@ -594,18 +594,13 @@ remove_where(struct store *s, int64_t mailbox,
 	uids = xcalloc(del.n ? del.n : 1, sizeof(*uids));
 	for (i = 0; i < del.n; i++)
 		uids[i] = del.v[i].uid;
-	if (del.n == 0) {	/* nothing to remove: no commit, no fsync */
-		store_rollback(s);
-		rc = 0;
-		*uids_r = uids;
-		*n_r = 0;
-		uids = NULL;
-		goto out;
-	}
-	if (remove_uids(s, &r, uids, del.n, &bodies, &nb, err_r) < 0 ||
+	if (del.n > 0 && (remove_uids(s, &r, uids, del.n, &bodies, &nb,
+	    err_r) < 0 ||
 	    store_bodies_gc(s, bodies, nb, &files, &nfiles, err_r) < 0 ||
-	    store_mbox_update(s, &r, err_r) < 0 || store_commit(s, err_r) < 0)
+	    store_mbox_update(s, &r, err_r) < 0 || store_commit(s, err_r) < 0))
 		goto fail;
+	if (del.n == 0)
+		store_rollback(s);	/* nothing removed: no commit, no fsync */
 	rc = 0;
 	*uids_r = uids;
 	*n_r = del.n;
