@@ -350,3 +350,42 @@ def test_failed_backup_leaves_marker(make_server, tmp_path):
     assert s.wait_log(r"SYSTEM Backup to .* failed: .*missing")
     p = restore(backup, str(tmp_path / "n"))
     assert p.returncode != 0
+
+
+def test_backup_to_another_file_system(make_server, tmp_path):
+    """Across file systems body files are copied, not linked; the restore
+    is the same."""
+    shm = "/dev/shm"
+    if not os.path.isdir(shm) or os.stat(shm).st_dev == os.stat(tmp_path).st_dev:
+        import pytest
+        pytest.skip("no second file system at /dev/shm")
+    s = start_server(make_server)
+    msgs = {}
+    for n in range(4):
+        m = message(n, "x", big=True)
+        assert send(s.ports["smtp"], [RCPT], m) == 250
+        msgs[f"<bk-x-{n}@it.example>"] = m
+    bodies = s.path("Accounts", "bk.macnt", "bodies")
+    assert wait_for(lambda: os.path.isdir(bodies) and len(os.listdir(bodies)) >= 4)
+    import tempfile
+    import shutil
+    other = tempfile.mkdtemp(prefix="tegami-bk-", dir=shm)
+    try:
+        backup = os.path.join(other, "bk")
+        rc, out, err = s.tegami("Backup", backup, check=False)
+        assert rc == 0, (out, err)
+        assert re.search(r"Linked\s*=\s*#0;", out), out
+        assert re.search(r"Copied\s*=\s*#(1\d|[2-9]\d|\d{3,});", out), out
+        s.stop()
+        new_base = str(tmp_path / "restored")
+        p = restore(backup, new_base)
+        assert p.returncode == 0, p.stderr
+    finally:
+        shutil.rmtree(other, ignore_errors=True)
+    r = Server(new_base, domain=DOMAIN, services=["imap", "cli"]).start()
+    try:
+        got = imap_messages(r.ports["imap"])
+        for mid, m in msgs.items():
+            assert got.get(mid) == [m], mid
+    finally:
+        r.stop()
