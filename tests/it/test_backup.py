@@ -145,6 +145,9 @@ def test_backup_while_receiving_then_restore(make_server, tmp_path):
         assert "Files" in (data or ""), data
     finally:
         c.close()
+    # The server went on receiving: mail is acknowledged after the start.
+    assert wait_for(lambda: any(t > began for _, _, t in sender.acked),
+                    timeout=15), sender.errors
     sender.stop.set()
     sender.join(60)
     assert not sender.is_alive()
