@@ -201,6 +201,38 @@ prepare_new(const char *new_base, char *rnew, struct error *err_r)
 	return 0;
 }
 
+/* Refuses a new base inside the backup (or the backup itself), judged by
+ * its nearest existing ancestor, resolved: what does not exist yet cannot
+ * be a symbolic link. */
+static int
+not_inside(const char *new_base, const char *rdir, struct error *err_r)
+{
+	char path[PATH_MAX], real[PATH_MAX], *slash;
+	size_t n = strlen(rdir);
+
+	if (snprintf(path, sizeof(path), "%s", new_base) >=
+	    (int)sizeof(path))
+		return error_set(err_r, ERR_SYNTAX, "bad --base path");
+	while (realpath(path, real) == NULL) {
+		if ((slash = strrchr(path, '/')) == NULL) {
+			if (getcwd(real, sizeof(real)) == NULL)
+				return error_set(err_r, ERR_IO, "getcwd: %s",
+				    strerror(errno));
+			break;
+		}
+		if (slash == path) {
+			snprintf(real, sizeof(real), "/");
+			break;
+		}
+		*slash = '\0';
+	}
+	if (strncmp(real, rdir, n) == 0 && (real[n] == '/' ||
+	    real[n] == '\0'))
+		return error_set(err_r, ERR_PERM, "the new base directory is "
+		    "inside the backup");
+	return 0;
+}
+
 static int
 copy_all(const char *dir, const char *rnew, const struct backup_manifest *m,
     struct backup_result *r, struct error *err_r)
@@ -290,14 +322,9 @@ backup_restore(const char *dir, const char *new_base,
 	if ((rc = read_manifest(rdir, &text, err_r)) < 0 ||
 	    (rc = backup_manifest_parse(text.data, text.len, &m, err_r)) < 0 ||
 	    (rc = verify(rdir, &m, err_r)) < 0 ||
+	    (rc = not_inside(new_base, rdir, err_r)) < 0 ||
 	    (rc = prepare_new(new_base, rnew, err_r)) < 0)
 		goto out;
-	if (strncmp(rnew, rdir, strlen(rdir)) == 0 &&
-	    (rnew[strlen(rdir)] == '/' || rnew[strlen(rdir)] == '\0')) {
-		rc = error_set(err_r, ERR_PERM, "the new base directory is "
-		    "inside the backup");
-		goto out;
-	}
 	if ((rc = bfs_write_atomic(rnew, RESTORE_INCOMPLETE, marker,
 	    strlen(marker), err_r)) < 0 ||
 	    (rc = copy_all(rdir, rnew, &m, r, err_r)) < 0)

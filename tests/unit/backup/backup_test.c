@@ -403,6 +403,12 @@ test_restore(void)
 	test_assert(!exists(nb));
 	put(p, text.data);
 	free(p);
+	/* the new base inside the backup */
+	p = xasprintf("%s/Settings/new", bk);
+	test_assert(backup_restore(bk, p, &r, &err) < 0);
+	test_assert(strstr(err.msg, "inside the backup") != NULL);
+	test_assert(!exists(p));
+	free(p);
 	/* all put back: restores again */
 	test_assert(backup_restore(bk, nb, &r, &err) == 0);
 	free(nb);
