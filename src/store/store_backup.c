@@ -8,10 +8,8 @@
  */
 #include "lib/compat.h"
 
-#include <stdlib.h>
 
 #include "lib/dbcopy.h"
-#include "lib/xmalloc.h"
 #include "store/store_private.h"
 
 int
