@@ -26,6 +26,7 @@
 #include "net/tls.h"
 #include "objects/objects.h"
 #include "router/router.h"
+#include "backup/backup.h"
 #include "server/basedir.h"
 #include "server/mailflow.h"
 #include "server/server.h"
@@ -43,12 +44,16 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: tegamid [--base DIR] [--domain NAME] "
 	    "[--listen SERVICE=ADDR:PORT]... [--check]\n"
+	    "       tegamid --restore BACKUP --base NEW\n"
 	    "  --base DIR     base directory (default %s)\n"
 	    "  --domain NAME  main domain name on first start (default: host name)\n"
 	    "  --listen S=A:P listen for service S on address A, port P; may repeat;\n"
 	    "                 when given, only the listed services listen.\n"
 	    "                 IPv6: --listen imap=[::1]:143\n"
 	    "  --check        load and validate the settings, then exit\n"
+	    "  --restore DIR  check the backup DIR (made by the CLI Backup\n"
+	    "                 command), copy it to the new base directory given\n"
+	    "                 with --base (missing or empty), then exit\n"
 	    "services: smtp submission smtps pop3 pop3s imap imaps webadmin webadmins\n"
 	    "          webuser webusers ldap ldaps cli\n", TEGAMI_DEFAULT_BASE);
 }
@@ -148,6 +153,29 @@ load_router_table(struct server *srv)
 	free(t);
 }
 
+/* --restore DIR --base NEW: no server, no log files; exits. */
+static int
+restore_main(const char *dir, const char *new_base)
+{
+	struct backup_result r;
+	struct error err;
+
+	if (new_base == NULL) {
+		fprintf(stderr, "tegamid: --restore needs --base NEW (the new "
+		    "base directory)\n");
+		return 2;
+	}
+	if (backup_restore(dir, new_base, &r, &err) < 0) {
+		fprintf(stderr, "tegamid: restore of %s refused or failed: "
+		    "%s\n", dir, err.msg);
+		return 1;
+	}
+	printf("restored %llu files (%llu bytes) from %s to %s; start the "
+	    "server with: tegamid --base %s\n", (unsigned long long)r.files,
+	    (unsigned long long)r.bytes, dir, new_base, new_base);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -155,7 +183,8 @@ main(int argc, char **argv)
 	const char *fault = getenv("TEGAMI_FAULT");
 	struct listen_opt listens[LISTEN_MAX];
 	size_t nlisten = 0, i;
-	bool check = false;
+	bool check = false, base_given = false;
+	const char *restore = NULL;
 	struct server srv;
 	struct error err;
 	char base[PATH_MAX], pw[OBJECTS_PASSWORD_GEN + 1], path[PATH_MAX + 64];
@@ -169,8 +198,11 @@ main(int argc, char **argv)
 		if (strcmp(argv[a], "--help") == 0 || strcmp(argv[a], "-h") == 0) {
 			usage(stdout);
 			return 0;
-		} else if (strcmp(argv[a], "--base") == 0 && a + 1 < argc)
+		} else if (strcmp(argv[a], "--base") == 0 && a + 1 < argc) {
 			base_arg = argv[++a];
+			base_given = true;
+		} else if (strcmp(argv[a], "--restore") == 0 && a + 1 < argc)
+			restore = argv[++a];
 		else if (strcmp(argv[a], "--domain") == 0 && a + 1 < argc)
 			domain = argv[++a];
 		else if (strcmp(argv[a], "--listen") == 0 && a + 1 < argc) {
@@ -190,6 +222,9 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
+
+	if (restore != NULL)
+		return restore_main(restore, base_given ? base_arg : NULL);
 
 	if (basedir_create(base_arg, &err) < 0)
 		fatal("%s", err.msg);

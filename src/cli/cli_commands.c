@@ -23,6 +23,7 @@
 #include "cli/cli.h"
 #include "cli/cli_args.h"
 #include "cli/cli_commands.h"
+#include "backup/backup.h"
 
 
 static struct log_module log_cli_cmd = LOG_MODULE("PWD");
@@ -1039,6 +1040,7 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "SetModule", M, cmd_set_module, "SetModule name {settings}" },
 	{ "UpdateModule", M, cmd_update_module, "UpdateModule name {settings}" },
 	{ "WriteLog", M, cmd_write_log, "WriteLog level \"text\"" },
+	{ "Backup", M, cmd_backup, "Backup \"/absolute/dir\"" },
 	{ "SHUTDOWN", M, cmd_shutdown, "SHUTDOWN" },
 	{ "NOOP", 0, cmd_noop, "NOOP" },
 };

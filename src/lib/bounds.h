@@ -17,5 +17,9 @@
 #define LOG_LINE_MAX		4096	/* one log record, longer ones are cut */
 #define PASSWORD_MAX		256	/* a password as given by a client */
 #define IPLIST_TEXT_MAX		(1024 * 1024)	/* one network address list */
+#define BACKUP_FILES_MAX	4000000	/* manifest entries: ~400 MB of memory at restore */
+#define BACKUP_MANIFEST_MAX	(512UL * 1024 * 1024)	/* manifest text read at restore */
+#define BACKUP_PATH_MAX		1024	/* relative path in a backup (PATH_MAX minus the base) */
+#define BACKUP_DEPTH_MAX	16	/* folder nesting below the base (domain/account/bodies is 4) */
 
 #endif

@@ -314,6 +314,7 @@ queue_open(const struct queue_config *cfg, struct error *err_r)
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_mutex_init(&q->rlock, NULL);
 	pthread_mutex_init(&q->bclock, NULL);
+	pthread_mutex_init(&q->pin_mu, NULL);
 	pthread_cond_init(&q->wcond, NULL);
 	pthread_cond_init(&q->scond, NULL);
 	pthread_cond_init(&q->jcond, NULL);
@@ -350,6 +351,7 @@ fail:
 	pthread_mutex_destroy(&q->rlock);
 	bcache_free(q);
 	pthread_mutex_destroy(&q->bclock);
+	queue_pin_free(q);
 	pthread_cond_destroy(&q->wcond);
 	pthread_cond_destroy(&q->scond);
 	pthread_cond_destroy(&q->jcond);
@@ -377,6 +379,7 @@ queue_close(struct queue **qp)
 	pthread_mutex_destroy(&q->rlock);
 	bcache_free(q);
 	pthread_mutex_destroy(&q->bclock);
+	queue_pin_free(q);
 	pthread_cond_destroy(&q->wcond);
 	pthread_cond_destroy(&q->scond);
 	pthread_cond_destroy(&q->jcond);

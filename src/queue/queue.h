@@ -289,6 +289,20 @@ struct queue_counts {
 int	queue_counts(struct queue *q, struct queue_counts *c_r,
 	    struct error *err_r);
 
+/*
+ * Online backup: writes a copy of the queue database as of one commit to
+ * db_path (SQLite's online backup API, on the read connection) and calls
+ * fn with the name of every body file the copy names (files in
+ * <base_dir>/Queue/bodies; never changed once written).  Until it
+ * returns, the writer keeps the body files of messages it deletes
+ * (removing them afterwards), so each name given to fn exists.
+ * Submissions and deliveries go on meanwhile.  *nbodies_r (may be NULL)
+ * gets the number of names.  -1 with err_r (ERR_IO, or fn's error).
+ */
+int	queue_backup(struct queue *q, const char *db_path,
+	    int (*fn)(void *arg, const char *name, struct error *err_r),
+	    void *arg, size_t *nbodies_r, struct error *err_r);
+
 /* PRAGMA integrity_check; -1 with the first problem in err_r. */
 int	queue_check_integrity(struct queue *q, struct error *err_r);
 

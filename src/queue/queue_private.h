@@ -151,6 +151,16 @@ struct queue {
 	/* counters */
 	struct queue_counts	 stats;
 	unsigned		 file_seq;
+
+	/*
+	 * Online backup (queue_backup()): while pinned > 0 the writer does
+	 * not remove body files of deleted messages but keeps their names
+	 * in deferred; the last backup to end removes them.
+	 */
+	pthread_mutex_t		 pin_mu;
+	unsigned		 pinned;
+	char			**deferred;
+	size_t			 ndeferred, defcap;
 };
 
 /* queue.c */
@@ -169,6 +179,11 @@ void	queue_bcache_set(struct queue *q, uint64_t id, char *data, size_t len);
 /* Reads at most max bytes of the stored body (blob or file) into out. */
 int	queue_load_body(struct queue *q, sqlite3 *db, uint64_t id, size_t max,
 	    struct buf *out, struct error *err_r);
+
+/* queue_backup.c: removes the body file name now, or after the running
+ * backups when the bodies are pinned; takes ownership of name. */
+void	queue_unlink_body(struct queue *q, char *name);
+void	queue_pin_free(struct queue *q);
 
 /* queue_writer.c */
 int	queue_writer_start(struct queue *q, struct error *err_r);

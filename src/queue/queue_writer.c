@@ -883,15 +883,10 @@ apply_side(struct writer *w)
 {
 	struct queue *q = w->q;
 	struct wside *s = &w->side;
-	char *path;
 	size_t i;
 
-	for (i = 0; i < s->nun; i++) {
-		path = xasprintf("%s/%s", q->bodies, s->unlinks[i]);
-		(void)unlink(path);
-		free(path);
-		free(s->unlinks[i]);
-	}
+	for (i = 0; i < s->nun; i++)
+		queue_unlink_body(q, s->unlinks[i]);
 	s->nun = 0;
 	for (i = 0; i < s->nev; i++) {
 		queue_emit(q, s->evs[i].ev, s->evs[i].msg_id,

@@ -345,4 +345,18 @@ int	store_mailbox_sync(struct store *s, int64_t mailbox, uint64_t modseq,
 	    size_t *nvanished_r, uint32_t *messages_r,
 	    uint64_t *highestmodseq_r, struct error *err_r);
 
+/* ---- online backup ---- */
+
+/*
+ * Writes a copy of the account's mail.db as of one commit to db_path
+ * (SQLite's online backup API) and calls fn with the name of every body
+ * file the copy names (files in <account_dir>/bodies, never changed once
+ * written), holding the handle's lock throughout, so no call of this
+ * process removes one of them meanwhile.  Other accounts are not held
+ * up.  *nbodies_r (may be NULL) gets the number of names.  -1 with err_r.
+ */
+int	store_backup(struct store *s, const char *db_path,
+	    int (*fn)(void *arg, const char *name, struct error *err_r),
+	    void *arg, size_t *nbodies_r, struct error *err_r);
+
 #endif
