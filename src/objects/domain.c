@@ -278,13 +278,12 @@ fail:
 	return -1;
 }
 
+/* Counts the objects of a domain's name table: accounts, account aliases,
+ * forwarders (every kind the table holds). */
 static void
-count_accounts(const char *key ATTR_UNUSED, void *val, void *arg)
+count_objects(const char *key ATTR_UNUSED, void *val ATTR_UNUSED, void *arg)
 {
-	const struct nament *ne = val;
-
-	if (ne->kind == OBJ_ACCOUNT)
-		(*(size_t *)arg)++;
+	(*(size_t *)arg)++;
 }
 
 static void
@@ -367,9 +366,11 @@ objects_domain_delete(struct objects *o, const char *name, bool force,
 		error_set(err_r, ERR_PERM, "the main domain cannot be deleted");
 		goto fail;
 	}
-	ohash_each(&d->names, count_accounts, &n);
+	/* As the original: a domain holding any object (account, alias,
+	 * forwarder ...) is deleted only with `force`. */
+	ohash_each(&d->names, count_objects, &n);
 	if (n > 0 && !force) {
-		error_set(err_r, ERR_PERM, "domain has accounts");
+		error_set(err_r, ERR_PERM, "domain is not empty");
 		goto fail;
 	}
 	if (obj_rmtree(d->dir, err_r) == -1)
