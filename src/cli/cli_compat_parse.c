@@ -89,6 +89,8 @@ parse_rest_password(struct strv s, size_t pos, char *buf, size_t size,
 		return error_set(err_r, ERR_SYNTAX, "password expected");
 	if (rest.len > PASSWORD_MAX)
 		return error_set(err_r, ERR_LIMIT, "password too long");
+	if (memchr(rest.p, '\0', rest.len) != NULL)
+		return error_set(err_r, ERR_SYNTAX, "NUL in the password");
 	if (rest.p[0] == '"')
 		v = dict_parse_prefix(rest.p, rest.len, &used, NULL);
 	if (v != NULL && used == rest.len && dict_type(v) == DICT_STRING) {
