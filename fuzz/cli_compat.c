@@ -1,7 +1,7 @@
 /*
  * fuzz/cli_compat.c: libFuzzer target for the CLI compatibility parsers
  * (src/cli/cli_compat_parse.c).  Each input line goes through the login
- * line parser (APOP, AUTH WEBUSER) and, through cli_args_parse(), the
+ * line parser (APOP, AUTH WEBUSER), the NEWPASS parser and, through cli_args_parse(), the
  * SetAccountPassword and GetAccountInfo argument parsers; results are
  * checked against the contracts (bounded, NUL-terminated, secret wiped on
  * error, digest lower-case hex).
@@ -43,6 +43,16 @@ check_line(const char *p, size_t len)
 		/* WEBUSER: may be empty (a quoted ""), as for PASS. */
 	} else if (l.secret[0] != '\0' || e.msg[0] == '\0')
 		abort();
+	{
+		char pw[PASSWORD_MAX + 1];
+
+		if (cli_newpass_parse(p, len, pw, sizeof(pw), &e) == 0) {
+			if (!cli_newpass_is_line(p, len) ||
+			    strlen(pw) > PASSWORD_MAX)
+				abort();
+		} else if (pw[0] != '\0')
+			abort();
+	}
 	if (cli_args_parse(p, len, &a, &e) < 0)
 		return;
 	if (cli_setpw_parse(&a, &r, &e) == 0 && (r.account == NULL ||

@@ -170,6 +170,17 @@ cli_cmd_set_account_password(struct cli_ctx *c, const struct cli_args *a,
 	    err_r) == 0 ? CLI_OK : CLI_ERROR;
 }
 
+enum cli_rc
+cli_compat_newpass(struct cli_ctx *c, const char *password,
+    struct error *err_r)
+{
+	if (check_policy(c, c->account, c->domain, password, err_r) < 0 ||
+	    objects_set_password(c->srv->objects, c->account, c->domain,
+	    password, err_r) < 0)
+		return CLI_ERROR;
+	return CLI_OK;
+}
+
 /* ---- GetAccountInfo ------------------------------------------------------ */
 
 /* StorageUsed: bytes of the account's messages; 0 when it has no message

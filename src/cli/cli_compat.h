@@ -24,6 +24,10 @@ CLI_COMPAT_CMD(cli_cmd_set_account_password);
 /* GetAccountInfo name [Key k | (keys)]; "*" is the logged-in account.  Needs
  * the Master right, except for one's own account. */
 CLI_COMPAT_CMD(cli_cmd_get_account_info);
+/* NEWPASS (the PWD protocol's own command, CGP::CLI NewPassword): the
+ * logged-in account changes its password, under the password policy. */
+enum cli_rc	cli_compat_newpass(struct cli_ctx *c, const char *password,
+		    struct error *err_r);
 CLI_COMPAT_CMD(cli_cmd_get_queue_settings);
 CLI_COMPAT_CMD(cli_cmd_set_queue_settings);
 CLI_COMPAT_CMD(cli_cmd_get_server_intercept);

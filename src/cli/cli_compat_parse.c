@@ -1,5 +1,5 @@
 /*
- * cli_compat_parse.c: the PWD login lines APOP and AUTH WEBUSER, and the
+ * cli_compat_parse.c: the PWD login lines APOP and AUTH WEBUSER, NEWPASS, and the
  * argument forms of SetAccountPassword and GetAccountInfo (see
  * cli_compat_parse.h).
  */
@@ -157,6 +157,33 @@ usage_apop:
 	if (err_r != NULL && err_r->kind == ERR_LIMIT)
 		return -1;
 	return error_set(err_r, ERR_SYNTAX, "usage: APOP name digest");
+}
+
+bool
+cli_newpass_is_line(const char *line, size_t len)
+{
+	size_t pos = 0;
+
+	return word_is(next_word(strv_make(line, len), &pos), "NEWPASS");
+}
+
+int
+cli_newpass_parse(const char *line, size_t len, char *buf, size_t size,
+    struct error *err_r)
+{
+	struct strv s = strv_make(line, len);
+	size_t pos = 0;
+
+	buf[0] = '\0';
+	if (!word_is(next_word(s, &pos), "NEWPASS"))
+		return error_set(err_r, ERR_SYNTAX, "not a NEWPASS line");
+	if (parse_rest_password(s, pos, buf, size, err_r) < 0) {
+		explicit_bzero(buf, size);
+		if (err_r != NULL && err_r->kind == ERR_LIMIT)
+			return -1;
+		return error_set(err_r, ERR_SYNTAX, "usage: NEWPASS password");
+	}
+	return 0;
 }
 
 int

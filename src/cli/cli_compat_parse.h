@@ -44,6 +44,14 @@ bool	cli_login_is_login_line(const char *line, size_t len);
 int	cli_login_parse(const char *line, size_t len, struct cli_login *l,
 	    struct error *err_r);
 
+/* True when line is a NEWPASS line (handled before the command parser). */
+bool	cli_newpass_is_line(const char *line, size_t len);
+/* "NEWPASS password": the rest of the line (a quoted string is unquoted)
+ * into buf (PASSWORD_MAX + 1 bytes at least).  0, or -1 with ERR_SYNTAX /
+ * ERR_LIMIT. */
+int	cli_newpass_parse(const char *line, size_t len, char *buf, size_t size,
+	    struct error *err_r);
+
 struct cli_setpw {
 	const char	*account;	/* borrowed from the args */
 	const char	*password;	/* borrowed from the args */

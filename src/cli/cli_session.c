@@ -1,7 +1,7 @@
 /*
  * cli_session.c: one CLI (PWD) session: the banner with its APOP stamp,
  * USER/PASS, APOP and AUTH WEBUSER logins through the Router (Access
- * context), INLINE, QUIT, and dispatching of commands to the command table;
+ * context), NEWPASS, INLINE, QUIT, and dispatching of commands to the command table;
  * the `cli` TCP service and the control socket.
  *
  * The banner ends with a stamp "<random.time@host>" as the original's; a
@@ -49,6 +49,7 @@
 #include "cli/cli.h"
 #include "cli/cli_args.h"
 #include "cli/cli_commands.h"
+#include "cli/cli_compat.h"
 #include "cli/cli_compat_parse.h"
 
 #define CLI_IDLE_TIMEOUT_MS	(30 * 60 * 1000)	/* vendor client reconnects after 5 min */
@@ -237,6 +238,30 @@ do_login_line(struct cli_session *s, struct strv line)
 	explicit_bzero(&l, sizeof(l));
 }
 
+/* NEWPASS password: the logged-in account's own password. */
+static void
+do_newpass(struct cli_session *s, struct strv line)
+{
+	char pw[PASSWORD_MAX + 1];
+	struct error err;
+
+	if (!s->logged_in) {
+		s->errors++;
+		reply(s, "500 please log in first");
+		return;
+	}
+	if (cli_newpass_parse(line.p, line.len, pw, sizeof(pw), &err) < 0 ||
+	    cli_compat_newpass(&s->ctx, pw, &err) != CLI_OK) {
+		s->errors++;
+		log_ses(&s->log, LOG_PROBLEM, "NEWPASS failed: %s", err.msg);
+		reply(s, "501 %s", err.msg);
+	} else {
+		log_ses(&s->log, LOG_MAJOR, "password changed");
+		reply(s, "200 OK");
+	}
+	explicit_bzero(pw, sizeof(pw));
+}
+
 static void
 run_command(struct cli_session *s, struct strv line)
 {
@@ -252,6 +277,10 @@ run_command(struct cli_session *s, struct strv line)
 	}
 	if (cli_login_is_login_line(line.p, line.len)) {
 		do_login_line(s, line);
+		return;
+	}
+	if (cli_newpass_is_line(line.p, line.len)) {
+		do_newpass(s, line);
 		return;
 	}
 	if (cli_args_parse(line.p, line.len, &a, &err) < 0) {

@@ -248,6 +248,27 @@ def test_own_password_without_master_right(server):
         assert c.ok
 
 
+def test_newpass_changes_own_password(server):
+    server.tegami("CreateAccount", "np", '{Password="first pw";}')
+    server.tegami("UpdateDomainSettings", "{MinPasswordLength=5;}")
+    server.tegami("UpdateModule", "PWD", "{LogLevel=5;}")
+    with CliClient(server.ports["cli"]) as c:
+        assert c.cmd("NEWPASS whatever").startswith("500")
+        assert c.login("np", "first pw") == "200 login OK"
+        assert c.cmd("NEWPASS abc") == \
+            "501 the password is too short (MinPasswordLength is 5)"
+        assert c.cmd("NEWPASS") == "501 usage: NEWPASS password"
+        assert c.cmd('NEWPASS "second pw"') == "200 OK"
+    with CliClient(server.ports["cli"]) as c:
+        assert c.login("np", "second pw") == "200 login OK"
+    server.tegami("UpdateAccountSettings", "np", "{PWDAllowed=NO;}")
+    with CliClient(server.ports["cli"]) as c:
+        assert c.login("np", "second pw") == "200 login OK"
+        assert c.cmd("NEWPASS third pw") == \
+            "501 password modification is not allowed"
+    assert "second pw" not in server.log_text()
+
+
 # ---- GetAccountInfo --------------------------------------------------------------
 
 

@@ -104,6 +104,29 @@ test_login_lines(void)
 }
 
 static void
+test_newpass(void)
+{
+	char pw[PASSWORD_MAX + 1];
+	struct error e;
+
+	test_begin("NEWPASS");
+	test_assert(cli_newpass_is_line("NEWPASS x", 9));
+	test_assert(cli_newpass_is_line("newpass", 7));
+	test_assert(!cli_newpass_is_line("NEWPASSx y", 10));
+	test_assert(cli_newpass_parse("NEWPASS new secret", 18, pw, sizeof(pw),
+	    &e) == 0);
+	test_assert_str(pw, "new secret");
+	test_assert(cli_newpass_parse("NEWPASS \"q p\"", 13, pw, sizeof(pw),
+	    &e) == 0);
+	test_assert_str(pw, "q p");
+	test_assert(cli_newpass_parse("NEWPASS", 7, pw, sizeof(pw), &e) == -1 &&
+	    e.kind == ERR_SYNTAX && pw[0] == '\0');
+	test_assert(cli_newpass_parse("NEWPASS a\0b", 11, pw, sizeof(pw),
+	    &e) == -1 && pw[0] == '\0');
+	test_end();
+}
+
+static void
 test_setpw(void)
 {
 	struct cli_args a;
@@ -210,6 +233,7 @@ int
 main(void)
 {
 	test_login_lines();
+	test_newpass();
 	test_setpw();
 	test_info();
 	return test_done();
