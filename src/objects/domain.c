@@ -342,6 +342,7 @@ objects_domain_rename(struct objects *o, const char *name,
 		d->dir = xstrdup(ndir);
 	}
 	ohash_del(&o->st->dnames, d->name);
+	logininfo_forget_domain(o, d->name);
 	free(d->name);
 	d->name = xstrdup(newname);
 	ohash_put(&o->st->dnames, newname, d);
@@ -376,6 +377,7 @@ objects_domain_delete(struct objects *o, const char *name, bool force,
 	if (obj_rmtree(d->dir, err_r) == -1)
 		goto fail;
 	domain_aliases_unindex(o->st, d);
+	logininfo_forget_domain(o, d->name);
 	ohash_del(&o->st->dnames, d->name);
 	for (pp = &o->st->domains; *pp != d; pp = &(*pp)->next)
 		;

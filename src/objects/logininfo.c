@@ -2,13 +2,17 @@
  * logininfo.c: the last successful login of each account (CGP account info
  * LastLogin and LastAddress), kept in memory since the server started, keyed
  * by "name@domain".  Its own mutex: logins must not wait for the objects
- * lock's writers.  Bounded by the number of accounts that logged in.
+ * lock's writers (lock order: the objects lock, then this one).  Entries
+ * follow account renames and go with deleted accounts and with deleted or
+ * renamed domains, so a new object never shows an old one's logins.
+ * Bounded by the number of accounts that logged in.
  */
 #include "lib/compat.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "lib/xmalloc.h"
@@ -79,4 +83,78 @@ objects_account_last_login(struct objects *o, const char *name,
 	}
 	pthread_mutex_unlock(&o->loginlock);
 	return rc;
+}
+
+void
+logininfo_forget(struct objects *o, const char *name, const char *domain)
+{
+	char key[OBJECT_NAME_MAX + DOMAIN_NAME_MAX + 2];
+
+	if (login_key(name, domain, key, sizeof(key)) < 0)
+		return;
+	pthread_mutex_lock(&o->loginlock);
+	free(ohash_del(&o->logins, key));
+	pthread_mutex_unlock(&o->loginlock);
+}
+
+void
+logininfo_rename(struct objects *o, const char *name, const char *newname,
+    const char *domain)
+{
+	char key[OBJECT_NAME_MAX + DOMAIN_NAME_MAX + 2];
+	char nkey[OBJECT_NAME_MAX + DOMAIN_NAME_MAX + 2];
+	struct login_info *li;
+
+	if (login_key(name, domain, key, sizeof(key)) < 0 ||
+	    login_key(newname, domain, nkey, sizeof(nkey)) < 0)
+		return;
+	pthread_mutex_lock(&o->loginlock);
+	if ((li = ohash_del(&o->logins, key)) != NULL) {
+		free(ohash_del(&o->logins, nkey));
+		ohash_put(&o->logins, nkey, li);
+	}
+	pthread_mutex_unlock(&o->loginlock);
+}
+
+struct forget_arg {
+	const char	*suffix;	/* "@domain", lower-cased keys compared */
+	size_t		 slen;
+	char		**keys;
+	size_t		 n, cap;
+};
+
+static void
+collect_domain(const char *key, void *val ATTR_UNUSED, void *arg)
+{
+	struct forget_arg *f = arg;
+	size_t kl = strlen(key);
+
+	if (kl <= f->slen || strcasecmp(key + kl - f->slen, f->suffix) != 0)
+		return;
+	if (f->n == f->cap) {
+		f->cap = f->cap ? 2 * f->cap : 16;
+		f->keys = xrealloc(f->keys, f->cap * sizeof(*f->keys));
+	}
+	f->keys[f->n++] = xstrdup(key);
+}
+
+void
+logininfo_forget_domain(struct objects *o, const char *domain)
+{
+	char suffix[DOMAIN_NAME_MAX + 2];
+	struct forget_arg f;
+	size_t i;
+
+	memset(&f, 0, sizeof(f));
+	snprintf(suffix, sizeof(suffix), "@%s", domain);
+	f.suffix = suffix;
+	f.slen = strlen(suffix);
+	pthread_mutex_lock(&o->loginlock);
+	ohash_each(&o->logins, collect_domain, &f);
+	for (i = 0; i < f.n; i++) {
+		free(ohash_del(&o->logins, f.keys[i]));
+		free(f.keys[i]);
+	}
+	pthread_mutex_unlock(&o->loginlock);
+	free(f.keys);
 }

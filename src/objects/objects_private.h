@@ -167,5 +167,12 @@ void	 localip_free(struct objects *o);
 /* logininfo.c */
 void	 logininfo_init(struct objects *o);
 void	 logininfo_free(struct objects *o);
+/* Drop or move the entries of an account, or of every account of a
+ * domain (canonical names). */
+void	 logininfo_forget(struct objects *o, const char *name,
+	    const char *domain);
+void	 logininfo_rename(struct objects *o, const char *name,
+	    const char *newname, const char *domain);
+void	 logininfo_forget_domain(struct objects *o, const char *domain);
 
 #endif

@@ -309,6 +309,26 @@ def test_get_account_info(server):
         assert c.send("GetAccountInfo").startswith("501 usage:")
 
 
+def test_account_info_follows_renames_and_deletes(server):
+    server.tegami("CreateDomain", "ren.example")
+    for n in ("r1", "r2@ren.example"):
+        server.tegami("CreateAccount", n, '{Password="pw";}')
+        with CliClient(server.ports["cli"]) as c:
+            assert c.login(n, "pw") == "200 login OK"
+    with pm(server) as c:
+        assert "LastLogin" in c.data("GetAccountInfo r1")
+        assert c.send("RenameAccount r1 into r1b") == "200 OK"
+        assert "LastAddress = 127.0.0.1;" in c.data("GetAccountInfo r1b")
+        assert c.send("DeleteAccount r1b") == "200 OK"
+        assert c.send("CreateAccount r1b") == "200 OK"
+        assert c.data("GetAccountInfo r1b") == "{StorageUsed = #0; }"
+        assert "LastLogin" in c.data("GetAccountInfo r2@ren.example")
+        assert c.send("DeleteDomain ren.example force") == "200 OK"
+        assert c.send("CreateDomain ren.example") == "200 OK"
+        assert c.send("CreateAccount r2@ren.example") == "200 OK"
+        assert c.data("GetAccountInfo r2@ren.example") == "{StorageUsed = #0; }"
+
+
 # ---- modules, queue, intercept, banned -------------------------------------------
 
 
