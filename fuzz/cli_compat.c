@@ -1,8 +1,9 @@
 /*
  * fuzz/cli_compat.c: libFuzzer target for the CLI compatibility parsers
  * (src/cli/cli_compat_parse.c).  Each input line goes through the login
- * line parser (APOP, AUTH WEBUSER), the NEWPASS parser and, through cli_args_parse(), the
- * SetAccountPassword and GetAccountInfo argument parsers; results are
+ * line parser (APOP, AUTH WEBUSER), the NEWPASS parser and, through
+ * cli_args_parse(), the SetAccountPassword and GetAccountInfo argument
+ * parsers; results are
  * checked against the contracts (bounded, NUL-terminated, secret wiped on
  * error, digest lower-case hex).
  */

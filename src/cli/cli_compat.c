@@ -78,7 +78,7 @@ fail(struct error *err_r, enum err_kind kind, const char *msg)
 	return CLI_ERROR;
 }
 
-/* ---- SetAccountPassword --------------------------------------------------- */
+/* ---- SetAccountPassword ------------------------------------------------ */
 
 /* Characters, not bytes: a UTF-8 continuation byte does not count. */
 static size_t
@@ -181,7 +181,7 @@ cli_compat_newpass(struct cli_ctx *c, const char *password,
 	return CLI_OK;
 }
 
-/* ---- GetAccountInfo ------------------------------------------------------ */
+/* ---- GetAccountInfo ---------------------------------------------------- */
 
 /* StorageUsed: bytes of the account's messages; 0 when it has no message
  * store yet (nothing is created by asking). */

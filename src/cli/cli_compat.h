@@ -15,7 +15,7 @@
 struct cli_args;
 
 #define CLI_COMPAT_CMD(fn)						\
-enum cli_rc	fn(struct cli_ctx *c, const struct cli_args *a,		\
+enum cli_rc	fn(struct cli_ctx *c, const struct cli_args *a,	\
 		    struct buf *out, struct error *err_r)
 
 /* SetAccountPassword name (PASSWORD|TO) p [METHOD mode] [CHECK].  Needs the

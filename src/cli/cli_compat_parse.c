@@ -1,6 +1,6 @@
 /*
- * cli_compat_parse.c: the PWD login lines APOP and AUTH WEBUSER, NEWPASS, and the
- * argument forms of SetAccountPassword and GetAccountInfo (see
+ * cli_compat_parse.c: the PWD login lines APOP and AUTH WEBUSER, NEWPASS,
+ * and the argument forms of SetAccountPassword and GetAccountInfo (see
  * cli_compat_parse.h).
  */
 #include "lib/compat.h"

@@ -20,17 +20,18 @@
 #include "smtp/smtp.h"
 #include "cli/cli_modules.h"
 
-/* Mirrors of defaults that live in private headers or .c files. */
-#define IMAP_SESSIONS_DEFAULT_V	20	/* imap_private.h IMAP_SESSIONS_DEFAULT */
-#define IMAP_SESSIONS_MAX_V	1000	/* imap_private.h IMAP_SESSIONS_MAX */
+/* Mirrors of defaults that live in private headers or .c files
+ * (imap_private.h, queue.c). */
+#define IMAP_SESSIONS_DEFAULT_V	20	/* IMAP_SESSIONS_DEFAULT */
+#define IMAP_SESSIONS_MAX_V	1000	/* IMAP_SESSIONS_MAX */
 #define QUEUE_WORKERS_DEFAULT_V	4	/* queue.c: workers 0 = 4 */
-static const uint32_t queue_retry_default[] = {	/* queue.c default_retry */
+static const uint32_t queue_retry_default[] = {	/* default_retry */
 	60, 300, 900, 1800, 3600, 7200, 14400
 };
 
 /* How a reader parses a value. */
 enum ms_kind {
-	MS_SMTP_NUM,		/* smtp conf_number: number or size text, clamped */
+	MS_SMTP_NUM,		/* conf_number: number or size text, clamped */
 	MS_SMTP_YES,		/* smtp conf_yes: YES, 1 or true */
 	MS_IMAP_YES,		/* imap: YES (any case) or 1 */
 	MS_IMAP_SESSIONS,	/* imap: a string 1..max, else the default */

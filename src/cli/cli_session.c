@@ -1,7 +1,8 @@
 /*
  * cli_session.c: one CLI (PWD) session: the banner with its APOP stamp,
  * USER/PASS, APOP and AUTH WEBUSER logins through the Router (Access
- * context), NEWPASS, INLINE, QUIT, and dispatching of commands to the command table;
+ * context), NEWPASS, INLINE, QUIT, and dispatching of commands to the
+ * command table;
  * the `cli` TCP service and the control socket.
  *
  * The banner ends with a stamp "<random.time@host>" as the original's; a
@@ -65,7 +66,7 @@ struct cli_session {
 	bool			 logged_in;
 	bool			 inline_mode;
 	char			 user[ADDRESS_MAX + 1];
-	char			 stamp[DOMAIN_NAME_MAX + 64];	/* APOP */
+	char			 stamp[DOMAIN_NAME_MAX + 64]; /* APOP */
 	unsigned		 errors;
 };
 

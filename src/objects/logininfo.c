@@ -117,7 +117,7 @@ logininfo_rename(struct objects *o, const char *name, const char *newname,
 }
 
 struct forget_arg {
-	const char	*suffix;	/* "@domain", lower-cased keys compared */
+	const char	*suffix;	/* "@domain", compared ignoring case */
 	size_t		 slen;
 	char		**keys;
 	size_t		 n, cap;
