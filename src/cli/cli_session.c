@@ -140,6 +140,26 @@ log_input(struct cli_session *s, struct strv line)
  * the client's digest of the banner stamp and the password. */
 enum login_how { LOGIN_PASS, LOGIN_APOP, LOGIN_WEBUSER };
 
+/* After a failed APOP: when the account's password is stored hashed, no
+ * digest can ever match; say so in the log (only there: the client gets
+ * the generic error, which does not tell whether the account exists). */
+static void
+apop_hint(struct cli_session *s, const struct auth_peer *peer,
+    const char *user)
+{
+	struct auth_result res;
+	char pw[PASSWORD_MAX + 1];
+
+	if (auth_resolve(s->srv, peer, user, &res, NULL) < 0)
+		return;
+	if (objects_get_clear_password(s->srv->objects, res.account,
+	    res.domain, pw, sizeof(pw), NULL) < 0)
+		log_ses(&s->log, LOG_PROBLEM, "APOP cannot succeed for '%s': "
+		    "its password is not stored in clear (PasswordEncryption)",
+		    res.address);
+	explicit_bzero(pw, sizeof(pw));
+}
+
 static void
 do_login(struct cli_session *s, enum login_how how, const char *user,
     const char *secret)
@@ -166,6 +186,8 @@ do_login(struct cli_session *s, enum login_how how, const char *user,
 		log_ses(&s->log, LOG_PROBLEM, "login failed for '%s'%s: %s",
 		    esc, how == LOGIN_APOP ? " (APOP)" : how == LOGIN_WEBUSER ?
 		    " (AUTH WEBUSER)" : "", err.msg);
+		if (how == LOGIN_APOP)
+			apop_hint(s, &peer, user);
 		s->errors++;
 		reply(s, "501 %s", err.msg);
 		return;

@@ -112,6 +112,8 @@ def test_apop_needs_a_password_stored_in_clear(server):
         assert not c.ok
         assert c.login_reply == "501 incorrect password or account name"
         assert c.send("ListDomains").startswith("500")
+    assert server.wait_log(r"APOP cannot succeed for 'postmaster@test\.example': "
+                           r"its password is not stored in clear")
     # Stored in clear (effective PasswordEncryption = clear), APOP works.
     server.tegami("UpdateAccountSettings", "postmaster",
                   "{PasswordEncryption=clear;}")
@@ -133,6 +135,7 @@ def test_apop_wrong_digest_and_flow_control(server):
     with CgpCli(server.ports["cli"], name, pw, secure=False) as c:
         assert c.login_reply == "501 too many failed logins, try later"
     assert server.wait_log(r"login failed for 'admin' \(APOP\): incorrect password")
+    assert "APOP cannot succeed for 'admin" not in server.log_text()
     log = server.log_text()
     assert "inp: APOP ***" in log
     assert not re.search(r"APOP admin [0-9a-f]{32}", log)
