@@ -342,6 +342,9 @@ login_common(struct server *srv, const struct auth_peer *peer,
 	}
 	if (resolved && check(srv, res, arg, &e) == 0) {
 		flow_clear(akey);
+		/* Account info LastLogin / LastAddress (CLI GetAccountInfo). */
+		objects_account_note_login(srv->objects, res->account,
+		    res->domain, ip);
 		return 0;
 	}
 	/* A failure: slow down the next answer in proportion. */

@@ -41,6 +41,14 @@ cli_args_parse(const char *line, size_t len, struct cli_args *a,
 			cli_args_clear(a);
 			return error_set(err_r, ERR_LIMIT, "too many arguments");
 		}
+		/* A lone "*" names the logged-in account (GetAccountInfo *,
+		 * GetAccountACL * ...): a string, although no data object. */
+		if (line[pos] == '*' && (pos + 1 == len ||
+		    isspace((unsigned char)line[pos + 1]))) {
+			a->argv[a->argc++] = dict_new_string("*", 1);
+			pos++;
+			continue;
+		}
 		v = dict_parse_prefix(line + pos, len - pos, &used, &e);
 		if (v == NULL) {
 			size_t argn = a->argc + 1;

@@ -2,7 +2,8 @@
  * cli_args.h: splitting a CLI command line (CGP-REFERENCE §14.2) into the
  * command name and its arguments.  Arguments are data-format objects (§2):
  * atoms and quoted strings (keywords such as `into`, `TO`, `PASSWORD` are
- * atoms), numbers, arrays, dictionaries.  Pure: no I/O.
+ * atoms), numbers, arrays, dictionaries; and a lone `*` (the logged-in
+ * account), given as the string "*".  Pure: no I/O.
  */
 #ifndef TEGAMI_CLI_CLI_ARGS_H
 #define TEGAMI_CLI_CLI_ARGS_H

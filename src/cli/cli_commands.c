@@ -24,6 +24,8 @@
 #include "cli/cli_args.h"
 #include "cli/cli_commands.h"
 #include "backup/backup.h"
+#include "cli/cli_compat.h"
+#include "cli/cli_modules.h"
 
 
 static struct log_module log_cli_cmd = LOG_MODULE("PWD");
@@ -548,27 +550,6 @@ ACCOUNT_CMD(cmd_set_account_rights, 1, account_rights_t,
     "SetAccountRights name (right, ...)")
 
 static enum cli_rc
-cmd_set_account_password(struct cli_ctx *c, const struct cli_args *a,
-    struct buf *out, struct error *err_r)
-{
-	char name[OBJECT_NAME_MAX + 1], domain[DOMAIN_NAME_MAX + 1];
-	const char *pw;
-
-	(void)out;
-	if (a->argc != 3 || !(cli_arg_is(a, 1, "TO") ||
-	    cli_arg_is(a, 1, "PASSWORD")) || (pw = cli_arg_str(a, 2)) == NULL ||
-	    split_account(cli_arg_str(a, 0), name, sizeof(name), domain,
-	    sizeof(domain), err_r) < 0)
-		return usage_error(err_r, "SetAccountPassword name TO \"password\"");
-	if (strlen(pw) > PASSWORD_MAX) {
-		error_set(err_r, ERR_LIMIT, "password too long");
-		return CLI_ERROR;
-	}
-	return rc_of(objects_set_password(c->srv->objects, name, DOM(domain),
-	    pw, err_r));
-}
-
-static enum cli_rc
 cmd_verify_account_password(struct cli_ctx *c, const struct cli_args *a,
     struct buf *out, struct error *err_r)
 {
@@ -802,18 +783,9 @@ apply_level(struct log_module *m, void *arg)
 {
 	struct server *srv = arg;
 	struct dval *d = objects_module_get(srv->objects, m->name, NULL);
-	const char *lv = d != NULL ? dict_get_str(d, "LogLevel") : NULL;
-	struct dval *num = d != NULL ? dict_get(d, "LogLevel") : NULL;
-	long level = -1;
 
-	if (lv != NULL && lv[0] >= '0' && lv[0] <= '5' && lv[1] == '\0')
-		level = lv[0] - '0';
-	else if (num != NULL && dict_type(num) == DICT_NUMBER)
-		level = (long)dict_number(num);
-	if (level >= 0 && level <= 5)
-		m->level = (int)level;
-	else
-		m->level = LOG_PROBLEM;
+	m->level = cli_module_log_level(d != NULL ? dict_get(d, "LogLevel") :
+	    NULL);
 	dict_free(&d);
 }
 
@@ -841,29 +813,22 @@ check_module_settings(const struct dval *d, struct error *err_r)
 }
 
 static enum cli_rc
-cmd_get_module(struct cli_ctx *c, const struct cli_args *a, struct buf *out,
-    struct error *err_r)
-{
-	if (a->argc != 1 || !cli_arg_str(a, 0))
-		return usage_error(err_r, "GetModule name");
-	return data_result(objects_module_get(c->srv->objects,
-	    cli_arg_str(a, 0), err_r), out, err_r);
-}
-
-static enum cli_rc
 module_change(struct cli_ctx *c, const struct cli_args *a, bool update,
     struct error *err_r)
 {
+	const char *file;
 	int r;
 
 	if (a->argc != 2 || !cli_arg_str(a, 0) || !arg_dict(a, 1))
 		return usage_error(err_r, update ? "UpdateModule name {settings}" :
 		    "SetModule name {settings}");
-	if (check_module_settings(a->argv[1], err_r) < 0)
+	if (check_module_settings(a->argv[1], err_r) < 0 ||
+	    cli_module_check(cli_arg_str(a, 0), a->argv[1], err_r) < 0)
 		return CLI_ERROR;
-	r = update ? objects_module_update(c->srv->objects, cli_arg_str(a, 0),
-	    a->argv[1], err_r) : objects_module_set(c->srv->objects,
-	    cli_arg_str(a, 0), a->argv[1], err_r);
+	file = cli_module_file_name(cli_arg_str(a, 0));
+	r = update ? objects_module_update(c->srv->objects, file, a->argv[1],
+	    err_r) : objects_module_set(c->srv->objects, file, a->argv[1],
+	    err_r);
 	if (r == 0)
 		cli_apply_log_levels(c->srv);
 	return rc_of(r);
@@ -1004,12 +969,13 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "UpdateAccountPrefs", M, cmd_update_account_prefs, "UpdateAccountPrefs name {prefs}" },
 	{ "GetAccountEffectivePrefs", M, cmd_get_account_effective_prefs, "GetAccountEffectivePrefs name" },
 	{ "GetEffectiveAccountPrefs", M, cmd_get_account_effective_prefs, "GetEffectiveAccountPrefs name" },
-	{ "SetAccountPassword", M, cmd_set_account_password, "SetAccountPassword name TO \"password\"" },
+	{ "SetAccountPassword", 0, cli_cmd_set_account_password, "SetAccountPassword name PASSWORD \"password\" [METHOD mode] [CHECK]" },
 	{ "VerifyAccountPassword", M, cmd_verify_account_password, "VerifyAccountPassword name PASSWORD \"password\"" },
 	{ "GetAccountAliases", M, cmd_get_account_aliases, "GetAccountAliases name" },
 	{ "SetAccountAliases", M, cmd_set_account_aliases, "SetAccountAliases name (aliases)" },
 	{ "GetAccountRights", M, cmd_get_account_rights, "GetAccountRights name" },
 	{ "SetAccountRights", M, cmd_set_account_rights, "SetAccountRights name (rights)" },
+	{ "GetAccountInfo", 0, cli_cmd_get_account_info, "GetAccountInfo name [Key key | (keys)]" },
 	{ "ListForwarders", M, cmd_list_forwarders, "ListForwarders [domain]" },
 	{ "CreateForwarder", M, cmd_create_forwarder, "CreateForwarder name TO \"address\"" },
 	{ "DeleteForwarder", M, cmd_delete_forwarder, "DeleteForwarder name" },
@@ -1036,7 +1002,13 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "GetProtection", M, cmd_get_protection, "GetProtection" },
 	{ "SetProtection", M, cmd_set_protection, "SetProtection {settings}" },
 	{ "UpdateProtection", M, cmd_update_protection, "UpdateProtection {settings}" },
-	{ "GetModule", M, cmd_get_module, "GetModule name" },
+	{ "GetModule", M, cli_cmd_get_module, "GetModule name" },
+	{ "GetQueueSettings", M, cli_cmd_get_queue_settings, "GetQueueSettings" },
+	{ "SetQueueSettings", M, cli_cmd_set_queue_settings, "SetQueueSettings {settings}" },
+	{ "GetServerIntercept", M, cli_cmd_get_server_intercept, "GetServerIntercept" },
+	{ "SetServerIntercept", M, cli_cmd_set_server_intercept, "SetServerIntercept {settings}" },
+	{ "GetBanned", M, cli_cmd_get_banned, "GetBanned" },
+	{ "SetBanned", M, cli_cmd_set_banned, "SetBanned {settings}" },
 	{ "SetModule", M, cmd_set_module, "SetModule name {settings}" },
 	{ "UpdateModule", M, cmd_update_module, "UpdateModule name {settings}" },
 	{ "WriteLog", M, cmd_write_log, "WriteLog level \"text\"" },

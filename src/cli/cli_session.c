@@ -1,9 +1,16 @@
 /*
- * cli_session.c: one CLI (PWD) session: the banner, USER/PASS login through
- * the Router (Access context), INLINE, QUIT, and dispatching of commands to
- * the command table; the `cli` TCP service and the control socket.
+ * cli_session.c: one CLI (PWD) session: the banner with its APOP stamp,
+ * USER/PASS, APOP and AUTH WEBUSER logins through the Router (Access
+ * context), NEWPASS, INLINE, QUIT, and dispatching of commands to the
+ * command table;
+ * the `cli` TCP service and the control socket.
  *
- *   S: 200 Tegami at main.dom PWD Server 0.1 ready
+ * The banner ends with a stamp "<random.time@host>" as the original's; a
+ * client may answer it with "APOP user md5hex(stamp + password)" (what the
+ * vendor's CGP::CLI module does by default) instead of USER/PASS.  All three
+ * logins share the failed-login flow control and logging of src/auth.
+ *
+ *   S: 200 Tegami at main.dom PWD Server 0.1 ready <1234.1700000000@main.dom>
  *   C: USER postmaster
  *   S: 300 please send the PASS
  *   C: PASS secret
@@ -43,6 +50,8 @@
 #include "cli/cli.h"
 #include "cli/cli_args.h"
 #include "cli/cli_commands.h"
+#include "cli/cli_compat.h"
+#include "cli/cli_compat_parse.h"
 
 #define CLI_IDLE_TIMEOUT_MS	(30 * 60 * 1000)	/* vendor client reconnects after 5 min */
 #define CLI_WRITE_TIMEOUT_MS	(60 * 1000)
@@ -57,6 +66,7 @@ struct cli_session {
 	bool			 logged_in;
 	bool			 inline_mode;
 	char			 user[ADDRESS_MAX + 1];
+	char			 stamp[DOMAIN_NAME_MAX + 64]; /* APOP */
 	unsigned		 errors;
 };
 
@@ -107,7 +117,9 @@ log_input(struct cli_session *s, struct strv line)
 	if (!log_ses_enabled(&s->log, LOG_ALL))
 		return;
 	for (i = 0; i + 4 <= line.len; i++) {
-		if (strncasecmp(line.p + i, "pass", 4) != 0)
+		/* APOP and AUTH lines carry a digest or a password. */
+		if (strncasecmp(line.p + i, "pass", 4) != 0 &&
+		    !(i == 0 && cli_login_is_login_line(line.p, line.len)))
 			continue;
 		for (name_len = 0; name_len < line.len &&
 		    line.p[name_len] != ' '; name_len++)
@@ -120,12 +132,37 @@ log_input(struct cli_session *s, struct strv line)
 	log_ses(&s->log, LOG_ALL, "inp: %s", esc);
 }
 
-/* USER/PASS through the shared login (src/auth): the login name goes
+/* The logins through the shared login (src/auth): the login name goes
  * through the Router in the Access context (B1): an alias logs into its
  * account, a rerouted name into the other account, with that account's
- * password and rights; protection and flow control apply as everywhere. */
+ * password and rights; protection and flow control apply as everywhere.
+ * how: USER/PASS, APOP or AUTH WEBUSER; secret: the password, or for APOP
+ * the client's digest of the banner stamp and the password. */
+enum login_how { LOGIN_PASS, LOGIN_APOP, LOGIN_WEBUSER };
+
+/* After a failed APOP: when the account's password is stored hashed, no
+ * digest can ever match; say so in the log (only there: the client gets
+ * the generic error, which does not tell whether the account exists). */
 static void
-do_login(struct cli_session *s, const char *password)
+apop_hint(struct cli_session *s, const struct auth_peer *peer,
+    const char *user)
+{
+	struct auth_result res;
+	char pw[PASSWORD_MAX + 1];
+
+	if (auth_resolve(s->srv, peer, user, &res, NULL) < 0)
+		return;
+	if (objects_get_clear_password(s->srv->objects, res.account,
+	    res.domain, pw, sizeof(pw), NULL) < 0)
+		log_ses(&s->log, LOG_PROBLEM, "APOP cannot succeed for '%s': "
+		    "its password is not stored in clear (PasswordEncryption)",
+		    res.address);
+	explicit_bzero(pw, sizeof(pw));
+}
+
+static void
+do_login(struct cli_session *s, enum login_how how, const char *user,
+    const char *secret)
 {
 	struct auth_peer peer = {
 		(const struct sockaddr *)conn_local_addr(s->conn),
@@ -135,17 +172,22 @@ do_login(struct cli_session *s, const char *password)
 	struct auth_result res;
 	struct error err;
 	struct buf ctxt;
+	int rc;
 
-	if (s->user[0] == '\0') {
-		reply(s, "501 send USER first");
-		return;
-	}
-	if (auth_login(s->srv, &peer, s->user, password, &res, &err) < 0) {
+	if (how == LOGIN_APOP)
+		rc = auth_login_apop(s->srv, &peer, user, s->stamp, secret,
+		    &res, &err);
+	else
+		rc = auth_login(s->srv, &peer, user, secret, &res, &err);
+	if (rc < 0) {
 		char esc[256];
 
-		log_escape(esc, sizeof(esc), s->user, strlen(s->user));
-		log_ses(&s->log, LOG_PROBLEM, "login failed for '%s': %s", esc,
-		    err.msg);
+		log_escape(esc, sizeof(esc), user, strlen(user));
+		log_ses(&s->log, LOG_PROBLEM, "login failed for '%s'%s: %s",
+		    esc, how == LOGIN_APOP ? " (APOP)" : how == LOGIN_WEBUSER ?
+		    " (AUTH WEBUSER)" : "", err.msg);
+		if (how == LOGIN_APOP)
+			apop_hint(s, &peer, user);
 		s->errors++;
 		reply(s, "501 %s", err.msg);
 		return;
@@ -158,8 +200,9 @@ do_login(struct cli_session *s, const char *password)
 	buf_puts(&ctxt, res.address);
 	memcpy(s->log.context, buf_cstr(&ctxt), ctxt.len + 1);
 	buf_free(&ctxt);
-	log_ses(&s->log, LOG_MAJOR, "'%s' connected from %s%s", res.address,
-	    conn_peer_text(s->conn), s->ctx.master ?
+	log_ses(&s->log, LOG_MAJOR, "'%s' connected from %s%s%s", res.address,
+	    conn_peer_text(s->conn), how == LOGIN_APOP ? " with APOP" :
+	    how == LOGIN_WEBUSER ? " with AUTH WEBUSER" : "", s->ctx.master ?
 	    " (Master access granted)" : "");
 	reply(s, "200 login OK");
 }
@@ -178,6 +221,10 @@ do_pass(struct cli_session *s, struct strv line)
 		reply(s, "501 already logged in");
 		return;
 	}
+	if (s->user[0] == '\0') {
+		reply(s, "501 send USER first");
+		return;
+	}
 	if (rest.len == 0 || rest.len > PASSWORD_MAX) {
 		reply(s, "501 usage: PASS password");
 		return;
@@ -189,7 +236,52 @@ do_pass(struct cli_session *s, struct strv line)
 	else
 		snprintf(pw, sizeof(pw), "%.*s", STRV_FMT(rest));
 	dict_free(&v);
-	do_login(s, pw);
+	do_login(s, LOGIN_PASS, s->user, pw);
+	explicit_bzero(pw, sizeof(pw));
+}
+
+/* APOP user digest / AUTH WEBUSER user password (CGP-REFERENCE §14.1). */
+static void
+do_login_line(struct cli_session *s, struct strv line)
+{
+	struct cli_login l;
+	struct error err;
+
+	if (s->logged_in) {
+		reply(s, "501 already logged in");
+		return;
+	}
+	if (cli_login_parse(line.p, line.len, &l, &err) < 0) {
+		s->errors++;
+		reply(s, "501 %s", err.msg);
+		return;
+	}
+	do_login(s, l.kind == CLI_LOGIN_APOP ? LOGIN_APOP : LOGIN_WEBUSER,
+	    l.user, l.secret);
+	explicit_bzero(&l, sizeof(l));
+}
+
+/* NEWPASS password: the logged-in account's own password. */
+static void
+do_newpass(struct cli_session *s, struct strv line)
+{
+	char pw[PASSWORD_MAX + 1];
+	struct error err;
+
+	if (!s->logged_in) {
+		s->errors++;
+		reply(s, "500 please log in first");
+		return;
+	}
+	if (cli_newpass_parse(line.p, line.len, pw, sizeof(pw), &err) < 0 ||
+	    cli_compat_newpass(&s->ctx, pw, &err) != CLI_OK) {
+		s->errors++;
+		log_ses(&s->log, LOG_PROBLEM, "NEWPASS failed: %s", err.msg);
+		reply(s, "501 %s", err.msg);
+	} else {
+		log_ses(&s->log, LOG_MAJOR, "password changed");
+		reply(s, "200 OK");
+	}
 	explicit_bzero(pw, sizeof(pw));
 }
 
@@ -204,6 +296,14 @@ run_command(struct cli_session *s, struct strv line)
 	if (line.len >= 4 && strncasecmp(line.p, "PASS", 4) == 0 &&
 	    (line.len == 4 || line.p[4] == ' ')) {
 		do_pass(s, line);
+		return;
+	}
+	if (cli_login_is_login_line(line.p, line.len)) {
+		do_login_line(s, line);
+		return;
+	}
+	if (cli_newpass_is_line(line.p, line.len)) {
+		do_newpass(s, line);
 		return;
 	}
 	if (cli_args_parse(line.p, line.len, &a, &err) < 0) {
@@ -298,7 +398,9 @@ cli_session_run(struct server *srv, struct conn *c, bool trusted)
 		s.logged_in = true;
 	}
 	log_ses(&s.log, LOG_LOW, "connected");
-	reply(&s, "200 Tegami at %s PWD Server %s ready", dom, TEGAMI_VERSION);
+	auth_make_challenge(dom, s.stamp, sizeof(s.stamp));
+	reply(&s, "200 Tegami at %s PWD Server %s ready %s", dom,
+	    TEGAMI_VERSION, s.stamp);
 	for (;;) {
 		rc = conn_read_line(c, CLI_LINE_MAX, LINE_LF_OK, &line);
 		if (rc == LINE_TOOLONG) {

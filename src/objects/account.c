@@ -342,6 +342,7 @@ objects_account_rename(struct objects *o, const char *name,
 		goto fail;
 	}
 	ohash_del(&d->names, a->name);
+	logininfo_rename(o, a->name, newname, d->name);
 	free(a->name);
 	a->name = xstrdup(newname);
 	free(ne->name);
@@ -371,6 +372,7 @@ objects_account_delete(struct objects *o, const char *name,
 	}
 	d = a->dom;
 	unindex_aliases(d, a);
+	logininfo_forget(o, a->name, d->name);
 	nament_free(ohash_del(&d->names, a->name));
 	pthread_rwlock_unlock(&o->lock);
 	return 0;

@@ -278,13 +278,12 @@ fail:
 	return -1;
 }
 
+/* Counts the objects of a domain's name table: accounts, account aliases,
+ * forwarders (every kind the table holds). */
 static void
-count_accounts(const char *key ATTR_UNUSED, void *val, void *arg)
+count_objects(const char *key ATTR_UNUSED, void *val ATTR_UNUSED, void *arg)
 {
-	const struct nament *ne = val;
-
-	if (ne->kind == OBJ_ACCOUNT)
-		(*(size_t *)arg)++;
+	(*(size_t *)arg)++;
 }
 
 static void
@@ -343,6 +342,7 @@ objects_domain_rename(struct objects *o, const char *name,
 		d->dir = xstrdup(ndir);
 	}
 	ohash_del(&o->st->dnames, d->name);
+	logininfo_forget_domain(o, d->name);
 	free(d->name);
 	d->name = xstrdup(newname);
 	ohash_put(&o->st->dnames, newname, d);
@@ -367,14 +367,17 @@ objects_domain_delete(struct objects *o, const char *name, bool force,
 		error_set(err_r, ERR_PERM, "the main domain cannot be deleted");
 		goto fail;
 	}
-	ohash_each(&d->names, count_accounts, &n);
+	/* As the original: a domain holding any object (account, alias,
+	 * forwarder ...) is deleted only with `force`. */
+	ohash_each(&d->names, count_objects, &n);
 	if (n > 0 && !force) {
-		error_set(err_r, ERR_PERM, "domain has accounts");
+		error_set(err_r, ERR_PERM, "domain is not empty");
 		goto fail;
 	}
 	if (obj_rmtree(d->dir, err_r) == -1)
 		goto fail;
 	domain_aliases_unindex(o->st, d);
+	logininfo_forget_domain(o, d->name);
 	ohash_del(&o->st->dnames, d->name);
 	for (pp = &o->st->domains; *pp != d; pp = &(*pp)->next)
 		;

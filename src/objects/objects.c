@@ -445,6 +445,7 @@ objects_open(const char *base, const char *main_domain_if_new,
 	o->base = xstrdup(base);
 	pthread_rwlock_init(&o->lock, NULL);
 	pthread_mutex_init(&o->iflock, NULL);
+	logininfo_init(o);
 	if ((o->st = state_load(o, main_domain_if_new, err_r)) == NULL) {
 		objects_close(&o);
 		return NULL;
@@ -463,6 +464,7 @@ objects_close(struct objects **op)
 	*op = NULL;
 	state_free(&o->st);
 	localip_free(o);
+	logininfo_free(o);
 	pthread_rwlock_destroy(&o->lock);
 	pthread_mutex_destroy(&o->iflock);
 	free(o->base);

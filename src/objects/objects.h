@@ -102,8 +102,9 @@ int		 objects_domain_create(struct objects *o, const char *name,
  * the main domain changes DomainName. */
 int		 objects_domain_rename(struct objects *o, const char *name,
 		    const char *newname, struct error *err_r);
-/* Refuses the main domain, and a domain with accounts unless force (then the
- * folder is removed with everything in it). */
+/* Refuses the main domain, and a domain holding any object (account, account
+ * alias, forwarder) unless force: ERR_PERM "domain is not empty".  With force
+ * the folder is removed with everything in it. */
 int		 objects_domain_delete(struct objects *o, const char *name,
 		    bool force, struct error *err_r);
 /* All domain names (main included), sorted. */
@@ -269,6 +270,18 @@ bool		 objects_account_has_master(struct objects *o,
 enum obj_kind	 objects_find_object(struct objects *o, const char *domain,
 		    const char *name, char *target, size_t size);
 
+/* Remembers a successful login of the account (name and domain canonical,
+ * as auth_result gives them) from client address ip (text): the account
+ * info LastLogin and LastAddress.  Kept in memory only, since the server
+ * started (a reload keeps it). */
+void		 objects_account_note_login(struct objects *o,
+		    const char *name, const char *domain, const char *ip);
+/* 0 with the time (seconds since the epoch) and address of the account's
+ * last login since the server started; -1 when it has not logged in. */
+int		 objects_account_last_login(struct objects *o,
+		    const char *name, const char *domain, int64_t *time_r,
+		    char *ip, size_t size);
+
 /* ---- forwarders -------------------------------------------------------- */
 
 int		 objects_forwarder_create(struct objects *o, const char *name,
@@ -282,8 +295,10 @@ struct dval	*objects_forwarder_list(struct objects *o, const char *domain,
 
 /* ---- passwords and postmaster ------------------------------------------ */
 
-/* Stores a yescrypt hash (PasswordEncryption = U-crpt) and removes the
- * account's initial.password file. */
+/* Stores the password as the account's effective PasswordEncryption says:
+ * in clear when it is "clear" (APOP and CRAM-MD5 need that), else a
+ * yescrypt hash (PasswordEncryption = U-crpt); removes the account's
+ * initial.password file. */
 int		 objects_set_password(struct objects *o, const char *name,
 		    const char *domain, const char *password, struct error *err_r);
 /* 0 when password matches the stored one (clear or crypt form); -1 with

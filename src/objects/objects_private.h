@@ -97,6 +97,8 @@ struct objects {
 	pthread_mutex_t	 iflock;	/* guards the local address cache */
 	struct ipaddr	*local;
 	size_t		 nlocal;
+	pthread_mutex_t	 loginlock;	/* guards logins */
+	struct ohash	 logins;	/* "name@domain" -> struct login_info */
 };
 
 /* objects.c */
@@ -161,5 +163,16 @@ int	 dom_name_free(struct domain *d, const char *name, const void *self,
 
 /* localip.c */
 void	 localip_free(struct objects *o);
+
+/* logininfo.c */
+void	 logininfo_init(struct objects *o);
+void	 logininfo_free(struct objects *o);
+/* Drop or move the entries of an account, or of every account of a
+ * domain (canonical names). */
+void	 logininfo_forget(struct objects *o, const char *name,
+	    const char *domain);
+void	 logininfo_rename(struct objects *o, const char *name,
+	    const char *newname, const char *domain);
+void	 logininfo_forget_domain(struct objects *o, const char *domain);
 
 #endif

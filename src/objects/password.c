@@ -4,7 +4,9 @@
  * New passwords are hashed with yescrypt through libxcrypt
  * (crypt_gensalt_ra("$y$") and crypt_rn() with a heap struct crypt_data, so
  * it is thread-safe) and stored as Password = "<hash>"; PasswordEncryption =
- * U-crpt; in account.settings.  Passwords imported in clear (PasswordEncryption
+ * U-crpt; in account.settings -- unless the account's effective
+ * PasswordEncryption is "clear": then SetAccountPassword stores the password
+ * as given (as the original does).  Passwords imported in clear (PasswordEncryption
  * = clear, or absent with a value that is not a crypt hash) are accepted too,
  * compared in constant time; CRAM-MD5 and APOP can only use those.  Hashing
  * runs outside the objects lock.
@@ -125,6 +127,17 @@ store_hash(struct account *a, const char *hash, struct error *err_r)
 	return acct_commit_settings(a, nv, err_r);
 }
 
+/* With the write lock held: stores the password in clear. */
+static int
+store_clear(struct account *a, const char *password, struct error *err_r)
+{
+	struct dval *nv = dict_clone(a->settings);
+
+	dict_set_str(nv, "Password", password);
+	dict_set_str(nv, "PasswordEncryption", "clear");
+	return acct_commit_settings(a, nv, err_r);
+}
+
 int
 objects_set_password(struct objects *o, const char *name, const char *domain,
     const char *password, struct error *err_r)
@@ -133,15 +146,25 @@ objects_set_password(struct objects *o, const char *name, const char *domain,
 	struct account *a;
 	int rc = -1;
 
+	char enc[16];
+	bool clear;
+
 	if (strlen(password) > PASSWORD_MAX)
 		return error_set(err_r, ERR_LIMIT, "password too long");
-	if (hash_password(password, hash, sizeof(hash), err_r) == -1)
+	/* As the original: stored with the account's effective
+	 * PasswordEncryption; "clear" keeps APOP and CRAM-MD5 working. */
+	clear = objects_account_effective_str(o, name, domain,
+	    "PasswordEncryption", enc, sizeof(enc), NULL) == 0 &&
+	    strcasecmp(enc, "clear") == 0;
+	if (!clear && hash_password(password, hash, sizeof(hash), err_r) == -1)
 		return -1;
 	pthread_rwlock_wrlock(&o->lock);
 	if ((a = acct_get(o->st, name, domain, err_r)) != NULL &&
-	    (rc = store_hash(a, hash, err_r)) == 0)
+	    (rc = clear ? store_clear(a, password, err_r) :
+	    store_hash(a, hash, err_r)) == 0)
 		remove_initial_password(a);
 	pthread_rwlock_unlock(&o->lock);
+	explicit_bzero(hash, sizeof(hash));
 	return rc;
 }
 

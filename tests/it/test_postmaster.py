@@ -84,8 +84,18 @@ def test_preseeded_clear_password_is_honoured(make_server):
         assert c.login("postmaster", "cpanel").startswith("501")
     assert s.tegami("VerifyAccountPassword", "postmaster", "PASSWORD",
                     "cp@nel")[0] == 0
-    # A change re-hashes it.
+    # A change keeps the account's PasswordEncryption (the original stores
+    # a new password with the effective setting): still clear ...
     s.tegami("SetAccountPassword", "postmaster", "TO", "other")
     with open(s.path(*PM_DIR, "account.settings")) as f:
         text = f.read()
-    assert "cp@nel" not in text and "other" not in text
+    assert "cp@nel" not in text and "Password = other;" in text
+    # ... and hashed once PasswordEncryption asks for it.
+    s.tegami("UpdateAccountSettings", "postmaster", "{PasswordEncryption=U-crpt;}")
+    s.tegami("SetAccountPassword", "postmaster", "TO", "third")
+    with open(s.path(*PM_DIR, "account.settings")) as f:
+        text = f.read()
+    assert "other" not in text and "third" not in text
+    assert "U-crpt" in text and "$y$" in text
+    with CliClient(s.ports["cli"]) as c:
+        assert c.login("postmaster", "third") == "200 login OK"
