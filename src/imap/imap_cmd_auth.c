@@ -275,6 +275,7 @@ do_login(struct imap_session *s, const char *user, const char *pass)
 	peer.remote = (const struct sockaddr *)conn_peer_addr(s->conn);
 	peer.tls = conn_is_tls(s->conn);
 	peer.service = "IMAP";
+	peer.log = &s->log;
 	if (auth_login(s->srv, &peer, user, pass, &s->who, &err) < 0) {
 		log_ses(&s->log, LOG_PROBLEM, "login failed for %s: %s", esc,
 		    err.msg);

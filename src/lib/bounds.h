@@ -17,5 +17,11 @@
 #define LOG_LINE_MAX		4096	/* one log record, longer ones are cut */
 #define PASSWORD_MAX		256	/* a password as given by a client */
 #define IPLIST_TEXT_MAX		(1024 * 1024)	/* one network address list */
+#define AUTH_FLOW_PAIRS_MAX	4096	/* (account, address) failed-login records */
+#define AUTH_FLOW_IPS_MAX	4096	/* per-address failed-login records */
+#define AUTH_FLOW_RING		64	/* failures remembered per record: max N of a flow */
+#define AUTH_TEMPBL_MAX		4096	/* temporarily blacklisted addresses */
+#define AUTH_TEMPBL_TIME_MAX	(7 * 24 * 3600)	/* longest temporary blacklisting, s */
+#define AUTH_TEMPBL_TEXT_MAX	(256 * 1024)	/* SetTempBlacklistedIPs argument */
 
 #endif

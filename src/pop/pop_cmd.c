@@ -53,6 +53,7 @@ peer_of(struct pop_session *s)
 	p.remote = (const struct sockaddr *)conn_peer_addr(s->conn);
 	p.tls = conn_is_tls(s->conn);
 	p.service = "POP";
+	p.log = &s->log;
 	return p;
 }
 

@@ -635,7 +635,7 @@ do_auth(struct smtp_session *s, const char *mech, struct strv initial,
 	struct auth_peer peer = {
 		(const struct sockaddr *)conn_local_addr(s->conn),
 		(const struct sockaddr *)conn_peer_addr(s->conn),
-		conn_is_tls(s->conn), "SMTP"
+		conn_is_tls(s->conn), "SMTP", &s->log
 	};
 	char *sp;
 

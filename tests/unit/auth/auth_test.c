@@ -52,7 +52,7 @@ login(struct server *srv, const char *local, const char *remote,
 {
 	struct sockaddr_in l = sin_of(local), r = sin_of(remote);
 	struct auth_peer peer = { (struct sockaddr *)&l, (struct sockaddr *)&r,
-	    false, "POP" };
+	    false, "POP", NULL };
 
 	return auth_login(srv, &peer, name, pw, res, e);
 }
@@ -204,7 +204,7 @@ main(void)
 	{
 		struct sockaddr_in l = sin_of("127.0.0.1");
 		struct auth_peer peer = { (struct sockaddr *)&l,
-		    (struct sockaddr *)&l, false, "SMTP" };
+		    (struct sockaddr *)&l, false, "SMTP", NULL };
 
 		test_assert(auth_login_cram_md5(&srv, &peer, "clr", chal, hex,
 		    &res, &e) == 0);
