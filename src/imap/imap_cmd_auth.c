@@ -256,26 +256,45 @@ load_account_limits(struct imap_session *s)
 	dict_free(&d);
 }
 
+static struct auth_peer
+peer_of(struct imap_session *s)
+{
+	struct auth_peer p;
+
+	p.local = (const struct sockaddr *)conn_local_addr(s->conn);
+	p.remote = (const struct sockaddr *)conn_peer_addr(s->conn);
+	p.tls = conn_is_tls(s->conn);
+	p.service = "IMAP";
+	p.log = &s->log;
+	return p;
+}
+
+bool
+imap_clear_login_ok(struct imap_session *s)
+{
+	struct auth_peer peer = peer_of(s);
+
+	if (conn_is_tls(s->conn))
+		return true;
+	return !s->require_tls && auth_clear_text_ok(s->srv, &peer);
+}
+
 /* Checks the password and opens the account; sets the tagged reply. */
 static int
 do_login(struct imap_session *s, const char *user, const char *pass)
 {
-	struct auth_peer peer;
+	struct auth_peer peer = peer_of(s);
 	struct error err;
 	char path[OBJECTS_PATH_MAX], esc[128];
 	struct buf caps;
 
 	log_escape(esc, sizeof(esc), user, strlen(user));
-	if (s->require_tls && !conn_is_tls(s->conn)) {
-		log_ses(&s->log, LOG_PROBLEM, "clear-text login of %s refused",
-		    esc);
+	/* RFC 3501 6.2.3, RFC 9051 7.1: LOGINDISABLED was advertised. */
+	if (!imap_clear_login_ok(s)) {
+		log_ses(&s->log, LOG_PROBLEM, "clear-text login of %s refused: "
+		    "TLS required", esc);
 		return imap_no(s, "[PRIVACYREQUIRED] Use STARTTLS first");
 	}
-	peer.local = (const struct sockaddr *)conn_local_addr(s->conn);
-	peer.remote = (const struct sockaddr *)conn_peer_addr(s->conn);
-	peer.tls = conn_is_tls(s->conn);
-	peer.service = "IMAP";
-	peer.log = &s->log;
 	if (auth_login(s->srv, &peer, user, pass, &s->who, &err) < 0) {
 		log_ses(&s->log, LOG_PROBLEM, "login failed for %s: %s", esc,
 		    err.msg);
@@ -371,7 +390,7 @@ cmd_authenticate(struct imap_session *s, const struct imap_arg *a, size_t n)
 	if (n < 1 || n > 2 || a[0].type != IMAP_ARG_ATOM ||
 	    (n == 2 && !imap_arg_is_astring(&a[1])))
 		return imap_bad(s, "AUTHENTICATE expects a mechanism");
-	if (s->require_tls && !conn_is_tls(s->conn))
+	if (!imap_clear_login_ok(s))
 		return imap_no(s, "[PRIVACYREQUIRED] Use STARTTLS first");
 	if (strcasecmp(a[0].str, "PLAIN") == 0) {
 		if (n == 2) {
