@@ -410,20 +410,18 @@ static void
 cmd_auth(struct pop_session *s, const struct pop_cmd_line *cmd)
 {
 	char ir[POP_LINE_MAX + 1];
-	const char *irp = NULL, *mechs, *sp;
+	const char *irp = NULL;
 
 	if (cmd->nargs == 0) {
 		/* Not in RFC 5034, but what clients since RFC 1734 probe
-		 * with: the list of mechanisms, one a line. */
+		 * with: the mechanisms accepted now, one a line (CRAM-MD5
+		 * also where CAPA does not advertise it). */
 		pop_reply(s, "+OK SASL mechanisms follow");
-		for (mechs = sasl_offer(s); *mechs != '\0'; mechs = sp) {
-			sp = strchr(mechs, ' ');
-			if (sp == NULL)
-				sp = mechs + strlen(mechs);
-			pop_reply(s, "%.*s", (int)(sp - mechs), mechs);
-			if (*sp == ' ')
-				sp++;
+		if (clear_ok(s)) {
+			pop_reply(s, "PLAIN");
+			pop_reply(s, "LOGIN");
 		}
+		pop_reply(s, "CRAM-MD5");
 		pop_reply(s, ".");
 		return;
 	}
