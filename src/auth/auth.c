@@ -184,6 +184,15 @@ auth_tempbl_default_time(struct server *srv)
 	return t;
 }
 
+/* Writes a record of flow control or settings under the session's module (SYSTEM when
+ * the caller has no session). */
+#define flow_log(peer, lvl, ...) do {					\
+	if ((peer)->log != NULL)					\
+		log_ses((peer)->log, (lvl), __VA_ARGS__);		\
+	else								\
+		log_mod(&log_system, (lvl), __VA_ARGS__);		\
+} while (0)
+
 static bool
 is_inet(const struct sockaddr *sa)
 {
@@ -234,6 +243,7 @@ auth_clear_text_ok(struct server *srv, const struct auth_peer *peer)
 {
 	struct dval *prot;
 	struct iplist *l;
+	struct error e;
 	const char *v;
 	bool ok;
 
@@ -249,7 +259,10 @@ auth_clear_text_ok(struct server *srv, const struct auth_peer *peer)
 	if (v == NULL)
 		v = CLEAR_TEXT_IPS_DEFAULT;
 	/* A list that does not parse allows nothing: the safe side. */
-	l = iplist_parse(v, strlen(v), NULL);
+	l = iplist_parse(v, strlen(v), &e);
+	if (l == NULL)
+		flow_log(peer, LOG_PROBLEM, "Protection setting "
+		    "ClearTextLoginIPs ignored: %s", e.msg);
 	ok = l != NULL && iplist_match_sa(l, peer->remote);
 	iplist_free(&l);
 	dict_free(&prot);
@@ -302,15 +315,6 @@ auth_resolve(struct server *srv, const struct auth_peer *peer,
 		return -1;
 	return resolve(srv, peer, name, res, err_r);
 }
-
-/* Writes a flow-control record under the session's module (SYSTEM when
- * the caller has no session). */
-#define flow_log(peer, lvl, ...) do {					\
-	if ((peer)->log != NULL)					\
-		log_ses((peer)->log, (lvl), __VA_ARGS__);		\
-	else								\
-		log_mod(&log_system, (lvl), __VA_ARGS__);		\
-} while (0)
 
 /* A failure from the address: counted, and past the Protection limit the
  * address is blacklisted (CGP-REFERENCE 6.5). */
