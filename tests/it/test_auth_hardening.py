@@ -22,6 +22,8 @@ import ssl
 
 import pytest
 
+from conftest import CliClient
+
 ATTACKER = "127.0.0.2"
 USER_IP = "127.0.0.3"
 
@@ -288,3 +290,31 @@ def test_pop_user_pass_needs_tls(make_server):
     p.user("victim")
     assert p.pass_("v-pw").startswith(b"+OK")
     p.quit()
+
+
+def test_temp_blacklist_limits(make_server):
+    """AUTH_TEMPBL_MAX (4096) addresses, then one past it; an over-long
+    argument and too many items in one text are refused whole."""
+    s = start(make_server)
+    addrs = [f"10.9.{i // 256}.{i % 256}" for i in range(4096)]
+    s.tegami("SetTempBlacklistedIPs", ",".join(a + "-300" for a in addrs))
+    assert len(blacklist(s)) == 4096
+    rc, _, err = s.tegami("SetTempBlacklistedIPs", "10.8.0.1-300", check=False)
+    assert rc != 0 and "the temporary blacklist is full (4096 addresses)" in err
+    assert "10.8.0.1" not in blacklist(s)
+    # Re-listing an address already there still works when full.
+    s.tegami("SetTempBlacklistedIPs", "10.9.0.1-30")
+    assert blacklist(s)["10.9.0.1"] <= 30
+    s.tegami("SetTempBlacklistedIPs", "10.9.0.0-0")
+    s.tegami("SetTempBlacklistedIPs", "10.8.0.1-300")
+    assert len(blacklist(s)) == 4096 and "10.8.0.1" in blacklist(s)
+    rc, _, err = s.tegami("SetTempBlacklistedIPs",
+                          ",".join(f"10.7.{i // 256}.{i % 256}" for i in range(4097)),
+                          check=False)
+    assert rc != 0 and "more than 4096 addresses" in err
+    # Longer than one argv string may be: over the CLI TCP service.
+    with CliClient(s.ports["cli"]) as c:
+        assert c.login("postmaster", s.postmaster_password()).startswith("200")
+        st = c.cmd('SetTempBlacklistedIPs "10.6.0.1' + " " * 300000 + '"')
+    assert st == "501 address list longer than 262144 bytes"
+    assert "10.6.0.1" not in blacklist(s)
