@@ -230,17 +230,32 @@ def test_smtp_clear_text_auth_needs_tls(make_server):
     assert smtp_login(s, ATTACKER, "victim", "v-pw", service="smtp") == "OK"
 
 
-def test_smtp_cram_md5_offered_in_the_clear_when_enabled(make_server):
+def test_cram_md5_offered_in_the_clear_when_enabled(make_server):
     s = start(make_server)
     s.tegami("CreateAccount", "clr",
              '{Password="c-pw"; PasswordEncryption=clear;}')
+    remote_only(s)
+    m = IMAPFrom(s.ports["imap"], ATTACKER)
+    assert "AUTH=CRAM-MD5" not in m.capabilities
+    m.logout()
     s.tegami("UpdateDomainSettings", "test.example",
              '{AUTHMethods=(PLAIN,LOGIN,"CRAM-MD5");}')
-    remote_only(s)
     with smtp_from(s.ports["submission"], ATTACKER) as c:
         c.ehlo()
         assert c.esmtp_features["auth"].split() == ["CRAM-MD5"]
         assert c.login("clr", "c-pw")[0] == 235      # smtplib picks CRAM-MD5
+    m = IMAPFrom(s.ports["imap"], ATTACKER)
+    assert "LOGINDISABLED" in m.capabilities and "AUTH=CRAM-MD5" in m.capabilities
+    assert m.login_cram_md5("clr", "c-pw")[0] == "OK"
+    m.logout()
+    m = IMAPFrom(s.ports["imap"], ATTACKER)
+    with pytest.raises(imaplib.IMAP4.error) as e:
+        m.login_cram_md5("clr", "wrong")
+    assert "[AUTHENTICATIONFAILED]" in str(e.value)
+    m.logout()
+    p = POPFrom(s.ports["pop3"], ATTACKER)
+    assert p.capa()["SASL"] == ["CRAM-MD5"]
+    p.quit()
 
 
 def test_imap_login_needs_tls(make_server):
