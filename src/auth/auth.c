@@ -1,18 +1,13 @@
 /*
- * auth.c: logins for every module (see auth.h): protection, the login domain
- * from the local address, the Router in the Access context, password checks
- * (clear text, CRAM-MD5, APOP) and failed-login flow control.
- *
- * Flow control keeps, per key ("a:account@domain" and "i:<client ip>"), the
- * times of the recent failures in a small ring; a key with more than N
- * failures inside the period is refused until the oldest one ages out.  The
- * table is bounded (AUTH_FLOW_KEYS); when full, the stalest entry is reused.
+ * auth.c: logins for every module (see auth.h): protection, the temporary
+ * blacklist, the login domain from the local address, the Router in the
+ * Access context, password checks (clear text, CRAM-MD5, APOP) and
+ * failed-login flow control over the records of auth_flow.c.
  */
 #include "lib/compat.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,24 +22,19 @@
 
 #include "lib/dict.h"
 #include "lib/iplist.h"
+#include "lib/log.h"
 #include "objects/objects.h"
 #include "router/router.h"
 #include "server/server.h"
 #include "auth/auth.h"
+#include "auth/auth_private.h"
 
-#define AUTH_FLOW_KEYS		4096	/* tracked accounts + addresses */
-#define AUTH_FLOW_RING		64	/* failures remembered per key (max N) */
-#define AUTH_FLOW_KEY_MAX	(ADDRESS_MAX + 3)
-
-struct flow_entry {
-	char		key[AUTH_FLOW_KEY_MAX];
-	int64_t		fails[AUTH_FLOW_RING];	/* ms timestamps, ring */
-	unsigned	head, count;
-	int64_t		last;
-};
-
-static pthread_mutex_t flow_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct flow_entry *flow_table;
+#define FLOW_DEFAULT_N		10	/* FailedLoginFlow = (10, 1m) */
+#define FLOW_DEFAULT_PERIOD	60
+#define TEMPBL_DEFAULT_N	20	/* TempBlacklistFailedLogins = (20, 10m) */
+#define TEMPBL_DEFAULT_PERIOD	600
+#define TEMPBL_DEFAULT_TIME	900	/* TempBlacklistTime = 15m */
+#define CLEAR_TEXT_IPS_DEFAULT	"127.0.0.0/8,::1"
 
 static int64_t
 now_ms(void)
@@ -53,91 +43,6 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* The entry for key; with create, a new one in a free slot or, when the
- * table is full, in place of the entry unused for longest.  flow_lock held. */
-static struct flow_entry *
-flow_find(const char *key, bool create)
-{
-	struct flow_entry *free_slot = NULL, *oldest = NULL;
-	size_t i;
-
-	if (flow_table == NULL) {
-		if (!create)
-			return NULL;
-		flow_table = calloc(AUTH_FLOW_KEYS, sizeof(*flow_table));
-		if (flow_table == NULL)
-			return NULL;
-	}
-	for (i = 0; i < AUTH_FLOW_KEYS; i++) {
-		struct flow_entry *e = &flow_table[i];
-
-		if (e->key[0] == '\0') {
-			if (free_slot == NULL)
-				free_slot = e;
-			continue;
-		}
-		if (strcmp(e->key, key) == 0)
-			return e;
-		if (oldest == NULL || e->last < oldest->last)
-			oldest = e;
-	}
-	if (!create)
-		return NULL;
-	if (free_slot == NULL)
-		free_slot = oldest;
-	memset(free_slot, 0, sizeof(*free_slot));
-	snprintf(free_slot->key, sizeof(free_slot->key), "%s", key);
-	return free_slot;
-}
-
-/* Failures of key within the last period_ms. */
-static unsigned
-flow_recent(const char *key, int64_t period_ms)
-{
-	struct flow_entry *e;
-	int64_t now = now_ms();
-	unsigned i, n = 0;
-
-	pthread_mutex_lock(&flow_lock);
-	e = flow_find(key, false);
-	if (e != NULL)
-		for (i = 0; i < e->count; i++)
-			if (now - e->fails[(e->head + AUTH_FLOW_RING - 1 - i) %
-			    AUTH_FLOW_RING] < period_ms)
-				n++;
-	pthread_mutex_unlock(&flow_lock);
-	return n;
-}
-
-static void
-flow_fail(const char *key)
-{
-	struct flow_entry *e;
-
-	pthread_mutex_lock(&flow_lock);
-	e = flow_find(key, true);
-	if (e != NULL) {
-		e->last = now_ms();
-		e->fails[e->head] = e->last;
-		e->head = (e->head + 1) % AUTH_FLOW_RING;
-		if (e->count < AUTH_FLOW_RING)
-			e->count++;
-	}
-	pthread_mutex_unlock(&flow_lock);
-}
-
-static void
-flow_clear(const char *key)
-{
-	struct flow_entry *e;
-
-	pthread_mutex_lock(&flow_lock);
-	e = flow_find(key, false);
-	if (e != NULL)
-		memset(e, 0, sizeof(*e));
-	pthread_mutex_unlock(&flow_lock);
 }
 
 /* "1m", "30s", "2h", "15" (seconds), "#15" -> milliseconds; -1 if bad. */
@@ -185,63 +90,53 @@ parse_count(const struct dval *v)
 	return *end == '\0' ? n : -1;
 }
 
-/* FailedLoginFlow of the account (effective), else the default (10, 1m).
- * The limit is capped by the ring size. */
+/* A (N, period) setting such as FailedLoginFlow = (10, 1m): n_r and
+ * period_r (seconds) keep their defaults where the value is missing or
+ * bad.  allow_zero: N 0 is taken (it turns the check off). */
+static void
+flow_pair(const struct dval *flow, bool allow_zero, unsigned *n_r,
+    uint32_t *period_r)
+{
+	long cn;
+	int64_t cp;
+
+	if (flow == NULL || dict_type(flow) != DICT_ARRAY ||
+	    dict_array_len(flow) != 2)
+		return;
+	cn = parse_count(dict_array_get(flow, 0));
+	cp = parse_period(dict_array_get(flow, 1));
+	if (cn > 0 || (allow_zero && cn == 0))
+		*n_r = cn > AUTH_FLOW_RING ? AUTH_FLOW_RING : (unsigned)cn;
+	if (cp >= 1000)
+		*period_r = (uint32_t)(cp / 1000);
+}
+
+/* FailedLoginFlow of the account (effective), else (10, 1m).  N is capped
+ * by AUTH_FLOW_RING. */
 static void
 flow_settings(struct server *srv, const struct auth_result *res,
-    unsigned *limit_r, int64_t *period_r)
+    unsigned *limit_r, uint32_t *period_r)
 {
-	struct dval *eff = NULL, *flow;
-	long n = 10;
-	int64_t p = 60000;
+	struct dval *eff = NULL;
 
+	*limit_r = FLOW_DEFAULT_N;
+	*period_r = FLOW_DEFAULT_PERIOD;
 	if (res != NULL && res->account[0] != '\0')
 		eff = objects_account_effective_get(srv->objects, res->account,
 		    res->domain, NULL);
-	flow = eff != NULL ? dict_get(eff, "FailedLoginFlow") : NULL;
-	if (flow != NULL && dict_type(flow) == DICT_ARRAY &&
-	    dict_array_len(flow) == 2) {
-		long cn = parse_count(dict_array_get(flow, 0));
-		int64_t cp = parse_period(dict_array_get(flow, 1));
-
-		if (cn > 0)
-			n = cn;
-		if (cp > 0)
-			p = cp;
-	}
+	if (eff != NULL)
+		flow_pair(dict_get(eff, "FailedLoginFlow"), false, limit_r,
+		    period_r);
 	dict_free(&eff);
-	if (n > AUTH_FLOW_RING)
-		n = AUTH_FLOW_RING;
-	*limit_r = (unsigned)n;
-	*period_r = p;
 }
 
-static void
-ip_text(const struct sockaddr *sa, char *buf, size_t size)
-{
-	struct ipaddr a;
-
-	if (sa == NULL || (sa->sa_family != AF_INET &&
-	    sa->sa_family != AF_INET6)) {
-		snprintf(buf, size, "local");
-		return;
-	}
-	ipaddr_from_sa(sa, &a);
-	ipaddr_format(&a, buf, size);
-}
-
-/* 127.0.0.1 and ::1: the server machine itself (B5). */
-static bool
-is_server_itself(const struct sockaddr *sa)
-{
-	char ip[64];
-
-	if (sa == NULL || (sa->sa_family != AF_INET &&
-	    sa->sa_family != AF_INET6))
-		return true;		/* Unix socket: local */
-	ip_text(sa, ip, sizeof(ip));
-	return strcmp(ip, "127.0.0.1") == 0 || strcmp(ip, "::1") == 0;
-}
+/* The Protection settings a login needs, read once per login. */
+struct prot_conf {
+	bool		 reject_non_client;	/* RejectNonClientLogins */
+	unsigned	 bl_limit;		/* TempBlacklistFailedLogins */
+	uint32_t	 bl_period;
+	uint32_t	 bl_time;		/* TempBlacklistTime */
+};
 
 static bool
 setting_yes(const char *v)
@@ -250,25 +145,132 @@ setting_yes(const char *v)
 	    strcasecmp(v, "1") == 0 || strcasecmp(v, "true") == 0);
 }
 
-int
-auth_check_peer(struct server *srv, const struct auth_peer *peer,
-    struct error *err_r)
+static uint32_t
+tempbl_time_of(const struct dval *prot)
 {
-	struct dval *prot;
-	bool reject;
+	int64_t t = prot != NULL ?
+	    parse_period(dict_get(prot, "TempBlacklistTime")) : -1;
 
-	prot = objects_protection_get(srv->objects);
-	reject = prot != NULL &&
+	if (t < 1000)
+		return TEMPBL_DEFAULT_TIME;
+	if (t / 1000 > AUTH_TEMPBL_TIME_MAX)
+		return AUTH_TEMPBL_TIME_MAX;
+	return (uint32_t)(t / 1000);
+}
+
+static void
+prot_load(struct server *srv, struct prot_conf *pc)
+{
+	struct dval *prot = objects_protection_get(srv->objects);
+
+	pc->reject_non_client = prot != NULL &&
 	    setting_yes(dict_get_str(prot, "RejectNonClientLogins"));
+	pc->bl_limit = TEMPBL_DEFAULT_N;
+	pc->bl_period = TEMPBL_DEFAULT_PERIOD;
+	if (prot != NULL)
+		flow_pair(dict_get(prot, "TempBlacklistFailedLogins"), true,
+		    &pc->bl_limit, &pc->bl_period);
+	pc->bl_time = tempbl_time_of(prot);
 	dict_free(&prot);
-	if (!reject || is_server_itself(peer->remote) ||
+}
+
+unsigned
+auth_tempbl_default_time(struct server *srv)
+{
+	struct dval *prot = objects_protection_get(srv->objects);
+	uint32_t t = tempbl_time_of(prot);
+
+	dict_free(&prot);
+	return t;
+}
+
+/* Writes a record of flow control or settings under the session's module (SYSTEM when
+ * the caller has no session). */
+#define flow_log(peer, lvl, ...) do {					\
+	if ((peer)->log != NULL)					\
+		log_ses((peer)->log, (lvl), __VA_ARGS__);		\
+	else								\
+		log_mod(&log_system, (lvl), __VA_ARGS__);		\
+} while (0)
+
+static bool
+is_inet(const struct sockaddr *sa)
+{
+	return sa != NULL && (sa->sa_family == AF_INET ||
+	    sa->sa_family == AF_INET6);
+}
+
+/* 127.0.0.1 and ::1: the server machine itself (B5). */
+static bool
+is_server_itself(const struct sockaddr *sa)
+{
+	struct ipaddr a, one, six;
+
+	if (!is_inet(sa))
+		return true;		/* Unix socket: local */
+	ipaddr_from_sa(sa, &a);
+	(void)ipaddr_parse("127.0.0.1", &one);
+	(void)ipaddr_parse("::1", &six);
+	return memcmp(&a, &one, sizeof(a)) == 0 ||
+	    memcmp(&a, &six, sizeof(a)) == 0;
+}
+
+static int
+check_peer(struct server *srv, const struct auth_peer *peer,
+    const struct prot_conf *pc, struct error *err_r)
+{
+	if (!is_server_itself(peer->remote) &&
+	    auth_tempbl_check(peer->remote, NULL))
+		return error_set(err_r, ERR_LIMIT, AUTH_BLACKLISTED_ERROR);
+	if (!pc->reject_non_client || is_server_itself(peer->remote) ||
 	    objects_iplist_match(srv->objects, OBJ_IPS_CLIENT, peer->remote))
 		return 0;
 	return error_set(err_r, ERR_PERM, AUTH_DENIED_ERROR);
 }
 
 int
-auth_resolve(struct server *srv, const struct auth_peer *peer,
+auth_check_peer(struct server *srv, const struct auth_peer *peer,
+    struct error *err_r)
+{
+	struct prot_conf pc;
+
+	prot_load(srv, &pc);
+	return check_peer(srv, peer, &pc, err_r);
+}
+
+bool
+auth_clear_text_ok(struct server *srv, const struct auth_peer *peer)
+{
+	struct dval *prot;
+	struct iplist *l;
+	struct error e;
+	const char *v;
+	bool ok;
+
+	if (peer->tls || !is_inet(peer->remote))
+		return true;
+	prot = objects_protection_get(srv->objects);
+	if (prot != NULL && setting_yes(dict_get_str(prot,
+	    "AllowClearTextLogins"))) {
+		dict_free(&prot);
+		return true;
+	}
+	v = prot != NULL ? dict_get_str(prot, "ClearTextLoginIPs") : NULL;
+	if (v == NULL)
+		v = CLEAR_TEXT_IPS_DEFAULT;
+	/* A list that does not parse allows nothing: the safe side. */
+	l = iplist_parse(v, strlen(v), &e);
+	if (l == NULL)
+		flow_log(peer, LOG_PROBLEM, "Protection setting "
+		    "ClearTextLoginIPs ignored: %s", e.msg);
+	ok = l != NULL && iplist_match_sa(l, peer->remote);
+	iplist_free(&l);
+	dict_free(&prot);
+	return ok;
+}
+
+static int
+resolve(struct server *srv, const struct auth_peer *peer,
     const char *name, struct auth_result *res, struct error *err_r)
 {
 	struct route_result rr;
@@ -276,14 +278,11 @@ auth_resolve(struct server *srv, const struct auth_peer *peer,
 	const char *def = NULL;
 
 	memset(res, 0, sizeof(*res));
-	if (auth_check_peer(srv, peer, err_r) < 0)
-		return -1;
 	if (name == NULL || name[0] == '\0' || strlen(name) > ADDRESS_MAX)
 		return error_set(err_r, ERR_AUTH, AUTH_GENERIC_ERROR);
 	/* B10: a bare name takes the domain owning the local address. */
 	if (strpbrk(name, "@%") == NULL) {
-		if (peer->local != NULL && (peer->local->sa_family == AF_INET ||
-		    peer->local->sa_family == AF_INET6)) {
+		if (is_inet(peer->local)) {
 			if (objects_domain_for_local_ip(srv->objects, peer->local,
 			    dom, sizeof(dom)) < 0)
 				return error_set(err_r, ERR_PERM,
@@ -307,6 +306,50 @@ auth_resolve(struct server *srv, const struct auth_peer *peer,
 	return 0;
 }
 
+int
+auth_resolve(struct server *srv, const struct auth_peer *peer,
+    const char *name, struct auth_result *res, struct error *err_r)
+{
+	memset(res, 0, sizeof(*res));
+	if (auth_check_peer(srv, peer, err_r) < 0)
+		return -1;
+	return resolve(srv, peer, name, res, err_r);
+}
+
+/* A failure from the address: counted, and past the Protection limit the
+ * address is blacklisted (CGP-REFERENCE 6.5). */
+static void
+address_failed(struct server *srv, const struct auth_peer *peer,
+    const struct prot_conf *pc, const struct ipaddr *ip, const char *iptext,
+    unsigned *fails_r)
+{
+	struct error e;
+	bool evicted = false;
+	unsigned n;
+
+	*fails_r = 0;
+	if (is_server_itself(peer->remote) || pc->bl_limit == 0 ||
+	    objects_iplist_match(srv->objects, OBJ_IPS_CLIENT, peer->remote))
+		return;
+	n = auth_flow_fail(NULL, ip, pc->bl_period, &evicted);
+	*fails_r = n;
+	if (evicted)
+		flow_log(peer, LOG_PROBLEM, "failed-login table full (%u "
+		    "addresses): the oldest record was dropped",
+		    AUTH_FLOW_IPS_MAX);
+	if (n < pc->bl_limit)
+		return;
+	if (auth_tempbl_add(ip, pc->bl_time, &e) < 0) {
+		flow_log(peer, LOG_PROBLEM, "cannot blacklist %s: %s", iptext,
+		    e.msg);
+		return;
+	}
+	auth_flow_clear(NULL, ip);
+	flow_log(peer, LOG_MAJOR, "%s temporarily blacklisted for %u s: %u "
+	    "failed logins in %u s", iptext, (unsigned)pc->bl_time, n,
+	    (unsigned)pc->bl_period);
+}
+
 /* Common tail of every login: flow control around a password check. */
 typedef int	check_fn(struct server *, const struct auth_result *,
 		    const void *, struct error *);
@@ -316,43 +359,58 @@ login_common(struct server *srv, const struct auth_peer *peer,
     const char *name, check_fn *check, const void *arg,
     struct auth_result *res, struct error *err_r)
 {
-	char akey[AUTH_FLOW_KEY_MAX], ikey[AUTH_FLOW_KEY_MAX], ip[64];
+	struct prot_conf pc;
+	struct ipaddr ip;
+	char iptext[INET6_ADDRSTRLEN];
 	struct error e;
-	unsigned limit, afails, ifails, delay_ms;
-	int64_t period;
-	bool resolved;
+	unsigned limit, pfails, ifails, delay_ms;
+	uint32_t period;
+	bool resolved, evicted = false;
 
-	if (auth_check_peer(srv, peer, err_r) < 0)
+	memset(res, 0, sizeof(*res));
+	prot_load(srv, &pc);
+	if (check_peer(srv, peer, &pc, err_r) < 0)
 		return -1;
-	ip_text(peer->remote, ip, sizeof(ip));
-	snprintf(ikey, sizeof(ikey), "i:%s", ip);
-	resolved = auth_resolve(srv, peer, name, res, &e) == 0;
+	memset(&ip, 0, sizeof(ip));
+	if (is_inet(peer->remote))
+		ipaddr_from_sa(peer->remote, &ip);
+	ipaddr_format(&ip, iptext, sizeof(iptext));
+	resolved = resolve(srv, peer, name, res, &e) == 0;
 	if (!resolved && e.kind == ERR_PERM) {
 		if (err_r != NULL)
 			*err_r = e;
 		return -1;
 	}
-	snprintf(akey, sizeof(akey), "a:%s", resolved ? res->address : "");
 	flow_settings(srv, resolved ? res : NULL, &limit, &period);
-	afails = resolved ? flow_recent(akey, period) : 0;
-	ifails = is_server_itself(peer->remote) ? 0 : flow_recent(ikey, period);
-	if (afails >= limit || ifails >= limit) {
-		flow_fail(ikey);
+	/* This account from this address only: the same account from
+	 * elsewhere is not affected. */
+	pfails = resolved ? auth_flow_recent(res->address, &ip, period) : 0;
+	if (pfails >= limit) {
+		address_failed(srv, peer, &pc, &ip, iptext, &ifails);
+		memset(res, 0, sizeof(*res));
 		return error_set(err_r, ERR_LIMIT, AUTH_FLOW_ERROR);
 	}
 	if (resolved && check(srv, res, arg, &e) == 0) {
-		flow_clear(akey);
+		/* Not the address record: logging into an account of one's
+		 * own must not wipe failures against others. */
+		auth_flow_clear(res->address, &ip);
 		/* Account info LastLogin / LastAddress (CLI GetAccountInfo). */
 		objects_account_note_login(srv->objects, res->account,
-		    res->domain, ip);
+		    res->domain, is_inet(peer->remote) ? iptext : "local");
 		return 0;
 	}
-	/* A failure: slow down the next answer in proportion. */
-	if (resolved)
-		flow_fail(akey);
-	if (!is_server_itself(peer->remote))
-		flow_fail(ikey);
-	delay_ms = (afails > ifails ? afails : ifails) * AUTH_FAIL_DELAY_MS;
+	if (resolved) {
+		pfails = auth_flow_fail(res->address, &ip, period, &evicted);
+		if (evicted)
+			flow_log(peer, LOG_PROBLEM, "failed-login table full "
+			    "(%u account/address pairs): the oldest record "
+			    "was dropped", AUTH_FLOW_PAIRS_MAX);
+	}
+	address_failed(srv, peer, &pc, &ip, iptext, &ifails);
+	/* A failure: slow the answer in proportion to the recent ones (the
+	 * first, a typing error most likely, goes unslowed). */
+	delay_ms = (pfails > ifails ? pfails : ifails);
+	delay_ms = delay_ms > 0 ? (delay_ms - 1) * AUTH_FAIL_DELAY_MS : 0;
 	if (delay_ms > AUTH_FAIL_DELAY_MAX_MS)
 		delay_ms = AUTH_FAIL_DELAY_MAX_MS;
 	if (delay_ms > 0)

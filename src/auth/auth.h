@@ -14,11 +14,32 @@
  *     end at a local account, whose password and rights then apply.
  *  4. The password: clear-text check, or CRAM-MD5 / APOP against a password
  *     stored in clear.
- *  5. Failed-login flow control (FailedLoginFlow = (N, period), account
- *     setting, default (10, 1m)): each failure slows the next answer; past N
- *     failures in the period, per account and per client address, logins are
- *     refused for the rest of the period with "too many failed logins, try
- *     later".
+ *  5. Failed-login flow control.  Failures are counted per (account,
+ *     client address) and per client address, never per account alone, so
+ *     an attacker cannot lock a user out of the addresses the user logs in
+ *     from:
+ *     - past N failures of one account from one address within the period
+ *       (the account setting FailedLoginFlow = (N, period), default
+ *       (10, 1m)) that account is refused from that address for the rest of
+ *       the period with AUTH_FLOW_ERROR; a correct password from any other
+ *       address works;
+ *     - past N failures from one address, whatever the names (Protection
+ *       setting TempBlacklistFailedLogins = (N, period), default (20, 10m);
+ *       N 0 turns it off), the address becomes a Temporary Blacklisted IP
+ *       Address for TempBlacklistTime (default 15m): every login from it is
+ *       refused with AUTH_BLACKLISTED_ERROR, and SMTP refuses its
+ *       connections.  GetTempBlacklistedIPs / SetTempBlacklistedIPs show
+ *       and change the list.
+ *     Each failure also slows its own answer (AUTH_FAIL_DELAY_MS per recent
+ *     failure).  127.0.0.1, ::1 and Unix sockets are never counted per
+ *     address or blacklisted (the administrator can always repair things
+ *     locally, as in step 1), nor are Client IP Addresses blacklisted.
+ *
+ * Clear-text passwords (USER/PASS, IMAP LOGIN, AUTH PLAIN/LOGIN) need TLS
+ * unless the client is in ClearTextLoginIPs (Protection, default loopback)
+ * or AllowClearTextLogins = YES: auth_clear_text_ok() decides, and SMTP,
+ * POP and IMAP offer and accept those methods by it.  CRAM-MD5 and APOP
+ * never send the password and stay available on clear connections.
  *
  * Unknown account and wrong password give the same error text
  * AUTH_GENERIC_ERROR.  Nothing here writes to the network; the caller maps
@@ -33,13 +54,17 @@
 
 #include "lib/bounds.h"
 #include "lib/error.h"
+#include "lib/iplist.h"
 
+struct buf;
+struct log_session;
 struct server;
 
 #define AUTH_GENERIC_ERROR	"incorrect password or account name"
 #define AUTH_DENIED_ERROR	"access from your network is denied"
 #define AUTH_UNASSIGNED_ERROR	"unassigned local network address"
 #define AUTH_FLOW_ERROR		"too many failed logins, try later"
+#define AUTH_BLACKLISTED_ERROR	"your address is temporarily blacklisted, try later"
 #define AUTH_FAIL_DELAY_MS	200	/* per recent failure, before answering */
 #define AUTH_FAIL_DELAY_MAX_MS	3000
 
@@ -48,6 +73,8 @@ struct auth_peer {
 	const struct sockaddr	*remote;	/* the client */
 	bool			 tls;		/* connection is encrypted */
 	const char		*service;	/* "IMAP", "POP", "SMTP", "PWD" ... */
+	const struct log_session *log;	/* the session's log, for the record
+					 * of a blacklisting; NULL: SYSTEM */
 };
 
 struct auth_result {
@@ -57,8 +84,9 @@ struct auth_result {
 	bool	master;				/* server administrator */
 };
 
-/* Checks peer-level rules only (step 1), e.g. before offering a login
- * prompt.  0, or -1 with ERR_PERM AUTH_DENIED_ERROR. */
+/* Checks peer-level rules only (step 1 and the temporary blacklist), e.g.
+ * before offering a login prompt.  0, or -1 with ERR_PERM
+ * AUTH_DENIED_ERROR or ERR_LIMIT AUTH_BLACKLISTED_ERROR. */
 int	auth_check_peer(struct server *srv, const struct auth_peer *peer,
 	    struct error *err_r);
 
@@ -92,6 +120,45 @@ int	auth_login_apop(struct server *srv, const struct auth_peer *peer,
  * passwords stored in clear, so offering it by default would make every
  * normal login fail once.  Clients may still use it unadvertised. */
 bool	auth_offer_cram_md5(struct server *srv, const struct sockaddr *local);
+
+/* Whether a clear-text password may be taken from this peer: over TLS,
+ * from an address in the Protection setting ClearTextLoginIPs (default
+ * "127.0.0.0/8,::1"; Unix sockets count as local), or anywhere when
+ * AllowClearTextLogins = YES.  Module settings may only be stricter
+ * (SMTP RequireTLSForAUTH, IMAP RequireTLS). */
+bool	auth_clear_text_ok(struct server *srv, const struct auth_peer *peer);
+
+/* ---- Temporary Blacklisted IP Addresses (auth_tempbl.c) ---- */
+
+/* Whether the address is blacklisted now; *left_r (may be NULL) gets the
+ * seconds left.  Unix sockets never are. */
+bool	auth_tempbl_check(const struct sockaddr *sa, unsigned *left_r);
+/* Blacklists a for seconds (capped at AUTH_TEMPBL_TIME_MAX; an address
+ * already listed gets the new time; 0 removes it).  -1 with ERR_LIMIT when
+ * AUTH_TEMPBL_MAX addresses are listed. */
+int	auth_tempbl_add(const struct ipaddr *a, unsigned seconds,
+	    struct error *err_r);
+/* Removes a and forgets its failed logins; false if it was not listed. */
+bool	auth_tempbl_remove(const struct ipaddr *a);
+/* Appends "1.2.3.4-123,5.6.7.8-45" (seconds left) to out. */
+void	auth_tempbl_format(struct buf *out);
+size_t	auth_tempbl_count(void);
+/* Tests: empties the list and the failure records. */
+void	auth_tempbl_reset(void);
+/* The Protection setting TempBlacklistTime in seconds (default 15m). */
+unsigned auth_tempbl_default_time(struct server *srv);
+
+/* One item of SetTempBlacklistedIPs text. */
+struct auth_tempbl_item {
+	struct ipaddr	addr;
+	long		seconds;	/* -1: not given (the default time) */
+};
+/* Parses "address[-seconds]" items separated by ',', blanks or line ends
+ * (pure: no I/O, no globals).  At most max items; -1 with ERR_SYNTAX
+ * naming the bad item, or ERR_LIMIT. */
+int	auth_tempbl_parse(const char *text, size_t len,
+	    struct auth_tempbl_item *items, size_t max, size_t *n_r,
+	    struct error *err_r);
 
 /* A fresh challenge "<random.time@host>" for CRAM-MD5 and APOP banners. */
 void	auth_make_challenge(const char *host, char *buf, size_t size);

@@ -22,6 +22,7 @@
 #include "server/server.h"
 #include "cli/cli.h"
 #include "cli/cli_args.h"
+#include "cli/cli_blacklist.h"
 #include "cli/cli_commands.h"
 #include "backup/backup.h"
 #include "cli/cli_compat.h"
@@ -997,6 +998,8 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "SetDeniedIPs", M, cmd_set_iplist, "SetDeniedIPs \"list\"" },
 	{ "GetNATedIPs", M, cmd_get_iplist, "GetNATedIPs" },
 	{ "SetNATedIPs", M, cmd_set_iplist, "SetNATedIPs \"list\"" },
+	{ "GetTempBlacklistedIPs", M, cli_get_temp_blacklisted_ips, "GetTempBlacklistedIPs" },
+	{ "SetTempBlacklistedIPs", M, cli_set_temp_blacklisted_ips, "SetTempBlacklistedIPs \"address[-seconds],...\"" },
 	{ "GetLocalIPs", M, cmd_get_local_ips, "GetLocalIPs" },
 	{ "RefreshOSData", M, cmd_refresh_os_data, "RefreshOSData" },
 	{ "GetProtection", M, cmd_get_protection, "GetProtection" },

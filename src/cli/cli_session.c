@@ -167,7 +167,7 @@ do_login(struct cli_session *s, enum login_how how, const char *user,
 	struct auth_peer peer = {
 		(const struct sockaddr *)conn_local_addr(s->conn),
 		(const struct sockaddr *)conn_peer_addr(s->conn),
-		conn_is_tls(s->conn), "PWD"
+		conn_is_tls(s->conn), "PWD", &s->log
 	};
 	struct auth_result res;
 	struct error err;

@@ -1,9 +1,9 @@
 /*
  * imap_cmd_auth.c: commands valid in any state and before login --
  * CAPABILITY, NOOP, LOGOUT, ID (RFC 2971), ENABLE (RFC 5161), STARTTLS,
- * LOGIN, AUTHENTICATE PLAIN/LOGIN, IDLE (RFC 2177) -- and what a login sets
- * up: the account's store, its size limits and the per-account session
- * count.  Passwords go to auth_login() (auth.h), which applies B1, B2, B5
+ * LOGIN, AUTHENTICATE PLAIN/LOGIN/CRAM-MD5, IDLE (RFC 2177) -- and what a
+ * login sets up: the account's store, its size limits and the per-account
+ * session count.  Passwords go to auth_login() (auth.h), which applies B1, B2, B5
  * and B10; its error text is shown to the client as the human sentence.
  */
 #include "lib/compat.h"
@@ -256,26 +256,65 @@ load_account_limits(struct imap_session *s)
 	dict_free(&d);
 }
 
-/* Checks the password and opens the account; sets the tagged reply. */
-static int
-do_login(struct imap_session *s, const char *user, const char *pass)
+static struct auth_peer
+peer_of(struct imap_session *s)
 {
-	struct auth_peer peer;
+	struct auth_peer p;
+
+	p.local = (const struct sockaddr *)conn_local_addr(s->conn);
+	p.remote = (const struct sockaddr *)conn_peer_addr(s->conn);
+	p.tls = conn_is_tls(s->conn);
+	p.service = "IMAP";
+	p.log = &s->log;
+	return p;
+}
+
+bool
+imap_clear_login_ok(struct imap_session *s)
+{
+	struct auth_peer peer = peer_of(s);
+
+	if (conn_is_tls(s->conn))
+		return true;
+	return !s->require_tls && auth_clear_text_ok(s->srv, &peer);
+}
+
+void
+imap_login_capabilities(struct imap_session *s, struct buf *out)
+{
+	if (!imap_clear_login_ok(s))
+		buf_puts(out, " LOGINDISABLED");
+	else
+		buf_puts(out, " AUTH=PLAIN AUTH=LOGIN SASL-IR");
+	if (auth_offer_cram_md5(s->srv,
+	    (const struct sockaddr *)conn_local_addr(s->conn)))
+		buf_puts(out, " AUTH=CRAM-MD5");
+}
+
+/* Checks the password (clear text, or with challenge set a CRAM-MD5
+ * response digest) and opens the account; sets the tagged reply. */
+static int
+do_login(struct imap_session *s, const char *user, const char *pass,
+    const char *challenge)
+{
+	struct auth_peer peer = peer_of(s);
 	struct error err;
 	char path[OBJECTS_PATH_MAX], esc[128];
 	struct buf caps;
+	int r;
 
 	log_escape(esc, sizeof(esc), user, strlen(user));
-	if (s->require_tls && !conn_is_tls(s->conn)) {
-		log_ses(&s->log, LOG_PROBLEM, "clear-text login of %s refused",
-		    esc);
+	/* RFC 3501 6.2.3, RFC 9051 7.1: LOGINDISABLED was advertised. */
+	if (challenge == NULL && !imap_clear_login_ok(s)) {
+		log_ses(&s->log, LOG_PROBLEM, "clear-text login of %s refused: "
+		    "TLS required", esc);
 		return imap_no(s, "[PRIVACYREQUIRED] Use STARTTLS first");
 	}
-	peer.local = (const struct sockaddr *)conn_local_addr(s->conn);
-	peer.remote = (const struct sockaddr *)conn_peer_addr(s->conn);
-	peer.tls = conn_is_tls(s->conn);
-	peer.service = "IMAP";
-	if (auth_login(s->srv, &peer, user, pass, &s->who, &err) < 0) {
+	r = challenge == NULL ?
+	    auth_login(s->srv, &peer, user, pass, &s->who, &err) :
+	    auth_login_cram_md5(s->srv, &peer, user, challenge, pass,
+	    &s->who, &err);
+	if (r < 0) {
 		log_ses(&s->log, LOG_PROBLEM, "login failed for %s: %s", esc,
 		    err.msg);
 		return imap_no(s, "%s %s", err.kind == ERR_PERM ?
@@ -320,7 +359,7 @@ cmd_login(struct imap_session *s, const struct imap_arg *a, size_t n)
 	    strlen(a[0].str) != a[0].len || strlen(a[1].str) != a[1].len)
 		return imap_no(s, "[AUTHENTICATIONFAILED] %s",
 		    AUTH_GENERIC_ERROR);
-	return do_login(s, a[0].str, a[1].str);
+	return do_login(s, a[0].str, a[1].str, NULL);
 }
 
 /* One SASL response line: base64, or "*" to cancel (RFC 3501 6.2.2). */
@@ -359,6 +398,36 @@ authenticate_failed(struct imap_session *s, int r)
 	return imap_bad(s, "Invalid base64 in AUTHENTICATE");
 }
 
+/* RFC 2195: the challenge is a msg-id, the answer "name SP hex-digest".
+ * The password never crosses the wire, so no TLS is needed. */
+static int
+authenticate_cram_md5(struct imap_session *s)
+{
+	char host[DOMAIN_NAME_MAX + 1], chal[DOMAIN_NAME_MAX + 64];
+	char b64[2 * sizeof(chal)], resp[ADDRESS_MAX + 80];
+	char *sp;
+	size_t len, i;
+	int r;
+
+	objects_main_domain(s->srv->objects, host, sizeof(host));
+	auth_make_challenge(host, chal, sizeof(chal));
+	if (sasl_b64_encode(chal, strlen(chal), b64, sizeof(b64)) < 0)
+		return imap_no(s, "[SERVERBUG] Cannot make a challenge");
+	r = sasl_read(s, b64, resp, sizeof(resp) - 1, &len);
+	if (r < 0)
+		return authenticate_failed(s, r);
+	resp[len] = '\0';
+	sp = strrchr(resp, ' ');
+	if (memchr(resp, '\0', len) != NULL || sp == NULL ||
+	    strlen(sp + 1) != 32)
+		return imap_bad(s, "Invalid CRAM-MD5 response");
+	for (i = 1; i <= 32; i++)
+		if (strchr("0123456789abcdef", sp[i]) == NULL)
+			return imap_bad(s, "Invalid CRAM-MD5 response");
+	*sp = '\0';
+	return do_login(s, resp, sp + 1, chal);
+}
+
 int
 cmd_authenticate(struct imap_session *s, const struct imap_arg *a, size_t n)
 {
@@ -370,7 +439,13 @@ cmd_authenticate(struct imap_session *s, const struct imap_arg *a, size_t n)
 	if (n < 1 || n > 2 || a[0].type != IMAP_ARG_ATOM ||
 	    (n == 2 && !imap_arg_is_astring(&a[1])))
 		return imap_bad(s, "AUTHENTICATE expects a mechanism");
-	if (s->require_tls && !conn_is_tls(s->conn))
+	/* CRAM-MD5 only where it is advertised (the domain's AUTHMethods):
+	 * it cannot work with the hashed passwords of the default. */
+	if (strcasecmp(a[0].str, "CRAM-MD5") == 0 && n == 1 &&
+	    auth_offer_cram_md5(s->srv,
+	    (const struct sockaddr *)conn_local_addr(s->conn)))
+		return authenticate_cram_md5(s);
+	if (!imap_clear_login_ok(s))
 		return imap_no(s, "[PRIVACYREQUIRED] Use STARTTLS first");
 	if (strcasecmp(a[0].str, "PLAIN") == 0) {
 		if (n == 2) {
@@ -407,7 +482,7 @@ cmd_authenticate(struct imap_session *s, const struct imap_arg *a, size_t n)
 			return authenticate_failed(s, r);
 	} else
 		return imap_no(s, "Unsupported authentication mechanism");
-	r = do_login(s, user, pass);
+	r = do_login(s, user, pass, NULL);
 	explicit_bzero(pass, sizeof(pass));
 	explicit_bzero(raw, sizeof(raw));
 	return r;

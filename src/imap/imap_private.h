@@ -170,6 +170,15 @@ int	imap_send_status(struct imap_session *s, const char *name,
 typedef int	imap_cmd_fn(struct imap_session *s, const struct imap_arg *a,
 		    size_t n);
 
+/* imap_cmd_auth.c: whether LOGIN and AUTHENTICATE PLAIN/LOGIN may be used
+ * now (TLS, or a client where clear-text logins are allowed, and not the
+ * IMAP setting RequireTLS); else the capabilities say LOGINDISABLED. */
+bool		imap_clear_login_ok(struct imap_session *s);
+/* Appends the login capabilities: " LOGINDISABLED" or " AUTH=PLAIN
+ * AUTH=LOGIN SASL-IR", and " AUTH=CRAM-MD5" where the domain's AUTHMethods
+ * lists it (auth_offer_cram_md5). */
+void		imap_login_capabilities(struct imap_session *s, struct buf *out);
+
 /* imap_cmd_auth.c: any state and not authenticated */
 imap_cmd_fn	cmd_capability, cmd_noop, cmd_logout, cmd_id, cmd_enable,
 		cmd_starttls, cmd_login, cmd_authenticate, cmd_idle;

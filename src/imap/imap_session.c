@@ -205,10 +205,7 @@ imap_capabilities(struct imap_session *s, struct buf *out)
 	if (s->state == IST_NOTAUTH) {
 		if (!tls && listener_tls_ctx("imap") != NULL)
 			buf_puts(out, " STARTTLS");
-		if (!tls && s->require_tls)
-			buf_puts(out, " LOGINDISABLED");
-		else
-			buf_puts(out, " AUTH=PLAIN AUTH=LOGIN SASL-IR");
+		imap_login_capabilities(s, out);
 		return;
 	}
 	buf_puts(out, " UIDPLUS MOVE LIST-EXTENDED CONDSTORE QRESYNC ESEARCH "

@@ -21,5 +21,11 @@
 #define BACKUP_MANIFEST_MAX	(512UL * 1024 * 1024)	/* manifest text read at restore */
 #define BACKUP_PATH_MAX		1024	/* relative path in a backup (PATH_MAX minus the base) */
 #define BACKUP_DEPTH_MAX	16	/* folder nesting below the base (domain/account/bodies is 4) */
+#define AUTH_FLOW_PAIRS_MAX	4096	/* (account, address) failed-login records */
+#define AUTH_FLOW_IPS_MAX	4096	/* per-address failed-login records */
+#define AUTH_FLOW_RING		64	/* failures remembered per record: max N of a flow */
+#define AUTH_TEMPBL_MAX		4096	/* temporarily blacklisted addresses */
+#define AUTH_TEMPBL_TIME_MAX	(7 * 24 * 3600)	/* longest temporary blacklisting, s */
+#define AUTH_TEMPBL_TEXT_MAX	(256 * 1024)	/* SetTempBlacklistedIPs argument */
 
 #endif

@@ -53,7 +53,32 @@ peer_of(struct pop_session *s)
 	p.remote = (const struct sockaddr *)conn_peer_addr(s->conn);
 	p.tls = conn_is_tls(s->conn);
 	p.service = "POP";
+	p.log = &s->log;
 	return p;
+}
+
+/* USER/PASS and SASL PLAIN/LOGIN send the password: over TLS or from an
+ * address where clear-text logins are allowed (auth_clear_text_ok). */
+static bool
+clear_ok(struct pop_session *s)
+{
+	struct auth_peer peer = peer_of(s);
+
+	return auth_clear_text_ok(s->srv, &peer);
+}
+
+#define POP_TLS_REQUIRED	"-ERR [AUTH] clear-text login requires TLS, " \
+				"use STLS first"
+
+static bool
+refuse_clear(struct pop_session *s, const char *how)
+{
+	if (clear_ok(s))
+		return false;
+	log_ses(&s->log, LOG_PROBLEM, "%s refused: clear-text login without "
+	    "TLS", how);
+	pop_error(s, POP_TLS_REQUIRED);
+	return true;
 }
 
 /* Maps a failed login to its reply and log line; counts the failure. */
@@ -157,6 +182,8 @@ msg_arg(struct pop_session *s, struct strv arg, uint32_t *n_r)
 static void
 cmd_user(struct pop_session *s, const struct pop_cmd_line *cmd)
 {
+	if (refuse_clear(s, "USER"))
+		return;
 	if (!copy_arg(cmd->args[0], s->user, sizeof(s->user))) {
 		pop_error(s, "-ERR user name too long");
 		return;
@@ -175,6 +202,10 @@ cmd_pass(struct pop_session *s, const struct pop_cmd_line *cmd)
 
 	if (!s->have_user) {
 		pop_error(s, "-ERR send USER first");
+		return;
+	}
+	if (refuse_clear(s, "PASS")) {
+		s->have_user = false;
 		return;
 	}
 	s->have_user = false;	/* RFC 1939 7: a failed PASS needs a new USER */
@@ -360,24 +391,44 @@ auth_cram_md5(struct pop_session *s)
 		login_done(s, "CRAM-MD5", &res);
 }
 
-static const char *const sasl_mechs[] = { "PLAIN", "LOGIN", "CRAM-MD5" };
+/* The SASL mechanisms offered now: PLAIN and LOGIN where clear-text
+ * logins are allowed, CRAM-MD5 where the domain's AUTHMethods lists it
+ * (auth_offer_cram_md5).  "" when none. */
+static const char *
+sasl_offer(struct pop_session *s)
+{
+	bool clear = clear_ok(s);
+	bool cram = auth_offer_cram_md5(s->srv,
+	    (const struct sockaddr *)conn_local_addr(s->conn));
+
+	if (clear)
+		return cram ? "PLAIN LOGIN CRAM-MD5" : "PLAIN LOGIN";
+	return cram ? "CRAM-MD5" : "";
+}
 
 static void
 cmd_auth(struct pop_session *s, const struct pop_cmd_line *cmd)
 {
 	char ir[POP_LINE_MAX + 1];
 	const char *irp = NULL;
-	size_t i;
 
 	if (cmd->nargs == 0) {
 		/* Not in RFC 5034, but what clients since RFC 1734 probe
-		 * with: the list of mechanisms. */
+		 * with: the mechanisms accepted now, one a line (CRAM-MD5
+		 * also where CAPA does not advertise it). */
 		pop_reply(s, "+OK SASL mechanisms follow");
-		for (i = 0; i < N_ELEMENTS(sasl_mechs); i++)
-			pop_reply(s, "%s", sasl_mechs[i]);
+		if (clear_ok(s)) {
+			pop_reply(s, "PLAIN");
+			pop_reply(s, "LOGIN");
+		}
+		pop_reply(s, "CRAM-MD5");
 		pop_reply(s, ".");
 		return;
 	}
+	if ((strv_caseeq_cstr(cmd->args[0], "PLAIN") ||
+	    strv_caseeq_cstr(cmd->args[0], "LOGIN")) &&
+	    refuse_clear(s, "AUTH PLAIN/LOGIN"))
+		return;
 	/* RFC 5034 4: the initial response; "=" is an empty one. */
 	if (cmd->nargs == 2) {
 		if (cmd->args[1].len == 1 && cmd->args[1].p[0] == '=')
@@ -449,10 +500,12 @@ cmd_capa(struct pop_session *s, const struct pop_cmd_line *cmd)
 	pop_reply(s, "TOP");
 	pop_reply(s, "UIDL");
 	if (s->state == POP_AUTHORIZATION) {
-		pop_reply(s, "USER");
-		pop_reply(s, auth_offer_cram_md5(s->srv,
-		    (const struct sockaddr *)conn_local_addr(s->conn)) ?
-		    "SASL PLAIN LOGIN CRAM-MD5" : "SASL PLAIN LOGIN");
+		/* RFC 2595 4 / RFC 2449 6.8: no USER where it would be
+		 * refused. */
+		if (clear_ok(s))
+			pop_reply(s, "USER");
+		if (*sasl_offer(s) != '\0')
+			pop_reply(s, "SASL %s", sasl_offer(s));
 		if (!conn_is_tls(s->conn) && listener_tls_ctx("pop3") != NULL)
 			pop_reply(s, "STLS");
 	}

@@ -69,10 +69,29 @@ static const struct smtp_cmd smtp_cmds[] = {
 	{ "AUTH",	ST_GREETED,		CMD_IDLE,	cmd_auth },
 };
 
-static bool
-clear_auth_allowed(const struct smtp_session *s)
+static struct auth_peer
+peer_of(struct smtp_session *s)
 {
-	return conn_is_tls(s->conn) || !s->conf.require_tls_auth;
+	struct auth_peer p = {
+		(const struct sockaddr *)conn_local_addr(s->conn),
+		(const struct sockaddr *)conn_peer_addr(s->conn),
+		conn_is_tls(s->conn), "SMTP", &s->log
+	};
+
+	return p;
+}
+
+/* PLAIN and LOGIN send the password: over TLS, or from an address where
+ * clear-text logins are allowed (auth_clear_text_ok: loopback by default)
+ * unless RequireTLSForAUTH forbids them everywhere. */
+static bool
+clear_auth_allowed(struct smtp_session *s)
+{
+	struct auth_peer peer = peer_of(s);
+
+	if (conn_is_tls(s->conn))
+		return true;
+	return !s->conf.require_tls_auth && auth_clear_text_ok(s->srv, &peer);
 }
 
 static struct ssl_ctx_st *
@@ -632,11 +651,7 @@ do_auth(struct smtp_session *s, const char *mech, struct strv initial,
     struct sasl_data *d, struct auth_result *res, struct error *err,
     enum sasl_rc *rc_r)
 {
-	struct auth_peer peer = {
-		(const struct sockaddr *)conn_local_addr(s->conn),
-		(const struct sockaddr *)conn_peer_addr(s->conn),
-		conn_is_tls(s->conn), "SMTP"
-	};
+	struct auth_peer peer = peer_of(s);
 	char *sp;
 
 	*rc_r = SASL_OK;

@@ -255,14 +255,24 @@ conf_load(struct server *srv, struct smtp_conf *c)
 /* ---- the session -------------------------------------------------------- */
 
 /* CGP-REFERENCE 6.2: Blacklisted IPs are refused unless the address is
- * also a White Hole or Client address. */
+ * also a White Hole or Client address; so are Temporary Blacklisted IP
+ * Addresses (too many failed logins, auth.h), with a temporary 421. */
 static bool
 refused_at_connect(struct smtp_session *s)
 {
 	const struct sockaddr *peer =
 	    (const struct sockaddr *)conn_peer_addr(s->conn);
 	struct objects *o = s->srv->objects;
+	unsigned left;
 
+	if (!s->is_client && auth_tempbl_check(peer, &left) &&
+	    !objects_iplist_match(o, OBJ_IPS_WHITEHOLE, peer)) {
+		log_ses(&s->log, LOG_PROBLEM, "connection refused: address is "
+		    "temporarily blacklisted (%u s left)", left);
+		smtp_reply(s, 421, "4.7.0", "Your address [%s] is temporarily "
+		    "blacklisted, try later", conn_peer_ip(s->conn));
+		return true;
+	}
 	if (!objects_iplist_match(o, OBJ_IPS_BLACKLISTED, peer) ||
 	    objects_iplist_match(o, OBJ_IPS_WHITEHOLE, peer) || s->is_client)
 		return false;

@@ -1,7 +1,9 @@
 /*
  * auth_test.c: logins against real objects and a real router in a temporary
  * base directory: passwords, the generic error, B1 routing of login names,
- * B5 protection, B10 domain by local address, flow control, CRAM-MD5/APOP,
+ * B5 protection, B10 domain by local address, flow control per (account,
+ * address) and per address, the temporary blacklist and its text, the
+ * bounds of the failure tables, clear-text logins and TLS, CRAM-MD5/APOP,
  * SASL PLAIN decoding.
  */
 #include "lib/compat.h"
@@ -16,12 +18,14 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "lib/buf.h"
 #include "lib/dict.h"
 #include "lib/test.h"
 #include "objects/objects.h"
 #include "router/router.h"
 #include "server/server.h"
 #include "auth/auth.h"
+#include "auth/auth_private.h"
 
 static struct sockaddr_in
 sin_of(const char *ip)
@@ -52,9 +56,161 @@ login(struct server *srv, const char *local, const char *remote,
 {
 	struct sockaddr_in l = sin_of(local), r = sin_of(remote);
 	struct auth_peer peer = { (struct sockaddr *)&l, (struct sockaddr *)&r,
-	    false, "POP" };
+	    false, "POP", NULL };
 
 	return auth_login(srv, &peer, name, pw, res, e);
+}
+
+
+static long
+atoi_ok(const char *p)
+{
+	return strtol(p, NULL, 10);
+}
+
+static bool
+clear_ok(struct server *srv, const char *remote, bool tls)
+{
+	struct sockaddr_in l = sin_of("127.0.0.1"), r = sin_of(remote);
+	struct auth_peer peer = { (struct sockaddr *)&l, (struct sockaddr *)&r,
+	    tls, "SMTP", NULL };
+
+	return auth_clear_text_ok(srv, &peer);
+}
+
+static void
+protection(struct server *srv, const char *text)
+{
+	struct error e;
+	struct dval *d = parse(text);
+
+	test_assert(objects_protection_update(srv->objects, d, &e) == 0);
+	dict_free(&d);
+}
+
+static struct ipaddr
+ip_n(unsigned n)
+{
+	struct ipaddr a;
+
+	memset(&a, 0, sizeof(a));
+	a.b[0] = 0x20;
+	a.b[1] = 0x01;
+	a.b[12] = (uint8_t)(n >> 24);
+	a.b[13] = (uint8_t)(n >> 16);
+	a.b[14] = (uint8_t)(n >> 8);
+	a.b[15] = (uint8_t)n;
+	return a;
+}
+
+static void
+test_tempbl_text(void)
+{
+	struct auth_tempbl_item it[8];
+	struct ipaddr a;
+	struct error e;
+	char ip[64];
+	size_t n;
+	struct buf b;
+
+	test_begin("SetTempBlacklistedIPs text");
+	test_assert(auth_tempbl_parse("", 0, it, 8, &n, &e) == 0 && n == 0);
+	test_assert(auth_tempbl_parse(" ,\n", 3, it, 8, &n, &e) == 0 &&
+	    n == 0);
+	{
+		const char *t = "1.2.3.4-123, 5.6.7.8\r\n::1-0 [2001:db8::1]-9";
+
+		test_assert(auth_tempbl_parse(t, strlen(t), it, 8, &n,
+		    &e) == 0 && n == 4);
+	}
+	ipaddr_format(&it[0].addr, ip, sizeof(ip));
+	test_assert_str(ip, "1.2.3.4");
+	test_assert(it[0].seconds == 123 && it[1].seconds == -1);
+	ipaddr_format(&it[2].addr, ip, sizeof(ip));
+	test_assert_str(ip, "::1");
+	test_assert(it[2].seconds == 0 && it[3].seconds == 9);
+	test_assert(auth_tempbl_parse("1.2.3.4-99999999999999", 22, it, 8, &n,
+	    &e) == 0 && it[0].seconds == AUTH_TEMPBL_TIME_MAX);
+	test_assert(auth_tempbl_parse("1.2.3.4-", 8, it, 8, &n, &e) == -1 &&
+	    e.kind == ERR_SYNTAX);
+	test_assert(auth_tempbl_parse("1.2.3.4-1x", 10, it, 8, &n, &e) == -1);
+	test_assert(strstr(e.msg, "bad time") != NULL);
+	test_assert(auth_tempbl_parse("1.2.3.4,x", 9, it, 8, &n, &e) == -1);
+	test_assert_str(e.msg, "bad address: x");
+	test_assert(auth_tempbl_parse("1.2.3.4-5-6", 11, it, 8, &n, &e) == -1);
+	test_assert(auth_tempbl_parse("1.1.1.1,2.2.2.2,3.3.3.3", 23, it, 2, &n,
+	    &e) == -1 && e.kind == ERR_LIMIT);
+	test_end();
+
+	test_begin("temporary blacklist: add, format, remove, cap");
+	auth_tempbl_reset();
+	(void)ipaddr_parse("192.0.2.7", &a);
+	test_assert(auth_tempbl_add(&a, 100, &e) == 0);
+	test_assert(auth_tempbl_add(&a, 50, &e) == 0);	/* new time */
+	buf_init(&b, 1024);
+	auth_tempbl_format(&b);
+	test_assert(strncmp(buf_cstr(&b), "192.0.2.7-", 10) == 0);
+	test_assert(atoi_ok(buf_cstr(&b) + 10) > 0 &&
+	    atoi_ok(buf_cstr(&b) + 10) <= 50);
+	buf_free(&b);
+	test_assert(auth_tempbl_remove(&a));
+	test_assert(!auth_tempbl_remove(&a));
+	test_assert(auth_tempbl_count() == 0);
+	for (n = 0; n < AUTH_TEMPBL_MAX; n++) {
+		a = ip_n((unsigned)n);
+		test_assert(auth_tempbl_add(&a, 60, &e) == 0);
+	}
+	a = ip_n(AUTH_TEMPBL_MAX);
+	test_assert(auth_tempbl_add(&a, 60, &e) == -1 && e.kind == ERR_LIMIT);
+	test_assert(auth_tempbl_count() == AUTH_TEMPBL_MAX);
+	a = ip_n(5);
+	test_assert(auth_tempbl_add(&a, 0, &e) == 0);	/* 0 removes */
+	test_assert(auth_tempbl_count() == AUTH_TEMPBL_MAX - 1);
+	auth_tempbl_reset();
+	test_end();
+}
+
+static void
+test_flow_bounds(void)
+{
+	struct ipaddr a;
+	bool ev = false, any = false;
+	unsigned i;
+
+	test_begin("failure tables are bounded; expired records go first");
+	auth_flow_reset();
+	/* Period 0: every record has expired at once, so a full table makes
+	 * room without losing anything live. */
+	for (i = 0; i < AUTH_FLOW_IPS_MAX + 10; i++) {
+		a = ip_n(i);
+		(void)auth_flow_fail(NULL, &a, 0, &ev);
+		any |= ev;
+	}
+	test_assert(!any);
+	test_assert(auth_flow_count(false) == AUTH_FLOW_IPS_MAX);
+	auth_flow_reset();
+	for (i = 0; i < AUTH_FLOW_PAIRS_MAX; i++) {
+		a = ip_n(i);
+		(void)auth_flow_fail(i % 2 ? "a@b" : "c@d", &a, 60, &ev);
+		test_assert(!ev);
+	}
+	a = ip_n(AUTH_FLOW_PAIRS_MAX + 1);
+	test_assert(auth_flow_fail("a@b", &a, 60, &ev) == 1 && ev);
+	test_assert(auth_flow_count(true) == AUTH_FLOW_PAIRS_MAX);
+	test_assert(auth_flow_count(false) == 0);
+	/* Forgetting an address drops its pairs. */
+	a = ip_n(7);
+	test_assert(auth_flow_recent("a@b", &a, 60) == 1);
+	auth_flow_forget_ip(&a);
+	test_assert(auth_flow_recent("a@b", &a, 60) == 0);
+	test_assert(auth_flow_count(true) == AUTH_FLOW_PAIRS_MAX - 1);
+	/* The ring remembers AUTH_FLOW_RING failures. */
+	auth_flow_reset();
+	for (i = 0; i < AUTH_FLOW_RING + 5; i++)
+		(void)auth_flow_fail(NULL, &a, 60, NULL);
+	test_assert(auth_flow_recent(NULL, &a, 60) == AUTH_FLOW_RING);
+	auth_flow_reset();
+	test_end();
 }
 
 int
@@ -194,6 +350,91 @@ main(void)
 	    &e) == 0);
 	test_end();
 
+	test_begin("flow control is per (account, address)");
+	/* abc is locked for 127.0.0.1 by the test above; not elsewhere. */
+	test_assert(login(&srv, "127.0.0.1", "127.0.0.3", "abc", "abcpw", &res,
+	    &e) == 0);
+	for (i = 0; i < 3; i++)
+		test_assert(login(&srv, "127.0.0.1", "127.0.0.4", "abc", "x",
+		    &res, &e) == -1 && e.kind == ERR_AUTH);
+	test_assert(login(&srv, "127.0.0.1", "127.0.0.4", "abc", "abcpw", &res,
+	    &e) == -1 && e.kind == ERR_LIMIT);
+	test_assert(login(&srv, "127.0.0.1", "127.0.0.3", "abc", "abcpw", &res,
+	    &e) == 0);
+	/* 127.0.0.4 itself is not blocked: other accounts work from it. */
+	test_assert(login(&srv, "127.0.0.1", "127.0.0.4", "user1", "pw1", &res,
+	    &e) == 0);
+	test_end();
+
+	test_begin("too many failures from one address blacklist it");
+	protection(&srv, "{TempBlacklistFailedLogins=(3, 10m); "
+	    "TempBlacklistTime=2m;}");
+	test_assert(login(&srv, "127.0.0.1", "127.0.0.5", "nobody", "x", &res,
+	    &e) == -1 && e.kind == ERR_AUTH);
+	test_assert(login(&srv, "127.0.0.1", "127.0.0.5", "user1", "x", &res,
+	    &e) == -1 && e.kind == ERR_AUTH);
+	test_assert(login(&srv, "127.0.0.1", "127.0.0.5", "info%client1.com",
+	    "x", &res, &e) == -1 && e.kind == ERR_AUTH);
+	{
+		struct sockaddr_in r5 = sin_of("127.0.0.5");
+		struct ipaddr a5;
+		unsigned left = 0;
+
+		test_assert(auth_tempbl_check((struct sockaddr *)&r5, &left));
+		test_assert(left > 60 && left <= 120);
+		test_assert(login(&srv, "127.0.0.1", "127.0.0.5", "user1",
+		    "pw1", &res, &e) == -1 && e.kind == ERR_LIMIT);
+		test_assert_str(e.msg, AUTH_BLACKLISTED_ERROR);
+		/* Others go on; the server itself is never blacklisted. */
+		test_assert(login(&srv, "127.0.0.1", "127.0.0.6", "user1",
+		    "pw1", &res, &e) == 0);
+		for (i = 0; i < 4; i++)
+			(void)login(&srv, "127.0.0.1", "127.0.0.1", "nobody",
+			    "x", &res, &e);
+		test_assert(login(&srv, "127.0.0.1", "127.0.0.1", "user1",
+		    "pw1", &res, &e) == 0);
+		/* Client IP Addresses are not blacklisted (B5 set
+		 * 127.0.0.2). */
+		for (i = 0; i < 4; i++)
+			(void)login(&srv, "127.0.0.1", "127.0.0.2", "nobody",
+			    "x", &res, &e);
+		test_assert(login(&srv, "127.0.0.1", "127.0.0.2", "user1",
+		    "pw1", &res, &e) == 0);
+		/* Removal gives a fresh start. */
+		ipaddr_from_sa((struct sockaddr *)&r5, &a5);
+		test_assert(auth_tempbl_remove(&a5));
+		test_assert(login(&srv, "127.0.0.1", "127.0.0.5", "user1",
+		    "pw1", &res, &e) == 0);
+		test_assert(auth_tempbl_default_time(&srv) == 120);
+	}
+	protection(&srv, "{TempBlacklistFailedLogins=(0, 10m);}");
+	for (i = 0; i < 4; i++)
+		(void)login(&srv, "127.0.0.1", "127.0.0.7", "nobody", "x", &res,
+		    &e);
+	test_assert(auth_tempbl_count() == 0);
+	test_end();
+
+	test_begin("clear-text logins need TLS except from ClearTextLoginIPs");
+	test_assert(clear_ok(&srv, "127.0.0.2", false));
+	test_assert(clear_ok(&srv, "192.0.2.1", true));
+	test_assert(!clear_ok(&srv, "192.0.2.1", false));
+	protection(&srv, "{ClearTextLoginIPs=\"127.0.0.1\";}");
+	test_assert(!clear_ok(&srv, "127.0.0.2", false));
+	test_assert(clear_ok(&srv, "127.0.0.1", false));
+	test_assert(clear_ok(&srv, "127.0.0.2", true));
+	protection(&srv, "{ClearTextLoginIPs=\"10.0.0.0/8,127.0.0.0/30\";}");
+	test_assert(clear_ok(&srv, "127.0.0.2", false));
+	test_assert(clear_ok(&srv, "10.1.2.3", false));
+	test_assert(!clear_ok(&srv, "127.0.0.4", false));
+	protection(&srv, "{ClearTextLoginIPs=\"not an address\";}");
+	test_assert(!clear_ok(&srv, "127.0.0.1", false));
+	protection(&srv, "{AllowClearTextLogins=YES;}");
+	test_assert(clear_ok(&srv, "192.0.2.1", false));
+	test_end();
+
+	test_tempbl_text();
+	test_flow_bounds();
+
 	test_begin("CRAM-MD5 and APOP need a clear password");
 	auth_make_challenge("main.dom", chal, sizeof(chal));
 	test_assert(chal[0] == '<' && strstr(chal, "@main.dom>") != NULL);
@@ -204,7 +445,7 @@ main(void)
 	{
 		struct sockaddr_in l = sin_of("127.0.0.1");
 		struct auth_peer peer = { (struct sockaddr *)&l,
-		    (struct sockaddr *)&l, false, "SMTP" };
+		    (struct sockaddr *)&l, false, "SMTP", NULL };
 
 		test_assert(auth_login_cram_md5(&srv, &peer, "clr", chal, hex,
 		    &res, &e) == 0);
