@@ -146,7 +146,7 @@ read_data(struct smtp_session *s, struct data_state *st)
 			st->long_line = true;
 			st->seen += SMTP_DATA_LINE_MAX;
 		} else if (rc == LINE_TIMEOUT) {
-			(void)snprintf(where, sizeof(where), "in DATA after "
+			(void)snprintf(where, sizeof(where), "DATA time-out after "
 			    "%llu bytes: ", (unsigned long long)st->seen);
 			smtp_timeout_close(s, where);
 			ret = -1;
