@@ -727,9 +727,14 @@ conn_handshake(struct conn *c, bool server, struct error *err_r)
 			conn_fail(c, "TLS handshake: peer closed");
 		if (st <= 0)
 			return error_set(err_r, ERR_IO, "%s", c->errmsg);
-		if (conn_wait(c, events, false, deadline,
-		    "TLS handshake time-out") < 0)
+		/* A server waiting for the client's handshake bytes is
+		 * waiting for input: it may be shed like any pre-login
+		 * read.  Either way the conn is unusable afterwards. */
+		if (conn_wait(c, events, server && events == POLLIN, deadline,
+		    "TLS handshake time-out") < 0) {
+			c->broken = true;
 			return error_set(err_r, ERR_TEMP, "%s", c->errmsg);
+		}
 	}
 	snprintf(c->tls_info, sizeof(c->tls_info), "%s %s",
 	    SSL_get_version(c->ssl), SSL_get_cipher_name(c->ssl));
