@@ -619,7 +619,7 @@ admit(struct service *svc, struct conn *c, bool exempt, char *why,
 	else if (svc->current - svc->shedding >= svc->max_channels) {
 		/* Full: the oldest session still waiting for its client
 		 * before login makes room (the list is newest first). */
-		if (svc->max_channels > 0)
+		if (svc->shedding < svc->max_channels)	/* threads <= 2x */
 			for (o = svc->live; o != NULL; o = o->next)
 				if (!o->shedding && conn_shed_candidate(o->c))
 					victim = o;

@@ -200,6 +200,16 @@ services_start(struct server *srv, const char *cert, const char *key,
 }
 
 void
+services_reload_limits(struct server *srv)
+{
+	size_t i;
+
+	for (i = 0; i < N_ELEMENTS(all_services); i++)
+		if (registered[i])
+			apply_limits(srv, all_services[i]);
+}
+
+void
 services_stop(void)
 {
 	(void)listener_stop_all();

@@ -23,6 +23,11 @@ void	services_register_logs(void);
  * naming the service, address and port. */
 int	services_start(struct server *srv, const char *cert, const char *key,
 	    const struct listen_opt *opts, size_t nopts, struct error *err_r);
+/* Reads the listener limits of every running service again (SIGHUP):
+ * MaxChannels, MaxChannelsPerIP, MaxChannelsPerNetwork, PreLoginTimeout,
+ * LineTimeout.  New connections get the new values; a MaxChannels of 0
+ * refuses them (the sockets stay open until a restart). */
+void	services_reload_limits(struct server *srv);
 void	services_stop(void);
 
 /* One --listen option (tegamid.c fills them). */

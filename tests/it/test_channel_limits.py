@@ -7,6 +7,7 @@ limit gets the protocol's own words (SMTP 421, IMAP * BYE, POP -ERR, CLI
 limits come from the module's settings file, read at start; every count and
 wait here is bounded, and timings are never asserted."""
 import os
+import signal
 import socket
 import time
 
@@ -333,3 +334,30 @@ def test_many_idle_connections_do_not_lock_others_out(make_server):
         sock.close()
     assert s.wait_log(r"shedding the oldest idle session")
     close_all(held)
+
+
+def test_implicit_tls_handshake_is_bounded_before_login(make_server):
+    """A client that connects to imaps and never starts TLS is closed at
+    the pre-login time-out (no reply: there is no TLS to send it in)."""
+    s = start(make_server, "imaps", "IMAP", "{ PreLoginTimeout = 2; }")
+    sock, f = connect(s.ports["imaps"], "127.0.0.2")
+    sock.settimeout(30)
+    assert read_to_eof(f) == []
+    assert s.wait_log(r"TLS handshake failed: login time-out")
+    sock.close()
+
+
+def test_limits_are_read_again_on_sighup(make_server):
+    s = start(make_server, "smtp", "SMTP", "{ MaxChannelsPerIP = 1; }")
+    port = s.ports["smtp"]
+    a = connect_served(port, b"220 ", "127.0.0.2")
+    _, f = connect(port, "127.0.0.2")
+    assert f.readline().startswith(b"421 ")
+    preset(s, "SMTP", "{ MaxChannelsPerIP = 2; }")
+    s.proc.send_signal(signal.SIGHUP)
+    assert s.wait_log(r"SIGHUP: re-reading settings")
+    b = connect_served(port, b"220 ", "127.0.0.2")     # bounded retries
+    _, f = connect(port, "127.0.0.2")
+    assert f.readline().startswith(b"421 ")
+    assert s.wait_log(r"per-address limit 2 reached for 127\.0\.0\.2")
+    close_all([a, b])

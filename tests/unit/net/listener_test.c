@@ -60,9 +60,18 @@ echo_handler(struct conn *c, void *arg)
 			conn_puts(c, "bare LF\r\n");
 			continue;
 		}
+		if (rc == LINE_TIMEOUT && conn_was_shed(c)) {
+			conn_puts(c, "shed\r\n");
+			return;
+		}
 		if (rc != LINE_OK)
 			return;
-		if (strv_eq(line, STRV_LIT("QUIT"))) {
+		if (strv_eq(line, STRV_LIT("LOGIN"))) {
+			/* what a protocol does at login: no more shedding */
+			conn_set_deadline(c, 0, NULL);
+			conn_set_sheddable(c, false);
+			conn_puts(c, "logged in\r\n");
+		} else if (strv_eq(line, STRV_LIT("QUIT"))) {
 			conn_puts(c, "bye\r\n");
 			return;
 		} else if (strv_eq(line, STRV_LIT("TLSINFO"))) {
@@ -298,6 +307,11 @@ test_channel_limit(unsigned port)
 	test_begin("channel limit: the third connection is refused");
 	a = client_connect(port);
 	b = client_connect(port);
+	/* Logged-in sessions are never shed. */
+	client_put(a, "LOGIN\r\n");
+	client_put(b, "LOGIN\r\n");
+	test_assert_str(client_line(a, line, sizeof(line)), "logged in\r\n");
+	test_assert_str(client_line(b, line, sizeof(line)), "logged in\r\n");
 	client_put(a, "1\r\n");
 	client_put(b, "2\r\n");
 	test_assert_str(client_line(a, line, sizeof(line)), "echo: 1\r\n");
@@ -319,6 +333,38 @@ test_channel_limit(unsigned port)
 	test_assert_str(client_line(a, line, sizeof(line)), "echo: 3\r\n");
 	close(a);
 	close(b);
+	test_assert(wait_current("smtp", 0));
+	test_end();
+}
+
+static void
+test_shedding(unsigned port)
+{
+	struct listener_stats st;
+	char line[256];
+	int a, b, c;
+
+	test_begin("a full service sheds the oldest idle session before login");
+	a = client_connect(port);
+	client_put(a, "1\r\n");
+	test_assert_str(client_line(a, line, sizeof(line)), "echo: 1\r\n");
+	b = client_connect(port);
+	client_put(b, "LOGIN\r\n");
+	test_assert_str(client_line(b, line, sizeof(line)), "logged in\r\n");
+	c = client_connect(port);
+	client_put(c, "3\r\n");
+	test_assert_str(client_line(c, line, sizeof(line)), "echo: 3\r\n");
+	test_assert_str(client_line(a, line, sizeof(line)), "shed\r\n");
+	test_assert(client_eof(a));
+	test_assert(log_contains("smtp is full (2 channels): shedding the "
+	    "oldest idle session before login"));
+	test_assert(listener_get_stats("smtp", &st) == 0);
+	test_assert(st.shed == 1);
+	client_put(b, "4\r\n");
+	test_assert_str(client_line(b, line, sizeof(line)), "echo: 4\r\n");
+	close(a);
+	close(b);
+	close(c);
 	test_assert(wait_current("smtp", 0));
 	test_end();
 }
@@ -560,6 +606,7 @@ main(void)
 
 	test_echo(cli_port);
 	test_channel_limit(smtp_port);
+	test_shedding(smtp_port);
 	test_per_ip_limit(sub_port);
 	test_implicit_tls(imaps_port, cert);
 	test_starttls(cli_port);
