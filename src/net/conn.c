@@ -54,7 +54,6 @@ struct conn {
 	char			 deadline_what[CONN_WHAT_MAX];
 	int			 line_ms;	/* whole-line limit, 0 = none */
 	int64_t			 line_since;	/* first byte of a partial line */
-	int64_t			 last_read;	/* when bytes last arrived */
 	unsigned		 rate_bps;	/* min-rate mode, 0 = off */
 	int			 rate_max_ms;	/* its budget's ceiling */
 	int64_t			 rate_budget;	/* ms a read may still wait */
@@ -485,9 +484,8 @@ conn_raw_read(struct conn *c, void *p, size_t n, int64_t deadline,
 			return -1;
 	}
 got:
-	c->last_read = now_ms();
 	if (c->rate_bps > 0)
-		conn_rate_account(c, c->last_read - start, (size_t)r);
+		conn_rate_account(c, now_ms() - start, (size_t)r);
 	return r;
 }
 
@@ -619,13 +617,12 @@ conn_read_line(struct conn *c, size_t max, enum line_mode mode,
 	for (;;) {
 		rc = linereader_next(&c->lr, max, mode, line_r);
 		if (rc != LINE_AGAIN) {
-			/* A line ends: what is left (pipelined input)
-			 * arrived with the last read; a skipped over-long
-			 * line keeps its start. */
-			if (!linereader_in_line(&c->lr))
+			/* A line ends.  The clock of the next one starts
+			 * when we wait for it (pipelined bytes waited while
+			 * we worked); a skipped over-long line keeps its
+			 * start. */
+			if (rc != LINE_TOOLONG || !linereader_in_line(&c->lr))
 				c->line_since = 0;
-			else if (rc != LINE_TOOLONG || c->line_since == 0)
-				c->line_since = c->last_read;
 			return rc;
 		}
 		now = now_ms();
@@ -635,8 +632,7 @@ conn_read_line(struct conn *c, size_t max, enum line_mode mode,
 			c->line_since = 0;
 		else {
 			if (c->line_since == 0)
-				c->line_since = c->last_read != 0 ?
-				    c->last_read : now;
+				c->line_since = now;
 			/* The whole line, not each byte (slowloris). */
 			if (c->line_ms > 0 &&
 			    c->line_since + c->line_ms < deadline) {
