@@ -531,6 +531,53 @@ test_ipv6(void)
 	test_end();
 }
 
+/* Connects to [::1]:port; -1 on failure. */
+static int
+client_connect6(unsigned port)
+{
+	struct sockaddr_in6 sin6;
+	int fd;
+
+	fd = socket(AF_INET6, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -1;
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_port = htons((uint16_t)port);
+	sin6.sin6_addr = in6addr_loopback;
+	if (connect(fd, (struct sockaddr *)&sin6, sizeof(sin6)) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void
+test_per_net_v6(unsigned port)
+{
+	char line[256];
+	int a, b;
+
+	test_begin("per-network limit counts an IPv6 /64 (skipped without "
+	    "IPv6)");
+	if (port == 0) {
+		test_end();
+		return;
+	}
+	a = client_connect6(port);
+	test_assert(a >= 0);
+	client_put(a, "x\r\n");
+	test_assert_str(client_line(a, line, sizeof(line)), "echo: x\r\n");
+	b = client_connect6(port);
+	test_assert(b >= 0);
+	test_assert(client_eof(b));		/* no refusal text for pop3 here */
+	close(b);
+	test_assert(log_contains("per-network limit 1 reached for ::1/64"));
+	close(a);
+	test_assert(wait_current("pop3", 0));
+	test_end();
+}
+
 static void
 test_stop(unsigned port)
 {
@@ -587,6 +634,13 @@ main(void)
 	    &err) == 0);
 	test_assert(listener_set_limits("smtp", 2, 0, &err) == 0);
 	test_assert(listener_set_limits("submission", 10, 1, &err) == 0);
+	{
+		struct listener_limits lim = { 10, 0, 1, 0, 0 };
+
+		test_assert(listener_configure("pop3", &lim, &err) == 0);
+		lim.max_channels = LISTENER_CHANNELS_MAX + 1;
+		test_assert(listener_configure("pop3", &lim, &err) == -1);
+	}
 	test_assert(listener_set_tls(NULL, server_ctx, &err) == 0);
 	test_assert(listener_add("cli", "127.0.0.1", 0, &err) == 0);
 	test_assert(listener_add("smtp", "127.0.0.1", 0, &err) == 0);
@@ -608,6 +662,7 @@ main(void)
 	test_channel_limit(smtp_port);
 	test_shedding(smtp_port);
 	test_per_ip_limit(sub_port);
+	test_per_net_v6(listener_bound_port("pop3", 0));
 	test_implicit_tls(imaps_port, cert);
 	test_starttls(cli_port);
 	test_stop(cli_port);
