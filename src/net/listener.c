@@ -600,7 +600,7 @@ admit(struct service *svc, struct conn *c, bool exempt, char *why,
 	if (fam != 0 && !exempt &&
 	    (svc->max_per_ip > 0 || svc->max_per_net > 0)) {
 		for (o = svc->live; o != NULL; o = o->next) {
-			if (o->fam != fam || o->shedding)
+			if (o->fam != fam || o->shedding || o->exempt)
 				continue;
 			if (memcmp(o->addr, addr, netlen) != 0)
 				continue;

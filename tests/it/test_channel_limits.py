@@ -183,11 +183,21 @@ def test_per_network_limit(make_server):
 
 
 def test_client_ips_are_exempt(make_server):
-    s = start(make_server, "smtp", "SMTP", "{ MaxChannelsPerIP = 1; }")
+    """Client IP Addresses are not limited per address or network, and do
+    not count against their neighbours."""
+    s = start(make_server, "smtp", "SMTP",
+              "{ MaxChannelsPerIP = 1; MaxChannelsPerNetwork = 2; }")
     s.tegami("SetClientIPs", "127.0.0.7")
     s.restart()
     port = s.ports["smtp"]
     held = [connect_served(port, b"220 ", "127.0.0.7") for _ in range(3)]
+    held.append(connect_served(port, b"220 ", "127.0.0.8"))
+    _, f = connect(port, "127.0.0.8")
+    assert f.readline().startswith(b"421 ")
+    held.append(connect_served(port, b"220 ", "127.0.0.9"))
+    _, f = connect(port, "127.0.0.10")
+    assert f.readline().startswith(b"421 ")
+    assert s.wait_log(r"per-network limit 2 reached for 127\.0\.0\.10/24")
     close_all(held)
 
 
