@@ -83,10 +83,15 @@ static unsigned
 setting_uint(const struct dval *d, const char *key, unsigned def,
     unsigned min, unsigned max)
 {
+	const struct dval *dv = d != NULL ? dict_get(d, key) : NULL;
 	const char *v = d != NULL ? dict_get_str(d, key) : NULL;
 	unsigned long n;
 	char *end;
 
+	if (dv != NULL && dict_type(dv) == DICT_NUMBER) {	/* #20 */
+		n = dict_number(dv) < 0 ? 0 : (unsigned long)dict_number(dv);
+		goto clamp;
+	}
 	if (v == NULL)
 		return def;
 	errno = 0;
@@ -96,6 +101,7 @@ setting_uint(const struct dval *d, const char *key, unsigned def,
 		    "a number; using %u", key, v, def);
 		return def;
 	}
+clamp:
 	if (n < min)
 		n = min;
 	if (n > max)

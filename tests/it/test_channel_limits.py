@@ -172,7 +172,7 @@ def test_per_address_limit_is_on_by_default(make_server, svc, module,
 
 def test_per_network_limit(make_server):
     s = start(make_server, "imap", "IMAP",
-              "{ MaxChannelsPerIP = 2; MaxChannelsPerNetwork = 3; }")
+              "{ MaxChannelsPerIP = 2; MaxChannelsPerNetwork = #3; }")
     port = s.ports["imap"]
     held = [connect_served(port, b"* OK", src)
             for src in ("127.0.0.2", "127.0.0.2", "127.0.0.3")]
