@@ -2,7 +2,8 @@
  * fuzz/linereader.c: libFuzzer target for net/linereader.  The first byte
  * picks the mode and max line length, the second the chunk size; the rest is
  * input.  The input is split all at once and in chunks, and both runs must
- * give the same results; every line must respect max and hold no LF.
+ * give the same results (the lines, and whether a CR LF came before each);
+ * every line must respect max and hold no LF.
  */
 #include "lib/compat.h"
 
@@ -32,6 +33,10 @@ drain(struct linereader *lr, size_t max, enum line_mode mode, struct buf *out)
 		if (rc == LINE_BARE_LF && mode != LINE_CRLF_ONLY)
 			abort();
 		buf_putc(out, (char)('0' + rc));
+		/* The terminator before each line (SMTP DATA's CRLF.CRLF
+		 * check) must not depend on how the input was split. */
+		if (rc != LINE_TOOLONG)
+			buf_putc(out, linereader_prev_crlf(lr) ? 'C' : 'L');
 		buf_append(out, &line.len, sizeof(line.len));
 		buf_append(out, line.p, line.len);
 	}

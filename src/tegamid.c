@@ -338,6 +338,7 @@ main(int argc, char **argv)
 				    err.msg);
 			load_router_table(&srv);
 			cli_apply_log_levels(&srv);
+			services_reload_limits(&srv);
 		} else
 			break;
 	}

@@ -17,6 +17,7 @@
 #include "objects/objects.h"
 #include "queue/queue.h"
 #include "server/server.h"
+#include "server/services.h"
 #include "smtp/smtp.h"
 #include "cli/cli_modules.h"
 
@@ -62,6 +63,10 @@ static const struct mset smtp_sets[] = {
 	  SMTP_TIMEOUT_MIN, SMTP_TIMEOUT_MAX, false },
 	{ "DataTimeout", MS_SMTP_NUM, SMTP_DATA_TIMEOUT_DEFAULT,
 	  SMTP_TIMEOUT_MIN, SMTP_TIMEOUT_MAX, false },
+	{ "MinDataRate", MS_SMTP_NUM, SMTP_DATA_RATE_DEFAULT, 0,
+	  SMTP_DATA_RATE_MAX, false },
+	{ "MaxDataTime", MS_SMTP_NUM, SMTP_DATA_TIME_DEFAULT,
+	  SMTP_DATA_TIME_MIN, SMTP_DATA_TIME_MAX, false },
 	{ "RequireTLSForAUTH", MS_SMTP_YES, 0, 0, 0, false },
 };
 
@@ -322,23 +327,18 @@ find_log(struct log_module *m, void *arg)
 		f->found = true;
 }
 
-/* services.c apply_limits: MaxChannels / MaxChannelsPerIP as strings through
- * strtoul (a number object is not read), channels capped. */
+/* The listener limits, as services.c reads them. */
 static void
 put_channels(struct dval *d, const struct dval *stored)
 {
-	const char *ch = dict_get_str(stored, "MaxChannels");
-	const char *ip = dict_get_str(stored, "MaxChannelsPerIP");
-	unsigned long nch = LISTENER_CHANNELS_DEFAULT, nip = 0;
+	struct listener_limits lim;
 
-	if (ch != NULL)
-		nch = strtoul(ch, NULL, 10);
-	if (ip != NULL)
-		nip = strtoul(ip, NULL, 10);
-	if (nch > LISTENER_CHANNELS_MAX)
-		nch = LISTENER_CHANNELS_MAX;
-	put_number(d, "MaxChannels", nch);
-	put_number(d, "MaxChannelsPerIP", nip);
+	services_read_limits(stored, &lim);
+	put_number(d, "MaxChannels", lim.max_channels);
+	put_number(d, "MaxChannelsPerIP", lim.max_per_ip);
+	put_number(d, "MaxChannelsPerNetwork", lim.max_per_net);
+	put_number(d, "PreLoginTimeout", lim.prelogin_ms / 1000);
+	put_number(d, "LineTimeout", lim.line_ms / 1000);
 }
 
 struct dval *

@@ -378,6 +378,7 @@ cli_session_run(struct server *srv, struct conn *c, bool trusted)
 	struct strv line;
 	char dom[DOMAIN_NAME_MAX + 1];
 	enum line_rc rc;
+	bool prelogin = !trusted;
 
 	memset(&s, 0, sizeof(s));
 	s.srv = srv;
@@ -406,6 +407,17 @@ cli_session_run(struct server *srv, struct conn *c, bool trusted)
 		if (rc == LINE_TOOLONG) {
 			s.errors++;
 			reply(&s, "501 line too long");
+		} else if (rc == LINE_TIMEOUT && conn_was_shed(c)) {
+			log_ses(&s.log, LOG_PROBLEM, "the service is full: %s",
+			    conn_last_error(c));
+			reply(&s, "500 too many connections, closing");
+			break;
+		} else if (rc == LINE_TIMEOUT) {
+			log_ses(&s.log, LOG_PROBLEM, "%s%s; closing",
+			    conn_last_error(c), s.logged_in ? "" :
+			    " before login");
+			reply(&s, "500 %s, closing", conn_last_error(c));
+			break;
 		} else if (rc != LINE_OK)
 			break;
 		else if (line.len == 0)
@@ -418,6 +430,13 @@ cli_session_run(struct server *srv, struct conn *c, bool trusted)
 		} else {
 			log_input(&s, line);
 			run_command(&s, line);
+		}
+		/* Logged in: the listener's login time-out and shedding
+		 * end; the idle time-out applies from now. */
+		if (prelogin && s.logged_in) {
+			prelogin = false;
+			conn_set_deadline(c, 0, NULL);
+			conn_set_sheddable(c, false);
 		}
 		if (s.errors >= CLI_ERRORS_MAX) {
 			log_ses(&s.log, LOG_PROBLEM, "too many errors");

@@ -252,6 +252,26 @@ load_settings(struct imap_session *s)
 
 /* ---- command reading ---- */
 
+/* A read timed out, or the listener shed the session to make room: BYE
+ * with the reason, and a log line. */
+static void
+send_timeout_bye(struct imap_session *s)
+{
+	const char *why = conn_last_error(s->conn);
+
+	if (conn_was_shed(s->conn)) {
+		log_ses(&s->log, LOG_PROBLEM, "the service is full: %s", why);
+		imap_send(s, "* BYE [UNAVAILABLE] Too many connections, try "
+		    "again later");
+	} else if (s->state == IST_NOTAUTH) {
+		log_ses(&s->log, LOG_PROBLEM, "%s before login; closing", why);
+		imap_send(s, "* BYE Autologout; %s", why);
+	} else {
+		log_ses(&s->log, LOG_LOW, "%s; closing", why);
+		imap_send(s, "* BYE Autologout; %s", why);
+	}
+}
+
 enum read_rc { RD_COMMAND, RD_BAD, RD_CLOSE };
 
 static bool
@@ -348,11 +368,8 @@ read_command(struct imap_session *s)
 			return RD_CLOSE;
 		}
 		if (lrc != LINE_OK) {
-			if (lrc == LINE_TIMEOUT) {
-				imap_send(s, "* BYE Autologout; idle for too "
-				    "long");
-				log_ses(&s->log, LOG_LOW, "idle timeout");
-			}
+			if (lrc == LINE_TIMEOUT)
+				send_timeout_bye(s);
 			return RD_CLOSE;
 		}
 		log_input(s, line);
@@ -389,8 +406,11 @@ read_command(struct imap_session *s)
 			imap_send(s, "+ Ready for literal data");
 			(void)conn_flush(s->conn);
 		}
-		if (read_literal(s) < 0)
+		if (read_literal(s) < 0) {
+			if (conn_timed_out(s->conn))
+				send_timeout_bye(s);
 			return RD_CLOSE;
+		}
 		if (p->state == IPS_ERROR) {
 			send_bad_parse(s);
 			return RD_BAD;
@@ -486,6 +506,7 @@ imap_handler(struct conn *c, void *arg)
 	struct imap_session s;
 	struct buf caps;
 	enum read_rc rc;
+	bool prelogin = true;
 
 	memset(&s, 0, sizeof(s));
 	s.srv = arg;
@@ -513,6 +534,13 @@ imap_handler(struct conn *c, void *arg)
 			break;
 		if (rc == RD_COMMAND)
 			dispatch(&s);
+		/* Logged in: the listener's login time-out and shedding
+		 * end; the idle time-out (30 min) applies from now. */
+		if (prelogin && (s.state & IST_AUTHED)) {
+			prelogin = false;
+			conn_set_deadline(c, 0, NULL);
+			conn_set_sheddable(c, false);
+		}
 		if (s.errors >= IMAP_ERRORS_MAX) {
 			log_ses(&s.log, LOG_PROBLEM, "too many errors");
 			imap_send(&s, "* BYE Too many errors");

@@ -28,4 +28,16 @@
 #define AUTH_TEMPBL_TIME_MAX	(7 * 24 * 3600)	/* longest temporary blacklisting, s */
 #define AUTH_TEMPBL_TEXT_MAX	(256 * 1024)	/* SetTempBlacklistedIPs argument */
 
+/* Connection limits and time-outs of every TCP service, from its module's
+ * settings (SMTP, POP, IMAP, PWD), each within [MIN, MAX]: */
+#define CHANNELS_PER_IP_DEFAULT	20	/* MaxChannelsPerIP: one host cannot fill a service; 0 = none */
+#define CHANNELS_PER_NET_DEFAULT 50	/* MaxChannelsPerNetwork, per /24 or /64; 0 = none */
+#define CHANNELS_PER_ADDR_MAX	50000	/* = LISTENER_CHANNELS_MAX */
+#define PRELOGIN_TIMEOUT_DEFAULT 120	/* PreLoginTimeout, s: connect to login (SMTP: to MAIL/AUTH) */
+#define PRELOGIN_TIMEOUT_MIN	1
+#define PRELOGIN_TIMEOUT_MAX	3600
+#define LINE_TIMEOUT_DEFAULT	60	/* LineTimeout, s: one command line from its first byte */
+#define LINE_TIMEOUT_MIN	1
+#define LINE_TIMEOUT_MAX	3600
+
 #endif

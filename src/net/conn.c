@@ -37,6 +37,7 @@
 
 #define CONN_PRINTF_MAX		(1024 * 1024)	/* one conn_printf() */
 #define CONN_IP_TEXT_MAX	INET6_ADDRSTRLEN
+#define CONN_WHAT_MAX		64	/* name of a deadline in messages */
 
 struct conn {
 	pthread_mutex_t		 fd_lock;	/* fd against conn_shutdown() */
@@ -47,6 +48,20 @@ struct conn {
 	int			 read_ms, write_ms;
 	bool			 broken;	/* sticky I/O failure */
 	bool			 timed_out;
+	bool			 read_dead;	/* a read timed out or was shed:
+						 * reads fail, writes still go */
+	int64_t			 deadline;	/* 0, or every wait ends then */
+	char			 deadline_what[CONN_WHAT_MAX];
+	int			 line_ms;	/* whole-line limit, 0 = none */
+	int64_t			 line_since;	/* first byte of a partial line */
+	unsigned		 rate_bps;	/* min-rate mode, 0 = off */
+	int			 rate_max_ms;	/* its budget's ceiling */
+	int64_t			 rate_budget;	/* ms a read may still wait */
+	bool			 shed_seen;	/* this thread saw shed */
+	/* Shared with the listener's thread, under fd_lock: */
+	bool			 sheddable;	/* pre-login: may be shed */
+	bool			 waiting;	/* blocked waiting for input */
+	bool			 shed;		/* shed: close at once */
 	char			 errmsg[160];
 	struct sockaddr_storage	 peer, local;
 	char			 peer_text[CONN_ADDR_TEXT_MAX];
@@ -96,6 +111,15 @@ conn_addr_text(const struct sockaddr_storage *ss, char *dst, size_t size)
 
 	port = addr_ip(ss, ip, sizeof(ip), &v6);
 	snprintf(dst, size, "[%s]:%u", ip, port);
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static struct conn *
@@ -155,6 +179,85 @@ conn_set_timeouts(struct conn *c, int read_ms, int write_ms)
 	c->write_ms = write_ms > 0 ? write_ms : CONN_TIMEOUT_DEFAULT;
 }
 
+void
+conn_set_line_timeout(struct conn *c, int ms)
+{
+	c->line_ms = ms > 0 ? ms : 0;
+}
+
+void
+conn_set_deadline(struct conn *c, int ms, const char *what)
+{
+	if (ms <= 0) {
+		c->deadline = 0;
+		c->deadline_what[0] = '\0';
+		return;
+	}
+	c->deadline = now_ms() + ms;
+	snprintf(c->deadline_what, sizeof(c->deadline_what), "%s",
+	    what != NULL ? what : "time limit reached");
+}
+
+void
+conn_set_min_rate(struct conn *c, int max_ms, unsigned bytes_per_s)
+{
+	if (max_ms <= 0 || bytes_per_s == 0) {
+		c->rate_bps = 0;
+		return;
+	}
+	c->rate_bps = bytes_per_s;
+	c->rate_max_ms = max_ms;
+	c->rate_budget = max_ms;
+}
+
+void
+conn_set_sheddable(struct conn *c, bool on)
+{
+	pthread_mutex_lock(&c->fd_lock);
+	c->sheddable = on;
+	pthread_mutex_unlock(&c->fd_lock);
+}
+
+bool
+conn_shed_candidate(struct conn *c)
+{
+	bool r;
+
+	pthread_mutex_lock(&c->fd_lock);
+	r = c->sheddable && c->waiting && !c->shed && c->fd >= 0;
+	pthread_mutex_unlock(&c->fd_lock);
+	return r;
+}
+
+bool
+conn_shed(struct conn *c)
+{
+	bool r;
+
+	pthread_mutex_lock(&c->fd_lock);
+	r = c->sheddable && c->waiting && !c->shed && c->fd >= 0;
+	if (r) {
+		c->shed = true;
+		/* Wakes the owner's poll(); its writes still work, so it
+		 * can say why it closes. */
+		(void)shutdown(c->fd, SHUT_RD);
+	}
+	pthread_mutex_unlock(&c->fd_lock);
+	return r;
+}
+
+bool
+conn_was_shed(const struct conn *c)
+{
+	return c->shed_seen;
+}
+
+bool
+conn_line_after_crlf(const struct conn *c)
+{
+	return linereader_prev_crlf(&c->lr);
+}
+
 static void ATTR_FORMAT(2, 3)
 conn_fail(struct conn *c, const char *fmt, ...)
 {
@@ -176,36 +279,87 @@ conn_fail_tls(struct conn *c, const char *what)
 	conn_fail(c, "%s: %s", what, e[0] != '\0' ? e : "TLS error");
 }
 
-static int64_t
-now_ms(void)
+/* A wait ran out (or the conn was shed).  A read that times out leaves the
+ * write side usable, so the session can still say why it closes (421, BYE,
+ * -ERR); every later read fails the same way. */
+static void
+conn_timeout(struct conn *c, bool reading, const char *what)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	c->timed_out = true;
+	snprintf(c->errmsg, sizeof(c->errmsg), "%s", what);
+	if (reading)
+		c->read_dead = true;
+	else
+		c->broken = true;
 }
 
-/* Waits for events on the socket until deadline (monotonic ms).  0 when
- * ready (or the socket has an error or hang-up, which the next I/O call
- * reports), -1 on timeout (what names the operation in the message). */
+/* True once the listener shed c (checked by the owning thread). */
+static bool
+conn_check_shed(struct conn *c)
+{
+	bool shed;
+
+	if (c->shed_seen)
+		return true;
+	pthread_mutex_lock(&c->fd_lock);
+	shed = c->shed;
+	pthread_mutex_unlock(&c->fd_lock);
+	if (shed) {
+		c->shed_seen = true;
+		conn_timeout(c, true, CONN_SHED_TEXT);
+	}
+	return shed;
+}
+
+/*
+ * Waits for events on the socket until deadline (monotonic ms), or the
+ * conn's own deadline (conn_set_deadline()) if that comes first, or
+ * CONN_SHED_WRITE_MS after a shedding.  0 when ready (or the socket has an
+ * error or hang-up, which the next I/O call reports), -1 on timeout (what
+ * names it in the message) or when the conn was shed while waiting to read.
+ */
 static int
-conn_wait(struct conn *c, short events, int64_t deadline, const char *what)
+conn_wait(struct conn *c, short events, bool reading, int64_t deadline,
+    const char *what)
 {
 	struct pollfd pfd;
-	int64_t left;
+	bool mark;
+	int64_t left, now;
 	int r;
 
+	if (c->deadline != 0 && c->deadline < deadline) {
+		deadline = c->deadline;
+		what = c->deadline_what;
+	}
+	/* Pre-login reads are where the listener may shed us. */
+	mark = reading && c->sheddable;
 	for (;;) {
-		left = deadline - now_ms();
+		now = now_ms();
+		if (c->shed_seen && deadline > now + CONN_SHED_WRITE_MS)
+			deadline = now + CONN_SHED_WRITE_MS;
+		left = deadline - now;
 		if (left <= 0) {
-			c->timed_out = true;
-			conn_fail(c, "%s time-out", what);
+			conn_timeout(c, reading, what);
 			return -1;
+		}
+		if (mark) {
+			pthread_mutex_lock(&c->fd_lock);
+			c->waiting = !c->shed;
+			pthread_mutex_unlock(&c->fd_lock);
+			if (conn_check_shed(c))
+				return -1;
 		}
 		pfd.fd = c->fd;
 		pfd.events = events;
 		pfd.revents = 0;
 		r = poll(&pfd, 1, left > INT32_MAX ? INT32_MAX : (int)left);
+		if (mark) {
+			pthread_mutex_lock(&c->fd_lock);
+			c->waiting = false;
+			pthread_mutex_unlock(&c->fd_lock);
+			if (conn_check_shed(c))
+				return -1;
+		}
 		if (r > 0)
 			return 0;
 		if (r < 0 && errno != EINTR) {
@@ -248,18 +402,42 @@ conn_ssl_status(struct conn *c, int r, const char *what, short *events_r)
 
 static int	conn_flush_internal(struct conn *c);
 
-/* One read from the socket (through TLS if on).  >0, 0 at EOF, -1 on error
- * or timeout.  Pending output is flushed before waiting. */
-static ssize_t
-conn_raw_read(struct conn *c, void *p, size_t n)
+/*
+ * Min-rate mode (conn_set_min_rate(), Postfix's smtpd_min_data_rate): a
+ * read may wait as long as the budget left; the time it took is taken
+ * off, and every byte it brought adds 1/bps seconds, up to the ceiling.
+ */
+static void
+conn_rate_account(struct conn *c, int64_t elapsed, size_t got)
 {
-	int64_t deadline = now_ms() + c->read_ms;
+	int64_t add = (int64_t)got * 1000 / c->rate_bps;
+
+	c->rate_budget -= elapsed;
+	if (add > c->rate_max_ms)
+		add = c->rate_max_ms;
+	c->rate_budget += add;
+	if (c->rate_budget > c->rate_max_ms)
+		c->rate_budget = c->rate_max_ms;
+}
+
+/* One read from the socket (through TLS if on), waiting until deadline
+ * (what names it in a time-out).  >0, 0 at EOF, -1 on error or timeout.
+ * Pending output is flushed before waiting. */
+static ssize_t
+conn_raw_read(struct conn *c, void *p, size_t n, int64_t deadline,
+    const char *what)
+{
+	int64_t start = now_ms();
 	short events;
 	ssize_t r;
 	int st;
 
-	if (c->broken)
+	if (c->broken || c->read_dead)
 		return -1;
+	if (c->rate_bps > 0) {
+		deadline = start + (c->rate_budget > 0 ? c->rate_budget : 0);
+		what = "data transfer too slow";
+	}
 	if (n > INT32_MAX)
 		n = INT32_MAX;
 	/* Replies are waiting: the peer usually waits for them before it
@@ -267,7 +445,7 @@ conn_raw_read(struct conn *c, void *p, size_t n)
 	 * wait (poll returns at once if pipelined input is there). */
 	if (c->ssl == NULL && c->out.len > 0) {
 		if (conn_flush_internal(c) < 0 ||
-		    conn_wait(c, POLLIN, deadline, "read") < 0)
+		    conn_wait(c, POLLIN, true, deadline, what) < 0)
 			return -1;
 	}
 	for (;;) {
@@ -276,14 +454,21 @@ conn_raw_read(struct conn *c, void *p, size_t n)
 			errno = 0;
 			r = SSL_read(c->ssl, p, (int)n);
 			if (r > 0)
-				return r;
+				goto got;
 			st = conn_ssl_status(c, (int)r, "read", &events);
+			if (st == 0 && c->sheddable && conn_check_shed(c))
+				return -1;
 			if (st <= 0)
 				return st;
 		} else {
 			r = recv(c->fd, p, n, 0);
-			if (r >= 0)
-				return r;
+			if (r > 0)
+				goto got;
+			/* After a shedding the read side is shut down. */
+			if (r == 0 && c->sheddable && conn_check_shed(c))
+				return -1;
+			if (r == 0)
+				return 0;
 			if (errno == EINTR)
 				continue;
 			if (errno != EAGAIN && errno != EWOULDBLOCK) {
@@ -295,9 +480,13 @@ conn_raw_read(struct conn *c, void *p, size_t n)
 		if (events == POLLIN && c->out.len > 0 &&
 		    conn_flush_internal(c) < 0)
 			return -1;
-		if (conn_wait(c, events, deadline, "read") < 0)
+		if (conn_wait(c, events, true, deadline, what) < 0)
 			return -1;
 	}
+got:
+	if (c->rate_bps > 0)
+		conn_rate_account(c, now_ms() - start, (size_t)r);
+	return r;
 }
 
 /* Writes all n bytes; 0 or -1. */
@@ -346,7 +535,7 @@ conn_raw_write(struct conn *c, const char *p, size_t n)
 			}
 			events = POLLOUT;
 		}
-		if (conn_wait(c, events, deadline, "write") < 0)
+		if (conn_wait(c, events, false, deadline, "write time-out") < 0)
 			return -1;
 	}
 	return 0;
@@ -418,13 +607,40 @@ conn_read_line(struct conn *c, size_t max, enum line_mode mode,
 {
 	char chunk[CONN_READ_CHUNK];
 	enum line_rc rc;
+	int64_t deadline, now;
+	const char *what;
 	ssize_t r;
 
+	*line_r = STRV_NULL;
+	if (c->read_dead)
+		return c->timed_out ? LINE_TIMEOUT : LINE_ERROR;
 	for (;;) {
 		rc = linereader_next(&c->lr, max, mode, line_r);
-		if (rc != LINE_AGAIN)
+		if (rc != LINE_AGAIN) {
+			/* A line ends.  The clock of the next one starts
+			 * when we wait for it (pipelined bytes waited while
+			 * we worked); a skipped over-long line keeps its
+			 * start. */
+			if (rc != LINE_TOOLONG || !linereader_in_line(&c->lr))
+				c->line_since = 0;
 			return rc;
-		r = conn_raw_read(c, chunk, sizeof(chunk));
+		}
+		now = now_ms();
+		deadline = now + c->read_ms;
+		what = "read time-out";
+		if (!linereader_in_line(&c->lr))
+			c->line_since = 0;
+		else {
+			if (c->line_since == 0)
+				c->line_since = now;
+			/* The whole line, not each byte (slowloris). */
+			if (c->line_ms > 0 &&
+			    c->line_since + c->line_ms < deadline) {
+				deadline = c->line_since + c->line_ms;
+				what = "command line time-out";
+			}
+		}
+		r = conn_raw_read(c, chunk, sizeof(chunk), deadline, what);
 		if (r == 0)
 			return LINE_EOF;
 		if (r < 0)
@@ -442,9 +658,12 @@ conn_read(struct conn *c, void *buf, size_t n)
 {
 	if (n == 0)
 		return 0;
+	if (c->read_dead)
+		return -1;
 	if (linereader_pending(&c->lr) > 0)
 		return (ssize_t)linereader_take(&c->lr, buf, n);
-	return conn_raw_read(c, buf, n);
+	return conn_raw_read(c, buf, n, now_ms() + c->read_ms,
+	    "read time-out");
 }
 
 int
@@ -504,8 +723,14 @@ conn_handshake(struct conn *c, bool server, struct error *err_r)
 			conn_fail(c, "TLS handshake: peer closed");
 		if (st <= 0)
 			return error_set(err_r, ERR_IO, "%s", c->errmsg);
-		if (conn_wait(c, events, deadline, "TLS handshake") < 0)
+		/* A server waiting for the client's handshake bytes is
+		 * waiting for input: it may be shed like any pre-login
+		 * read.  Either way the conn is unusable afterwards. */
+		if (conn_wait(c, events, server && events == POLLIN, deadline,
+		    "TLS handshake time-out") < 0) {
+			c->broken = true;
 			return error_set(err_r, ERR_TEMP, "%s", c->errmsg);
+		}
 	}
 	snprintf(c->tls_info, sizeof(c->tls_info), "%s %s",
 	    SSL_get_version(c->ssl), SSL_get_cipher_name(c->ssl));

@@ -45,6 +45,8 @@ struct x509_st;				/* OpenSSL X509 */
 #define CONN_TIMEOUT_DEFAULT	(10 * 60 * 1000)	/* ms, until the protocol sets its own */
 #define CONN_ADDR_TEXT_MAX	64	/* "[ffff:...:ffff]:65535" */
 #define CONN_TLS_INFO_MAX	128	/* "TLSv1.3 TLS_AES_256_GCM_SHA384" */
+#define CONN_SHED_WRITE_MS	2000	/* a shed session's last words */
+#define CONN_SHED_TEXT		"closed to make room for a new connection"
 
 /* Wraps a connected socket; the conn owns fd from now on (conn_free closes
  * it).  Reads the peer and local addresses.  Never NULL. */
@@ -63,9 +65,46 @@ void	conn_close(struct conn *c);
  * thread return EOF/error.  Safe from another thread while c is alive. */
 void	conn_shutdown(struct conn *c);
 
-/* Timeouts in milliseconds for each wait (not for a whole line); <= 0 means
- * CONN_TIMEOUT_DEFAULT. */
+/*
+ * Time limits.  A read or write that runs out of time fails with
+ * conn_timed_out() true and conn_last_error() naming the limit ("read
+ * time-out", "command line time-out", "login time-out" ...).  A read that
+ * times out leaves the write side working, so the session can still send
+ * its closing reply (421, BYE, -ERR); every later read fails the same way.
+ *
+ * conn_set_timeouts(): read_ms bounds each wait for input (for a line: the
+ * wait for its first byte), write_ms each wait to write; <= 0 means
+ * CONN_TIMEOUT_DEFAULT.
+ */
 void	conn_set_timeouts(struct conn *c, int read_ms, int write_ms);
+/* A whole line read by conn_read_line() must be complete within ms of its
+ * first byte, however the bytes trickle in ("command line time-out");
+ * 0 = no such limit.  Not applied in min-rate mode. */
+void	conn_set_line_timeout(struct conn *c, int ms);
+/* Every wait (reads, writes, TLS handshakes) ends at most ms from now; what
+ * names the limit in conn_last_error() ("login time-out").  0 clears it. */
+void	conn_set_deadline(struct conn *c, int ms, const char *what);
+/* Min-rate mode for bulk input (SMTP DATA; Postfix's smtpd_min_data_rate):
+ * reads start with max_ms to wait; each read takes its time off and adds
+ * 1/bytes_per_s s per byte received, never above max_ms.  A peer whose
+ * average rate stays under bytes_per_s runs out ("data transfer too
+ * slow").  max_ms 0 or bytes_per_s 0 turns it off. */
+void	conn_set_min_rate(struct conn *c, int max_ms, unsigned bytes_per_s);
+
+/*
+ * Shedding.  A sheddable conn (a session before login) that is blocked
+ * waiting for input may be shed by another thread (the listener, when its
+ * service is full): conn_shed() marks it and shuts down its read side; the
+ * owner's read returns at once as a time-out with conn_was_shed() true and
+ * CONN_SHED_TEXT as the error, and its writes get CONN_SHED_WRITE_MS.
+ * conn_shed_candidate() and conn_shed() are safe from another thread while
+ * c is alive; conn_shed() returns false when c is not (or no longer)
+ * sheddable and waiting.
+ */
+void	conn_set_sheddable(struct conn *c, bool on);
+bool	conn_shed_candidate(struct conn *c);
+bool	conn_shed(struct conn *c);
+bool	conn_was_shed(const struct conn *c);
 
 /* Reads one line of at most max bytes (see linereader.h for the rules and
  * mode).  *line_r is valid until the next read call on c.  Returns LINE_OK,
@@ -74,6 +113,11 @@ void	conn_set_timeouts(struct conn *c, int read_ms, int write_ms);
  * or LINE_ERROR (see conn_last_error()).  Flushes output before blocking. */
 enum line_rc	conn_read_line(struct conn *c, size_t max, enum line_mode mode,
 		    struct strv *line_r);
+
+/* Whether the line conn_read_line() returned last came after a CR LF (the
+ * terminator of the line before it, also of a skipped over-long line); see
+ * linereader_prev_crlf(). */
+bool	conn_line_after_crlf(const struct conn *c);
 
 /* Reads up to n raw bytes: first what the line reader has buffered, else
  * one read from the socket.  Returns the count (> 0), 0 at EOF, -1 on error

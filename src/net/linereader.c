@@ -19,6 +19,8 @@ linereader_init(struct linereader *lr, size_t bufmax)
 	lr->pos = 0;
 	lr->scanned = 0;
 	lr->skipping = false;
+	lr->skip_cr = false;
+	lr->last_crlf = lr->prev_crlf = true;
 }
 
 void
@@ -56,6 +58,18 @@ linereader_pending(const struct linereader *lr)
 	return lr->in.len - lr->pos;
 }
 
+bool
+linereader_prev_crlf(const struct linereader *lr)
+{
+	return lr->prev_crlf;
+}
+
+bool
+linereader_in_line(const struct linereader *lr)
+{
+	return lr->skipping || linereader_pending(lr) > 0;
+}
+
 size_t
 linereader_take(struct linereader *lr, void *dst, size_t n)
 {
@@ -68,6 +82,8 @@ linereader_take(struct linereader *lr, void *dst, size_t n)
 	lr->pos += n;
 	lr->scanned = 0;
 	lr->skipping = false;
+	lr->skip_cr = false;
+	lr->last_crlf = lr->prev_crlf = true;
 	if (lr->pos == lr->in.len) {
 		buf_reset(&lr->in);
 		lr->pos = 0;
@@ -98,11 +114,15 @@ linereader_next(struct linereader *lr, size_t max, enum line_mode mode,
 		lf = memchr(start + lr->scanned, '\n', avail - lr->scanned);
 		if (lr->skipping) {
 			if (lf == NULL) {
-				/* Nothing of an over-long line is kept. */
+				/* Nothing of an over-long line is kept, but
+				 * whether it ends in CR LF is remembered. */
+				lr->skip_cr = start[avail - 1] == '\r';
 				lr->pos = lr->in.len;
 				lr->scanned = 0;
 				continue;
 			}
+			lr->last_crlf = lf > start ? lf[-1] == '\r' :
+			    lr->skip_cr;
 			lr->pos += (size_t)(lf - start) + 1;
 			lr->scanned = 0;
 			lr->skipping = false;
@@ -116,6 +136,7 @@ linereader_next(struct linereader *lr, size_t max, enum line_mode mode,
 			 */
 			if (avail > max + 1) {
 				lr->skipping = true;
+				lr->skip_cr = start[avail - 1] == '\r';
 				lr->pos = lr->in.len;
 				lr->scanned = 0;
 				return LINE_TOOLONG;
@@ -128,8 +149,12 @@ linereader_next(struct linereader *lr, size_t max, enum line_mode mode,
 		clen = bare ? len : len - 1;
 		lr->pos += len + 1;
 		lr->scanned = 0;
-		if (clen > max)
+		if (clen > max) {
+			lr->last_crlf = !bare;
 			return LINE_TOOLONG;
+		}
+		lr->prev_crlf = lr->last_crlf;
+		lr->last_crlf = !bare;
 		*line_r = strv_make(start, clen);
 		if (bare && mode == LINE_CRLF_ONLY)
 			return LINE_BARE_LF;

@@ -49,6 +49,9 @@ struct linereader {
 	size_t		 pos;		/* start of the unconsumed input */
 	size_t		 scanned;	/* bytes after pos already searched for LF */
 	bool		 skipping;	/* dropping the rest of an over-long line */
+	bool		 skip_cr;	/* the last byte dropped while skipping was CR */
+	bool		 last_crlf;	/* the last line ended (or was skipped) with CR LF */
+	bool		 prev_crlf;	/* the line before the one last returned did */
 };
 
 /* Prepares lr; bufmax is the ceiling of the input buffer (the largest line
@@ -67,6 +70,16 @@ int	linereader_feed(struct linereader *lr, const void *p, size_t n);
  * LINE_TIMEOUT or LINE_ERROR.  max must be <= LINEREADER_LINE_MAX. */
 enum line_rc	linereader_next(struct linereader *lr, size_t max,
 		    enum line_mode mode, struct strv *line_r);
+
+/* Whether the terminator just before the line last returned (LINE_OK or
+ * LINE_BARE_LF) was CR LF, counting the terminator of a skipped over-long
+ * line; true before the first line and after linereader_take().  SMTP DATA
+ * uses it: "." ends the data only after a CR LF (RFC 5321 4.1.1.4). */
+bool	linereader_prev_crlf(const struct linereader *lr);
+
+/* True while part of a line is buffered or an over-long line is being
+ * skipped (the peer is in the middle of a line). */
+bool	linereader_in_line(const struct linereader *lr);
 
 /* Bytes buffered and not yet returned (pipelined input, or the start of a
  * raw block such as DATA or an IMAP literal). */

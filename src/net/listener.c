@@ -56,6 +56,10 @@ struct live {
 	struct service	*svc;
 	struct conn	*c;
 	struct log_session ls;
+	uint8_t		 addr[16];	/* the peer, see peer_key() */
+	int		 fam;		/* 4, 6, or 0 (not limited) */
+	bool		 exempt;	/* in the exempt list: no per-address limits */
+	bool		 shedding;	/* shed, on its way out */
 };
 
 struct service {
@@ -72,37 +76,30 @@ struct service {
 	unsigned		 current;
 	unsigned long		 total, refused;
 	struct live		*live;
+	unsigned		 max_per_net;	/* per /24 or /64, 0 = none */
+	unsigned		 prelogin_ms, line_ms;
+	unsigned		 shedding;	/* live entries being shed */
+	unsigned long		 shed;		/* shed since start */
 };
 
+#define SERVICE(n, p, t, g)	{ .name = (n), .port = (p), .tls = (t), \
+	.tag = (g), .max_channels = LISTENER_CHANNELS_DEFAULT }
+
 static struct service services[] = {
-	{ "smtp",	25,	false,	T_SMTP,  NULL, NULL, NULL, NULL, NULL,
-	  LISTENER_CHANNELS_DEFAULT, 0, 0, 0, 0, NULL },
-	{ "submission",	587,	false,	T_SMTP,  NULL, NULL, NULL, NULL, NULL,
-	  LISTENER_CHANNELS_DEFAULT, 0, 0, 0, 0, NULL },
-	{ "smtps",	465,	true,	T_SMTP,  NULL, NULL, NULL, NULL, NULL,
-	  LISTENER_CHANNELS_DEFAULT, 0, 0, 0, 0, NULL },
-	{ "pop3",	110,	false,	T_POP,   NULL, NULL, NULL, NULL, NULL,
-	  LISTENER_CHANNELS_DEFAULT, 0, 0, 0, 0, NULL },
-	{ "pop3s",	995,	true,	T_POP,   NULL, NULL, NULL, NULL, NULL,
-	  LISTENER_CHANNELS_DEFAULT, 0, 0, 0, 0, NULL },
-	{ "imap",	143,	false,	T_IMAP,  NULL, NULL, NULL, NULL, NULL,
-	  LISTENER_CHANNELS_DEFAULT, 0, 0, 0, 0, NULL },
-	{ "imaps",	993,	true,	T_IMAP,  NULL, NULL, NULL, NULL, NULL,
-	  LISTENER_CHANNELS_DEFAULT, 0, 0, 0, 0, NULL },
-	{ "webadmin",	8010,	false,	T_HTTPA, NULL, NULL, NULL, NULL, NULL,
-	  LISTENER_CHANNELS_DEFAULT, 0, 0, 0, 0, NULL },
-	{ "webadmins",	9010,	true,	T_HTTPA, NULL, NULL, NULL, NULL, NULL,
-	  LISTENER_CHANNELS_DEFAULT, 0, 0, 0, 0, NULL },
-	{ "webuser",	8100,	false,	T_HTTPU, NULL, NULL, NULL, NULL, NULL,
-	  LISTENER_CHANNELS_DEFAULT, 0, 0, 0, 0, NULL },
-	{ "webusers",	9100,	true,	T_HTTPU, NULL, NULL, NULL, NULL, NULL,
-	  LISTENER_CHANNELS_DEFAULT, 0, 0, 0, 0, NULL },
-	{ "ldap",	389,	false,	T_LDAP,  NULL, NULL, NULL, NULL, NULL,
-	  LISTENER_CHANNELS_DEFAULT, 0, 0, 0, 0, NULL },
-	{ "ldaps",	636,	true,	T_LDAP,  NULL, NULL, NULL, NULL, NULL,
-	  LISTENER_CHANNELS_DEFAULT, 0, 0, 0, 0, NULL },
-	{ "cli",	106,	false,	T_PWD,   NULL, NULL, NULL, NULL, NULL,
-	  LISTENER_CHANNELS_DEFAULT, 0, 0, 0, 0, NULL },
+	SERVICE("smtp",	25,	false,	T_SMTP),
+	SERVICE("submission",	587,	false,	T_SMTP),
+	SERVICE("smtps",	465,	true,	T_SMTP),
+	SERVICE("pop3",	110,	false,	T_POP),
+	SERVICE("pop3s",	995,	true,	T_POP),
+	SERVICE("imap",	143,	false,	T_IMAP),
+	SERVICE("imaps",	993,	true,	T_IMAP),
+	SERVICE("webadmin",	8010,	false,	T_HTTPA),
+	SERVICE("webadmins",	9010,	true,	T_HTTPA),
+	SERVICE("webuser",	8100,	false,	T_HTTPU),
+	SERVICE("webusers",	9100,	true,	T_HTTPU),
+	SERVICE("ldap",	389,	false,	T_LDAP),
+	SERVICE("ldaps",	636,	true,	T_LDAP),
+	SERVICE("cli",	106,	false,	T_PWD),
 };
 
 struct lsock {
@@ -124,6 +121,7 @@ static bool pool_stop;			/* idle threads end */
 static unsigned nidle;			/* threads waiting to accept */
 static bool running;
 static int epfd = -1;			/* the listening sockets, shared */
+static listener_exempt_fn *exempt_fn;	/* no per-address limits for these */
 static int stop_pipe[2] = { -1, -1 };
 #define LISTENER_STOP_KEY	UINT32_MAX	/* epoll key of stop_pipe */
 
@@ -232,6 +230,40 @@ listener_set_limits(const char *service, unsigned max_channels,
 }
 
 int
+listener_configure(const char *service, const struct listener_limits *lim,
+    struct error *err_r)
+{
+	struct service *svc = service_find(service);
+
+	if (svc == NULL)
+		return error_set(err_r, ERR_NOTFOUND, "unknown service \"%s\"",
+		    service != NULL ? service : "");
+	if (lim->max_channels > LISTENER_CHANNELS_MAX)
+		return error_set(err_r, ERR_LIMIT,
+		    "%s: Channels %u is over the maximum %u", service,
+		    lim->max_channels, LISTENER_CHANNELS_MAX);
+	if (lim->prelogin_ms > INT32_MAX || lim->line_ms > INT32_MAX)
+		return error_set(err_r, ERR_LIMIT, "%s: time-out too long",
+		    service);
+	pthread_mutex_lock(&lst_lock);
+	svc->max_channels = lim->max_channels;
+	svc->max_per_ip = lim->max_per_ip;
+	svc->max_per_net = lim->max_per_net;
+	svc->prelogin_ms = lim->prelogin_ms;
+	svc->line_ms = lim->line_ms;
+	pthread_mutex_unlock(&lst_lock);
+	return 0;
+}
+
+void
+listener_set_exempt(listener_exempt_fn *fn)
+{
+	pthread_mutex_lock(&lst_lock);
+	exempt_fn = fn;
+	pthread_mutex_unlock(&lst_lock);
+}
+
+int
 listener_set_tls(const char *service, struct ssl_ctx_st *ctx,
     struct error *err_r)
 {
@@ -279,6 +311,7 @@ listener_get_stats(const char *service, struct listener_stats *st_r)
 	st_r->current = svc->current;
 	st_r->total = svc->total;
 	st_r->refused = svc->refused;
+	st_r->shed = svc->shed;
 	pthread_mutex_unlock(&lst_lock);
 	return 0;
 }
@@ -435,6 +468,8 @@ live_unlink(struct live *l)
 	if (l->next != NULL)
 		l->next->prev = l->prev;
 	l->svc->current--;
+	if (l->shedding)
+		l->svc->shedding--;
 }
 
 /* Runs one accepted connection to its end and frees it. */
@@ -445,6 +480,12 @@ run_conn(struct live *l)
 	struct conn *c = l->c;
 	struct error err;
 
+	/* Until the protocol says the client logged in: a bounded time for
+	 * everything (the TLS handshake too), whole lines in bounded time,
+	 * and the session may be shed for a newcomer while it waits. */
+	conn_set_deadline(c, (int)svc->prelogin_ms, "login time-out");
+	conn_set_line_timeout(c, (int)svc->line_ms);
+	conn_set_sheddable(c, true);
 	if (svc->tls) {
 		conn_set_timeouts(c, LISTENER_TLS_HANDSHAKE_MS,
 		    LISTENER_TLS_HANDSHAKE_MS);
@@ -468,6 +509,29 @@ done:
 	nthreads--;
 	pthread_cond_broadcast(&lst_cond);
 	pthread_mutex_unlock(&lst_lock);
+}
+
+/* The peer's address as 16 bytes (IPv4 and IPv4-mapped IPv6 in the first
+ * 4); 4 or 6, or 0 for anything else (not limited per address). */
+static int
+peer_key(const struct sockaddr_storage *ss, uint8_t out[16])
+{
+	const struct sockaddr_in6 *sin6;
+
+	memset(out, 0, 16);
+	if (ss->ss_family == AF_INET) {
+		memcpy(out, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+		return 4;
+	}
+	if (ss->ss_family != AF_INET6)
+		return 0;
+	sin6 = (const struct sockaddr_in6 *)ss;
+	if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+		memcpy(out, &sin6->sin6_addr.s6_addr[12], 4);
+		return 4;
+	}
+	memcpy(out, &sin6->sin6_addr, 16);
+	return 6;
 }
 
 /* Writes the refusal (plain services only), closes, logs. */
@@ -520,25 +584,53 @@ spawn_worker(struct log_module *log)
  * listener_stop_all() began, with why empty (c is closed).
  */
 static struct live *
-admit(struct service *svc, struct conn *c, char *why, size_t whysize)
+admit(struct service *svc, struct conn *c, bool exempt, char *why,
+    size_t whysize, char *shed, size_t shedsize)
 {
-	struct live *l, *o;
-	unsigned same_ip = 0;
+	struct live *l, *o, *victim = NULL;
+	unsigned same_ip = 0, same_net = 0, netlen;
+	uint8_t addr[16];
+	int fam;
 
-	why[0] = '\0';
+	why[0] = shed[0] = '\0';
 	if (pool_stop)
 		return NULL;
-	if (svc->current >= svc->max_channels)
-		snprintf(why, whysize, "channel limit %u reached",
-		    svc->max_channels);
-	else if (svc->max_per_ip > 0) {
-		for (o = svc->live; o != NULL; o = o->next)
-			if (strcmp(conn_peer_ip(o->c), conn_peer_ip(c)) == 0)
+	fam = peer_key(conn_peer_addr(c), addr);
+	netlen = fam == 4 ? LISTENER_NET_V4_BITS / 8 : LISTENER_NET_V6_BITS / 8;
+	if (fam != 0 && !exempt &&
+	    (svc->max_per_ip > 0 || svc->max_per_net > 0)) {
+		for (o = svc->live; o != NULL; o = o->next) {
+			if (o->fam != fam || o->shedding || o->exempt)
+				continue;
+			if (memcmp(o->addr, addr, netlen) != 0)
+				continue;
+			same_net++;
+			if (memcmp(o->addr, addr, sizeof(addr)) == 0)
 				same_ip++;
-		if (same_ip >= svc->max_per_ip)
-			snprintf(why, whysize,
-			    "per-address limit %u reached for %s",
-			    svc->max_per_ip, conn_peer_ip(c));
+		}
+	}
+	if (svc->max_per_ip > 0 && same_ip >= svc->max_per_ip)
+		snprintf(why, whysize, "per-address limit %u reached for %s",
+		    svc->max_per_ip, conn_peer_ip(c));
+	else if (svc->max_per_net > 0 && same_net >= svc->max_per_net)
+		snprintf(why, whysize, "per-network limit %u reached for "
+		    "%s/%d", svc->max_per_net, conn_peer_ip(c),
+		    fam == 4 ? LISTENER_NET_V4_BITS : LISTENER_NET_V6_BITS);
+	else if (svc->current - svc->shedding >= svc->max_channels) {
+		/* Full: the oldest session still waiting for its client
+		 * before login makes room (the list is newest first). */
+		if (svc->shedding < svc->max_channels)	/* threads <= 2x */
+			for (o = svc->live; o != NULL; o = o->next)
+				if (!o->shedding && conn_shed_candidate(o->c))
+					victim = o;
+		if (victim != NULL && conn_shed(victim->c)) {
+			victim->shedding = true;
+			svc->shedding++;
+			svc->shed++;
+			snprintf(shed, shedsize, "%s", conn_peer_text(victim->c));
+		} else
+			snprintf(why, whysize, "channel limit %u reached",
+			    svc->max_channels);
 	}
 	if (why[0] != '\0') {
 		svc->refused++;
@@ -547,6 +639,9 @@ admit(struct service *svc, struct conn *c, char *why, size_t whysize)
 	l = xcalloc(1, sizeof(*l));
 	l->svc = svc;
 	l->c = c;
+	l->fam = fam;
+	l->exempt = exempt;
+	memcpy(l->addr, addr, sizeof(addr));
 	l->next = svc->live;
 	if (svc->live != NULL)
 		svc->live->prev = l;
@@ -621,8 +716,9 @@ worker_main(void *arg)
 	struct service *svc = NULL;
 	struct live *l;
 	struct conn *c;
-	char why[128];
-	bool timed_out, spawn;
+	char why[128], shed[CONN_ADDR_TEXT_MAX];
+	listener_exempt_fn *ex;
+	bool timed_out, spawn, exempt;
 	int fd;
 
 	pthread_setname_np(pthread_self(), "conn");
@@ -646,11 +742,22 @@ worker_main(void *arg)
 		spawn = nidle == 0 && !pool_stop;
 		if (spawn)
 			nworkers++;
+		ex = exempt_fn;
+		pthread_mutex_unlock(&lst_lock);
 		c = conn_new_accepted(fd);
-		l = admit(svc, c, why, sizeof(why));
+		/* Outside the lock: the list may take a moment to match. */
+		exempt = ex != NULL && (svc->max_per_ip > 0 ||
+		    svc->max_per_net > 0) && ex((const struct sockaddr *)
+		    conn_peer_addr(c));
+		pthread_mutex_lock(&lst_lock);
+		l = admit(svc, c, exempt, why, sizeof(why), shed, sizeof(shed));
 		pthread_mutex_unlock(&lst_lock);
 		if (spawn)
 			(void)spawn_worker(service_log(svc));
+		if (l != NULL && shed[0] != '\0')
+			log_ses(&l->ls, LOG_PROBLEM, "%s is full (%u channels): "
+			    "shedding the oldest idle session before login, "
+			    "from %s", svc->name, svc->max_channels, shed);
 		if (l != NULL)
 			run_conn(l);
 		else if (why[0] != '\0')

@@ -20,11 +20,22 @@
  *   imap         143  no    IMAP         ldaps       636  yes   LDAP
  *   imaps        993  yes   IMAP         cli         106  no    PWD
  *
- * Limits: max_channels (CGP "Channels", concurrent connections of a
- * service; 0 = the service does not listen) and max_per_ip (0 = none).  Past
- * a limit the connection gets the service's refusal text (plain services
- * only: an implicit-TLS connection is closed without a handshake, which
- * would cost a thread), is closed, and one Problem record is logged.
+ * Limits (struct listener_limits): max_channels (CGP "Channels", concurrent
+ * connections of a service; 0 = the service does not listen), max_per_ip
+ * and max_per_net (connections from one address, and from one /24 IPv4 or
+ * /64 IPv6 network; 0 = none; addresses the exempt function names are not
+ * counted against either).  Past the per-address limits the newcomer gets
+ * the service's refusal text (plain services only: an implicit-TLS
+ * connection is closed without a handshake, which would cost a thread), is
+ * closed, and one Problem record is logged.  When the service is full, the
+ * oldest session that has not logged in and is waiting for its client is
+ * shed instead (conn_shed(): it says why and closes; a log record names
+ * it), and only when there is none is the newcomer refused.
+ *
+ * Before the handler runs, the conn gets the pre-login deadline (every wait
+ * ends within prelogin_ms of the connect, "login time-out"), the whole-line
+ * limit line_ms, and is made sheddable; the protocol ends that phase at
+ * login (conn_set_deadline(c, 0, NULL), conn_set_sheddable(c, false)).
  *
  * Set-up calls (register, add, limits, tls) are made before
  * listener_start_all(); stats may be read at any time.
@@ -38,6 +49,7 @@
 
 struct conn;
 struct log_module;
+struct sockaddr;
 struct ssl_ctx_st;			/* OpenSSL SSL_CTX */
 
 #define LISTENER_STACK_SIZE	(256 * 1024)	/* per connection thread */
@@ -49,6 +61,8 @@ struct ssl_ctx_st;			/* OpenSSL SSL_CTX */
 #define LISTENER_STOP_WAIT_MS	5000	/* listener_stop_all() waits this long */
 #define LISTENER_IDLE_MAX	128	/* idle connection threads kept */
 #define LISTENER_IDLE_MS	(30 * 1000)	/* an idle thread ends after */
+#define LISTENER_NET_V4_BITS	24	/* MaxChannelsPerNetwork counts per /24 */
+#define LISTENER_NET_V6_BITS	64	/* and per /64 (one site's subnet) */
 
 /* Runs a session on c (the handler's thread).  It must not free c. */
 typedef void	listener_handler_fn(struct conn *c, void *arg);
@@ -62,7 +76,20 @@ struct listener_stats {
 	unsigned	 current;	/* connections open now */
 	unsigned long	 total;		/* accepted since start (not refused) */
 	unsigned long	 refused;	/* refused for a limit */
+	unsigned long	 shed;		/* shed to make room */
 };
+
+struct listener_limits {
+	unsigned	 max_channels;	/* <= LISTENER_CHANNELS_MAX; 0 = off */
+	unsigned	 max_per_ip;	/* 0 = none */
+	unsigned	 max_per_net;	/* 0 = none */
+	unsigned	 prelogin_ms;	/* 0 = none */
+	unsigned	 line_ms;	/* 0 = none */
+};
+
+/* True for a peer that is not limited per address (Client IPs).  Called on
+ * the accepting thread, without listener locks. */
+typedef bool	listener_exempt_fn(const struct sockaddr *peer);
 
 /* Registers the protocol of a service.  log is the protocol's module (its
  * tag should be the one in the table above); NULL uses the listener's own
@@ -91,6 +118,12 @@ unsigned	listener_bound_port(const char *service, unsigned idx);
 /* Limits (see above).  max_channels <= LISTENER_CHANNELS_MAX. */
 int	listener_set_limits(const char *service, unsigned max_channels,
 	    unsigned max_per_ip, struct error *err_r);
+
+/* All the limits of a service (see above). */
+int	listener_configure(const char *service,
+	    const struct listener_limits *lim, struct error *err_r);
+/* The exempt function (NULL: none). */
+void	listener_set_exempt(listener_exempt_fn *fn);
 
 /* TLS context for an implicit-TLS service (also what its protocol may use
  * for STARTTLS: listener_tls_ctx()).  service NULL sets it for every

@@ -264,6 +264,7 @@ pop_session_run(struct server *srv, struct conn *c, const char *service)
 	struct pop_session s;
 	struct strv line;
 	enum line_rc rc;
+	bool prelogin = true;
 
 	memset(&s, 0, sizeof(s));
 	s.srv = srv;
@@ -291,19 +292,31 @@ pop_session_run(struct server *srv, struct conn *c, const char *service)
 		} else if (rc == LINE_OK)
 			pop_cmd_dispatch(&s, line);
 		else {
-			if (rc == LINE_TIMEOUT)
+			if (rc == LINE_TIMEOUT && conn_was_shed(c)) {
+				log_ses(&s.log, LOG_PROBLEM, "the service is "
+				    "full: %s", conn_last_error(c));
+				pop_reply(&s, "-ERR [SYS/TEMP] too many "
+				    "connections, try again later");
+			} else if (rc == LINE_TIMEOUT) {
+				/* CGP: "read failed. Error Code=read time-out" */
 				log_ses(&s.log, LOG_PROBLEM, "read failed. "
-				    "Error Code=read time-out");
-			else if (rc == LINE_ERROR)
+				    "Error Code=%s", conn_last_error(c));
+				pop_reply(&s, "-ERR autologout: %s",
+				    conn_last_error(c));
+			} else if (rc == LINE_ERROR)
 				log_ses(&s.log, LOG_PROBLEM, "%s",
 				    conn_last_error(c));
 			else
 				log_ses(&s.log, LOG_LOW, "peer closed the "
 				    "connection");
-			if (rc == LINE_TIMEOUT)
-				pop_reply(&s, "-ERR autologout: idle for too "
-				    "long");
 			break;
+		}
+		/* Logged in: the listener's login time-out and shedding
+		 * end; the idle time-out (10 min) applies from now. */
+		if (prelogin && s.state == POP_TRANSACTION) {
+			prelogin = false;
+			conn_set_deadline(c, 0, NULL);
+			conn_set_sheddable(c, false);
 		}
 		if (!s.quit && s.errors >= POP_ERRORS_MAX) {
 			log_ses(&s.log, LOG_PROBLEM, "too many errors");

@@ -2,14 +2,19 @@
  * services.c: wiring the protocol modules to the listener layer.
  *
  * A service listens only when its protocol module exists.  Module settings
- * (Settings/<MODULE>.settings) may set the channel limit (MaxChannels) and the
- * per-address limit (MaxChannelsPerIP) per service.
+ * (Settings/<MODULE>.settings, read at start) set each service's listener
+ * limits (docs/operations.md, "Connection limits and time-outs"):
+ * MaxChannels, MaxChannelsPerIP, MaxChannelsPerNetwork, PreLoginTimeout and
+ * LineTimeout, each within the range in lib/bounds.h.  Client IP Addresses
+ * are not limited per address or network.
  */
 #include "lib/compat.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/bounds.h"
 #include "lib/dict.h"
 #include "lib/log.h"
 #include "net/listener.h"
@@ -72,24 +77,83 @@ service_index(const char *service)
 	return -1;
 }
 
+/* A number setting within [min, max] (clamped); def when missing or not a
+ * number. */
+static unsigned
+setting_uint(const struct dval *d, const char *key, unsigned def,
+    unsigned min, unsigned max)
+{
+	const struct dval *dv = d != NULL ? dict_get(d, key) : NULL;
+	const char *v = d != NULL ? dict_get_str(d, key) : NULL;
+	unsigned long n;
+	char *end;
+
+	if (dv != NULL && dict_type(dv) == DICT_NUMBER) {	/* #20 */
+		n = dict_number(dv) < 0 ? 0 : (unsigned long)dict_number(dv);
+		goto clamp;
+	}
+	if (v == NULL)
+		return def;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (end == v || *end != '\0' || errno != 0 || v[0] == '-') {
+		log_mod(&log_system, LOG_PROBLEM, "setting %s: \"%s\" is not "
+		    "a number; using %u", key, v, def);
+		return def;
+	}
+clamp:
+	if (n < min)
+		n = min;
+	if (n > max)
+		n = max;
+	return (unsigned)n;
+}
+
+void
+services_read_limits(const struct dval *d, struct listener_limits *lim)
+{
+	lim->max_channels = setting_uint(d, "MaxChannels",
+	    LISTENER_CHANNELS_DEFAULT, 0, LISTENER_CHANNELS_MAX);
+	lim->max_per_ip = setting_uint(d, "MaxChannelsPerIP",
+	    CHANNELS_PER_IP_DEFAULT, 0, CHANNELS_PER_ADDR_MAX);
+	lim->max_per_net = setting_uint(d, "MaxChannelsPerNetwork",
+	    CHANNELS_PER_NET_DEFAULT, 0, CHANNELS_PER_ADDR_MAX);
+	lim->prelogin_ms = 1000 * setting_uint(d, "PreLoginTimeout",
+	    PRELOGIN_TIMEOUT_DEFAULT, PRELOGIN_TIMEOUT_MIN,
+	    PRELOGIN_TIMEOUT_MAX);
+	lim->line_ms = 1000 * setting_uint(d, "LineTimeout",
+	    LINE_TIMEOUT_DEFAULT, LINE_TIMEOUT_MIN, LINE_TIMEOUT_MAX);
+}
+
 static void
 apply_limits(struct server *srv, const char *service)
 {
 	const char *tag = listener_log_tag(service);
 	struct dval *d = tag != NULL ? objects_module_get(srv->objects, tag,
 	    NULL) : NULL;
-	const char *ch = d != NULL ? dict_get_str(d, "MaxChannels") : NULL;
-	const char *ip = d != NULL ? dict_get_str(d, "MaxChannelsPerIP") : NULL;
-	unsigned long nch = LISTENER_CHANNELS_DEFAULT, nip = 0;
+	struct listener_limits lim;
+	struct error err;
 
-	if (ch != NULL)
-		nch = strtoul(ch, NULL, 10);
-	if (ip != NULL)
-		nip = strtoul(ip, NULL, 10);
-	if (nch > LISTENER_CHANNELS_MAX)
-		nch = LISTENER_CHANNELS_MAX;
-	(void)listener_set_limits(service, (unsigned)nch, (unsigned)nip, NULL);
+	services_read_limits(d, &lim);
+	if (listener_configure(service, &lim, &err) < 0)
+		log_mod(&log_system, LOG_FAILURE, "%s", err.msg);
+	else
+		log_mod(&log_system, LOG_LOW, "%s: Channels %u, per address "
+		    "%u, per network %u, pre-login time-out %u s, line "
+		    "time-out %u s", service, lim.max_channels,
+		    lim.max_per_ip, lim.max_per_net, lim.prelogin_ms / 1000,
+		    lim.line_ms / 1000);
 	dict_free(&d);
+}
+
+static struct server *exempt_srv;
+
+/* Client IP Addresses are trusted networks: not limited per address. */
+static bool
+exempt_client(const struct sockaddr *peer)
+{
+	return exempt_srv != NULL && objects_iplist_match(exempt_srv->objects,
+	    OBJ_IPS_CLIENT, peer);
 }
 
 int
@@ -105,6 +169,8 @@ services_start(struct server *srv, const char *cert, const char *key,
 			return -1;
 	for (i = 0; i < N_ELEMENTS(all_services); i++)
 		registered[i] = listener_is_registered(all_services[i]);
+	exempt_srv = srv;
+	listener_set_exempt(exempt_client);
 
 	if (cert != NULL && key != NULL) {
 		server_tls = tls_server_ctx_new(cert, key, err_r);
@@ -143,6 +209,16 @@ services_start(struct server *srv, const char *cert, const char *key,
 		}
 	}
 	return listener_start_all(err_r);
+}
+
+void
+services_reload_limits(struct server *srv)
+{
+	size_t i;
+
+	for (i = 0; i < N_ELEMENTS(all_services); i++)
+		if (registered[i])
+			apply_limits(srv, all_services[i]);
 }
 
 void

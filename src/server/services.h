@@ -11,6 +11,8 @@
 
 struct server;
 struct listen_opt;
+struct dval;
+struct listener_limits;
 
 /* True for the service names of the listener table. */
 bool	services_known(const char *service);
@@ -23,7 +25,17 @@ void	services_register_logs(void);
  * naming the service, address and port. */
 int	services_start(struct server *srv, const char *cert, const char *key,
 	    const struct listen_opt *opts, size_t nopts, struct error *err_r);
+/* Reads the listener limits of every running service again (SIGHUP):
+ * MaxChannels, MaxChannelsPerIP, MaxChannelsPerNetwork, PreLoginTimeout,
+ * LineTimeout.  New connections get the new values; a MaxChannels of 0
+ * refuses them (the sockets stay open until a restart). */
+void	services_reload_limits(struct server *srv);
 void	services_stop(void);
+/* The listener limits a module's settings give (d may be NULL: defaults),
+ * each clamped to its range in lib/bounds.h; what apply_limits uses and
+ * GetModule shows. */
+void	services_read_limits(const struct dval *d,
+	    struct listener_limits *lim);
 
 /* One --listen option (tegamid.c fills them). */
 struct listen_opt {

@@ -47,9 +47,13 @@ struct server;
 #define SMTP_HEADERS_MAX	100000
 #define SMTP_CMD_TIMEOUT_DEFAULT 300	/* CommandTimeout, s; RFC 5321 4.5.3.2.7: 5 min */
 #define SMTP_DATA_TIMEOUT_DEFAULT 180	/* DataTimeout, s, per read; 4.5.3.2.6: 3 min */
-#define SMTP_TIMEOUT_MIN	5
+#define SMTP_TIMEOUT_MIN	1
 #define SMTP_TIMEOUT_MAX	3600
-#define SMTP_DATA_TIME_MAX	(30 * 60)	/* a whole DATA phase, s: no trickling forever */
+#define SMTP_DATA_TIME_DEFAULT	(30 * 60)	/* MaxDataTime, s: a whole DATA phase, no trickling forever */
+#define SMTP_DATA_TIME_MIN	1
+#define SMTP_DATA_TIME_MAX	(24 * 60 * 60)
+#define SMTP_DATA_RATE_DEFAULT	500	/* MinDataRate, bytes/s averaged in DATA (Postfix's smtpd_min_data_rate); 0 = off */
+#define SMTP_DATA_RATE_MAX	(100 * 1024 * 1024)
 
 /* Registers the smtp, submission and smtps services with the listener and
  * the "SMTP" log module.  srv must outlive the listeners.  0 or -1. */

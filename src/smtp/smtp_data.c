@@ -9,8 +9,16 @@
  * message cannot end differently for us than for the MTA that sent it
  * (SMTP smuggling).  Past the size, header-count or line-length limits the
  * rest is read and thrown away until the terminator, so memory stays
- * bounded and the client gets its 552 in the protocol; a whole DATA phase
- * is also bounded in time (SMTP_DATA_TIME_MAX).
+ * bounded and the client gets its 552 or 550 in the protocol.  After an
+ * over-long line the line reader remembers how it ended, so the first
+ * proper CRLF.CRLF still ends DATA and pipelined commands after it are
+ * read as commands.
+ *
+ * Time: the data must arrive at MinDataRate bytes/s on average, with
+ * DataTimeout seconds of credit (a stall of DataTimeout ends it, and so
+ * does a trickle, however steady), and a whole DATA phase may take at most
+ * MaxDataTime seconds (Postfix's smtpd_min_data_rate and per-request
+ * deadline; nginx's client_body_timeout).  Past either: 421 4.4.2.
  *
  * The accepted message gets a Received: header (B13: real zone offset)
  * and, for trusted submissions (authenticated, or the submission port),
@@ -112,52 +120,49 @@ read_data(struct smtp_session *s, struct data_state *st)
 {
 	struct strv line;
 	enum line_rc rc;
-	bool prev_crlf = true;		/* the DATA line ended with CRLF */
-	time_t start = time(NULL);
+	char where[64];
+	int ret = 0;
 
 	conn_set_timeouts(s->conn, (int)s->conf.data_timeout * 1000,
 	    SMTP_WRITE_TIMEOUT_MS);
+	conn_set_min_rate(s->conn, (int)s->conf.data_timeout * 1000,
+	    s->conf.min_data_rate);
+	conn_set_deadline(s->conn, (int)s->conf.max_data_time * 1000,
+	    "DATA took too long");
 	for (;;) {
 		rc = conn_read_line(s->conn, SMTP_DATA_LINE_MAX,
 		    LINE_CRLF_ONLY, &line);
-		if (rc == LINE_OK && prev_crlf && line.len == 1 &&
-		    line.p[0] == '.')
+		/* Only CRLF "." CRLF: the line before ended with CR LF too
+		 * (also when it was an over-long line, now skipped). */
+		if (rc == LINE_OK && line.len == 1 && line.p[0] == '.' &&
+		    conn_line_after_crlf(s->conn))
 			break;
-		if (rc == LINE_OK) {
-			prev_crlf = true;
+		if (rc == LINE_OK)
 			take_line(s, st, line);
-		} else if (rc == LINE_BARE_LF) {
-			prev_crlf = false;
+		else if (rc == LINE_BARE_LF) {
 			st->bare = true;
 			take_line(s, st, line);
 		} else if (rc == LINE_TOOLONG) {
-			/* The rest of the line is skipped and we cannot tell
-			 * how it ended: do not let it start a terminator. */
-			prev_crlf = false;
 			st->long_line = true;
 			st->seen += SMTP_DATA_LINE_MAX;
 		} else if (rc == LINE_TIMEOUT) {
-			log_ses(&s->log, LOG_PROBLEM, "DATA time-out after "
-			    "%llu bytes", (unsigned long long)st->seen);
-			smtp_reply(s, 421, "4.4.2", "%s Timeout in DATA, "
-			    "closing connection", s->hostname);
-			return -1;
+			(void)snprintf(where, sizeof(where), "DATA time-out after "
+			    "%llu bytes: ", (unsigned long long)st->seen);
+			smtp_timeout_close(s, where);
+			ret = -1;
+			break;
 		} else {
 			log_ses(&s->log, LOG_PROBLEM, "connection lost in DATA "
 			    "after %llu bytes", (unsigned long long)st->seen);
-			return -1;
-		}
-		if (time(NULL) - start > SMTP_DATA_TIME_MAX) {
-			log_ses(&s->log, LOG_PROBLEM, "DATA took too long; "
-			    "closing");
-			smtp_reply(s, 421, "4.4.2", "%s DATA took too long, "
-			    "closing connection", s->hostname);
-			return -1;
+			ret = -1;
+			break;
 		}
 	}
+	conn_set_min_rate(s->conn, 0, 0);
+	conn_set_deadline(s->conn, 0, NULL);
 	conn_set_timeouts(s->conn, (int)s->conf.cmd_timeout * 1000,
 	    SMTP_WRITE_TIMEOUT_MS);
-	return 0;
+	return ret;
 }
 
 static bool

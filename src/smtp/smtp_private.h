@@ -34,6 +34,8 @@ struct smtp_conf {
 	unsigned	 max_headers;		/* MaxHeaderFields */
 	unsigned	 cmd_timeout;		/* CommandTimeout, s */
 	unsigned	 data_timeout;		/* DataTimeout, s */
+	unsigned	 min_data_rate;		/* MinDataRate, bytes/s */
+	unsigned	 max_data_time;		/* MaxDataTime, s */
 	bool		 require_tls_auth;	/* RequireTLSForAUTH */
 };
 
@@ -76,15 +78,20 @@ void	smtp_reply(struct smtp_session *s, int code, const char *enh,
 void	smtp_reply_line(struct smtp_session *s, int code, bool last,
 	    const char *fmt, ...) ATTR_FORMAT(4, 5);
 
+/* A read timed out or the listener shed the session: logs why and writes
+ * the 421 (4.4.2 for a time-out, 4.3.2 when shed); the caller closes. */
+void	smtp_timeout_close(struct smtp_session *s, const char *where);
+
 /* Runs one command line (already split off its CRLF). */
 void	smtp_dispatch(struct smtp_session *s, struct strv line);
 /* Forgets the transaction (RSET, after DATA, STARTTLS). */
 void	smtp_reset_transaction(struct smtp_session *s);
 
 /*
- * The DATA phase after "354": reads up to CRLF.CRLF (only that ends it),
- * removes dot-stuffing, enforces size, header-count and time limits
- * (reading and discarding past them), builds the trace headers and submits
+ * The DATA phase after "354": reads up to CRLF.CRLF (only that ends it,
+ * also after an over-long line), removes dot-stuffing, enforces size,
+ * header-count and time limits (MinDataRate averaged against DataTimeout,
+ * MaxDataTime in all; reading and discarding past the others), builds the trace headers and submits
  * to the queue.  Writes the final reply.  Returns -1 when the connection
  * must be closed (EOF, timeout, I/O error), else 0.
  */

@@ -182,6 +182,10 @@ conf_read(struct server *srv, struct smtp_conf *c)
 	    SMTP_CMD_TIMEOUT_DEFAULT, SMTP_TIMEOUT_MIN, SMTP_TIMEOUT_MAX);
 	c->data_timeout = (unsigned)conf_number(d, "DataTimeout",
 	    SMTP_DATA_TIMEOUT_DEFAULT, SMTP_TIMEOUT_MIN, SMTP_TIMEOUT_MAX);
+	c->min_data_rate = (unsigned)conf_number(d, "MinDataRate",
+	    SMTP_DATA_RATE_DEFAULT, 0, SMTP_DATA_RATE_MAX);
+	c->max_data_time = (unsigned)conf_number(d, "MaxDataTime",
+	    SMTP_DATA_TIME_DEFAULT, SMTP_DATA_TIME_MIN, SMTP_DATA_TIME_MAX);
 	c->require_tls_auth = conf_yes(d, "RequireTLSForAUTH");
 	dict_free(&d);
 }
@@ -283,11 +287,28 @@ refused_at_connect(struct smtp_session *s)
 	return true;
 }
 
+void
+smtp_timeout_close(struct smtp_session *s, const char *where)
+{
+	if (conn_was_shed(s->conn)) {
+		log_ses(&s->log, LOG_PROBLEM, "the service is full: %s",
+		    conn_last_error(s->conn));
+		smtp_reply(s, 421, "4.3.2", "%s Too many connections, try "
+		    "again later; closing connection", s->hostname);
+		return;
+	}
+	log_ses(&s->log, LOG_PROBLEM, "%s%s; closing", where,
+	    conn_last_error(s->conn));
+	smtp_reply(s, 421, "4.4.2", "%s Timeout (%s), closing connection",
+	    s->hostname, conn_last_error(s->conn));
+}
+
 static void
 session_run(struct smtp_session *s)
 {
 	struct strv line;
 	enum line_rc rc;
+	bool prelogin = true;
 
 	for (;;) {
 		rc = conn_read_line(s->conn, SMTP_CMD_LINE_MAX, LINE_CRLF_ONLY,
@@ -307,9 +328,7 @@ session_run(struct smtp_session *s)
 			    "lines must end with CRLF");
 			break;
 		} else if (rc == LINE_TIMEOUT) {
-			log_ses(&s->log, LOG_PROBLEM, "command time-out");
-			smtp_reply(s, 421, "4.4.2", "%s Timeout, closing "
-			    "connection", s->hostname);
+			smtp_timeout_close(s, "");
 			break;
 		} else {
 			if (rc == LINE_ERROR)
@@ -321,6 +340,14 @@ session_run(struct smtp_session *s)
 		}
 		if (s->quit)
 			break;
+		/* Pre-login ends with AUTH or the first MAIL: the listener's
+		 * login time-out and shedding no longer apply. */
+		if (prelogin && (s->authed || (s->state & (ST_MAIL |
+		    ST_RCPT)))) {
+			prelogin = false;
+			conn_set_deadline(s->conn, 0, NULL);
+			conn_set_sheddable(s->conn, false);
+		}
 		if (s->errors >= s->conf.max_errors) {
 			log_ses(&s->log, LOG_PROBLEM, "too many errors (%u); "
 			    "closing", s->errors);

@@ -342,7 +342,10 @@ def test_get_module_effective_values(server):
                    "MaxErrors = 20;", "MaxIdleCommands = 100;",
                    "MaxHeaderFields = 1000;", "CommandTimeout = 300;",
                    "DataTimeout = 180;", "RequireTLSForAUTH = NO;",
-                   "MaxChannels = 100;", "MaxChannelsPerIP = 0;"):
+                   "MinDataRate = 500;", "MaxDataTime = 1800;",
+                   "MaxChannels = 100;", "MaxChannelsPerIP = 20;",
+                   "MaxChannelsPerNetwork = 50;", "PreLoginTimeout = 120;",
+                   "LineTimeout = 60;"):
             assert kv in smtp, (kv, smtp)
         assert c.send("UpdateModule SMTP {MaxRecipients=99999999; "
                       "MaxMessageSize=10M; LogLevel=5; RequireTLSForAUTH=YES; "

@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,6 +264,147 @@ test_connect_refused(void)
 	test_end();
 }
 
+/* A read time-out leaves the write side working (the session's 421 or
+ * BYE must go out), and later reads fail the same way. */
+static void
+test_timeout_then_write(void)
+{
+	struct strv line;
+	struct conn *c;
+	char got[64];
+	int sv[2];
+
+	test_begin("a read time-out still lets the closing reply out");
+	test_assert(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	c = conn_new(sv[0]);
+	conn_set_timeouts(c, 100, 2000);
+	test_assert(conn_read_line(c, 100, LINE_CRLF_ONLY, &line) ==
+	    LINE_TIMEOUT);
+	test_assert_str(conn_last_error(c), "read time-out");
+	test_assert(conn_printf(c, "421 4.4.2 bye\r\n") == 0);
+	test_assert(conn_flush(c) == 0);
+	test_assert(get(sv[1], got, sizeof(got), 500) > 0);
+	test_assert_str(got, "421 4.4.2 bye\r\n");
+	/* Input that arrives now is not read any more. */
+	put(sv[1], "NOOP\r\n");
+	test_assert(conn_read_line(c, 100, LINE_CRLF_ONLY, &line) ==
+	    LINE_TIMEOUT);
+	conn_free(&c);
+	close(sv[1]);
+	test_end();
+}
+
+static void
+test_line_and_deadline(void)
+{
+	struct strv line;
+	struct conn *c;
+	int sv[2];
+
+	test_begin("a partial line is cut by the whole-line limit");
+	test_assert(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	c = conn_new(sv[0]);
+	conn_set_timeouts(c, 5000, 2000);
+	conn_set_line_timeout(c, 200);
+	put(sv[1], "OK\r\nNO");
+	test_assert(conn_read_line(c, 100, LINE_CRLF_ONLY, &line) == LINE_OK);
+	test_assert(conn_read_line(c, 100, LINE_CRLF_ONLY, &line) ==
+	    LINE_TIMEOUT);
+	test_assert_str(conn_last_error(c), "command line time-out");
+	conn_free(&c);
+	close(sv[1]);
+	test_end();
+
+	test_begin("the deadline ends every wait");
+	test_assert(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	c = conn_new(sv[0]);
+	conn_set_timeouts(c, 5000, 2000);
+	conn_set_deadline(c, 200, "login time-out");
+	test_assert(conn_read_line(c, 100, LINE_CRLF_ONLY, &line) ==
+	    LINE_TIMEOUT);
+	test_assert_str(conn_last_error(c), "login time-out");
+	test_assert(conn_timed_out(c));
+	conn_free(&c);
+	close(sv[1]);
+	test_end();
+
+	test_begin("a cleared deadline no longer applies");
+	test_assert(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	c = conn_new(sv[0]);
+	conn_set_timeouts(c, 5000, 2000);
+	conn_set_deadline(c, 50, "login time-out");
+	conn_set_deadline(c, 0, NULL);
+	put(sv[1], "x");
+	test_assert(poll(NULL, 0, 100) == 0);
+	put(sv[1], "y\r\n");
+	test_assert(conn_read_line(c, 100, LINE_CRLF_ONLY, &line) == LINE_OK);
+	test_assert(strv_eq(line, STRV_LIT("xy")));
+	conn_free(&c);
+	close(sv[1]);
+	test_end();
+
+	test_begin("min-rate mode: a stall ends with its own reason");
+	test_assert(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	c = conn_new(sv[0]);
+	conn_set_timeouts(c, 5000, 2000);
+	conn_set_min_rate(c, 200, 1000);
+	put(sv[1], "data\r\n");
+	test_assert(conn_read_line(c, 100, LINE_CRLF_ONLY, &line) == LINE_OK);
+	test_assert(conn_read_line(c, 100, LINE_CRLF_ONLY, &line) ==
+	    LINE_TIMEOUT);
+	test_assert_str(conn_last_error(c), "data transfer too slow");
+	conn_free(&c);
+	close(sv[1]);
+	test_end();
+}
+
+static void *
+shedder(void *arg)
+{
+	struct conn *c = arg;
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		if (conn_shed(c))
+			return (void *)1;
+		(void)poll(NULL, 0, 10);
+	}
+	return NULL;
+}
+
+static void
+test_shed(void)
+{
+	struct strv line;
+	struct conn *c;
+	pthread_t t;
+	void *res;
+	char got[64];
+	int sv[2];
+
+	test_begin("only a sheddable conn waiting for input is shed");
+	test_assert(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	c = conn_new(sv[0]);
+	conn_set_timeouts(c, 5000, 2000);
+	test_assert(!conn_shed_candidate(c));
+	test_assert(!conn_shed(c));		/* not sheddable */
+	conn_set_sheddable(c, true);
+	test_assert(!conn_shed(c));		/* not waiting */
+	test_assert(pthread_create(&t, NULL, shedder, c) == 0);
+	test_assert(conn_read_line(c, 100, LINE_CRLF_ONLY, &line) ==
+	    LINE_TIMEOUT);
+	test_assert(pthread_join(t, &res) == 0 && res != NULL);
+	test_assert(conn_was_shed(c));
+	test_assert_str(conn_last_error(c), CONN_SHED_TEXT);
+	test_assert(conn_printf(c, "* BYE full\r\n") == 0);
+	test_assert(conn_flush(c) == 0);
+	test_assert(get(sv[1], got, sizeof(got), 500) > 0);
+	test_assert_str(got, "* BYE full\r\n");
+	conn_free(&c);
+	close(sv[1]);
+	test_end();
+}
+
 int
 main(void)
 {
@@ -274,5 +416,8 @@ main(void)
 	test_starttls_pending();
 	test_addr_text();
 	test_connect_refused();
+	test_timeout_then_write();
+	test_line_and_deadline();
+	test_shed();
 	return test_done();
 }

@@ -254,10 +254,67 @@ test_names(void)
 	test_end();
 }
 
+/* The terminator before each returned line, also after a skipped
+ * over-long line, fed at once and byte by byte (SMTP DATA's CRLF.CRLF). */
+static void
+test_prev_crlf(void)
+{
+	static const struct {
+		const char	*name, *input;
+		bool		 want;		/* before the "." line */
+	} pc[] = {
+		{ "after CRLF", "abc\r\n.\r\n", true },
+		{ "after bare LF", "abc\n.\r\n", false },
+		{ "after over-long CRLF", "aaaaaaaaaaaaaaaa\r\n.\r\n", true },
+		{ "after over-long bare LF", "aaaaaaaaaaaaaaaa\n.\r\n", false },
+		{ "after over-long CR in line", "aaaaaa\raaaaaaaa\n.\r\n",
+		  false },
+		{ "first line", ".\r\n", true },
+	};
+	struct linereader lr;
+	struct strv line;
+	enum line_rc rc;
+	size_t i, off, step, n;
+	bool seen;
+
+	for (i = 0; i < N_ELEMENTS(pc); i++) {
+		for (step = 1; step <= 64; step += 63) {
+			char name[128];
+
+			snprintf(name, sizeof(name), "prev_crlf %s (step %zu)",
+			    pc[i].name, step);
+			test_begin(name);
+			linereader_init(&lr, 4096);
+			seen = false;
+			for (off = 0; off < strlen(pc[i].input); off += n) {
+				n = strlen(pc[i].input) - off;
+				if (n > step)
+					n = step;
+				test_assert(linereader_feed(&lr,
+				    pc[i].input + off, n) == 0);
+				while ((rc = linereader_next(&lr, 8,
+				    LINE_CRLF_ONLY, &line)) != LINE_AGAIN) {
+					if (rc != LINE_OK || line.len != 1 ||
+					    line.p[0] != '.')
+						continue;
+					seen = true;
+					test_assert(linereader_prev_crlf(&lr) ==
+					    pc[i].want);
+				}
+			}
+			test_assert(seen);
+			test_assert(!linereader_in_line(&lr));
+			linereader_free(&lr);
+			test_end();
+		}
+	}
+}
+
 int
 main(void)
 {
 	test_tables();
+	test_prev_crlf();
 	test_style_example();
 	test_bounded_memory();
 	test_take();

@@ -60,9 +60,18 @@ echo_handler(struct conn *c, void *arg)
 			conn_puts(c, "bare LF\r\n");
 			continue;
 		}
+		if (rc == LINE_TIMEOUT && conn_was_shed(c)) {
+			conn_puts(c, "shed\r\n");
+			return;
+		}
 		if (rc != LINE_OK)
 			return;
-		if (strv_eq(line, STRV_LIT("QUIT"))) {
+		if (strv_eq(line, STRV_LIT("LOGIN"))) {
+			/* what a protocol does at login: no more shedding */
+			conn_set_deadline(c, 0, NULL);
+			conn_set_sheddable(c, false);
+			conn_puts(c, "logged in\r\n");
+		} else if (strv_eq(line, STRV_LIT("QUIT"))) {
 			conn_puts(c, "bye\r\n");
 			return;
 		} else if (strv_eq(line, STRV_LIT("TLSINFO"))) {
@@ -298,6 +307,11 @@ test_channel_limit(unsigned port)
 	test_begin("channel limit: the third connection is refused");
 	a = client_connect(port);
 	b = client_connect(port);
+	/* Logged-in sessions are never shed. */
+	client_put(a, "LOGIN\r\n");
+	client_put(b, "LOGIN\r\n");
+	test_assert_str(client_line(a, line, sizeof(line)), "logged in\r\n");
+	test_assert_str(client_line(b, line, sizeof(line)), "logged in\r\n");
 	client_put(a, "1\r\n");
 	client_put(b, "2\r\n");
 	test_assert_str(client_line(a, line, sizeof(line)), "echo: 1\r\n");
@@ -319,6 +333,38 @@ test_channel_limit(unsigned port)
 	test_assert_str(client_line(a, line, sizeof(line)), "echo: 3\r\n");
 	close(a);
 	close(b);
+	test_assert(wait_current("smtp", 0));
+	test_end();
+}
+
+static void
+test_shedding(unsigned port)
+{
+	struct listener_stats st;
+	char line[256];
+	int a, b, c;
+
+	test_begin("a full service sheds the oldest idle session before login");
+	a = client_connect(port);
+	client_put(a, "1\r\n");
+	test_assert_str(client_line(a, line, sizeof(line)), "echo: 1\r\n");
+	b = client_connect(port);
+	client_put(b, "LOGIN\r\n");
+	test_assert_str(client_line(b, line, sizeof(line)), "logged in\r\n");
+	c = client_connect(port);
+	client_put(c, "3\r\n");
+	test_assert_str(client_line(c, line, sizeof(line)), "echo: 3\r\n");
+	test_assert_str(client_line(a, line, sizeof(line)), "shed\r\n");
+	test_assert(client_eof(a));
+	test_assert(log_contains("smtp is full (2 channels): shedding the "
+	    "oldest idle session before login"));
+	test_assert(listener_get_stats("smtp", &st) == 0);
+	test_assert(st.shed == 1);
+	client_put(b, "4\r\n");
+	test_assert_str(client_line(b, line, sizeof(line)), "echo: 4\r\n");
+	close(a);
+	close(b);
+	close(c);
 	test_assert(wait_current("smtp", 0));
 	test_end();
 }
@@ -485,6 +531,53 @@ test_ipv6(void)
 	test_end();
 }
 
+/* Connects to [::1]:port; -1 on failure. */
+static int
+client_connect6(unsigned port)
+{
+	struct sockaddr_in6 sin6;
+	int fd;
+
+	fd = socket(AF_INET6, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -1;
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_port = htons((uint16_t)port);
+	sin6.sin6_addr = in6addr_loopback;
+	if (connect(fd, (struct sockaddr *)&sin6, sizeof(sin6)) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void
+test_per_net_v6(unsigned port)
+{
+	char line[256];
+	int a, b;
+
+	test_begin("per-network limit counts an IPv6 /64 (skipped without "
+	    "IPv6)");
+	if (port == 0) {
+		test_end();
+		return;
+	}
+	a = client_connect6(port);
+	test_assert(a >= 0);
+	client_put(a, "x\r\n");
+	test_assert_str(client_line(a, line, sizeof(line)), "echo: x\r\n");
+	b = client_connect6(port);
+	test_assert(b >= 0);
+	test_assert(client_eof(b));		/* no refusal text for pop3 here */
+	close(b);
+	test_assert(log_contains("per-network limit 1 reached for ::1/64"));
+	close(a);
+	test_assert(wait_current("pop3", 0));
+	test_end();
+}
+
 static void
 test_stop(unsigned port)
 {
@@ -541,6 +634,13 @@ main(void)
 	    &err) == 0);
 	test_assert(listener_set_limits("smtp", 2, 0, &err) == 0);
 	test_assert(listener_set_limits("submission", 10, 1, &err) == 0);
+	{
+		struct listener_limits lim = { 10, 0, 1, 0, 0 };
+
+		test_assert(listener_configure("pop3", &lim, &err) == 0);
+		lim.max_channels = LISTENER_CHANNELS_MAX + 1;
+		test_assert(listener_configure("pop3", &lim, &err) == -1);
+	}
 	test_assert(listener_set_tls(NULL, server_ctx, &err) == 0);
 	test_assert(listener_add("cli", "127.0.0.1", 0, &err) == 0);
 	test_assert(listener_add("smtp", "127.0.0.1", 0, &err) == 0);
@@ -560,7 +660,9 @@ main(void)
 
 	test_echo(cli_port);
 	test_channel_limit(smtp_port);
+	test_shedding(smtp_port);
 	test_per_ip_limit(sub_port);
+	test_per_net_v6(listener_bound_port("pop3", 0));
 	test_implicit_tls(imaps_port, cert);
 	test_starttls(cli_port);
 	test_stop(cli_port);
