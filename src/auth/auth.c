@@ -215,6 +215,14 @@ is_server_itself(const struct sockaddr *sa)
 	    memcmp(&a, &six, sizeof(a)) == 0;
 }
 
+bool
+auth_tempbl_refuse(struct server *srv, const struct sockaddr *sa,
+    unsigned *left_r)
+{
+	return !is_server_itself(sa) && auth_tempbl_check(sa, left_r) &&
+	    !objects_iplist_match(srv->objects, OBJ_IPS_CLIENT, sa);
+}
+
 static int
 check_peer(struct server *srv, const struct auth_peer *peer,
     const struct prot_conf *pc, struct error *err_r)

@@ -145,6 +145,11 @@ void	auth_tempbl_format(struct buf *out);
 size_t	auth_tempbl_count(void);
 /* Tests: empties the list and the failure records. */
 void	auth_tempbl_reset(void);
+/* Whether a new connection from sa is to be refused at once: the address is
+ * temporarily blacklisted and is neither the server itself nor one of the
+ * Client IP Addresses.  *left_r (may be NULL) gets the seconds left. */
+bool	auth_tempbl_refuse(struct server *srv, const struct sockaddr *sa,
+	    unsigned *left_r);
 /* The Protection setting TempBlacklistTime in seconds (default 15m). */
 unsigned auth_tempbl_default_time(struct server *srv);
 

@@ -506,6 +506,7 @@ imap_handler(struct conn *c, void *arg)
 	struct imap_session s;
 	struct buf caps;
 	enum read_rc rc;
+	unsigned left;
 	bool prelogin = true;
 
 	memset(&s, 0, sizeof(s));
@@ -522,11 +523,20 @@ imap_handler(struct conn *c, void *arg)
 	log_ses(&s.log, LOG_LOW, "connected to %s%s", conn_local_text(c),
 	    conn_is_tls(c) ? " (TLS)" : "");
 
-	buf_init(&caps, 1024);
-	imap_capabilities(&s, &caps);
-	imap_send(&s, "* OK [CAPABILITY %s] Tegami %s IMAP4rev1 server ready",
-	    buf_cstr(&caps), TEGAMI_VERSION);
-	buf_free(&caps);
+	if (auth_tempbl_refuse(s.srv, (const struct sockaddr *)
+	    conn_peer_addr(c), &left)) {
+		log_ses(&s.log, LOG_PROBLEM, "connection refused: address is "
+		    "temporarily blacklisted (%u s left)", left);
+		imap_send(&s, "* BYE [UNAVAILABLE] Your address is "
+		    "temporarily blacklisted, try later");
+		s.state = IST_LOGOUT;
+	} else {
+		buf_init(&caps, 1024);
+		imap_capabilities(&s, &caps);
+		imap_send(&s, "* OK [CAPABILITY %s] Tegami %s IMAP4rev1 "
+		    "server ready", buf_cstr(&caps), TEGAMI_VERSION);
+		buf_free(&caps);
+	}
 
 	while (s.state != IST_LOGOUT) {
 		rc = read_command(&s);

@@ -264,6 +264,7 @@ pop_session_run(struct server *srv, struct conn *c, const char *service)
 	struct pop_session s;
 	struct strv line;
 	enum line_rc rc;
+	unsigned left;
 	bool prelogin = true;
 
 	memset(&s, 0, sizeof(s));
@@ -280,9 +281,17 @@ pop_session_run(struct server *srv, struct conn *c, const char *service)
 	auth_make_challenge(s.host, s.timestamp, sizeof(s.timestamp));
 	log_ses(&s.log, LOG_LOW, "connected to %s%s", conn_local_text(c),
 	    conn_is_tls(c) ? " (TLS)" : "");
-	/* RFC 1939 7: the APOP timestamp rides in the greeting. */
-	pop_reply(&s, "+OK Tegami POP3 server %s ready %s", TEGAMI_VERSION,
-	    s.timestamp);
+	if (auth_tempbl_refuse(srv, (const struct sockaddr *)
+	    conn_peer_addr(c), &left)) {
+		log_ses(&s.log, LOG_PROBLEM, "connection refused: address is "
+		    "temporarily blacklisted (%u s left)", left);
+		pop_reply(&s, "-ERR [SYS/TEMP] your address is temporarily "
+		    "blacklisted, try later");
+		s.quit = true;
+	} else
+		/* RFC 1939 7: the APOP timestamp rides in the greeting. */
+		pop_reply(&s, "+OK Tegami POP3 server %s ready %s",
+		    TEGAMI_VERSION, s.timestamp);
 	while (!s.quit) {
 		rc = conn_read_line(c, POP_LINE_MAX, LINE_LF_OK, &line);
 		if (rc == LINE_TOOLONG) {

@@ -62,8 +62,11 @@ def smtp_from(port, source):
 
 
 def imap_login(s, source, user, pw):
-    """'OK' or the text of the NO answer."""
-    m = IMAPFrom(s.ports["imap"], source)
+    """'OK' or the text of the NO answer (or of a BYE greeting)."""
+    try:
+        m = IMAPFrom(s.ports["imap"], source)
+    except imaplib.IMAP4.error as e:
+        return str(e)
     try:
         m.login(user, pw)
     except imaplib.IMAP4.error as e:
@@ -74,7 +77,10 @@ def imap_login(s, source, user, pw):
 
 
 def pop_login(s, source, user, pw):
-    p = POPFrom(s.ports["pop3"], source)
+    try:
+        p = POPFrom(s.ports["pop3"], source)
+    except poplib.error_proto as e:
+        return e.args[0].decode()
     try:
         p.user(user)
         p.pass_(pw)
@@ -138,11 +144,18 @@ def test_attacker_does_not_lock_out_the_user(make_server):
     assert list(bl) == [ATTACKER] and 0 < bl[ATTACKER] <= 600
     assert s.wait_log(r"\d 2 SMTP-\d+\(.*\) 127\.0\.0\.2 temporarily "
                       r"blacklisted for 600 s: 6 failed logins in 600 s")
-    # Every login from it is refused now, also the right password ...
-    assert "temporarily blacklisted" in imap_login(s, ATTACKER, "mallory", "m-pw")
-    assert pop_login(s, ATTACKER, "mallory", "m-pw") == \
+    # Every connection from it is refused now, before any login, in every
+    # protocol: IMAP says BYE, POP -ERR, SMTP 421 instead of a greeting.
+    with pytest.raises(imaplib.IMAP4.error) as e:
+        IMAPFrom(s.ports["imap"], ATTACKER)
+    assert "[UNAVAILABLE] Your address is temporarily blacklisted" in \
+        str(e.value)
+    with pytest.raises(poplib.error_proto) as e:
+        POPFrom(s.ports["pop3"], ATTACKER)
+    assert e.value.args[0].decode() == \
         "-ERR [SYS/TEMP] your address is temporarily blacklisted, try later"
-    # ... and SMTP does not even greet it.
+    assert s.wait_log(r"IMAP-\d+\(.*\) connection refused: address is "
+                      r"temporarily blacklisted")
     with pytest.raises(smtplib.SMTPConnectError) as e:
         smtp_from(s.ports["smtp"], ATTACKER)
     assert e.value.smtp_code == 421
@@ -166,7 +179,7 @@ def test_set_temp_blacklisted_ips(make_server):
     bl = blacklist(s)
     assert set(bl) == {"127.0.0.4", "127.0.0.5", "::2"}
     assert 0 < bl["127.0.0.4"] <= 120 and 120 < bl["127.0.0.5"] <= 600
-    assert "[UNAVAILABLE] your address is temporarily blacklisted, try later" \
+    assert "[UNAVAILABLE] Your address is temporarily blacklisted, try later" \
         in imap_login(s, "127.0.0.4", "victim", "v-pw")
     # A new time replaces the old one; -0 removes.
     s.tegami("SetTempBlacklistedIPs", "127.0.0.4-0,127.0.0.5-30")
