@@ -99,6 +99,7 @@ unit: $(UT_BINS)
 	@sh scripts/run-unit.sh $(UT_BINS)
 
 it: all
+	@sh scripts/check-clients.sh
 	TEGAMI_BUILD=$(abspath $(BUILD)) /usr/bin/python3 -m pytest -q tests/it $(PYTEST_ARGS)
 
 test: deps
