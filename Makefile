@@ -111,8 +111,11 @@ test: deps
 		$(MAKE) BUILD=build-asan SAN=1 unit it
 
 RUN_BASE ?= $(CURDIR)/run-base
+# Run by root, the development server stays root (with tegamid's warning)
+# rather than needing the system user tegami; RUN_USER=name switches to name.
+RUN_USER ?= $(if $(filter 0,$(shell id -u)),root)
 run: deps all
-	$(BUILD)/tegamid --base $(RUN_BASE) $(RUN_ARGS) \
+	$(BUILD)/tegamid --base $(RUN_BASE) $(if $(RUN_USER),--user $(RUN_USER)) $(RUN_ARGS) \
 		--listen smtp=127.0.0.1:2525 --listen submission=127.0.0.1:5587 \
 		--listen smtps=127.0.0.1:4465 --listen pop3=127.0.0.1:1110 \
 		--listen pop3s=127.0.0.1:1995 --listen imap=127.0.0.1:1143 \
