@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
+#include <libgen.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -23,6 +24,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/xmalloc.h"
+#include "server/basedir.h"
 #include "server/privs.h"
 
 #define PRIVS_PWBUF	16384	/* getpwnam_r buffer */
@@ -112,34 +115,48 @@ int
 privs_own_base(const struct privs *p, const char *base, struct error *err_r)
 {
 	struct stat st;
+	char *real;
+	int rc = 0;
 
 	if (!p->drop)
 		return 0;
-	if (lstat(base, &st) < 0) {
-		if (errno != ENOENT)
-			return error_set(err_r, ERR_IO, "cannot stat %s: %s",
-			    base, strerror(errno));
-		if (mkdir(base, 0750) < 0)
+	/* Parents a root server creates stay root's (0755 under umask 022,
+	 * as mkdir -p); the base directory itself is the user's. */
+	if (stat(base, &st) < 0 && errno == ENOENT) {
+		char *parent = xstrdup(base);
+
+		rc = basedir_mkdirs(dirname(parent), 0755, err_r);
+		free(parent);
+		if (rc < 0)
+			return -1;
+		if (mkdir(base, 0750) < 0 && errno != EEXIST)
 			return error_set(err_r, ERR_IO, "cannot create %s: %s",
 			    base, strerror(errno));
-		if (lstat(base, &st) < 0)
-			return error_set(err_r, ERR_IO, "cannot stat %s: %s",
-			    base, strerror(errno));
 	}
-	if (!S_ISDIR(st.st_mode))
-		return error_set(err_r, ERR_IO, "%s is not a directory", base);
-	if (st.st_uid == p->uid && st.st_gid == p->gid)
-		return 0;
-	/* A base directory of another owner (made by a server that ran as
-	 * root, or by hand): everything in it becomes the user's, once. */
-	chown_uid = p->uid;
-	chown_gid = p->gid;
-	chown_errno = 0;
-	if (nftw(base, chown_one, PRIVS_CHOWN_FDS, FTW_PHYS | FTW_MOUNT) != 0)
-		return error_set(err_r, ERR_IO, "cannot give %s to user %s: %s",
-		    chown_errno != 0 ? chown_path : base, p->name,
-		    strerror(chown_errno != 0 ? chown_errno : errno));
-	return 0;
+	if ((real = realpath(base, NULL)) == NULL)
+		return error_set(err_r, ERR_IO, "cannot resolve %s: %s", base,
+		    strerror(errno));
+	if (stat(real, &st) < 0)
+		rc = error_set(err_r, ERR_IO, "cannot stat %s: %s", real,
+		    strerror(errno));
+	else if (!S_ISDIR(st.st_mode))
+		rc = error_set(err_r, ERR_IO, "%s is not a directory", real);
+	else if (st.st_uid != p->uid || st.st_gid != p->gid) {
+		/* A base directory of another owner (made by a server that
+		 * ran as root, or by hand): all of it becomes the user's,
+		 * once; symbolic links themselves, never their targets. */
+		chown_uid = p->uid;
+		chown_gid = p->gid;
+		chown_errno = 0;
+		if (nftw(real, chown_one, PRIVS_CHOWN_FDS,
+		    FTW_PHYS | FTW_MOUNT) != 0)
+			rc = error_set(err_r, ERR_IO, "cannot give %s to user "
+			    "%s: %s", chown_errno != 0 ? chown_path : real,
+			    p->name, strerror(chown_errno != 0 ? chown_errno :
+			    errno));
+	}
+	free(real);
+	return rc;
 }
 
 int

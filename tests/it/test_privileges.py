@@ -185,3 +185,23 @@ def test_normal_user_runs_as_itself(test_user, reachable_base):
     st = os.stat(os.path.join(reachable_base, "Settings", "Main.settings"))
     assert st.st_uid == test_user.pw_uid
     assert grp.getgrgid(st.st_gid).gr_gid == test_user.pw_gid
+
+
+def test_nested_base_behind_a_symlink(test_user, reachable_base):
+    """Missing parents are made (root's, 0755 as mkdir -p), the base directory
+    behind a symbolic link becomes the user's, the link itself is left."""
+    top = os.path.dirname(reachable_base)
+    real = os.path.join(top, "real")
+    os.mkdir(real, 0o755)
+    os.symlink(real, os.path.join(top, "link"))
+    base = os.path.join(top, "link", "sub", "base")
+    p = subprocess.run([TEGAMID, "--base", base, "--user", USER, "--check"],
+                       capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL)
+    assert p.returncode == 0, p.stderr
+    st = os.stat(os.path.join(real, "sub", "base"))
+    assert (st.st_uid, st.st_gid) == (test_user.pw_uid, test_user.pw_gid)
+    assert stat.S_IMODE(st.st_mode) == 0o750
+    assert os.stat(os.path.join(real, "sub")).st_uid == 0
+    assert os.lstat(os.path.join(top, "link")).st_uid == 0
+    assert os.stat(os.path.join(real, "sub", "base", "Settings", "Main.settings")).st_uid \
+        == test_user.pw_uid
