@@ -13,7 +13,9 @@
 # host.  Loopback works in the chroot: it shares the host's network namespace.
 #
 #   sh scripts/fresh-debian-test.sh [ROOT_DIR]     default: /var/tmp/tegami-fresh.XXXXXX
-#   KEEP=1 keeps the root afterwards; MAKE_TARGET=it runs another target.
+#   KEEP=1 keeps the root afterwards; MAKE_TARGET=it runs another target;
+#   INSTALL=1 then runs scripts/install-smoke.sh in the root (make install,
+#   the installed server as root switching to the user tegami).
 set -eu
 
 [ "$(id -u)" = 0 ] || { echo "fresh-debian-test: must run as root (debootstrap, chroot)"; exit 1; }
@@ -77,11 +79,12 @@ mount -t tmpfs tmpfs "$root/dev/shm";		mounted="dev/shm $mounted"
 
 mkdir -p "$root/src/tegami"
 git -C "$top" archive --format=tar HEAD | tar -x -C "$root/src/tegami"
-echo "fresh-debian-test: tree $(git -C "$top" rev-parse --short HEAD); running: sh scripts/deps.sh && make $target"
+echo "fresh-debian-test: tree $(git -C "$top" rev-parse --short HEAD); running: sh scripts/deps.sh && make $target${INSTALL:+ && sh scripts/install-smoke.sh}"
 
 set +e
 chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-	LANG=C.UTF-8 /bin/sh -c "cd /src/tegami && sh scripts/deps.sh && make $target"
+	LANG=C.UTF-8 /bin/sh -c "cd /src/tegami && sh scripts/deps.sh && make $target &&
+	if [ '${INSTALL:-0}' = 1 ]; then sh scripts/install-smoke.sh; fi"
 rc=$?
 set -e
 echo "fresh-debian-test: $(date -u '+%Y-%m-%d %H:%M:%SZ') make $target exited $rc"
