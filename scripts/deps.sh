@@ -10,13 +10,14 @@
 #   curl, fetchmail   ca-certificates (TLS trust store; curl -k still loads it)
 #   ldap-utils        libldap-common (ldap.conf defaults for ldapsearch)
 #   python3-pytest    python3-pygments (pytest's failure reports)
-# isync (mbsync) recommends nothing.  scripts/check-clients.sh checks that each
+# isync (mbsync) recommends nothing.  systemd brings systemd-analyze, which
+# checks the unit file (a minimal Debian root has no systemd).  scripts/check-clients.sh checks that each
 # client tool runs in the mode the tests use.
 BUILD_PKGS="build-essential make pkg-config clang libclang-rt-14-dev openssl \
 libssl-dev libsqlite3-dev libc-ares-dev libjansson-dev libcrypt-dev libldap-dev"
 TEST_PKGS="python3 python3-pytest python3-pygments swaks libnet-ssleay-perl \
 libio-socket-ssl-perl curl ca-certificates ldap-utils libldap-common fetchmail \
-isync passwd groff-base man-db"
+isync passwd groff-base man-db systemd"
 PKGS="$BUILD_PKGS $TEST_PKGS"
 missing=""
 for p in $PKGS; do
