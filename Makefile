@@ -48,7 +48,7 @@ UT_SRCS   := $(shell find $(UT_DIRS) -name '*_test.c' | sort)
 UT_BINS   := $(UT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HDRS      := $(shell find src -name '*.h' | sort)
 
-.PHONY: all run test unit it test-asan fuzz deps clean install hdrcheck check-banned
+.PHONY: all run test unit it test-asan fuzz deps clean install hdrcheck check-banned version
 
 all: $(BUILD)/tegamid $(TOOLS)
 
@@ -99,6 +99,7 @@ unit: $(UT_BINS)
 	@sh scripts/run-unit.sh $(UT_BINS)
 
 it: all
+	@sh scripts/check-clients.sh
 	TEGAMI_BUILD=$(abspath $(BUILD)) /usr/bin/python3 -m pytest -q tests/it $(PYTEST_ARGS)
 
 test: deps
@@ -110,8 +111,11 @@ test: deps
 		$(MAKE) BUILD=build-asan SAN=1 unit it
 
 RUN_BASE ?= $(CURDIR)/run-base
+# Run by root, the development server stays root (with tegamid's warning)
+# rather than needing the system user tegami; RUN_USER=name switches to name.
+RUN_USER ?= $(if $(filter 0,$(shell id -u)),root)
 run: deps all
-	$(BUILD)/tegamid --base $(RUN_BASE) $(RUN_ARGS) \
+	$(BUILD)/tegamid --base $(RUN_BASE) $(if $(RUN_USER),--user $(RUN_USER)) $(RUN_ARGS) \
 		--listen smtp=127.0.0.1:2525 --listen submission=127.0.0.1:5587 \
 		--listen smtps=127.0.0.1:4465 --listen pop3=127.0.0.1:1110 \
 		--listen pop3s=127.0.0.1:1995 --listen imap=127.0.0.1:1143 \
@@ -146,10 +150,46 @@ fuzz: $(FUZZ_BINS)
 fuzz-regress: $(FUZZ_BINS)
 	@sh scripts/run-fuzz.sh 0 $(FUZZ_BINS)
 
-PREFIX ?= /opt/Tegami
+# make install [PREFIX=/usr/local] [DESTDIR=staging]: the programs, man pages
+# and the systemd unit.  tegami-sendmail is not linked to a system sendmail.
+# Without DESTDIR it also creates the system user tegami and /var/Tegami
+# (owned by tegami, 0750).  The version comes from src/server/server.h.
+VERSION  := $(shell sed -n 's/^\#define TEGAMI_VERSION[[:space:]]*"\(.*\)"/\1/p' src/server/server.h)
+PREFIX   ?= /usr/local
+SBINDIR  ?= $(PREFIX)/sbin
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+DOCDIR   ?= $(PREFIX)/share/doc/tegami
+TEGAMI_USER ?= tegami
+TEGAMI_BASE_DIR ?= /var/Tegami
+MANPAGES := tegamid.8 tegami.8 tegami-sendmail.8
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)
-	install -m 0755 $(BUILD)/tegamid $(TOOLS) $(DESTDIR)$(PREFIX)/
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
+	install -m 0755 $(BUILD)/tegamid $(DESTDIR)$(SBINDIR)/tegamid
+	install -m 0755 $(BUILD)/sendmail $(DESTDIR)$(SBINDIR)/tegami-sendmail
+	install -m 0755 $(BUILD)/tegami $(DESTDIR)$(BINDIR)/tegami
+	for m in $(MANPAGES); do \
+		sed 's/@VERSION@/$(VERSION)/g' man/$$m > $(DESTDIR)$(MANDIR)/man8/$$m && \
+		chmod 0644 $(DESTDIR)$(MANDIR)/man8/$$m || exit 1; \
+	done
+	sed 's|@SBINDIR@|$(SBINDIR)|g' dist/tegamid.service.in > $(DESTDIR)$(UNITDIR)/tegamid.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/tegamid.service
+	install -m 0644 LICENSE README.md docs/operations.md $(DESTDIR)$(DOCDIR)/
+	@if [ -z "$(DESTDIR)" ]; then \
+		if ! getent passwd $(TEGAMI_USER) >/dev/null; then \
+			echo "install: creating the system user $(TEGAMI_USER)"; \
+			useradd --system --user-group --home-dir $(TEGAMI_BASE_DIR) \
+				--no-create-home --shell /usr/sbin/nologin $(TEGAMI_USER) || exit 1; \
+		fi; \
+		install -d -o $(TEGAMI_USER) -g $(TEGAMI_USER) -m 0750 $(TEGAMI_BASE_DIR); \
+		echo "install: done; start with: systemctl daemon-reload && systemctl enable --now tegamid"; \
+	fi
+
+version:
+	@echo $(VERSION)
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -1,10 +1,24 @@
 #!/bin/sh
 # Installs the Debian packages Tegami needs to build, run and test, when missing.
-# Idempotent: does nothing when everything is present.  As root it runs apt-get;
-# otherwise it prints the exact command to run.
-PKGS="build-essential pkg-config clang libclang-rt-14-dev openssl libssl-dev \
-libsqlite3-dev libc-ares-dev libjansson-dev libcrypt-dev libldap-dev \
-python3 python3-pytest swaks curl ldap-utils fetchmail isync"
+# Idempotent: does nothing when everything is present.  As root it runs
+# apt-get update once, then apt-get install; otherwise it prints the exact
+# command to run.
+#
+# Packages are installed with --no-install-recommends, so what a tool only
+# Recommends but the tests need is named here too:
+#   swaks             libnet-ssleay-perl, libio-socket-ssl-perl (--tls, STARTTLS)
+#   curl, fetchmail   ca-certificates (TLS trust store; curl -k still loads it)
+#   ldap-utils        libldap-common (ldap.conf defaults for ldapsearch)
+#   python3-pytest    python3-pygments (pytest's failure reports)
+# isync (mbsync) recommends nothing.  systemd brings systemd-analyze, which
+# checks the unit file (a minimal Debian root has no systemd).  scripts/check-clients.sh checks that each
+# client tool runs in the mode the tests use.
+BUILD_PKGS="build-essential make pkg-config clang libclang-rt-14-dev openssl \
+libssl-dev libsqlite3-dev libc-ares-dev libjansson-dev libcrypt-dev libldap-dev"
+TEST_PKGS="python3 python3-pytest python3-pygments swaks libnet-ssleay-perl \
+libio-socket-ssl-perl curl ca-certificates ldap-utils libldap-common fetchmail \
+isync passwd groff-base man-db systemd"
+PKGS="$BUILD_PKGS $TEST_PKGS"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
@@ -18,6 +32,6 @@ if [ "$(id -u)" = 0 ]; then
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null || exit 1
 else
 	echo "deps: missing packages; run as root:"
-	echo "  apt-get update && apt-get install -y$missing"
+	echo "  apt-get update && apt-get install -y --no-install-recommends$missing"
 	exit 1
 fi

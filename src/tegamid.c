@@ -1,10 +1,13 @@
 /*
  * tegamid: the Tegami server.  Parses the command line, opens (creating on
  * first start) the base directory, takes its lock, starts the log, loads the
- * objects and the Router Table, makes sure postmaster exists (B3), starts the
- * listeners and the control socket, then waits for signals:
- * SIGTERM/SIGINT shut down cleanly (ProcessID removed), SIGHUP re-reads the
- * settings.  Runs in the foreground (systemd style).
+ * objects and the Router Table, makes sure postmaster exists (B3), binds the
+ * listeners, switches for good to the server's user when started as root
+ * (server/privs.h), starts the queue, the control socket and the services,
+ * then waits for signals: SIGTERM/SIGINT shut down cleanly (ProcessID
+ * removed), SIGHUP re-reads the settings.  Runs in the foreground (systemd
+ * style, Type=notify: server/sdnotify.h).  Old SystemLogs/ files go at start,
+ * after SIGHUP and once a day (LogsKeepDays in Main.settings).
  */
 #include "lib/compat.h"
 
@@ -16,8 +19,10 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "lib/bounds.h"
 #include "lib/dict.h"
 #include "lib/fault.h"
 #include "lib/log.h"
@@ -29,12 +34,15 @@
 #include "backup/backup.h"
 #include "server/basedir.h"
 #include "server/mailflow.h"
+#include "server/privs.h"
+#include "server/sdnotify.h"
 #include "server/server.h"
 #include "server/services.h"
 #include "cli/cli.h"
 
 #define TEGAMI_DEFAULT_BASE	"/var/Tegami"
 #define LISTEN_MAX		64
+#define PRUNE_CHECK_SECONDS	600	/* how often the date is looked at */
 
 static struct log_module log_router = LOG_MODULE("ROUTER");
 
@@ -42,11 +50,14 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: tegamid [--base DIR] [--domain NAME] "
+	    "usage: tegamid [--base DIR] [--domain NAME] [--user NAME] "
 	    "[--listen SERVICE=ADDR:PORT]... [--check]\n"
 	    "       tegamid --restore BACKUP --base NEW\n"
+	    "       tegamid --version | --help\n"
 	    "  --base DIR     base directory (default %s)\n"
 	    "  --domain NAME  main domain name on first start (default: host name)\n"
+	    "  --user NAME    started as root: the user to switch to after binding\n"
+	    "                 the ports (default %s; --user root stays root)\n"
 	    "  --listen S=A:P listen for service S on address A, port P; may repeat;\n"
 	    "                 when given, only the listed services listen.\n"
 	    "                 IPv6: --listen imap=[::1]:143\n"
@@ -54,8 +65,10 @@ usage(FILE *f)
 	    "  --restore DIR  check the backup DIR (made by the CLI Backup\n"
 	    "                 command), copy it to the new base directory given\n"
 	    "                 with --base (missing or empty), then exit\n"
+	    "  --version      print the version and exit\n"
 	    "services: smtp submission smtps pop3 pop3s imap imaps webadmin webadmins\n"
-	    "          webuser webusers ldap ldaps cli\n", TEGAMI_DEFAULT_BASE);
+	    "          webuser webusers ldap ldaps cli\n", TEGAMI_DEFAULT_BASE,
+	    PRIVS_DEFAULT_USER);
 }
 
 /* "imap=127.0.0.1:1143", "imap=[::1]:1143", "imap=:1143" (all addresses). */
@@ -176,11 +189,65 @@ restore_main(const char *dir, const char *new_base)
 	return 0;
 }
 
+/* LogsKeepDays of Main.settings: 0 (keep all) when unset or invalid. */
+static unsigned
+logs_keep_days(struct server *srv)
+{
+	struct dval *d = objects_server_settings_get(srv->objects);
+	const char *v = d != NULL ? dict_get_str(d, "LogsKeepDays") : NULL;
+	unsigned long n = 0;
+	char *end;
+
+	if (v != NULL && *v != '\0') {
+		errno = 0;
+		n = strtoul(v, &end, 10);
+		if (errno != 0 || *end != '\0' || *v == '-' ||
+		    n > LOGS_KEEP_DAYS_MAX) {
+			log_mod(&log_system, LOG_PROBLEM, "LogsKeepDays '%s' is "
+			    "not a number of days 0-%d: keeping all logs", v,
+			    LOGS_KEEP_DAYS_MAX);
+			n = 0;
+		}
+	}
+	dict_free(&d);
+	return (unsigned)n;
+}
+
+/* Removes the SystemLogs/ files older than LogsKeepDays. */
+static void
+prune_logs(struct server *srv, const char *dir)
+{
+	unsigned keep = logs_keep_days(srv);
+	struct error err;
+	int n;
+
+	if (keep == 0)
+		return;
+	n = log_prune(dir, keep, time(NULL), &err);
+	if (n < 0)
+		log_mod(&log_system, LOG_PROBLEM, "log retention: %s", err.msg);
+	else if (n > 0)
+		log_mod(&log_system, LOG_MAJOR, "log retention: %d log files "
+		    "older than %u days removed", n, keep);
+}
+
+/* Local date as YYYYMMDD. */
+static int
+today(void)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (localtime_r(&now, &tm) == NULL)
+		return 0;
+	return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+}
+
 int
 main(int argc, char **argv)
 {
 	const char *base_arg = getenv("TEGAMI_BASE"), *domain = NULL;
-	const char *fault = getenv("TEGAMI_FAULT");
+	const char *fault = getenv("TEGAMI_FAULT"), *user = NULL;
 	struct listen_opt listens[LISTEN_MAX];
 	size_t nlisten = 0, i;
 	bool check = false, base_given = false;
@@ -189,8 +256,17 @@ main(int argc, char **argv)
 	struct error err;
 	char base[PATH_MAX], pw[OBJECTS_PASSWORD_GEN + 1], path[PATH_MAX + 64];
 	char maindom[DOMAIN_NAME_MAX + 1], *cert = NULL, *key = NULL;
+	char logdir[PATH_MAX + 16];
+	struct timespec wait = { PRUNE_CHECK_SECONDS, 0 };
+	struct privs privs;
 	sigset_t sigs;
-	int lock_fd, sig, a;
+	int lock_fd, sig, a, pruned_day;
+
+	/* Before any thread exists, so that every thread has it: nothing
+	 * this process executes can gain privileges (setuid binaries, file
+	 * capabilities).  It does not stop the switch to the user below. */
+	if (privs_no_new_privs() < 0)
+		fatal("prctl(PR_SET_NO_NEW_PRIVS): %s", strerror(errno));
 
 	if (base_arg == NULL || *base_arg == '\0')
 		base_arg = TEGAMI_DEFAULT_BASE;
@@ -198,7 +274,12 @@ main(int argc, char **argv)
 		if (strcmp(argv[a], "--help") == 0 || strcmp(argv[a], "-h") == 0) {
 			usage(stdout);
 			return 0;
-		} else if (strcmp(argv[a], "--base") == 0 && a + 1 < argc) {
+		} else if (strcmp(argv[a], "--version") == 0) {
+			printf("tegamid (Tegami) %s\n", TEGAMI_VERSION);
+			return 0;
+		} else if (strcmp(argv[a], "--user") == 0 && a + 1 < argc)
+			user = argv[++a];
+		else if (strcmp(argv[a], "--base") == 0 && a + 1 < argc) {
 			base_arg = argv[++a];
 			base_given = true;
 		} else if (strcmp(argv[a], "--restore") == 0 && a + 1 < argc)
@@ -226,6 +307,13 @@ main(int argc, char **argv)
 	if (restore != NULL)
 		return restore_main(restore, base_given ? base_arg : NULL);
 
+	/* As root: the user must exist (or be root on purpose); the base
+	 * directory becomes its own; from here the files made at start are
+	 * its own too (effective ids only, until the ports are bound). */
+	if (privs_init(user, &privs, &err) < 0 ||
+	    privs_own_base(&privs, base_arg, &err) < 0 ||
+	    privs_become_effective(&privs, &err) < 0)
+		fatal("%s", err.msg);
 	if (basedir_create(base_arg, &err) < 0)
 		fatal("%s", err.msg);
 	if (realpath(base_arg, base) == NULL)
@@ -245,9 +333,14 @@ main(int argc, char **argv)
 
 	services_register_logs();
 	log_register(&log_router);
-	snprintf(path, sizeof(path), "%s/SystemLogs", base);
-	if (log_open(path, true, &err) < 0)
+	snprintf(logdir, sizeof(logdir), "%s/SystemLogs", base);
+	if (log_open(logdir, true, &err) < 0)
 		fatal("%s", err.msg);
+	if (privs.root && !privs.drop)
+		log_mod(&log_system, LOG_PROBLEM, "running as root (--user %s): "
+		    "every protocol session runs with full privileges; start "
+		    "with --user NAME of an unprivileged user instead",
+		    privs.name);
 	/* Tests only (lib/fault.h): before any database is opened. */
 	if (fault != NULL && *fault != '\0') {
 		if (fault_sqlite_register(&err) < 0 ||
@@ -281,6 +374,10 @@ main(int argc, char **argv)
 
 	if (check) {
 		log_mod(&log_system, LOG_MAJOR, "settings of %s are valid", base);
+		/* Leave with one set of ids, like a running server (no half
+		 * root process at exit, which also upsets LeakSanitizer). */
+		if (privs_drop(&privs, &err) < 0)
+			log_mod(&log_system, LOG_FAILURE, "%s", err.msg);
 		router_free(&srv.router);
 		objects_close(&srv.objects);
 		log_close();
@@ -306,6 +403,23 @@ main(int argc, char **argv)
 
 	tls_files(&srv, maindom, &cert, &key);
 
+	/* Ports below 1024 need root: bind them, then leave root for good,
+	 * before any connection, queue or control thread exists. */
+	if (privs_regain(&privs, &err) < 0 ||
+	    services_bind(&srv, cert, key, listens, nlisten, &err) < 0 ||
+	    privs_drop(&privs, &err) < 0) {
+		log_mod(&log_system, LOG_FAILURE, "%s", err.msg);
+		log_close();
+		basedir_unlock(base, lock_fd);
+		fatal("%s", err.msg);
+	}
+	free(cert);
+	free(key);
+	if (privs.drop)
+		log_mod(&log_system, LOG_MAJOR, "running as user %s (uid %lu, "
+		    "gid %lu)", privs.name, (unsigned long)privs.uid,
+		    (unsigned long)privs.gid);
+
 	if (mailflow_start(&srv, &err) < 0) {
 		log_mod(&log_system, LOG_FAILURE, "%s", err.msg);
 		log_close();
@@ -316,22 +430,31 @@ main(int argc, char **argv)
 	 * connect to a service, the admin command works too. */
 	if (cli_control_start(&srv, &err) < 0)
 		log_mod(&log_system, LOG_FAILURE, "control socket: %s", err.msg);
-	if (services_start(&srv, cert, key, listens, nlisten, &err) < 0) {
+	if (services_accept(&err) < 0) {
 		log_mod(&log_system, LOG_FAILURE, "%s", err.msg);
 		log_close();
 		basedir_unlock(base, lock_fd);
 		fatal("%s", err.msg);
 	}
-	free(cert);
-	free(key);
 
 	log_mod(&log_system, LOG_MAJOR, "%s started on %s; main domain %s",
 	    srv.version, base, maindom);
+	(void)sdnotify("READY=1\nSTATUS=accepting connections");
+	prune_logs(&srv, logdir);
+	pruned_day = today();
 
 	while (!shutdown_asked) {
-		if (sigwait(&sigs, &sig) != 0)
+		sig = sigtimedwait(&sigs, NULL, &wait);
+		if (sig < 0) {
+			/* timeout (or EINTR): a new day prunes the logs */
+			if (today() != pruned_day) {
+				pruned_day = today();
+				prune_logs(&srv, logdir);
+			}
 			continue;
+		}
 		if (sig == SIGHUP) {
+			(void)sdnotify("RELOADING=1");
 			log_mod(&log_system, LOG_MAJOR, "SIGHUP: re-reading settings");
 			if (objects_reload(srv.objects, &err) < 0)
 				log_mod(&log_system, LOG_FAILURE, "reload failed: %s",
@@ -339,10 +462,13 @@ main(int argc, char **argv)
 			load_router_table(&srv);
 			cli_apply_log_levels(&srv);
 			services_reload_limits(&srv);
+			prune_logs(&srv, logdir);
+			(void)sdnotify("READY=1");
 		} else
 			break;
 	}
 
+	(void)sdnotify("STOPPING=1");
 	log_mod(&log_system, LOG_MAJOR, "shutting down");
 	cli_control_stop();
 	services_stop();

@@ -26,6 +26,7 @@
 #include "lib/buf.h"
 #include "lib/dict.h"
 #include "lib/xmalloc.h"
+#include "server/server.h"
 #include "cli/cli_commands.h"
 
 #define TEGAMI_DEFAULT_BASE	"/var/Tegami"
@@ -35,7 +36,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: tegami [--base DIR] COMMAND [ARG...]\n"
-	    "       tegami --help\n\n"
+	    "       tegami --help | --version\n\n"
 	    "Sends one CLI command to the running tegamid over the control socket\n"
 	    "of the base directory (--base, else $TEGAMI_BASE, else %s).\n\n"
 	    "Commands:\n", TEGAMI_DEFAULT_BASE);
@@ -161,6 +162,9 @@ main(int argc, char **argv)
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("tegami (Tegami) %s\n", TEGAMI_VERSION);
 			return 0;
 		} else if (strcmp(argv[i], "--base") == 0 && i + 1 < argc)
 			base = argv[++i];

@@ -15,6 +15,7 @@
 #define CLI_LINE_MAX		(1024 * 1024)	/* one CLI command line (settings can be big) */
 #define CLI_ERRORS_MAX		20	/* bad CLI commands before we hang up */
 #define LOG_LINE_MAX		4096	/* one log record, longer ones are cut */
+#define LOGS_KEEP_DAYS_MAX	36500	/* LogsKeepDays: a century; 0 = keep all */
 #define PASSWORD_MAX		256	/* a password as given by a client */
 #define IPLIST_TEXT_MAX		(1024 * 1024)	/* one network address list */
 #define BACKUP_FILES_MAX	4000000	/* manifest entries: ~400 MB of memory at restore */

@@ -14,6 +14,7 @@
  */
 #include "lib/compat.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -616,4 +617,80 @@ log_hold_writer(bool hold)
 	logq.hold = hold;
 	pthread_cond_signal(&logq.work);
 	pthread_mutex_unlock(&logq.lock);
+}
+
+/* "YYYY-MM-DD.log" or "YYYY-MM-DD_N.log": the date as YYYYMMDD, else 0. */
+static int
+log_file_date(const char *name)
+{
+	int y, m, d, i;
+
+	for (i = 0; i < 10; i++)
+		if ((i == 4 || i == 7) ? name[i] != '-' :
+		    (name[i] < '0' || name[i] > '9'))
+			return 0;
+	y = (name[0] - '0') * 1000 + (name[1] - '0') * 100 +
+	    (name[2] - '0') * 10 + (name[3] - '0');
+	m = (name[5] - '0') * 10 + (name[6] - '0');
+	d = (name[8] - '0') * 10 + (name[9] - '0');
+	if (m < 1 || m > 12 || d < 1 || d > 31)
+		return 0;
+	name += 10;
+	if (*name == '_') {
+		if (name[1] < '0' || name[1] > '9')
+			return 0;
+		for (name++; *name >= '0' && *name <= '9'; name++)
+			;
+	}
+	if (strcmp(name, ".log") != 0)
+		return 0;
+	return y * 10000 + m * 100 + d;
+}
+
+int
+log_prune(const char *dir, unsigned keep_days, time_t now,
+    struct error *err_r)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	struct tm tm;
+	int cutoff, date, removed = 0, failed = 0, first_errno = 0;
+	DIR *d;
+
+	if (keep_days == 0)
+		return 0;
+	if (keep_days > LOGS_KEEP_DAYS_MAX)
+		keep_days = LOGS_KEEP_DAYS_MAX;
+	/* The first day kept: today minus keep_days - 1, normalised by
+	 * mktime (month and year borders, DST). */
+	if (localtime_r(&now, &tm) == NULL)
+		return error_set(err_r, ERR_INTERNAL, "no local time");
+	tm.tm_mday -= (int)keep_days - 1;
+	tm.tm_hour = 12;
+	tm.tm_min = tm.tm_sec = 0;
+	tm.tm_isdst = -1;
+	if (mktime(&tm) == (time_t)-1)
+		return error_set(err_r, ERR_INTERNAL, "bad date");
+	cutoff = (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 +
+	    tm.tm_mday;
+	if ((d = opendir(dir)) == NULL)
+		return error_set(err_r, ERR_IO, "cannot read %s: %s", dir,
+		    strerror(errno));
+	while ((de = readdir(d)) != NULL) {
+		date = log_file_date(de->d_name);
+		if (date == 0 || date >= cutoff)
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >=
+		    (int)sizeof(path))
+			continue;
+		if (unlink(path) == 0)
+			removed++;
+		else if (errno != ENOENT && failed++ == 0)
+			first_errno = errno;
+	}
+	closedir(d);
+	if (failed > 0)
+		return error_set(err_r, ERR_IO, "%d old log files in %s not "
+		    "removed: %s", failed, dir, strerror(first_errno));
+	return removed;
 }

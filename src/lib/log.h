@@ -19,6 +19,7 @@
 #include "lib/compat.h"
 
 #include <stdarg.h>
+#include <time.h>
 
 #include "lib/error.h"
 
@@ -65,6 +66,15 @@ int	log_open(const char *dir, bool to_stderr, struct error *err_r);
 void	log_close(void);
 /* Waits until every record queued so far is written (tests, WriteLog). */
 void	log_flush(void);
+
+/* Log retention (LogsKeepDays): removes the day files of dir
+ * ("YYYY-MM-DD.log", and "YYYY-MM-DD_N.log" size roll-overs) dated before
+ * the last keep_days local days, counting the day of now as one; other
+ * files are left alone.  keep_days 0 keeps everything.  Returns the number
+ * of files removed, or -1 (dir unreadable, or a file that cannot be
+ * removed: the others are still tried). */
+int	log_prune(const char *dir, unsigned keep_days, time_t now,
+	    struct error *err_r);
 
 /* Starts a session: assigns the module's next id; context is copied. */
 void	log_session_init(struct log_session *ls, struct log_module *m,

@@ -22,8 +22,8 @@ static const char *const basedir_subdirs[] = {
 	"SystemLogs"
 };
 
-static int
-mkdir_p(const char *path, mode_t mode, struct error *err_r)
+int
+basedir_mkdirs(const char *path, unsigned mode, struct error *err_r)
 {
 	char tmp[4096];
 	size_t i, n = strlen(path);
@@ -35,7 +35,7 @@ mkdir_p(const char *path, mode_t mode, struct error *err_r)
 		if (tmp[i] != '/' && tmp[i] != '\0')
 			continue;
 		tmp[i] = '\0';
-		if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+		if (mkdir(tmp, (mode_t)mode) < 0 && errno != EEXIST)
 			return error_set(err_r, ERR_IO, "cannot create %s: %s",
 			    tmp, strerror(errno));
 		tmp[i] = path[i];
@@ -49,7 +49,7 @@ basedir_create(const char *base, struct error *err_r)
 	char path[4096];
 	size_t i;
 
-	if (mkdir_p(base, 0750, err_r) < 0)
+	if (basedir_mkdirs(base, 0750, err_r) < 0)
 		return -1;
 	for (i = 0; i < N_ELEMENTS(basedir_subdirs); i++) {
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", base,

@@ -9,6 +9,8 @@
 
 #include "lib/error.h"
 
+/* Creates path and its missing parents with mode (mkdir -p). */
+int	basedir_mkdirs(const char *path, unsigned mode, struct error *err_r);
 /* Creates base and Settings/ Accounts/ Domains/ Queue/ Submitted/
  * Directory/ SystemLogs/ when missing. */
 int	basedir_create(const char *base, struct error *err_r);

@@ -157,7 +157,7 @@ exempt_client(const struct sockaddr *peer)
 }
 
 int
-services_start(struct server *srv, const char *cert, const char *key,
+services_bind(struct server *srv, const char *cert, const char *key,
     const struct listen_opt *opts, size_t nopts, struct error *err_r)
 {
 	size_t i;
@@ -208,6 +208,12 @@ services_start(struct server *srv, const char *cert, const char *key,
 				return -1;
 		}
 	}
+	return 0;
+}
+
+int
+services_accept(struct error *err_r)
+{
 	return listener_start_all(err_r);
 }
 

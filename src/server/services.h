@@ -18,18 +18,21 @@ struct listener_limits;
 bool	services_known(const char *service);
 /* Registers the log modules of every module (so levels apply at start). */
 void	services_register_logs(void);
-/* Registers the implemented protocol handlers and starts listening: on the
- * --listen addresses when any were given (services not implemented yet are
- * skipped with a log line), else on the standard ports.  cert/key may be
+/* Registers the implemented protocol handlers and binds their sockets: on
+ * the --listen addresses when any were given (services not implemented yet
+ * are skipped with a log line), else on the standard ports.  cert/key may be
  * NULL (no TLS services then).  A socket that cannot be bound is an error
- * naming the service, address and port. */
-int	services_start(struct server *srv, const char *cert, const char *key,
+ * naming the service, address and port.  Starts no thread, so tegamid binds
+ * as root and then drops to its user before any connection is read. */
+int	services_bind(struct server *srv, const char *cert, const char *key,
 	    const struct listen_opt *opts, size_t nopts, struct error *err_r);
 /* Reads the listener limits of every running service again (SIGHUP):
  * MaxChannels, MaxChannelsPerIP, MaxChannelsPerNetwork, PreLoginTimeout,
  * LineTimeout.  New connections get the new values; a MaxChannels of 0
  * refuses them (the sockets stay open until a restart). */
 void	services_reload_limits(struct server *srv);
+/* Starts accepting on every socket services_bind() bound. */
+int	services_accept(struct error *err_r);
 void	services_stop(void);
 /* The listener limits a module's settings give (d may be NULL: defaults),
  * each clamped to its range in lib/bounds.h; what apply_limits uses and

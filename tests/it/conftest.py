@@ -16,6 +16,9 @@ import pytest
 BUILD = os.environ.get("TEGAMI_BUILD",
                        os.path.join(os.path.dirname(__file__), "..", "..", "build"))
 TEGAMID = os.path.join(BUILD, "tegamid")
+# Started as root, tegamid switches to the user "tegami" unless told to stay
+# root; the suite stays root (test_privileges.py tests the switch).
+ROOT_ARGS = ["--user", "root"] if os.geteuid() == 0 else []
 TEGAMI = os.path.join(BUILD, "tegami")
 SENDMAIL = os.path.join(BUILD, "sendmail")
 
@@ -85,7 +88,7 @@ class Server:
         return b"cannot listen" in tail and b"in use" in tail
 
     def _spawn(self, wait):
-        args = [TEGAMID, "--base", self.base, "--domain", self.domain]
+        args = [TEGAMID, *ROOT_ARGS, "--base", self.base, "--domain", self.domain]
         for svc in self.services:
             for addr, port in self.listen[svc]:
                 args += ["--listen", f"{svc}={addr}:{port}"]

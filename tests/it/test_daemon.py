@@ -8,7 +8,7 @@ import socket
 import subprocess
 import time
 
-from conftest import TEGAMID, CliClient, Server, free_port
+from conftest import ROOT_ARGS, TEGAMID, CliClient, Server, free_port
 
 LAYOUT = ["Settings", "Accounts", "Domains", "Queue", "Submitted",
           "Directory", "SystemLogs"]
@@ -25,7 +25,7 @@ def main_settings(s):
 
 
 def run_tegamid(args, timeout=20):
-    return subprocess.run([TEGAMID, *args], capture_output=True, text=True,
+    return subprocess.run([TEGAMID, *ROOT_ARGS, *args], capture_output=True, text=True,
                           timeout=timeout, stdin=subprocess.DEVNULL)
 
 
