@@ -34,6 +34,9 @@
 #define IMAP_LITERALS_MAX	1000	/* literals in one command (MULTIAPPEND) */
 #define IMAP_SEQSET_MAX		10000	/* ranges in one sequence set */
 #define IMAP_TAG_MAX		64	/* bytes in a tag */
+/* An announced literal size past this reads as this (saturated; always
+ * refused: no limit comes near it). */
+#define IMAP_LITERAL_HUGE	UINT64_MAX
 
 enum imap_arg_type {
 	IMAP_ARG_ATOM,
@@ -90,7 +93,7 @@ struct imap_parser {
 	unsigned	 depth;
 	struct buf	 tok;		/* token being read */
 	unsigned	 brackets;	/* '[' depth inside an atom */
-	uint64_t	 lit_len;	/* announced literal size */
+	uint64_t	 lit_len;	/* announced literal size (saturated) */
 	uint64_t	 lit_left;	/* literal bytes still expected */
 	bool		 lit_nonsync;	/* {n+} */
 	bool		 lit8;		/* ~{n} */

@@ -329,6 +329,40 @@ log_input(struct imap_session *s, struct strv line)
 	log_ses(&s->log, LOG_ALL, "inp: %s", esc);
 }
 
+/*
+ * True when a command line ends in a non-synchronising literal announcement
+ * ("{n+}" or "~{n+}", RFC 7888): its data follows without a "+" from us.
+ * After a parse error on such a line the command's end cannot be found, so
+ * the connection must end: reading on would take the literal's bytes for
+ * commands.  Looks at the raw bytes, so a '{' inside a quoted string may
+ * match too; that only ends a connection that sent a bad command.
+ */
+static bool
+ends_in_nonsync_literal(struct strv line)
+{
+	size_t i = line.len;
+
+	if (i < 4 || line.p[i - 1] != '}' || line.p[i - 2] != '+')
+		return false;
+	i -= 2;
+	if (line.p[i - 1] < '0' || line.p[i - 1] > '9')
+		return false;
+	while (i > 0 && line.p[i - 1] >= '0' && line.p[i - 1] <= '9')
+		i--;
+	return i > 0 && line.p[i - 1] == '{';
+}
+
+/* A command whose remaining bytes cannot be told from the next command's:
+ * BAD, then BYE (RFC 7888 4). */
+static enum read_rc
+bad_and_close(struct imap_session *s, const char *why)
+{
+	send_bad_parse(s);
+	log_ses(&s->log, LOG_PROBLEM, "%s: closing", why);
+	imap_send(s, "* BYE %s", why);
+	return RD_CLOSE;
+}
+
 static enum read_rc
 read_command(struct imap_session *s)
 {
@@ -365,6 +399,9 @@ read_command(struct imap_session *s)
 		if (rc == IMAP_PARSE_DONE)
 			return RD_COMMAND;
 		if (rc == IMAP_PARSE_ERROR) {
+			if (ends_in_nonsync_literal(line))
+				return bad_and_close(s, "Cannot skip the "
+				    "literal of a bad command");
 			send_bad_parse(s);
 			return RD_BAD;
 		}
@@ -374,9 +411,14 @@ read_command(struct imap_session *s)
 		/* STYLE 9: the size is checked before the "+". */
 		if (p->lit_len > limit) {
 			s->errors++;
-			log_ses(&s->log, LOG_PROBLEM, "literal of %llu bytes "
-			    "refused (limit %zu)",
-			    (unsigned long long)p->lit_len, limit);
+			if (p->lit_len == IMAP_LITERAL_HUGE)
+				log_ses(&s->log, LOG_PROBLEM, "literal of %u "
+				    "digits refused (limit %zu)",
+				    p->lit_digits, limit);
+			else
+				log_ses(&s->log, LOG_PROBLEM, "literal of "
+				    "%llu bytes refused (limit %zu)",
+				    (unsigned long long)p->lit_len, limit);
 			if (p->lit_nonsync) {
 				/* RFC 7888 4: the data is coming anyway. */
 				imap_send(s, "%s BAD [TOOBIG] Literal too big",
@@ -394,10 +436,9 @@ read_command(struct imap_session *s)
 		}
 		if (read_literal(s) < 0)
 			return RD_CLOSE;
-		if (p->state == IPS_ERROR) {
-			send_bad_parse(s);
-			return RD_BAD;
-		}
+		if (p->state == IPS_ERROR)	/* the command goes on */
+			return bad_and_close(s, "Cannot skip the rest of a "
+			    "bad command");
 	}
 }
 

@@ -43,7 +43,10 @@ static const struct pcase pcases[] = {
 	{ "a9 X \"unterminated\r\n", IMAP_PARSE_ERROR, NULL },
 	{ "b1 X {5} rest\r\n", IMAP_PARSE_ERROR, NULL },
 	{ "b2 X {}\r\n", IMAP_PARSE_ERROR, NULL },
+	/* refused by feed() below as over lit_max, not as bad syntax */
 	{ "b3 X {99999999999}\r\n", IMAP_PARSE_ERROR, NULL },
+	{ "b3 X {0000000000000000000000003}\r\nabc\r\n", IMAP_PARSE_DONE,
+	  "b3 X {3}\r\nabc" },
 	{ "b4 X \"a\\b\"\r\n", IMAP_PARSE_ERROR, NULL },
 	{ "+ X\r\n", IMAP_PARSE_ERROR, NULL },
 	{ " X\r\n", IMAP_PARSE_ERROR, NULL },
@@ -133,6 +136,39 @@ test_parser(void)
 		    IMAP_PARSE_ERROR);
 	}
 	imap_parser_free(&p);
+	test_end();
+
+	test_begin("huge literal sizes reach the caller, saturated");
+	{
+		static const struct {
+			const char	*in;
+			uint64_t	 len;
+		} huge[] = {
+			{ "t APPEND x {4294967295+}\r\n", 4294967295ULL },
+			{ "t APPEND x {4294967296+}\r\n", 4294967296ULL },
+			{ "t APPEND x {99999999999+}\r\n", 99999999999ULL },
+			{ "t APPEND x {18446744073709551615+}\r\n",
+			  UINT64_MAX },
+			{ "t APPEND x {18446744073709551616+}\r\n",
+			  IMAP_LITERAL_HUGE },
+			{ "t APPEND x {99999999999999999999999999999999+}\r\n",
+			  IMAP_LITERAL_HUGE },
+			{ "t LOGIN {000000000000000000000000000000000099999999999+}"
+			  "\r\n", 99999999999ULL },
+			{ "t X ~{184467440737095516160}\r\n", IMAP_LITERAL_HUGE },
+		};
+		size_t k, used;
+
+		for (k = 0; k < N_ELEMENTS(huge); k++) {
+			imap_parser_init(&p, 10);
+			len = strlen(huge[k].in);
+			test_assert(imap_parser_feed(&p, huge[k].in, len,
+			    &used) == IMAP_PARSE_LITERAL);
+			test_assert(used == len && p.lit_len == huge[k].len);
+			test_assert(strcmp(p.tag, "t") == 0);
+			imap_parser_free(&p);
+		}
+	}
 	test_end();
 
 	test_begin("nesting limit");
