@@ -642,21 +642,27 @@ imap_seqset_free(struct imap_seqset *s)
 	s->n = 0;
 }
 
+size_t
+imap_seqset_write_run(struct buf *out, const uint32_t *v, size_t n, size_t i)
+{
+	size_t j = i;
+
+	while (j + 1 < n && v[j + 1] == v[j] + 1)
+		j++;
+	if (i > 0)
+		buf_putc(out, ',');
+	if (j > i)
+		buf_printf(out, "%u:%u", v[i], v[j]);
+	else
+		buf_printf(out, "%u", v[i]);
+	return j + 1;
+}
+
 void
 imap_seqset_write_list(struct buf *out, const uint32_t *v, size_t n)
 {
-	size_t i = 0, j;
+	size_t i = 0;
 
-	while (i < n) {
-		j = i;
-		while (j + 1 < n && v[j + 1] == v[j] + 1)
-			j++;
-		if (i > 0)
-			buf_putc(out, ',');
-		if (j > i)
-			buf_printf(out, "%u:%u", v[i], v[j]);
-		else
-			buf_printf(out, "%u", v[i]);
-		i = j + 1;
-	}
+	while (i < n)
+		i = imap_seqset_write_run(out, v, n, i);
 }

@@ -166,5 +166,9 @@ bool	imap_seqset_contains(const struct imap_seqset *s, uint32_t n);
 void	imap_seqset_free(struct imap_seqset *s);
 /* Appends the compact form of an ascending list of numbers ("1:3,7"). */
 void	imap_seqset_write_list(struct buf *out, const uint32_t *v, size_t n);
+/* Appends the run of consecutive numbers starting at v[i] ("," first when
+ * i > 0); returns the index after it.  For writing long lists in pieces. */
+size_t	imap_seqset_write_run(struct buf *out, const uint32_t *v, size_t n,
+	    size_t i);
 
 #endif

@@ -169,30 +169,109 @@ log_out(struct imap_session *s, const char *p, size_t n)
 	while (k < n && k < 200 && p[k] != '\r' && p[k] != '\n')
 		k++;
 	log_escape(esc, sizeof(esc), p, k);
-	log_ses(&s->log, LOG_ALL, "out: %s%s", esc, k < n - 2 ? " ..." : "");
+	log_ses(&s->log, LOG_ALL, "out: %s%s", esc,
+	    k < n && !(n - k == 2 && p[k] == '\r') ? " ..." : "");
 }
 
-void
+int
 imap_send(struct imap_session *s, const char *fmt, ...)
 {
 	struct buf b;
 	va_list ap;
+	int r;
 
 	buf_init(&b, IMAP_LINE_MAX * 4);
 	va_start(ap, fmt);
 	buf_vprintf(&b, fmt, ap);
 	va_end(ap);
-	buf_puts(&b, "\r\n");
-	log_out(s, b.data, b.len);
-	(void)conn_write(s->conn, b.data, b.len);
+	r = imap_stream_end(s, &b);
 	buf_free(&b);
+	return r;
+}
+
+/* Writes b's bytes (a piece of the current line) and empties b. */
+static int
+stream_write(struct imap_session *s, struct buf *b)
+{
+	if (b->len == 0)
+		return 0;
+	if (!s->out_midline)
+		log_out(s, b->data, b->len);
+	s->out_midline = true;
+	if (conn_write(s->conn, b->data, b->len) < 0) {
+		buf_reset(b);
+		return -1;
+	}
+	buf_reset(b);
+	return 0;
+}
+
+/* Logs why a response could not be sent (once per line). */
+static int
+stream_failed(struct imap_session *s, struct buf *b)
+{
+	if (b->err != 0)
+		log_ses(&s->log, LOG_FAILURE, "response not sent: a piece "
+		    "is over %zu bytes", b->max);
+	else
+		log_ses(&s->log, LOG_FAILURE, "response not sent: %s",
+		    conn_last_error(s->conn));
+	return -1;
+}
+
+int
+imap_stream(struct imap_session *s, struct buf *b)
+{
+	if (b->err != 0)
+		return stream_failed(s, b);
+	if (b->len < IMAP_OUT_PIECE)
+		return 0;
+	if (stream_write(s, b) < 0)
+		return stream_failed(s, b);
+	return 0;
+}
+
+int
+imap_stream_end(struct imap_session *s, struct buf *b)
+{
+	int r = 0;
+
+	if (b->err != 0) {
+		r = stream_failed(s, b);
+		buf_reset(b);
+	} else if (stream_write(s, b) < 0)
+		r = stream_failed(s, b);
+	/* A line already begun is ended, so that the tagged NO that the
+	 * caller sends next stands on its own line. */
+	if (s->out_midline && conn_write(s->conn, "\r\n", 2) < 0 && r == 0)
+		r = stream_failed(s, b);
+	s->out_midline = false;
+	return r;
 }
 
 void
+imap_stream_seqset(struct imap_session *s, struct buf *b, const uint32_t *v,
+    size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		i = imap_seqset_write_run(b, v, n, i);
+		if (imap_stream(s, b) < 0)
+			return;		/* b keeps err or the conn is broken */
+	}
+}
+
+int
 imap_send_raw(struct imap_session *s, const char *p, size_t n)
 {
 	log_out(s, p, n);
-	(void)conn_write(s->conn, p, n);
+	if (conn_write(s->conn, p, n) < 0) {
+		log_ses(&s->log, LOG_FAILURE, "response not sent: %s",
+		    conn_last_error(s->conn));
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -444,6 +523,49 @@ read_command(struct imap_session *s)
 
 /* ---- dispatch ---- */
 
+void
+imap_resp_sets(struct imap_session *s, const char *code, const uint32_t *a,
+    const uint32_t *b, size_t n)
+{
+	free(s->resp_set1);
+	free(s->resp_set2);
+	(void)snprintf(s->resp_code, sizeof(s->resp_code), "%s", code);
+	s->resp_set1 = xcalloc(n + 1, sizeof(*a));
+	memcpy(s->resp_set1, a, n * sizeof(*a));
+	s->resp_set2 = NULL;
+	if (b != NULL) {
+		s->resp_set2 = xcalloc(n + 1, sizeof(*b));
+		memcpy(s->resp_set2, b, n * sizeof(*b));
+	}
+	s->resp_nset = n;
+}
+
+/* The tagged reply; a response code with long sets goes out in pieces. */
+static void
+send_tagged(struct imap_session *s)
+{
+	struct buf b;
+
+	buf_init(&b, IMAP_OUT_BUF);
+	buf_printf(&b, "%s %s ", s->tag, s->resp_kind);
+	if (s->resp_code[0] != '\0') {
+		buf_printf(&b, "[%s ", s->resp_code);
+		imap_stream_seqset(s, &b, s->resp_set1, s->resp_nset);
+		if (s->resp_set2 != NULL) {
+			buf_putc(&b, ' ');
+			imap_stream_seqset(s, &b, s->resp_set2, s->resp_nset);
+		}
+		buf_puts(&b, "] ");
+	}
+	buf_puts(&b, s->resp_text);
+	(void)imap_stream_end(s, &b);
+	buf_free(&b);
+	free(s->resp_set1);
+	free(s->resp_set2);
+	s->resp_set1 = s->resp_set2 = NULL;
+	s->resp_code[0] = '\0';
+}
+
 static const struct imap_cmd *
 find_cmd(const char *name)
 {
@@ -511,13 +633,15 @@ dispatch(struct imap_session *s)
 		log_ses(&s->log, LOG_PROBLEM, "%s: BAD %s", cmd->name,
 		    s->resp_text);
 	}
-	imap_send(s, "%s %s %s", s->tag, s->resp_kind, s->resp_text);
+	send_tagged(s);
 }
 
 static void
 session_free(struct imap_session *s)
 {
 	imap_view_close(s);
+	free(s->resp_set1);
+	free(s->resp_set2);
 	imap_account_release(s);
 	if (s->store != NULL)
 		store_cache_release(&s->store);
