@@ -77,6 +77,23 @@ def clone_inbox(adir, n):
     con.close()
 
 
+MAILBOXES = 9_000     # under STORE_MAILBOXES_MAX; long names: > 1 MiB listed
+LONG = "-" + "x" * 100
+
+
+def add_mailboxes(adir, n):
+    """n empty mailboxes Folder00000<LONG>.. as the store makes them."""
+    con = sqlite3.connect(os.path.join(adir, "mail.db"))
+    uv, = con.execute("SELECT MAX(uidvalidity) FROM mailboxes").fetchone()
+    con.executemany("INSERT INTO mailboxes(name, uidvalidity) VALUES (?, ?)",
+                    (("Folder%05d%s" % (i, LONG), uv + 1 + i)
+                     for i in range(n)))
+    con.execute("UPDATE meta SET value=? WHERE key='uidvalidity' AND "
+                "value < ?", (uv + n, uv + n))
+    con.commit()
+    con.close()
+
+
 def clone_accounts(base, n):
     """n accounts u000000.. with every setting at its default: an account
     is its folder (missing settings files read as empty dictionaries)."""
@@ -100,6 +117,8 @@ def big():
         m.logout()
         s.stop()
         clone_inbox(os.path.join(base, "Accounts", "user1.macnt"), N)
+        add_mailboxes(os.path.join(base, "Accounts", "user1.macnt"),
+                      MAILBOXES)
         clone_accounts(base, ACCOUNTS)
         s.start()
         yield s
@@ -281,3 +300,20 @@ def test_cli_long_results(big):
         c.send("ListAccounts")
         ln = c.readline()
         assert ln.startswith("201 ") and ln.count("=") == ACCOUNTS + 2
+
+
+def test_many_mailboxes(big):
+    """LIST of 9,000 mailboxes (imaplib) and the CLI's ListMailboxes of them
+    (a data result over 1 MiB)."""
+    m = imap(big)
+    typ, data = m.list('""', "Folder*")
+    assert typ == "OK" and len(data) == MAILBOXES
+    assert data[-1].decode().endswith('"Folder%05d%s"' % (MAILBOXES - 1,
+                                                          LONG))
+    typ, data = m.list()
+    assert len(data) >= MAILBOXES + 1
+    m.logout()
+    rc, out, err = big.tegami("ListMailboxes", "user1")
+    assert rc == 0 and len(out) > 1024 * 1024
+    assert out.count("Folder") == MAILBOXES
+    assert "Folder%05d%s" % (MAILBOXES - 1, LONG) in out
