@@ -530,6 +530,44 @@ node_cmp(const void *x, const void *y, void *arg)
 	return r != 0 ? r : (a->seq < b->seq ? -1 : a->seq > b->seq);
 }
 
+/*
+ * Bounds the tree's depth: prune(), sort_tree() and print_chain() recurse,
+ * and a connection thread has a small stack (LISTENER_STACK_SIZE), while
+ * a few messages with long References can chain thousands of containers
+ * (five with 1,000 ids each crashed the server).  Walks the tree from top
+ * breadth first, without recursion; the children of a container at depth
+ * IMAP_THREAD_DEPTH_MAX become roots of their own.  Step 5 adds at most two
+ * levels above a root.
+ */
+static void
+bound_depth(struct tctx *t, size_t top)
+{
+	size_t *q = xcalloc(t->n + 1, sizeof(*q));
+	size_t *depth = xcalloc(t->n + 1, sizeof(*depth));
+	size_t head = 0, tail = 0, i, k, kid;
+	bool cut;
+
+	q[tail++] = top;
+	while (head < tail) {
+		k = q[head++];
+		cut = k != top && depth[k] >= IMAP_THREAD_DEPTH_MAX;
+		for (i = 0; i < t->c[k].nkids; i++) {
+			kid = t->c[k].kids[i];
+			if (cut) {
+				t->c[kid].parent = (ssize_t)top;
+				add_kid(&t->c[top], kid);
+				depth[kid] = 1;
+			} else
+				depth[kid] = depth[k] + 1;
+			q[tail++] = kid;
+		}
+		if (cut)
+			t->c[k].nkids = 0;
+	}
+	free(depth);
+	free(q);
+}
+
 /* Step 4: sorts siblings by date; a dummy takes its first child's date. */
 static void
 sort_tree(struct tctx *t, size_t k)
@@ -762,6 +800,7 @@ imap_thread_references(struct sort_info *v, size_t n, struct buf *out,
 			t.c[i].parent = (ssize_t)top;
 			add_kid(&t.c[top], i);
 		}
+	bound_depth(&t, top);
 	/* step 3 */
 	for (i = 0; i < t.c[top].nkids; i++) {
 		k = t.c[top].kids[i];

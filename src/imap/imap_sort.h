@@ -14,6 +14,9 @@
 
 #define IMAP_SORT_KEYS_MAX	16	/* criteria in one SORT */
 #define IMAP_REFERENCES_MAX	1000	/* message ids taken from References */
+/* THREAD=REFERENCES tree depth (it recurses on a small stack); the children
+ * of a deeper container start threads of their own */
+#define IMAP_THREAD_DEPTH_MAX	500
 
 enum sort_key {
 	SORT_ARRIVAL, SORT_CC, SORT_DATE, SORT_FROM, SORT_SIZE, SORT_SUBJECT,

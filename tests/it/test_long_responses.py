@@ -317,3 +317,25 @@ def test_many_mailboxes(big):
     assert rc == 0 and len(out) > 1024 * 1024
     assert out.count("Folder") == MAILBOXES
     assert "Folder%05d%s" % (MAILBOXES - 1, LONG) in out
+
+
+def test_deep_references_thread(make_server):
+    """Twenty messages whose References chain 20,000 containers: THREAD
+    REFERENCES answers (depth bounded at IMAP_THREAD_DEPTH_MAX) instead of
+    overflowing the connection thread's stack (five such messages crashed
+    the server)."""
+    s = make_server(services=["cli", "imap"]).start()
+    s.tegami("CreateAccount", "user1", '{Password="%s";}' % PASSWORD)
+    m = imap(s)
+    for k in range(20):
+        refs = " ".join("<r%d@x>" % i for i in range(k * 999, k * 999 + 1000))
+        msg = ("Subject: s%d\r\nMessage-ID: <msg%d@x>\r\nReferences: %s"
+               "\r\n\r\nb\r\n" % (k, k, refs)).encode()
+        assert m.append("INBOX", None, None, msg)[0] == "OK"
+    m.select("INBOX")
+    typ, data = m.thread("REFERENCES", "UTF-8", "ALL")
+    assert typ == "OK"
+    assert sorted(int(x) for x in re.findall(rb"\d+", data[0])) == \
+        list(range(1, 21))
+    m.logout()
+    assert s.proc.poll() is None
