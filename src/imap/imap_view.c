@@ -405,14 +405,14 @@ flush_expunged(struct imap_session *s)
 	size_t i, out, ngone = 0;
 	struct buf b;
 
+	if (s->qresync)
+		gone = xcalloc(s->nmsgs + 1, sizeof(*gone));
 	for (i = s->nmsgs; i-- > 0;) {
 		if (!s->msgs[i].expunged)
 			continue;
-		if (s->qresync) {
-			gone = xrealloc(gone, size_mul(ngone + 1,
-			    sizeof(*gone)));
+		if (s->qresync)
 			gone[ngone++] = s->msgs[i].uid;
-		} else		/* highest first: lower numbers stay valid */
+		else		/* highest first: lower numbers stay valid */
 			imap_send(s, "* %zu EXPUNGE", i + 1);
 	}
 	if (ngone > 0) {
