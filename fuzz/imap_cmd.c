@@ -4,6 +4,12 @@
  * CRLFs get split everywhere); every complete command is then run through
  * the FETCH item and SEARCH key parsers and sequence sets, and rendered
  * back.  Leaks and overreads show up under ASan.
+ *
+ * When the first byte has its high bit set, the rest is a literal size
+ * instead (each byte one digit): the announcement "t APPEND x {digits+}"
+ * must come back as IMAP_PARSE_LITERAL with the size saturated at
+ * IMAP_LITERAL_HUGE, whatever the digit count (2^64 and far beyond), never
+ * as a syntax error that would let the literal's bytes be read as commands.
  */
 #include "lib/compat.h"
 
@@ -53,6 +59,56 @@ exercise(struct imap_parser *p)
 	buf_free(&out);
 }
 
+/* The literal-size path; see the file comment. */
+static void
+literal_size(const uint8_t *data, size_t size)
+{
+	struct imap_parser p;
+	enum imap_parse_rc rc;
+	struct buf line;
+	uint64_t want = 0;
+	bool lit8 = (data[0] & 0x40) != 0, nonsync = (data[0] & 0x20) != 0;
+	size_t i, used, chunk = (size_t)(data[0] % 7) + 1, off;
+	unsigned d;
+
+	buf_init(&line, 64 * 1024);
+	buf_puts(&line, lit8 ? "t APPEND x ~{" : "t APPEND x {");
+	for (i = 1; i < size && i < 4096; i++) {
+		d = data[i] % 10;
+		buf_putc(&line, (char)('0' + d));
+		if (want > (UINT64_MAX - d) / 10)
+			want = IMAP_LITERAL_HUGE;
+		else if (want != IMAP_LITERAL_HUGE)
+			want = want * 10 + d;
+	}
+	if (size == 1)
+		buf_putc(&line, '0');
+	buf_puts(&line, nonsync ? "+}\r\n" : "}\r\n");
+	imap_parser_init(&p, 4096);
+	rc = IMAP_PARSE_MORE;
+	for (off = 0; off < line.len && rc == IMAP_PARSE_MORE; off += used) {
+		size_t n = line.len - off < chunk ? line.len - off : chunk;
+
+		rc = imap_parser_feed(&p, line.data + off, n, &used);
+	}
+	if (rc != IMAP_PARSE_LITERAL || off != line.len ||
+	    p.lit_len != want || p.lit_nonsync != nonsync ||
+	    p.lit8 != lit8 || strcmp(p.tag, "t") != 0)
+		abort();
+	if (want <= p.lit_max) {	/* accepted: data, then the end */
+		buf_reset(&line);
+		for (i = 0; i < want; i++)
+			buf_putc(&line, 'x');
+		buf_puts(&line, "\r\n");
+		rc = imap_parse_all(&p, line.data, line.len);
+		if (want > 0 && (rc != IMAP_PARSE_DONE || p.args.n != 4 ||
+		    p.args.v[3].len != want))
+			abort();
+	}
+	imap_parser_free(&p);
+	buf_free(&line);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -62,6 +118,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size == 0)
 		return 0;
+	if (data[0] & 0x80) {
+		literal_size(data, size);
+		return 0;
+	}
 	chunk = (size_t)(data[0] % 17) + 1;
 	imap_parser_init(&p, 4096);
 	while (off < size) {

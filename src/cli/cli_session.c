@@ -348,12 +348,18 @@ run_command(struct cli_session *s, struct strv line)
 				    "password setting, not logged)", out.len);
 			else
 				log_ses(&s->log, LOG_ALL, "out: %s", buf_cstr(&out));
-			if (s->inline_mode)
-				conn_printf(s->conn, "201 %s\r\n", buf_cstr(&out));
-			else
-				conn_printf(s->conn, "200 data follow\r\n%s\r\n",
-				    buf_cstr(&out));
-			conn_flush(s->conn);
+			/* Written as it is, in pieces: a formatted write
+			 * has a ceiling (CONN_PRINTF_MAX) that a long
+			 * result (ListAccounts of many accounts) passes. */
+			if (conn_puts(s->conn, s->inline_mode ? "201 " :
+			    "200 data follow\r\n") < 0 ||
+			    conn_write(s->conn, out.data, out.len) < 0 ||
+			    conn_puts(s->conn, "\r\n") < 0 ||
+			    conn_flush(s->conn) < 0)
+				log_ses(&s->log, LOG_FAILURE, "%s: the result "
+				    "of %zu bytes could not be sent: %s",
+				    a.name, out.len,
+				    conn_last_error(s->conn));
 			break;
 		case CLI_ERROR:
 			s->errors++;

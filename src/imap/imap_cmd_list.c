@@ -198,7 +198,7 @@ send_entry(struct imap_session *s, const struct lctx *c,
 	imap_mailbox_write(&b, e->name);
 	if (e->childinfo && !lsub)
 		buf_puts(&b, " (\"CHILDINFO\" (\"SUBSCRIBED\"))");
-	imap_send(s, "%s", buf_cstr(&b));
+	(void)imap_stream_end(s, &b);
 	buf_free(&b);
 	if ((opts & LR_STATUS) && m != NULL && !m->noselect)
 		(void)imap_send_status(s, m->name, sitems, &err);

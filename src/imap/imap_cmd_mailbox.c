@@ -123,6 +123,7 @@ qresync_select(struct imap_session *s, const struct imap_list *q,
 	uint64_t uidv, modseq;
 	ssize_t idx;
 	struct buf b;
+	int rc = 0;
 
 	if (q->n < 2 || q->n > 4 || q->v[0].type != IMAP_ARG_ATOM ||
 	    q->v[1].type != IMAP_ARG_ATOM ||
@@ -147,12 +148,16 @@ qresync_select(struct imap_session *s, const struct imap_list *q,
 		if (known.n == 0 || imap_seqset_contains(&known, vanished[i]))
 			keep[nk++] = vanished[i];
 	if (nk > 0) {
-		buf_init(&b, IMAP_LINE_MAX * 16);
-		imap_seqset_write_list(&b, keep, nk);
-		imap_send(s, "* VANISHED (EARLIER) %s", buf_cstr(&b));
+		/* any length: in pieces */
+		buf_init(&b, IMAP_OUT_BUF);
+		buf_puts(&b, "* VANISHED (EARLIER) ");
+		imap_stream_seqset(s, &b, keep, nk);
+		if (imap_stream_end(s, &b) < 0)
+			rc = error_set(err, ERR_IO, "VANISHED (EARLIER) of "
+			    "%zu UIDs could not be sent", nk);
 		buf_free(&b);
 	}
-	for (i = 0; i < changed.n; i++) {
+	for (i = 0; i < changed.n && rc == 0; i++) {
 		if ((idx = imap_view_find(s, changed.v[i].uid)) < 0)
 			continue;
 		imap_keywords_check(s, s->msgs[idx].keywords);
@@ -163,14 +168,14 @@ qresync_select(struct imap_session *s, const struct imap_list *q,
 		    s->msgs[idx].keywords, s->msgs[idx].recent);
 		buf_printf(&b, " MODSEQ (%llu))",
 		    (unsigned long long)s->msgs[idx].modseq);
-		imap_send(s, "%s", buf_cstr(&b));
+		(void)imap_stream_end(s, &b);
 		buf_free(&b);
 	}
 	free(keep);
 	free(vanished);
 	store_msgs_free(&changed);
 	imap_seqset_free(&known);
-	return 0;
+	return rc;
 }
 
 static int
@@ -432,7 +437,7 @@ imap_send_status(struct imap_session *s, const char *name, unsigned items,
 	ITEM(ST_SIZE, "SIZE %llu", (unsigned long long)st.size);
 #undef ITEM
 	buf_putc(&b, ')');
-	imap_send(s, "%s", buf_cstr(&b));
+	(void)imap_stream_end(s, &b);
 	buf_free(&b);
 	return 0;
 }
@@ -561,7 +566,7 @@ cmd_getquotaroot(struct imap_session *s, const struct imap_arg *a, size_t n)
 	buf_puts(&b, "* QUOTAROOT ");
 	imap_mailbox_write(&b, buf_cstr(&name));
 	buf_puts(&b, " \"\"");
-	imap_send(s, "%s", buf_cstr(&b));
+	(void)imap_stream_end(s, &b);
 	buf_free(&b);
 	buf_free(&name);
 	if (send_quota(s) < 0)

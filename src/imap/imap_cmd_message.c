@@ -8,6 +8,7 @@
  */
 #include "lib/compat.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -33,8 +34,9 @@ cmd_append(struct imap_session *s, const struct imap_arg *a, size_t n)
 	struct append_msg *msgs = NULL;
 	struct store_new_msg *nms;
 	struct store_status st;
-	struct buf name, uids, *enc;
+	struct buf name, *enc;
 	struct error err;
+	char code[32];
 	size_t i = 1, nmsgs = 0, k;
 	uint32_t uidv = 0, *got;
 	int r = 0, rc;
@@ -119,13 +121,11 @@ cmd_append(struct imap_session *s, const struct imap_arg *a, size_t n)
 	}
 	log_ses(&s->log, LOG_LOW, "appended %zu message(s) to %s", nmsgs,
 	    buf_cstr(&name));
-	buf_init(&uids, IMAP_LINE_MAX);
-	imap_seqset_write_list(&uids, got, nmsgs);
-	free(got);
 	/* RFC 4315: only now, after the durable commit */
-	r = imap_ok(s, "[APPENDUID %u %s] APPEND completed", uidv,
-	    buf_cstr(&uids));
-	buf_free(&uids);
+	(void)snprintf(code, sizeof(code), "APPENDUID %u", uidv);
+	imap_resp_sets(s, code, got, NULL, nmsgs);
+	free(got);
+	r = imap_ok(s, "APPEND completed");
 out:
 	for (k = 0; k < nmsgs; k++)
 		buf_free(&msgs[k].keywords);
@@ -148,6 +148,7 @@ send_vanished_earlier(struct imap_session *s, uint64_t since,
 	size_t nv = 0, i, nk = 0;
 	struct error err;
 	struct buf b;
+	int rc = 0;
 
 	if (imap_seqset_parse(strv_make(seqarg->str, seqarg->len), UINT32_MAX,
 	    &set, &err) < 0)
@@ -164,14 +165,17 @@ send_vanished_earlier(struct imap_session *s, uint64_t since,
 			keep[nk++] = v[i];
 	imap_seqset_free(&set);
 	if (nk > 0) {
-		buf_init(&b, IMAP_LINE_MAX * 16);
-		imap_seqset_write_list(&b, keep, nk);
-		imap_send(s, "* VANISHED (EARLIER) %s", buf_cstr(&b));
+		/* any length: in pieces */
+		buf_init(&b, IMAP_OUT_BUF);
+		buf_puts(&b, "* VANISHED (EARLIER) ");
+		imap_stream_seqset(s, &b, keep, nk);
+		if (imap_stream_end(s, &b) < 0)
+			rc = -1;
 		buf_free(&b);
 	}
 	free(keep);
 	free(v);
-	return 0;
+	return rc;
 }
 
 int
@@ -205,8 +209,12 @@ cmd_fetch(struct imap_session *s, const struct imap_arg *a, size_t n)
 		imap_fetch_req_free(&req);
 		return imap_bad(s, "%s", err.msg);
 	}
-	if (req.vanished)
-		(void)send_vanished_earlier(s, req.changedsince, &a[0]);
+	if (req.vanished && send_vanished_earlier(s, req.changedsince,
+	    &a[0]) < 0) {
+		r = imap_no(s, "[SERVERBUG] VANISHED (EARLIER) could not be "
+		    "found or sent");
+		goto done;
+	}
 	r = 0;
 	if (nset > 0 && store_messages_with(s->store, s->mbox_id, set, nset,
 	    imap_fetch_with(&req), &msgs, &extra, &err) < 0) {
@@ -249,7 +257,12 @@ cmd_fetch(struct imap_session *s, const struct imap_arg *a, size_t n)
 			    imap_no_err(s, "FETCH", &err);
 			goto done;
 		}
-		imap_send_raw(s, out.data, out.len);
+		if (imap_send_raw(s, out.data, out.len) < 0) {
+			buf_free(&out);
+			r = imap_no(s, "[SERVERBUG] FETCH response could not "
+			    "be sent");
+			goto done;
+		}
 	}
 	buf_free(&out);
 	r = imap_ok(s, "FETCH completed");
@@ -367,22 +380,20 @@ cmd_store(struct imap_session *s, const struct imap_arg *a, size_t n)
 			b.len--;
 			b.data[b.len] = '\0';
 			buf_putc(&b, ')');
-			imap_send(s, "%s", buf_cstr(&b));
+			(void)imap_stream_end(s, &b);
 			buf_free(&b);
 		}
 		store_msgs_free(&all);
 	}
 	if (nfailed > 0) {
-		buf_init(&b, IMAP_LINE_MAX);
 		if (!s->uid_cmd)
 			for (i = 0; i < nfailed; i++) {
 				idx = imap_view_find(s, failed[i]);
 				failed[i] = idx >= 0 ? (uint32_t)idx + 1 : 0;
 			}
-		imap_seqset_write_list(&b, failed, nfailed);
-		r = imap_ok(s, "[MODIFIED %s] Conditional STORE failed",
-		    buf_cstr(&b));
-		buf_free(&b);
+		/* any length: the tagged reply writes it in pieces */
+		imap_resp_sets(s, "MODIFIED", failed, NULL, nfailed);
+		r = imap_ok(s, "Conditional STORE failed");
 	} else
 		r = imap_ok(s, "STORE completed");
 done:
@@ -401,7 +412,7 @@ do_copy(struct imap_session *s, const struct imap_arg *a, size_t n,
 {
 	struct store_uidrange *set = NULL;
 	struct store_uidmap map;
-	struct buf name, src, dst;
+	struct buf name, b;
 	struct error err;
 	size_t nset;
 	int r;
@@ -436,20 +447,29 @@ do_copy(struct imap_session *s, const struct imap_arg *a, size_t n,
 		r = imap_ok(s, "%s completed", move ? "MOVE" : "COPY");
 		goto done;
 	}
-	buf_init(&src, IMAP_LINE_MAX * 4);
-	buf_init(&dst, IMAP_LINE_MAX * 4);
-	imap_seqset_write_list(&src, map.src, map.n);
-	imap_seqset_write_list(&dst, map.dst, map.n);
+	/* the UID sets may be long: written in pieces */
 	if (move) {
 		/* RFC 6851 4.3: COPYUID in an untagged OK before EXPUNGEs */
-		imap_send(s, "* OK [COPYUID %u %s %s] Moved",
-		    map.uidvalidity, buf_cstr(&src), buf_cstr(&dst));
-		r = imap_ok(s, "MOVE completed");
-	} else
-		r = imap_ok(s, "[COPYUID %u %s %s] COPY completed",
-		    map.uidvalidity, buf_cstr(&src), buf_cstr(&dst));
-	buf_free(&src);
-	buf_free(&dst);
+		buf_init(&b, IMAP_OUT_BUF);
+		buf_printf(&b, "* OK [COPYUID %u ", map.uidvalidity);
+		imap_stream_seqset(s, &b, map.src, map.n);
+		buf_putc(&b, ' ');
+		imap_stream_seqset(s, &b, map.dst, map.n);
+		buf_puts(&b, "] Moved");
+		if (imap_stream_end(s, &b) < 0)
+			r = imap_no(s, "[SERVERBUG] MOVE done, but its "
+			    "COPYUID could not be sent");
+		else
+			r = imap_ok(s, "MOVE completed");
+		buf_free(&b);
+	} else {
+		char code[32];
+
+		(void)snprintf(code, sizeof(code), "COPYUID %u",
+		    map.uidvalidity);
+		imap_resp_sets(s, code, map.src, map.dst, map.n);
+		r = imap_ok(s, "COPY completed");
+	}
 	store_uidmap_free(&map);
 done:
 	free(set);

@@ -126,9 +126,23 @@ run_search(struct imap_session *s, const struct imap_arg *a, size_t n,
 	return 0;
 }
 
+/* The tagged reply after a streamed result: never OK when it was cut. */
+static int
+results_sent(struct imap_session *s, const char *cmd, int rc, size_t n)
+{
+	if (rc < 0) {
+		log_ses(&s->log, LOG_FAILURE, "%s: the response with %zu "
+		    "results could not be sent", cmd, n);
+		return imap_no(s, "[SERVERBUG] %s response could not be "
+		    "sent", cmd);
+	}
+	return imap_ok(s, "%s completed", cmd);
+}
+
 int
 cmd_search(struct imap_session *s, const struct imap_arg *a, size_t n)
 {
+	int rc;
 	unsigned ret = 0;
 	bool esearch = false, modseq;
 	uint64_t maxmod;
@@ -165,7 +179,8 @@ cmd_search(struct imap_session *s, const struct imap_arg *a, size_t n)
 	nums = xcalloc(nidx + 1, sizeof(*nums));
 	for (j = 0; j < nidx; j++)
 		nums[j] = s->uid_cmd ? s->msgs[idx[j]].uid : (uint32_t)idx[j] + 1;
-	buf_init(&b, IMAP_FETCH_MAX);
+	/* any length: written in pieces */
+	buf_init(&b, IMAP_OUT_BUF);
 	if (esearch) {
 		buf_printf(&b, "* ESEARCH (TAG \"%s\")%s", s->tag,
 		    s->uid_cmd ? " UID" : "");
@@ -177,7 +192,7 @@ cmd_search(struct imap_session *s, const struct imap_arg *a, size_t n)
 			buf_printf(&b, " COUNT %zu", nidx);
 		if ((ret & RET_ALL) && nidx > 0) {
 			buf_puts(&b, " ALL ");
-			imap_seqset_write_list(&b, nums, nidx);
+			imap_stream_seqset(s, &b, nums, nidx);
 		}
 		if (modseq && nidx > 0 && !(ret & (RET_ALL | RET_COUNT))) {
 			/* RFC 4731 3.2: with only MIN and/or MAX, the
@@ -194,17 +209,20 @@ cmd_search(struct imap_session *s, const struct imap_arg *a, size_t n)
 			    (unsigned long long)maxmod);
 	} else {
 		buf_puts(&b, "* SEARCH");
-		for (j = 0; j < nidx; j++)
+		for (j = 0; j < nidx; j++) {
 			buf_printf(&b, " %u", nums[j]);
+			if (imap_stream(s, &b) < 0)
+				break;
+		}
 		if (modseq && nidx > 0)
 			buf_printf(&b, " (MODSEQ %llu)",
 			    (unsigned long long)maxmod);
 	}
-	imap_send(s, "%s", buf_cstr(&b));
+	rc = imap_stream_end(s, &b);
 	buf_free(&b);
 	free(nums);
 	free(idx);
-	return imap_ok(s, "SEARCH completed");
+	return results_sent(s, "SEARCH", rc, nidx);
 }
 
 /* ---- SORT / THREAD ---- */
@@ -378,6 +396,7 @@ cmd_sort(struct imap_session *s, const struct imap_arg *a, size_t n)
 	size_t ncrit, j, nidx;
 	struct error err;
 	struct buf b;
+	int rc;
 
 	if (n < 3)
 		return imap_bad(s, "SORT expects criteria, a charset and keys");
@@ -386,14 +405,24 @@ cmd_sort(struct imap_session *s, const struct imap_arg *a, size_t n)
 	if (search_info(s, a, n, 1, &v, &nidx) < 0)
 		return -1;
 	imap_sort_run(v, nidx, crit, ncrit);
-	buf_init(&b, IMAP_FETCH_MAX);
+	buf_init(&b, IMAP_OUT_BUF);
 	buf_puts(&b, "* SORT");
-	for (j = 0; j < nidx; j++)
+	for (j = 0; j < nidx; j++) {
 		buf_printf(&b, " %u", v[j].num);
-	imap_send(s, "%s", buf_cstr(&b));
+		if (imap_stream(s, &b) < 0)
+			break;
+	}
+	rc = imap_stream_end(s, &b);
 	buf_free(&b);
 	imap_sort_info_free(v, nidx);
-	return imap_ok(s, "SORT completed");
+	return results_sent(s, "SORT", rc, nidx);
+}
+
+/* imap_thread_*() call this after each message written. */
+static int
+thread_piece(void *arg, struct buf *b)
+{
+	return imap_stream(arg, b);
 }
 
 int
@@ -403,6 +432,7 @@ cmd_thread(struct imap_session *s, const struct imap_arg *a, size_t n)
 	size_t nidx;
 	bool refs;
 	struct buf b;
+	int rc;
 
 	if (n < 3 || a[0].type != IMAP_ARG_ATOM)
 		return imap_bad(s, "THREAD expects an algorithm, a charset "
@@ -415,16 +445,17 @@ cmd_thread(struct imap_session *s, const struct imap_arg *a, size_t n)
 		return imap_bad(s, "Unknown THREAD algorithm");
 	if (search_info(s, a, n, 1, &v, &nidx) < 0)
 		return -1;
-	buf_init(&b, IMAP_FETCH_MAX);
-	buf_puts(&b, "* THREAD ");
+	buf_init(&b, IMAP_OUT_BUF);
+	buf_puts(&b, "* THREAD");
+	if (nidx > 0)
+		buf_putc(&b, ' ');
 	if (refs)
-		imap_thread_references(v, nidx, &b);
+		rc = imap_thread_references(v, nidx, &b, thread_piece, s);
 	else
-		imap_thread_orderedsubject(v, nidx, &b);
-	if (b.data[b.len - 1] == ' ')
-		b.data[--b.len] = '\0';
-	imap_send(s, "%s", buf_cstr(&b));
+		rc = imap_thread_orderedsubject(v, nidx, &b, thread_piece, s);
+	if (imap_stream_end(s, &b) < 0)
+		rc = -1;
 	buf_free(&b);
 	imap_sort_info_free(v, nidx);
-	return imap_ok(s, "THREAD completed");
+	return results_sent(s, "THREAD", rc, nidx);
 }

@@ -312,9 +312,22 @@ step(struct imap_parser *p, unsigned char c)
 		return IMAP_PARSE_MORE;
 	case IPS_LIT_LEN:
 		if (c >= '0' && c <= '9') {
-			if (++p->lit_digits > 10)
-				return fail(p, ERR_LIMIT, "Literal too big");
-			p->lit_len = p->lit_len * 10 + (c - '0');
+			/*
+			 * Never fail here: the announcement must reach the
+			 * session, which refuses it as a whole (BAD + BYE
+			 * for {n+}, whose data is on its way; NO without
+			 * the "+" for {n}).  A syntax error here would let
+			 * the literal's bytes be read as commands.  The size
+			 * saturates at IMAP_LITERAL_HUGE (any number of
+			 * digits, leading zeros allowed: RFC 3501 number).
+			 */
+			unsigned d = (unsigned)(c - '0');
+
+			p->lit_digits++;
+			if (p->lit_len > (IMAP_LITERAL_HUGE - d) / 10)
+				p->lit_len = IMAP_LITERAL_HUGE;
+			else
+				p->lit_len = p->lit_len * 10 + d;
 			return IMAP_PARSE_MORE;
 		}
 		if (p->lit_digits == 0)
@@ -629,21 +642,27 @@ imap_seqset_free(struct imap_seqset *s)
 	s->n = 0;
 }
 
+size_t
+imap_seqset_write_run(struct buf *out, const uint32_t *v, size_t n, size_t i)
+{
+	size_t j = i;
+
+	while (j + 1 < n && v[j + 1] == v[j] + 1)
+		j++;
+	if (i > 0)
+		buf_putc(out, ',');
+	if (j > i)
+		buf_printf(out, "%u:%u", v[i], v[j]);
+	else
+		buf_printf(out, "%u", v[i]);
+	return j + 1;
+}
+
 void
 imap_seqset_write_list(struct buf *out, const uint32_t *v, size_t n)
 {
-	size_t i = 0, j;
+	size_t i = 0;
 
-	while (i < n) {
-		j = i;
-		while (j + 1 < n && v[j + 1] == v[j] + 1)
-			j++;
-		if (i > 0)
-			buf_putc(out, ',');
-		if (j > i)
-			buf_printf(out, "%u:%u", v[i], v[j]);
-		else
-			buf_printf(out, "%u", v[i]);
-		i = j + 1;
-	}
+	while (i < n)
+		i = imap_seqset_write_run(out, v, n, i);
 }

@@ -34,6 +34,9 @@
 #define IMAP_LITERALS_MAX	1000	/* literals in one command (MULTIAPPEND) */
 #define IMAP_SEQSET_MAX		10000	/* ranges in one sequence set */
 #define IMAP_TAG_MAX		64	/* bytes in a tag */
+/* An announced literal size past this reads as this (saturated; always
+ * refused: no limit comes near it). */
+#define IMAP_LITERAL_HUGE	UINT64_MAX
 
 enum imap_arg_type {
 	IMAP_ARG_ATOM,
@@ -90,7 +93,7 @@ struct imap_parser {
 	unsigned	 depth;
 	struct buf	 tok;		/* token being read */
 	unsigned	 brackets;	/* '[' depth inside an atom */
-	uint64_t	 lit_len;	/* announced literal size */
+	uint64_t	 lit_len;	/* announced literal size (saturated) */
 	uint64_t	 lit_left;	/* literal bytes still expected */
 	bool		 lit_nonsync;	/* {n+} */
 	bool		 lit8;		/* ~{n} */
@@ -163,5 +166,9 @@ bool	imap_seqset_contains(const struct imap_seqset *s, uint32_t n);
 void	imap_seqset_free(struct imap_seqset *s);
 /* Appends the compact form of an ascending list of numbers ("1:3,7"). */
 void	imap_seqset_write_list(struct buf *out, const uint32_t *v, size_t n);
+/* Appends the run of consecutive numbers starting at v[i] ("," first when
+ * i > 0); returns the index after it.  For writing long lists in pieces. */
+size_t	imap_seqset_write_run(struct buf *out, const uint32_t *v, size_t n,
+	    size_t i);
 
 #endif

@@ -28,6 +28,8 @@ struct server;
 #define IMAP_RESP_TEXT_MAX	512	/* tagged response text */
 #define IMAP_IDLE_POLL_MS	100	/* IDLE: how often the client is checked */
 #define IMAP_KEYWORDS_TEXT_MAX	(STORE_KEYWORDS_MAX * (STORE_KEYWORD_MAX + 1))
+#define IMAP_OUT_PIECE		16384	/* streamed response: bytes written at once */
+#define IMAP_OUT_BUF		(IMAP_OUT_PIECE + IMAP_LINE_MAX)	/* a piece and one item */
 
 enum imap_state {
 	IST_NOTAUTH = 0x01,
@@ -55,6 +57,7 @@ struct imap_session {
 	enum imap_state	 state;
 	struct imap_parser parser;
 	const char	*tag;		/* of the command being run */
+	bool		 out_midline;	/* a streamed line is not yet ended */
 	bool		 uid_cmd;	/* "UID FETCH" ... */
 	unsigned	 errors;
 	bool		 require_tls;	/* IMAP setting RequireTLS */
@@ -63,6 +66,9 @@ struct imap_session {
 	/* tagged reply set by a handler */
 	const char	*resp_kind;	/* "OK", "NO", "BAD" */
 	char		 resp_text[IMAP_RESP_TEXT_MAX];
+	char		 resp_code[32];	/* "COPYUID 7", "MODIFIED"; "" none */
+	uint32_t	*resp_set1, *resp_set2;	/* its sets (owned) */
+	size_t		 resp_nset;
 
 	/* after login */
 	struct auth_result who;
@@ -91,13 +97,39 @@ struct imap_session {
 int	imap_ok(struct imap_session *s, const char *fmt, ...) ATTR_FORMAT(2, 3);
 int	imap_no(struct imap_session *s, const char *fmt, ...) ATTR_FORMAT(2, 3);
 int	imap_bad(struct imap_session *s, const char *fmt, ...) ATTR_FORMAT(2, 3);
+/* A response code with one or two sets of n numbers that may be long
+ * (COPYUID uidvalidity src dst, MODIFIED set): the tagged reply writes
+ * "[code set1 set2] " before its text, in pieces.  The sets are copied
+ * (ascending for the compact form). */
+void	imap_resp_sets(struct imap_session *s, const char *code,
+	    const uint32_t *a, const uint32_t *b, size_t n);
 /* Maps a store/auth error to NO (BAD for ERR_SYNTAX) with a response code. */
 int	imap_no_err(struct imap_session *s, const char *what,
 	    const struct error *err);
-/* Writes an untagged/continuation line (CRLF added) and logs it at All. */
-void	imap_send(struct imap_session *s, const char *fmt, ...) ATTR_FORMAT(2, 3);
-/* Writes bytes as they are (FETCH data); logs the first line at All. */
-void	imap_send_raw(struct imap_session *s, const char *p, size_t n);
+/* Writes an untagged/continuation line (CRLF added) and logs it at All.
+ * The formatted line is bounded (IMAP_LINE_MAX * 4): longer responses are
+ * streamed with imap_stream().  0, or -1 (logged) when the line was too
+ * long or the connection failed. */
+int	imap_send(struct imap_session *s, const char *fmt, ...) ATTR_FORMAT(2, 3);
+/*
+ * Responses of any length (SEARCH, SORT, THREAD, ESEARCH, VANISHED, ...)
+ * are produced in pieces: append one item at a time to b (initialised with
+ * a ceiling of IMAP_OUT_BUF) and call imap_stream() after each; once b holds
+ * IMAP_OUT_PIECE bytes they are written and b is emptied.
+ * imap_stream_end() writes the rest and the CRLF (also for a buf filled in
+ * one go: no ceiling but b's own).  Both return -1, with a log line, when b
+ * overflowed or the connection failed; the line is still ended, and the
+ * caller answers NO, never OK.
+ */
+int	imap_stream(struct imap_session *s, struct buf *b);
+int	imap_stream_end(struct imap_session *s, struct buf *b);
+/* Appends an ascending list of numbers in compact form ("1:3,7"), streaming
+ * as it goes; failures show at imap_stream_end(). */
+void	imap_stream_seqset(struct imap_session *s, struct buf *b,
+	    const uint32_t *v, size_t n);
+/* Writes bytes as they are (FETCH data); logs the first line at All.
+ * -1 (logged) when the connection failed. */
+int	imap_send_raw(struct imap_session *s, const char *p, size_t n);
 /* The capability list for the session's state. */
 void	imap_capabilities(struct imap_session *s, struct buf *out);
 /* Reads one client line outside command parsing (AUTHENTICATE, IDLE DONE);

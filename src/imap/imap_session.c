@@ -169,30 +169,109 @@ log_out(struct imap_session *s, const char *p, size_t n)
 	while (k < n && k < 200 && p[k] != '\r' && p[k] != '\n')
 		k++;
 	log_escape(esc, sizeof(esc), p, k);
-	log_ses(&s->log, LOG_ALL, "out: %s%s", esc, k < n - 2 ? " ..." : "");
+	log_ses(&s->log, LOG_ALL, "out: %s%s", esc,
+	    k < n && !(n - k == 2 && p[k] == '\r') ? " ..." : "");
 }
 
-void
+int
 imap_send(struct imap_session *s, const char *fmt, ...)
 {
 	struct buf b;
 	va_list ap;
+	int r;
 
 	buf_init(&b, IMAP_LINE_MAX * 4);
 	va_start(ap, fmt);
 	buf_vprintf(&b, fmt, ap);
 	va_end(ap);
-	buf_puts(&b, "\r\n");
-	log_out(s, b.data, b.len);
-	(void)conn_write(s->conn, b.data, b.len);
+	r = imap_stream_end(s, &b);
 	buf_free(&b);
+	return r;
+}
+
+/* Writes b's bytes (a piece of the current line) and empties b. */
+static int
+stream_write(struct imap_session *s, struct buf *b)
+{
+	if (b->len == 0)
+		return 0;
+	if (!s->out_midline)
+		log_out(s, b->data, b->len);
+	s->out_midline = true;
+	if (conn_write(s->conn, b->data, b->len) < 0) {
+		buf_reset(b);
+		return -1;
+	}
+	buf_reset(b);
+	return 0;
+}
+
+/* Logs why a response could not be sent (once per line). */
+static int
+stream_failed(struct imap_session *s, struct buf *b)
+{
+	if (b->err != 0)
+		log_ses(&s->log, LOG_FAILURE, "response not sent: a piece "
+		    "is over %zu bytes", b->max);
+	else
+		log_ses(&s->log, LOG_FAILURE, "response not sent: %s",
+		    conn_last_error(s->conn));
+	return -1;
+}
+
+int
+imap_stream(struct imap_session *s, struct buf *b)
+{
+	if (b->err != 0)
+		return stream_failed(s, b);
+	if (b->len < IMAP_OUT_PIECE)
+		return 0;
+	if (stream_write(s, b) < 0)
+		return stream_failed(s, b);
+	return 0;
+}
+
+int
+imap_stream_end(struct imap_session *s, struct buf *b)
+{
+	int r = 0;
+
+	if (b->err != 0) {
+		r = stream_failed(s, b);
+		buf_reset(b);
+	} else if (stream_write(s, b) < 0)
+		r = stream_failed(s, b);
+	/* A line already begun is ended, so that the tagged NO that the
+	 * caller sends next stands on its own line. */
+	if (s->out_midline && conn_write(s->conn, "\r\n", 2) < 0 && r == 0)
+		r = stream_failed(s, b);
+	s->out_midline = false;
+	return r;
 }
 
 void
+imap_stream_seqset(struct imap_session *s, struct buf *b, const uint32_t *v,
+    size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		i = imap_seqset_write_run(b, v, n, i);
+		if (imap_stream(s, b) < 0)
+			return;		/* b keeps err or the conn is broken */
+	}
+}
+
+int
 imap_send_raw(struct imap_session *s, const char *p, size_t n)
 {
 	log_out(s, p, n);
-	(void)conn_write(s->conn, p, n);
+	if (conn_write(s->conn, p, n) < 0) {
+		log_ses(&s->log, LOG_FAILURE, "response not sent: %s",
+		    conn_last_error(s->conn));
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -346,6 +425,40 @@ log_input(struct imap_session *s, struct strv line)
 	log_ses(&s->log, LOG_ALL, "inp: %s", esc);
 }
 
+/*
+ * True when a command line ends in a non-synchronising literal announcement
+ * ("{n+}" or "~{n+}", RFC 7888): its data follows without a "+" from us.
+ * After a parse error on such a line the command's end cannot be found, so
+ * the connection must end: reading on would take the literal's bytes for
+ * commands.  Looks at the raw bytes, so a '{' inside a quoted string may
+ * match too; that only ends a connection that sent a bad command.
+ */
+static bool
+ends_in_nonsync_literal(struct strv line)
+{
+	size_t i = line.len;
+
+	if (i < 4 || line.p[i - 1] != '}' || line.p[i - 2] != '+')
+		return false;
+	i -= 2;
+	if (line.p[i - 1] < '0' || line.p[i - 1] > '9')
+		return false;
+	while (i > 0 && line.p[i - 1] >= '0' && line.p[i - 1] <= '9')
+		i--;
+	return i > 0 && line.p[i - 1] == '{';
+}
+
+/* A command whose remaining bytes cannot be told from the next command's:
+ * BAD, then BYE (RFC 7888 4). */
+static enum read_rc
+bad_and_close(struct imap_session *s, const char *why)
+{
+	send_bad_parse(s);
+	log_ses(&s->log, LOG_PROBLEM, "%s: closing", why);
+	imap_send(s, "* BYE %s", why);
+	return RD_CLOSE;
+}
+
 static enum read_rc
 read_command(struct imap_session *s)
 {
@@ -379,6 +492,9 @@ read_command(struct imap_session *s)
 		if (rc == IMAP_PARSE_DONE)
 			return RD_COMMAND;
 		if (rc == IMAP_PARSE_ERROR) {
+			if (ends_in_nonsync_literal(line))
+				return bad_and_close(s, "Cannot skip the "
+				    "literal of a bad command");
 			send_bad_parse(s);
 			return RD_BAD;
 		}
@@ -388,9 +504,14 @@ read_command(struct imap_session *s)
 		/* STYLE 9: the size is checked before the "+". */
 		if (p->lit_len > limit) {
 			s->errors++;
-			log_ses(&s->log, LOG_PROBLEM, "literal of %llu bytes "
-			    "refused (limit %zu)",
-			    (unsigned long long)p->lit_len, limit);
+			if (p->lit_len == IMAP_LITERAL_HUGE)
+				log_ses(&s->log, LOG_PROBLEM, "literal of %u "
+				    "digits refused (limit %zu)",
+				    p->lit_digits, limit);
+			else
+				log_ses(&s->log, LOG_PROBLEM, "literal of "
+				    "%llu bytes refused (limit %zu)",
+				    (unsigned long long)p->lit_len, limit);
 			if (p->lit_nonsync) {
 				/* RFC 7888 4: the data is coming anyway. */
 				imap_send(s, "%s BAD [TOOBIG] Literal too big",
@@ -411,14 +532,56 @@ read_command(struct imap_session *s)
 				send_timeout_bye(s);
 			return RD_CLOSE;
 		}
-		if (p->state == IPS_ERROR) {
-			send_bad_parse(s);
-			return RD_BAD;
-		}
+		if (p->state == IPS_ERROR)	/* the command goes on */
+			return bad_and_close(s, "Cannot skip the rest of a "
+			    "bad command");
 	}
 }
 
 /* ---- dispatch ---- */
+
+void
+imap_resp_sets(struct imap_session *s, const char *code, const uint32_t *a,
+    const uint32_t *b, size_t n)
+{
+	free(s->resp_set1);
+	free(s->resp_set2);
+	(void)snprintf(s->resp_code, sizeof(s->resp_code), "%s", code);
+	s->resp_set1 = xcalloc(n + 1, sizeof(*a));
+	memcpy(s->resp_set1, a, n * sizeof(*a));
+	s->resp_set2 = NULL;
+	if (b != NULL) {
+		s->resp_set2 = xcalloc(n + 1, sizeof(*b));
+		memcpy(s->resp_set2, b, n * sizeof(*b));
+	}
+	s->resp_nset = n;
+}
+
+/* The tagged reply; a response code with long sets goes out in pieces. */
+static void
+send_tagged(struct imap_session *s)
+{
+	struct buf b;
+
+	buf_init(&b, IMAP_OUT_BUF);
+	buf_printf(&b, "%s %s ", s->tag, s->resp_kind);
+	if (s->resp_code[0] != '\0') {
+		buf_printf(&b, "[%s ", s->resp_code);
+		imap_stream_seqset(s, &b, s->resp_set1, s->resp_nset);
+		if (s->resp_set2 != NULL) {
+			buf_putc(&b, ' ');
+			imap_stream_seqset(s, &b, s->resp_set2, s->resp_nset);
+		}
+		buf_puts(&b, "] ");
+	}
+	buf_puts(&b, s->resp_text);
+	(void)imap_stream_end(s, &b);
+	buf_free(&b);
+	free(s->resp_set1);
+	free(s->resp_set2);
+	s->resp_set1 = s->resp_set2 = NULL;
+	s->resp_code[0] = '\0';
+}
 
 static const struct imap_cmd *
 find_cmd(const char *name)
@@ -487,13 +650,15 @@ dispatch(struct imap_session *s)
 		log_ses(&s->log, LOG_PROBLEM, "%s: BAD %s", cmd->name,
 		    s->resp_text);
 	}
-	imap_send(s, "%s %s %s", s->tag, s->resp_kind, s->resp_text);
+	send_tagged(s);
 }
 
 static void
 session_free(struct imap_session *s)
 {
 	imap_view_close(s);
+	free(s->resp_set1);
+	free(s->resp_set2);
 	imap_account_release(s);
 	if (s->store != NULL)
 		store_cache_release(&s->store);

@@ -312,11 +312,13 @@ group_cmp(const void *x, const void *y, void *arg)
 	return r != 0 ? r : (v[a->first].seq < v[b->first].seq ? -1 : 1);
 }
 
-void
-imap_thread_orderedsubject(struct sort_info *v, size_t n, struct buf *out)
+int
+imap_thread_orderedsubject(struct sort_info *v, size_t n, struct buf *out,
+    imap_piece_fn *piece, void *arg)
 {
 	struct group *g = xcalloc(n + 1, sizeof(*g));
 	size_t i, j, ng = 0;
+	int rc = 0;
 
 	if (n > 1)
 		qsort_r(v, n, sizeof(*v), subj_date_cmp, NULL);
@@ -332,19 +334,24 @@ imap_thread_orderedsubject(struct sort_info *v, size_t n, struct buf *out)
 	}
 	if (ng > 1)
 		qsort_r(g, ng, sizeof(*g), group_cmp, v);
-	for (i = 0; i < ng; i++) {
+	for (i = 0; i < ng && rc == 0; i++) {
 		buf_printf(out, "(%u", v[g[i].first].num);
 		if (g[i].n == 2)
 			buf_printf(out, " %u", v[g[i].first + 1].num);
 		else if (g[i].n > 2) {
 			buf_putc(out, ' ');
-			for (j = 1; j < g[i].n; j++)
+			for (j = 1; j < g[i].n && rc == 0; j++) {
 				buf_printf(out, "(%u)",
 				    v[g[i].first + j].num);
+				rc = piece(arg, out);
+			}
 		}
 		buf_putc(out, ')');
+		if (rc == 0)
+			rc = piece(arg, out);
 	}
 	free(g);
+	return rc;
 }
 
 /* ---- THREAD=REFERENCES ---- */
@@ -366,6 +373,9 @@ struct tctx {
 	ssize_t		*hash;		/* open addressing over ids */
 	size_t		 hsize;
 	const struct sort_info *v;
+	imap_piece_fn	*piece;		/* after each message written */
+	void		*arg;
+	int		 rc;		/* -1 once piece() failed */
 };
 
 static size_t
@@ -473,18 +483,24 @@ set_parent(struct tctx *t, size_t child, size_t parent)
 
 /* Step 3: removes dummies without children and promotes the children of
  * dummies below the root level (or with a single child). */
+/* k's child list is rebuilt in one pass (not a memmove per dummy, which
+ * is quadratic in the number of children); the order does not matter, step
+ * 4 sorts.  After prune(k), every child of k is a message. */
 static void
 prune(struct tctx *t, size_t k, bool is_root)
 {
 	struct tnode *c;
-	size_t i, j, kid, *kids, nk;
+	size_t i, j, kid, *kids, nk, *old = t->c[k].kids;
+	size_t nold = t->c[k].nkids;
 
-	for (i = 0; i < t->c[k].nkids;) {
-		kid = t->c[k].kids[i];
+	t->c[k].kids = NULL;
+	t->c[k].nkids = t->c[k].capkids = 0;
+	for (i = 0; i < nold; i++) {
+		kid = old[i];
 		prune(t, kid, false);
 		c = &t->c[kid];
 		if (c->msg >= 0) {
-			i++;
+			add_kid(&t->c[k], kid);
 			continue;
 		}
 		/* a dummy child: replace it by its children */
@@ -493,15 +509,13 @@ prune(struct tctx *t, size_t k, bool is_root)
 		c->kids = NULL;
 		c->nkids = c->capkids = 0;
 		c->dead = true;
-		memmove(&t->c[k].kids[i], &t->c[k].kids[i + 1],
-		    (t->c[k].nkids - i - 1) * sizeof(size_t));
-		t->c[k].nkids--;
 		for (j = 0; j < nk; j++) {
 			t->c[kids[j]].parent = (ssize_t)k;
 			add_kid(&t->c[k], kids[j]);
 		}
 		free(kids);
 	}
+	free(old);
 	(void)is_root;
 }
 
@@ -514,6 +528,44 @@ node_cmp(const void *x, const void *y, void *arg)
 	int r = cmp_i64(a->date, b->date);
 
 	return r != 0 ? r : (a->seq < b->seq ? -1 : a->seq > b->seq);
+}
+
+/*
+ * Bounds the tree's depth: prune(), sort_tree() and print_chain() recurse,
+ * and a connection thread has a small stack (LISTENER_STACK_SIZE), while
+ * a few messages with long References can chain thousands of containers
+ * (five with 1,000 ids each crashed the server).  Walks the tree from top
+ * breadth first, without recursion; the children of a container at depth
+ * IMAP_THREAD_DEPTH_MAX become roots of their own.  Step 5 adds at most two
+ * levels above a root.
+ */
+static void
+bound_depth(struct tctx *t, size_t top)
+{
+	size_t *q = xcalloc(t->n + 1, sizeof(*q));
+	size_t *depth = xcalloc(t->n + 1, sizeof(*depth));
+	size_t head = 0, tail = 0, i, k, kid;
+	bool cut;
+
+	q[tail++] = top;
+	while (head < tail) {
+		k = q[head++];
+		cut = k != top && depth[k] >= IMAP_THREAD_DEPTH_MAX;
+		for (i = 0; i < t->c[k].nkids; i++) {
+			kid = t->c[k].kids[i];
+			if (cut) {
+				t->c[kid].parent = (ssize_t)top;
+				add_kid(&t->c[top], kid);
+				depth[kid] = 1;
+			} else
+				depth[kid] = depth[k] + 1;
+			q[tail++] = kid;
+		}
+		if (cut)
+			t->c[k].nkids = 0;
+	}
+	free(depth);
+	free(q);
 }
 
 /* Step 4: sorts siblings by date; a dummy takes its first child's date. */
@@ -534,13 +586,17 @@ sort_tree(struct tctx *t, size_t k)
 }
 
 static void
-print_chain(const struct tctx *t, size_t k, struct buf *out)
+print_chain(struct tctx *t, size_t k, struct buf *out)
 {
 	const struct tnode *c = &t->c[k];
 	size_t i;
 
-	if (c->msg >= 0)
+	if (t->rc < 0)
+		return;
+	if (c->msg >= 0) {
 		buf_printf(out, "%u", t->v[c->msg].num);
+		t->rc = t->piece(t->arg, out);
+	}
 	if (c->nkids == 1) {
 		if (c->msg >= 0)
 			buf_putc(out, ' ');
@@ -588,28 +644,55 @@ adopt(struct tctx *t, size_t parent, size_t k)
  * new dummy, which takes their place in the table.  New dummies are added
  * to the root list; merged roots are marked dead.
  */
+/*
+ * The subject table's index: base subject -> slot in tab, by open
+ * addressing over keys (the subject each slot was made for), so step 5 is
+ * linear in the number of roots (a linear search made THREAD=REFERENCES
+ * over 120,000 distinct subjects take minutes).  Returns the slot, or
+ * SIZE_MAX and in *h_r the free position for it.
+ */
+static size_t
+subject_slot(const ssize_t *hs, size_t hsize, const char *const *keys,
+    const char *si, size_t *h_r)
+{
+	size_t h = hash_str(si) % hsize;
+
+	while (hs[h] >= 0) {
+		if (strcmp(keys[hs[h]], si) == 0)
+			return (size_t)hs[h];
+		h = (h + 1) % hsize;
+	}
+	*h_r = h;
+	return SIZE_MAX;
+}
+
 static void
 merge_subjects(struct tctx *t, size_t top)
 {
 	size_t nroots = t->c[top].nkids, *roots, *tab, ntab = 0, i, j, k;
-	size_t a, b, d;
-	ssize_t ma, mb;
-	const char *si;
+	size_t a, b, d, h, hsize;
+	ssize_t ma, mb, *hs;
+	const char *si, **keys;
 
 	roots = xcalloc(nroots ? nroots : 1, sizeof(*roots));
 	memcpy(roots, t->c[top].kids, nroots * sizeof(*roots));
 	tab = xcalloc(nroots ? nroots : 1, sizeof(*tab));
+	keys = xcalloc(nroots ? nroots : 1, sizeof(*keys));
+	hsize = size_add(size_mul(nroots, 2), 16);
+	hs = xcalloc(hsize, sizeof(*hs));
+	for (i = 0; i < hsize; i++)
+		hs[i] = -1;
 	/* 5.B */
 	for (i = 0; i < nroots; i++) {
 		mb = root_msg(t, roots[i]);
 		if (mb < 0 || (si = t->v[mb].subject) == NULL || *si == '\0')
 			continue;
-		for (j = 0; j < ntab; j++)
-			if (strcmp(t->v[root_msg(t, tab[j])].subject, si) == 0)
-				break;
-		if (j == ntab)
+		j = subject_slot(hs, hsize, keys, si, &h);
+		if (j == SIZE_MAX) {
+			hs[h] = (ssize_t)ntab;
+			keys[ntab] = si;
 			tab[ntab++] = roots[i];
-		else if ((t->c[roots[i]].msg < 0 && t->c[tab[j]].msg >= 0) ||
+		} else if ((t->c[roots[i]].msg < 0 && t->c[tab[j]].msg >= 0) ||
 		    (t->c[tab[j]].msg >= 0 && t->c[roots[i]].msg >= 0 &&
 		    !t->v[mb].reply && t->v[root_msg(t, tab[j])].reply))
 			tab[j] = roots[i];
@@ -621,10 +704,8 @@ merge_subjects(struct tctx *t, size_t top)
 		if (t->c[b].dead || mb < 0 ||
 		    (si = t->v[mb].subject) == NULL || *si == '\0')
 			continue;
-		for (j = 0; j < ntab; j++)
-			if (strcmp(t->v[root_msg(t, tab[j])].subject, si) == 0)
-				break;
-		if (j == ntab || tab[j] == b)
+		j = subject_slot(hs, hsize, keys, si, &h);
+		if (j == SIZE_MAX || tab[j] == b)
 			continue;
 		a = tab[j];
 		ma = root_msg(t, a);
@@ -658,12 +739,15 @@ merge_subjects(struct tctx *t, size_t top)
 		if (!t->c[t->c[top].kids[i]].dead)
 			t->c[top].kids[k++] = t->c[top].kids[i];
 	t->c[top].nkids = k;
+	free(hs);
+	free(keys);
 	free(tab);
 	free(roots);
 }
 
-void
-imap_thread_references(struct sort_info *v, size_t n, struct buf *out)
+int
+imap_thread_references(struct sort_info *v, size_t n, struct buf *out,
+    imap_piece_fn *piece, void *arg)
 {
 	struct tctx t;
 	size_t i, j, k, prev, top, r2;
@@ -671,6 +755,8 @@ imap_thread_references(struct sort_info *v, size_t n, struct buf *out)
 
 	memset(&t, 0, sizeof(t));
 	t.v = v;
+	t.piece = piece;
+	t.arg = arg;
 	t.hsize = 2 * (n * 2 + 16);
 	for (i = 0; i < n; i++)
 		t.hsize += 2 * v[i].nrefs;
@@ -714,25 +800,32 @@ imap_thread_references(struct sort_info *v, size_t n, struct buf *out)
 			t.c[i].parent = (ssize_t)top;
 			add_kid(&t.c[top], i);
 		}
+	bound_depth(&t, top);
 	/* step 3 */
 	for (i = 0; i < t.c[top].nkids; i++) {
 		k = t.c[top].kids[i];
 		prune(&t, k, true);
 	}
-	for (i = 0; i < t.c[top].nkids;) {
-		k = t.c[top].kids[i];
-		if (t.c[k].msg < 0 && t.c[k].nkids <= 1) {
-			memmove(&t.c[top].kids[i], &t.c[top].kids[i + 1],
-			    (t.c[top].nkids - i - 1) * sizeof(size_t));
-			t.c[top].nkids--;
-			if (t.c[k].nkids == 1) {
-				r2 = t.c[k].kids[0];
-				t.c[r2].parent = (ssize_t)top;
-				add_kid(&t.c[top], r2);
+	/* a root dummy without children goes, one with a single child is
+	 * replaced by it; one pass over a rebuilt list (see prune()) */
+	{
+		size_t *old = t.c[top].kids, nold = t.c[top].nkids;
+
+		t.c[top].kids = NULL;
+		t.c[top].nkids = t.c[top].capkids = 0;
+		for (i = 0; i < nold; i++) {
+			k = old[i];
+			if (t.c[k].msg < 0 && t.c[k].nkids <= 1) {
+				if (t.c[k].nkids == 1) {
+					r2 = t.c[k].kids[0];
+					t.c[r2].parent = (ssize_t)top;
+					add_kid(&t.c[top], r2);
+				}
+				continue;
 			}
-			continue;
+			add_kid(&t.c[top], k);
 		}
-		i++;
+		free(old);
 	}
 	/* step 4 */
 	sort_tree(&t, top);
@@ -740,7 +833,7 @@ imap_thread_references(struct sort_info *v, size_t n, struct buf *out)
 	merge_subjects(&t, top);
 	/* step 6 */
 	sort_tree(&t, top);
-	for (i = 0; i < t.c[top].nkids; i++) {
+	for (i = 0; i < t.c[top].nkids && t.rc == 0; i++) {
 		buf_putc(out, '(');
 		print_chain(&t, t.c[top].kids[i], out);
 		buf_putc(out, ')');
@@ -749,4 +842,5 @@ imap_thread_references(struct sort_info *v, size_t n, struct buf *out)
 		free(t.c[i].kids);
 	free(t.c);
 	free(t.hash);
+	return t.rc;
 }

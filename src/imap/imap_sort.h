@@ -14,6 +14,9 @@
 
 #define IMAP_SORT_KEYS_MAX	16	/* criteria in one SORT */
 #define IMAP_REFERENCES_MAX	1000	/* message ids taken from References */
+/* THREAD=REFERENCES tree depth (it recurses on a small stack); the children
+ * of a deeper container start threads of their own */
+#define IMAP_THREAD_DEPTH_MAX	500
 
 enum sort_key {
 	SORT_ARRIVAL, SORT_CC, SORT_DATE, SORT_FROM, SORT_SIZE, SORT_SUBJECT,
@@ -49,11 +52,15 @@ void	imap_sort_run(struct sort_info *v, size_t n,
  * be NULL) tells whether a Re:/Fwd: leader or (fwd) trailer was removed. */
 void	imap_base_subject(const char *s, size_t len, struct buf *out,
 	    bool *reply_r);
-/* Appends the THREAD response body ("(1 2)(3 (4)(5))") for v. */
-void	imap_thread_orderedsubject(struct sort_info *v, size_t n,
-	    struct buf *out);
-void	imap_thread_references(struct sort_info *v, size_t n,
-	    struct buf *out);
+/* Called after each piece of a long response is appended to out (it may
+ * write out's bytes away and empty it); -1 stops the writer. */
+typedef int	imap_piece_fn(void *arg, struct buf *out);
+/* Appends the THREAD response body ("(1 2)(3 (4)(5))") for v, calling
+ * piece(arg, out) after each message; returns -1 when piece() did. */
+int	imap_thread_orderedsubject(struct sort_info *v, size_t n,
+	    struct buf *out, imap_piece_fn *piece, void *arg);
+int	imap_thread_references(struct sort_info *v, size_t n,
+	    struct buf *out, imap_piece_fn *piece, void *arg);
 /* Extracts the message ids "<a@b>" of a References/In-Reply-To value. */
 size_t	imap_parse_msgids(const char *s, size_t len, char ***ids_r,
 	    size_t max);

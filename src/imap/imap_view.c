@@ -197,7 +197,7 @@ imap_flags_announce(struct imap_session *s)
 	buf_init(&b, IMAP_KEYWORDS_TEXT_MAX * 4 + strlen(kw) + 256);
 	buf_printf(&b, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen "
 	    "\\Draft%s%s)", kw[0] != '\0' ? " " : "", kw);
-	imap_send(s, "%s", buf_cstr(&b));
+	(void)imap_stream_end(s, &b);
 	buf_reset(&b);
 	if (s->readonly)
 		buf_puts(&b, "* OK [PERMANENTFLAGS ()] Read-only mailbox");
@@ -205,7 +205,7 @@ imap_flags_announce(struct imap_session *s)
 		buf_printf(&b, "* OK [PERMANENTFLAGS (\\Answered \\Flagged "
 		    "\\Deleted \\Seen \\Draft%s%s \\*)] Flags permitted",
 		    kw[0] != '\0' ? " " : "", kw);
-	imap_send(s, "%s", buf_cstr(&b));
+	(void)imap_stream_end(s, &b);
 	buf_free(&b);
 }
 
@@ -392,7 +392,7 @@ send_flags_fetch(struct imap_session *s, size_t idx)
 		buf_printf(&b, " MODSEQ (%llu)",
 		    (unsigned long long)m->modseq);
 	buf_putc(&b, ')');
-	imap_send(s, "%s", buf_cstr(&b));
+	(void)imap_stream_end(s, &b);
 	buf_free(&b);
 }
 
@@ -405,14 +405,14 @@ flush_expunged(struct imap_session *s)
 	size_t i, out, ngone = 0;
 	struct buf b;
 
+	if (s->qresync)
+		gone = xcalloc(s->nmsgs + 1, sizeof(*gone));
 	for (i = s->nmsgs; i-- > 0;) {
 		if (!s->msgs[i].expunged)
 			continue;
-		if (s->qresync) {
-			gone = xrealloc(gone, size_mul(ngone + 1,
-			    sizeof(*gone)));
+		if (s->qresync)
 			gone[ngone++] = s->msgs[i].uid;
-		} else		/* highest first: lower numbers stay valid */
+		else		/* highest first: lower numbers stay valid */
 			imap_send(s, "* %zu EXPUNGE", i + 1);
 	}
 	if (ngone > 0) {
@@ -423,9 +423,12 @@ flush_expunged(struct imap_session *s)
 			gone[i] = gone[ngone - 1 - i];
 			gone[ngone - 1 - i] = t;
 		}
-		buf_init(&b, IMAP_LINE_MAX * 16);
-		imap_seqset_write_list(&b, gone, ngone);
-		imap_send(s, "* VANISHED %s", buf_cstr(&b));
+		/* any length: in pieces; a broken connection ends the
+		 * session at its next read */
+		buf_init(&b, IMAP_OUT_BUF);
+		buf_puts(&b, "* VANISHED ");
+		imap_stream_seqset(s, &b, gone, ngone);
+		(void)imap_stream_end(s, &b);
 		buf_free(&b);
 	}
 	free(gone);

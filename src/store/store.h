@@ -154,10 +154,13 @@ int	store_account_size(struct store *s, uint64_t *size_r,
 
 /*
  * Canonical form of a mailbox name: a first component equal to INBOX in
- * any case becomes "INBOX".  Rejects empty names and components, a
- * leading '/', control characters, '*' and '%', and names longer than
- * STORE_MAILBOX_NAME_MAX (ERR_SYNTAX).  A trailing '/' is removed and
- * reported in *container_r (may be NULL).
+ * any case becomes "INBOX".  Rejects empty names, control characters,
+ * '*' and '%', and names longer than STORE_MAILBOX_NAME_MAX (ERR_SYNTAX);
+ * empty hierarchy parts (a leading '/', "a//b", "a//") and parts "." or
+ * ".." (ERR_PERM: they never become valid).  One trailing '/' is removed
+ * and reported in *container_r (may be NULL; RFC 3501 6.3.3).  Every
+ * mailbox operation (create, rename, delete, subscribe, status, append,
+ * delivery, copy/move target) goes through this.
  */
 int	store_mailbox_name(const char *name, struct buf *out,
 	    bool *container_r, struct error *err_r);

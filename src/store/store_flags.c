@@ -77,7 +77,7 @@ store_msgs_query(struct store *s, const char *sql, int64_t mailbox,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_msg *m;
 
-		r->v = xrealloc(r->v, size_mul(r->n + 1, sizeof(*r->v)));
+		r->v = store_grow(r->v, r->n, sizeof(*r->v));
 		m = &r->v[r->n++];
 		m->uid = (uint32_t)sqlite3_column_int64(st, 0);
 		m->flags = (unsigned)sqlite3_column_int(st, 1);
@@ -324,8 +324,8 @@ store_set_flags(struct store *s, int64_t mailbox,
 			store_dberr(s, err_r, "store flags");
 			goto fail;
 		}
-		changed.v = xrealloc(changed.v, size_mul(changed.n + 1,
-		    sizeof(*changed.v)));
+		changed.v = store_grow(changed.v, changed.n,
+		    sizeof(*changed.v));
 		changed.v[changed.n] = *m;
 		changed.v[changed.n].flags = nf;
 		changed.v[changed.n].keywords = nk;
@@ -411,7 +411,7 @@ remove_uids(struct store *s, struct mbox_row *r, const uint32_t *uids,
 		sqlite3_bind_int64(sel, 2, uids[i]);
 		if (sqlite3_step(sel) != SQLITE_ROW)
 			continue;
-		*bodies = xrealloc(*bodies, size_mul(*nb + 1, sizeof(int64_t)));
+		*bodies = store_grow(*bodies, *nb, sizeof(int64_t));
 		(*bodies)[(*nb)++] = sqlite3_column_int64(sel, 0);
 		r->size -= (uint64_t)sqlite3_column_int64(sel, 1);
 		sqlite3_reset(del);
@@ -479,8 +479,8 @@ store_copy(struct store *s, int64_t mailbox, const struct store_uidrange *set,
 		sqlite3_bind_int64(sel, 2, rs[i].lo);
 		sqlite3_bind_int64(sel, 3, rs[i].hi);
 		while ((step = sqlite3_step(sel)) == SQLITE_ROW) {
-			map.src = xrealloc(map.src, size_mul(map.n + 1,
-			    sizeof(uint32_t)));
+			map.src = store_grow(map.src, map.n,
+			    sizeof(uint32_t));
 			map.src[map.n++] = (uint32_t)sqlite3_column_int64(sel,
 			    0);
 		}
@@ -660,7 +660,7 @@ changes_query(struct store *s, int64_t mailbox, uint64_t modseq,
 	sqlite3_bind_int64(st, 1, mailbox);
 	sqlite3_bind_int64(st, 2, (int64_t)modseq);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		v = xrealloc(v, size_mul(n + 1, sizeof(*v)));
+		v = store_grow(v, n, sizeof(*v));
 		v[n++] = (uint32_t)sqlite3_column_int64(st, 0);
 	}
 	if (step != SQLITE_DONE) {

@@ -23,7 +23,7 @@ int
 store_mailbox_name(const char *name, struct buf *out, bool *container_r,
     struct error *err_r)
 {
-	size_t len = strlen(name), i;
+	size_t len = strlen(name), i, part;
 
 	buf_reset(out);
 	if (container_r != NULL)
@@ -35,17 +35,32 @@ store_mailbox_name(const char *name, struct buf *out, bool *container_r,
 	}
 	if (len == 0 || len > STORE_MAILBOX_NAME_MAX)
 		return error_set(err_r, ERR_SYNTAX, "bad mailbox name length");
-	if (name[0] == '/')
-		return error_set(err_r, ERR_SYNTAX, "mailbox name starts with /");
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)name[i];
 
 		if (c < 0x20 || c == 0x7f || c == '*' || c == '%')
 			return error_set(err_r, ERR_SYNTAX,
 			    "bad character in mailbox name");
-		if (c == '/' && i + 1 < len && name[i + 1] == '/')
-			return error_set(err_r, ERR_SYNTAX,
-			    "empty mailbox name component");
+	}
+	/*
+	 * Every hierarchy part is a real name: no empty part ("/a", "a//b",
+	 * "a//"), no "." or ".." ("../../etc", "INBOX/.."), which clients
+	 * that map mailboxes to directories (mbsync, maildir tools) cannot
+	 * sync.  ERR_PERM: IMAP says NO [CANNOT], the rule never changes.
+	 */
+	for (i = 0, part = 0; i <= len; i++) {
+		if (i < len && name[i] != '/')
+			continue;
+		if (i == part)
+			return error_set(err_r, ERR_PERM, "mailbox name has "
+			    "an empty hierarchy part (leading, doubled or "
+			    "trailing '/')");
+		if ((i - part == 1 && name[part] == '.') ||
+		    (i - part == 2 && name[part] == '.' &&
+		    name[part + 1] == '.'))
+			return error_set(err_r, ERR_PERM, "mailbox name has "
+			    "a \".\" or \"..\" hierarchy part");
+		part = i + 1;
 	}
 	/* RFC 3501 5.1: INBOX is case-insensitive. */
 	if (len >= 5 && strncasecmp(name, "INBOX", 5) == 0 &&

@@ -43,7 +43,10 @@ static const struct pcase pcases[] = {
 	{ "a9 X \"unterminated\r\n", IMAP_PARSE_ERROR, NULL },
 	{ "b1 X {5} rest\r\n", IMAP_PARSE_ERROR, NULL },
 	{ "b2 X {}\r\n", IMAP_PARSE_ERROR, NULL },
+	/* refused by feed() below as over lit_max, not as bad syntax */
 	{ "b3 X {99999999999}\r\n", IMAP_PARSE_ERROR, NULL },
+	{ "b3 X {0000000000000000000000003}\r\nabc\r\n", IMAP_PARSE_DONE,
+	  "b3 X {3}\r\nabc" },
 	{ "b4 X \"a\\b\"\r\n", IMAP_PARSE_ERROR, NULL },
 	{ "+ X\r\n", IMAP_PARSE_ERROR, NULL },
 	{ " X\r\n", IMAP_PARSE_ERROR, NULL },
@@ -133,6 +136,39 @@ test_parser(void)
 		    IMAP_PARSE_ERROR);
 	}
 	imap_parser_free(&p);
+	test_end();
+
+	test_begin("huge literal sizes reach the caller, saturated");
+	{
+		static const struct {
+			const char	*in;
+			uint64_t	 len;
+		} huge[] = {
+			{ "t APPEND x {4294967295+}\r\n", 4294967295ULL },
+			{ "t APPEND x {4294967296+}\r\n", 4294967296ULL },
+			{ "t APPEND x {99999999999+}\r\n", 99999999999ULL },
+			{ "t APPEND x {18446744073709551615+}\r\n",
+			  UINT64_MAX },
+			{ "t APPEND x {18446744073709551616+}\r\n",
+			  IMAP_LITERAL_HUGE },
+			{ "t APPEND x {99999999999999999999999999999999+}\r\n",
+			  IMAP_LITERAL_HUGE },
+			{ "t LOGIN {000000000000000000000000000000000099999999999+}"
+			  "\r\n", 99999999999ULL },
+			{ "t X ~{184467440737095516160}\r\n", IMAP_LITERAL_HUGE },
+		};
+		size_t k, used;
+
+		for (k = 0; k < N_ELEMENTS(huge); k++) {
+			imap_parser_init(&p, 10);
+			len = strlen(huge[k].in);
+			test_assert(imap_parser_feed(&p, huge[k].in, len,
+			    &used) == IMAP_PARSE_LITERAL);
+			test_assert(used == len && p.lit_len == huge[k].len);
+			test_assert(strcmp(p.tag, "t") == 0);
+			imap_parser_free(&p);
+		}
+	}
 	test_end();
 
 	test_begin("nesting limit");
@@ -467,6 +503,77 @@ test_base_subject(void)
 	buf_free(&b);
 }
 
+/* imap_piece_fn that keeps everything in the buffer */
+static int
+keep_piece(void *arg, struct buf *b)
+{
+	(void)arg;
+	(void)b;
+	return 0;
+}
+
+/* imap_piece_fn that moves every piece out (as the session streams it);
+ * fails once the total passes 40 bytes when asked to */
+static int
+move_piece(void *arg, struct buf *b)
+{
+	struct buf *all = arg;
+
+	buf_append(all, b->data, b->len);
+	buf_reset(b);
+	return all->max == 40 && all->err != 0 ? -1 : 0;
+}
+
+static void
+test_thread_pieces(void)
+{
+	struct sort_info *v = xcalloc(200, sizeof(*v));
+	struct buf b, all, whole;
+	size_t i;
+
+	for (i = 0; i < 200; i++) {
+		v[i].num = v[i].seq = (uint32_t)i + 1;
+		v[i].date = (int64_t)i;
+		v[i].subject = xstrdup(i % 3 == 0 ? "same" : "x");
+	}
+	buf_init(&whole, 64 * 1024);
+	buf_init(&b, 64);
+	buf_init(&all, 64 * 1024);
+	test_begin("THREAD written in pieces equals the whole");
+	test_assert(imap_thread_orderedsubject(v, 200, &whole, keep_piece,
+	    NULL) == 0);
+	test_assert(imap_thread_orderedsubject(v, 200, &b, move_piece,
+	    &all) == 0);
+	buf_append(&all, b.data, b.len);
+	test_assert(b.err == 0 && whole.len > 64);
+	test_assert_str(buf_cstr(&all), buf_cstr(&whole));
+	buf_reset(&whole);
+	buf_reset(&all);
+	buf_reset(&b);
+	test_assert(imap_thread_references(v, 200, &whole, keep_piece,
+	    NULL) == 0);
+	test_assert(imap_thread_references(v, 200, &b, move_piece,
+	    &all) == 0);
+	buf_append(&all, b.data, b.len);
+	test_assert(b.err == 0 && whole.len > 64);
+	test_assert_str(buf_cstr(&all), buf_cstr(&whole));
+	test_end();
+	test_begin("THREAD stops when a piece fails");
+	buf_free(&all);
+	buf_init(&all, 40);
+	buf_reset(&b);
+	test_assert(imap_thread_references(v, 200, &b, move_piece,
+	    &all) == -1);
+	buf_reset(&b);
+	test_assert(imap_thread_orderedsubject(v, 200, &b, move_piece,
+	    &all) == -1);
+	test_end();
+	buf_free(&all);
+	buf_free(&b);
+	buf_free(&whole);
+	imap_sort_info_free(v, 200);
+}
+
 static void
 test_threads(void)
 {
@@ -490,12 +597,12 @@ test_threads(void)
 	v[3].nrefs = imap_parse_msgids("<a@x> <zz@x>", 12, &v[3].refs, 10);
 	buf_init(&b, 1024);
 	test_begin("THREAD REFERENCES");
-	imap_thread_references(v, 4, &b);
+	imap_thread_references(v, 4, &b, keep_piece, NULL);
 	test_assert_str(buf_cstr(&b), "(1 (2)(4))(3)");
 	test_end();
 	test_begin("THREAD ORDEREDSUBJECT");
 	buf_reset(&b);
-	imap_thread_orderedsubject(v, 4, &b);
+	imap_thread_orderedsubject(v, 4, &b, keep_piece, NULL);
 	test_assert_str(buf_cstr(&b), "(1 (2)(4))(3)");
 	test_end();
 	buf_free(&b);
@@ -515,7 +622,7 @@ test_threads(void)
 	v[2].nrefs = imap_parse_msgids("<b@b>", 5, &v[2].refs, 10);
 	buf_init(&b, 1024);
 	test_begin("THREAD REFERENCES loop");
-	imap_thread_references(v, 3, &b);
+	imap_thread_references(v, 3, &b, keep_piece, NULL);
 	test_assert_str(buf_cstr(&b), "(3 2)(1)");
 	test_end();
 	buf_free(&b);
@@ -559,7 +666,7 @@ test_thread_subjects(void)
 		}
 		buf_init(&b, 1024);
 		test_begin(cases[c].name);
-		imap_thread_references(v, 3, &b);
+		imap_thread_references(v, 3, &b, keep_piece, NULL);
 		test_assert_str(buf_cstr(&b), cases[c].want);
 		test_end();
 		buf_free(&b);
@@ -610,6 +717,7 @@ main(void)
 	test_search_keys();
 	test_base_subject();
 	test_threads();
+	test_thread_pieces();
 	test_thread_subjects();
 	test_cte();
 	return test_done();

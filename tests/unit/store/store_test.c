@@ -557,6 +557,61 @@ test_delivery(struct store *s)
 	free(big);
 }
 
+/* store_mailbox_name(): hierarchy parts (issue 15) */
+static void
+test_mailbox_names(struct store *s)
+{
+	static const char *const bad[] = {
+		"../../../etc", "INBOX/..", "INBOX/.", "..", ".", "a/../b",
+		"a/./b", "a//b", "/a", "a//", "//", "/", "x/..",
+	};
+	static const struct {
+		const char	*in, *out;
+	} good[] = {
+		{ "...", "..." }, { ".hidden", ".hidden" },
+		{ "a.b/..c", "a.b/..c" }, { "inbox/.../z", "INBOX/.../z" },
+		{ "parent/", "parent" },
+	};
+	struct store_mailbox *v = NULL;
+	struct store_new_msg nm;
+	struct error e;
+	struct buf b;
+	size_t i, n = 0, before;
+
+	memset(&nm, 0, sizeof(nm));
+	nm.data = "Subject: x\r\n\r\nbody\r\n";
+	nm.len = strlen(nm.data);
+
+	buf_init(&b, STORE_MAILBOX_NAME_MAX);
+	test_begin("empty, '.' and '..' hierarchy parts are refused");
+	test_assert(store_mailbox_list(s, "*", false, &v, &before, NULL) == 0);
+	store_mailbox_list_free(v, before);
+	for (i = 0; i < N_ELEMENTS(bad); i++) {
+		test_assert(store_mailbox_name(bad[i], &b, NULL, &e) < 0);
+		test_assert(e.kind == ERR_PERM);
+		test_assert(strstr(e.msg, "hierarchy part") != NULL);
+		test_assert(store_mailbox_create(s, bad[i], NULL, &e) < 0 &&
+		    e.kind == ERR_PERM);
+		test_assert(store_mailbox_rename(s, "INBOX", bad[i], &e) < 0 &&
+		    e.kind == ERR_PERM);
+		test_assert(store_subscribe(s, bad[i], true, &e) < 0 &&
+		    e.kind == ERR_PERM);
+		test_assert(store_append(s, bad[i], &nm, 0, NULL, NULL,
+		    &e) < 0 && e.kind == ERR_PERM);
+	}
+	test_assert(store_mailbox_list(s, "*", false, &v, &n, NULL) == 0);
+	test_assert(n == before);	/* no parent was made either */
+	store_mailbox_list_free(v, n);
+	test_end();
+	test_begin("dotted names that are real names are kept");
+	for (i = 0; i < N_ELEMENTS(good); i++) {
+		test_assert(store_mailbox_name(good[i].in, &b, NULL, &e) == 0);
+		test_assert_str(buf_cstr(&b), good[i].out);
+	}
+	test_end();
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -580,6 +635,7 @@ main(void)
 	test_flags_expunge(s);
 	test_copy_move(s);
 	test_mailboxes(s);
+	test_mailbox_names(s);
 	test_claim_recent(s);
 	test_delivery(s);
 
