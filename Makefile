@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Tegami build.  GNU Make + pkg-config.
 #
 #   make            build build/tegamid, build/tegami, build/sendmail
@@ -48,7 +49,7 @@ UT_SRCS   := $(shell find $(UT_DIRS) -name '*_test.c' | sort)
 UT_BINS   := $(UT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HDRS      := $(shell find src -name '*.h' | sort)
 
-.PHONY: all run test unit it test-asan fuzz deps clean install hdrcheck check-banned version
+.PHONY: all run test unit it test-asan fuzz deps clean install hdrcheck check-banned check-spdx version
 
 all: $(BUILD)/tegamid $(TOOLS)
 
@@ -95,6 +96,10 @@ hdrcheck:
 check-banned:
 	@sh scripts/check-banned.sh
 
+# Every source file names its license (SPDX).
+check-spdx:
+	@sh scripts/check-spdx.sh
+
 unit: $(UT_BINS)
 	@sh scripts/run-unit.sh $(UT_BINS)
 
@@ -103,7 +108,7 @@ it: all
 	TEGAMI_BUILD=$(abspath $(BUILD)) /usr/bin/python3 -m pytest -q tests/it $(PYTEST_ARGS)
 
 test: deps
-	$(MAKE) all hdrcheck check-banned
+	$(MAKE) all hdrcheck check-banned check-spdx
 	$(MAKE) unit it
 	$(MAKE) fuzz-regress
 	$(MAKE) BUILD=build-asan SAN=1 all

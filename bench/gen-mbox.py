@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Writes a deterministic sample mbox (CRLF line ends) for imaptest.
 
 usage: bench/gen-mbox.py OUT.mbox [COUNT=1000] [SEED=42]

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Holds many authenticated IMAP sessions in IDLE and reports the server's
 resident memory.
 

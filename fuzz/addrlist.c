@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * addrlist.c: libFuzzer target for the address-list splitter
  * (src/lib/addrlist.c) and the .sub parser built on it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * backup_manifest.c: libFuzzer target for the backup manifest parser
  * (src/backup/backup_manifest.c).  The input is parsed as it is, and again

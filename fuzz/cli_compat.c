@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz/cli_compat.c: libFuzzer target for the CLI compatibility parsers
  * (src/cli/cli_compat_parse.c).  Each input line goes through the login

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dict_parse.c: libFuzzer target for the data format parser (lib/dict.h).
  * Parses the input (with and without comments, and as a CLI prefix); when

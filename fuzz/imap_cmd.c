@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * imap_cmd.c: libFuzzer target for the IMAP command parser.  The input is
  * fed in fragments whose sizes come from the first byte (so literals and

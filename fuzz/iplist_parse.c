@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * iplist_parse.c: libFuzzer target for lib/iplist.  Parses the input as an
  * address list; when it parses, matches a few addresses taken from the input

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz/linereader.c: libFuzzer target for net/linereader.  The first byte
  * picks the mode and max line length, the second the chunk size; the rest is

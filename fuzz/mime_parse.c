@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mime_parse.c: libFuzzer target for lib/mime.  Parses the input as a
  * message, writes ENVELOPE, BODY and BODYSTRUCTURE for the root and every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz/pop3_cmd.c: libFuzzer target for the pure POP3 parser
  * (src/pop/pop_parse.c).  The input is split into lines; each line goes

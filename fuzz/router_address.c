@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * router_address.c: libFuzzer target for the mailbox parser
  * (src/router/address.c).  Every input is parsed plain and as a Router Table

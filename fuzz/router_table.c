@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * router_table.c: libFuzzer target for the Router Table parser and the
  * routing loop (src/router/).  The first line of the input is an address,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * smtp_cmd.c: libFuzzer target for the pure SMTP command parser
  * (src/smtp/smtp_parse.c).  Each input is one command line: it is split

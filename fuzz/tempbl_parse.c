@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tempbl_parse.c: libFuzzer target for the SetTempBlacklistedIPs text
  * (auth_tempbl_parse, auth/auth.h).  Parses the input with a small and a

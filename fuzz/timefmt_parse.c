@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * timefmt_parse.c: libFuzzer target for the lib/timefmt parsers.  Feeds the
  * input to both; whatever parses must format back (in UTC) to text that

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Rejects calls to unsafe string functions (STYLE.md section 3).
 bad=$(grep -rnE '\b(strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|strncpy)[[:space:]]*\(' \
 	src tools fuzz tests/unit 2>/dev/null | grep -v 'check-banned: allow')

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Checks, before the integration tests start, that every client tool they use
 # runs in the mode they use it: swaks with STARTTLS, curl with the imap, pop3
 # and smtp protocols over TLS, fetchmail with SSL, mbsync (TLS), ldapsearch,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Installs the Debian packages Tegami needs to build, run and test, when missing.
 # Idempotent: does nothing when everything is present.  As root it runs
 # apt-get update once, then apt-get install; otherwise it prints the exact

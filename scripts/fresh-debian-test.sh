@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Checks that a fresh Debian 12 (bookworm) machine passes the README's
 # `make test`: builds a clean minimal root with debootstrap, copies the tree in
 # (git archive of HEAD: committed files only), and runs, inside it with chroot,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Installs Tegami for real and runs the installed server once: `make install`
 # (creates the user tegami and /var/Tegami), then /usr/local/sbin/tegamid as
 # root with the default --user on a loopback port below 1024, checks that it

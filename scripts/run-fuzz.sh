@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # run-fuzz.sh SECONDS target...
 # SECONDS=0: replay seeds (fuzz/seeds/<t>/) and crash regressions
 # (fuzz/regress/<t>/) only.  Otherwise fuzz each target for SECONDS.

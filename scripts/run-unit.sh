@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Runs every unit-test program given; prints one summary line.
 pass=0; fail=0
 for t in "$@"; do

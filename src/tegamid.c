@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tegamid: the Tegami server.  Parses the command line, opens (creating on
  * first start) the base directory, takes its lock, starts the log, loads the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sendmail: the server's sendmail replacement (CGP-REFERENCE §15.1,
  * BEHAVIOUR B17).  Scripts that pipe a message to sendmail work unchanged:

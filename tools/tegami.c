@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tegami: the admin command.  Sends one CLI command to the running tegamid
  * over its control socket (<base>/ControlSocket, owner-only, trusted as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * auth.c: logins for every module (see auth.h): protection, the temporary
  * blacklist, the login domain from the local address, the Router in the

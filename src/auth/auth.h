@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * auth.h: logins, shared by every module that asks for a password (POP, IMAP,
  * SMTP AUTH, the CLI, WebUser).  One place decides:

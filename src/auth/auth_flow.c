@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * auth_flow.c: the failed-login records behind flow control (auth.c) and
  * temporary blacklisting (auth_tempbl.c).  See auth_private.h.

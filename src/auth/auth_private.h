@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * auth_private.h: what the files of src/auth share and nobody else uses --
  * the failed-login records (auth_flow.c) and the clock they run on.

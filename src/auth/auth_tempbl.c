@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * auth_tempbl.c: Temporary Blacklisted IP Addresses (CGP-REFERENCE 6.2,
  * 6.5): addresses refused logins (and SMTP connections) until a time.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sasl.c: SASL and base64 helpers shared by the protocol modules: the
  * PLAIN message (RFC 4616: [authzid] NUL authcid NUL passwd) and base64

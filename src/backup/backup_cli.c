@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * backup_cli.c: the CLI command `Backup "DIR"` (server administrators
  * only): runs the online backup and answers with its counts.

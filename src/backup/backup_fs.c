@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * backup_fs.c: copying a file while hashing it, fsync of folders, the
  * empty-folder test and atomic small writes, for the backup and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * backup_manifest.c: the backup manifest (format in backup.h): building,
  * writing and parsing it, the relative-path check both directions rely

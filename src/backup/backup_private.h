@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * backup_private.h: file helpers shared by the backup and the restore.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * backup_restore.c: `tegamid --restore DIR --base NEW`.  Nothing is
  * written before the whole backup is checked: the manifest's own checksum

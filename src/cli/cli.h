@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cli.h: the CLI (the original's PWD protocol extended with administration
  * commands, CGP-REFERENCE §14), served over TCP (service `cli`, port 106,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cli_args.c: CLI command line splitting (see cli_args.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cli_args.h: splitting a CLI command line (CGP-REFERENCE §14.2) into the
  * command name and its arguments.  Arguments are data-format objects (§2):

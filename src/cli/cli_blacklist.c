@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cli_blacklist.c: GetTempBlacklistedIPs and SetTempBlacklistedIPs (see
  * cli_blacklist.h).  Changes are logged under PWD at the Major level.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cli_blacklist.h: the CLI commands of the Temporary Blacklisted IP
  * Addresses (CGP-REFERENCE 6.2, 14): GetTempBlacklistedIPs and

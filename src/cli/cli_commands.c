@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cli_commands.c: the CLI command table (CGP-REFERENCE §14.2) and the
  * handlers for domains, accounts, aliases, forwarders, passwords, settings and

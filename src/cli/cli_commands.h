@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cli_commands.h: the CLI command table and its dispatcher.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cli_compat.c: CLI commands for compatibility with the original's scripts
  * and the vendor's CGP::CLI module (see cli_compat.h).

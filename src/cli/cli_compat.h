@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cli_compat.h: CLI commands added for the vendor's CGP::CLI module and
  * scripts written for the original (CGP-REFERENCE §14.2): SetAccountPassword

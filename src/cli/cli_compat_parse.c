@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cli_compat_parse.c: the PWD login lines APOP and AUTH WEBUSER, NEWPASS,
  * and the argument forms of SetAccountPassword and GetAccountInfo (see

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cli_compat_parse.h: pure parsing for the CLI forms the vendor's CGP::CLI
  * module uses (CGP-REFERENCE §14): the PWD login lines `APOP user digest` and

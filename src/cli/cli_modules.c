@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cli_modules.c: module settings with their effective values (see
  * cli_modules.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cli_modules.h: the effective settings of the server's modules for
  * GetModule and GetQueueSettings: every setting a module reads, with the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cli_session.c: one CLI (PWD) session: the banner with its APOP stamp,
  * USER/PASS, APOP and AUTH WEBUSER logins through the Router (Access

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cli_mail.c: mailbox and queue CLI commands (see cli_mail.h).  Results use
  * the data format: numbers as #n, times as #T..., one dictionary per

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cli_mail.h: the CLI commands of the mail path (CGP-REFERENCE §9.3,
  * §10.2): mailboxes of an account (ListMailboxes, GetMailboxInfo,

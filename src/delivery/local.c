@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * local.c: the LOCAL dispatcher -- queue recipients routed to an account
  * are stored in its INBOX, a batch of messages per store transaction.  See

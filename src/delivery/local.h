@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * local.h: the LOCAL dispatcher (CGP-REFERENCE §10.1): delivers queued
  * messages routed to an account into the account's INBOX.

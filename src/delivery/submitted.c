@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * submitted.c: the Submitted folder watcher thread (see submitted.h).  It
  * waits on inotify (IN_MOVED_TO, IN_CLOSE_WRITE) with a SUBMITTED_POLL_MS

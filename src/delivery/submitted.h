@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * submitted.h: the Submitted folder -- the PIPE module's drop folder
  * (CGP-REFERENCE §15.2, §15.3).  Programs (build/sendmail, scripts) write

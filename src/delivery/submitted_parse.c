@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * submitted_parse.c: the pure part of the Submitted folder: .sub file
  * bytes -> envelope (return-path, recipients) and the message to queue.

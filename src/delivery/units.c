@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * units.c: sizes ("10M", "unlimited") and durations ("5d") of settings
  * values; see units.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * units.h: the size and time values of CommuniGate-style settings, as the
  * delivery modules read them: MaxAccountSize = "10M" / "100K" / "unlimited"

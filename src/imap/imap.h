@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * imap.h: the IMAP module (RFC 3501 IMAP4rev1 with IDLE, NAMESPACE,
  * UIDPLUS, MOVE, UNSELECT, CHILDREN, LIST-EXTENDED, SPECIAL-USE, ID, ENABLE,

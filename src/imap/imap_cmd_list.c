@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * imap_cmd_list.c: LIST (RFC 3501 6.3.8, RFC 5258 LIST-EXTENDED with the
  * SUBSCRIBED, RECURSIVEMATCH, REMOTE and SPECIAL-USE selection options and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * imap_cmd_mailbox.c: mailbox commands -- SELECT/EXAMINE (with CONDSTORE and
  * QRESYNC parameters, RFC 7162 3.2.5), CREATE (RFC 6154 USE), DELETE,

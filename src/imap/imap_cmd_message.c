@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * imap_cmd_message.c: message commands -- APPEND (with RFC 3502
  * MULTIAPPEND and RFC 4315 APPENDUID, sent only after the store's durable

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * imap_cmd_search.c: SEARCH (RFC 3501 6.4.4) with ESEARCH result options
  * (RFC 4731: RETURN (MIN MAX COUNT ALL)), SORT and THREAD (RFC 5256).  The

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * imap_fetch.c: renders one message's FETCH response (RFC 3501 7.4.2).
  * FLAGS, UID and MODSEQ come from the session's view; INTERNALDATE and

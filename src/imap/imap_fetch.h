@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * imap_fetch.h: FETCH items (RFC 3501 6.4.5, RFC 3516 BINARY, RFC 7162
  * MODSEQ/CHANGEDSINCE) -- the pure parser (imap_fetch_parse.c) and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * imap_fetch_parse.c: the FETCH item grammar (RFC 3501 9, fetch-att;
  * RFC 3516 BINARY; RFC 7162 MODSEQ and fetch modifiers).  Pure: the

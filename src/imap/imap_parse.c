@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * imap_parse.c: the IMAP command line and literal state machine (see
  * imap_parse.h) and sequence sets.  Each byte moves the machine one step;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * imap_parse.h: the IMAP command parser (RFC 3501 section 9 grammar).  Pure:
  * bytes in, an argument tree or an error out; no I/O, no logging, no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * imap_private.h: what the IMAP module's files share -- the session (one
  * thread per connection), the selected-mailbox view, the reply helpers and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * imap_search.c: the SEARCH key parser and evaluator (see imap_search.h).
  * Keys from RFC 3501 6.4.4: sequence sets, ALL, flags (ANSWERED ... UNSEEN,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * imap_search.h: SEARCH keys (RFC 3501 6.4.4, RFC 7162 MODSEQ) -- a pure
  * parser into a key tree and an evaluator over one message at a time.  The

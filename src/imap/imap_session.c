@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * imap_session.c: the IMAP server's session loop (RFC 3501).  One thread per
  * connection reads commands through the parser state machine (literals are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * imap_sort.c: RFC 5256 -- base subject extraction (2.1), SORT criteria and
  * ordering (ties by sequence number, 3), THREAD=ORDEREDSUBJECT and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * imap_sort.h: SORT and THREAD (RFC 5256) over per-message facts the
  * caller extracts from the headers: base subject extraction (2.1), sort

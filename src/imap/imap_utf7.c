@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * imap_utf7.c: modified UTF-7 (RFC 3501 5.1.3) <-> UTF-8.  Printable ASCII
  * other than '&' stands for itself, "&-" is '&', and "&...-" holds UTF-16BE

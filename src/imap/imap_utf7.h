@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * imap_utf7.h: mailbox names on the wire use modified UTF-7 (RFC 3501
  * 5.1.3); the store keeps UTF-8.  Pure conversions in both directions.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * imap_view.c: the session's view of the selected mailbox -- the snapshot
  * of message sequence numbers and UIDs with the flags last reported -- and

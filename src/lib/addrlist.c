@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * addrlist.c: the RFC 5322 address-list splitter (see addrlist.h).  One
  * pass over the bytes; each list element collects three things at once --

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * addrlist.h: splits an RFC 5322 address-list header value (To:, Cc:,
  * Bcc:, From:, Envelope-To: ...) into its mailboxes, section 3.4:

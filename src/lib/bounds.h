@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bounds.h: every input limit in one place, each with its reason.  Settings
  * may move a limit only within the range given beside it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * buf.h: owned, growable, bounded byte buffers.  A buf grows up to the ceiling
  * given to buf_init() and then records a sticky BUF_ETOOBIG instead of

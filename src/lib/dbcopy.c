@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dbcopy.c: online copy of a SQLite database (sqlite3_backup_*): the
  * whole database in one step, so the copy is one committed state even

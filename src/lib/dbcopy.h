@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dbcopy.h: a consistent copy of an open SQLite database into a new file
  * through SQLite's online backup API, and the names of the files it

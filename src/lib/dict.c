@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dict.c: the value tree of the CommuniGate Pro data format (see dict.h):
  * constructors, accessors, clone, equality and the ordered dictionary.

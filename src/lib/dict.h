@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dict.h: the CommuniGate Pro data format ("dictionary format"): the text form
  * of settings files, CLI arguments and CLI results.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dict_file.c: settings files in the CommuniGate Pro data format (dict.h).
  *

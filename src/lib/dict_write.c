@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dict_write.c: the writer of the CommuniGate Pro data format (dict.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * error.h: the one error convention.  Functions that can fail return 0 or -1
  * (pointer-returning ones NULL) and fill an optional struct error *err_r.

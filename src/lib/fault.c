@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fault.c: the fault injector (see fault.h) and its SQLite VFS shim.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fault.h: fault injection for the durable paths (queue/, store/), as
  * SQLite's I/O-error tests and curl's torture tests do it.  A test (or

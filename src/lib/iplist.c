@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * iplist.c: network address lists.  iplist_parse() turns the text form (see
  * iplist.h) into an array of inclusive ranges [lo, hi] over 16-byte

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * iplist.h: network address lists (Client IP Addresses, Blacklisted IPs,
  * Debug IPs, a domain's Assigned IP Addresses ...).  Text form, one entry a

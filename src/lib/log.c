@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * log.c: the server log.  A caller formats its record completely (time stamp,
  * level digit, module tag, session id and context, text) in its own thread,

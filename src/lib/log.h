@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * log.h: the server log.  Modules name themselves with the original's tags
  * (SMTP, POP, IMAP, HTTPA, HTTPU, LDAP, DNR, ROUTER, QUEUE, LOCAL, SYSTEM, PWD

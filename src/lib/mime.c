@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mime.c: MIME message parser (see mime.h).  The parser walks a message held
  * in memory: a header block (fields until the first empty line), then a body

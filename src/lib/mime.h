@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mime.h: a pure, tolerant RFC 5322 / MIME (RFC 2045-2047, 2231) message
  * parser and the IMAP ENVELOPE, BODY and BODYSTRUCTURE writers (RFC 3501

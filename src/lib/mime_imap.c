@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mime_imap.c: the IMAP side of lib/mime (see mime.h): RFC 3501 strings
  * (quoted or literal), RFC 5322 address lists parsed tolerantly into IMAP

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * strv.c: helpers on borrowed length-carrying strings.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * strv.h: borrowed byte strings with a length (not NUL-terminated).
  */

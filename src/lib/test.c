@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test.c: counters of the unit-test harness (see test.h).
  */

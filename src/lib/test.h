@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test.h: the unit-test harness.  Each tests/unit/.../foo_test.c has a main()
  * calling test_begin/test_assert/test_end and returns test_done().

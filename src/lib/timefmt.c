@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * timefmt.c: RFC 5322 and IMAP time stamps with the local zone offset, and
  * their parsers.  Formatting converts with localtime_r() and takes the offset

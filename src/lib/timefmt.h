@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * timefmt.h: time stamps in the forms mail protocols use, with the real local
  * time zone offset (BEHAVIOUR.md B13), and their parsers.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * xmalloc.h: allocation that never returns NULL (logs to stderr and aborts on
  * exhaustion), overflow-checked size arithmetic, fatal().

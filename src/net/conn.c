@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * conn.c: a socket with optional TLS, blocking-style I/O with timeouts for
  * one session thread (see conn.h).  The socket is non-blocking: every read

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * conn.h: one network connection, a socket with optional TLS, used by one
  * session thread with blocking-style calls and timeouts (ARCHITECTURE.md,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * linereader.c: bounded line splitting over a struct buf (see linereader.h).
  * Consumed input is not moved at once: pos marks where unconsumed bytes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * linereader.h: the one bounded line splitter for every line protocol (SMTP,
  * POP3, IMAP, HTTP headers, CLI).  It is pure: bytes are fed into an internal

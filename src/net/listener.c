@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * listener.c: the service table, listening sockets and the detached
  * connection threads, reused while idle (see listener.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * listener.h: the TCP services (CGP "Listeners", CGP-REFERENCE 6.8).  A fixed
  * table names every service, its default port, whether it is TLS from the

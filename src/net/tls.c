@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tls.c: OpenSSL contexts, the self-signed test certificate and certificate
  * name helpers (see tls.h).  Everything uses the OpenSSL 3 EVP and X509

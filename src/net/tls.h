@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tls.h: OpenSSL contexts and certificates.  Server contexts speak TLS 1.2
  * and newer with forward-secret AEAD ciphers only; the self-signed test

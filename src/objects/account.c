@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * account.c: accounts -- loading a domain's <name>.macnt folders, create
  * (from the domain's Account Template), rename, delete, list, the three-level

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * domain.c: domains -- loading a domain folder, create, rename, delete, list,
  * lookup by name or alias, domain settings with the server-wide Domain

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * forwarder.c: forwarders -- domain objects that pass mail for their name to
  * another address (CLI CreateForwarder f TO "addr").  A domain's forwarders

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * localip.c: this server's own network addresses (getifaddrs, cached and
  * refreshed on reload) and the directory adaptor the Router uses

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * logininfo.c: the last successful login of each account (CGP account info
  * LastLogin and LastAddress), kept in memory since the server started, keyed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * objects.c: opening, loading and reloading the object store, shared file
  * helpers, and the server-wide settings files (Main, network address lists,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * objects.h: the server's objects -- domains, accounts, account aliases,
  * forwarders -- and their settings with inheritance, passwords, the postmaster

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * objects_private.h: the in-memory state of src/objects, shared by its files
  * (objects.c, ohash.c, domain.c, account.c, password.c, localip.c).  Nobody

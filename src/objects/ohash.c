@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ohash.c: a small chained hash table keyed by lower-cased strings, used for
  * the domain table (names and aliases) and each domain's object-name table.

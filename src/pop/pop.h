@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pop.h: the POP3 module (CGP-REFERENCE 11.1; RFC 1939, RFC 2449 CAPA,
  * RFC 2595 STLS, RFC 5034 SASL, RFC 3206 response codes).  It serves the

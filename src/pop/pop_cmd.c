@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pop_cmd.c: the POP3 command table and its handlers.  The dispatcher does
  * the shared work once (parsing, state check, error counting, the "inp:"

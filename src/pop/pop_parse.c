@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pop_parse.c: the pure parts of POP3: splitting a command line into its
  * keyword and arguments, message numbers and counts, the APOP digest shape,

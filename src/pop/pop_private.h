@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pop_private.h: the POP3 module's internals shared by its three files:
  * the limits, the pure parser (pop_parse.c), the session (pop_session.c)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pop_session.c: one POP3 session (RFC 1939): the greeting with its APOP
  * timestamp, the read loop with its limits (line length, errors, idle

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * queue.c: opening and recovering the queue, submitting messages (the caller
  * side of group commit: validate, route, write a large body to its file,

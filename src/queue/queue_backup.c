@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * queue_backup.c: the queue's part of the online backup.  The database is
  * copied from the read connection in one read transaction (WAL: the

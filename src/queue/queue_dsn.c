@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * queue_dsn.c: delivery status notifications (RFC 3464, RFC 3461, RFC 6522
  * multipart/report).  queue_make_dsn() is pure: the text depends only on its

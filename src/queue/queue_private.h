@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * queue_private.h: the queue's internals, shared by queue.c (open, submit,
  * reads, admin), queue_writer.c (the one writer thread and its

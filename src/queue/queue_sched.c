@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * queue_sched.c: the scheduler and the delivery workers.
  *

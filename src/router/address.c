@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * address.c: the pure mailbox parser and formatter of address.h.  A mailbox
  * is split into an unquoted local part and a canonical domain; the source

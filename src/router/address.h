@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * address.h: the pure e-mail address parser the Router (and anything that
  * reads a mailbox from the wire) uses.  It takes RFC 5321/5322 mailbox

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * router.c: routing (CGP-REFERENCE 3.4-3.8).  router_route() parses the
  * address and then loops: strip our own IP literals, complete bare names,

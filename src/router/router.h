@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * router.h: the Router.  Every address any module handles -- recipients,
  * return-paths, login names, LoginPage@<host> of the web interfaces -- goes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * router_private.h: the Router Table as parsed records, shared by
  * router_table.c (parser, matcher, rewriter) and router.c (routing).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * router_table.c: the Router Table (CGP-REFERENCE 3.3).  Parses the text
  * into records, finds the first record matching an address and rewrites the

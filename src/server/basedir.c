@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * basedir.c: base directory layout, lock and ProcessID.
  *

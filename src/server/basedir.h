@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * basedir.h: the base directory: its layout, the single-server lock and the
  * ProcessID file.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mailflow.c: the mail path inside the server.  mailflow_start() opens the
  * durable queue (<base>/Queue), routes every recipient through the Router

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mailflow.h: the mail path inside the server: opens the durable queue,
  * routes its recipients with the Router, delivers LOCAL recipients into the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * privs.c: the server's user and the one-way switch to it.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * privs.h: the server's user.  tegamid started as root binds its listeners
  * and opens its files, then switches for good to an unprivileged user

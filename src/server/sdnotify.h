@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sdnotify.h: the systemd readiness notification (Type=notify units).
  */

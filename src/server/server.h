@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * server.h: the running server's shared parts, handed to the protocol
  * modules at start.  Each member is thread-safe on its own.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * services.c: wiring the protocol modules to the listener layer.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * services.h: which protocol modules serve which listener services, and
  * starting/stopping them from the --listen options.

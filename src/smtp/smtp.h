@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * smtp.h: the SMTP receiving server (services smtp 25, submission 587 and
  * smtps 465 with implicit TLS; CGP-REFERENCE 9) and its pure command-line

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * smtp_cmd.c: the SMTP command table and its handlers (RFC 5321 4.1 and
  * the extensions: STARTTLS RFC 3207, AUTH RFC 4954, SIZE RFC 1870, DSN

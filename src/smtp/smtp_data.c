@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * smtp_data.c: the DATA phase (RFC 5321 4.1.1.4, 4.5.2) and the hand-over
  * to the queue.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * smtp_parse.c: pure parsing of SMTP command lines: the verb, the MAIL FROM
  * and RCPT TO paths with their ESMTP parameters, and RFC 3461 xtext.  Bytes

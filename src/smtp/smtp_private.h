@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * smtp_private.h: what the SMTP module's files share: the session, the
  * effective settings, and the reply and DATA helpers.  Not for other

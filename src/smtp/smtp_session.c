@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * smtp_session.c: the SMTP receiving sessions (RFC 5321).  Registers the
  * smtp, submission and smtps services, reads the module settings for each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store.c: opening an account store (schema, pragmas, INBOX, crash
  * clean-up of body files), the SQLite helpers the other store files use,

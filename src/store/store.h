@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store.h: the account store.  One SQLite database per account
  * (<account_dir>/mail.db, WAL, synchronous=FULL) holds mailboxes, messages

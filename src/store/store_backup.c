@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store_backup.c: the store's part of the online backup.  Under the
  * handle's lock (the cache shares one handle per account in the server,

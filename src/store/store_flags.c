@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store_flags.c: changing stored messages: flags and keywords with MODSEQ
  * (RFC 7162 CONDSTORE UNCHANGEDSINCE), COPY and MOVE with the UIDPLUS UID

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store_mailbox.c: mailbox names (canonical INBOX, '/' hierarchy, LIST
  * patterns) and the mailbox operations of the account store: create with

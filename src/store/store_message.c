@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store_message.c: putting messages into the account store and reading
  * them back.  A new message is normalised to CRLF, parsed once with

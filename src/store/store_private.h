@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store_private.h: what the store's .c files share: the handle, the
  * per-account change notifier, and small SQLite helpers.  Every helper here

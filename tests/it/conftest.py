@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Integration-test harness: starts a real tegamid on free loopback ports with a
 temporary base directory, and gives tests the ports, the postmaster password and
 helpers to run the `tegami` admin command and read the logs."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Helpers for the IMAP integration tests: a server with an account, imaplib
 logins, and a tiny raw-socket IMAP client for IDLE and malformed input."""
 

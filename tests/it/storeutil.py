@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Reads an account's mail store directly (tests only), before IMAP exists.
 
 The store (src/store/store.c) keeps one SQLite database per account,

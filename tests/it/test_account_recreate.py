@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """An account deleted and created again (or renamed away and its name taken by
 a new account) gets a fresh mail store: no mail of the old account shows up,
 and mail delivered afterwards lands in the new one (the shared store cache must

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Login hardening (issue 15) with real clients -- imaplib, poplib, smtplib --
 from chosen loopback source addresses: 127.0.0.2 is the attacker, 127.0.0.3
 the real user.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Online backup (CLI Backup) and restore (tegamid --restore), src/backup/.
 
 The main test sends mail over SMTP from a background thread (bounded in

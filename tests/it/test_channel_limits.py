@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Per-service channel limits, per-address and per-network limits, shedding
 of idle sessions before login, and the pre-login and whole-line time-outs
 (docs/operations.md, "Connection limits and time-outs").  Raw sockets on

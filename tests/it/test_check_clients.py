@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """scripts/check-clients.sh: passes on this machine (make it ran it), and
 names the package in one line when a tool lacks the mode the tests use."""
 

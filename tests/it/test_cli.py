@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The CLI over the TCP `cli` service (the original's PWD protocol), driven
 by a plain socket client with the original's transcript (CGP-REFERENCE §14.1),
 and the control socket's permissions."""

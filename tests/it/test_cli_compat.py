@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """CGP CLI compatibility (issue 15), over the TCP `cli` service with a client
 that speaks the PWD protocol the way the vendor's Perl CGP::CLI module 2.7.5
 does (CGP-REFERENCE §14): it takes the stamp `<...@...>` from the banner and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """tegamid as a process: base directory layout, ProcessID and the lock,
 signals (SIGTERM, SIGINT, SIGHUP), --listen errors, --domain, --check, the
 self-signed certificate, and restart after kill -9."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Fault injection through tegamid (TEGAMI_FAULT, src/lib/fault.h): the Nth
 fsync after start-up fails.  Each message is sent in its own session and
 delivered before the next, so after a warm-up (queue and account store

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """IMAP with Python's imaplib against a real tegamid: APPEND and byte-for-byte
 read back, FETCH of every item (ENVELOPE, BODYSTRUCTURE, BODY[section]<partial>,
 BINARY), SEARCH, STORE, COPY, MOVE, UID EXPUNGE, mailbox commands (LIST,

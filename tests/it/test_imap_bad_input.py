@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Malformed and hostile IMAP input over raw sockets: unbalanced and huge
 literals (checked before the "+", RFC 7888 for non-synchronizing ones), deep
 nesting, over-long command lines, invalid sequence sets, 8-bit garbage in

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """IMAP with other real clients: curl's IMAP client (LIST, FETCH by UID,
 upload with APPEND) and mbsync (Debian isync) synchronising a mailbox both
 ways over IMAPS with the server's self-signed certificate."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Regression tests for what Dovecot's imaptest compliance scripts found:
 NIL and '[' as astrings, new keywords announced in FLAGS, CONDSTORE
 enabled by FETCH MODSEQ, ESEARCH MIN/MAX MODSEQ, BINARY APPEND and

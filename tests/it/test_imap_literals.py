@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Literal injection (issue 15): a literal the server cannot accept must never
 have its bytes read as commands.  A non-synchronising literal ({n+}, RFC 7888)
 that is refused gets "BAD [TOOBIG]" and "* BYE" and the connection ends; a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Installing and running as a service: `make install DESTDIR=...` puts the
 expected files (and only those) in place with the right modes and the
 version filled in; the man pages format without groff warnings; the systemd

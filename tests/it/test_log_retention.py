@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Log retention: LogsKeepDays in Settings/Main.settings removes SystemLogs/
 day files older than that many days at start and after SIGHUP (and once a
 day); other files stay, and without the setting nothing is removed."""

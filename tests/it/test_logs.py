@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The server log: one file per local day in SystemLogs/, the record format,
 per-module levels, WriteLog, Debug IPs, and no passwords in the log."""
 

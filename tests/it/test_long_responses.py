@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Long responses (issue 15): on a 120,000-message INBOX every response is
 sent whole, however long -- SEARCH, UID SEARCH, ESEARCH, SORT, THREAD, FETCH
 of every message, VANISHED, COPYUID, POP3 LIST/UIDL -- and CLI data results

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Mailbox names with "." / ".." or empty hierarchy parts (issue 15): the
 store's name check refuses them for every operation, so no protocol and no
 CLI command can create "../../../etc" or "INBOX/.." (or their parents).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """POP3 module (src/pop/) against a real tegamid with real clients: Python's
 poplib (USER/PASS, APOP, STLS, POP3_SSL), raw sockets (AUTH PLAIN/LOGIN/
 CRAM-MD5, byte-stuffing, pipelining, malformed input, limits), curl's POP3

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """POP3 logins through the shared login (src/auth): the Router applies to
 login names (B1, B2), "access from your network is denied" (B5), the domain
 of a bare name from the local address and "unassigned local network

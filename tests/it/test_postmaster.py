@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """B3: postmaster exists at every start, with a generated password in
 initial.password (mode 0600) and named in the log; a pre-seeded account
 (imported server, clear password) is honoured."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """tegamid started as root binds its ports (one below 1024 here), then
 switches for good to its user (--user): every thread's real, effective,
 saved and filesystem uid and gid are the user's, no capability is left,

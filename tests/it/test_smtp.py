@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """SMTP receiving (src/smtp/): EHLO features, STARTTLS + AUTH, pipelining,
 8BITMIME, SIZE, relaying rules, the Return-Path check (B6), submission and
 smtps, the Received: header (B13) -- with real clients (smtplib, swaks,

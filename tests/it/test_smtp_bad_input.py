@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """SMTP limits and hostile input over raw sockets: over-long and NUL lines,
 bare LF in commands and in DATA (no smuggling), a 2 GB SIZE claim, a DATA
 that never ends, garbage pipelined after STARTTLS, recipient, error, idle

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Crash safety of SMTP receiving: 20 parallel sessions send a bounded load,
 tegamid is killed with SIGKILL in the middle and restarted; every message
 that got "250" is then in its mailbox exactly once (the 250 is written only

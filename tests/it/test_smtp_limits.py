@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """SMTP DATA under attack, over raw sockets: an over-long line followed at
 once by the terminator (DATA must end there and pipelined commands after it
 must run), a DATA stall, a steady trickle under MinDataRate, the whole-DATA

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The `tegami` admin command over the control socket: domains, aliases,
 accounts, forwarders, passwords, settings inheritance, IP lists, module
 settings, exit codes and argument quoting."""

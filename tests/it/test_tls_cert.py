@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The server certificate: a self-signed one for the main domain is generated
 on first start and kept; CertificateFile/PrivateKeyFile in Main.settings
 choose the administrator's own; a missing file is a clear start-up error."""

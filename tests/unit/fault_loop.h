@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fault_loop.h: the driver the queue and store fault tests share.  For one
  * operation (write or fsync) it runs a test's scenario with the 1st, 2nd,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * auth_test.c: logins against real objects and a real router in a temporary
  * base directory: passwords, the generic error, B1 routing of login names,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * backup_manifest_test.c: the backup manifest (src/backup/backup_manifest.c):
  * write and parse round trip with paths that need escaping, the checksum

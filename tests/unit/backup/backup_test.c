@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * backup_test.c: the checks around the backup and the hooks it uses:
  * backup_dir_check() (absolute, no "." or "..", outside the base, empty);

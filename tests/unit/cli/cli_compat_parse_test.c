@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests for src/cli/cli_compat_parse.c: the APOP and AUTH WEBUSER
  * login lines, SetAccountPassword and GetAccountInfo arguments, and the

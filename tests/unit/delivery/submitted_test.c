@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * submitted_test.c: the pure .sub parser (CGP-REFERENCE §15.3): recipients
  * from Envelope-To: or To/Cc/Bcc less Envelope-Ignore, field removal,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * units_test.c: settings values of the delivery modules -- sizes
  * (MaxAccountSize: "unlimited", "10M", "100K", numbers), durations

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * imap_parse_test.c: the IMAP command parser (all at once and one byte at a
  * time), sequence sets, modified UTF-7, FETCH items, SEARCH keys and base

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * addrlist_test.c: the RFC 5322 address-list splitter -- display names,
  * quoted strings with commas, groups (empty and not), comments, source

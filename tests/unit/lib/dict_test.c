@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dict_test.c: unit tests of the CommuniGate Pro data format (lib/dict.h):
  * every object kind and escape, real settings file content, compact and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fault_test.c: the fault injector: the Nth call fails exactly once (also
  * with threads racing), disarming, ops counted apart, TEGAMI_FAULT specs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * iplist_test.c: network address lists, table-driven.  Each good case is a
  * list text with addresses that must and must not match; each bad case is a

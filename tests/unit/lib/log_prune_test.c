@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * log_prune_test.c: log retention (LogsKeepDays).  Makes a SystemLogs-like
  * directory with day files of old dates, size roll-overs and unrelated

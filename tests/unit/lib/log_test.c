@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * log_test.c: the server log.  Opens the log on a temporary directory,
  * writes records at various levels, flushes and checks the file line by line

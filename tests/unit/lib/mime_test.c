@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mime_test.c: lib/mime against hand-checked ENVELOPE, BODY and
  * BODYSTRUCTURE strings (RFC 3501 7.4.2) for real-world-shaped messages:

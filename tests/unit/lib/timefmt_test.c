@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * timefmt_test.c: time stamps and their parsers under several zones
  * (America/Los_Angeles with daylight saving, UTC, Asia/Kolkata at +0530),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * conn_test.c: conn over a socketpair (no network): lines and raw reads
  * sharing one buffer, output flushed before a blocking read, timeouts, EOF

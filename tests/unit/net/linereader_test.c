@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * linereader_test.c: tables of inputs and the lines they must give, in both
  * modes, run with the input fed all at once, one byte at a time, and split in

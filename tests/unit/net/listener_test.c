@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * listener_test.c: real listeners on 127.0.0.1 port 0 with an echo
  * protocol: lines, raw reads, the channel and per-IP limits (refusal text

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * localip_test.c: src/objects picking a domain from the local address (B10),
  * server-wide address lists, protection and module settings, the Router

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * objects_test.c: src/objects -- first start layout, domains (create,
  * rename, delete, aliases), accounts, name rules and uniqueness across kinds

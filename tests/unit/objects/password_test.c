@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * password_test.c: src/objects passwords (yescrypt storage, clear passwords
  * of imported servers, initial.password removal) and the postmaster account

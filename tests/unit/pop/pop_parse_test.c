@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pop_parse_test.c: the pure POP3 parser: command lines (keywords, argument
  * counts, PASS with spaces, control bytes), message numbers and TOP counts,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * queue_crash_test.c: kill -9 in the middle of group commits.  A child
  * process submits from several threads (some bodies large enough for body

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * queue_dsn_test.c: queue_make_dsn() alone -- structure of the RFC 3464
  * report, RET=HDRS/FULL, status codes, header injection, boundary choice.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * queue_fault_test.c: fault injection into the queue (SQLite's I/O-error
  * tests, curl's torture).  For each op (write, fsync) and N = 1, 2 ...

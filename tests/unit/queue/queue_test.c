@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * queue_test.c: the queue in a temporary base directory, with a fake router,
  * fake dispatchers and an injected clock: body round trips (small, large),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * queue_testutil.h: what the queue's tests share: a router that sends
  * every address to LOCAL (the address is the target), a queue opened on a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * address_test.c: the mailbox parser and formatter (src/router/address.c):
  * plain, quoted, source route, bang path, IP literals, limits and errors,

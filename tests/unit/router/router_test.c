@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * router_test.c: the Router against a fake directory.  Main domain
  * main.dom (accounts postmaster, abc, info; forwarder fwd -> abc@main.dom;

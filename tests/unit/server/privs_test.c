@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * privs_test.c: the server's user.  The thread check reads this process's
  * /proc/self/task/N/status (with a second thread running) and must tell

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * smtp_parse_test.c: the pure SMTP command parser (src/smtp/smtp_parse.c):
  * verbs, MAIL FROM / RCPT TO paths and ESMTP parameters, xtext, errors and

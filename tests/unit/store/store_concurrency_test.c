@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store_concurrency_test.c: the account store under concurrency and
  * crashes: threads appending to one account through separate handles and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store_fault_test.c: fault injection into the account store.  For each op
  * (write, fsync) and N = 1, 2 ... until the fault no longer fires: a fresh

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store_test.c: the account store on a fresh directory: INBOX, append /
  * list / fetch round trips (inline and file bodies), UID rules, flags and
