@@ -31,6 +31,13 @@ struct server;
 #define IMAP_KEYWORDS_TEXT_MAX	(STORE_KEYWORDS_MAX * (STORE_KEYWORD_MAX + 1))
 #define IMAP_OUT_PIECE		16384	/* streamed response: bytes written at once */
 #define IMAP_OUT_BUF		(IMAP_OUT_PIECE + IMAP_LINE_MAX)	/* a piece and one item */
+#define IMAP_SEND_MAX		(IMAP_LINE_MAX * 4)	/* one line formatted by imap_send() */
+
+enum imap_out_cut {
+	OUT_WHOLE = 0,
+	OUT_CUT_LIMIT,		/* a line over its bound was left out */
+	OUT_CUT_IO		/* the connection failed */
+};
 
 enum imap_state {
 	IST_NOTAUTH = 0x01,
@@ -59,6 +66,10 @@ struct imap_session {
 	struct imap_parser parser;
 	const char	*tag;		/* of the command being run */
 	bool		 out_midline;	/* a streamed line is not yet ended */
+	/* A response of the running command was not sent whole: the tagged
+	 * OK becomes NO (issue 15).  OUT_CUT_LIMIT: a line over its bound;
+	 * OUT_CUT_IO: the connection failed. */
+	enum imap_out_cut out_cut;
 	bool		 uid_cmd;	/* "UID FETCH" ... */
 	unsigned	 errors;
 	bool		 require_tls;	/* IMAP setting RequireTLS */
@@ -108,9 +119,10 @@ void	imap_resp_sets(struct imap_session *s, const char *code,
 int	imap_no_err(struct imap_session *s, const char *what,
 	    const struct error *err);
 /* Writes an untagged/continuation line (CRLF added) and logs it at All.
- * The formatted line is bounded (IMAP_LINE_MAX * 4): longer responses are
+ * The formatted line is bounded (IMAP_SEND_MAX): longer responses are
  * streamed with imap_stream().  0, or -1 (logged) when the line was too
- * long or the connection failed. */
+ * long or the connection failed; then the command's tagged reply is NO
+ * even when its handler said OK (see out_cut; so for every writer here). */
 int	imap_send(struct imap_session *s, const char *fmt, ...) ATTR_FORMAT(2, 3);
 /*
  * Responses of any length (SEARCH, SORT, THREAD, ESEARCH, VANISHED, ...)
@@ -126,6 +138,13 @@ int	imap_stream(struct imap_session *s, struct buf *b);
 int	imap_stream_end(struct imap_session *s, struct buf *b);
 /* Appends an ascending list of numbers in compact form ("1:3,7"), streaming
  * as it goes; failures show at imap_stream_end(). */
+/* Marks the running command's responses as not sent whole (the first
+ * reason is kept): its tagged OK becomes NO [LIMIT] or NO [SERVERBUG]. */
+void	imap_out_cut(struct imap_session *s, enum imap_out_cut why);
+/* Before the tagged reply of cmd: an OK of a command whose responses were
+ * not sent whole becomes NO [LIMIT] or NO [SERVERBUG], with a log line;
+ * a failed SELECT/EXAMINE leaves no mailbox selected (RFC 3501 6.3.1). */
+void	imap_reply_cut(struct imap_session *s, const char *cmd);
 void	imap_stream_seqset(struct imap_session *s, struct buf *b,
 	    const uint32_t *v, size_t n);
 /* Writes bytes as they are (FETCH data); logs the first line at All.

@@ -181,7 +181,7 @@ imap_send(struct imap_session *s, const char *fmt, ...)
 	va_list ap;
 	int r;
 
-	buf_init(&b, IMAP_LINE_MAX * 4);
+	buf_init(&b, IMAP_SEND_MAX);
 	va_start(ap, fmt);
 	buf_vprintf(&b, fmt, ap);
 	va_end(ap);
@@ -211,13 +211,23 @@ stream_write(struct imap_session *s, struct buf *b)
 static int
 stream_failed(struct imap_session *s, struct buf *b)
 {
-	if (b->err != 0)
+	if (b->err != 0) {
 		log_ses(&s->log, LOG_FAILURE, "response not sent: a piece "
 		    "is over %zu bytes", b->max);
-	else
+		imap_out_cut(s, OUT_CUT_LIMIT);
+	} else {
 		log_ses(&s->log, LOG_FAILURE, "response not sent: %s",
 		    conn_last_error(s->conn));
+		imap_out_cut(s, OUT_CUT_IO);
+	}
 	return -1;
+}
+
+void
+imap_out_cut(struct imap_session *s, enum imap_out_cut why)
+{
+	if (s->out_cut == OUT_WHOLE)
+		s->out_cut = why;
 }
 
 int
@@ -270,6 +280,7 @@ imap_send_raw(struct imap_session *s, const char *p, size_t n)
 	if (conn_write(s->conn, p, n) < 0) {
 		log_ses(&s->log, LOG_FAILURE, "response not sent: %s",
 		    conn_last_error(s->conn));
+		imap_out_cut(s, OUT_CUT_IO);
 		return -1;
 	}
 	return 0;
@@ -584,6 +595,34 @@ send_tagged(struct imap_session *s)
 	s->resp_code[0] = '\0';
 }
 
+/* A response of the command was not sent whole (over a bound, or the
+ * connection failed): never OK (issue 15).  The response code that the
+ * OK carried (COPYUID, MODIFIED) is dropped with it. */
+void
+imap_reply_cut(struct imap_session *s, const char *cmd)
+{
+	bool limit = s->out_cut == OUT_CUT_LIMIT;
+
+	if (s->out_cut == OUT_WHOLE || s->resp_kind == NULL ||
+	    s->resp_kind[0] != 'O')
+		return;
+	log_ses(&s->log, LOG_FAILURE, "%s: a response was not sent whole; "
+	    "NO instead of OK", cmd);
+	free(s->resp_set1);
+	free(s->resp_set2);
+	s->resp_set1 = s->resp_set2 = NULL;
+	s->resp_code[0] = '\0';
+	/* RFC 3501 6.3.1: a SELECT that fails leaves no mailbox selected */
+	if (strcmp(cmd, "SELECT") == 0 || strcmp(cmd, "EXAMINE") == 0)
+		imap_view_close(s);
+	if (limit)
+		(void)imap_no(s, "[LIMIT] %s: a response was too long to send "
+		    "and was left out", cmd);
+	else
+		(void)imap_no(s, "[SERVERBUG] %s: a response could not be "
+		    "sent", cmd);
+}
+
 static const struct imap_cmd *
 find_cmd(const char *name)
 {
@@ -607,6 +646,7 @@ dispatch(struct imap_session *s)
 	s->tag = s->parser.tag;
 	s->uid_cmd = false;
 	s->resp_kind = NULL;
+	s->out_cut = OUT_WHOLE;
 	if (l->n < 2 || l->v[1].type != IMAP_ARG_ATOM) {
 		s->errors++;
 		imap_send(s, "%s BAD Missing command", s->tag);
@@ -646,6 +686,7 @@ dispatch(struct imap_session *s)
 	if (s->state == IST_SELECTED && !(cmd->flags & CMD_NOSYNC))
 		imap_view_sync(s, !(cmd->flags & CMD_NOEXPUNGE) || s->uid_cmd,
 		    false);
+	imap_reply_cut(s, cmd->name);
 	if (s->resp_kind[0] == 'B') {
 		s->errors++;
 		log_ses(&s->log, LOG_PROBLEM, "%s: BAD %s", cmd->name,

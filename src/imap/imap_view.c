@@ -13,6 +13,7 @@
  */
 #include "lib/compat.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -236,7 +237,10 @@ imap_keywords_check(struct imap_session *s, const char *keywords)
 
 	if (s->state != IST_SELECTED || keywords == NULL)
 		return;
-	buf_init(&b, IMAP_LINE_MAX * 16);
+	/* No bound of its own: the list is the mailbox's keywords in the
+	 * store, as SELECT reads and announces it whole; a cap here used to
+	 * cut FLAGS short without a word (issue 15). */
+	buf_init(&b, SIZE_MAX / 2);
 	buf_puts(&b, s->kw_known != NULL ? s->kw_known : "");
 	while (*p != '\0') {
 		e = strchr(p, ' ');

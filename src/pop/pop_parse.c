@@ -129,6 +129,19 @@ pop_parse_msgno(struct strv s, uint32_t *n_r)
 }
 
 int
+pop_maildrop_check(size_t nmsgs, size_t max, char *reply, size_t size)
+{
+	if (nmsgs <= max)
+		return 0;
+	/* SYS/PERM (RFC 3206 4): it stays so until messages are removed
+	 * by other means (IMAP, WebUser, an administrator) */
+	(void)snprintf(reply, size, "-ERR [SYS/PERM] maildrop too large "
+	    "(%zu messages, over %zu), remove some by other means", nmsgs,
+	    max);
+	return -1;
+}
+
+int
 pop_parse_count(struct strv s, uint64_t *n_r)
 {
 	size_t i;

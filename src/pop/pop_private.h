@@ -73,6 +73,15 @@ const char	*pop_cmd_name(enum pop_cmd_id id);
 /* A message number (RFC 1939 5: decimal, 1-based): 1..POP_MESSAGES_MAX;
  * -1 otherwise (signs, spaces, 0, overflow). */
 int	pop_parse_msgno(struct strv s, uint32_t *n_r);
+/*
+ * A maildrop of nmsgs messages against the bound max (POP_MESSAGES_MAX):
+ * 0 when it can be shown whole; otherwise -1 and the -ERR reply for the
+ * login in reply (size >= 128).  RFC 1939 numbers the whole maildrop for
+ * the session, so a part of it is never shown as if it were all
+ * (issue 15: a bound that is hit is told to the client).
+ */
+int	pop_maildrop_check(size_t nmsgs, size_t max, char *reply,
+	    size_t size);
 /* TOP's line count: a non-negative decimal number (clipped to
  * UINT32_MAX). */
 int	pop_parse_count(struct strv s, uint64_t *n_r);

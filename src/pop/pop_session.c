@@ -150,7 +150,7 @@ int
 pop_session_open(struct pop_session *s, const char *account,
     const char *domain)
 {
-	char dir[4096];
+	char dir[4096], reply[160];
 	struct store_status st;
 	struct store_msgs msgs = { NULL, 0 };
 	struct error err;
@@ -176,12 +176,21 @@ pop_session_open(struct pop_session *s, const char *account,
 		pop_reply(s, "-ERR [SYS/TEMP] cannot open the mailbox");
 		return -1;
 	}
+	if (pop_maildrop_check(msgs.n, POP_MESSAGES_MAX, reply,
+	    sizeof(reply)) < 0) {
+		log_ses(&s->log, LOG_PROBLEM, "login of '%s' refused: the INBOX "
+		    "has %zu messages, over POP_MESSAGES_MAX (%u)", s->account,
+		    msgs.n, POP_MESSAGES_MAX);
+		store_msgs_free(&msgs);
+		session_close_mailbox(s);
+		pop_reply(s, "%s", reply);
+		return -1;
+	}
 	s->mailbox = st.id;
 	s->uidvalidity = st.uidvalidity;
 	/* The session works on the messages present at login (RFC 1939 5:
 	 * numbers stay fixed for the session). */
-	s->nmsgs = msgs.n > POP_MESSAGES_MAX ? POP_MESSAGES_MAX :
-	    (uint32_t)msgs.n;
+	s->nmsgs = (uint32_t)msgs.n;
 	s->msgs = xcalloc(s->nmsgs > 0 ? s->nmsgs : 1, sizeof(*s->msgs));
 	for (i = 0; i < s->nmsgs; i++) {
 		s->msgs[i].uid = msgs.v[i].uid;
@@ -189,9 +198,6 @@ pop_session_open(struct pop_session *s, const char *account,
 		s->msgs[i].hdr_size = msgs.v[i].hdr_size;
 		total += msgs.v[i].size;
 	}
-	if (msgs.n > POP_MESSAGES_MAX)
-		log_ses(&s->log, LOG_PROBLEM, "INBOX has %zu messages; only "
-		    "the first %u are shown", msgs.n, POP_MESSAGES_MAX);
 	store_msgs_free(&msgs);
 	s->state = POP_TRANSACTION;
 	/* Later records name the account instead of the peer (CGP log). */

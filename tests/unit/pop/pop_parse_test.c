@@ -2,7 +2,7 @@
 /*
  * pop_parse_test.c: the pure POP3 parser: command lines (keywords, argument
  * counts, PASS with spaces, control bytes), message numbers and TOP counts,
- * APOP digests, byte-stuffing fed whole, byte by byte and split at every
+ * the maildrop bound, APOP digests, byte-stuffing fed whole, byte by byte and split at every
  * position, and TOP's line taking across chunk boundaries.
  */
 #include "lib/compat.h"
@@ -104,6 +104,31 @@ test_parse_lines(void)
 	test_begin("command names");
 	test_assert_str(pop_cmd_name(POP_CMD_TOP), "TOP");
 	test_assert_str(pop_cmd_name(POP_CMD_UNKNOWN), "?");
+	test_end();
+}
+
+/* The maildrop bound: one past it is refused with a reply that says so;
+ * at it, the maildrop is shown whole. */
+static void
+test_maildrop(void)
+{
+	char reply[160];
+
+	test_begin("maildrop bound");
+	reply[0] = '\0';
+	test_assert(pop_maildrop_check(0, 3, reply, sizeof(reply)) == 0);
+	test_assert(pop_maildrop_check(3, 3, reply, sizeof(reply)) == 0);
+	test_assert(reply[0] == '\0');
+	test_assert(pop_maildrop_check(4, 3, reply, sizeof(reply)) < 0);
+	test_assert(strncmp(reply, "-ERR [SYS/PERM] maildrop too large",
+	    34) == 0);
+	test_assert(strstr(reply, "(4 messages, over 3)") != NULL);
+	test_assert(pop_maildrop_check(POP_MESSAGES_MAX, POP_MESSAGES_MAX,
+	    reply, sizeof(reply)) == 0);
+	test_assert(pop_maildrop_check((size_t)POP_MESSAGES_MAX + 1,
+	    POP_MESSAGES_MAX, reply, sizeof(reply)) < 0);
+	test_assert(strstr(reply, "(1000001 messages, over 1000000)") !=
+	    NULL);
 	test_end();
 }
 
@@ -263,6 +288,7 @@ main(void)
 {
 	test_parse_lines();
 	test_numbers();
+	test_maildrop();
 	test_stuffing();
 	test_top();
 	return test_done();
