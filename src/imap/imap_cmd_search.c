@@ -8,6 +8,7 @@
  */
 #include "lib/compat.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -41,6 +42,93 @@ load_msg(void *arg)
 	return l->ok ? &l->raw : NULL;
 }
 
+/*
+ * Messages read per store query when SEARCH, SORT and THREAD need the header
+ * blocks of many messages: one query (one read transaction) returns the rows
+ * and the inline header bytes of a whole batch, instead of one store_fetch()
+ * per message; the batch bounds the memory held at once.
+ */
+#define HEADER_BATCH	1000
+
+typedef void header_fn(void *arg, size_t i, const struct store_msg *m,
+    const struct buf *hdr);
+
+/*
+ * Calls fn(arg, i, row, header) for each view message idx[i] (idx
+ * ascending, i < n) that the store still has; header is its header block
+ * (hdr_size bytes), or NULL when it could not be read.  Headers of bodies
+ * kept in files are read one by one.  -1 with err_r on a store error.
+ */
+static int
+each_header(struct imap_session *s, const size_t *idx, size_t n,
+    header_fn *fn, void *arg, struct error *err_r)
+{
+	struct store_uidrange *rs;
+	struct store_msg_extra *x;
+	struct store_msgs r;
+	struct buf one, view;
+	size_t i, end, j, k, nr;
+	int rc = 0;
+
+	rs = xcalloc(HEADER_BATCH, sizeof(*rs));
+	buf_init(&one, IMAP_FETCH_MAX);
+	for (i = 0; i < n && rc == 0; i = end) {
+		end = n - i > HEADER_BATCH ? i + HEADER_BATCH : n;
+		/* neighbours in the view make one UID range */
+		nr = 0;
+		for (j = i; j < end; j++) {
+			uint32_t uid = s->msgs[idx[j]].uid;
+
+			if (nr > 0 && idx[j] == idx[j - 1] + 1)
+				rs[nr - 1].hi = uid;
+			else
+				rs[nr++] = (struct store_uidrange){ uid, uid };
+		}
+		if (store_messages_with(s->store, s->mbox_id, rs, nr,
+		    STORE_WITH_HEADER, &r, &x, err_r) < 0) {
+			rc = -1;
+			break;
+		}
+		/* rows ascend by UID, as idx does; rows the view does not
+		 * hold between two neighbours (new mail) are skipped */
+		j = i;
+		for (k = 0; k < r.n; k++) {
+			const struct store_msg *m = &r.v[k];
+			const struct buf *hdr = NULL;
+
+			while (j < end && s->msgs[idx[j]].uid < m->uid)
+				j++;
+			if (j >= end)
+				break;
+			if (s->msgs[idx[j]].uid != m->uid)
+				continue;
+			/* a borrowed view of the bytes; nobody writes it */
+			memset(&view, 0, sizeof(view));
+			if (x[k].header != NULL) {
+				view.data = x[k].header;
+				view.len = (size_t)m->hdr_size;
+				hdr = &view;
+			} else {
+				buf_reset(&one);
+				if (store_fetch(s->store, s->mbox_id, m->uid, 0,
+				    m->hdr_size, &one, NULL) == 0) {
+					view.data = (char *)(uintptr_t)
+					    buf_cstr(&one);
+					view.len = one.len;
+					hdr = &view;
+				}
+			}
+			view.cap = view.max = view.len;
+			fn(arg, j, m, hdr);
+		}
+		store_msg_extra_free(x, r.n);
+		store_msgs_free(&r);
+	}
+	buf_free(&one);
+	free(rs);
+	return rc;
+}
+
 /* Skips "CHARSET x"; -1 (reply set) for an unsupported charset. */
 static int
 skip_charset(struct imap_session *s, const struct imap_arg *a, size_t n,
@@ -60,6 +148,45 @@ skip_charset(struct imap_session *s, const struct imap_arg *a, size_t n,
 			    "Unsupported charset");
 	}
 	return 0;
+}
+
+/* SEARCH with header keys only: each_header()'s callback. */
+struct hdr_search {
+	struct imap_session *s;
+	const struct search_key *root;
+	const size_t	*cand;		/* the candidates' view indices */
+	size_t		*idx;		/* out: matching view indices */
+	size_t		 n;
+	uint64_t	 maxmodseq;
+};
+
+static void
+hdr_search_one(void *arg, size_t i, const struct store_msg *m,
+    const struct buf *hdr)
+{
+	struct hdr_search *hs = arg;
+	const struct imap_view_msg *vm;
+	struct search_msg sm;
+	size_t vi;
+
+	vi = hs->cand[i];
+	vm = &hs->s->msgs[vi];
+	memset(&sm, 0, sizeof(sm));
+	sm.seq = (uint32_t)vi + 1;
+	sm.uid = m->uid;
+	sm.flags = vm->flags;
+	sm.keywords = vm->keywords;
+	sm.recent = vm->recent;
+	sm.size = m->size;
+	sm.modseq = vm->modseq;
+	sm.internaldate = m->internaldate;
+	sm.hdr_size = m->hdr_size;
+	sm.raw = hdr;		/* NULL: as a message that cannot be read */
+	if (imap_search_match(hs->root, &sm)) {
+		hs->idx[hs->n++] = vi;
+		if (sm.modseq > hs->maxmodseq)
+			hs->maxmodseq = sm.modseq;
+	}
 }
 
 /* Runs the keys over the view: matching indices into *idx_r. */
@@ -87,6 +214,29 @@ run_search(struct imap_session *s, const struct imap_arg *a, size_t n,
 	*modseq_r = imap_search_has_modseq(&root);
 	if (*modseq_r)
 		imap_condstore_enable(s);
+	if (imap_search_needs(&root) == SEARCH_NEEDS_HEADER) {
+		/* header keys only: the header blocks in batches */
+		struct hdr_search hs = { s, &root, NULL, NULL, 0, 0 };
+
+		hs.idx = xcalloc(s->nmsgs + 1, sizeof(*hs.idx));
+		idx = xcalloc(s->nmsgs + 1, sizeof(*idx));
+		for (i = 0; i < s->nmsgs; i++)
+			if (!s->msgs[i].expunged)
+				idx[k++] = i;
+		hs.cand = idx;
+		if (each_header(s, idx, k, hdr_search_one, &hs, &err) < 0) {
+			free(idx);
+			free(hs.idx);
+			imap_search_free(&root);
+			return imap_no_err(s, "SEARCH", &err);
+		}
+		free(idx);
+		imap_search_free(&root);
+		*idx_r = hs.idx;
+		*n_r = hs.n;
+		*maxmodseq_r = hs.maxmodseq;
+		return 0;
+	}
 	if (store_messages(s->store, s->mbox_id, NULL, 0, &all, &err) < 0) {
 		imap_search_free(&root);
 		return imap_no_err(s, "SEARCH", &err);
@@ -331,39 +481,33 @@ info_from_header(struct sort_info *si, const char *h, size_t hlen)
 	buf_free(&dec);
 }
 
+static void
+info_one(void *arg, size_t i, const struct store_msg *m, const struct buf *hdr)
+{
+	struct sort_info *v = arg;
+
+	v[i].arrival = v[i].date = m->internaldate;
+	v[i].size = m->size;
+	if (hdr != NULL)
+		info_from_header(&v[i], buf_cstr(hdr), hdr->len);
+}
+
 static int
 gather_info(struct imap_session *s, const size_t *idx, size_t nidx,
     struct sort_info **v_r)
 {
 	struct sort_info *v = xcalloc(nidx + 1, sizeof(*v));
-	struct store_msgs all;
 	struct error err;
-	struct buf h;
-	size_t i, j = 0;
+	size_t i;
 
-	if (store_messages(s->store, s->mbox_id, NULL, 0, &all, &err) < 0) {
-		free(v);
+	for (i = 0; i < nidx; i++) {
+		v[i].seq = (uint32_t)idx[i] + 1;
+		v[i].num = s->uid_cmd ? s->msgs[idx[i]].uid : v[i].seq;
+	}
+	if (each_header(s, idx, nidx, info_one, v, &err) < 0) {
+		imap_sort_info_free(v, nidx);
 		return imap_no_err(s, "SORT", &err);
 	}
-	buf_init(&h, IMAP_FETCH_MAX);
-	for (i = 0; i < nidx; i++) {
-		const struct imap_view_msg *vm = &s->msgs[idx[i]];
-
-		while (j < all.n && all.v[j].uid < vm->uid)
-			j++;
-		v[i].seq = (uint32_t)idx[i] + 1;
-		v[i].num = s->uid_cmd ? vm->uid : v[i].seq;
-		if (j >= all.n || all.v[j].uid != vm->uid)
-			continue;
-		v[i].arrival = v[i].date = all.v[j].internaldate;
-		v[i].size = all.v[j].size;
-		buf_reset(&h);
-		if (store_fetch(s->store, s->mbox_id, vm->uid, 0,
-		    all.v[j].hdr_size, &h, NULL) == 0)
-			info_from_header(&v[i], buf_cstr(&h), h.len);
-	}
-	buf_free(&h);
-	store_msgs_free(&all);
 	*v_r = v;
 	return 0;
 }
