@@ -440,29 +440,73 @@ first_mailbox(const char *v, size_t n)
 	return r;
 }
 
+/* What SORT and THREAD read from each header: only the fields their
+ * criteria compare (each is a scan of the header block). */
+#define INFO_DATE	0x01
+#define INFO_FROM	0x02
+#define INFO_TO		0x04
+#define INFO_CC		0x08
+#define INFO_SUBJECT	0x10
+#define INFO_IDS	0x20	/* Message-ID, References, In-Reply-To */
+#define INFO_THREAD	(INFO_DATE | INFO_SUBJECT | INFO_IDS)
+
+static unsigned
+info_wanted(const struct sort_crit *crit, size_t ncrit)
+{
+	unsigned want = 0;
+	size_t i;
+
+	for (i = 0; i < ncrit; i++)
+		switch (crit[i].key) {
+		case SORT_CC:
+			want |= INFO_CC;
+			break;
+		case SORT_DATE:
+			want |= INFO_DATE;
+			break;
+		case SORT_FROM:
+			want |= INFO_FROM;
+			break;
+		case SORT_SUBJECT:
+			want |= INFO_SUBJECT;
+			break;
+		case SORT_TO:
+			want |= INFO_TO;
+			break;
+		case SORT_ARRIVAL:
+		case SORT_SIZE:
+			break;
+		}
+	return want;
+}
+
 static void
-info_from_header(struct sort_info *si, const char *h, size_t hlen)
+info_from_header(struct sort_info *si, const char *h, size_t hlen,
+    unsigned want)
 {
 	struct buf v, dec;
 	time_t t;
 
 	buf_init(&v, MIME_HEADER_VALUE_MAX);
 	buf_init(&dec, MIME_HEADER_VALUE_MAX * 2);
-	if (mime_header_get(h, 0, hlen, "Date", &v) &&
+	if ((want & INFO_DATE) && mime_header_get(h, 0, hlen, "Date", &v) &&
 	    (t = timefmt_parse_rfc5322(v.data, v.len, NULL)) != -1)
 		si->date = t;
-	if (mime_header_get(h, 0, hlen, "From", &v))
+	if ((want & INFO_FROM) && mime_header_get(h, 0, hlen, "From", &v))
 		si->from = first_mailbox(buf_cstr(&v), v.len);
-	if (mime_header_get(h, 0, hlen, "To", &v))
+	if ((want & INFO_TO) && mime_header_get(h, 0, hlen, "To", &v))
 		si->to = first_mailbox(buf_cstr(&v), v.len);
-	if (mime_header_get(h, 0, hlen, "Cc", &v))
+	if ((want & INFO_CC) && mime_header_get(h, 0, hlen, "Cc", &v))
 		si->cc = first_mailbox(buf_cstr(&v), v.len);
-	if (mime_header_get(h, 0, hlen, "Subject", &v)) {
+	if ((want & INFO_SUBJECT) &&
+	    mime_header_get(h, 0, hlen, "Subject", &v)) {
 		imap_decode_header(buf_cstr(&v), v.len, &dec);
 		buf_reset(&v);
 		imap_base_subject(buf_cstr(&dec), dec.len, &v, &si->reply);
 		si->subject = xstrdup(buf_cstr(&v));
 	}
+	if (!(want & INFO_IDS))
+		goto out;
 	if (mime_header_get(h, 0, hlen, "Message-ID", &v)) {
 		char **ids = NULL;
 
@@ -477,26 +521,34 @@ info_from_header(struct sort_info *si, const char *h, size_t hlen)
 	if (si->nrefs == 0 && mime_header_get(h, 0, hlen, "In-Reply-To", &v))
 		si->nrefs = imap_parse_msgids(buf_cstr(&v), v.len, &si->refs,
 		    1);
+out:
 	buf_free(&v);
 	buf_free(&dec);
 }
 
+struct info_batch {
+	struct sort_info *v;
+	unsigned	 want;		/* INFO_* */
+};
+
 static void
 info_one(void *arg, size_t i, const struct store_msg *m, const struct buf *hdr)
 {
-	struct sort_info *v = arg;
+	struct info_batch *ib = arg;
+	struct sort_info *v = ib->v;
 
 	v[i].arrival = v[i].date = m->internaldate;
 	v[i].size = m->size;
 	if (hdr != NULL)
-		info_from_header(&v[i], buf_cstr(hdr), hdr->len);
+		info_from_header(&v[i], buf_cstr(hdr), hdr->len, ib->want);
 }
 
 static int
 gather_info(struct imap_session *s, const size_t *idx, size_t nidx,
-    struct sort_info **v_r)
+    unsigned want, struct sort_info **v_r)
 {
 	struct sort_info *v = xcalloc(nidx + 1, sizeof(*v));
+	struct info_batch ib = { v, want };
 	struct error err;
 	size_t i;
 
@@ -504,7 +556,7 @@ gather_info(struct imap_session *s, const size_t *idx, size_t nidx,
 		v[i].seq = (uint32_t)idx[i] + 1;
 		v[i].num = s->uid_cmd ? s->msgs[idx[i]].uid : v[i].seq;
 	}
-	if (each_header(s, idx, nidx, info_one, v, &err) < 0) {
+	if (each_header(s, idx, nidx, info_one, &ib, &err) < 0) {
 		imap_sort_info_free(v, nidx);
 		return imap_no_err(s, "SORT", &err);
 	}
@@ -513,10 +565,11 @@ gather_info(struct imap_session *s, const size_t *idx, size_t nidx,
 }
 
 /* SORT and THREAD: the charset at a[i] (required), then the search keys;
- * the sort information of the matching messages.  -1 with the reply set. */
+ * the sort information (the INFO_* fields in want) of the matching
+ * messages.  -1 with the reply set. */
 static int
 search_info(struct imap_session *s, const struct imap_arg *a, size_t n,
-    size_t i, struct sort_info **v_r, size_t *n_r)
+    size_t i, unsigned want, struct sort_info **v_r, size_t *n_r)
 {
 	size_t *idx, nidx;
 	bool modseq;
@@ -527,7 +580,7 @@ search_info(struct imap_session *s, const struct imap_arg *a, size_t n,
 		return -1;
 	if (run_search(s, a + i, n - i, &idx, &nidx, &modseq, &maxmod) < 0)
 		return -1;
-	rc = gather_info(s, idx, nidx, v_r);
+	rc = gather_info(s, idx, nidx, want, v_r);
 	free(idx);
 	*n_r = nidx;
 	return rc;
@@ -547,7 +600,7 @@ cmd_sort(struct imap_session *s, const struct imap_arg *a, size_t n)
 		return imap_bad(s, "SORT expects criteria, a charset and keys");
 	if (imap_sort_criteria(&a[0], crit, &ncrit, &err) < 0)
 		return imap_bad(s, "%s", err.msg);
-	if (search_info(s, a, n, 1, &v, &nidx) < 0)
+	if (search_info(s, a, n, 1, info_wanted(crit, ncrit), &v, &nidx) < 0)
 		return -1;
 	imap_sort_run(v, nidx, crit, ncrit);
 	buf_init(&b, IMAP_OUT_BUF);
@@ -588,7 +641,7 @@ cmd_thread(struct imap_session *s, const struct imap_arg *a, size_t n)
 		refs = false;
 	else
 		return imap_bad(s, "Unknown THREAD algorithm");
-	if (search_info(s, a, n, 1, &v, &nidx) < 0)
+	if (search_info(s, a, n, 1, INFO_THREAD, &v, &nidx) < 0)
 		return -1;
 	buf_init(&b, IMAP_OUT_BUF);
 	buf_puts(&b, "* THREAD");
