@@ -177,6 +177,9 @@ def dovecot(top):
 
 
 def main():
+    if DOVECOT and shutil.which("dovecot") is None:
+        sys.exit("--dovecot needs Debian's dovecot-imapd "
+                 "(apt-get install dovecot-imapd; bench/imap installs it too)")
     shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
     rows = []
     for name, fn in [("tegami", tegami)] + \
