@@ -8,6 +8,7 @@
  */
 #include "lib/compat.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -41,6 +42,93 @@ load_msg(void *arg)
 	return l->ok ? &l->raw : NULL;
 }
 
+/*
+ * Messages read per store query when SEARCH, SORT and THREAD need the header
+ * blocks of many messages: one query (one read transaction) returns the rows
+ * and the inline header bytes of a whole batch, instead of one store_fetch()
+ * per message; the batch bounds the memory held at once.
+ */
+#define HEADER_BATCH	1000
+
+typedef void header_fn(void *arg, size_t i, const struct store_msg *m,
+    const struct buf *hdr);
+
+/*
+ * Calls fn(arg, i, row, header) for each view message idx[i] (idx
+ * ascending, i < n) that the store still has; header is its header block
+ * (hdr_size bytes), or NULL when it could not be read.  Headers of bodies
+ * kept in files are read one by one.  -1 with err_r on a store error.
+ */
+static int
+each_header(struct imap_session *s, const size_t *idx, size_t n,
+    header_fn *fn, void *arg, struct error *err_r)
+{
+	struct store_uidrange *rs;
+	struct store_msg_extra *x;
+	struct store_msgs r;
+	struct buf one, view;
+	size_t i, end, j, k, nr;
+	int rc = 0;
+
+	rs = xcalloc(HEADER_BATCH, sizeof(*rs));
+	buf_init(&one, IMAP_FETCH_MAX);
+	for (i = 0; i < n && rc == 0; i = end) {
+		end = n - i > HEADER_BATCH ? i + HEADER_BATCH : n;
+		/* neighbours in the view make one UID range */
+		nr = 0;
+		for (j = i; j < end; j++) {
+			uint32_t uid = s->msgs[idx[j]].uid;
+
+			if (nr > 0 && idx[j] == idx[j - 1] + 1)
+				rs[nr - 1].hi = uid;
+			else
+				rs[nr++] = (struct store_uidrange){ uid, uid };
+		}
+		if (store_messages_with(s->store, s->mbox_id, rs, nr,
+		    STORE_WITH_HEADER, &r, &x, err_r) < 0) {
+			rc = -1;
+			break;
+		}
+		/* rows ascend by UID, as idx does; rows the view does not
+		 * hold between two neighbours (new mail) are skipped */
+		j = i;
+		for (k = 0; k < r.n; k++) {
+			const struct store_msg *m = &r.v[k];
+			const struct buf *hdr = NULL;
+
+			while (j < end && s->msgs[idx[j]].uid < m->uid)
+				j++;
+			if (j >= end)
+				break;
+			if (s->msgs[idx[j]].uid != m->uid)
+				continue;
+			/* a borrowed view of the bytes; nobody writes it */
+			memset(&view, 0, sizeof(view));
+			if (x[k].header != NULL) {
+				view.data = x[k].header;
+				view.len = (size_t)m->hdr_size;
+				hdr = &view;
+			} else {
+				buf_reset(&one);
+				if (store_fetch(s->store, s->mbox_id, m->uid, 0,
+				    m->hdr_size, &one, NULL) == 0) {
+					view.data = (char *)(uintptr_t)
+					    buf_cstr(&one);
+					view.len = one.len;
+					hdr = &view;
+				}
+			}
+			view.cap = view.max = view.len;
+			fn(arg, j, m, hdr);
+		}
+		store_msg_extra_free(x, r.n);
+		store_msgs_free(&r);
+	}
+	buf_free(&one);
+	free(rs);
+	return rc;
+}
+
 /* Skips "CHARSET x"; -1 (reply set) for an unsupported charset. */
 static int
 skip_charset(struct imap_session *s, const struct imap_arg *a, size_t n,
@@ -60,6 +148,45 @@ skip_charset(struct imap_session *s, const struct imap_arg *a, size_t n,
 			    "Unsupported charset");
 	}
 	return 0;
+}
+
+/* SEARCH with header keys only: each_header()'s callback. */
+struct hdr_search {
+	struct imap_session *s;
+	const struct search_key *root;
+	const size_t	*cand;		/* the candidates' view indices */
+	size_t		*idx;		/* out: matching view indices */
+	size_t		 n;
+	uint64_t	 maxmodseq;
+};
+
+static void
+hdr_search_one(void *arg, size_t i, const struct store_msg *m,
+    const struct buf *hdr)
+{
+	struct hdr_search *hs = arg;
+	const struct imap_view_msg *vm;
+	struct search_msg sm;
+	size_t vi;
+
+	vi = hs->cand[i];
+	vm = &hs->s->msgs[vi];
+	memset(&sm, 0, sizeof(sm));
+	sm.seq = (uint32_t)vi + 1;
+	sm.uid = m->uid;
+	sm.flags = vm->flags;
+	sm.keywords = vm->keywords;
+	sm.recent = vm->recent;
+	sm.size = m->size;
+	sm.modseq = vm->modseq;
+	sm.internaldate = m->internaldate;
+	sm.hdr_size = m->hdr_size;
+	sm.raw = hdr;		/* NULL: as a message that cannot be read */
+	if (imap_search_match(hs->root, &sm)) {
+		hs->idx[hs->n++] = vi;
+		if (sm.modseq > hs->maxmodseq)
+			hs->maxmodseq = sm.modseq;
+	}
 }
 
 /* Runs the keys over the view: matching indices into *idx_r. */
@@ -87,6 +214,29 @@ run_search(struct imap_session *s, const struct imap_arg *a, size_t n,
 	*modseq_r = imap_search_has_modseq(&root);
 	if (*modseq_r)
 		imap_condstore_enable(s);
+	if (imap_search_needs(&root) == SEARCH_NEEDS_HEADER) {
+		/* header keys only: the header blocks in batches */
+		struct hdr_search hs = { s, &root, NULL, NULL, 0, 0 };
+
+		hs.idx = xcalloc(s->nmsgs + 1, sizeof(*hs.idx));
+		idx = xcalloc(s->nmsgs + 1, sizeof(*idx));
+		for (i = 0; i < s->nmsgs; i++)
+			if (!s->msgs[i].expunged)
+				idx[k++] = i;
+		hs.cand = idx;
+		if (each_header(s, idx, k, hdr_search_one, &hs, &err) < 0) {
+			free(idx);
+			free(hs.idx);
+			imap_search_free(&root);
+			return imap_no_err(s, "SEARCH", &err);
+		}
+		free(idx);
+		imap_search_free(&root);
+		*idx_r = hs.idx;
+		*n_r = hs.n;
+		*maxmodseq_r = hs.maxmodseq;
+		return 0;
+	}
 	if (store_messages(s->store, s->mbox_id, NULL, 0, &all, &err) < 0) {
 		imap_search_free(&root);
 		return imap_no_err(s, "SEARCH", &err);
@@ -290,29 +440,73 @@ first_mailbox(const char *v, size_t n)
 	return r;
 }
 
+/* What SORT and THREAD read from each header: only the fields their
+ * criteria compare (each is a scan of the header block). */
+#define INFO_DATE	0x01
+#define INFO_FROM	0x02
+#define INFO_TO		0x04
+#define INFO_CC		0x08
+#define INFO_SUBJECT	0x10
+#define INFO_IDS	0x20	/* Message-ID, References, In-Reply-To */
+#define INFO_THREAD	(INFO_DATE | INFO_SUBJECT | INFO_IDS)
+
+static unsigned
+info_wanted(const struct sort_crit *crit, size_t ncrit)
+{
+	unsigned want = 0;
+	size_t i;
+
+	for (i = 0; i < ncrit; i++)
+		switch (crit[i].key) {
+		case SORT_CC:
+			want |= INFO_CC;
+			break;
+		case SORT_DATE:
+			want |= INFO_DATE;
+			break;
+		case SORT_FROM:
+			want |= INFO_FROM;
+			break;
+		case SORT_SUBJECT:
+			want |= INFO_SUBJECT;
+			break;
+		case SORT_TO:
+			want |= INFO_TO;
+			break;
+		case SORT_ARRIVAL:
+		case SORT_SIZE:
+			break;
+		}
+	return want;
+}
+
 static void
-info_from_header(struct sort_info *si, const char *h, size_t hlen)
+info_from_header(struct sort_info *si, const char *h, size_t hlen,
+    unsigned want)
 {
 	struct buf v, dec;
 	time_t t;
 
 	buf_init(&v, MIME_HEADER_VALUE_MAX);
 	buf_init(&dec, MIME_HEADER_VALUE_MAX * 2);
-	if (mime_header_get(h, 0, hlen, "Date", &v) &&
+	if ((want & INFO_DATE) && mime_header_get(h, 0, hlen, "Date", &v) &&
 	    (t = timefmt_parse_rfc5322(v.data, v.len, NULL)) != -1)
 		si->date = t;
-	if (mime_header_get(h, 0, hlen, "From", &v))
+	if ((want & INFO_FROM) && mime_header_get(h, 0, hlen, "From", &v))
 		si->from = first_mailbox(buf_cstr(&v), v.len);
-	if (mime_header_get(h, 0, hlen, "To", &v))
+	if ((want & INFO_TO) && mime_header_get(h, 0, hlen, "To", &v))
 		si->to = first_mailbox(buf_cstr(&v), v.len);
-	if (mime_header_get(h, 0, hlen, "Cc", &v))
+	if ((want & INFO_CC) && mime_header_get(h, 0, hlen, "Cc", &v))
 		si->cc = first_mailbox(buf_cstr(&v), v.len);
-	if (mime_header_get(h, 0, hlen, "Subject", &v)) {
+	if ((want & INFO_SUBJECT) &&
+	    mime_header_get(h, 0, hlen, "Subject", &v)) {
 		imap_decode_header(buf_cstr(&v), v.len, &dec);
 		buf_reset(&v);
 		imap_base_subject(buf_cstr(&dec), dec.len, &v, &si->reply);
 		si->subject = xstrdup(buf_cstr(&v));
 	}
+	if (!(want & INFO_IDS))
+		goto out;
 	if (mime_header_get(h, 0, hlen, "Message-ID", &v)) {
 		char **ids = NULL;
 
@@ -327,52 +521,55 @@ info_from_header(struct sort_info *si, const char *h, size_t hlen)
 	if (si->nrefs == 0 && mime_header_get(h, 0, hlen, "In-Reply-To", &v))
 		si->nrefs = imap_parse_msgids(buf_cstr(&v), v.len, &si->refs,
 		    1);
+out:
 	buf_free(&v);
 	buf_free(&dec);
 }
 
+struct info_batch {
+	struct sort_info *v;
+	unsigned	 want;		/* INFO_* */
+};
+
+static void
+info_one(void *arg, size_t i, const struct store_msg *m, const struct buf *hdr)
+{
+	struct info_batch *ib = arg;
+	struct sort_info *v = ib->v;
+
+	v[i].arrival = v[i].date = m->internaldate;
+	v[i].size = m->size;
+	if (hdr != NULL)
+		info_from_header(&v[i], buf_cstr(hdr), hdr->len, ib->want);
+}
+
 static int
 gather_info(struct imap_session *s, const size_t *idx, size_t nidx,
-    struct sort_info **v_r)
+    unsigned want, struct sort_info **v_r)
 {
 	struct sort_info *v = xcalloc(nidx + 1, sizeof(*v));
-	struct store_msgs all;
+	struct info_batch ib = { v, want };
 	struct error err;
-	struct buf h;
-	size_t i, j = 0;
+	size_t i;
 
-	if (store_messages(s->store, s->mbox_id, NULL, 0, &all, &err) < 0) {
-		free(v);
+	for (i = 0; i < nidx; i++) {
+		v[i].seq = (uint32_t)idx[i] + 1;
+		v[i].num = s->uid_cmd ? s->msgs[idx[i]].uid : v[i].seq;
+	}
+	if (each_header(s, idx, nidx, info_one, &ib, &err) < 0) {
+		imap_sort_info_free(v, nidx);
 		return imap_no_err(s, "SORT", &err);
 	}
-	buf_init(&h, IMAP_FETCH_MAX);
-	for (i = 0; i < nidx; i++) {
-		const struct imap_view_msg *vm = &s->msgs[idx[i]];
-
-		while (j < all.n && all.v[j].uid < vm->uid)
-			j++;
-		v[i].seq = (uint32_t)idx[i] + 1;
-		v[i].num = s->uid_cmd ? vm->uid : v[i].seq;
-		if (j >= all.n || all.v[j].uid != vm->uid)
-			continue;
-		v[i].arrival = v[i].date = all.v[j].internaldate;
-		v[i].size = all.v[j].size;
-		buf_reset(&h);
-		if (store_fetch(s->store, s->mbox_id, vm->uid, 0,
-		    all.v[j].hdr_size, &h, NULL) == 0)
-			info_from_header(&v[i], buf_cstr(&h), h.len);
-	}
-	buf_free(&h);
-	store_msgs_free(&all);
 	*v_r = v;
 	return 0;
 }
 
 /* SORT and THREAD: the charset at a[i] (required), then the search keys;
- * the sort information of the matching messages.  -1 with the reply set. */
+ * the sort information (the INFO_* fields in want) of the matching
+ * messages.  -1 with the reply set. */
 static int
 search_info(struct imap_session *s, const struct imap_arg *a, size_t n,
-    size_t i, struct sort_info **v_r, size_t *n_r)
+    size_t i, unsigned want, struct sort_info **v_r, size_t *n_r)
 {
 	size_t *idx, nidx;
 	bool modseq;
@@ -383,7 +580,7 @@ search_info(struct imap_session *s, const struct imap_arg *a, size_t n,
 		return -1;
 	if (run_search(s, a + i, n - i, &idx, &nidx, &modseq, &maxmod) < 0)
 		return -1;
-	rc = gather_info(s, idx, nidx, v_r);
+	rc = gather_info(s, idx, nidx, want, v_r);
 	free(idx);
 	*n_r = nidx;
 	return rc;
@@ -403,7 +600,7 @@ cmd_sort(struct imap_session *s, const struct imap_arg *a, size_t n)
 		return imap_bad(s, "SORT expects criteria, a charset and keys");
 	if (imap_sort_criteria(&a[0], crit, &ncrit, &err) < 0)
 		return imap_bad(s, "%s", err.msg);
-	if (search_info(s, a, n, 1, &v, &nidx) < 0)
+	if (search_info(s, a, n, 1, info_wanted(crit, ncrit), &v, &nidx) < 0)
 		return -1;
 	imap_sort_run(v, nidx, crit, ncrit);
 	buf_init(&b, IMAP_OUT_BUF);
@@ -444,7 +641,7 @@ cmd_thread(struct imap_session *s, const struct imap_arg *a, size_t n)
 		refs = false;
 	else
 		return imap_bad(s, "Unknown THREAD algorithm");
-	if (search_info(s, a, n, 1, &v, &nidx) < 0)
+	if (search_info(s, a, n, 1, INFO_THREAD, &v, &nidx) < 0)
 		return -1;
 	buf_init(&b, IMAP_OUT_BUF);
 	buf_puts(&b, "* THREAD");

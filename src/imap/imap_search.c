@@ -310,6 +310,31 @@ imap_search_has_modseq(const struct search_key *k)
 	return false;
 }
 
+unsigned
+imap_search_needs(const struct search_key *k)
+{
+	unsigned r = 0;
+	size_t i;
+
+	switch (k->kind) {
+	case SK_HEADER:
+	case SK_SENTBEFORE:
+	case SK_SENTON:
+	case SK_SENTSINCE:
+		r = SEARCH_NEEDS_HEADER;
+		break;
+	case SK_BODY:
+	case SK_TEXT:
+		r = SEARCH_NEEDS_BODY;
+		break;
+	default:
+		break;
+	}
+	for (i = 0; i < k->nsub; i++)
+		r |= imap_search_needs(&k->sub[i]);
+	return r;
+}
+
 /* ---- evaluation ---- */
 
 static bool

@@ -52,6 +52,14 @@ void	imap_search_free(struct search_key *k);
 /* True when the tree uses MODSEQ (the response then carries MODSEQ). */
 bool	imap_search_has_modseq(const struct search_key *k);
 
+/* What the evaluator will read of a message for this tree: nothing, the
+ * header block only (header fields, sent dates), or the whole message
+ * (BODY, TEXT).  With only SEARCH_NEEDS_HEADER, search_msg.raw may hold
+ * just the header block (hdr_size bytes). */
+#define SEARCH_NEEDS_HEADER	0x01
+#define SEARCH_NEEDS_BODY	0x02
+unsigned imap_search_needs(const struct search_key *k);
+
 /* One message, as the evaluator sees it. */
 struct search_msg {
 	uint32_t	 seq, uid;
