@@ -53,6 +53,9 @@ fi
 
 root=${1:-$(mktemp -d /var/tmp/tegami-fresh.XXXXXX)}
 mkdir -p "$root"
+# It becomes "/" in the chroot: mktemp's 0700 would keep every user but
+# root out of the whole tree (the privilege tests run as another user).
+chmod 0755 "$root"
 mounted=""
 cleanup() {
 	for m in $mounted; do umount -l "$root/$m" 2>/dev/null || true; done
