@@ -126,51 +126,6 @@ cli_module_log_level(const struct dval *v)
 
 /* ---- value parsing, as each reader does it ----------------------------- */
 
-static uint64_t
-smtp_number(const struct dval *v, const struct mset *m)
-{
-	uint64_t n = 0, mul = 1;
-	const char *str;
-	struct strv sv;
-
-	if (v == NULL)
-		return m->def;
-	if (dict_type(v) == DICT_NUMBER)
-		n = dict_number(v) < 0 ? 0 : (uint64_t)dict_number(v);
-	else if ((str = dict_str(v, NULL)) != NULL &&
-	    dict_type(v) == DICT_STRING) {
-		if (strcasecmp(str, "unlimited") == 0)
-			return m->max;
-		sv = strv_trim(strv_from(str));
-		if (sv.len > 0) {
-			switch (sv.p[sv.len - 1]) {
-			case 'k': case 'K':
-				mul = 1024;
-				break;
-			case 'm': case 'M':
-				mul = 1024 * 1024;
-				break;
-			case 'g': case 'G':
-				mul = 1024 * 1024 * 1024;
-				break;
-			default:
-				break;
-			}
-			if (mul != 1)
-				sv.len--;
-		}
-		if (strv_to_u64(sv, &n) < 0)
-			return m->def;
-		n = n > UINT64_MAX / mul ? UINT64_MAX : n * mul;
-	} else
-		return m->def;
-	if (n < m->min)
-		n = m->min;
-	if (n > m->max)
-		n = m->max;
-	return n;
-}
-
 static void
 put_size(struct dval *d, const char *key, uint64_t n)
 {
@@ -248,9 +203,11 @@ put_effective(struct dval *d, const struct mset *m, const struct dval *v)
 	switch (m->kind) {
 	case MS_SMTP_NUM:
 		if (m->size)
-			put_size(d, m->name, smtp_number(v, m));
+			put_size(d, m->name, smtp_setting_number(v, m->def, m->min,
+			    m->max));
 		else
-			put_number(d, m->name, smtp_number(v, m));
+			put_number(d, m->name, smtp_setting_number(v, m->def, m->min,
+			    m->max));
 		break;
 	case MS_SMTP_YES:
 	case MS_IMAP_YES:

@@ -102,16 +102,10 @@ smtp_reset_transaction(struct smtp_session *s)
 
 /* ---- settings ----------------------------------------------------------- */
 
-/*
- * A number setting: #123, "123", "10K", "50M", "1G", or "unlimited" (the
- * maximum).  Out-of-range values are clamped to [min, max]; anything
- * unreadable gives def.
- */
-static uint64_t
-conf_number(const struct dval *d, const char *key, uint64_t def,
-    uint64_t min, uint64_t max)
+uint64_t
+smtp_setting_number(const struct dval *v, uint64_t def, uint64_t min,
+    uint64_t max)
 {
-	const struct dval *v = d != NULL ? dict_get(d, key) : NULL;
 	const char *str;
 	struct strv sv;
 	uint64_t n, mul = 1;
@@ -153,6 +147,14 @@ conf_number(const struct dval *d, const char *key, uint64_t def,
 	if (n > max)
 		n = max;
 	return n;
+}
+
+static uint64_t
+conf_number(const struct dval *d, const char *key, uint64_t def,
+    uint64_t min, uint64_t max)
+{
+	return smtp_setting_number(d != NULL ? dict_get(d, key) : NULL, def,
+	    min, max);
 }
 
 static bool
