@@ -38,8 +38,9 @@
  *
  * Clear-text passwords (USER/PASS, IMAP LOGIN, AUTH PLAIN/LOGIN) need TLS
  * unless the client is in ClearTextLoginIPs (Protection, default loopback)
- * or AllowClearTextLogins = YES: auth_clear_text_ok() decides, and SMTP,
- * POP and IMAP offer and accept those methods by it.  CRAM-MD5 and APOP
+ * or AllowClearTextLogins = YES: auth_clear_text_ok() decides, and the SASL
+ * engine (auth/sasl.h) offers and accepts those methods by it for SMTP, POP
+ * and IMAP alike.  CRAM-MD5 and APOP
  * never send the password and stay available on clear connections.
  *
  * Unknown account and wrong password give the same error text
@@ -169,8 +170,8 @@ int	auth_tempbl_parse(const char *text, size_t len,
 /* A fresh challenge "<random.time@host>" for CRAM-MD5 and APOP banners. */
 void	auth_make_challenge(const char *host, char *buf, size_t size);
 
-/* SASL helpers (RFC 4616 PLAIN, draft LOGIN).  b64 is the client's base64
- * text.  0, or -1 with ERR_SYNTAX. */
+/* SASL helpers below the engine of auth/sasl.h: RFC 4616 PLAIN decoding
+ * (b64 is the client's base64 text; 0, or -1 with ERR_SYNTAX). */
 int	sasl_plain_decode(const char *b64, char *authzid, size_t azsize,
 	    char *user, size_t usize, char *pass, size_t psize,
 	    struct error *err_r);

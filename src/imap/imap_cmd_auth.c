@@ -22,6 +22,7 @@
 #include "net/conn.h"
 #include "net/listener.h"
 #include "objects/objects.h"
+#include "auth/sasl.h"
 #include "server/server.h"
 #include "imap/imap_private.h"
 
@@ -275,53 +276,50 @@ imap_clear_login_ok(struct imap_session *s)
 {
 	struct auth_peer peer = peer_of(s);
 
-	if (conn_is_tls(s->conn))
-		return true;
-	return !s->require_tls && auth_clear_text_ok(s->srv, &peer);
+	return sasl_clear_ok(s->srv, &peer, s->require_tls);
 }
 
+/* The same mechanisms as SMTP's EHLO and POP's CAPA (sasl_offered);
+ * LOGINDISABLED (RFC 3501 6.2.3) where clear-text logins are not, and
+ * SASL-IR (RFC 4959) where they are. */
 void
 imap_login_capabilities(struct imap_session *s, struct buf *out)
 {
-	if (!imap_clear_login_ok(s))
+	struct auth_peer peer = peer_of(s);
+	bool clear = sasl_clear_ok(s->srv, &peer, s->require_tls);
+
+	if (!clear)
 		buf_puts(out, " LOGINDISABLED");
-	else
-		buf_puts(out, " AUTH=PLAIN AUTH=LOGIN SASL-IR");
-	if (auth_offer_cram_md5(s->srv,
-	    (const struct sockaddr *)conn_local_addr(s->conn)))
-		buf_puts(out, " AUTH=CRAM-MD5");
+	sasl_format(sasl_offered(s->srv, &peer, s->require_tls), "AUTH=",
+	    out);
+	if (clear)
+		buf_puts(out, " SASL-IR");
 }
 
-/* Checks the password (clear text, or with challenge set a CRAM-MD5
- * response digest) and opens the account; sets the tagged reply. */
+/* A failed password check: the log line and the tagged NO. */
 static int
-do_login(struct imap_session *s, const char *user, const char *pass,
-    const char *challenge)
+login_failed(struct imap_session *s, const char *user,
+    const struct error *err)
 {
-	struct auth_peer peer = peer_of(s);
-	struct error err;
-	char path[OBJECTS_PATH_MAX], esc[128];
-	struct buf caps;
-	int r;
+	char esc[128];
 
 	log_escape(esc, sizeof(esc), user, strlen(user));
-	/* RFC 3501 6.2.3, RFC 9051 7.1: LOGINDISABLED was advertised. */
-	if (challenge == NULL && !imap_clear_login_ok(s)) {
-		log_ses(&s->log, LOG_PROBLEM, "clear-text login of %s refused: "
-		    "TLS required", esc);
-		return imap_no(s, "[PRIVACYREQUIRED] Use STARTTLS first");
-	}
-	r = challenge == NULL ?
-	    auth_login(s->srv, &peer, user, pass, &s->who, &err) :
-	    auth_login_cram_md5(s->srv, &peer, user, challenge, pass,
-	    &s->who, &err);
-	if (r < 0) {
-		log_ses(&s->log, LOG_PROBLEM, "login failed for %s: %s", esc,
-		    err.msg);
-		return imap_no(s, "%s %s", err.kind == ERR_PERM ?
-		    "[AUTHORIZATIONFAILED]" : err.kind == ERR_LIMIT ?
-		    "[UNAVAILABLE]" : "[AUTHENTICATIONFAILED]", err.msg);
-	}
+	log_ses(&s->log, LOG_PROBLEM, "login failed for %s: %s", esc,
+	    err->msg);
+	return imap_no(s, "%s %s", err->kind == ERR_PERM ?
+	    "[AUTHORIZATIONFAILED]" : err->kind == ERR_LIMIT ?
+	    "[UNAVAILABLE]" : "[AUTHENTICATIONFAILED]", err->msg);
+}
+
+/* After a verified login (s->who set): opens the account; sets the
+ * tagged reply. */
+static int
+login_open(struct imap_session *s)
+{
+	struct error err;
+	char path[OBJECTS_PATH_MAX];
+	struct buf caps;
+
 	if (!account_take(s->who.address, s->max_sessions)) {
 		log_ses(&s->log, LOG_PROBLEM, "%s: too many sessions",
 		    s->who.address);
@@ -350,9 +348,24 @@ do_login(struct imap_session *s, const char *user, const char *pass,
 	return 0;
 }
 
+/* RFC 3501 6.2.3, RFC 9051 7.1: LOGINDISABLED was advertised. */
+static int
+refuse_clear(struct imap_session *s, const char *user)
+{
+	char esc[128];
+
+	log_escape(esc, sizeof(esc), user, strlen(user));
+	log_ses(&s->log, LOG_PROBLEM, "clear-text login of %s refused: "
+	    "TLS required", esc);
+	return imap_no(s, "[PRIVACYREQUIRED] Use STARTTLS first");
+}
+
 int
 cmd_login(struct imap_session *s, const struct imap_arg *a, size_t n)
 {
+	struct auth_peer peer = peer_of(s);
+	struct error err;
+
 	if (n != 2 || !imap_arg_is_astring(&a[0]) ||
 	    !imap_arg_is_astring(&a[1]))
 		return imap_bad(s, "LOGIN expects a user name and a password");
@@ -360,132 +373,82 @@ cmd_login(struct imap_session *s, const struct imap_arg *a, size_t n)
 	    strlen(a[0].str) != a[0].len || strlen(a[1].str) != a[1].len)
 		return imap_no(s, "[AUTHENTICATIONFAILED] %s",
 		    AUTH_GENERIC_ERROR);
-	return do_login(s, a[0].str, a[1].str, NULL);
+	if (!imap_clear_login_ok(s))
+		return refuse_clear(s, a[0].str);
+	if (auth_login(s->srv, &peer, a[0].str, a[1].str, &s->who, &err) < 0)
+		return login_failed(s, a[0].str, &err);
+	return login_open(s);
 }
 
-/* One SASL response line: base64, or "*" to cancel (RFC 3501 6.2.2). */
-static int
-sasl_read(struct imap_session *s, const char *challenge_b64, char *buf,
-    size_t size, size_t *len_r)
-{
-	struct strv line;
-	char *text;
-	int r;
+/*
+ * AUTHENTICATE (RFC 3501 6.2.2) with SASL-IR (RFC 4959): the exchange runs
+ * in the SASL engine (auth/sasl.h); here only the framing -- "+ challenge"
+ * continuations, response lines of at most IMAP_AUTH_LINE_MAX, "*" -- and
+ * the tagged replies.
+ */
+_Static_assert(IMAP_AUTH_LINE_MAX <= SASL_RESPONSE_MAX,
+    "an AUTHENTICATE line the engine would refuse as too long");
 
-	imap_send(s, "+ %s", challenge_b64);
-	if (imap_read_line(s, IMAP_AUTH_LINE_MAX, &line) < 0)
-		return -2;
-	if (line.len == 1 && line.p[0] == '*')
-		return -1;
-	text = xstrndup(line.p, line.len);
-	r = sasl_b64_decode(text, buf, size, len_r);
-	explicit_bzero(text, line.len);
-	free(text);
-	return r < 0 ? -3 : 0;
-}
-
-/* The reply to a failed sasl_read() or initial response (r < 0): -2 the
- * connection ended, -1 the client cancelled, else bad base64. */
 static int
-authenticate_failed(struct imap_session *s, int r)
+authenticate_reply(struct imap_session *s, struct sasl_session *ss,
+    enum sasl_step st)
 {
-	if (r == -2) {
-		s->state = IST_LOGOUT;
-		s->resp_kind = NULL;
-		return -1;
-	}
-	if (r == -1)
+	switch (st) {
+	case SASL_DONE_OK:
+		s->who = *sasl_result(ss);
+		return login_open(s);
+	case SASL_CANCELLED:
 		return imap_bad(s, "AUTHENTICATE cancelled");
-	return imap_bad(s, "Invalid base64 in AUTHENTICATE");
-}
-
-/* RFC 2195: the challenge is a msg-id, the answer "name SP hex-digest".
- * The password never crosses the wire, so no TLS is needed. */
-static int
-authenticate_cram_md5(struct imap_session *s)
-{
-	char host[DOMAIN_NAME_MAX + 1], chal[DOMAIN_NAME_MAX + 64];
-	char b64[2 * sizeof(chal)], resp[ADDRESS_MAX + 80];
-	char *sp;
-	size_t len, i;
-	int r;
-
-	objects_main_domain(s->srv->objects, host, sizeof(host));
-	auth_make_challenge(host, chal, sizeof(chal));
-	if (sasl_b64_encode(chal, strlen(chal), b64, sizeof(b64)) < 0)
-		return imap_no(s, "[SERVERBUG] Cannot make a challenge");
-	r = sasl_read(s, b64, resp, sizeof(resp) - 1, &len);
-	if (r < 0)
-		return authenticate_failed(s, r);
-	resp[len] = '\0';
-	sp = strrchr(resp, ' ');
-	if (memchr(resp, '\0', len) != NULL || sp == NULL ||
-	    strlen(sp + 1) != 32)
-		return imap_bad(s, "Invalid CRAM-MD5 response");
-	for (i = 1; i <= 32; i++)
-		if (strchr("0123456789abcdef", sp[i]) == NULL)
-			return imap_bad(s, "Invalid CRAM-MD5 response");
-	*sp = '\0';
-	return do_login(s, resp, sp + 1, chal);
+	case SASL_ERROR_SYNTAX:
+		if (sasl_syntax(ss) == SASL_SYNTAX_BASE64)
+			return imap_bad(s, "Invalid base64 in AUTHENTICATE");
+		if (sasl_syntax(ss) == SASL_SYNTAX_TOOLONG)
+			return imap_bad(s, "AUTHENTICATE response too long");
+		return imap_bad(s, "Invalid %s response",
+		    sasl_mech(ss)->name);
+	default:
+		return login_failed(s, sasl_authcid(ss), sasl_error(ss));
+	}
 }
 
 int
 cmd_authenticate(struct imap_session *s, const struct imap_arg *a, size_t n)
 {
-	char user[ADDRESS_MAX + 1];
-	char pass[PASSWORD_MAX + 1], raw[IMAP_AUTH_LINE_MAX];
-	size_t len;
+	struct auth_peer peer = peer_of(s);
+	const struct sasl_mech *mech;
+	struct sasl_session *ss;
+	char host[DOMAIN_NAME_MAX + 1];
+	struct strv ir, line;
+	enum sasl_step st;
 	int r;
 
 	if (n < 1 || n > 2 || a[0].type != IMAP_ARG_ATOM ||
 	    (n == 2 && !imap_arg_is_astring(&a[1])))
 		return imap_bad(s, "AUTHENTICATE expects a mechanism");
-	/* CRAM-MD5 only where it is advertised (the domain's AUTHMethods):
-	 * it cannot work with the hashed passwords of the default. */
-	if (strcasecmp(a[0].str, "CRAM-MD5") == 0 && n == 1 &&
-	    auth_offer_cram_md5(s->srv,
-	    (const struct sockaddr *)conn_local_addr(s->conn)))
-		return authenticate_cram_md5(s);
-	if (!imap_clear_login_ok(s))
+	mech = sasl_mech_find(strv_make(a[0].str, a[0].len));
+	if (mech != NULL && mech->clear_text &&
+	    !sasl_clear_ok(s->srv, &peer, s->require_tls))
 		return imap_no(s, "[PRIVACYREQUIRED] Use STARTTLS first");
-	if (strcasecmp(a[0].str, "PLAIN") == 0) {
-		if (n == 2) {
-			/* RFC 4959 initial response */
-			r = sasl_b64_decode(a[1].str, raw, sizeof(raw), &len);
-			r = r < 0 ? -3 : 0;
-		} else
-			r = sasl_read(s, "", raw, sizeof(raw), &len);
-		if (r < 0)
-			return authenticate_failed(s, r);
-		/* RFC 4616: authzid NUL authcid NUL passwd */
-		{
-			const char *p1 = memchr(raw, '\0', len), *p2;
-
-			p2 = p1 != NULL ? memchr(p1 + 1, '\0',
-			    len - (size_t)(p1 + 1 - raw)) : NULL;
-			if (p1 == NULL || p2 == NULL ||
-			    (size_t)(p2 - p1 - 1) > ADDRESS_MAX ||
-			    len - (size_t)(p2 + 1 - raw) > PASSWORD_MAX) {
-				explicit_bzero(raw, sizeof(raw));
-				return imap_bad(s, "Invalid PLAIN response");
-			}
-			memcpy(user, p1 + 1, (size_t)(p2 - p1 - 1));
-			user[p2 - p1 - 1] = '\0';
-			memcpy(pass, p2 + 1, len - (size_t)(p2 + 1 - raw));
-			pass[len - (size_t)(p2 + 1 - raw)] = '\0';
-		}
-	} else if (strcasecmp(a[0].str, "LOGIN") == 0 && n == 1) {
-		r = sasl_read(s, "VXNlcm5hbWU6", user, sizeof(user), &len);
-		if (r == 0)
-			r = sasl_read(s, "UGFzc3dvcmQ6", pass, sizeof(pass),
-			    &len);
-		if (r < 0)
-			return authenticate_failed(s, r);
-	} else
+	if (mech == NULL || (sasl_accepted(s->srv, &peer, s->require_tls) &
+	    SASL_MECH_BIT(mech->id)) == 0)
 		return imap_no(s, "Unsupported authentication mechanism");
-	r = do_login(s, user, pass, NULL);
-	explicit_bzero(pass, sizeof(pass));
-	explicit_bzero(raw, sizeof(raw));
+	objects_main_domain(s->srv->objects, host, sizeof(host));
+	ss = sasl_session_new(mech, s->srv, &peer, host);
+	if (n == 2)
+		ir = strv_make(a[1].str, a[1].len);
+	st = sasl_start(ss, n == 2 ? &ir : NULL);
+	while (st == SASL_CONTINUE) {
+		imap_send(s, "+ %s", sasl_challenge(ss));
+		if (imap_read_line(s, IMAP_AUTH_LINE_MAX, &line) < 0) {
+			sasl_session_free(&ss);
+			s->state = IST_LOGOUT;
+			s->resp_kind = NULL;
+			return -1;
+		}
+		st = sasl_step_b64(ss, line);
+	}
+	r = authenticate_reply(s, ss, st);
+	sasl_session_free(&ss);
 	return r;
 }
 

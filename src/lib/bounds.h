@@ -29,6 +29,8 @@
 #define AUTH_TEMPBL_MAX		4096	/* temporarily blacklisted addresses */
 #define AUTH_TEMPBL_TIME_MAX	(7 * 24 * 3600)	/* longest temporary blacklisting, s */
 #define AUTH_TEMPBL_TEXT_MAX	(256 * 1024)	/* SetTempBlacklistedIPs argument */
+#define SASL_RESPONSE_MAX	12288	/* one base64 SASL response (RFC 4954 4: at least 12288) */
+#define SASL_CHALLENGE_MAX	512	/* a CRAM-MD5 challenge "<random.time@host>" before base64 */
 
 /* Connection limits and time-outs of every TCP service, from its module's
  * settings (SMTP, POP, IMAP, PWD), each within [MIN, MAX]: */

@@ -26,6 +26,7 @@
 #include "lib/dict.h"
 #include "lib/log.h"
 #include "auth/auth.h"
+#include "auth/sasl.h"
 #include "net/conn.h"
 #include "net/listener.h"
 #include "objects/objects.h"
@@ -243,214 +244,143 @@ cmd_apop(struct pop_session *s, const struct pop_cmd_line *cmd)
 		login_done(s, "APOP", &res);
 }
 
-/*
- * Reads one SASL continuation response (RFC 5034 4) into buf.  Returns 1
- * with the line, 0 when the client cancelled ("*": answered here), -1 when
- * the connection failed or the line was too long (answered here).
- */
-static int
-sasl_read(struct pop_session *s, const char *challenge_b64, char *buf,
-    size_t size)
+/* ---- AUTH (RFC 5034): the exchange runs in the SASL engine (auth/sasl.h);
+ * here only the framing ("+ challenge", response lines of at most
+ * POP_SASL_LINE_MAX, the initial response) and the replies. */
+_Static_assert(POP_SASL_LINE_MAX <= SASL_RESPONSE_MAX,
+    "a SASL line the engine would refuse as too long");
+
+/* The mechanisms offered now (CAPA SASL): the same as SMTP's EHLO and
+ * IMAP's CAPABILITY (sasl_offered).  0 when none. */
+static unsigned
+sasl_offer(struct pop_session *s)
 {
-	struct strv line;
+	struct auth_peer peer = peer_of(s);
+
+	return sasl_offered(s->srv, &peer, false);
+}
+
+/* Sends "+ challenge" and reads one response line into *line; false when
+ * the exchange ended here (answered, or the connection failed). */
+static bool
+sasl_read(struct pop_session *s, const char *challenge_b64,
+    struct strv *line)
+{
 	enum line_rc rc;
 
 	pop_reply(s, "+ %s", challenge_b64);
-	rc = conn_read_line(s->conn, POP_SASL_LINE_MAX, LINE_LF_OK, &line);
+	rc = conn_read_line(s->conn, POP_SASL_LINE_MAX, LINE_LF_OK, line);
 	if (rc == LINE_TOOLONG) {
 		pop_error(s, "-ERR [AUTH] response too long");
-		return -1;
+		return false;
 	}
 	if (rc != LINE_OK) {
 		s->quit = true;
-		return -1;
+		return false;
 	}
 	log_ses(&s->log, LOG_ALL, "inp: (SASL response)");
-	if (line.len == 1 && line.p[0] == '*') {
+	return true;
+}
+
+static void
+sasl_run(struct pop_session *s, const struct sasl_mech *mech,
+    const struct strv *ir)
+{
+	struct auth_peer peer = peer_of(s);
+	struct sasl_session *ss;
+	const struct error *err;
+	struct strv line;
+	enum sasl_step st;
+	struct auth_result res;
+
+	ss = sasl_session_new(mech, s->srv, &peer, s->host);
+	st = sasl_start(ss, ir);
+	while (st == SASL_CONTINUE) {
+		if (!sasl_read(s, sasl_challenge(ss), &line)) {
+			sasl_session_free(&ss);
+			return;
+		}
+		st = sasl_step_b64(ss, line);
+	}
+	err = sasl_error(ss);
+	switch (st) {
+	case SASL_CANCELLED:
 		pop_reply(s, "-ERR [AUTH] authentication cancelled");
-		return 0;
-	}
-	if (!copy_arg(line, buf, size)) {
-		pop_error(s, "-ERR [AUTH] response too long");
-		return -1;
-	}
-	return 1;
-}
-
-static void
-auth_plain(struct pop_session *s, const char *ir)
-{
-	char line[POP_SASL_LINE_MAX + 1];
-	char authz[ADDRESS_MAX + 1], user[ADDRESS_MAX + 1];
-	char pw[PASSWORD_MAX + 1];
-	struct auth_result res;
-	struct auth_peer peer = peer_of(s);
-	struct error err;
-	const char *b64 = ir;
-	int rc;
-
-	if (b64 == NULL) {
-		if ((rc = sasl_read(s, "", line, sizeof(line))) <= 0)
-			return;
-		b64 = line;
-	}
-	if (sasl_plain_decode(b64, authz, sizeof(authz), user, sizeof(user),
-	    pw, sizeof(pw), &err) < 0) {
-		log_ses(&s->log, LOG_PROBLEM, "AUTH PLAIN: %s", err.msg);
+		break;
+	case SASL_ERROR_SYNTAX:
+		if (sasl_syntax(ss) == SASL_SYNTAX_TOOLONG) {
+			log_ses(&s->log, LOG_PROBLEM, "AUTH %s: %s",
+			    mech->name, err->msg);
+			pop_error(s, "-ERR [AUTH] response too long");
+			break;
+		}
+		if (mech->id == SASL_MECH_PLAIN)
+			log_ses(&s->log, LOG_PROBLEM, "AUTH PLAIN: %s",
+			    err->msg);
+		else
+			log_ses(&s->log, LOG_PROBLEM, "AUTH %s: malformed "
+			    "response", mech->name);
 		s->auth_failures++;
-		pop_reply(s, "-ERR [AUTH] malformed PLAIN response");
-		explicit_bzero(line, sizeof(line));
-		return;
+		pop_reply(s, "-ERR [AUTH] malformed %s response", mech->name);
+		break;
+	case SASL_DONE_OK:
+		res = *sasl_result(ss);
+		login_done(s, mech->name, &res);
+		break;
+	default:
+		login_failed(s, mech->name, sasl_authcid(ss), err);
+		break;
 	}
-	/* RFC 4616 2: an authorization identity other than the user's own
-	 * would be a proxy login, which we do not offer. */
-	if (authz[0] != '\0' && strcasecmp(authz, user) != 0) {
-		error_set(&err, ERR_AUTH, AUTH_GENERIC_ERROR);
-		login_failed(s, "PLAIN", user, &err);
-	} else if (auth_login(s->srv, &peer, user, pw, &res, &err) < 0)
-		login_failed(s, "PLAIN", user, &err);
-	else
-		login_done(s, "PLAIN", &res);
-	explicit_bzero(pw, sizeof(pw));
-	explicit_bzero(line, sizeof(line));
-}
-
-static void
-auth_login_mech(struct pop_session *s, const char *ir)
-{
-	char line[POP_SASL_LINE_MAX + 1];
-	char user[ADDRESS_MAX + 1], pw[PASSWORD_MAX + 1];
-	struct auth_result res;
-	struct auth_peer peer = peer_of(s);
-	struct error err;
-	size_t len;
-
-	/* draft-murchison-sasl-login: the prompts "Username:" and
-	 * "Password:"; an initial response carries the user name. */
-	if (ir == NULL) {
-		if (sasl_read(s, "VXNlcm5hbWU6", line, sizeof(line)) <= 0)
-			return;
-		ir = line;
-	}
-	if (sasl_b64_decode(ir, user, sizeof(user), &len) < 0 ||
-	    memchr(user, '\0', len) != NULL) {
-		log_ses(&s->log, LOG_PROBLEM, "AUTH LOGIN: malformed response");
-		s->auth_failures++;
-		pop_reply(s, "-ERR [AUTH] malformed LOGIN response");
-		return;
-	}
-	if (sasl_read(s, "UGFzc3dvcmQ6", line, sizeof(line)) <= 0)
-		return;
-	if (sasl_b64_decode(line, pw, sizeof(pw), &len) < 0 ||
-	    memchr(pw, '\0', len) != NULL) {
-		log_ses(&s->log, LOG_PROBLEM, "AUTH LOGIN: malformed response");
-		s->auth_failures++;
-		pop_reply(s, "-ERR [AUTH] malformed LOGIN response");
-	} else if (auth_login(s->srv, &peer, user, pw, &res, &err) < 0)
-		login_failed(s, "LOGIN", user, &err);
-	else
-		login_done(s, "LOGIN", &res);
-	explicit_bzero(pw, sizeof(pw));
-	explicit_bzero(line, sizeof(line));
-}
-
-static void
-auth_cram_md5(struct pop_session *s)
-{
-	char challenge[POP_CHALLENGE_MAX], b64[POP_CHALLENGE_MAX * 2];
-	char line[POP_SASL_LINE_MAX + 1], resp[ADDRESS_MAX + 64];
-	struct auth_result res;
-	struct auth_peer peer = peer_of(s);
-	struct error err;
-	char *sp;
-	size_t len;
-
-	/* RFC 2195 2: the challenge is a msg-id; the response is
-	 * "name SP 32 hex digits". */
-	auth_make_challenge(s->host, challenge, sizeof(challenge));
-	if (sasl_b64_encode(challenge, strlen(challenge), b64,
-	    sizeof(b64)) < 0) {
-		pop_reply(s, "-ERR [SYS/TEMP] cannot make a challenge");
-		return;
-	}
-	if (sasl_read(s, b64, line, sizeof(line)) <= 0)
-		return;
-	if (sasl_b64_decode(line, resp, sizeof(resp), &len) < 0 ||
-	    memchr(resp, '\0', len) != NULL ||
-	    (sp = strrchr(resp, ' ')) == NULL ||
-	    !pop_valid_digest(strv_from(sp + 1))) {
-		log_ses(&s->log, LOG_PROBLEM, "AUTH CRAM-MD5: malformed response");
-		s->auth_failures++;
-		pop_reply(s, "-ERR [AUTH] malformed CRAM-MD5 response");
-		return;
-	}
-	*sp = '\0';
-	if (auth_login_cram_md5(s->srv, &peer, resp, challenge, sp + 1, &res,
-	    &err) < 0)
-		login_failed(s, "CRAM-MD5", resp, &err);
-	else
-		login_done(s, "CRAM-MD5", &res);
-}
-
-/* The SASL mechanisms offered now: PLAIN and LOGIN where clear-text
- * logins are allowed, CRAM-MD5 where the domain's AUTHMethods lists it
- * (auth_offer_cram_md5).  "" when none. */
-static const char *
-sasl_offer(struct pop_session *s)
-{
-	bool clear = clear_ok(s);
-	bool cram = auth_offer_cram_md5(s->srv,
-	    (const struct sockaddr *)conn_local_addr(s->conn));
-
-	if (clear)
-		return cram ? "PLAIN LOGIN CRAM-MD5" : "PLAIN LOGIN";
-	return cram ? "CRAM-MD5" : "";
+	sasl_session_free(&ss);
 }
 
 static void
 cmd_auth(struct pop_session *s, const struct pop_cmd_line *cmd)
 {
-	char ir[POP_LINE_MAX + 1];
-	const char *irp = NULL;
+	struct auth_peer peer = peer_of(s);
+	const struct sasl_mech *mech;
+	unsigned accepted;
+	size_t i;
 
+	accepted = sasl_accepted(s->srv, &peer, false);
 	if (cmd->nargs == 0) {
 		/* Not in RFC 5034, but what clients since RFC 1734 probe
 		 * with: the mechanisms accepted now, one a line (CRAM-MD5
 		 * also where CAPA does not advertise it). */
 		pop_reply(s, "+OK SASL mechanisms follow");
-		if (clear_ok(s)) {
-			pop_reply(s, "PLAIN");
-			pop_reply(s, "LOGIN");
+		for (i = 0; i < SASL_MECH_COUNT; i++) {
+			struct buf b;
+
+			if ((accepted & SASL_MECH_BIT(i)) == 0)
+				continue;
+			buf_init(&b, 64);
+			sasl_format(SASL_MECH_BIT(i), "", &b);
+			pop_reply(s, "%s", buf_cstr(&b) + 1);
+			buf_free(&b);
 		}
-		pop_reply(s, "CRAM-MD5");
 		pop_reply(s, ".");
 		return;
 	}
-	if ((strv_caseeq_cstr(cmd->args[0], "PLAIN") ||
-	    strv_caseeq_cstr(cmd->args[0], "LOGIN")) &&
+	mech = sasl_mech_find(cmd->args[0]);
+	if (mech != NULL && mech->clear_text &&
+	    (accepted & SASL_MECH_BIT(mech->id)) == 0 &&
 	    refuse_clear(s, "AUTH PLAIN/LOGIN"))
 		return;
-	/* RFC 5034 4: the initial response; "=" is an empty one. */
-	if (cmd->nargs == 2) {
-		if (cmd->args[1].len == 1 && cmd->args[1].p[0] == '=')
-			ir[0] = '\0';
-		else if (!copy_arg(cmd->args[1], ir, sizeof(ir))) {
-			pop_error(s, "-ERR [AUTH] initial response too long");
-			return;
-		}
-		irp = ir;
-	}
-	if (strv_caseeq_cstr(cmd->args[0], "PLAIN"))
-		auth_plain(s, irp);
-	else if (strv_caseeq_cstr(cmd->args[0], "LOGIN"))
-		auth_login_mech(s, irp);
-	else if (strv_caseeq_cstr(cmd->args[0], "CRAM-MD5") && irp == NULL)
-		auth_cram_md5(s);
-	else if (strv_caseeq_cstr(cmd->args[0], "CRAM-MD5"))
-		pop_error(s, "-ERR [AUTH] CRAM-MD5 takes no initial response");
-	else
+	if (mech == NULL || (accepted & SASL_MECH_BIT(mech->id)) == 0) {
 		pop_error(s, "-ERR [AUTH] unsupported SASL mechanism");
-	explicit_bzero(ir, sizeof(ir));
+		return;
+	}
+	/* RFC 5034 4: the initial response; "=" is an empty one. */
+	if (cmd->nargs == 2 && !mech->initial_response) {
+		pop_error(s, "-ERR [AUTH] %s takes no initial response",
+		    mech->name);
+		return;
+	}
+	if (cmd->nargs == 2 && cmd->args[1].len > POP_LINE_MAX) {
+		pop_error(s, "-ERR [AUTH] initial response too long");
+		return;
+	}
+	sasl_run(s, mech, cmd->nargs == 2 ? &cmd->args[1] : NULL);
 }
 
 static void
@@ -505,8 +435,14 @@ cmd_capa(struct pop_session *s, const struct pop_cmd_line *cmd)
 		 * refused. */
 		if (clear_ok(s))
 			pop_reply(s, "USER");
-		if (*sasl_offer(s) != '\0')
-			pop_reply(s, "SASL %s", sasl_offer(s));
+		if (sasl_offer(s) != 0) {
+			struct buf b;
+
+			buf_init(&b, 256);
+			sasl_format(sasl_offer(s), "", &b);
+			pop_reply(s, "SASL%s", buf_cstr(&b));
+			buf_free(&b);
+		}
 		if (!conn_is_tls(s->conn) && listener_tls_ctx("pop3") != NULL)
 			pop_reply(s, "STLS");
 	}

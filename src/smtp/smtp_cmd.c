@@ -21,12 +21,14 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/buf.h"
 #include "lib/dict.h"
 #include "lib/log.h"
 #include "lib/xmalloc.h"
 #include "net/conn.h"
 #include "net/listener.h"
 #include "objects/objects.h"
+#include "auth/sasl.h"
 #include "router/router.h"
 #include "server/server.h"
 #include "smtp/smtp_private.h"
@@ -80,19 +82,6 @@ peer_of(struct smtp_session *s)
 	};
 
 	return p;
-}
-
-/* PLAIN and LOGIN send the password: over TLS, or from an address where
- * clear-text logins are allowed (auth_clear_text_ok: loopback by default)
- * unless RequireTLSForAUTH forbids them everywhere. */
-static bool
-clear_auth_allowed(struct smtp_session *s)
-{
-	struct auth_peer peer = peer_of(s);
-
-	if (conn_is_tls(s->conn))
-		return true;
-	return !s->conf.require_tls_auth && auth_clear_text_ok(s->srv, &peer);
 }
 
 static struct ssl_ctx_st *
@@ -244,17 +233,23 @@ cmd_ehlo(struct smtp_session *s, struct strv args)
 	smtp_reply_line(s, 250, false, "SMTPUTF8");
 	if (starttls_ctx(s) != NULL)
 		smtp_reply_line(s, 250, false, "STARTTLS");
-	/* CRAM-MD5 only where the domain's AUTHMethods lists it: it needs a
-	 * password stored in clear, and clients try it first when offered
-	 * (see auth_offer_cram_md5). */
+	/* The same mechanisms as POP's CAPA and IMAP's CAPABILITY
+	 * (sasl_offered): PLAIN and LOGIN where clear-text logins are
+	 * allowed, unless RequireTLSForAUTH; CRAM-MD5 where the domain's
+	 * AUTHMethods lists it. */
 	if (!s->authed) {
-		bool clear = clear_auth_allowed(s);
-		bool cram = auth_offer_cram_md5(s->srv,
-		    (const struct sockaddr *)conn_local_addr(s->conn));
+		struct auth_peer peer = peer_of(s);
+		unsigned mechs = sasl_offered(s->srv, &peer,
+		    s->conf.require_tls_auth);
 
-		if (clear || cram)
-			smtp_reply_line(s, 250, false, "AUTH%s%s",
-			    clear ? " PLAIN LOGIN" : "", cram ? " CRAM-MD5" : "");
+		if (mechs != 0) {
+			struct buf b;
+
+			buf_init(&b, 256);
+			sasl_format(mechs, "", &b);
+			smtp_reply_line(s, 250, false, "AUTH%s", buf_cstr(&b));
+			buf_free(&b);
+		}
 	}
 	smtp_reply_line(s, 250, true, "HELP");
 }
@@ -579,197 +574,98 @@ cmd_starttls(struct smtp_session *s, struct strv args)
 
 /* ---- AUTH (RFC 4954) ---------------------------------------------------- */
 
-enum sasl_rc { SASL_OK, SASL_CANCEL, SASL_BAD, SASL_CLOSE };
+/* The exchange runs in the SASL engine (auth/sasl.h); here only the
+ * framing: "334 challenge" continuations, response lines of at most
+ * SMTP_AUTH_LINE_MAX, the initial response, and the reply codes. */
+_Static_assert(SMTP_AUTH_LINE_MAX <= SASL_RESPONSE_MAX,
+    "an AUTH line the engine would refuse as too long");
 
-/* Sends "334 prompt" and reads the client's base64 answer into buf; the
- * line is never logged. */
-static enum sasl_rc
-sasl_read(struct smtp_session *s, const char *prompt, char *buf, size_t size)
+enum auth_io { AUTH_IO_OK, AUTH_IO_BAD, AUTH_IO_CLOSE };
+
+/* Sends "334 challenge" and reads the client's answer; the line is never
+ * logged. */
+static enum auth_io
+auth_read(struct smtp_session *s, const char *challenge, struct strv *line)
 {
-	struct strv line;
 	enum line_rc rc;
 
-	smtp_reply_line(s, 334, true, "%s", prompt);
-	rc = conn_read_line(s->conn, SMTP_AUTH_LINE_MAX, LINE_CRLF_ONLY,
-	    &line);
+	smtp_reply_line(s, 334, true, "%s", challenge);
+	rc = conn_read_line(s->conn, SMTP_AUTH_LINE_MAX, LINE_CRLF_ONLY, line);
 	if (rc == LINE_TOOLONG)
-		return SASL_BAD;	/* the reader drops the rest of it */
+		return AUTH_IO_BAD;	/* the reader drops the rest of it */
 	if (rc != LINE_OK)
-		return SASL_CLOSE;
-	if (line.len == 1 && line.p[0] == '*')
-		return SASL_CANCEL;
-	if (line.len >= size || memchr(line.p, '\0', line.len) != NULL)
-		return SASL_BAD;
-	memcpy(buf, line.p, line.len);
-	buf[line.len] = '\0';
-	return SASL_OK;
-}
-
-/* Decodes base64 text into buf as a C string ("=" is empty, RFC 4954 4). */
-static int
-b64_text(const char *b64, char *buf, size_t size)
-{
-	size_t len;
-
-	if (strcmp(b64, "=") == 0) {
-		buf[0] = '\0';
-		return 0;
-	}
-	if (sasl_b64_decode(b64, buf, size, &len) < 0 ||
-	    memchr(buf, '\0', len) != NULL)
-		return -1;
-	return 0;
-}
-
-struct sasl_data {
-	char	line[SMTP_AUTH_LINE_MAX + 1];
-	char	user[ADDRESS_MAX + 1];
-	char	pass[PASSWORD_MAX + 1];
-	char	authzid[ADDRESS_MAX + 1];
-	char	chal[256];
-	char	b64[512];
-};
-
-static enum sasl_rc
-auth_get(struct smtp_session *s, struct strv initial, const char *prompt,
-    char *out, size_t size, struct sasl_data *d)
-{
-	enum sasl_rc rc;
-
-	if (initial.len > 0) {
-		if (initial.len >= sizeof(d->line))
-			return SASL_BAD;
-		memcpy(d->line, initial.p, initial.len);
-		d->line[initial.len] = '\0';
-	} else if ((rc = sasl_read(s, prompt, d->line, sizeof(d->line))) !=
-	    SASL_OK)
-		return rc;
-	return b64_text(d->line, out, size) < 0 ? SASL_BAD : SASL_OK;
-}
-
-static int
-do_auth(struct smtp_session *s, const char *mech, struct strv initial,
-    struct sasl_data *d, struct auth_result *res, struct error *err,
-    enum sasl_rc *rc_r)
-{
-	struct auth_peer peer = peer_of(s);
-	char *sp;
-
-	*rc_r = SASL_OK;
-	if (strcmp(mech, "PLAIN") == 0) {
-		if (initial.len > 0) {
-			if (initial.len >= sizeof(d->line))
-				return (*rc_r = SASL_BAD), -1;
-			memcpy(d->line, initial.p, initial.len);
-			d->line[initial.len] = '\0';
-		} else if ((*rc_r = sasl_read(s, "", d->line,
-		    sizeof(d->line))) != SASL_OK)
-			return -1;
-		if (sasl_plain_decode(d->line, d->authzid, sizeof(d->authzid),
-		    d->user, sizeof(d->user), d->pass, sizeof(d->pass),
-		    NULL) < 0)
-			return (*rc_r = SASL_BAD), -1;
-		/* RFC 4616 2: we do not act for others. */
-		if (d->authzid[0] != '\0' &&
-		    strcasecmp(d->authzid, d->user) != 0)
-			return error_set(err, ERR_AUTH, AUTH_GENERIC_ERROR);
-		return auth_login(s->srv, &peer, d->user, d->pass, res, err);
-	}
-	if (strcmp(mech, "LOGIN") == 0) {
-		if ((*rc_r = auth_get(s, initial, "VXNlcm5hbWU6", d->user,
-		    sizeof(d->user), d)) != SASL_OK ||
-		    (*rc_r = auth_get(s, STRV_NULL, "UGFzc3dvcmQ6", d->pass,
-		    sizeof(d->pass), d)) != SASL_OK)
-			return -1;
-		return auth_login(s->srv, &peer, d->user, d->pass, res, err);
-	}
-	/* CRAM-MD5, RFC 2195: the answer is "user hexdigest". */
-	if (initial.len > 0)
-		return (*rc_r = SASL_BAD), -1;
-	auth_make_challenge(s->hostname, d->chal, sizeof(d->chal));
-	if (sasl_b64_encode(d->chal, strlen(d->chal), d->b64,
-	    sizeof(d->b64)) < 0)
-		return error_set(err, ERR_INTERNAL, "challenge too long");
-	if ((*rc_r = auth_get(s, STRV_NULL, d->b64, d->pass, sizeof(d->pass),
-	    d)) != SASL_OK)
-		return -1;
-	if ((sp = strrchr(d->pass, ' ')) == NULL)
-		return (*rc_r = SASL_BAD), -1;
-	*sp = '\0';
-	(void)snprintf(d->user, sizeof(d->user), "%s", d->pass);
-	return auth_login_cram_md5(s->srv, &peer, d->user, d->chal, sp + 1,
-	    res, err);
+		return AUTH_IO_CLOSE;
+	return AUTH_IO_OK;
 }
 
 static void
 cmd_auth(struct smtp_session *s, struct strv args)
 {
-	struct sasl_data *d;
-	struct auth_result res;
-	struct error err;
-	struct strv mech_sv, initial;
-	char mech[16], uesc[128];
-	enum sasl_rc rc;
-	int ret;
+	struct auth_peer peer = peer_of(s);
+	const struct sasl_mech *mech;
+	struct sasl_session *ss;
+	const struct error *err;
+	struct strv mech_sv, initial, line;
+	char uesc[128];
+	enum sasl_step st;
+	enum auth_io io = AUTH_IO_OK;
 
 	initial = strv_split(args, ' ', &mech_sv);
-	if (mech_sv.len == 0 || mech_sv.len >= sizeof(mech)) {
+	if (mech_sv.len == 0 || mech_sv.len >= 16) {
 		smtp_reply(s, 501, "5.5.4", "AUTH needs a mechanism");
 		return;
 	}
-	for (size_t i = 0; i < mech_sv.len; i++)
-		mech[i] = (char)toupper((unsigned char)mech_sv.p[i]);
-	mech[mech_sv.len] = '\0';
-	if (strcmp(mech, "PLAIN") != 0 && strcmp(mech, "LOGIN") != 0 &&
-	    strcmp(mech, "CRAM-MD5") != 0) {
-		smtp_reply(s, 504, "5.5.4", "Unrecognized authentication "
-		    "type");
-		return;
-	}
-	if (strcmp(mech, "CRAM-MD5") != 0 && !clear_auth_allowed(s)) {
+	mech = sasl_mech_find(mech_sv);
+	if (mech == NULL || (sasl_accepted(s->srv, &peer,
+	    s->conf.require_tls_auth) & SASL_MECH_BIT(mech->id)) == 0) {
+		if (mech == NULL || !mech->clear_text) {
+			smtp_reply(s, 504, "5.5.4", "Unrecognized "
+			    "authentication type");
+			return;
+		}
 		log_ses(&s->log, LOG_PROBLEM, "AUTH %s refused: TLS required",
-		    mech);
+		    mech->name);
 		smtp_reply(s, 538, "5.7.11", "Encryption required for "
 		    "requested authentication mechanism");
 		return;
 	}
 	initial = strv_trim(initial);
-	d = xcalloc(1, sizeof(*d));
-	memset(&err, 0, sizeof(err));
-	ret = do_auth(s, mech, initial, d, &res, &err, &rc);
-	log_escape(uesc, sizeof(uesc), d->user, strlen(d->user));
-	explicit_bzero(d, sizeof(*d));
-	free(d);
-	if (rc == SASL_CLOSE) {
+	ss = sasl_session_new(mech, s->srv, &peer, s->hostname);
+	st = sasl_start(ss, initial.len > 0 ? &initial : NULL);
+	while (st == SASL_CONTINUE) {
+		if ((io = auth_read(s, sasl_challenge(ss), &line)) !=
+		    AUTH_IO_OK)
+			break;
+		st = sasl_step_b64(ss, line);
+	}
+	log_escape(uesc, sizeof(uesc), sasl_authcid(ss),
+	    strlen(sasl_authcid(ss)));
+	err = sasl_error(ss);
+	if (io == AUTH_IO_CLOSE)
 		s->quit = true;
-		return;
-	}
-	if (rc == SASL_CANCEL) {
-		log_ses(&s->log, LOG_PROBLEM, "AUTH %s cancelled", mech);
+	else if (st == SASL_CANCELLED) {
+		log_ses(&s->log, LOG_PROBLEM, "AUTH %s cancelled", mech->name);
 		smtp_reply(s, 501, "5.0.0", "Authentication cancelled");
-		return;
-	}
-	if (rc == SASL_BAD) {
+	} else if (io == AUTH_IO_BAD || st == SASL_ERROR_SYNTAX) {
 		log_ses(&s->log, LOG_PROBLEM, "AUTH %s: malformed response",
-		    mech);
+		    mech->name);
 		smtp_reply(s, 501, "5.5.2", "Cannot decode the response");
-		return;
-	}
-	if (ret < 0) {
+	} else if (st != SASL_DONE_OK) {
 		log_ses(&s->log, LOG_PROBLEM, "AUTH %s failed for '%s': %s",
-		    mech, uesc, err.msg);
-		if (err.kind == ERR_AUTH || err.kind == ERR_PERM ||
-		    err.kind == ERR_NOTFOUND)
-			smtp_reply(s, 535, "5.7.8", "%s", err.msg[0] != '\0' ?
-			    err.msg : AUTH_GENERIC_ERROR);
+		    mech->name, uesc, err->msg);
+		if (err->kind == ERR_AUTH || err->kind == ERR_PERM ||
+		    err->kind == ERR_NOTFOUND)
+			smtp_reply(s, 535, "5.7.8", "%s", err->msg[0] != '\0' ?
+			    err->msg : AUTH_GENERIC_ERROR);
 		else
 			smtp_reply(s, 454, "4.7.0", "Temporary authentication "
-			    "failure: %s", err.msg);
-		return;
+			    "failure: %s", err->msg);
+	} else {
+		s->authed = true;
+		s->auth = *sasl_result(ss);
+		log_ses(&s->log, LOG_LOW, "AUTH %s: authenticated as %s",
+		    mech->name, s->auth.address);
+		smtp_reply(s, 235, "2.7.0", "Authentication successful");
 	}
-	s->authed = true;
-	s->auth = res;
-	log_ses(&s->log, LOG_LOW, "AUTH %s: authenticated as %s", mech,
-	    res.address);
-	smtp_reply(s, 235, "2.7.0", "Authentication successful");
+	sasl_session_free(&ss);
 }
