@@ -37,7 +37,7 @@
 #include "server/mailflow.h"
 #include "server/privs.h"
 #include "server/sdnotify.h"
-#include "server/server.h"
+#include "core/server.h"
 #include "server/services.h"
 #include "cli/cli.h"
 

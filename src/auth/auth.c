@@ -26,7 +26,7 @@
 #include "lib/log.h"
 #include "objects/objects.h"
 #include "router/router.h"
-#include "server/server.h"
+#include "core/server.h"
 #include "auth/auth.h"
 #include "auth/auth_private.h"
 

@@ -47,7 +47,7 @@
 #include "net/conn.h"
 #include "net/listener.h"
 #include "objects/objects.h"
-#include "server/server.h"
+#include "core/server.h"
 #include "cli/cli.h"
 #include "cli/cli_args.h"
 #include "cli/cli_commands.h"

@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "delivery/cli_mail.h"
+#include "cli/cli_mail.h"
 #include "delivery/local.h"
 #include "delivery/submitted.h"
 #include "delivery/units.h"
@@ -32,7 +32,7 @@
 #include "queue/queue.h"
 #include "router/router.h"
 #include "server/mailflow.h"
-#include "server/server.h"
+#include "core/server.h"
 #include "store/store.h"
 
 static struct log_module log_queue = LOG_MODULE("QUEUE");

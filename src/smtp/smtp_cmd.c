@@ -28,7 +28,7 @@
 #include "net/listener.h"
 #include "objects/objects.h"
 #include "router/router.h"
-#include "server/server.h"
+#include "core/server.h"
 #include "smtp/smtp_private.h"
 
 #define CMD_IDLE	0x01	/* counts toward MaxIdleCommands */

@@ -40,7 +40,7 @@
 #include "lib/xmalloc.h"
 #include "net/conn.h"
 #include "queue/queue.h"
-#include "server/server.h"
+#include "core/server.h"
 #include "smtp/smtp_private.h"
 
 #define SMTP_TRACE_MAX		4096	/* our Received:/Date:/Message-ID: block */

@@ -26,7 +26,7 @@
 #include "net/conn.h"
 #include "net/listener.h"
 #include "objects/objects.h"
-#include "server/server.h"
+#include "core/server.h"
 #include "smtp/smtp_private.h"
 
 #define SMTP_REPLY_MAX		1024	/* one reply line we write */

@@ -6,8 +6,8 @@
  * QueueMessageInfo, RejectQueueMessage, ReleaseSMTPQueue,
  * GetQueueCounts).  All need the Master right.
  */
-#ifndef TEGAMI_DELIVERY_CLI_MAIL_H
-#define TEGAMI_DELIVERY_CLI_MAIL_H
+#ifndef TEGAMI_CLI_CLI_MAIL_H
+#define TEGAMI_CLI_CLI_MAIL_H
 
 #include "lib/compat.h"
 
