@@ -26,6 +26,7 @@
 #include "delivery/local.h"
 #include "delivery/submitted.h"
 #include "delivery/units.h"
+#include "imap/imap_mime.h"
 #include "lib/dict.h"
 #include "lib/log.h"
 #include "objects/objects.h"
@@ -219,6 +220,8 @@ mailflow_start(struct server *srv, struct error *err_r)
 	log_register(&log_local);
 	log_register(&log_pipe);
 	cli_apply_log_levels(srv);
+	/* The store caches IMAP's forms of each new message. */
+	store_set_render(&imap_store_render);
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.base_dir = srv->base;
