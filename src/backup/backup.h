@@ -34,6 +34,7 @@
 
 #include "lib/compat.h"
 
+#include "lib/bounds.h"
 #include "lib/buf.h"
 #include "lib/error.h"
 
