@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * cli_commands.c: the CLI command table (CGP-REFERENCE §14.2) and the
+ * cli_commands.c: the CLI command table (docs/admin-cli.md) and the
  * handlers for domains, accounts, aliases, forwarders, passwords, settings and
  * their defaults, the Router Table and Route, network address lists,
  * protection, module settings and WriteLog.

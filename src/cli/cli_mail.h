@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * cli_mail.h: the CLI commands of the mail path (CGP-REFERENCE §9.3,
- * §10.2): mailboxes of an account (ListMailboxes, GetMailboxInfo,
+ * cli_mail.h: the CLI commands of the mail path (docs/admin-cli.md):
+ * mailboxes of an account (ListMailboxes, GetMailboxInfo,
  * CreateMailbox, DeleteMailbox) and the queue (ListQueue,
  * QueueMessageInfo, RejectQueueMessage, ReleaseSMTPQueue,
  * GetQueueCounts).  All need the Master right.

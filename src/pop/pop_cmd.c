@@ -111,7 +111,7 @@ login_failed(struct pop_session *s, const char *how, const char *name,
 	pop_reply(s, "-ERR [%s] %s", code, err->msg);
 }
 
-/* The account setting RequireAPOP (CGP-REFERENCE 11.1): only APOP may
+/* The account setting RequireAPOP (docs/pop.md): only APOP may
  * open such an account, so its password never crosses the wire. */
 static bool
 requires_apop(struct pop_session *s, const struct auth_result *res)
