@@ -49,7 +49,7 @@ UT_SRCS   := $(shell find $(UT_DIRS) -name '*_test.c' | sort)
 UT_BINS   := $(UT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HDRS      := $(shell find src -name '*.h' | sort)
 
-.PHONY: all run test unit it test-asan fuzz deps clean install hdrcheck check-banned check-spdx version
+.PHONY: all run test unit it test-asan fuzz deps clean install hdrcheck check-banned check-spdx check-layers version
 
 all: $(BUILD)/tegamid $(TOOLS)
 
@@ -96,6 +96,10 @@ hdrcheck:
 check-banned:
 	@sh scripts/check-banned.sh
 
+# No cycle between the folders of src/ (from their #include lines).
+check-layers:
+	@sh scripts/check-layers.sh
+
 # Every source file names its license (SPDX).
 check-spdx:
 	@sh scripts/check-spdx.sh
@@ -108,7 +112,7 @@ it: all
 	TEGAMI_BUILD=$(abspath $(BUILD)) /usr/bin/python3 -m pytest -q tests/it $(PYTEST_ARGS)
 
 test: deps
-	$(MAKE) all hdrcheck check-banned check-spdx
+	$(MAKE) all hdrcheck check-banned check-spdx check-layers
 	$(MAKE) unit it
 	$(MAKE) fuzz-regress
 	$(MAKE) BUILD=build-asan SAN=1 all
@@ -158,8 +162,8 @@ fuzz-regress: $(FUZZ_BINS)
 # make install [PREFIX=/usr/local] [DESTDIR=staging]: the programs, man pages
 # and the systemd unit.  tegami-sendmail is not linked to a system sendmail.
 # Without DESTDIR it also creates the system user tegami and /var/Tegami
-# (owned by tegami, 0750).  The version comes from src/server/server.h.
-VERSION  := $(shell sed -n 's/^\#define TEGAMI_VERSION[[:space:]]*"\(.*\)"/\1/p' src/server/server.h)
+# (owned by tegami, 0750).  The version comes from src/core/server.h.
+VERSION  := $(shell sed -n 's/^\#define TEGAMI_VERSION[[:space:]]*"\(.*\)"/\1/p' src/core/server.h)
 PREFIX   ?= /usr/local
 SBINDIR  ?= $(PREFIX)/sbin
 BINDIR   ?= $(PREFIX)/bin

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * mime_parse.c: libFuzzer target for lib/mime.  Parses the input as a
- * message, writes ENVELOPE, BODY and BODYSTRUCTURE for the root and every
- * embedded message, and walks the tree checking that every offset stays
- * inside the input.  Leaks and overreads show up under ASan.
+ * mime_parse.c: libFuzzer target for lib/mime and imap/imap_mime.  Parses
+ * the input as a message, writes ENVELOPE, BODY and BODYSTRUCTURE for the
+ * root and every embedded message, and walks the tree checking that every
+ * offset stays inside the input.  Leaks and overreads show up under ASan.
  */
 #include "lib/compat.h"
 
@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "lib/buf.h"
+#include "imap/imap_mime.h"
 #include "lib/mime.h"
 #include "lib/xmalloc.h"
 
@@ -26,7 +27,7 @@ walk(const struct mime_message *msg, const struct mime_part *p,
 		    p->body_off < p->hdr_off)
 			abort();
 		if (p->is_message && p->child != NULL)
-			mime_envelope(msg, p->child, out);
+			imap_mime_envelope(msg, p->child, out);
 		walk(msg, p->child, out);
 	}
 }
@@ -41,9 +42,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(copy, data, size);
 	msg = mime_parse(copy, size);
 	buf_init(&out, 64 * 1024 * 1024);
-	mime_envelope(msg, msg->root, &out);
-	mime_bodystructure(msg, msg->root, true, &out);
-	mime_bodystructure(msg, msg->root, false, &out);
+	imap_mime_envelope(msg, msg->root, &out);
+	imap_mime_bodystructure(msg, msg->root, true, &out);
+	imap_mime_bodystructure(msg, msg->root, false, &out);
 	walk(msg, msg->root, &out);
 	if (msg->nparts > MIME_PARTS_MAX)
 		abort();

@@ -2,7 +2,8 @@
 /*
  * tegamid: the Tegami server.  Parses the command line, opens (creating on
  * first start) the base directory, takes its lock, starts the log, loads the
- * objects and the Router Table, makes sure postmaster exists (B3), binds the
+ * objects and the Router Table, makes sure postmaster exists
+ * (docs/behaviour.md, B3), binds the
  * listeners, switches for good to the server's user when started as root
  * (server/privs.h), starts the queue, the control socket and the services,
  * then waits for signals: SIGTERM/SIGINT shut down cleanly (ProcessID
@@ -37,7 +38,7 @@
 #include "server/mailflow.h"
 #include "server/privs.h"
 #include "server/sdnotify.h"
-#include "server/server.h"
+#include "core/server.h"
 #include "server/services.h"
 #include "cli/cli.h"
 
@@ -386,7 +387,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 
-	/* B3: postmaster is back at every start. */
+	/* docs/behaviour.md, B3: postmaster is back at every start. */
 	switch (objects_ensure_postmaster(srv.objects, pw, sizeof(pw), &err)) {
 	case 1:
 		objects_initial_password_path(srv.objects, path, sizeof(path));

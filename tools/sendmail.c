@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * sendmail: the server's sendmail replacement (CGP-REFERENCE §15.1,
- * BEHAVIOUR B17).  Scripts that pipe a message to sendmail work unchanged:
+ * sendmail: the server's sendmail replacement (docs/sendmail.md;
+ * docs/behaviour.md, B17).  Scripts that pipe a message to sendmail work
+ * unchanged:
  * the message is read from standard input and written as one file into the
  * Submitted folder (<base>/Submitted/<unique>.tmp, fsynced, renamed to
  * .sub), which the running server queues (src/delivery/submitted.c).  It

@@ -27,7 +27,7 @@
 #include "lib/buf.h"
 #include "lib/dict.h"
 #include "lib/xmalloc.h"
-#include "server/server.h"
+#include "core/server.h"
 #include "cli/cli_commands.h"
 
 #define TEGAMI_DEFAULT_BASE	"/var/Tegami"

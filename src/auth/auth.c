@@ -26,7 +26,7 @@
 #include "lib/log.h"
 #include "objects/objects.h"
 #include "router/router.h"
-#include "server/server.h"
+#include "core/server.h"
 #include "auth/auth.h"
 #include "auth/auth_private.h"
 
@@ -201,7 +201,7 @@ is_inet(const struct sockaddr *sa)
 	    sa->sa_family == AF_INET6);
 }
 
-/* 127.0.0.1 and ::1: the server machine itself (B5). */
+/* 127.0.0.1 and ::1: the server machine itself (docs/behaviour.md, B5). */
 static bool
 is_server_itself(const struct sockaddr *sa)
 {
@@ -289,7 +289,8 @@ resolve(struct server *srv, const struct auth_peer *peer,
 	memset(res, 0, sizeof(*res));
 	if (name == NULL || name[0] == '\0' || strlen(name) > ADDRESS_MAX)
 		return error_set(err_r, ERR_AUTH, AUTH_GENERIC_ERROR);
-	/* B10: a bare name takes the domain owning the local address. */
+	/* docs/behaviour.md, B10: a bare name takes the domain owning the local
+	 * address. */
 	if (strpbrk(name, "@%") == NULL) {
 		if (is_inet(peer->local)) {
 			if (objects_domain_for_local_ip(srv->objects, peer->local,
@@ -299,7 +300,8 @@ resolve(struct server *srv, const struct auth_peer *peer,
 			def = dom;
 		}
 	}
-	/* B1/B2: the Router decides which account a login name opens. */
+	/* docs/behaviour.md, B1 and B2: the Router decides which account a
+	 * login name opens. */
 	if (router_route(srv->router, name, ROUTE_ACCESS, def, &rr, NULL) < 0 ||
 	    rr.module != ROUTE_LOCAL || rr.account[0] == '\0')
 		return error_set(err_r, ERR_AUTH, AUTH_GENERIC_ERROR);
@@ -326,7 +328,7 @@ auth_resolve(struct server *srv, const struct auth_peer *peer,
 }
 
 /* A failure from the address: counted, and past the Protection limit the
- * address is blacklisted (CGP-REFERENCE 6.5). */
+ * address is temporarily blacklisted (docs/admin-cli.md). */
 static void
 address_failed(struct server *srv, const struct auth_peer *peer,
     const struct prot_conf *pc, const struct ipaddr *ip, const char *iptext,

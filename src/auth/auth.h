@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * auth.h: logins, shared by every module that asks for a password (POP, IMAP,
- * SMTP AUTH, the CLI, WebUser).  One place decides:
+ * SMTP AUTH, the CLI, WebUser).  One place decides (Bn: the behaviours of
+ * docs/behaviour.md):
  *
  *  1. Protection (B5): with [Reject all Logins from Non-Client Addresses]
  *     (Protection setting RejectNonClientLogins = YES) a peer outside

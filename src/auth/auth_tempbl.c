@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * auth_tempbl.c: Temporary Blacklisted IP Addresses (CGP-REFERENCE 6.2,
- * 6.5): addresses refused logins (and SMTP connections) until a time.
+ * auth_tempbl.c: Temporary Blacklisted IP Addresses
+ * (docs/admin-cli.md): addresses refused logins (and SMTP connections) until a
+ * time.
  * Flow control adds an address after too many failed logins from it; the
  * CLI shows the list (GetTempBlacklistedIPs) and adds or removes entries
  * (SetTempBlacklistedIPs).  The list lives in memory only, as in the

@@ -34,7 +34,7 @@
 
 #include "lib/compat.h"
 
-#include "cli/cli_commands.h"
+#include "lib/bounds.h"
 #include "lib/buf.h"
 #include "lib/error.h"
 
@@ -117,10 +117,6 @@ int	backup_dir_check(const char *dir, const char *base, struct error *err_r);
  */
 int	backup_run(struct server *srv, const char *dir,
 	    struct backup_result *r, struct error *err_r);
-
-/* CLI `Backup "DIR"`: backup_run() and a result dictionary. */
-enum cli_rc cmd_backup(struct cli_ctx *ctx, const struct cli_args *a,
-	    struct buf *out, struct error *err_r);
 
 /* ---- restore (tegamid --restore, no server running) ---- */
 

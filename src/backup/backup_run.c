@@ -37,7 +37,7 @@
 #include "lib/log.h"
 #include "lib/xmalloc.h"
 #include "queue/queue.h"
-#include "server/server.h"
+#include "core/server.h"
 #include "store/store.h"
 #include "backup/backup.h"
 #include "backup/backup_private.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cli.h: the CLI (the original's PWD protocol extended with administration
- * commands, CGP-REFERENCE §14), served over TCP (service `cli`, port 106,
+ * commands, docs/admin-cli.md), served over TCP (service `cli`, port 106,
  * USER/PASS login, rights checked) and over the owner-only control socket
  * <base>/ControlSocket (trusted as postmaster), which `tegami` uses.
  *

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * cli_args.h: splitting a CLI command line (CGP-REFERENCE §14.2) into the
- * command name and its arguments.  Arguments are data-format objects (§2):
+ * cli_args.h: splitting a CLI command line (docs/admin-cli.md) into the
+ * command name and its arguments.  Arguments are data-format objects
+ * (lib/dict.h):
  * atoms and quoted strings (keywords such as `into`, `TO`, `PASSWORD` are
  * atoms), numbers, arrays, dictionaries; and a lone `*` (the logged-in
  * account), given as the string "*".  Pure: no I/O.

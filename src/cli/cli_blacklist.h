@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cli_blacklist.h: the CLI commands of the Temporary Blacklisted IP
- * Addresses (CGP-REFERENCE 6.2, 14): GetTempBlacklistedIPs and
+ * Addresses (docs/admin-cli.md): GetTempBlacklistedIPs and
  * SetTempBlacklistedIPs.  The list itself lives in src/auth (auth.h).
  */
 #ifndef TEGAMI_CLI_CLI_BLACKLIST_H

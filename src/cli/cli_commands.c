@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * cli_commands.c: the CLI command table (CGP-REFERENCE §14.2) and the
+ * cli_commands.c: the CLI command table (docs/admin-cli.md) and the
  * handlers for domains, accounts, aliases, forwarders, passwords, settings and
  * their defaults, the Router Table and Route, network address lists,
  * protection, module settings and WriteLog.
@@ -20,12 +20,12 @@
 #include "lib/xmalloc.h"
 #include "objects/objects.h"
 #include "router/router.h"
-#include "server/server.h"
+#include "core/server.h"
 #include "cli/cli.h"
 #include "cli/cli_args.h"
 #include "cli/cli_blacklist.h"
 #include "cli/cli_commands.h"
-#include "backup/backup.h"
+#include "cli/cli_backup.h"
 #include "cli/cli_compat.h"
 #include "cli/cli_modules.h"
 

@@ -20,7 +20,7 @@
 #include "lib/dict.h"
 #include "store/store.h"
 #include "objects/objects.h"
-#include "server/server.h"
+#include "core/server.h"
 #include "cli/cli_args.h"
 #include "cli/cli_compat.h"
 #include "cli/cli_compat_parse.h"

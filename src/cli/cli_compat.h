@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cli_compat.h: CLI commands added for the vendor's CGP::CLI module and
- * scripts written for the original (CGP-REFERENCE §14.2): SetAccountPassword
+ * scripts written for the original (docs/admin-cli.md): SetAccountPassword
  * with PASSWORD / METHOD / CHECK, GetAccountInfo, Get/SetQueueSettings,
  * Get/SetServerIntercept, Get/SetBanned, and GetModule with effective values.
  * The command table in cli_commands.c points at these handlers.

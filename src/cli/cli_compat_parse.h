@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cli_compat_parse.h: pure parsing for the CLI forms the vendor's CGP::CLI
- * module uses (CGP-REFERENCE §14): the PWD login lines `APOP user digest` and
+ * module uses (docs/admin-cli.md): the PWD login lines `APOP user digest` and
  * `AUTH WEBUSER user password`, the arguments of `SetAccountPassword name
  * PASSWORD p [METHOD m] [CHECK]` (and the older `TO p` form) and of
  * `GetAccountInfo name [Key k | (k1, k2 ...)]`.  No I/O, no globals.

@@ -15,10 +15,10 @@
 #include "lib/strv.h"
 #include "delivery/units.h"
 #include "net/listener.h"
+#include "net/listener_limits.h"
 #include "objects/objects.h"
 #include "queue/queue.h"
-#include "server/server.h"
-#include "server/services.h"
+#include "core/server.h"
 #include "smtp/smtp.h"
 #include "cli/cli_modules.h"
 
@@ -285,13 +285,13 @@ find_log(struct log_module *m, void *arg)
 		f->found = true;
 }
 
-/* The listener limits, as services.c reads them. */
+/* The listener limits, as services.c reads them (net/listener_limits). */
 static void
 put_channels(struct dval *d, const struct dval *stored)
 {
 	struct listener_limits lim;
 
-	services_read_limits(stored, &lim);
+	(void)listener_limits_read(stored, &lim, NULL);
 	put_number(d, "MaxChannels", lim.max_channels);
 	put_number(d, "MaxChannelsPerIP", lim.max_per_ip);
 	put_number(d, "MaxChannelsPerNetwork", lim.max_per_net);

@@ -47,7 +47,7 @@
 #include "net/conn.h"
 #include "net/listener.h"
 #include "objects/objects.h"
-#include "server/server.h"
+#include "core/server.h"
 #include "cli/cli.h"
 #include "cli/cli_args.h"
 #include "cli/cli_commands.h"
@@ -134,7 +134,8 @@ log_input(struct cli_session *s, struct strv line)
 }
 
 /* The logins through the shared login (src/auth): the login name goes
- * through the Router in the Access context (B1): an alias logs into its
+ * through the Router in the Access context (docs/behaviour.md, B1): an alias
+ * logs into its
  * account, a rerouted name into the other account, with that account's
  * password and rights; protection and flow control apply as everywhere.
  * how: USER/PASS, APOP or AUTH WEBUSER; secret: the password, or for APOP
@@ -241,7 +242,7 @@ do_pass(struct cli_session *s, struct strv line)
 	explicit_bzero(pw, sizeof(pw));
 }
 
-/* APOP user digest / AUTH WEBUSER user password (CGP-REFERENCE §14.1). */
+/* APOP user digest / AUTH WEBUSER user password (docs/admin-cli.md). */
 static void
 do_login_line(struct cli_session *s, struct strv line)
 {

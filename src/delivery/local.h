@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * local.h: the LOCAL dispatcher (CGP-REFERENCE §10.1): delivers queued
+ * local.h: the LOCAL dispatcher (docs/architecture.md): delivers queued
  * messages routed to an account into the account's INBOX.
  *
  * The queue hands over all ready recipients of one account ("name@domain")

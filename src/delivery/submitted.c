@@ -27,7 +27,7 @@
 #include "lib/xmalloc.h"
 #include "objects/objects.h"
 #include "queue/queue.h"
-#include "server/server.h"
+#include "core/server.h"
 
 struct log_module log_pipe = LOG_MODULE("PIPE");
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * submitted.h: the Submitted folder -- the PIPE module's drop folder
- * (CGP-REFERENCE §15.2, §15.3).  Programs (build/sendmail, scripts) write
+ * (docs/sendmail.md).  Programs (build/sendmail, scripts) write
  * <base>/Submitted/<name>.tmp and rename it to <name>.sub; a watcher
  * thread (inotify, and a scan every second and at start, so files written
  * while the server was stopped are taken too) parses each .sub file,
@@ -10,7 +10,8 @@
  * over SUBMITTED_FILE_MAX, malformed addresses) is renamed to .bad with a
  * Problem line under PIPE.  .tmp and all other names are never touched.
  *
- * The .sub format (§15.3): a plain RFC 5322 message with native LF line
+ * The .sub format (docs/sendmail.md): a plain RFC 5322 message with native LF
+ * line
  * ends (CR LF accepted too), no dot-stuffing.  Envelope-To: fields, when
  * present, alone give the recipients and are removed; otherwise the
  * addresses of To:, Cc: and Bcc: do, less those of Envelope-Ignore:.

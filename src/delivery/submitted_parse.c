@@ -2,7 +2,7 @@
 /*
  * submitted_parse.c: the pure part of the Submitted folder: .sub file
  * bytes -> envelope (return-path, recipients) and the message to queue.
- * The rules are in submitted.h (CGP-REFERENCE §15.3).
+ * The rules are in submitted.h (and docs/sendmail.md).
  */
 #include "lib/compat.h"
 
@@ -148,7 +148,8 @@ take_field(struct parse *ps, struct field *f, struct buf *v,
 		    addrlist_parse(v->data, v->len, &ps->ign, err_r) < 0)
 			return -1;
 	} else if (is_name(f, "To") || is_name(f, "Cc") || is_name(f, "Bcc")) {
-		/* Bcc: is removed (§15.3); a malformed To:/Cc: only matters
+		/* Bcc: is removed (submitted.h); a malformed To:/Cc: only
+		 * matters
 		 * when it would give the recipients. */
 		f->drop = is_name(f, "Bcc");
 		if (field_value(f, v, err_r) < 0)

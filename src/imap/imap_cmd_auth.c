@@ -5,7 +5,8 @@
  * LOGIN, AUTHENTICATE PLAIN/LOGIN/CRAM-MD5, IDLE (RFC 2177) -- and what a
  * login sets up: the account's store, its size limits and the per-account
  * session count.  Passwords go to auth_login() (auth.h), which applies B1, B2, B5
- * and B10; its error text is shown to the client as the human sentence.
+ * and B10 of docs/behaviour.md; its error text is shown to the client as the
+ * human sentence.
  */
 #include "lib/compat.h"
 
@@ -23,7 +24,7 @@
 #include "net/listener.h"
 #include "objects/objects.h"
 #include "auth/sasl.h"
-#include "server/server.h"
+#include "core/server.h"
 #include "imap/imap_private.h"
 
 /* ---- sessions per account ---- */

@@ -9,6 +9,7 @@
 
 #include "lib/compat.h"
 
+#include "lib/bounds.h"
 #include "lib/buf.h"
 #include "lib/log.h"
 #include "auth/auth.h"
@@ -25,6 +26,8 @@ struct server;
 #define IMAP_SESSIONS_DEFAULT	20	/* concurrent sessions per account */
 #define IMAP_SESSIONS_MAX	1000	/* bound for MaxSessionsPerAccount */
 #define IMAP_AUTH_LINE_MAX	8192	/* one AUTHENTICATE response line */
+_Static_assert(IMAP_AUTH_LINE_MAX >= SASL_PLAIN_B64_MAX,
+    "IMAP AUTHENTICATE reads the longest PLAIN response");
 #define IMAP_FETCH_MAX		STORE_MESSAGE_MAX	/* bytes of one message read */
 #define IMAP_RESP_TEXT_MAX	512	/* tagged response text */
 #define IMAP_IDLE_POLL_MS	100	/* IDLE: how often the client is checked */

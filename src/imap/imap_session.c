@@ -21,7 +21,7 @@
 #include "net/conn.h"
 #include "net/listener.h"
 #include "objects/objects.h"
-#include "server/server.h"
+#include "core/server.h"
 #include "imap/imap.h"
 #include "imap/imap_private.h"
 

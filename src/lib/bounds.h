@@ -18,6 +18,9 @@
 #define LOG_LINE_MAX		4096	/* one log record, longer ones are cut */
 #define LOGS_KEEP_DAYS_MAX	36500	/* LogsKeepDays: a century; 0 = keep all */
 #define PASSWORD_MAX		256	/* a password as given by a client */
+/* The longest SASL PLAIN response of a valid login: base64 of authzid NUL
+ * authcid NUL password; every protocol's AUTH line holds it. */
+#define SASL_PLAIN_B64_MAX	((2 * ADDRESS_MAX + PASSWORD_MAX + 2 + 2) / 3 * 4)
 #define IPLIST_TEXT_MAX		(1024 * 1024)	/* one network address list */
 #define BACKUP_FILES_MAX	4000000	/* manifest entries: ~400 MB of memory at restore */
 #define BACKUP_MANIFEST_MAX	(512UL * 1024 * 1024)	/* manifest text read at restore */

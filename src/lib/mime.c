@@ -7,7 +7,7 @@
  * region is fixed by its parent before the part itself is parsed, so an
  * inner multipart never reads past an outer boundary, and a missing close
  * delimiter simply lets the last part run to the end of its region.  The
- * ENVELOPE and BODYSTRUCTURE writers live in mime_imap.c.
+ * ENVELOPE and BODYSTRUCTURE writers live in imap/imap_mime.c.
  */
 #include "lib/compat.h"
 

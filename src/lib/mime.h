@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mime.h: a pure, tolerant RFC 5322 / MIME (RFC 2045-2047, 2231) message
- * parser and the IMAP ENVELOPE, BODY and BODYSTRUCTURE writers (RFC 3501
- * 7.4.2).  mime_parse() takes a whole message held in memory and returns a
+ * parser (IMAP's ENVELOPE, BODY and BODYSTRUCTURE are written from its
+ * result by imap/imap_mime.h).  mime_parse() takes a whole message held in memory and returns a
  * tree of parts described by offsets into that memory plus the decoded
  * Content-* fields.  It never fails: malformed input (missing boundaries,
  * no headers, broken parameters, bare LF) still yields a structure, and
@@ -22,7 +22,7 @@
 #define MIME_HEADER_VALUE_MAX	(64 * 1024)	/* one unfolded header value; cut */
 #define MIME_PARAMS_MAX		64	/* parameters per Content-Type/-Disposition */
 #define MIME_BOUNDARY_MAX	200	/* RFC 2046 says 70; real mail is sloppier */
-#define MIME_ADDRESSES_MAX	1000	/* addresses in one ENVELOPE address list */
+#define MIME_ADDRESSES_MAX	1000	/* addresses in one address list (ENVELOPE) */
 
 struct mime_param {
 	char		*name;		/* as sent; RFC 2231 sections merged */
@@ -100,20 +100,5 @@ void	mime_unfold(struct strv raw, struct buf *out);
  * and replaces out's contents with its unfolded value; false if absent. */
 bool	mime_header_get(const char *data, size_t off, size_t len,
 	    const char *name, struct buf *out);
-
-/*
- * Appends an IMAP string for s[0, len) to out: NIL when s is NULL, a quoted
- * string when every byte is 7-bit and not CR, LF or NUL, else a literal
- * {len}CRLF followed by the bytes.
- */
-void	mime_imap_nstring(struct buf *out, const char *s, size_t len);
-
-/* Appends the RFC 3501 ENVELOPE of the message whose header block is
- * part's (the root, or the child of a message/rfc822 part). */
-void	mime_envelope(const struct mime_message *msg,
-	    const struct mime_part *part, struct buf *out);
-/* Appends BODYSTRUCTURE (extended true) or BODY (false) of part. */
-void	mime_bodystructure(const struct mime_message *msg,
-	    const struct mime_part *part, bool extended, struct buf *out);
 
 #endif

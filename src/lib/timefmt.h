@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * timefmt.h: time stamps in the forms mail protocols use, with the real local
- * time zone offset (BEHAVIOUR.md B13), and their parsers.
+ * time zone offset (docs/behaviour.md, B13), and their parsers.
  *
  *   Fri, 27 Nov 2026 23:20:16 -0800    RFC 5322 Date:/Received:
  *   27-Nov-2026 23:20:16 -0800         IMAP INTERNALDATE (RFC 3501), [Server Time]

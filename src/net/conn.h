@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * conn.h: one network connection, a socket with optional TLS, used by one
- * session thread with blocking-style calls and timeouts (ARCHITECTURE.md,
+ * session thread with blocking-style calls and timeouts (docs/architecture.md,
  * Threads).  The socket is non-blocking underneath; every wait is a poll()
  * bounded by the read or write timeout.
  *

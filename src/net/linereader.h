@@ -5,7 +5,7 @@
  * bounded struct buf and complete lines are taken out; no I/O, no logging.
  * conn_read_line() (net/conn.h) adds the socket, TLS and timeouts.
  *
- * Rules (STYLE.md section 4):
+ * Rules:
  * - A line is at most max bytes, not counting its terminator.  The limit is
  *   checked before the terminator arrives, so at most max + 1 bytes of one
  *   line (max bytes and a CR) are ever held.

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * listener.h: the TCP services (CGP "Listeners", CGP-REFERENCE 6.8).  A fixed
+ * listener.h: the TCP services ("Listeners" in the original;
+ * docs/operations.md).  A fixed
  * table names every service, its default port, whether it is TLS from the
  * first byte, and its log tag.  A protocol module registers a handler (and a
  * refusal writer) for its services; the daemon adds sockets and limits and

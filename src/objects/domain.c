@@ -3,7 +3,8 @@
  * domain.c: domains -- loading a domain folder, create, rename, delete, list,
  * lookup by name or alias, domain settings with the server-wide Domain
  * Defaults under them, domain aliases, the Assigned IP Addresses
- * (IPAddresses) and the picking of a domain from a local address (B10), and
+ * (IPAddresses) and the picking of a domain from a local address
+ * (docs/behaviour.md, B10), and
  * the nested per-domain and server-wide AccountDefaults / AccountPrefs
  * dictionaries and the Account Template.
  */
@@ -828,7 +829,7 @@ fail:
 	return -1;
 }
 
-/* ---- local address -> domain (B10) ------------------------------------- */
+/* ---- local address -> domain (docs/behaviour.md, B10) ---------------- */
 
 int
 objects_domain_for_local_ip(struct objects *o, const struct sockaddr *sa,

@@ -52,7 +52,7 @@ enum obj_kind {
 	OBJ_FORWARDER
 };
 
-/* Server-wide network address lists (CGP-REFERENCE §6.2). */
+/* Server-wide network address lists (docs/admin-cli.md). */
 enum obj_iplist {
 	OBJ_IPS_CLIENT = 0,	/* ClientIPs */
 	OBJ_IPS_BLACKLISTED,	/* BlacklistedIPs */
@@ -145,8 +145,9 @@ struct dval	*objects_domain_aliases_get(struct objects *o,
 int		 objects_domain_aliases_set(struct objects *o,
 		    const char *domain, const struct dval *arr, struct error *err_r);
 
-/* The domain owning a local address (B10): a secondary domain whose
- * IPAddresses list matches wins; else the main domain when its IPAddresses is
+/* The domain owning a local address (docs/behaviour.md, B10): a secondary
+ * domain whose IPAddresses list matches wins; else the main domain when its
+ * IPAddresses is
  * "All" (the default: every address not assigned to a secondary domain) or
  * its list matches.  -1 when no domain owns it ("unassigned local network
  * address"). */
@@ -310,7 +311,8 @@ int		 objects_check_password(struct objects *o, const char *name,
  * ERR_AUTH when it is stored hashed or absent. */
 int		 objects_get_clear_password(struct objects *o, const char *name,
 		    const char *domain, char *buf, size_t size, struct error *err_r);
-/* Called at every start (B3): when the main domain has no account
+/* Called at every start (docs/behaviour.md, B3): when the main domain has no
+ * account
  * "postmaster", creates it with a random OBJECTS_PASSWORD_GEN-character
  * password, stored hashed, writes the password into the file
  * objects_initial_password_path() names (mode 0600) and returns 1 with it in

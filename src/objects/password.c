@@ -12,7 +12,8 @@
  * compared in constant time; CRAM-MD5 and APOP can only use those.  Hashing
  * runs outside the objects lock.
  *
- * B3: at every start objects_ensure_postmaster() recreates a missing
+ * docs/behaviour.md, B3: at every start objects_ensure_postmaster() recreates a
+ * missing
  * postmaster with a random password left in initial.password (0600).
  */
 #include "lib/compat.h"
@@ -246,7 +247,7 @@ objects_get_clear_password(struct objects *o, const char *name,
 	return rc;
 }
 
-/* ---- postmaster (B3) --------------------------------------------------- */
+/* ---- postmaster (docs/behaviour.md, B3) ------------------------------- */
 
 static int
 random_password(char *buf, size_t len, struct error *err_r)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * pop.h: the POP3 module (CGP-REFERENCE 11.1; RFC 1939, RFC 2449 CAPA,
+ * pop.h: the POP3 module (docs/pop.md; RFC 1939, RFC 2449 CAPA,
  * RFC 2595 STLS, RFC 5034 SASL, RFC 3206 response codes).  It serves the
  * listener services "pop3" (port 110, STLS) and "pop3s" (995, TLS from the
  * first byte) on the INBOX of the account store; logins go through

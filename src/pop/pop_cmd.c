@@ -30,7 +30,7 @@
 #include "net/conn.h"
 #include "net/listener.h"
 #include "objects/objects.h"
-#include "server/server.h"
+#include "core/server.h"
 #include "store/store.h"
 #include "pop/pop_private.h"
 
@@ -112,7 +112,7 @@ login_failed(struct pop_session *s, const char *how, const char *name,
 	pop_reply(s, "-ERR [%s] %s", code, err->msg);
 }
 
-/* The account setting RequireAPOP (CGP-REFERENCE 11.1): only APOP may
+/* The account setting RequireAPOP (docs/pop.md): only APOP may
  * open such an account, so its password never crosses the wire. */
 static bool
 requires_apop(struct pop_session *s, const struct auth_result *res)

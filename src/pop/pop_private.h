@@ -23,7 +23,9 @@
  * "-ERR line too long" past it. */
 #define POP_LINE_MAX		1024
 /* A SASL continuation line (base64 of authzid, user and password). */
-#define POP_SASL_LINE_MAX	2048
+#define POP_SASL_LINE_MAX	4096
+_Static_assert(POP_SASL_LINE_MAX >= SASL_PLAIN_B64_MAX,
+    "POP AUTH reads the longest PLAIN response");
 /* RFC 1939 3: arguments are at most 40 characters; user names and AUTH
  * responses may be longer in practice (checked against POP_LINE_MAX). */
 #define POP_ARGS_MAX		2	/* TOP msg n, AUTH mech resp */

@@ -39,7 +39,7 @@
 #include "net/conn.h"
 #include "net/listener.h"
 #include "objects/objects.h"
-#include "server/server.h"
+#include "core/server.h"
 #include "store/store.h"
 #include "pop/pop.h"
 #include "pop/pop_private.h"

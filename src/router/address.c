@@ -147,7 +147,7 @@ address_set_domain(struct address *a_r, const char *s, size_t len,
 		a_r->domain[i] = (char)tolower((unsigned char)s[i]);
 	a_r->domain[len] = '\0';
 	a_r->dkind = ADDRESS_DOMAIN_NAME;
-	/* CGP-REFERENCE 3.4: a bare 1.2.3.4 is the literal [1.2.3.4]. */
+	/* A bare 1.2.3.4 is the literal [1.2.3.4]. */
 	if (digits_only && inet_pton(AF_INET, a_r->domain, bin) == 1) {
 		char tmp[DOMAIN_NAME_MAX + 3];
 		size_t n = 0;

@@ -4,7 +4,7 @@
  * reads a mailbox from the wire) uses.  It takes RFC 5321/5322 mailbox
  * syntax -- local@domain, optional surrounding <>, quoted local parts, IP
  * literals [1.2.3.4] and [IPv6:...] -- and the old path forms CommuniGate
- * recognises (CGP-REFERENCE 3.2):
+ * recognises:
  *
  *	<@relay1,@relay2:user@host>	domain relay1, local "user%host%relay2"
  *	relay!host!user			domain relay,  local "user%host"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * router.c: routing (CGP-REFERENCE 3.4-3.8).  router_route() parses the
+ * router.c: routing (the rules below).  router_route() parses the
  * address and then loops: strip our own IP literals, complete bare names,
  * apply the first matching Router Table record, resolve pseudo-domains, and
  * resolve names in our domains through struct router_dir_ops.  Every
@@ -12,15 +12,16 @@
  *  - Table records never apply to an address whose domain is a
  *    pseudo-domain (x.local, x.smtp, x.via, error, null, pipe): such a
  *    result is final, so "<postmaster> = pm@postmaster.local" cannot loop
- *    back through the <postmaster> record (B2).
+ *    back through the <postmaster> record (docs/behaviour.md, B2).
  *  - name.local is the Main Domain object `name` (the local part is
  *    ignored); it must be an account or an alias of one, else ERROR.
  *  - x@error: the error text is the local part when an address record
  *    wrote it ("<*@spam.dom> = \"no spam\"@error"), else "address is
  *    rejected" (the local part is then just the user's name).
- *  - ACCESS context, local part "LoginPage" (B14): LOCAL with account
- *    "LoginPage" in the resolved domain without an object lookup when the
- *    domain is ours; ERROR "unknown domain" otherwise.
+ *  - ACCESS context, local part "LoginPage" (docs/behaviour.md, B14):
+ *    LOCAL with account "LoginPage" in the resolved domain without an
+ *    object lookup when the domain is ours; ERROR "unknown domain"
+ *    otherwise.
  *  - "Accepted and Bounced" cannot be expressed as a route result; it is
  *    treated as "Rejected" (ERROR "unknown user account") in every context.
  *  - postmaster@<our domain without such object> goes to the Main Domain's
@@ -170,7 +171,7 @@ is_pseudo(const struct address *a)
 	    strcmp(a->domain, "null") == 0 || strcmp(a->domain, "pipe") == 0;
 }
 
-/* CGP-REFERENCE 3.4: our own addresses, 127.0.0.1 and 0.0.0.0. */
+/* Our own addresses, 127.0.0.1 and 0.0.0.0. */
 static bool
 is_own_ip(struct rstate *st)
 {
@@ -376,7 +377,7 @@ route_ours(struct rstate *st, const char *canon, struct error *err_r)
 	}
 	if (strcasecmp(a->local, "postmaster") == 0 &&
 	    strcasecmp(canon, st->main) != 0) {
-		/* CGP-REFERENCE 3.7: the Main Domain's postmaster. */
+		/* Unknown postmaster@ours: the Main Domain's postmaster. */
 		if (address_set_domain(a, st->main, strlen(st->main), 0,
 		    &e) == -1)
 			return fail(st, err_r, e.kind, e.msg);

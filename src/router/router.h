@@ -91,7 +91,8 @@ int		 router_check_table(const char *text, struct error *err_r);
 
 /* Routes address in context rctx.  An address without a domain takes
  * default_domain (NULL: the main domain) -- the login path passes the domain
- * that owns the local IP address (B10).  Returns 0 when routed (module is not
+ * that owns the local IP address (docs/behaviour.md, B10).  Returns 0 when
+ * routed (module is not
  * ROUTE_ERROR); -1 with res->module = ROUTE_ERROR and res->error (and err_r)
  * filled when the address is refused or malformed. */
 int		 router_route(struct router *r, const char *address,

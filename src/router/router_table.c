@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * router_table.c: the Router Table (CGP-REFERENCE 3.3).  Parses the text
+ * router_table.c: the Router Table (the record forms below).  Parses the text
  * into records, finds the first record matching an address and rewrites the
  * address with it.  Pure: no locks, no directory, no logging.
  *
@@ -18,7 +18,8 @@
  * order (address records capture the local part's '*'s, then the domain's).
  * A literal '*' cannot be written on the right.
  *
- * Domain-level rewrite rule (how B7 works): the right side is
+ * Domain-level rewrite rule (how docs/behaviour.md, B7 works): the right side
+ * is
  *   - a domain:  local@D          -> local@right
  *   - an address rl@rd:  local@D  -> local%rl@rd
  * so "client1.com = client1.com@mainhost.com.via" turns user@client1.com

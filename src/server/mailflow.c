@@ -22,17 +22,18 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "delivery/cli_mail.h"
+#include "cli/cli_mail.h"
 #include "delivery/local.h"
 #include "delivery/submitted.h"
 #include "delivery/units.h"
+#include "imap/imap_mime.h"
 #include "lib/dict.h"
 #include "lib/log.h"
 #include "objects/objects.h"
 #include "queue/queue.h"
 #include "router/router.h"
 #include "server/mailflow.h"
-#include "server/server.h"
+#include "core/server.h"
 #include "store/store.h"
 
 static struct log_module log_queue = LOG_MODULE("QUEUE");
@@ -219,6 +220,8 @@ mailflow_start(struct server *srv, struct error *err_r)
 	log_register(&log_local);
 	log_register(&log_pipe);
 	cli_apply_log_levels(srv);
+	/* The store caches IMAP's forms of each new message. */
+	store_set_render(&imap_store_render);
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.base_dir = srv->base;

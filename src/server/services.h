@@ -12,8 +12,6 @@
 
 struct server;
 struct listen_opt;
-struct dval;
-struct listener_limits;
 
 /* True for the service names of the listener table. */
 bool	services_known(const char *service);
@@ -35,12 +33,6 @@ void	services_reload_limits(struct server *srv);
 /* Starts accepting on every socket services_bind() bound. */
 int	services_accept(struct error *err_r);
 void	services_stop(void);
-/* The listener limits a module's settings give (d may be NULL: defaults),
- * each clamped to its range in lib/bounds.h; what apply_limits uses and
- * GetModule shows. */
-void	services_read_limits(const struct dval *d,
-	    struct listener_limits *lim);
-
 /* One --listen option (tegamid.c fills them). */
 struct listen_opt {
 	char		*service;

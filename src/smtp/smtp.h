@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * smtp.h: the SMTP receiving server (services smtp 25, submission 587 and
- * smtps 465 with implicit TLS; CGP-REFERENCE 9) and its pure command-line
+ * smtps 465 with implicit TLS; docs/smtp.md) and its pure command-line
  * parser.
  *
  * smtp_register() is the module's entry point.  The parser functions below

@@ -10,8 +10,8 @@
  * Every address goes through the Router: RCPT TO in the Mail context
  * decides local delivery, discarding, or relaying -- which is allowed only
  * for Client IP Addresses, authenticated sessions, or addresses routed by a
- * Relay:/RelayAll: record (CGP-REFERENCE 6.3); MAIL FROM is routed too and
- * refused when it ends in an error (B6, CGP-REFERENCE 6.4).
+ * Relay:/RelayAll: record (docs/smtp.md); MAIL FROM is routed too and
+ * refused when it ends in an error (docs/behaviour.md, B6).
  */
 #include "lib/compat.h"
 
@@ -30,7 +30,7 @@
 #include "objects/objects.h"
 #include "auth/sasl.h"
 #include "router/router.h"
-#include "server/server.h"
+#include "core/server.h"
 #include "smtp/smtp_private.h"
 
 #define CMD_IDLE	0x01	/* counts toward MaxIdleCommands */
@@ -316,7 +316,7 @@ cmd_mail(struct smtp_session *s, struct strv args)
 		memset(m, 0, sizeof(*m));
 		return;
 	}
-	/* B6, CGP-REFERENCE 6.4: the return-path is routed; an error
+	/* docs/behaviour.md, B6: the return-path is routed; an error
 	 * route (our domain, no such object) refuses it. */
 	if (!m->null_path && router_route(s->srv->router, m->path,
 	    ROUTE_MAIL, NULL, &res, &err) < 0) {
@@ -427,7 +427,7 @@ cmd_rcpt(struct smtp_session *s, struct strv args)
 	case ROUTE_NULL:
 		break;
 	default:
-		/* CGP-REFERENCE 6.3: never an open relay.  127.0.0.1 is
+		/* Never an open relay (docs/smtp.md).  127.0.0.1 is
 		 * not special: the administrator lists it in Client IPs. */
 		if (!s->is_client && !s->authed && !res.relay_ok) {
 			log_ses(&s->log, LOG_PROBLEM, "RCPT TO:<%s> refused: "

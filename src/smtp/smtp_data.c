@@ -21,9 +21,9 @@
  * MaxDataTime seconds (Postfix's smtpd_min_data_rate and per-request
  * deadline; nginx's client_body_timeout).  Past either: 421 4.4.2.
  *
- * The accepted message gets a Received: header (B13: real zone offset)
+ * The accepted message gets a Received: header (docs/behaviour.md, B13)
  * and, for trusted submissions (authenticated, or the submission port),
- * Date: and Message-ID: when missing (CGP-REFERENCE 9.2).  "250" is sent
+ * Date: and Message-ID: when missing (docs/smtp.md).  "250" is sent
  * only after queue_submit() has returned, that is after the fsync.
  */
 #include "lib/compat.h"
@@ -40,7 +40,7 @@
 #include "lib/xmalloc.h"
 #include "net/conn.h"
 #include "queue/queue.h"
-#include "server/server.h"
+#include "core/server.h"
 #include "smtp/smtp_private.h"
 
 #define SMTP_TRACE_MAX		4096	/* our Received:/Date:/Message-ID: block */

@@ -3,7 +3,7 @@
  * smtp_session.c: the SMTP receiving sessions (RFC 5321).  Registers the
  * smtp, submission and smtps services, reads the module settings for each
  * session within their bounds, refuses blacklisted clients at connect
- * (CGP-REFERENCE 6.2), and runs the command loop: one bounded CRLF line at a
+ * (docs/admin-cli.md), and runs the command loop: one bounded CRLF line at a
  * time through the dispatcher in smtp_cmd.c, with the session's error and
  * time limits.  Replies are buffered by the conn and flushed before any
  * read that would block, which is all RFC 2920 PIPELINING needs.
@@ -26,7 +26,7 @@
 #include "net/conn.h"
 #include "net/listener.h"
 #include "objects/objects.h"
-#include "server/server.h"
+#include "core/server.h"
 #include "smtp/smtp_private.h"
 
 #define SMTP_REPLY_MAX		1024	/* one reply line we write */
@@ -261,7 +261,7 @@ conf_load(struct server *srv, struct smtp_conf *c)
 
 /* ---- the session -------------------------------------------------------- */
 
-/* CGP-REFERENCE 6.2: Blacklisted IPs are refused unless the address is
+/* Blacklisted IPs are refused unless the address is
  * also a White Hole or Client address; so are Temporary Blacklisted IP
  * Addresses (too many failed logins, auth.h), with a temporary 421. */
 static bool

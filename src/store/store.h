@@ -93,6 +93,26 @@ struct store_uidmap {
 	size_t		 n;
 };
 
+struct buf;
+struct mime_message;
+struct mime_part;
+
+/*
+ * The cached forms of a new message (ENVELOPE, BODYSTRUCTURE, BODY), written
+ * from its parsed tree by the module that reads them back: IMAP's are
+ * imap/imap_mime.h's imap_store_render.  Set once at start, before any
+ * store_append() or store_deliver_batch() (and before threads start);
+ * without it those fail with ERR_INTERNAL and store nothing.
+ */
+struct store_render {
+	void	(*envelope)(const struct mime_message *msg,
+		    const struct mime_part *part, struct buf *out);
+	void	(*bodystructure)(const struct mime_message *msg,
+		    const struct mime_part *part, bool extended,
+		    struct buf *out);
+};
+void	store_set_render(const struct store_render *r);
+
 /* A message to store.  data is borrowed for the duration of the call. */
 struct store_new_msg {
 	const char	*data;

@@ -2,7 +2,8 @@
 /*
  * store_message.c: putting messages into the account store and reading
  * them back.  A new message is normalised to CRLF, parsed once with
- * lib/mime to cache its ENVELOPE, BODYSTRUCTURE and BODY, and stored in one
+ * lib/mime to cache its ENVELOPE, BODYSTRUCTURE and BODY (written by the
+ * store_render functions set at start), and stored in one
  * transaction: its body in the bodies table, or for bodies over
  * STORE_INLINE_MAX in bodies/b<id>-<unique> written and fsynced (file and
  * folder) before the COMMIT that makes the row visible.  Local delivery batches
@@ -45,6 +46,15 @@ struct written {
 	size_t		 n;
 };
 
+/* Set once at start, before any thread delivers (store.h). */
+static const struct store_render *render;
+
+void
+store_set_render(const struct store_render *r)
+{
+	render = r;
+}
+
 static void
 prepared_free(struct prepared *p)
 {
@@ -78,6 +88,9 @@ prepare(const struct store_new_msg *m, struct prepared *p,
 		return error_set(err_r, ERR_LIMIT, "message too large");
 	if (m->flags & ~STORE_FLAGS_ALL)
 		return error_set(err_r, ERR_SYNTAX, "bad flags");
+	if (render == NULL)
+		return error_set(err_r, ERR_INTERNAL, "store: no render "
+		    "functions set (store_set_render)");
 	if (store_keywords_normalise(m->keywords, &p->keywords, err_r) < 0)
 		return -1;
 	p->data = m->data != NULL ? m->data : "";
@@ -100,11 +113,11 @@ prepare(const struct store_new_msg *m, struct prepared *p,
 	mm = mime_parse(p->data, p->len);
 	p->hdr_size = mm->root->hdr_len;
 	buf_init(&b, SIZE_MAX / 2);
-	mime_envelope(mm, mm->root, &b);
+	render->envelope(mm, mm->root, &b);
 	p->envelope = buf_steal(&b);
-	mime_bodystructure(mm, mm->root, true, &b);
+	render->bodystructure(mm, mm->root, true, &b);
 	p->bodystructure = buf_steal(&b);
-	mime_bodystructure(mm, mm->root, false, &b);
+	render->bodystructure(mm, mm->root, false, &b);
 	p->body = buf_steal(&b);
 	mime_free(&mm);
 	return 0;

@@ -274,8 +274,8 @@ def cli_client(server):
 def deliver(server, rcpt, raw_bytes, timeout=20.0):
     """Hands one message for `rcpt` to the running server through a real
     interface and returns once the server has taken it: SMTP (MAIL FROM:<>)
-    when the server listens for smtp, else the Submitted folder (CGP-REFERENCE
-    15.2: write <name>.tmp, rename to <name>.sub, wait until the server took
+    when the server listens for smtp, else the Submitted folder (docs/sendmail.md:
+    write <name>.tmp, rename to <name>.sub, wait until the server took
     the file).  raw_bytes is an RFC 5322 message with CRLF line ends; the
     server adds its Received: field on top.  Local delivery into the mailbox
     happens shortly after: poll the mailbox to wait for it."""

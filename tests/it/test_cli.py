@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 """The CLI over the TCP `cli` service (the original's PWD protocol), driven
-by a plain socket client with the original's transcript (CGP-REFERENCE §14.1),
+by a plain socket client with the original's transcript (docs/admin-cli.md),
 and the control socket's permissions."""
 
 import os

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """CGP CLI compatibility (issue 15), over the TCP `cli` service with a client
 that speaks the PWD protocol the way the vendor's Perl CGP::CLI module 2.7.5
-does (CGP-REFERENCE §14): it takes the stamp `<...@...>` from the banner and
+does (docs/admin-cli.md): it takes the stamp `<...@...>` from the banner and
 logs in with `APOP user md5hex(stamp + password)` by default, or with
 `AUTH WEBUSER user password`, or USER/PASS; it sends bare-LF lines, then
 `INLINE`, and reads `201 <data>` answers."""

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""IMAP logins through src/auth: the Router applies to login names (B1, B2),
+"""IMAP logins through src/auth: the Router applies to login names (docs/behaviour.md, B1, B2),
 "access from your network is denied" (B5), the domain from the local address
 and "unassigned local network address" (B10), AUTHENTICATE PLAIN/LOGIN,
 STARTTLS (and refusal of pipelined input), implicit TLS (imaps), RequireTLS

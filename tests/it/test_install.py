@@ -3,7 +3,7 @@
 expected files (and only those) in place with the right modes and the
 version filled in; the man pages format without groff warnings; the systemd
 unit passes `systemd-analyze verify`; --version of both programs comes from
-src/server/server.h; tegamid tells systemd (Type=notify) READY=1,
+src/core/server.h; tegamid tells systemd (Type=notify) READY=1,
 RELOADING=1 and STOPPING=1 over $NOTIFY_SOCKET."""
 
 import os
@@ -31,7 +31,7 @@ def make(*args, timeout=600):
 
 
 def header_version():
-    with open(os.path.join(TOP, "src", "server", "server.h")) as f:
+    with open(os.path.join(TOP, "src", "core", "server.h")) as f:
         return re.search(r'#define TEGAMI_VERSION\s+"([^"]+)"', f.read()).group(1)
 
 

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 """POP3 logins through the shared login (src/auth): the Router applies to
-login names (B1, B2), "access from your network is denied" (B5), the domain
+login names (docs/behaviour.md, B1, B2), "access from your network is denied" (B5), the domain
 of a bare name from the local address and "unassigned local network
 address" (B10), and failed-login flow control.  Real clients: poplib and
 raw sockets bound to 127.0.0.2 / 127.0.0.3 as source or destination."""

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""B3: postmaster exists at every start, with a generated password in
+"""docs/behaviour.md, B3: postmaster exists at every start, with a generated password in
 initial.password (mode 0600) and named in the log; a pre-seeded account
 (imported server, clear password) is honoured."""
 

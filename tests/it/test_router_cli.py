@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Router results through the admin CLI `Route` command (and logins over the
 CLI for B1/B2): Router Table records, prefixes, wildcards, pseudo-domains,
-domain aliases, unknown-name policies, B1 B2 B6 B7 B14."""
+domain aliases, unknown-name policies, B1 B2 B6 B7 B14 of docs/behaviour.md."""
 
 import pytest
 

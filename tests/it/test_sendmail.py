@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""build/sendmail (BEHAVIOUR B17, CGP-REFERENCE §15.1): form-mail style
+"""build/sendmail (docs/behaviour.md, B17; docs/sendmail.md): form-mail style
 scripts piping to sendmail get their messages delivered byte for byte (apart
 from the Return-Path: and Received: trace fields), with the usual options."""
 

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """SMTP receiving (src/smtp/): EHLO features, STARTTLS + AUTH, pipelining,
-8BITMIME, SIZE, relaying rules, the Return-Path check (B6), submission and
-smtps, the Received: header (B13) -- with real clients (smtplib, swaks,
+8BITMIME, SIZE, relaying rules, the Return-Path check (docs/behaviour.md, B6), submission
+and smtps, the Received: header (B13) -- with real clients (smtplib, swaks,
 curl), each delivered message read back from the account store and compared
 byte for byte."""
 

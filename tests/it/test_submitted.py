@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""The Submitted folder (CGP-REFERENCE §15.2, §15.3): .sub files written
+"""The Submitted folder (docs/sendmail.md): .sub files written
 straight into <base>/Submitted are queued with tag PIPE and delivered; the
 envelope comes from Envelope-To:/To:/Cc:/Bcc:, Envelope-Ignore:, Return-Path:
 and From:.  Also the mailbox and queue CLI commands on the delivered mail."""

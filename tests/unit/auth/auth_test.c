@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * auth_test.c: logins against real objects and a real router in a temporary
- * base directory: passwords, the generic error, B1 routing of login names,
- * B5 protection, B10 domain by local address, flow control per (account,
+ * base directory: passwords, the generic error, routing of login names
+ * (B1), protection (B5), domain by local address (B10; the behaviours of
+ * docs/behaviour.md), flow control per (account,
  * address) and per address, the temporary blacklist and its text, the
  * bounds of the failure tables, clear-text logins and TLS, CRAM-MD5/APOP,
  * SASL PLAIN decoding.
@@ -24,7 +25,7 @@
 #include "lib/test.h"
 #include "objects/objects.h"
 #include "router/router.h"
-#include "server/server.h"
+#include "core/server.h"
 #include "auth/auth.h"
 #include "auth/auth_private.h"
 

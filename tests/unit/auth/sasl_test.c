@@ -25,7 +25,7 @@
 #include "lib/test.h"
 #include "objects/objects.h"
 #include "router/router.h"
-#include "server/server.h"
+#include "core/server.h"
 #include "auth/auth.h"
 #include "auth/sasl.h"
 

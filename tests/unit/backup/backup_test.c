@@ -25,6 +25,7 @@
 #include "queue/queue.h"
 #include "store/store.h"
 #include "backup/backup.h"
+#include "imap/imap_mime.h"
 #include "../queue/queue_testutil.h"
 
 static char tmpl[] = "/tmp/tegami-backup-XXXXXX";
@@ -423,6 +424,7 @@ test_restore(void)
 int
 main(void)
 {
+	store_set_render(&imap_store_render);
 	if ((root = mkdtemp(tmpl)) == NULL)
 		fatal("mkdtemp failed");
 	test_dir_check();

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * submitted_test.c: the pure .sub parser (CGP-REFERENCE §15.3): recipients
+ * submitted_test.c: the pure .sub parser (delivery/submitted.h): recipients
  * from Envelope-To: or To/Cc/Bcc less Envelope-Ignore, field removal,
  * sender from Return-Path:/From:/Sender:, LF -> CRLF, added Date: and
  * Message-ID:, the Received: line, bare names, duplicates, errors, limits.

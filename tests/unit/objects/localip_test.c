@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * localip_test.c: src/objects picking a domain from the local address (B10),
+ * localip_test.c: src/objects picking a domain from the local address
+ * (docs/behaviour.md, B10),
  * server-wide address lists, protection and module settings, the Router
  * Table text, and the Router's directory adaptor (objects_router_ops).
  */

@@ -2,7 +2,8 @@
 /*
  * password_test.c: src/objects passwords (yescrypt storage, clear passwords
  * of imported servers, initial.password removal) and the postmaster account
- * at every start (B3), including a pre-seeded clear postmaster.
+ * at every start (docs/behaviour.md, B3), including a pre-seeded clear
+ * postmaster.
  */
 #include "lib/compat.h"
 

@@ -7,7 +7,8 @@
  * *%client1.com@otherserver.dom.via), client2.com (no objects; unknown
  * mail discarded, unknown logins "Accepted and Bounced").  Our IP is
  * 192.0.2.1.  Cases are table-driven: router table, context, address,
- * default domain, expected router_format_result() text.
+ * default domain, expected router_format_result() text.  B1, B2, B6, B7
+ * and B14 are the behaviours of docs/behaviour.md.
  */
 #include "lib/compat.h"
 

@@ -23,6 +23,7 @@
 #include "lib/test.h"
 #include "lib/xmalloc.h"
 #include "store/store.h"
+#include "imap/imap_mime.h"
 
 #define THREADS		4
 #define PER_THREAD	50
@@ -277,6 +278,8 @@ int
 main(void)
 {
 	char *cmd;
+
+	store_set_render(&imap_store_render);
 
 	dir = mkdtemp(tmpl);
 	if (dir == NULL)

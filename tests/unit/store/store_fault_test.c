@@ -28,6 +28,7 @@
 #include "lib/test.h"
 #include "lib/xmalloc.h"
 #include "store/store.h"
+#include "imap/imap_mime.h"
 
 #include "../fault_loop.h"
 
@@ -208,6 +209,8 @@ int
 main(void)
 {
 	size_t i;
+
+	store_set_render(&imap_store_render);
 
 	if (fault_sqlite_register(NULL) < 0)
 		fatal("fault_sqlite_register");

@@ -19,6 +19,7 @@
 #include "lib/test.h"
 #include "lib/xmalloc.h"
 #include "store/store.h"
+#include "imap/imap_mime.h"
 
 static char tmpl[] = "/tmp/tegami-store-XXXXXX";
 static char *dir;
@@ -621,6 +622,8 @@ main(void)
 	struct error e;
 	uint64_t used, used2;
 
+	store_set_render(&imap_store_render);
+
 	dir = mkdtemp(tmpl);
 	if (dir == NULL)
 		return 1;
@@ -632,6 +635,15 @@ main(void)
 		fprintf(stderr, "%s\n", e.msg);
 		return test_done();
 	}
+	test_begin("without render functions nothing is stored");
+	store_set_render(NULL);
+	test_assert(store_append(s, "INBOX", &(struct store_new_msg){ "a\r\n",
+	    3, 0, NULL, 0, NULL }, 0, NULL, NULL, &e) < 0 &&
+	    e.kind == ERR_INTERNAL);
+	store_mailbox_status(s, "INBOX", &st, NULL);
+	test_assert(st.messages == 0);
+	store_set_render(&imap_store_render);
+	test_end();
 	test_basics(s);
 	test_flags_expunge(s);
 	test_copy_move(s);

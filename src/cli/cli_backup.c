@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * backup_cli.c: the CLI command `Backup "DIR"` (server administrators
+ * cli_backup.c: the CLI command `Backup "DIR"` (server administrators
  * only): runs the online backup and answers with its counts.
  */
 #include "lib/compat.h"
 
-#include "lib/dict.h"
-#include "cli/cli_args.h"
 #include "backup/backup.h"
+#include "cli/cli_args.h"
+#include "cli/cli_backup.h"
+#include "lib/dict.h"
 
 enum cli_rc
 cmd_backup(struct cli_ctx *ctx, const struct cli_args *a, struct buf *out,

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * server.h: the running server's shared parts, handed to the protocol
+ * core/server.h: the running server's shared parts, handed to the protocol
  * modules at start.  Each member is thread-safe on its own.
  */
-#ifndef TEGAMI_SERVER_SERVER_H
-#define TEGAMI_SERVER_SERVER_H
+#ifndef TEGAMI_CORE_SERVER_H
+#define TEGAMI_CORE_SERVER_H
 
 #include "lib/compat.h"
 

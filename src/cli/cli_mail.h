@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * cli_mail.h: the CLI commands of the mail path (CGP-REFERENCE §9.3,
- * §10.2): mailboxes of an account (ListMailboxes, GetMailboxInfo,
+ * cli_mail.h: the CLI commands of the mail path (docs/admin-cli.md):
+ * mailboxes of an account (ListMailboxes, GetMailboxInfo,
  * CreateMailbox, DeleteMailbox) and the queue (ListQueue,
  * QueueMessageInfo, RejectQueueMessage, ReleaseSMTPQueue,
  * GetQueueCounts).  All need the Master right.
  */
-#ifndef TEGAMI_DELIVERY_CLI_MAIL_H
-#define TEGAMI_DELIVERY_CLI_MAIL_H
+#ifndef TEGAMI_CLI_CLI_MAIL_H
+#define TEGAMI_CLI_CLI_MAIL_H
 
 #include "lib/compat.h"
 

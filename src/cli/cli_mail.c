@@ -25,11 +25,11 @@
 
 #include "cli/cli_args.h"
 #include "cli/cli_commands.h"
-#include "delivery/cli_mail.h"
+#include "cli/cli_mail.h"
 #include "lib/dict.h"
 #include "objects/objects.h"
 #include "queue/queue.h"
-#include "server/server.h"
+#include "core/server.h"
 #include "store/store.h"
 
 static enum cli_rc

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * mime_imap.c: the IMAP side of lib/mime (see mime.h): RFC 3501 strings
- * (quoted or literal), RFC 5322 address lists parsed tolerantly into IMAP
- * address structures (groups, routes, "user@host (Name)" comments,
+ * imap_mime.c: IMAP's rendering of a lib/mime part tree (imap_mime.h):
+ * RFC 3501 strings (quoted or literal), RFC 5322 address lists parsed
+ * tolerantly into IMAP address structures (groups, routes, "user@host (Name)" comments,
  * placeholders for missing parts as Dovecot does), ENVELOPE, and BODY /
  * BODYSTRUCTURE written from a parsed part tree.  Pure: no I/O.
  */
@@ -15,11 +15,13 @@
 #include "lib/buf.h"
 #include "lib/mime.h"
 #include "lib/xmalloc.h"
+#include "imap/imap_mime.h"
+#include "store/store.h"
 
 /* ---- IMAP strings (RFC 3501 4.3, 9: quoted and literal) ---- */
 
 void
-mime_imap_nstring(struct buf *out, const char *s, size_t len)
+imap_mime_nstring(struct buf *out, const char *s, size_t len)
 {
 	size_t i;
 
@@ -50,7 +52,7 @@ mime_imap_nstring(struct buf *out, const char *s, size_t len)
 static void
 nstr(struct buf *out, const char *s)
 {
-	mime_imap_nstring(out, s, s != NULL ? strlen(s) : 0);
+	imap_mime_nstring(out, s, s != NULL ? strlen(s) : 0);
 }
 
 /* ---- RFC 5322 address lists, tolerant ---- */
@@ -223,7 +225,7 @@ emit_addr(struct addr_out *ao, const char *name, size_t nlen,
 		buf_putc(ao->out, '(');
 	ao->count++;
 	buf_putc(ao->out, '(');
-	mime_imap_nstring(ao->out, name, nlen);
+	imap_mime_nstring(ao->out, name, nlen);
 	buf_putc(ao->out, ' ');
 	nstr(ao->out, adl);
 	buf_putc(ao->out, ' ');
@@ -367,7 +369,7 @@ has_addresses(const struct buf *b)
 }
 
 void
-mime_envelope(const struct mime_message *msg, const struct mime_part *part,
+imap_mime_envelope(const struct mime_message *msg, const struct mime_part *part,
     struct buf *out)
 {
 	struct buf val[ENV_COUNT];
@@ -405,7 +407,7 @@ mime_envelope(const struct mime_message *msg, const struct mime_part *part,
 			address_list(out, have[f] ? buf_cstr(&val[f]) : NULL,
 			    val[f].len);
 		else
-			mime_imap_nstring(out, have[f] ? buf_cstr(&val[f]) :
+			imap_mime_nstring(out, have[f] ? buf_cstr(&val[f]) :
 			    NULL, val[f].len);
 	}
 	buf_putc(out, ')');
@@ -474,7 +476,7 @@ write_ext_common(struct buf *out, const struct mime_part *p)
 			if (j > i) {
 				if (n++ > 0)
 					buf_putc(&langs, ' ');
-				mime_imap_nstring(&langs, s + i, j - i);
+				imap_mime_nstring(&langs, s + i, j - i);
 			}
 			i = j;
 		}
@@ -536,7 +538,7 @@ write_part(const struct mime_message *msg, const struct mime_part *p,
 	buf_printf(out, " %zu", p->body_len);
 	if (p->is_message && p->child != NULL) {
 		buf_putc(out, ' ');
-		mime_envelope(msg, p->child, out);
+		imap_mime_envelope(msg, p->child, out);
 		buf_putc(out, ' ');
 		write_part(msg, p->child, ext, out);
 		buf_printf(out, " %zu", p->body_lines);
@@ -550,8 +552,13 @@ write_part(const struct mime_message *msg, const struct mime_part *p,
 }
 
 void
-mime_bodystructure(const struct mime_message *msg,
+imap_mime_bodystructure(const struct mime_message *msg,
     const struct mime_part *part, bool extended, struct buf *out)
 {
 	write_part(msg, part, extended, out);
 }
+
+const struct store_render imap_store_render = {
+	imap_mime_envelope,
+	imap_mime_bodystructure
+};

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * mime_test.c: lib/mime against hand-checked ENVELOPE, BODY and
- * BODYSTRUCTURE strings (RFC 3501 7.4.2) for real-world-shaped messages:
+ * imap_mime_test.c: lib/mime's parser and imap/imap_mime's writers against
+ * hand-checked ENVELOPE, BODY and BODYSTRUCTURE strings (RFC 3501 7.4.2) for real-world-shaped messages:
  * plain text, multipart/alternative, mixed with attachment and an embedded
  * message/rfc822, missing close delimiter, no headers, LF-only input, odd
  * address quoting and groups, RFC 2231 continuations, depth limit.
@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "imap/imap_mime.h"
 #include "lib/buf.h"
 #include "lib/mime.h"
 #include "lib/test.h"
@@ -29,13 +30,13 @@ parse(const char *m)
 	struct buf b;
 
 	buf_init(&b, 1 << 20);
-	mime_envelope(msg, msg->root, &b);
+	imap_mime_envelope(msg, msg->root, &b);
 	snprintf(envbuf, sizeof(envbuf), "%s", buf_cstr(&b));
 	buf_reset(&b);
-	mime_bodystructure(msg, msg->root, true, &b);
+	imap_mime_bodystructure(msg, msg->root, true, &b);
 	snprintf(bsbuf, sizeof(bsbuf), "%s", buf_cstr(&b));
 	buf_reset(&b);
-	mime_bodystructure(msg, msg->root, false, &b);
+	imap_mime_bodystructure(msg, msg->root, false, &b);
 	snprintf(bodybuf, sizeof(bodybuf), "%s", buf_cstr(&b));
 	buf_free(&b);
 	return msg;
@@ -339,7 +340,7 @@ test_odd(void)
 	test_assert(msg->truncated);
 	test_assert(msg->nparts == MIME_DEPTH_MAX);
 	buf_init(&out, 1 << 20);
-	mime_bodystructure(msg, msg->root, true, &out);
+	imap_mime_bodystructure(msg, msg->root, true, &out);
 	test_assert(out.err == 0 && out.len > 0);
 	mime_free(&msg);
 	buf_free(&b);
@@ -348,11 +349,11 @@ test_odd(void)
 
 	test_begin("nstring forms");
 	buf_init(&b, 1024);
-	mime_imap_nstring(&b, NULL, 0);
+	imap_mime_nstring(&b, NULL, 0);
 	buf_putc(&b, ' ');
-	mime_imap_nstring(&b, "a\"b\\c", 5);
+	imap_mime_nstring(&b, "a\"b\\c", 5);
 	buf_putc(&b, ' ');
-	mime_imap_nstring(&b, "x\ry", 3);
+	imap_mime_nstring(&b, "x\ry", 3);
 	test_assert_str(buf_cstr(&b), "NIL \"a\\\"b\\\\c\" {3}\r\nx\ry");
 	buf_free(&b);
 	test_end();
@@ -374,8 +375,8 @@ test_prefixes(void)
 		memcpy(copy, mixed, n);
 		msg = mime_parse(copy, n);
 		buf_init(&b, 1 << 20);
-		mime_envelope(msg, msg->root, &b);
-		mime_bodystructure(msg, msg->root, true, &b);
+		imap_mime_envelope(msg, msg->root, &b);
+		imap_mime_bodystructure(msg, msg->root, true, &b);
 		if (b.err != 0 || msg->root->body_off > n)
 			bad++;
 		buf_free(&b);
