@@ -50,6 +50,9 @@ static struct log_module log_router = LOG_MODULE("ROUTER");
 static void
 usage(FILE *f)
 {
+	const struct service_def *t;
+	size_t i, n;
+
 	fprintf(f,
 	    "usage: tegamid [--base DIR] [--domain NAME] [--user NAME] "
 	    "[--listen SERVICE=ADDR:PORT]... [--check]\n"
@@ -60,16 +63,21 @@ usage(FILE *f)
 	    "  --user NAME    started as root: the user to switch to after binding\n"
 	    "                 the ports (default %s; --user root stays root)\n"
 	    "  --listen S=A:P listen for service S on address A, port P; may repeat;\n"
-	    "                 when given, only the listed services listen.\n"
-	    "                 IPv6: --listen imap=[::1]:143\n"
+	    "                 when given, only the listed services listen and the\n"
+	    "                 modules' Listener settings apply only when changed\n"
+	    "                 while running.  IPv6: --listen imap=[::1]:143\n"
 	    "  --check        load and validate the settings, then exit\n"
 	    "  --restore DIR  check the backup DIR (made by the CLI Backup\n"
 	    "                 command), copy it to the new base directory given\n"
 	    "                 with --base (missing or empty), then exit\n"
 	    "  --version      print the version and exit\n"
-	    "services: smtp submission smtps pop3 pop3s imap imaps webadmin webadmins\n"
-	    "          webuser webusers ldap ldaps cli\n", TEGAMI_DEFAULT_BASE,
-	    PRIVS_DEFAULT_USER);
+	    "services (default port, TLS from the first byte, module):\n",
+	    TEGAMI_DEFAULT_BASE, PRIVS_DEFAULT_USER);
+	t = services_table(&n);
+	for (i = 0; i < n; i++)
+		fprintf(f, "  %-10s %5u %-3s %s%s\n", t[i].l.name, t[i].l.port,
+		    t[i].l.tls ? "TLS" : "", t[i].l.log_tag,
+		    t[i].reg == NULL ? " (not implemented yet)" : "");
 }
 
 /* "imap=127.0.0.1:1143", "imap=[::1]:1143", "imap=:1143" (all addresses). */
@@ -463,6 +471,7 @@ main(int argc, char **argv)
 			load_router_table(&srv);
 			cli_apply_log_levels(&srv);
 			services_reload_limits(&srv);
+			services_reload_listeners(&srv);
 			prune_logs(&srv, logdir);
 			(void)sdnotify("READY=1");
 		} else
