@@ -4,7 +4,8 @@
  * first start) the base directory, takes its lock, starts the log, loads the
  * objects and the Router Table, makes sure postmaster exists (B3), binds the
  * listeners, switches for good to the server's user when started as root
- * (server/privs.h), starts the queue, the control socket and the services,
+ * (server/privs.h; a small helper keeps only CAP_NET_BIND_SERVICE for
+ * Listener changes while running, server/bindhelper.h), starts the queue, the control socket and the services,
  * then waits for signals: SIGTERM/SIGINT shut down cleanly (ProcessID
  * removed), SIGHUP re-reads the settings.  Runs in the foreground (systemd
  * style, Type=notify: server/sdnotify.h).  Old SystemLogs/ files go at start,
@@ -34,6 +35,7 @@
 #include "router/router.h"
 #include "backup/backup.h"
 #include "server/basedir.h"
+#include "server/bindhelper.h"
 #include "server/mailflow.h"
 #include "server/privs.h"
 #include "server/sdnotify.h"
@@ -320,8 +322,13 @@ main(int argc, char **argv)
 	 * directory becomes its own; from here the files made at start are
 	 * its own too (effective ids only, until the ports are bound). */
 	if (privs_init(user, &privs, &err) < 0 ||
-	    privs_own_base(&privs, base_arg, &err) < 0 ||
-	    privs_become_effective(&privs, &err) < 0)
+	    privs_own_base(&privs, base_arg, &err) < 0)
+		fatal("%s", err.msg);
+	/* While this is one thread and root: the helper that binds ports
+	 * below 1024 for Listener changes after the switch to the user. */
+	if (!check && bindhelper_start(&privs, &err) < 0)
+		fatal("%s", err.msg);
+	if (privs_become_effective(&privs, &err) < 0)
 		fatal("%s", err.msg);
 	if (basedir_create(base_arg, &err) < 0)
 		fatal("%s", err.msg);
@@ -428,6 +435,12 @@ main(int argc, char **argv)
 		log_mod(&log_system, LOG_MAJOR, "running as user %s (uid %lu, "
 		    "gid %lu)", privs.name, (unsigned long)privs.uid,
 		    (unsigned long)privs.gid);
+	if (bindhelper_pid() > 0) {
+		listener_set_binder(bindhelper_bind);
+		log_mod(&log_system, LOG_LOW, "bind helper (process %ld) runs "
+		    "as %s with CAP_NET_BIND_SERVICE only", (long)
+		    bindhelper_pid(), privs.name);
+	}
 
 	if (mailflow_start(&srv, &err) < 0) {
 		log_mod(&log_system, LOG_FAILURE, "%s", err.msg);
@@ -482,6 +495,8 @@ main(int argc, char **argv)
 	log_mod(&log_system, LOG_MAJOR, "shutting down");
 	cli_control_stop();
 	services_stop();
+	listener_set_binder(NULL);
+	bindhelper_stop();
 	mailflow_stop(&srv);
 	router_free(&srv.router);
 	objects_close(&srv.objects);
