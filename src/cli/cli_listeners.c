@@ -36,6 +36,10 @@ cli_module_change_listeners(struct server *srv, const char *module,
 	struct dval *merged = NULL;
 	int rc;
 
+	/* An update that does not name Listener leaves the sockets alone
+	 * (under --listen they need not be what the file says). */
+	if (update && dict_get(d, "Listener") == NULL)
+		return save(&sa, err_r);
 	if (update) {
 		if ((merged = objects_module_get(srv->objects, module,
 		    err_r)) == NULL)
