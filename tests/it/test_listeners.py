@@ -27,7 +27,7 @@ import time
 
 import pytest
 
-from conftest import TEGAMI, TEGAMID, Server, free_port, wait_port
+from conftest import TEGAMI, TEGAMID, Server, free_port, service_table, wait_port
 
 USER = "tegami-test"        # as tests/it/test_privileges.py
 
@@ -52,6 +52,24 @@ def smtp_greets(addr, port):
     with smtplib.SMTP(addr, port, timeout=10) as s:
         code, _ = s.ehlo("it.example")
         return code == 250
+
+
+def test_service_table_in_usage_and_listen(base_dir):
+    """tegamid --help prints the one table; --listen knows only its names."""
+    t = service_table()
+    assert len(t) == 14
+    assert t["smtp"] == (25, False, "SMTP", True)
+    assert t["submission"] == (587, False, "SMTP", True)
+    assert t["smtps"] == (465, True, "SMTP", True)
+    assert t["pop3s"] == (995, True, "POP", True)
+    assert t["imaps"] == (993, True, "IMAP", True)
+    assert t["cli"] == (106, False, "PWD", True)
+    assert t["webusers"] == (9100, True, "HTTPU", False)
+    assert t["ldap"] == (389, False, "LDAP", False)
+    p = subprocess.run([TEGAMID, "--base", base_dir, "--listen", "gopher=127.0.0.1:70"],
+                       capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL)
+    assert p.returncode != 0
+    assert "--listen: unknown service 'gopher'" in p.stderr
 
 
 def test_update_module_adds_and_removes_listeners(make_server):
@@ -346,3 +364,25 @@ def test_normal_user_is_told_the_port_needs_root(test_user, reachable_base):
         proc.terminate()
         proc.wait(timeout=20)
         log.close()
+
+
+def test_listen_option_overrides_the_settings(make_server):
+    """With --listen the stored Listener is not used at start, and an
+    UpdateModule that does not name Listener leaves the sockets alone;
+    SetModule without Listener returns to the --listen set."""
+    s = make_server(services=["smtp", "cli"]).start()
+    other = free_port()
+    s.tegami("UpdateModule", "SMTP", listener((other, "IPAddress=127.0.0.1;")))
+    assert smtp_greets("127.0.0.1", other)
+    s.restart()
+    assert smtp_greets("127.0.0.1", s.ports["smtp"])
+    assert refused("127.0.0.1", other)
+    s.tegami("UpdateModule", "SMTP", "{MaxRecipients=50;}")
+    assert refused("127.0.0.1", other)
+    assert "PortNumber = %d" % other in s.tegami("GetModule", "SMTP")[1]
+    s.tegami("UpdateModule", "SMTP", listener((other, "IPAddress=127.0.0.1;")))
+    assert smtp_greets("127.0.0.1", other)
+    assert refused("127.0.0.1", s.ports["smtp"])
+    s.tegami("SetModule", "SMTP", "{MaxRecipients=50;}")
+    assert smtp_greets("127.0.0.1", s.ports["smtp"])
+    assert refused("127.0.0.1", other)
