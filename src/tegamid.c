@@ -5,7 +5,8 @@
  * objects and the Router Table, makes sure postmaster exists
  * (docs/behaviour.md, B3), binds the
  * listeners, switches for good to the server's user when started as root
- * (server/privs.h), starts the queue, the control socket and the services,
+ * (server/privs.h; a small helper keeps only CAP_NET_BIND_SERVICE for
+ * Listener changes while running, server/bindhelper.h), starts the queue, the control socket and the services,
  * then waits for signals: SIGTERM/SIGINT shut down cleanly (ProcessID
  * removed), SIGHUP re-reads the settings.  Runs in the foreground (systemd
  * style, Type=notify: server/sdnotify.h).  Old SystemLogs/ files go at start,
@@ -35,6 +36,7 @@
 #include "router/router.h"
 #include "backup/backup.h"
 #include "server/basedir.h"
+#include "server/bindhelper.h"
 #include "server/mailflow.h"
 #include "server/privs.h"
 #include "server/sdnotify.h"
@@ -51,6 +53,9 @@ static struct log_module log_router = LOG_MODULE("ROUTER");
 static void
 usage(FILE *f)
 {
+	const struct service_def *t;
+	size_t i, n;
+
 	fprintf(f,
 	    "usage: tegamid [--base DIR] [--domain NAME] [--user NAME] "
 	    "[--listen SERVICE=ADDR:PORT]... [--check]\n"
@@ -61,16 +66,21 @@ usage(FILE *f)
 	    "  --user NAME    started as root: the user to switch to after binding\n"
 	    "                 the ports (default %s; --user root stays root)\n"
 	    "  --listen S=A:P listen for service S on address A, port P; may repeat;\n"
-	    "                 when given, only the listed services listen.\n"
-	    "                 IPv6: --listen imap=[::1]:143\n"
+	    "                 when given, only the listed services listen and the\n"
+	    "                 modules' Listener settings apply only when changed\n"
+	    "                 while running.  IPv6: --listen imap=[::1]:143\n"
 	    "  --check        load and validate the settings, then exit\n"
 	    "  --restore DIR  check the backup DIR (made by the CLI Backup\n"
 	    "                 command), copy it to the new base directory given\n"
 	    "                 with --base (missing or empty), then exit\n"
 	    "  --version      print the version and exit\n"
-	    "services: smtp submission smtps pop3 pop3s imap imaps webadmin webadmins\n"
-	    "          webuser webusers ldap ldaps cli\n", TEGAMI_DEFAULT_BASE,
-	    PRIVS_DEFAULT_USER);
+	    "services (default port, TLS from the first byte, module):\n",
+	    TEGAMI_DEFAULT_BASE, PRIVS_DEFAULT_USER);
+	t = services_table(&n);
+	for (i = 0; i < n; i++)
+		fprintf(f, "  %-10s %5u %-3s %s%s\n", t[i].l.name, t[i].l.port,
+		    t[i].l.tls ? "TLS" : "", t[i].l.log_tag,
+		    t[i].reg == NULL ? " (not implemented yet)" : "");
 }
 
 /* "imap=127.0.0.1:1143", "imap=[::1]:1143", "imap=:1143" (all addresses). */
@@ -313,8 +323,13 @@ main(int argc, char **argv)
 	 * directory becomes its own; from here the files made at start are
 	 * its own too (effective ids only, until the ports are bound). */
 	if (privs_init(user, &privs, &err) < 0 ||
-	    privs_own_base(&privs, base_arg, &err) < 0 ||
-	    privs_become_effective(&privs, &err) < 0)
+	    privs_own_base(&privs, base_arg, &err) < 0)
+		fatal("%s", err.msg);
+	/* While this is one thread and root: the helper that binds ports
+	 * below 1024 for Listener changes after the switch to the user. */
+	if (!check && bindhelper_start(&privs, &err) < 0)
+		fatal("%s", err.msg);
+	if (privs_become_effective(&privs, &err) < 0)
 		fatal("%s", err.msg);
 	if (basedir_create(base_arg, &err) < 0)
 		fatal("%s", err.msg);
@@ -421,6 +436,12 @@ main(int argc, char **argv)
 		log_mod(&log_system, LOG_MAJOR, "running as user %s (uid %lu, "
 		    "gid %lu)", privs.name, (unsigned long)privs.uid,
 		    (unsigned long)privs.gid);
+	if (bindhelper_pid() > 0) {
+		listener_set_binder(bindhelper_bind);
+		log_mod(&log_system, LOG_LOW, "bind helper (process %ld) runs "
+		    "as %s with CAP_NET_BIND_SERVICE only", (long)
+		    bindhelper_pid(), privs.name);
+	}
 
 	if (mailflow_start(&srv, &err) < 0) {
 		log_mod(&log_system, LOG_FAILURE, "%s", err.msg);
@@ -464,6 +485,7 @@ main(int argc, char **argv)
 			load_router_table(&srv);
 			cli_apply_log_levels(&srv);
 			services_reload_limits(&srv);
+			services_reload_listeners(&srv);
 			prune_logs(&srv, logdir);
 			(void)sdnotify("READY=1");
 		} else
@@ -474,6 +496,8 @@ main(int argc, char **argv)
 	log_mod(&log_system, LOG_MAJOR, "shutting down");
 	cli_control_stop();
 	services_stop();
+	listener_set_binder(NULL);
+	bindhelper_stop();
 	mailflow_stop(&srv);
 	router_free(&srv.router);
 	objects_close(&srv.objects);

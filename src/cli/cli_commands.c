@@ -27,6 +27,7 @@
 #include "cli/cli_commands.h"
 #include "cli/cli_backup.h"
 #include "cli/cli_compat.h"
+#include "cli/cli_listeners.h"
 #include "cli/cli_modules.h"
 
 
@@ -828,8 +829,9 @@ module_change(struct cli_ctx *c, const struct cli_args *a, bool update,
 	    cli_module_check(cli_arg_str(a, 0), a->argv[1], err_r) < 0)
 		return CLI_ERROR;
 	file = cli_module_file_name(cli_arg_str(a, 0));
-	r = update ? objects_module_update(c->srv->objects, file, a->argv[1],
-	    err_r) : objects_module_set(c->srv->objects, file, a->argv[1],
+	/* A Listener change binds first, then saves, then closes (see
+	 * services_listeners_change): refused as a whole or done. */
+	r = cli_module_change_listeners(c->srv, file, a->argv[1], update,
 	    err_r);
 	if (r == 0)
 		cli_apply_log_levels(c->srv);

@@ -97,13 +97,6 @@ static const struct mdesc modules[] = {
 	{ "QUEUE", queue_sets, N_ELEMENTS(queue_sets) },
 };
 
-/* The services whose listener limits a module's settings set
- * (services.c apply_limits, through listener_log_tag). */
-static const char *const services[] = {
-	"smtp", "submission", "smtps", "pop3", "pop3s", "imap", "imaps",
-	"webadmin", "webadmins", "webuser", "webusers", "ldap", "ldaps", "cli"
-};
-
 const char *
 cli_module_file_name(const char *module)
 {
@@ -316,13 +309,9 @@ cli_module_effective(struct server *srv, const char *module,
 	for (i = 0; i < N_ELEMENTS(modules); i++)
 		if (strcasecmp(modules[i].module, file) == 0)
 			md = &modules[i];
-	for (i = 0; i < N_ELEMENTS(services); i++) {
-		const char *tag = listener_log_tag(services[i]);
-
-		if (tag != NULL && strcasecmp(tag, file) == 0 &&
-		    listener_is_registered(services[i]))
-			listens = true;
-	}
+	/* The services whose listener limits this module's settings set
+	 * (services.c apply_limits): the service table's log tag. */
+	listens = listener_module_listens(file);
 	if (!lf.found && md == NULL && !listens)
 		return stored;
 	d = dict_clone(stored);

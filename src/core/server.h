@@ -11,6 +11,8 @@
 struct objects;
 struct router;
 struct queue;
+struct dval;
+struct error;
 
 struct server {
 	const char	*base;		/* base directory (absolute) */
@@ -20,6 +22,14 @@ struct server {
 	const char	*version;	/* "Tegami 0.1" */
 	/* Asks the main thread to shut down (CLI SHUTDOWN). */
 	void		(*request_shutdown)(void);
+	/* A module's settings change to d (server/services.c
+	 * services_listeners_change: binds new sockets, calls save, closes
+	 * the ones no longer named); set by the wiring at start, so the CLI
+	 * needs no include of it.  NULL: no listeners, save alone. */
+	int		(*listeners_change)(struct server *srv,
+			    const char *module, const struct dval *d,
+			    int (*save)(void *arg, struct error *err_r),
+			    void *arg, struct error *err_r);
 };
 
 #define TEGAMI_VERSION	"0.1"

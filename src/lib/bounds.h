@@ -40,6 +40,9 @@
 #define CHANNELS_PER_IP_DEFAULT	20	/* MaxChannelsPerIP: one host cannot fill a service; 0 = none */
 #define CHANNELS_PER_NET_DEFAULT 50	/* MaxChannelsPerNetwork, per /24 or /64; 0 = none */
 #define CHANNELS_PER_ADDR_MAX	50000	/* = LISTENER_CHANNELS_MAX */
+#define LISTEN_PORTS_MAX	16	/* Listener Ports of one module; 64 sockets in all */
+#define BINDHELPER_REQ_MAX	64	/* "bind TCP [v6 literal]:port" fits */
+#define BINDHELPER_REPLY_MS	5000	/* tegamid waits this long for the bind helper */
 #define PRELOGIN_TIMEOUT_DEFAULT 120	/* PreLoginTimeout, s: connect to login (SMTP: to MAIL/AUTH) */
 #define PRELOGIN_TIMEOUT_MIN	1
 #define PRELOGIN_TIMEOUT_MAX	3600

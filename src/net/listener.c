@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,15 +43,6 @@
 
 #define LISTENER_REFUSE_MS	2000	/* writing a refusal text */
 #define LISTENER_EMFILE_PAUSE_MS 100	/* out of descriptors: back off */
-
-/* Log modules of the listener itself, one per tag, used when a protocol
- * registers without its own. */
-static struct log_module log_tags[] = {
-	LOG_MODULE("SMTP"), LOG_MODULE("POP"), LOG_MODULE("IMAP"),
-	LOG_MODULE("HTTPA"), LOG_MODULE("HTTPU"), LOG_MODULE("LDAP"),
-	LOG_MODULE("PWD")
-};
-enum { T_SMTP, T_POP, T_IMAP, T_HTTPA, T_HTTPU, T_LDAP, T_PWD };
 
 struct live {
 	struct live	*next, *prev;
@@ -67,7 +59,7 @@ struct service {
 	const char		*name;
 	unsigned		 port;
 	bool			 tls;		/* TLS from the first byte */
-	int			 tag;		/* index into log_tags */
+	struct log_module	 own_log;	/* the table's log tag */
 	listener_handler_fn	*handler;
 	listener_refuse_fn	*refuse;
 	void			*arg;
@@ -83,30 +75,22 @@ struct service {
 	unsigned long		 shed;		/* shed since start */
 };
 
-#define SERVICE(n, p, t, g)	{ .name = (n), .port = (p), .tls = (t), \
-	.tag = (g), .max_channels = LISTENER_CHANNELS_DEFAULT }
+/* Installed by listener_set_services() (server/services.c owns the table). */
+static struct service services[LISTENER_SERVICES_MAX];
+static size_t nservices;
 
-static struct service services[] = {
-	SERVICE("smtp",	25,	false,	T_SMTP),
-	SERVICE("submission",	587,	false,	T_SMTP),
-	SERVICE("smtps",	465,	true,	T_SMTP),
-	SERVICE("pop3",	110,	false,	T_POP),
-	SERVICE("pop3s",	995,	true,	T_POP),
-	SERVICE("imap",	143,	false,	T_IMAP),
-	SERVICE("imaps",	993,	true,	T_IMAP),
-	SERVICE("webadmin",	8010,	false,	T_HTTPA),
-	SERVICE("webadmins",	9010,	true,	T_HTTPA),
-	SERVICE("webuser",	8100,	false,	T_HTTPU),
-	SERVICE("webusers",	9100,	true,	T_HTTPU),
-	SERVICE("ldap",	389,	false,	T_LDAP),
-	SERVICE("ldaps",	636,	true,	T_LDAP),
-	SERVICE("cli",	106,	false,	T_PWD),
-};
-
+/* A listening socket.  Slots are reused after listener_remove(); the
+ * epoll key is the slot index and its generation, so an event that was
+ * already taken for a removed socket is recognised and dropped. */
 struct lsock {
-	int		 fd;
+	int		 fd;		/* -1: free slot */
 	struct service	*svc;
 	unsigned	 port;		/* bound port */
+	unsigned	 asked;		/* port as added (0: kernel's choice) */
+	char		 addr[LISTENER_ADDR_MAX];	/* as added, "*" = all */
+	uint32_t	 gen;
+	bool		 accepting;	/* a thread is in accept4() on it */
+	bool		 closing;	/* removed: that thread closes it */
 };
 
 static pthread_mutex_t lst_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -114,7 +98,7 @@ static pthread_cond_t lst_cond;		/* a connection thread ended */
 static pthread_condattr_t cattr;	/* CLOCK_MONOTONIC conditions */
 static pthread_once_t lst_once = PTHREAD_ONCE_INIT;
 static struct lsock socks[LISTENER_SOCKETS_MAX];
-static unsigned nsocks;
+static unsigned nsocks;			/* slots in use or freed, high-water */
 static unsigned nthreads;		/* connections being served */
 static unsigned nworkers;		/* connection threads alive */
 static bool pool_stop;			/* idle threads end */
@@ -123,8 +107,9 @@ static unsigned nidle;			/* threads waiting to accept */
 static bool running;
 static int epfd = -1;			/* the listening sockets, shared */
 static listener_exempt_fn *exempt_fn;	/* no per-address limits for these */
+static listener_binder_fn *binder_fn;	/* binds what EACCES refuses us */
 static int stop_pipe[2] = { -1, -1 };
-#define LISTENER_STOP_KEY	UINT32_MAX	/* epoll key of stop_pipe */
+#define LISTENER_STOP_KEY	UINT64_MAX	/* epoll key of stop_pipe */
 
 static void
 lst_init(void)
@@ -141,7 +126,7 @@ service_find(const char *name)
 
 	if (name == NULL)
 		return NULL;
-	for (i = 0; i < N_ELEMENTS(services); i++)
+	for (i = 0; i < nservices; i++)
 		if (strcmp(services[i].name, name) == 0)
 			return &services[i];
 	return NULL;
@@ -150,7 +135,36 @@ service_find(const char *name)
 static struct log_module *
 service_log(struct service *svc)
 {
-	return svc->log != NULL ? svc->log : &log_tags[svc->tag];
+	return svc->log != NULL ? svc->log : &svc->own_log;
+}
+
+int
+listener_set_services(const struct listener_service *defs, size_t n,
+    struct error *err_r)
+{
+	size_t i;
+
+	if (n > LISTENER_SERVICES_MAX)
+		return error_set(err_r, ERR_LIMIT, "more than %d services",
+		    LISTENER_SERVICES_MAX);
+	pthread_mutex_lock(&lst_lock);
+	if (nsocks > 0 || running) {
+		pthread_mutex_unlock(&lst_lock);
+		return error_set(err_r, ERR_INTERNAL,
+		    "the service table is set before any socket");
+	}
+	for (i = 0; i < n; i++) {
+		memset(&services[i], 0, sizeof(services[i]));
+		services[i].name = defs[i].name;
+		services[i].port = defs[i].port;
+		services[i].tls = defs[i].tls;
+		services[i].own_log = (struct log_module)LOG_MODULE(
+		    defs[i].log_tag);
+		services[i].max_channels = LISTENER_CHANNELS_DEFAULT;
+	}
+	nservices = n;
+	pthread_mutex_unlock(&lst_lock);
+	return 0;
 }
 
 unsigned
@@ -174,7 +188,21 @@ listener_log_tag(const char *service)
 {
 	struct service *svc = service_find(service);
 
-	return svc != NULL ? log_tags[svc->tag].name : NULL;
+	return svc != NULL ? svc->own_log.name : NULL;
+}
+
+bool
+listener_module_listens(const char *log_tag)
+{
+	bool r = false;
+	size_t i;
+
+	pthread_mutex_lock(&lst_lock);
+	for (i = 0; i < nservices && !r; i++)
+		r = services[i].handler != NULL &&
+		    strcasecmp(services[i].own_log.name, log_tag) == 0;
+	pthread_mutex_unlock(&lst_lock);
+	return r;
 }
 
 bool
@@ -275,7 +303,7 @@ listener_set_tls(const char *service, struct ssl_ctx_st *ctx,
 		return error_set(err_r, ERR_NOTFOUND, "unknown service \"%s\"",
 		    service);
 	pthread_mutex_lock(&lst_lock);
-	for (i = 0; i < N_ELEMENTS(services); i++) {
+	for (i = 0; i < nservices; i++) {
 		if (svc != NULL && &services[i] != svc)
 			continue;
 		if (ctx != NULL)
@@ -325,7 +353,7 @@ listener_bound_port(const char *service, unsigned idx)
 
 	pthread_mutex_lock(&lst_lock);
 	for (i = 0; svc != NULL && i < nsocks; i++) {
-		if (socks[i].svc != svc)
+		if (socks[i].fd < 0 || socks[i].svc != svc)
 			continue;
 		if (idx-- == 0) {
 			port = socks[i].port;
@@ -402,34 +430,17 @@ open_socket(struct sockaddr_storage *ss, socklen_t len, bool any)
 }
 
 int
-listener_add(const char *service, const char *addr, unsigned port,
-    struct error *err_r)
+listener_socket_open(const char *addr, unsigned port, int *errno_r)
 {
-	struct service *svc = service_find(service);
 	struct sockaddr_storage ss;
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 	socklen_t len;
 	bool any;
 	int fd;
-	const char *shown = addr != NULL && addr[0] != '\0' ? addr : "*";
 
-	if (svc == NULL)
-		return error_set(err_r, ERR_NOTFOUND, "unknown service \"%s\"",
-		    service != NULL ? service : "");
-	if (port > 65535)
-		return error_set(err_r, ERR_SYNTAX,
-		    "cannot listen for %s on %s:%u: bad port", service, shown,
-		    port);
-	if (parse_addr(addr, port, &ss, &len, &any) < 0)
-		return error_set(err_r, ERR_SYNTAX,
-		    "cannot listen for %s on %s:%u: not an IP address",
-		    service, shown, port);
-	pthread_mutex_lock(&lst_lock);
-	if (nsocks >= LISTENER_SOCKETS_MAX) {
-		pthread_mutex_unlock(&lst_lock);
-		return error_set(err_r, ERR_LIMIT,
-		    "cannot listen for %s on %s:%u: more than %d sockets",
-		    service, shown, port, LISTENER_SOCKETS_MAX);
+	if (port > 65535 || parse_addr(addr, port, &ss, &len, &any) < 0) {
+		*errno_r = EINVAL;
+		return -1;
 	}
 	fd = open_socket(&ss, len, any);
 	if (fd < 0 && any && (errno == EAFNOSUPPORT || errno == EINVAL)) {
@@ -440,23 +451,158 @@ listener_add(const char *service, const char *addr, unsigned port,
 		sin->sin_port = htons((uint16_t)port);
 		fd = open_socket(&ss, sizeof(*sin), false);
 	}
-	if (fd < 0) {
-		pthread_mutex_unlock(&lst_lock);
-		return error_set(err_r, errno == EACCES ? ERR_PERM : ERR_IO,
+	if (fd < 0)
+		*errno_r = errno;
+	return fd;
+}
+
+void
+listener_set_binder(listener_binder_fn *fn)
+{
+	pthread_mutex_lock(&lst_lock);
+	binder_fn = fn;
+	pthread_mutex_unlock(&lst_lock);
+}
+
+/* Arms slot i on the shared epoll instance (the listeners run). */
+static int
+slot_arm(unsigned i, int op)
+{
+	struct epoll_event ev;
+
+	ev.events = EPOLLIN | EPOLLONESHOT;
+	ev.data.u64 = (uint64_t)socks[i].gen << 32 | i;
+	return epoll_ctl(epfd, op, socks[i].fd, &ev);
+}
+
+static void
+slot_free(unsigned i)
+{
+	socks[i].fd = -1;
+	socks[i].svc = NULL;
+	socks[i].gen++;
+	socks[i].accepting = socks[i].closing = false;
+	while (nsocks > 0 && socks[nsocks - 1].fd < 0)
+		nsocks--;
+}
+
+int
+listener_add(const char *service, const char *addr, unsigned port,
+    struct error *err_r)
+{
+	struct service *svc = service_find(service);
+	struct sockaddr_storage ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	socklen_t len;
+	listener_binder_fn *binder;
+	struct error berr;
+	unsigned i, used = 0, asked = port;
+	bool any;
+	int fd, e = 0;
+	const char *shown = addr != NULL && addr[0] != '\0' ? addr : "*";
+
+	if (svc == NULL)
+		return error_set(err_r, ERR_NOTFOUND, "unknown service \"%s\"",
+		    service != NULL ? service : "");
+	if (port > 65535)
+		return error_set(err_r, ERR_SYNTAX,
+		    "cannot listen for %s on %s:%u: bad port", service, shown,
+		    port);
+	if (strlen(shown) >= LISTENER_ADDR_MAX ||
+	    parse_addr(addr, port, &ss, &len, &any) < 0)
+		return error_set(err_r, ERR_SYNTAX,
+		    "cannot listen for %s on %s:%u: not an IP address",
+		    service, shown, port);
+	pthread_mutex_lock(&lst_lock);
+	for (i = 0; i < nsocks; i++)
+		if (socks[i].fd >= 0)
+			used++;
+	binder = binder_fn;
+	pthread_mutex_unlock(&lst_lock);
+	if (used >= LISTENER_SOCKETS_MAX)
+		return error_set(err_r, ERR_LIMIT,
+		    "cannot listen for %s on %s:%u: more than %d sockets",
+		    service, shown, port, LISTENER_SOCKETS_MAX);
+	fd = listener_socket_open(addr, port, &e);
+	if (fd < 0 && e == EACCES && binder != NULL) {
+		/* A port below 1024 after the switch to the server's user:
+		 * the bind helper (server/bindhelper.h) binds it. */
+		fd = binder(shown, port, &berr);
+		if (fd < 0)
+			return error_set(err_r, ERR_PERM, "cannot listen for "
+			    "%s on %s:%u: %s", service, shown, port, berr.msg);
+	} else if (fd < 0 && e == EACCES)
+		return error_set(err_r, ERR_PERM, "cannot listen for %s on "
+		    "%s:%u: port %u needs root: start tegamid as root (it "
+		    "keeps a bind helper for such ports), or use a port above "
+		    "1023", service, shown, port, port);
+	else if (fd < 0)
+		return error_set(err_r, ERR_IO,
 		    "cannot listen for %s on %s:%u: %s", service, shown, port,
-		    strerror(errno));
-	}
+		    strerror(e));
 	len = sizeof(ss);
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
 		port = ss.ss_family == AF_INET6 ?
 		    ntohs(((struct sockaddr_in6 *)&ss)->sin6_port) :
 		    ntohs(sin->sin_port);
-	socks[nsocks].fd = fd;
-	socks[nsocks].svc = svc;
-	socks[nsocks].port = port;
-	nsocks++;
+	pthread_mutex_lock(&lst_lock);
+	for (i = 0; i < LISTENER_SOCKETS_MAX && socks[i].fd >= 0 &&
+	    i < nsocks; i++)
+		;
+	if (i >= LISTENER_SOCKETS_MAX) {
+		pthread_mutex_unlock(&lst_lock);
+		close(fd);
+		return error_set(err_r, ERR_LIMIT,
+		    "cannot listen for %s on %s:%u: more than %d sockets",
+		    service, shown, port, LISTENER_SOCKETS_MAX);
+	}
+	if (i == nsocks)
+		nsocks++;
+	socks[i].fd = fd;
+	socks[i].svc = svc;
+	socks[i].port = port;
+	socks[i].asked = asked;
+	snprintf(socks[i].addr, sizeof(socks[i].addr), "%s", shown);
+	socks[i].accepting = socks[i].closing = false;
+	/* Added while the listeners run: it accepts at once. */
+	if (running && slot_arm(i, EPOLL_CTL_ADD) != 0) {
+		e = errno;
+		close(fd);
+		slot_free(i);
+		pthread_mutex_unlock(&lst_lock);
+		return error_set(err_r, ERR_INTERNAL, "cannot listen for %s "
+		    "on %s:%u: epoll: %s", service, shown, port, strerror(e));
+	}
 	pthread_mutex_unlock(&lst_lock);
 	return 0;
+}
+
+int
+listener_remove(const char *service, const char *addr, unsigned port)
+{
+	struct service *svc = service_find(service);
+	const char *shown = addr != NULL && addr[0] != '\0' ? addr : "*";
+	unsigned i;
+	int n = 0;
+
+	pthread_mutex_lock(&lst_lock);
+	for (i = 0; svc != NULL && i < nsocks; i++) {
+		if (socks[i].fd < 0 || socks[i].svc != svc ||
+		    socks[i].closing || strcmp(socks[i].addr, shown) != 0 ||
+		    (socks[i].asked != port && socks[i].port != port))
+			continue;
+		n++;
+		if (running)
+			(void)epoll_ctl(epfd, EPOLL_CTL_DEL, socks[i].fd, NULL);
+		if (socks[i].accepting) {
+			socks[i].closing = true;	/* that thread closes */
+			continue;
+		}
+		close(socks[i].fd);
+		slot_free(i);
+	}
+	pthread_mutex_unlock(&lst_lock);
+	return n;
 }
 
 static void
@@ -667,8 +813,10 @@ static int
 accept_one(struct service **svc_r, bool *timed_out)
 {
 	struct epoll_event ev;
+	struct service *svc;
 	unsigned i;
-	int n, fd;
+	uint32_t gen;
+	int n, fd, lfd, e;
 
 	*timed_out = false;
 	for (;;) {
@@ -681,22 +829,39 @@ accept_one(struct service **svc_r, bool *timed_out)
 			*timed_out = true;
 			return -1;
 		}
-		if (ev.data.u32 == LISTENER_STOP_KEY)
+		if (ev.data.u64 == LISTENER_STOP_KEY)
 			return -1;
-		i = ev.data.u32;
-		fd = accept4(socks[i].fd, NULL, NULL, SOCK_NONBLOCK |
-		    SOCK_CLOEXEC);
-		if (fd < 0 && (errno == EMFILE || errno == ENFILE ||
-		    errno == ENOBUFS || errno == ENOMEM)) {
-			log_mod(service_log(socks[i].svc), LOG_PROBLEM,
-			    "accept failed: %s", strerror(errno));
+		i = (unsigned)(ev.data.u64 & UINT32_MAX);
+		gen = (uint32_t)(ev.data.u64 >> 32);
+		pthread_mutex_lock(&lst_lock);
+		if (i >= nsocks || socks[i].fd < 0 || socks[i].gen != gen ||
+		    socks[i].closing) {
+			/* removed after its event was taken */
+			pthread_mutex_unlock(&lst_lock);
+			continue;
+		}
+		socks[i].accepting = true;
+		lfd = socks[i].fd;
+		svc = socks[i].svc;
+		pthread_mutex_unlock(&lst_lock);
+		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		e = errno;
+		if (fd < 0 && (e == EMFILE || e == ENFILE || e == ENOBUFS ||
+		    e == ENOMEM)) {
+			log_mod(service_log(svc), LOG_PROBLEM,
+			    "accept failed: %s", strerror(e));
 			poll(NULL, 0, LISTENER_EMFILE_PAUSE_MS);
 		}
-		ev.events = EPOLLIN | EPOLLONESHOT;
-		ev.data.u32 = i;
-		(void)epoll_ctl(epfd, EPOLL_CTL_MOD, socks[i].fd, &ev);
+		pthread_mutex_lock(&lst_lock);
+		socks[i].accepting = false;
+		if (socks[i].closing) {
+			close(lfd);
+			slot_free(i);
+		} else
+			(void)slot_arm(i, EPOLL_CTL_MOD);
+		pthread_mutex_unlock(&lst_lock);
 		if (fd >= 0) {
-			*svc_r = socks[i].svc;
+			*svc_r = svc;
 			return fd;
 		}
 	}
@@ -789,6 +954,8 @@ listener_start_all(struct error *err_r)
 	}
 	for (i = 0; i < nsocks; i++) {
 		svc = socks[i].svc;
+		if (svc == NULL)
+			continue;
 		if (svc->handler == NULL) {
 			pthread_mutex_unlock(&lst_lock);
 			return error_set(err_r, ERR_INTERNAL,
@@ -802,6 +969,8 @@ listener_start_all(struct error *err_r)
 	}
 	/* CGP: a module with 0 channels does not listen. */
 	for (i = j = 0; i < nsocks; i++) {
+		if (socks[i].fd < 0)
+			continue;
 		if (socks[i].svc->max_channels == 0) {
 			log_mod(service_log(socks[i].svc), LOG_MAJOR,
 			    "%s: Channels is 0, not listening on port %u",
@@ -820,15 +989,12 @@ listener_start_all(struct error *err_r)
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (epfd < 0)
 		goto fail;
-	for (i = 0; i < nsocks; i++) {
-		ev.events = EPOLLIN | EPOLLONESHOT;
-		ev.data.u32 = i;
-		if (epoll_ctl(epfd, EPOLL_CTL_ADD, socks[i].fd, &ev) != 0)
+	for (i = 0; i < nsocks; i++)
+		if (slot_arm(i, EPOLL_CTL_ADD) != 0)
 			goto fail;
-	}
 	/* Level-triggered: once written, every waiting thread sees it. */
 	ev.events = EPOLLIN;
-	ev.data.u32 = LISTENER_STOP_KEY;
+	ev.data.u64 = LISTENER_STOP_KEY;
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, stop_pipe[0], &ev) != 0)
 		goto fail;
 	running = true;
@@ -836,7 +1002,7 @@ listener_start_all(struct error *err_r)
 	nworkers++;
 	pthread_mutex_unlock(&lst_lock);
 	r = spawn_worker(nsocks > 0 ? service_log(socks[0].svc) :
-	    &log_tags[T_PWD]);
+	    &log_system);
 	if (r == 0)
 		return 0;
 	(void)listener_stop_all();
@@ -892,10 +1058,13 @@ listener_stop_all(void)
 	}
 	if (nidle == 0) {
 		for (i = 0; i < nsocks; i++)
-			close(socks[i].fd);
+			if (socks[i].fd >= 0)
+				close(socks[i].fd);
+		for (i = 0; i < nsocks; i++)
+			slot_free(i);
 		nsocks = 0;
 	}
-	for (i = 0; i < N_ELEMENTS(services); i++)
+	for (i = 0; i < nservices; i++)
 		for (l = services[i].live; l != NULL; l = l->next)
 			conn_shutdown(l->c);
 	while ((nthreads > 0 || nworkers > 0) && r != ETIMEDOUT)

@@ -1,26 +1,21 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * listener.h: the TCP services ("Listeners" in the original;
- * docs/operations.md).  A fixed
- * table names every service, its default port, whether it is TLS from the
- * first byte, and its log tag.  A protocol module registers a handler (and a
- * refusal writer) for its services; the daemon adds sockets and limits and
- * starts them.  Each accepted connection runs on a detached thread of its own
+ * docs/operations.md).  The
+ * service table (name, default port, TLS from the first byte, log tag) is
+ * server/services.c's, installed with listener_set_services() before
+ * anything else.  A protocol module registers a handler (and a refusal
+ * writer) for its services; the daemon adds sockets and limits and starts
+ * them.  Sockets may also be added and removed while the listeners run
+ * (run-time Listener settings): a new socket accepts at once, a removed one
+ * is closed, and the sessions it accepted go on.  Each accepted connection
+ * runs on a detached thread of its own
  * (stack LISTENER_STACK_SIZE): implicit-TLS services do the handshake first,
  * then the handler runs; when it returns the listener frees the conn.  The
  * thread then waits idle and accepts the next connection itself (at most
  * LISTENER_IDLE_MAX idle threads, each ending after LISTENER_IDLE_MS without
  * work, except the last), so a busy server does not create a thread per
  * connection and no thread hands a socket to another.
- *
- *   service     port  TLS   log tag      service     port  TLS   log tag
- *   smtp          25  no    SMTP         webadmin   8010  no    HTTPA
- *   submission   587  no    SMTP         webadmins  9010  yes   HTTPA
- *   smtps        465  yes   SMTP         webuser    8100  no    HTTPU
- *   pop3         110  no    POP          webusers   9100  yes   HTTPU
- *   pop3s        995  yes   POP          ldap        389  no    LDAP
- *   imap         143  no    IMAP         ldaps       636  yes   LDAP
- *   imaps        993  yes   IMAP         cli         106  no    PWD
  *
  * Limits (struct listener_limits): max_channels (CGP "Channels", concurrent
  * connections of a service; 0 = the service does not listen), max_per_ip
@@ -39,8 +34,8 @@
  * limit line_ms, and is made sheddable; the protocol ends that phase at
  * login (conn_set_deadline(c, 0, NULL), conn_set_sheddable(c, false)).
  *
- * Set-up calls (register, add, limits, tls) are made before
- * listener_start_all(); stats may be read at any time.
+ * Set-up calls (table, register, tls) are made before listener_start_all();
+ * add, remove, limits and stats work at any time.
  */
 #ifndef TEGAMI_NET_LISTENER_H
 #define TEGAMI_NET_LISTENER_H
@@ -56,6 +51,8 @@ struct ssl_ctx_st;			/* OpenSSL SSL_CTX */
 
 #define LISTENER_STACK_SIZE	(256 * 1024)	/* per connection thread */
 #define LISTENER_SOCKETS_MAX	64	/* sockets over all services */
+#define LISTENER_SERVICES_MAX	32	/* rows of the service table */
+#define LISTENER_ADDR_MAX	48	/* "*" or an IPv6 literal in [] */
 #define LISTENER_CHANNELS_DEFAULT 100	/* until the module settings say */
 #define LISTENER_CHANNELS_MAX	50000	/* threads (256 KiB stack each, mostly untouched) are the cost */
 #define LISTENER_BACKLOG	128
@@ -93,6 +90,35 @@ struct listener_limits {
  * the accepting thread, without listener locks. */
 typedef bool	listener_exempt_fn(const struct sockaddr *peer);
 
+/* One row of the service table (the strings must outlive the listeners). */
+struct listener_service {
+	const char	*name;		/* "smtps" */
+	unsigned	 port;		/* default port */
+	bool		 tls;		/* TLS from the first byte */
+	const char	*log_tag;	/* "SMTP": log module, settings file */
+};
+
+/* Installs the service table; before any other call.  ERR_LIMIT past
+ * LISTENER_SERVICES_MAX rows, ERR_INTERNAL once sockets exist. */
+int	listener_set_services(const struct listener_service *defs, size_t n,
+	    struct error *err_r);
+
+/* Binds a port the process may not bind itself (EACCES: below 1024 after
+ * the switch to the server's user).  Returns a listening socket (the
+ * listener owns it) or -1 with err_r.  addr is as for listener_add ("*"
+ * for all).  Called without listener locks, on the caller's thread. */
+typedef int	listener_binder_fn(const char *addr, unsigned port,
+		    struct error *err_r);
+/* The binder listener_add() asks when bind() says EACCES (NULL: none; the
+ * error then says the port needs root). */
+void	listener_set_binder(listener_binder_fn *fn);
+
+/* Opens a listening TCP socket (SO_REUSEADDR, non-blocking, close-on-exec,
+ * backlog LISTENER_BACKLOG) on addr (as for listener_add) and port: the fd,
+ * or -1 with *errno_r (EINVAL for a bad address or port).  No locks, no
+ * logging: the bind helper calls it too. */
+int	listener_socket_open(const char *addr, unsigned port, int *errno_r);
+
 /* Registers the protocol of a service.  log is the protocol's module (its
  * tag should be the one in the table above); NULL uses the listener's own
  * module with that tag.  refuse may be NULL (then refused connections are
@@ -102,6 +128,9 @@ int	listener_register(const char *service, listener_handler_fn *handler,
 	    struct error *err_r);
 
 /* True once a protocol module registered a handler for service. */
+/* True when a registered service logs under (and takes its settings from)
+ * the module log_tag ("SMTP"), compared without case. */
+bool	listener_module_listens(const char *log_tag);
 bool	listener_is_registered(const char *service);
 
 /* Adds a socket for service on addr (an IPv4 or IPv6 literal; NULL, "" or
@@ -112,6 +141,11 @@ bool	listener_is_registered(const char *service);
  * "cannot listen for imap on 127.0.0.1:143: Address already in use". */
 int	listener_add(const char *service, const char *addr, unsigned port,
 	    struct error *err_r);
+
+/* Closes the sockets of service added with this addr (as given to
+ * listener_add, NULL/"" = "*") and port (as given, or as bound); while the
+ * listeners run too.  Sessions they accepted go on.  Returns how many. */
+int	listener_remove(const char *service, const char *addr, unsigned port);
 
 /* Port of the idx-th socket added for service (kernel's choice for port 0),
  * or 0 if there is no such socket. */

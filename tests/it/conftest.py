@@ -23,8 +23,19 @@ ROOT_ARGS = ["--user", "root"] if os.geteuid() == 0 else []
 TEGAMI = os.path.join(BUILD, "tegami")
 SENDMAIL = os.path.join(BUILD, "sendmail")
 
-SERVICES = ["smtp", "submission", "smtps", "pop3", "pop3s", "imap", "imaps",
-            "webadmin", "webadmins", "webuser", "webusers", "ldap", "ldaps", "cli"]
+
+
+def service_table():
+    """The service table (src/server/services.c) as `tegamid --help` prints
+    it: {name: (default port, TLS from the first byte, module, implemented)}."""
+    out = subprocess.run([TEGAMID, "--help"], capture_output=True, text=True,
+                         timeout=10, check=True).stdout
+    rows = {}
+    for line in out.split("services (", 1)[1].splitlines()[1:]:
+        m = re.match(r"^  (\S+)\s+(\d+) (TLS|   ) (\S+)( \(not implemented yet\))?$", line)
+        assert m, line
+        rows[m[1]] = (int(m[2]), m[3] == "TLS", m[4], m[5] is None)
+    return rows
 
 LOG_RE = re.compile(r"^\d\d:\d\d:\d\d\.\d{3} [0-5] [A-Z]+(-\d+)?(\(.*?\))? .*$")
 

@@ -216,12 +216,27 @@ log_contains(const char *s)
 	return found;
 }
 
+/* The rows this test uses (server/services.c owns the real table). */
+static const struct listener_service test_services[] = {
+	{ "smtp", 25, false, "SMTP" },
+	{ "submission", 587, false, "SMTP" },
+	{ "pop3", 110, false, "POP" },
+	{ "imap", 143, false, "IMAP" },
+	{ "imaps", 993, true, "IMAP" },
+	{ "ldaps", 636, true, "LDAP" },
+	{ "webadmins", 9010, true, "HTTPA" },
+	{ "webusers", 9100, true, "HTTPU" },
+	{ "cli", 106, false, "PWD" },
+};
+
 static void
 test_table(void)
 {
 	struct error err;
 
 	test_begin("service table");
+	test_assert(listener_set_services(test_services,
+	    N_ELEMENTS(test_services), &err) == 0);
 	test_assert(listener_default_port("smtp") == 25);
 	test_assert(listener_default_port("cli") == 106);
 	test_assert(listener_default_port("webusers") == 9100);
@@ -237,6 +252,53 @@ test_table(void)
 	    err.kind == ERR_SYNTAX);
 	test_assert(listener_set_limits("imap", LISTENER_CHANNELS_MAX + 1, 0,
 	    &err) == -1 && err.kind == ERR_LIMIT);
+	test_end();
+}
+
+/* Sockets added and removed while the listeners run (run-time Listener
+ * settings): a new one accepts at once; a removed one refuses new
+ * connections while a session it accepted goes on; its slot is reused. */
+static void
+test_runtime_add_remove(unsigned cli_port)
+{
+	char line[256];
+	unsigned port;
+	struct error err;
+	int fd, fd2, i;
+
+	test_begin("sockets added and removed while running");
+	test_assert(listener_add("cli", "127.0.0.1", 0, &err) == 0);
+	port = listener_bound_port("cli", 1);
+	test_assert(port != 0 && port != cli_port);
+	fd = client_connect(port);
+	test_assert(fd >= 0);
+	client_put(fd, "one\r\n");
+	test_assert_str(client_line(fd, line, sizeof(line)), "echo: one\r\n");
+	test_assert(listener_remove("cli", "127.0.0.1", port) == 1);
+	test_assert(listener_remove("cli", "127.0.0.1", port) == 0);
+	test_assert(listener_bound_port("cli", 1) == 0);
+	fd2 = client_connect(port);
+	test_assert(fd2 < 0);
+	if (fd2 >= 0)
+		close(fd2);
+	/* the session accepted on it goes on */
+	client_put(fd, "two\r\nQUIT\r\n");
+	test_assert_str(client_line(fd, line, sizeof(line)), "echo: two\r\n");
+	test_assert_str(client_line(fd, line, sizeof(line)), "bye\r\n");
+	close(fd);
+	/* slots are reused; the first socket never stopped */
+	for (i = 0; i < 3; i++) {
+		test_assert(listener_add("cli", "127.0.0.1", 0, &err) == 0);
+		port = listener_bound_port("cli", 1);
+		fd = client_connect(port);
+		test_assert(fd >= 0);
+		client_put(fd, "QUIT\r\n");
+		test_assert_str(client_line(fd, line, sizeof(line)),
+		    "bye\r\n");
+		close(fd);
+		test_assert(listener_remove("cli", "127.0.0.1", port) == 1);
+	}
+	test_assert(listener_bound_port("cli", 0) == cli_port);
 	test_end();
 }
 
@@ -660,6 +722,7 @@ main(void)
 	test_end();
 
 	test_echo(cli_port);
+	test_runtime_add_remove(cli_port);
 	test_channel_limit(smtp_port);
 	test_shedding(smtp_port);
 	test_per_ip_limit(sub_port);
