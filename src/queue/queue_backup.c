@@ -72,7 +72,7 @@ queue_backup(struct queue *q, const char *db_path,
 	pthread_mutex_unlock(&q->pin_mu);
 
 	pthread_mutex_lock(&q->rlock);
-	rc = dbcopy_backup(q->rdb, db_path, err_r);
+	rc = dbcopy_backup(q->rdb.h, db_path, err_r);
 	pthread_mutex_unlock(&q->rlock);
 	/* Outside rlock (the scheduler reads under it); still pinned. */
 	if (rc == 0)
