@@ -20,7 +20,7 @@
 
 #include "lib/error.h"
 
-#define DB_STMTS_MAX	48	/* kept statements per connection (the store's delivery uses ~30) */
+#define DB_STMTS_MAX	48	/* kept statements per connection */
 
 enum db_open_flags {
 	DB_CREATE	= 1 << 0,	/* create the file when missing */

@@ -766,7 +766,8 @@ run_batch(struct writer *w, struct wjob *batch)
 			files = true;
 	}
 	/* The files were fsynced by their writers; their names must be too. */
-	if (files && fileio_fsync_dir(w->q->bodies, FILEIO_FAULTS, &err) < 0)
+	if (files && fileio_fsync_dir(w->q->bodies, FILEIO_FAULTS,
+	    &err) < 0)
 		ok = -1;
 	if (ok == 0 && db_begin(w->db, &err) < 0)
 		ok = -1;
