@@ -196,7 +196,7 @@ remove_orphans(struct queue *q, struct error *err_r)
 		    cmp_str) != NULL)
 			continue;
 		path = xasprintf("%s/%s", q->bodies, de->d_name);
-		(void)unlink(path);
+		(void)fileio_remove(path, NULL);
 		free(path);
 	}
 	closedir(d);

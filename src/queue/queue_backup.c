@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "lib/dbcopy.h"
+#include "lib/fileio.h"
 #include "lib/xmalloc.h"
 #include "queue/queue_private.h"
 
@@ -21,7 +22,7 @@ unlink_now(struct queue *q, char *name)
 {
 	char *path = xasprintf("%s/%s", q->bodies, name);
 
-	(void)unlink(path);
+	(void)fileio_remove(path, NULL);
 	free(path);
 	free(name);
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "lib/error.h"
+#include "lib/fileio.h"
 #include "lib/xmalloc.h"
 #include "store/store.h"
 #include "store/store_private.h"
@@ -335,7 +336,7 @@ remove_orphans(struct store *s)
 			continue;
 		path = xasprintf("%s/%s", s->bodies_dir, de->d_name);
 		if (stat(path, &sb) == 0 && now - sb.st_mtime > STORE_ORPHAN_AGE)
-			(void)unlink(path);
+			(void)fileio_remove(path, NULL);
 		free(path);
 	}
 	sqlite3_finalize(st);
