@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * backup_fs.c: copying a file while hashing it, fsync of folders, the
- * empty-folder test and atomic small writes, for the backup and the
- * restore.
+ * backup_fs.c: copying a file while hashing it, the empty-folder test and
+ * atomic small writes (lib/fileio), for the backup and the restore.
  */
 #include "lib/compat.h"
 
@@ -16,28 +15,12 @@
 
 #include <openssl/evp.h>
 
+#include "lib/fileio.h"
 #include "lib/xmalloc.h"
 #include "backup/backup.h"
 #include "backup/backup_private.h"
 
 #define COPY_CHUNK	(256 * 1024)
-
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 int
 bfs_copy_file(const char *src, const char *dst, mode_t mode,
@@ -76,7 +59,7 @@ bfs_copy_file(const char *src, const char *dst, mode_t mode,
 		}
 		if (r == 0)
 			break;
-		if (write_all(out, chunk, (size_t)r) < 0) {
+		if (fileio_write_all(out, chunk, (size_t)r, 0) < 0) {
 			rc = error_set(err_r, ERR_IO, "write %s: %s", dst,
 			    strerror(errno));
 			goto out;
@@ -106,21 +89,6 @@ out:
 		rc = error_set(err_r, ERR_IO, "close %s: %s", dst,
 		    strerror(errno));
 	close(in);
-	return rc;
-}
-
-int
-bfs_fsync_dir(const char *path, struct error *err_r)
-{
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
-
-	if (fd < 0)
-		return error_set(err_r, ERR_IO, "open %s: %s", path,
-		    strerror(errno));
-	if (fsync(fd) < 0)
-		rc = error_set(err_r, ERR_IO, "fsync %s: %s", path,
-		    strerror(errno));
-	close(fd);
 	return rc;
 }
 
@@ -156,32 +124,10 @@ int
 bfs_write_atomic(const char *dir, const char *name, const void *data,
     size_t len, struct error *err_r)
 {
-	char *tmp = xasprintf("%s/%s.tmp", dir, name);
 	char *path = xasprintf("%s/%s", dir, name);
-	int fd, rc = 0;
+	int rc;
 
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
-	    O_NOFOLLOW, 0600)) < 0) {
-		rc = error_set(err_r, ERR_IO, "create %s: %s", tmp,
-		    strerror(errno));
-		goto out;
-	}
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
-		rc = error_set(err_r, ERR_IO, "write %s: %s", tmp,
-		    strerror(errno));
-		close(fd);
-		(void)unlink(tmp);
-		goto out;
-	}
-	if (close(fd) < 0 || rename(tmp, path) < 0) {
-		rc = error_set(err_r, ERR_IO, "write %s: %s", path,
-		    strerror(errno));
-		(void)unlink(tmp);
-		goto out;
-	}
-	rc = bfs_fsync_dir(dir, err_r);
-out:
-	free(tmp);
+	rc = fileio_write_atomic(path, data, len, 0600, 0, err_r);
 	free(path);
 	return rc;
 }

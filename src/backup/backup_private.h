@@ -19,11 +19,10 @@
  */
 int	bfs_copy_file(const char *src, const char *dst, mode_t mode,
 	    unsigned char *sha, uint64_t *size_r, struct error *err_r);
-int	bfs_fsync_dir(const char *path, struct error *err_r);
 /* 1 when path is an empty folder, 0 when it has entries; -1 with errno
  * (ENOENT when missing, ENOTDIR) in err_r. */
 int	bfs_dir_empty(const char *path, struct error *err_r);
-/* Writes data to dir/name.tmp, fsyncs, renames to dir/name, fsyncs dir. */
+/* fileio_write_atomic() of dir/name, mode 0600. */
 int	bfs_write_atomic(const char *dir, const char *name, const void *data,
 	    size_t len, struct error *err_r);
 

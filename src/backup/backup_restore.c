@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "lib/bounds.h"
+#include "lib/fileio.h"
 #include "lib/xmalloc.h"
 #include "backup/backup.h"
 #include "backup/backup_private.h"
@@ -277,7 +278,7 @@ copy_all(const char *dir, const char *rnew, const struct backup_manifest *m,
 		if (!m->v[i].dir)
 			continue;
 		dst = xasprintf("%s/%s", rnew, m->v[i].path);
-		rc = bfs_fsync_dir(dst, err_r);
+		rc = fileio_fsync_dir(dst, 0, err_r);
 		free(dst);
 	}
 	return rc;
@@ -336,7 +337,7 @@ backup_restore(const char *dir, const char *new_base,
 		    strerror(errno));
 	free(p);
 	if (rc == 0)
-		rc = bfs_fsync_dir(rnew, err_r);
+		rc = fileio_fsync_dir(rnew, 0, err_r);
 out:
 	backup_manifest_clear(&m);
 	buf_free(&text);

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "lib/bounds.h"
+#include "lib/fileio.h"
 #include "lib/log.h"
 #include "lib/xmalloc.h"
 #include "queue/queue.h"
@@ -471,10 +472,10 @@ sync_dirs(struct bk *b, struct error *err_r)
 		if (!b->m.v[i].dir)
 			continue;
 		p = xasprintf("%s/%s", b->dir, b->m.v[i].path);
-		rc = bfs_fsync_dir(p, err_r);
+		rc = fileio_fsync_dir(p, 0, err_r);
 		free(p);
 	}
-	return rc == 0 ? bfs_fsync_dir(b->dir, err_r) : rc;
+	return rc == 0 ? fileio_fsync_dir(b->dir, 0, err_r) : rc;
 }
 
 static void
@@ -566,7 +567,7 @@ backup_run(struct server *srv, const char *dir, struct backup_result *r,
 			error_set(&err, ERR_IO, "unlink %s: %s", p,
 			    strerror(errno));
 		free(p);
-		if (err.kind != ERR_NONE || bfs_fsync_dir(b.dir, &err) < 0)
+		if (err.kind != ERR_NONE || fileio_fsync_dir(b.dir, 0, &err) < 0)
 			goto fail;
 	}
 	r->files = b.m.files;

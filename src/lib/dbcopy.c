@@ -7,50 +7,29 @@
  */
 #include "lib/compat.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <sqlite3.h>
 
+#include "lib/db.h"
 #include "lib/dbcopy.h"
-
-static int
-fsync_path(const char *path, struct error *err_r)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
-
-	if (fd < 0)
-		return error_set(err_r, ERR_IO, "open %s: %s", path,
-		    strerror(errno));
-	if (fsync(fd) < 0)
-		rc = error_set(err_r, ERR_IO, "fsync %s: %s", path,
-		    strerror(errno));
-	close(fd);
-	return rc;
-}
+#include "lib/fileio.h"
 
 int
 dbcopy_backup(struct sqlite3 *src, const char *path, struct error *err_r)
 {
-	sqlite3 *dst = NULL;
+	struct db dst;
 	sqlite3_backup *bk;
 	struct stat sb;
 	int rc = 0, step;
 
 	if (lstat(path, &sb) == 0)
 		return error_set(err_r, ERR_EXISTS, "%s exists", path);
-	if (sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
-		rc = error_set(err_r, ERR_IO, "create %s: %s", path,
-		    dst != NULL ? sqlite3_errmsg(dst) : "out of memory");
-		goto out;
-	}
-	if ((bk = sqlite3_backup_init(dst, "main", src, "main")) == NULL) {
+	if (db_open(&dst, path, DB_CREATE | DB_NOFOLLOW, 0, err_r) < 0)
+		return -1;
+	if ((bk = sqlite3_backup_init(dst.h, "main", src, "main")) == NULL) {
 		rc = error_set(err_r, ERR_IO, "backup of %s: %s", path,
-		    sqlite3_errmsg(dst));
+		    sqlite3_errmsg(dst.h));
 		goto out;
 	}
 	/* -1: every page in one step, under one read transaction of src. */
@@ -58,19 +37,17 @@ dbcopy_backup(struct sqlite3 *src, const char *path, struct error *err_r)
 	if (sqlite3_backup_finish(bk) != SQLITE_OK || step != SQLITE_DONE)
 		rc = error_set(err_r, ERR_IO, "backup of %s: %s", path,
 		    step != SQLITE_DONE ? sqlite3_errstr(step) :
-		    sqlite3_errmsg(dst));
+		    sqlite3_errmsg(dst.h));
 	/* The copy of a WAL database is marked WAL: make it a file that
 	 * stands alone (readers of the copy then create no -wal or -shm
 	 * beside it); the server sets WAL again when it opens it. */
-	else if (sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL, NULL,
-	    NULL) != SQLITE_OK)
-		rc = error_set(err_r, ERR_IO, "%s: %s", path,
-		    sqlite3_errmsg(dst));
+	else if (db_exec_script(&dst, "PRAGMA journal_mode=DELETE", err_r) < 0)
+		rc = -1;
 out:
-	if (dst != NULL && sqlite3_close(dst) != SQLITE_OK && rc == 0)
+	if (db_close(&dst) < 0 && rc == 0)
 		rc = error_set(err_r, ERR_IO, "close %s", path);
 	if (rc == 0)
-		rc = fsync_path(path, err_r);
+		rc = fileio_fsync_file(path, 0, err_r);
 	return rc;
 }
 
@@ -78,18 +55,18 @@ int
 dbcopy_names(const char *path, const char *names_sql, dbcopy_name_fn fn,
     void *arg, size_t *n_r, struct error *err_r)
 {
-	sqlite3 *db = NULL;
+	struct db db;
 	sqlite3_stmt *st = NULL;
 	size_t n = 0;
 	int rc = 0, step = SQLITE_DONE;
 
 	if (n_r != NULL)
 		*n_r = 0;
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY |
-	    SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, names_sql, -1, &st, NULL) != SQLITE_OK) {
+	if (db_open(&db, path, DB_READONLY | DB_NOFOLLOW, 0, err_r) < 0)
+		return -1;
+	if ((st = db_prep_once(&db, names_sql, NULL)) == NULL) {
 		rc = error_set(err_r, ERR_IO, "read %s: %s", path,
-		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
+		    sqlite3_errmsg(db.h));
 		goto out;
 	}
 	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -103,10 +80,10 @@ dbcopy_names(const char *path, const char *names_sql, dbcopy_name_fn fn,
 	}
 	if (rc == 0 && step != SQLITE_DONE)
 		rc = error_set(err_r, ERR_IO, "read %s: %s", path,
-		    sqlite3_errmsg(db));
+		    sqlite3_errmsg(db.h));
 out:
 	sqlite3_finalize(st);
-	sqlite3_close(db);
+	(void)db_close(&db);
 	if (rc == 0 && n_r != NULL)
 		*n_r = n;
 	return rc;

@@ -5,8 +5,8 @@
  * A settings file holds one dictionary (pretty form, "//" comments allowed
  * on reading, an optional UTF-8 byte order mark skipped).  Writing is
  * atomic: the text goes to "<path>.tmp", which is fsync'ed and renamed over
- * path, and then the directory is fsync'ed, so a crash leaves either the old
- * or the new file.  The new file keeps the mode of the file it replaces;
+ * path, and then the directory is fsync'ed (lib/fileio), so a crash leaves
+ * either the old or the new file.  The new file keeps the mode of the file it replaces;
  * a new file gets 0600 when its name ends in "account.settings" (it holds
  * passwords), else 0644.  Callers serialise writers of one path.
  */
@@ -24,6 +24,7 @@
 
 #include "lib/bounds.h"
 #include "lib/dict.h"
+#include "lib/fileio.h"
 #include "lib/xmalloc.h"
 
 struct dval *
@@ -108,49 +109,13 @@ has_suffix(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* fsync of the directory holding path, so the rename is durable. */
-static int
-sync_dir(const char *path)
-{
-	char *copy, *dir;
-	int fd, rc;
-
-	copy = xstrdup(path);
-	dir = dirname(copy);
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	free(copy);
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
 int
 dict_file_write(const char *path, const struct dval *v, struct error *err_r)
 {
 	struct buf b;
 	struct stat st;
 	mode_t mode;
-	char *tmp;
-	int fd, saved;
+	int rc;
 
 	buf_init(&b, DICT_TEXT_MAX);
 	dict_write(&b, v, DICT_WRITE_PRETTY);
@@ -164,38 +129,7 @@ dict_file_write(const char *path, const struct dval *v, struct error *err_r)
 		mode = st.st_mode & 07777;
 	else
 		mode = has_suffix(path, "account.settings") ? 0600 : 0644;
-	tmp = xasprintf("%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0) {
-		saved = errno;
-		goto fail;
-	}
-	/* O_CREAT does not change the mode of a stale tmp file. */
-	if (fchmod(fd, mode) < 0 || write_all(fd, b.data, b.len) < 0 ||
-	    fsync(fd) < 0) {
-		saved = errno;
-		close(fd);
-		(void)unlink(tmp);
-		goto fail;
-	}
-	if (close(fd) < 0 || rename(tmp, path) < 0) {
-		saved = errno;
-		(void)unlink(tmp);
-		goto fail;
-	}
-	if (sync_dir(path) < 0) {
-		saved = errno;
-		free(tmp);
-		buf_free(&b);
-		return error_set(err_r, ERR_IO, "%s: fsync of directory: %s",
-		    path, strerror(saved));
-	}
-	free(tmp);
+	rc = fileio_write_atomic(path, b.data, b.len, mode, 0, err_r);
 	buf_free(&b);
-	return 0;
-fail:
-	(void)error_set(err_r, ERR_IO, "%s: %s", tmp, strerror(saved));
-	free(tmp);
-	buf_free(&b);
-	return -1;
+	return rc;
 }

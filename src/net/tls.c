@@ -25,6 +25,7 @@
 #include <openssl/x509v3.h>
 
 #include "lib/buf.h"
+#include "lib/fileio.h"
 #include "lib/xmalloc.h"
 #include "net/tls.h"
 
@@ -139,52 +140,6 @@ tls_ctx_free(struct ssl_ctx_st **ctx)
 	*ctx = NULL;
 }
 
-/* Writes data to path atomically: path.tmp with mode, fsync, rename. */
-static int
-write_file_atomic(const char *path, const char *data, size_t len,
-    mode_t mode, struct error *err_r)
-{
-	char *tmp;
-	ssize_t w;
-	size_t off = 0;
-	int fd;
-
-	tmp = xasprintf("%s.tmp", path);
-	(void)unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-	if (fd < 0) {
-		error_set(err_r, ERR_IO, "cannot create %s: %s", tmp,
-		    strerror(errno));
-		free(tmp);
-		return -1;
-	}
-	while (off < len) {
-		w = write(fd, data + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
-	if (off < len || fsync(fd) != 0 || close(fd) != 0) {
-		error_set(err_r, ERR_IO, "cannot write %s: %s", tmp,
-		    strerror(errno));
-		if (off < len)
-			(void)close(fd);
-		(void)unlink(tmp);
-		free(tmp);
-		return -1;
-	}
-	if (rename(tmp, path) != 0) {
-		error_set(err_r, ERR_IO, "cannot rename %s: %s", tmp,
-		    strerror(errno));
-		(void)unlink(tmp);
-		free(tmp);
-		return -1;
-	}
-	free(tmp);
-	return 0;
-}
 
 /* PEM text of a key or certificate from a memory BIO, into out. */
 static int
@@ -321,10 +276,9 @@ tls_ensure_self_signed(const char *settings_dir, const char *common_name,
 	if (make_self_signed(common_name, &cert_pem, &key_pem, err_r) < 0)
 		goto out;
 	/* Key first: a certificate without its key is useless. */
-	if (write_file_atomic(key_path, key_pem.data, key_pem.len, 0600,
-	    err_r) < 0 ||
-	    write_file_atomic(cert_path, cert_pem.data, cert_pem.len, 0644,
-	    err_r) < 0)
+	if (fileio_write_atomic(key_path, key_pem.data, key_pem.len, 0600,
+	    0, err_r) < 0 || fileio_write_atomic(cert_path, cert_pem.data,
+	    cert_pem.len, 0644, 0, err_r) < 0)
 		goto out;
 	rc = 0;
 out:

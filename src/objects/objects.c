@@ -54,6 +54,7 @@
 #include <unistd.h>
 
 #include "lib/dict.h"
+#include "lib/fileio.h"
 #include "lib/iplist.h"
 #include "lib/xmalloc.h"
 #include "objects/objects.h"
@@ -116,67 +117,13 @@ obj_read_dict(const char *path, struct error *err_r)
 	return d;
 }
 
-static int
-fsync_dir_of(const char *path)
-{
-	char dir[OBJECTS_PATH_MAX];
-	const char *slash;
-	int fd, rc;
-
-	slash = strrchr(path, '/');
-	if (slash == NULL)
-		obj_copy(dir, sizeof(dir), ".");
-	else if ((size_t)(slash - path) < sizeof(dir)) {
-		memcpy(dir, path, (size_t)(slash - path));
-		dir[slash - path] = '\0';
-	} else
-		return -1;
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
+/* Settings files are replaced atomically (lib/fileio: temporary file,
+ * fsync, rename, fsync of the folder). */
 int
 obj_write_text(const char *path, const char *text, size_t len, mode_t mode,
     struct error *err_r)
 {
-	char tmp[OBJECTS_PATH_MAX];
-	ssize_t n;
-	size_t off = 0;
-	int fd;
-
-	if (obj_path(tmp, sizeof(tmp), err_r, "%s.tmp", path) == -1)
-		return -1;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd == -1)
-		return error_set(err_r, ERR_IO, "%s: %s", tmp, strerror(errno));
-	while (off < len) {
-		n = write(fd, text + off, len - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			goto fail;
-		off += (size_t)n;
-	}
-	if (fchmod(fd, mode) == -1 || fsync(fd) == -1)
-		goto fail;
-	if (close(fd) == -1) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) == -1)
-		goto fail;
-	(void)fsync_dir_of(path);
-	return 0;
-fail:
-	error_set(err_r, ERR_IO, "%s: %s", path, strerror(errno));
-	if (fd != -1)
-		close(fd);
-	unlink(tmp);
-	return -1;
+	return fileio_write_atomic(path, text, len, mode, 0, err_r);
 }
 
 static int

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "lib/bounds.h"
-#include "lib/fault.h"
+#include "lib/fileio.h"
 #include "lib/xmalloc.h"
 #include "queue/queue_private.h"
 
@@ -84,40 +84,6 @@ queue_emit(struct queue *q, enum queue_event ev, uint64_t msg_id,
 		fn(arg, ev, msg_id, address, text);
 }
 
-sqlite3_stmt *
-queue_rprep(struct queue *q, const char *sql)
-{
-	sqlite3_stmt *st;
-	size_t i;
-
-	for (i = 0; i < q->nrstmts; i++)
-		if (q->rstmts[i].sql == sql)
-			return q->rstmts[i].st;
-	if (sqlite3_prepare_v3(q->rdb, sql, -1, q->nrstmts < QUEUE_RSTMTS_MAX ?
-	    SQLITE_PREPARE_PERSISTENT : 0, &st, NULL) != SQLITE_OK)
-		return NULL;
-	if (q->nrstmts < QUEUE_RSTMTS_MAX) {
-		q->rstmts[q->nrstmts].sql = sql;
-		q->rstmts[q->nrstmts].st = st;
-		q->nrstmts++;
-	}
-	return st;
-}
-
-void
-queue_runprep(struct queue *q, sqlite3_stmt *st)
-{
-	size_t i;
-
-	for (i = 0; i < q->nrstmts; i++)
-		if (q->rstmts[i].st == st) {
-			sqlite3_reset(st);
-			sqlite3_clear_bindings(st);
-			return;
-		}
-	sqlite3_finalize(st);
-}
-
 void
 queue_bcache_set(struct queue *q, uint64_t id, char *data, size_t len)
 {
@@ -161,49 +127,15 @@ bcache_free(struct queue *q)
 	}
 }
 
-static void
-rstmts_free(struct queue *q)
-{
-	size_t i;
-
-	for (i = 0; i < q->nrstmts; i++)
-		sqlite3_finalize(q->rstmts[i].st);
-	q->nrstmts = 0;
-}
-
 /*
- * synchronous=FULL: a COMMIT returns after the WAL is fsynced (the "250").
- * secure_delete=OFF: Debian's SQLite zeroes freed pages by default, which
- * for the queue (every body is deleted after delivery) wrote each body a
- * second time; the text lives on in the account store anyway.
+ * The project's pragmas (WAL, synchronous=FULL: a COMMIT returns after the
+ * WAL is fsynced, the "250") and DB_FAST_DELETE: Debian's SQLite zeroes
+ * freed pages by default, which for the queue (every body is deleted after
+ * delivery) wrote each body a second time; the text lives on in the
+ * account store anyway.
  */
-static int
-db_open(const char *path, sqlite3 **db_r, struct error *err_r)
-{
-	static const char pragmas[] =
-	    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-	    " PRAGMA foreign_keys=OFF; PRAGMA secure_delete=OFF;";
-	sqlite3 *db;
-	char *emsg = NULL;
-
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		error_set(err_r, ERR_IO, "queue database %s: %s", path,
-		    sqlite3_errmsg(db));
-		sqlite3_close(db);
-		return -1;
-	}
-	sqlite3_busy_timeout(db, 10000);
-	if (sqlite3_exec(db, pragmas, NULL, NULL, &emsg) != SQLITE_OK) {
-		error_set(err_r, ERR_IO, "queue database %s: %s", path,
-		    emsg ? emsg : "?");
-		sqlite3_free(emsg);
-		sqlite3_close(db);
-		return -1;
-	}
-	*db_r = db;
-	return 0;
-}
+#define QUEUE_DB_FLAGS	(DB_CREATE | DB_WAL | DB_FAST_DELETE)
+#define QUEUE_BUSY_MS	10000
 
 static int
 mkdir_p1(const char *path, struct error *err_r)
@@ -235,10 +167,9 @@ remove_orphans(struct queue *q, struct error *err_r)
 	struct dirent *de;
 	const char *key;
 
-	if (sqlite3_prepare_v2(q->wdb, "SELECT body_file FROM messages"
-	    " WHERE body_file IS NOT NULL", -1, &st, NULL) != SQLITE_OK)
-		return error_set(err_r, ERR_IO, "queue: %s",
-		    sqlite3_errmsg(q->wdb));
+	if ((st = db_prep_once(&q->wdb, "SELECT body_file FROM messages"
+	    " WHERE body_file IS NOT NULL", err_r)) == NULL)
+		return -1;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
@@ -265,7 +196,7 @@ remove_orphans(struct queue *q, struct error *err_r)
 		    cmp_str) != NULL)
 			continue;
 		path = xasprintf("%s/%s", q->bodies, de->d_name);
-		(void)unlink(path);
+		(void)fileio_remove(path, NULL);
 		free(path);
 	}
 	closedir(d);
@@ -279,7 +210,7 @@ struct queue *
 queue_open(const struct queue_config *cfg, struct error *err_r)
 {
 	struct queue *q;
-	char *path, *emsg = NULL;
+	char *path;
 	size_t i;
 
 	if (cfg->base_dir == NULL || strlen(cfg->base_dir) > QUEUE_PATH_MAX -
@@ -324,17 +255,9 @@ queue_open(const struct queue_config *cfg, struct error *err_r)
 	    mkdir_p1(q->bodies, err_r) < 0)
 		goto fail;
 	path = xasprintf("%s/queue.db", q->dir);
-	if (db_open(path, &q->wdb, err_r) < 0) {
-		free(path);
-		goto fail;
-	}
-	if (sqlite3_exec(q->wdb, schema, NULL, NULL, &emsg) != SQLITE_OK) {
-		error_set(err_r, ERR_IO, "queue schema: %s", emsg ? emsg : "?");
-		sqlite3_free(emsg);
-		free(path);
-		goto fail;
-	}
-	if (db_open(path, &q->rdb, err_r) < 0) {
+	if (db_open(&q->wdb, path, QUEUE_DB_FLAGS, QUEUE_BUSY_MS, err_r) < 0 ||
+	    db_exec_script(&q->wdb, schema, err_r) < 0 ||
+	    db_open(&q->rdb, path, QUEUE_DB_FLAGS, QUEUE_BUSY_MS, err_r) < 0) {
 		free(path);
 		goto fail;
 	}
@@ -345,9 +268,8 @@ queue_open(const struct queue_config *cfg, struct error *err_r)
 		goto fail;
 	return q;
 fail:
-	sqlite3_close(q->rdb);
-	sqlite3_close(q->wdb);
-	q->rdb = q->wdb = NULL;
+	(void)db_close(&q->rdb);
+	(void)db_close(&q->wdb);
 	pthread_mutex_destroy(&q->lock);
 	pthread_mutex_destroy(&q->rlock);
 	bcache_free(q);
@@ -373,9 +295,8 @@ queue_close(struct queue **qp)
 	*qp = NULL;
 	queue_sched_stop(q);
 	queue_writer_stop(q);
-	rstmts_free(q);
-	sqlite3_close(q->rdb);
-	sqlite3_close(q->wdb);
+	(void)db_close(&q->rdb);
+	(void)db_close(&q->wdb);
 	pthread_mutex_destroy(&q->lock);
 	pthread_mutex_destroy(&q->rlock);
 	bcache_free(q);
@@ -479,9 +400,7 @@ write_body_file(struct queue *q, const char *body, size_t len,
 	struct timespec ts;
 	char *name, *path;
 	unsigned seq;
-	size_t off = 0;
-	ssize_t w;
-	int fd;
+	int rc;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	pthread_mutex_lock(&q->lock);
@@ -490,35 +409,14 @@ write_body_file(struct queue *q, const char *body, size_t len,
 	name = xasprintf("%llx-%lx-%x-%u.body", (unsigned long long)ts.tv_sec,
 	    (long)ts.tv_nsec, (unsigned)getpid(), seq);
 	path = xasprintf("%s/%s", q->bodies, name);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0)
-		goto fail;
-	while (off < len) {
-		w = fault_write(fd, body + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			goto fail;
-		off += (size_t)w;
-	}
-	if (fault_fsync(fd) < 0)
-		goto fail;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
+	rc = fileio_write_new(path, body, len, 0600, FILEIO_FAULTS, err_r);
 	free(path);
+	if (rc < 0) {
+		free(name);
+		return -1;
+	}
 	*name_r = name;
 	return 0;
-fail:
-	error_set(err_r, ERR_IO, "queue body %s: %s", path, errno ? strerror(
-	    errno) : "short write");
-	if (fd >= 0)
-		close(fd);
-	(void)unlink(path);
-	free(path);
-	free(name);
-	return -1;
 }
 
 int
@@ -605,41 +503,19 @@ queue_submit(struct queue *q, const struct queue_msg *msg, uint64_t *id_r,
 	return rc;
 }
 
+/* Reads at most max bytes of a body file into out. */
 static int
 read_file(const char *path, size_t max, struct buf *out, struct error *err_r)
 {
-	char tmp[65536];
-	size_t got = 0;
-	ssize_t r;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return error_set(err_r, ERR_IO, "open %s: %s", path,
-		    strerror(errno));
-	while (got < max) {
-		r = read(fd, tmp, max - got < sizeof(tmp) ? max - got :
-		    sizeof(tmp));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			error_set(err_r, ERR_IO, "read %s: %s", path,
-			    strerror(errno));
-			close(fd);
-			return -1;
-		}
-		if (r == 0)
-			break;
-		buf_append(out, tmp, (size_t)r);
-		got += (size_t)r;
-	}
-	close(fd);
+	if (fileio_read(path, 0, max, false, out, err_r) < 0)
+		return -1;
 	if (out->err != 0)
 		return error_set(err_r, ERR_LIMIT, "message body too large");
 	return 0;
 }
 
 int
-queue_load_body(struct queue *q, sqlite3 *db, uint64_t id, size_t max,
+queue_load_body(struct queue *q, struct db *db, uint64_t id, size_t max,
     struct buf *out, struct error *err_r)
 {
 	sqlite3_stmt *st;
@@ -648,20 +524,20 @@ queue_load_body(struct queue *q, sqlite3 *db, uint64_t id, size_t max,
 	size_t len;
 	int rc;
 
-	if (sqlite3_prepare_v2(db, "SELECT body, body_file FROM messages"
-	    " WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
-		return error_set(err_r, ERR_IO, "queue: %s",
-		    sqlite3_errmsg(db));
+	if ((st = db_prep(db, "SELECT body, body_file FROM messages"
+	    " WHERE id = ?", err_r)) == NULL)
+		return -1;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(st);
 		if (rc == SQLITE_DONE)
-			return error_set(err_r, ERR_NOTFOUND,
+			error_set(err_r, ERR_NOTFOUND,
 			    "message %llu is not queued",
 			    (unsigned long long)id);
-		return error_set(err_r, ERR_IO, "queue: %s",
-		    sqlite3_errmsg(db));
+		else
+			db_error(db, err_r, "queue");
+		db_done(db, st);
+		return -1;
 	}
 	if (sqlite3_column_type(st, 1) == SQLITE_TEXT)
 		path = xasprintf("%s/%s", q->bodies,
@@ -674,7 +550,7 @@ queue_load_body(struct queue *q, sqlite3 *db, uint64_t id, size_t max,
 		if (p != NULL)
 			buf_append(out, p, len);
 	}
-	sqlite3_finalize(st);
+	db_done(db, st);
 	if (path != NULL) {
 		rc = read_file(path, max, out, err_r);
 		free(path);
@@ -700,9 +576,8 @@ queue_read_body(struct queue *q, uint64_t id, struct buf *out,
 		    "message body too large") : 0;
 	/* Only the name is read under the lock; a large file is read after. */
 	pthread_mutex_lock(&q->rlock);
-	if ((st = queue_rprep(q, "SELECT body, body_file FROM messages"
-	    " WHERE id = ?")) == NULL) {
-		error_set(err_r, ERR_IO, "queue: %s", sqlite3_errmsg(q->rdb));
+	if ((st = db_prep(&q->rdb, "SELECT body, body_file FROM messages"
+	    " WHERE id = ?", err_r)) == NULL) {
 		pthread_mutex_unlock(&q->rlock);
 		return -1;
 	}
@@ -723,9 +598,8 @@ queue_read_body(struct queue *q, uint64_t id, struct buf *out,
 		rc = error_set(err_r, ERR_NOTFOUND,
 		    "message %llu is not queued", (unsigned long long)id);
 	else
-		rc = error_set(err_r, ERR_IO, "queue: %s",
-		    sqlite3_errmsg(q->rdb));
-	queue_runprep(q, st);
+		rc = db_error(&q->rdb, err_r, "queue");
+	db_done(&q->rdb, st);
 	pthread_mutex_unlock(&q->rlock);
 	if (rc < 0)
 		return -1;
@@ -778,15 +652,14 @@ load_rcpts(struct queue *q, struct queue_msg_info *m, bool pending_only,
 	size_t cap = 0;
 	int rc;
 
-	if (sqlite3_prepare_v2(q->rdb, pending_only ?
+	if ((st = db_prep(&q->rdb, pending_only ?
 	    "SELECT id, address, orcpt, notify, module, target, state,"
 	    " attempts, next_attempt, last_error FROM recipients"
 	    " WHERE msg_id = ? AND state = 0 ORDER BY id" :
 	    "SELECT id, address, orcpt, notify, module, target, state,"
 	    " attempts, next_attempt, last_error FROM recipients"
-	    " WHERE msg_id = ? ORDER BY id", -1, &st, NULL) != SQLITE_OK)
-		return error_set(err_r, ERR_IO, "queue: %s",
-		    sqlite3_errmsg(q->rdb));
+	    " WHERE msg_id = ? ORDER BY id", err_r)) == NULL)
+		return -1;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)m->id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (m->nrcpt == cap) {
@@ -809,11 +682,10 @@ load_rcpts(struct queue *q, struct queue_msg_info *m, bool pending_only,
 		r->in_delivery = r->state == QUEUE_RCPT_PENDING &&
 		    queue_in_flight(q, r->module, r->target);
 	}
-	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return error_set(err_r, ERR_IO, "queue: %s",
-		    sqlite3_errmsg(q->rdb));
-	return 0;
+		db_error(&q->rdb, err_r, "queue");
+	db_done(&q->rdb, st);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 void
@@ -862,13 +734,12 @@ queue_list(struct queue *q, size_t max, struct queue_msg_info **list_r,
 
 	pthread_mutex_lock(&q->rlock);
 	/* One read transaction so messages and recipients agree. */
-	sqlite3_exec(q->rdb, "BEGIN", NULL, NULL, NULL);
-	if (sqlite3_prepare_v2(q->rdb, "SELECT " MSG_COLS " FROM messages"
+	(void)db_begin_read(&q->rdb, NULL);
+	if ((st = db_prep(&q->rdb, "SELECT " MSG_COLS " FROM messages"
 	    " WHERE EXISTS (SELECT 1 FROM recipients r WHERE"
 	    " r.msg_id = messages.id AND r.state = 0) ORDER BY id LIMIT ?",
-	    -1, &st, NULL) != SQLITE_OK) {
-		rc = error_set(err_r, ERR_IO, "queue: %s",
-		    sqlite3_errmsg(q->rdb));
+	    err_r)) == NULL) {
+		rc = -1;
 		goto out;
 	}
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)(max > INT64_MAX ?
@@ -880,11 +751,11 @@ queue_list(struct queue *q, size_t max, struct queue_msg_info **list_r,
 		}
 		fill_msg(st, &list[n++]);
 	}
-	sqlite3_finalize(st);
+	db_done(&q->rdb, st);
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = load_rcpts(q, &list[i], true, err_r);
 out:
-	sqlite3_exec(q->rdb, "COMMIT", NULL, NULL, NULL);
+	db_rollback(&q->rdb);	/* it only read */
 	pthread_mutex_unlock(&q->rlock);
 	if (rc < 0) {
 		queue_list_free(&list, n);
@@ -904,11 +775,10 @@ queue_message_info(struct queue *q, uint64_t id,
 
 	memset(info_r, 0, sizeof(*info_r));
 	pthread_mutex_lock(&q->rlock);
-	sqlite3_exec(q->rdb, "BEGIN", NULL, NULL, NULL);
-	if (sqlite3_prepare_v2(q->rdb, "SELECT " MSG_COLS " FROM messages"
-	    " WHERE id = ?", -1, &st, NULL) != SQLITE_OK) {
-		rc = error_set(err_r, ERR_IO, "queue: %s",
-		    sqlite3_errmsg(q->rdb));
+	(void)db_begin_read(&q->rdb, NULL);
+	if ((st = db_prep(&q->rdb, "SELECT " MSG_COLS " FROM messages"
+	    " WHERE id = ?", err_r)) == NULL) {
+		rc = -1;
 		goto out;
 	}
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
@@ -918,11 +788,11 @@ queue_message_info(struct queue *q, uint64_t id,
 	} else
 		rc = error_set(err_r, ERR_NOTFOUND,
 		    "message %llu is not queued", (unsigned long long)id);
-	sqlite3_finalize(st);
+	db_done(&q->rdb, st);
 	if (rc == 0)
 		rc = load_rcpts(q, info_r, false, err_r);
 out:
-	sqlite3_exec(q->rdb, "COMMIT", NULL, NULL, NULL);
+	db_rollback(&q->rdb);	/* it only read */
 	pthread_mutex_unlock(&q->rlock);
 	if (rc < 0)
 		queue_msg_info_clear(info_r);
@@ -935,12 +805,11 @@ count_query(struct queue *q, const char *sql, uint64_t *v_r,
 {
 	sqlite3_stmt *st;
 
-	if (sqlite3_prepare_v2(q->rdb, sql, -1, &st, NULL) != SQLITE_OK)
-		return error_set(err_r, ERR_IO, "queue: %s",
-		    sqlite3_errmsg(q->rdb));
+	if ((st = db_prep(&q->rdb, sql, err_r)) == NULL)
+		return -1;
 	*v_r = sqlite3_step(st) == SQLITE_ROW ?
 	    (uint64_t)sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
+	db_done(&q->rdb, st);
 	return 0;
 }
 
@@ -973,26 +842,14 @@ queue_counts(struct queue *q, struct queue_counts *c_r, struct error *err_r)
 int
 queue_check_integrity(struct queue *q, struct error *err_r)
 {
-	sqlite3_stmt *st;
+	struct error err;
 	int rc;
 
 	pthread_mutex_lock(&q->rlock);
-	if (sqlite3_prepare_v2(q->rdb, "PRAGMA integrity_check", -1, &st,
-	    NULL) != SQLITE_OK) {
-		rc = error_set(err_r, ERR_IO, "queue: %s",
-		    sqlite3_errmsg(q->rdb));
-	} else {
-		if (sqlite3_step(st) == SQLITE_ROW && strcmp((const char *)
-		    sqlite3_column_text(st, 0), "ok") == 0)
-			rc = 0;
-		else
-			rc = error_set(err_r, ERR_IO, "queue integrity: %s",
-			    sqlite3_column_text(st, 0) ? (const char *)
-			    sqlite3_column_text(st, 0) : sqlite3_errmsg(
-			    q->rdb));
-		sqlite3_finalize(st);
-	}
+	rc = db_check_integrity(&q->rdb, &err);
 	pthread_mutex_unlock(&q->rlock);
+	if (rc < 0)
+		error_set(err_r, err.kind, "queue %s", err.msg);
 	return rc;
 }
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "lib/dbcopy.h"
+#include "lib/fileio.h"
 #include "lib/xmalloc.h"
 #include "queue/queue_private.h"
 
@@ -21,7 +22,7 @@ unlink_now(struct queue *q, char *name)
 {
 	char *path = xasprintf("%s/%s", q->bodies, name);
 
-	(void)unlink(path);
+	(void)fileio_remove(path, NULL);
 	free(path);
 	free(name);
 }
@@ -72,7 +73,7 @@ queue_backup(struct queue *q, const char *db_path,
 	pthread_mutex_unlock(&q->pin_mu);
 
 	pthread_mutex_lock(&q->rlock);
-	rc = dbcopy_backup(q->rdb, db_path, err_r);
+	rc = dbcopy_backup(q->rdb.h, db_path, err_r);
 	pthread_mutex_unlock(&q->rlock);
 	/* Outside rlock (the scheduler reads under it); still pinned. */
 	if (rc == 0)

@@ -20,13 +20,13 @@
 #include <pthread.h>
 #include <sqlite3.h>
 
+#include "lib/db.h"
 #include "queue/queue.h"
 
 #define QUEUE_DISPATCHERS_MAX	16	/* registered modules */
 #define QUEUE_SCAN_MAX		10000	/* recipients looked at per scan */
 #define QUEUE_POLL_MAX		5	/* seconds the scheduler sleeps at most */
 #define QUEUE_PATH_MAX		4096
-#define QUEUE_RSTMTS_MAX	8	/* statements kept on the read connection */
 #define QUEUE_BCACHE_SLOTS	512	/* bodies kept in memory for delivery */
 #define QUEUE_BCACHE_BODY_MAX	(64 * 1024)	/* larger ones are not kept */
 
@@ -100,14 +100,9 @@ struct queue {
 	queue_clock_fn		 clock;
 	void			*clock_arg;
 
-	sqlite3			*wdb;		/* writer thread only */
-	sqlite3			*rdb;		/* under rlock */
+	struct db		 wdb;		/* writer thread only */
+	struct db		 rdb;		/* under rlock */
 	pthread_mutex_t		 rlock;
-	struct queue_rstmt {			/* kept statements of rdb */
-		const char	*sql;		/* a literal: the key */
-		sqlite3_stmt	*st;
-	}			 rstmts[QUEUE_RSTMTS_MAX];	/* under rlock */
-	size_t			 nrstmts;
 	/*
 	 * Bodies of recently committed messages (direct-mapped by id), so
 	 * delivery need not read back what was just written.  Only the
@@ -169,16 +164,11 @@ int64_t	queue_now(struct queue *q);
 uint32_t queue_retry_delay(const struct queue *q, uint32_t attempts);
 void	queue_emit(struct queue *q, enum queue_event ev, uint64_t msg_id,
 	    const char *address, const char *text);
-/* The statement for sql (a string literal) on q->rdb, prepared once and
- * kept; under q->rlock.  NULL on error (sqlite3_errmsg(q->rdb)).  Give it
- * back with queue_runprep() (reset, bindings cleared). */
-sqlite3_stmt *queue_rprep(struct queue *q, const char *sql);
-void	queue_runprep(struct queue *q, sqlite3_stmt *st);
 /* Body cache (see struct queue): sets id's slot to a copy of data (len
  * bytes; data NULL clears it), takes ownership of data. */
 void	queue_bcache_set(struct queue *q, uint64_t id, char *data, size_t len);
 /* Reads at most max bytes of the stored body (blob or file) into out. */
-int	queue_load_body(struct queue *q, sqlite3 *db, uint64_t id, size_t max,
+int	queue_load_body(struct queue *q, struct db *db, uint64_t id, size_t max,
 	    struct buf *out, struct error *err_r);
 
 /* queue_backup.c: removes the body file name now, or after the running

@@ -172,12 +172,12 @@ scan_module(struct queue *q, const struct queue_disp *d, int64_t now)
 	bool busy;
 
 	pthread_mutex_lock(&q->rlock);
-	if ((st = queue_rprep(q, "SELECT r.id, r.msg_id, r.address,"
+	if ((st = db_prep(&q->rdb, "SELECT r.id, r.msg_id, r.address,"
 	    " r.orcpt, r.notify, r.attempts, r.target, m.return_path, m.envid,"
 	    " m.size, m.received FROM recipients r JOIN messages m"
 	    " ON m.id = r.msg_id WHERE r.module = ?1 AND r.state = 0"
 	    " AND r.next_attempt <= ?2 ORDER BY r.target, r.msg_id, r.id"
-	    " LIMIT ?3")) == NULL) {
+	    " LIMIT ?3", NULL)) == NULL) {
 		pthread_mutex_unlock(&q->rlock);
 		return now + 1;
 	}
@@ -212,22 +212,22 @@ scan_module(struct queue *q, const struct queue_disp *d, int64_t now)
 		}
 		djob_add(j, &cap, st);
 	}
-	queue_runprep(q, st);
+	db_done(&q->rdb, st);
 	if (j != NULL) {
 		pthread_mutex_lock(&q->lock);
 		djob_push(q, j);
 		pthread_mutex_unlock(&q->lock);
 	}
 	free(skip);
-	if ((st = queue_rprep(q, "SELECT min(next_attempt) FROM"
-	    " recipients WHERE module = ?1 AND state = 0 AND next_attempt > ?2"))
-	    != NULL) {
+	if ((st = db_prep(&q->rdb, "SELECT min(next_attempt) FROM"
+	    " recipients WHERE module = ?1 AND state = 0 AND next_attempt > ?2",
+	    NULL)) != NULL) {
 		sqlite3_bind_text(st, 1, d->module, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, now);
 		if (sqlite3_step(st) == SQLITE_ROW &&
 		    sqlite3_column_type(st, 0) != SQLITE_NULL)
 			next = sqlite3_column_int64(st, 0);
-		queue_runprep(q, st);
+		db_done(&q->rdb, st);
 	}
 	pthread_mutex_unlock(&q->rlock);
 	return next;

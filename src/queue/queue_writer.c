@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/fault.h"
+#include "lib/fileio.h"
 #include "lib/xmalloc.h"
 #include "queue/queue_private.h"
 
@@ -56,22 +56,13 @@ struct wside {
 	uint64_t	 delivered, failed, dsns, submitted;
 };
 
-#define WRITER_STMTS_MAX	32	/* distinct statements of the writer */
-
-/* A prepared statement kept for the writer's life, keyed by its SQL text
- * (a string literal: the pointer is the key). */
-struct wstmt {
-	const char	*sql;
-	sqlite3_stmt	*st;
-};
-
 struct writer {
 	struct queue	*q;
-	sqlite3		*db;
+	struct db	*db;		/* &q->wdb: its kept statements are the
+					   writer's (the same few for every
+					   message) */
 	struct wside	 side;
 	int64_t		 now;
-	struct wstmt	 stmts[WRITER_STMTS_MAX];
-	size_t		 nstmts;
 };
 
 static void
@@ -166,80 +157,28 @@ side_truncate(struct writer *w, const struct wside *mark)
 static int
 db_err(struct writer *w, struct error *err_r)
 {
-	return error_set(err_r, ERR_IO, "queue database: %s",
-	    sqlite3_errmsg(w->db));
+	return db_error(w->db, err_r, "queue database");
 }
 
-/*
- * The statement for sql (a string literal), prepared once and kept: the
- * writer runs the same few statements for every message.  Give it back
- * with unprep() (reset, bindings cleared) before preparing the same sql
- * again.
- */
+/* The kept statement for sql (a string literal, see db_prep()); give it
+ * back with unprep() before asking for the same sql again. */
 static sqlite3_stmt *
 prep(struct writer *w, const char *sql, struct error *err_r)
 {
-	sqlite3_stmt *st;
-	size_t i;
-
-	for (i = 0; i < w->nstmts; i++)
-		if (w->stmts[i].sql == sql)
-			return w->stmts[i].st;
-	if (sqlite3_prepare_v3(w->db, sql, -1, w->nstmts < WRITER_STMTS_MAX ?
-	    SQLITE_PREPARE_PERSISTENT : 0, &st, NULL) != SQLITE_OK) {
-		db_err(w, err_r);
-		return NULL;
-	}
-	if (w->nstmts < WRITER_STMTS_MAX) {
-		w->stmts[w->nstmts].sql = sql;
-		w->stmts[w->nstmts].st = st;
-		w->nstmts++;
-	}
-	return st;
+	return db_prep(w->db, sql, err_r);
 }
 
-/* Gives back a statement from prep(). */
 static void
 unprep(struct writer *w, sqlite3_stmt *st)
 {
-	size_t i;
-
-	for (i = 0; i < w->nstmts; i++)
-		if (w->stmts[i].st == st) {
-			sqlite3_reset(st);
-			sqlite3_clear_bindings(st);
-			return;
-		}
-	sqlite3_finalize(st);	/* the cache was full */
-}
-
-static void
-stmts_free(struct writer *w)
-{
-	size_t i;
-
-	for (i = 0; i < w->nstmts; i++)
-		sqlite3_finalize(w->stmts[i].st);
-	w->nstmts = 0;
+	db_done(w->db, st);
 }
 
 /* Runs a statement without results (a literal, see prep()). */
 static int
 exec(struct writer *w, const char *sql, struct error *err_r)
 {
-	sqlite3_stmt *st;
-	int rc;
-
-	if ((st = prep(w, sql, err_r)) == NULL)
-		return -1;
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		db_err(w, err_r);
-		unprep(w, st);
-		return -1;
-	}
-	unprep(w, st);
-	return 0;
+	return db_exec(w->db, sql, err_r);
 }
 
 static void
@@ -451,7 +390,7 @@ insert_msg(struct writer *w, const struct queue_msg *msg,
 	unprep(w, st);
 	if (rc != SQLITE_DONE)
 		return db_err(w, err_r);
-	id = (uint64_t)sqlite3_last_insert_rowid(w->db);
+	id = (uint64_t)sqlite3_last_insert_rowid(w->db->h);
 	/* Kept in memory for delivery (or the slot cleared: ids of deleted
 	 * rows can come back). */
 	side_body(w, id, body_file == NULL ? (msg->body ? msg->body : "") :
@@ -565,7 +504,7 @@ set_final(struct writer *w, uint64_t rcpt_id, enum queue_rcpt_state state,
 	unprep(w, st);
 	if (rc != SQLITE_DONE)
 		return db_err(w, err_r);
-	*changed_r = sqlite3_changes(w->db) > 0;
+	*changed_r = sqlite3_changes(w->db->h) > 0;
 	return 0;
 }
 
@@ -657,7 +596,7 @@ outcomes_one(struct writer *w, const struct queue_item *items, size_t n,
 			rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
 			    db_err(w, err_r);
 			unprep(w, st);
-			if (rc == 0 && sqlite3_changes(w->db) > 0)
+			if (rc == 0 && sqlite3_changes(w->db->h) > 0)
 				side_event(w, QUEUE_EV_DEFERRED, it->msg_id,
 				    it->address, text);
 			break;
@@ -784,7 +723,7 @@ job_release(struct writer *w, struct wjob *job)
 	bind_text(st, 2, job->target);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_err(w, &job->err);
 	unprep(w, st);
-	job->count_r = (size_t)sqlite3_changes(w->db);
+	job->count_r = (size_t)sqlite3_changes(w->db->h);
 	return rc;
 }
 
@@ -810,21 +749,6 @@ job_run(struct writer *w, struct wjob *job)
 	return error_set(&job->err, ERR_INTERNAL, "bad queue job");
 }
 
-static int
-fsync_dir(const char *path, struct error *err_r)
-{
-	int fd, rc = 0;
-
-	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return error_set(err_r, ERR_IO, "open %s: %s", path,
-		    strerror(errno));
-	if (fault_fsync(fd) < 0)
-		rc = error_set(err_r, ERR_IO, "fsync %s: %s", path,
-		    strerror(errno));
-	close(fd);
-	return rc;
-}
-
 /* Runs one batch in one transaction; jobs get rc and err. */
 static void
 run_batch(struct writer *w, struct wjob *batch)
@@ -842,9 +766,10 @@ run_batch(struct writer *w, struct wjob *batch)
 			files = true;
 	}
 	/* The files were fsynced by their writers; their names must be too. */
-	if (files && fsync_dir(w->q->bodies, &err) < 0)
+	if (files && fileio_fsync_dir(w->q->bodies, FILEIO_FAULTS,
+	    &err) < 0)
 		ok = -1;
-	if (ok == 0 && exec(w, "BEGIN IMMEDIATE", &err) < 0)
+	if (ok == 0 && db_begin(w->db, &err) < 0)
 		ok = -1;
 	if (ok < 0) {
 		for (j = batch; j != NULL; j = j->next) {
@@ -866,8 +791,7 @@ run_batch(struct writer *w, struct wjob *batch)
 		}
 		(void)exec(w, "RELEASE job", NULL);
 	}
-	if (exec(w, "COMMIT", &err) < 0) {
-		(void)exec(w, "ROLLBACK", NULL);
+	if (db_commit(w->db, &err) < 0) {	/* rolled back */
 		side_truncate(w, &(struct wside){ 0 });
 		for (j = batch; j != NULL; j = j->next) {
 			j->rc = -1;
@@ -967,7 +891,7 @@ writer_main(void *arg)
 	pthread_setname_np(pthread_self(), "qwriter");
 	memset(&w, 0, sizeof(w));
 	w.q = q;
-	w.db = q->wdb;
+	w.db = &q->wdb;
 	pthread_mutex_lock(&q->lock);
 	for (;;) {
 		while (q->whead == NULL && !q->wstop)
@@ -1048,7 +972,6 @@ writer_main(void *arg)
 		pthread_mutex_lock(&q->lock);
 	}
 	pthread_mutex_unlock(&q->lock);
-	stmts_free(&w);
 	free(w.side.bodies);
 	free(w.side.evs);
 	free(w.side.unlinks);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "lib/error.h"
+#include "lib/fileio.h"
 #include "lib/xmalloc.h"
 #include "store/store.h"
 #include "store/store_private.h"
@@ -58,107 +59,42 @@ static const char schema_sql[] =
 	" name TEXT NOT NULL, PRIMARY KEY(mailbox, name));"
 	"PRAGMA user_version = 1;";
 
-/* ---- SQLite helpers ---- */
+/* ---- SQLite helpers: the store's names for lib/db ---- */
 
 int
 store_dberr(struct store *s, struct error *err_r, const char *what)
 {
-	int rc = sqlite3_extended_errcode(s->db) & 0xff;
-	enum err_kind kind;
-
-	switch (rc) {
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		kind = ERR_TEMP;
-		break;
-	case SQLITE_CONSTRAINT:
-		kind = ERR_EXISTS;
-		break;
-	case SQLITE_FULL:
-	case SQLITE_IOERR:
-	case SQLITE_CANTOPEN:
-	case SQLITE_READONLY:
-		kind = ERR_IO;
-		break;
-	default:
-		kind = ERR_INTERNAL;
-		break;
-	}
-	return error_set(err_r, kind, "%s: %s", what, sqlite3_errmsg(s->db));
+	return db_error(&s->db, err_r, what);
 }
 
 sqlite3_stmt *
 store_prep(struct store *s, const char *sql, struct error *err_r)
 {
-	sqlite3_stmt *st = NULL;
-
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		store_dberr(s, err_r, "prepare");
-		return NULL;
-	}
-	return st;
+	return db_prep_once(&s->db, sql, err_r);
 }
 
 sqlite3_stmt *
 store_prepc(struct store *s, const char *sql, struct error *err_r)
 {
-	sqlite3_stmt *st = NULL;
-	size_t i;
-
-	for (i = 0; i < s->nstmts; i++)
-		if (s->stmts[i].sql == sql)
-			return s->stmts[i].st;
-	if (s->nstmts == STORE_STMTS_MAX)
-		return store_prep(s, sql, err_r);
-	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
-	    NULL) != SQLITE_OK) {
-		store_dberr(s, err_r, "prepare");
-		return NULL;
-	}
-	s->stmts[s->nstmts].sql = sql;
-	s->stmts[s->nstmts].st = st;
-	s->nstmts++;
-	return st;
+	return db_prep(&s->db, sql, err_r);
 }
 
 void
 store_done(struct store *s, sqlite3_stmt *st)
 {
-	size_t i;
-
-	for (i = 0; i < s->nstmts; i++)
-		if (s->stmts[i].st == st) {
-			sqlite3_reset(st);
-			sqlite3_clear_bindings(st);
-			return;
-		}
-	sqlite3_finalize(st);
+	db_done(&s->db, st);
 }
 
 int
 store_execc(struct store *s, const char *sql, struct error *err_r)
 {
-	sqlite3_stmt *st = store_prepc(s, sql, err_r);
-	int rc;
-
-	if (st == NULL)
-		return -1;
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		store_dberr(s, err_r, "exec");
-		store_done(s, st);
-		return -1;
-	}
-	store_done(s, st);
-	return 0;
+	return db_exec(&s->db, sql, err_r);
 }
 
 int
 store_exec(struct store *s, const char *sql, struct error *err_r)
 {
-	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		return store_dberr(s, err_r, "exec");
-	return 0;
+	return db_exec_script(&s->db, sql, err_r);
 }
 
 /* Back to synchronous=FULL after a light transaction; s->light stays set
@@ -179,7 +115,7 @@ store_begin(struct store *s, struct error *err_r)
 {
 	if (end_light(s, err_r) < 0)
 		return -1;
-	return store_execc(s, "BEGIN IMMEDIATE", err_r);
+	return db_begin(&s->db, err_r);
 }
 
 int
@@ -190,7 +126,7 @@ store_begin_light(struct store *s, struct error *err_r)
 	if (store_exec(s, "PRAGMA synchronous=NORMAL", err_r) < 0)
 		return -1;
 	s->light = true;
-	if (store_execc(s, "BEGIN IMMEDIATE", err_r) < 0) {
+	if (db_begin(&s->db, err_r) < 0) {
 		(void)end_light(s, NULL);
 		return -1;
 	}
@@ -200,19 +136,16 @@ store_begin_light(struct store *s, struct error *err_r)
 int
 store_commit(struct store *s, struct error *err_r)
 {
-	if (store_execc(s, "COMMIT", err_r) < 0) {
-		store_rollback(s);
-		return -1;
-	}
+	int rc = db_commit(&s->db, err_r);	/* rolls back on failure */
+
 	(void)end_light(s, NULL);
-	return 0;
+	return rc;
 }
 
 void
 store_rollback(struct store *s)
 {
-	if (!sqlite3_get_autocommit(s->db))
-		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	db_rollback(&s->db);
 	(void)end_light(s, NULL);
 }
 
@@ -403,7 +336,7 @@ remove_orphans(struct store *s)
 			continue;
 		path = xasprintf("%s/%s", s->bodies_dir, de->d_name);
 		if (stat(path, &sb) == 0 && now - sb.st_mtime > STORE_ORPHAN_AGE)
-			(void)unlink(path);
+			(void)fileio_remove(path, NULL);
 		free(path);
 	}
 	sqlite3_finalize(st);
@@ -413,9 +346,7 @@ remove_orphans(struct store *s)
 static int
 init_db(struct store *s, struct error *err_r)
 {
-	if (store_exec(s, "PRAGMA journal_mode=WAL", err_r) < 0 ||
-	    store_exec(s, "PRAGMA synchronous=FULL", err_r) < 0 ||
-	    store_begin(s, err_r) < 0)
+	if (store_begin(s, err_r) < 0)
 		return -1;
 	if (store_exec(s, schema_sql, err_r) < 0 || ensure_inbox(s, err_r) < 0 ||
 	    store_commit(s, err_r) < 0) {
@@ -450,26 +381,21 @@ store_open(const char *account_dir, struct error *err_r)
 		goto fail;
 	}
 	path = xasprintf("%s/mail.db", account_dir);
-	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
-	if (rc == SQLITE_OK && stat(path, &st) == 0) {
+	/* the project's pragmas (WAL, synchronous=FULL); db_open() retries
+	 * a busy journal_mode switch */
+	rc = db_open(&s->db, path, DB_CREATE | DB_SHARED | DB_WAL,
+	    STORE_BUSY_TIMEOUT_MS, err_r);
+	if (rc == 0 && stat(path, &st) == 0) {
 		s->db_dev = st.st_dev;
 		s->db_ino = st.st_ino;
 	}
 	free(path);
-	if (rc != SQLITE_OK) {
-		if (s->db == NULL) {
-			error_set(err_r, ERR_IO, "open mail.db: out of memory");
-			goto fail;
-		}
-		store_dberr(s, err_r, "open mail.db");
+	if (rc < 0)
 		goto fail;
-	}
-	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
 	/*
 	 * Connections setting up a new database at the same moment can get
-	 * SQLITE_BUSY at once, without the busy handler (the journal_mode
-	 * switch): try again for a while.
+	 * SQLITE_BUSY at once, without the busy handler: try again for a
+	 * while.
 	 */
 	for (tries = 0; init_db(s, &err) < 0; tries++) {
 		if (err.kind != ERR_TEMP || tries >= 200) {
@@ -502,18 +428,16 @@ reader_open(struct store *s)
 	r->dir = xstrdup(s->dir);
 	r->bodies_dir = xstrdup(s->bodies_dir);
 	/* serialised by r->mu: no SQLite mutex needed */
-	rc = sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOMUTEX, NULL);
+	rc = db_open(&r->db, path, DB_QUERY_ONLY, STORE_BUSY_TIMEOUT_MS,
+	    NULL);
 	/* the same file as the main connection (not one that replaced it) */
-	if (rc != SQLITE_OK || stat(path, &st) != 0 ||
-	    st.st_dev != s->db_dev || st.st_ino != s->db_ino ||
-	    store_exec(r, "PRAGMA query_only=1", NULL) < 0) {
+	if (rc < 0 || stat(path, &st) != 0 ||
+	    st.st_dev != s->db_dev || st.st_ino != s->db_ino) {
 		free(path);
 		store_close(&r);
 		return NULL;
 	}
 	free(path);
-	sqlite3_busy_timeout(r->db, STORE_BUSY_TIMEOUT_MS);
 	return r;
 }
 
@@ -568,10 +492,7 @@ store_close(struct store **sp)
 	while (n > 0)
 		store_close(&s->readers[--n]);
 	atomic_store(&s->nreaders, 0);
-	while (s->nstmts > 0)
-		sqlite3_finalize(s->stmts[--s->nstmts].st);
-	if (s->db != NULL)
-		sqlite3_close_v2(s->db);
+	(void)db_close(&s->db);
 	if (s->notify != NULL)
 		notify_detach(s->notify);
 	pthread_mutex_destroy(&s->mu);

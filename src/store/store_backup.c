@@ -21,7 +21,7 @@ store_backup(struct store *s, const char *db_path,
 	int rc;
 
 	pthread_mutex_lock(&s->mu);
-	rc = dbcopy_backup(s->db, db_path, err_r);
+	rc = dbcopy_backup(s->db.h, db_path, err_r);
 	if (rc == 0)
 		rc = dbcopy_names(db_path, "SELECT file FROM bodies WHERE "
 		    "file IS NOT NULL", fn, arg, nbodies_r, err_r);

@@ -506,7 +506,7 @@ store_copy(struct store *s, int64_t mailbox, const struct store_uidrange *set,
 		sqlite3_bind_int64(ins, 4, mailbox);
 		sqlite3_bind_int64(ins, 5, map.src[i]);
 		if (sqlite3_step(ins) != SQLITE_DONE ||
-		    sqlite3_changes(s->db) != 1) {
+		    sqlite3_changes(s->db.h) != 1) {
 			store_dberr(s, err_r, "copy");
 			goto fail;
 		}

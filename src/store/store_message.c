@@ -22,7 +22,7 @@
 
 #include "lib/buf.h"
 #include "lib/error.h"
-#include "lib/fault.h"
+#include "lib/fileio.h"
 #include "lib/mime.h"
 #include "lib/xmalloc.h"
 #include "store/store.h"
@@ -123,63 +123,6 @@ prepare(const struct store_new_msg *m, struct prepared *p,
 	return 0;
 }
 
-/* Creates path (it must not exist) with data, fsynced; on failure the
- * file is removed again. */
-static int
-write_all_fsync(const char *path, const char *data, size_t len,
-    struct error *err_r)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	size_t off = 0;
-
-	if (fd < 0)
-		return error_set(err_r, ERR_IO, "create %s: %s", path,
-		    strerror(errno));
-	while (off < len) {
-		ssize_t w = fault_write(fd, data + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			error_set(err_r, ERR_IO, "write %s: %s", path,
-			    w < 0 ? strerror(errno) : "short write");
-			goto fail;
-		}
-		off += (size_t)w;
-	}
-	if (fault_fsync(fd) < 0) {
-		error_set(err_r, ERR_IO, "fsync %s: %s", path, strerror(errno));
-		goto fail;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		error_set(err_r, ERR_IO, "close %s: %s", path, strerror(errno));
-		goto fail;
-	}
-	return 0;
-fail:
-	if (fd >= 0)
-		close(fd);
-	(void)unlink(path);
-	return -1;
-}
-
-/* Makes the new directory entries durable before the commit names them. */
-static int
-fsync_dir(const char *dir, struct error *err_r)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int rc = 0;
-
-	if (fd < 0)
-		return error_set(err_r, ERR_IO, "open %s: %s", dir,
-		    strerror(errno));
-	if (fault_fsync(fd) < 0)
-		rc = error_set(err_r, ERR_IO, "fsync %s: %s", dir,
-		    strerror(errno));
-	close(fd);
-	return rc;
-}
 
 static void
 written_undo(struct store *s, struct written *w)
@@ -213,7 +156,7 @@ insert_body(struct store *s, const struct prepared *p, struct written *w,
 		return store_dberr(s, err_r, "insert body");
 	}
 	store_done(s, st);
-	id = sqlite3_last_insert_rowid(s->db);
+	id = sqlite3_last_insert_rowid(s->db.h);
 	*body_id_r = id;
 	if (!ext)
 		return 0;
@@ -229,7 +172,8 @@ insert_body(struct store *s, const struct prepared *p, struct written *w,
 	    (unsigned long long)ts.tv_sec, (long)ts.tv_nsec,
 	    __atomic_fetch_add(&body_seq, 1, __ATOMIC_RELAXED));
 	path = xasprintf("%s/%s", s->bodies_dir, name);
-	if (write_all_fsync(path, p->data, p->len, err_r) < 0) {
+	if (fileio_write_new(path, p->data, p->len, 0600,
+	    FILEIO_FAULTS, err_r) < 0) {
 		free(name);
 		free(path);
 		return -1;
@@ -341,7 +285,8 @@ target_mailbox(struct store *s, const char *name, struct mbox_row *r,
 static int
 commit_written(struct store *s, struct written *w, struct error *err_r)
 {
-	if (w->n > 0 && fsync_dir(s->bodies_dir, err_r) < 0)
+	if (w->n > 0 && fileio_fsync_dir(s->bodies_dir,
+	    FILEIO_FAULTS, err_r) < 0)
 		return -1;
 	if (store_commit(s, err_r) < 0) {
 		store_unlink_files(NULL, w->files, w->n);  /* names only */
@@ -708,35 +653,6 @@ store_msgs_free(struct store_msgs *r)
 	r->n = 0;
 }
 
-static int
-read_file_range(const char *path, uint64_t off, uint64_t len,
-    struct buf *out, struct error *err_r)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	char tmp[65536];
-
-	if (fd < 0)
-		return error_set(err_r, ERR_IO, "open %s: %s", path,
-		    strerror(errno));
-	while (len > 0) {
-		size_t want = len < sizeof(tmp) ? (size_t)len : sizeof(tmp);
-		ssize_t got = pread(fd, tmp, want, (off_t)off);
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0) {
-			close(fd);
-			return error_set(err_r, ERR_IO, "read %s: %s", path,
-			    got < 0 ? strerror(errno) : "short file");
-		}
-		buf_append(out, tmp, (size_t)got);
-		off += (uint64_t)got;
-		len -= (uint64_t)got;
-	}
-	close(fd);
-	return 0;
-}
-
 int
 store_fetch(struct store *s, int64_t mailbox, uint32_t uid, uint64_t offset,
     uint64_t len, struct buf *out, struct error *err_r)
@@ -775,10 +691,10 @@ store_fetch(struct store *s, int64_t mailbox, uint32_t uid, uint64_t offset,
 	if (len > size - offset)
 		len = size - offset;
 	if (path != NULL)
-		rc = read_file_range(path, offset, len, out, err_r);
+		rc = fileio_read(path, offset, len, true, out, err_r);
 	else if (len == 0)
 		rc = 0;
-	else if (sqlite3_blob_open(s->db, "main", "bodies", "data", body, 0,
+	else if (sqlite3_blob_open(s->db.h, "main", "bodies", "data", body, 0,
 	    &blob) != SQLITE_OK)
 		store_dberr(s, err_r, "open body");
 	else {
@@ -892,7 +808,7 @@ store_unlink_files(struct store *s, char **files, size_t n)
 			char *path = xasprintf("%s/%s", s->bodies_dir,
 			    files[i]);
 
-			(void)unlink(path);
+			(void)fileio_remove(path, NULL);
 			free(path);
 		}
 		free(files[i]);

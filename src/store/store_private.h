@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 #include <stdatomic.h>
 
+#include "lib/db.h"
 #include "lib/error.h"
 #include "lib/xmalloc.h"
 #include <sys/types.h>
@@ -21,21 +22,16 @@
 
 struct store_notify;
 
-#define STORE_STMTS_MAX	48	/* statements kept per handle */
 #define STORE_READERS_MAX 4	/* extra read-only connections per handle */
 
 struct store {
 	pthread_mutex_t	 mu;		/* serialises calls on this handle */
-	sqlite3		*db;
+	struct db	 db;		/* the connection and its kept
+					   statements (store_prepc) */
 	char		*dir;
 	char		*bodies_dir;
 	struct store_notify *notify;
 
-	struct {			/* kept statements (store_prepc) */
-		const char	*sql;	/* a literal: the key */
-		sqlite3_stmt	*st;
-	}		 stmts[STORE_STMTS_MAX];
-	size_t		 nstmts;
 	bool		 light;		/* in a store_begin_light() transaction */
 
 	/*
