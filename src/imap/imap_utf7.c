@@ -55,6 +55,7 @@ imap_utf7_to_utf8(const char *in, size_t len, struct buf *out,
 	uint32_t bits, nbits, u, hi;
 	unsigned char c;
 	int v;
+	bool after_shift = false;	/* the last byte closed a base64 run */
 
 	while (i < len) {
 		c = (unsigned char)in[i];
@@ -64,14 +65,21 @@ imap_utf7_to_utf8(const char *in, size_t len, struct buf *out,
 		if (c != '&') {
 			buf_putc(out, (char)c);
 			i++;
+			after_shift = false;
 			continue;
 		}
 		i++;
 		if (i < len && in[i] == '-') {
 			buf_putc(out, '&');
 			i++;
+			after_shift = false;
 			continue;
 		}
+		/* "&AOQ-&APY-" is "&AOQA9g-" written in two runs: one name
+		 * would have two wire forms (the encoder writes one run) */
+		if (after_shift)
+			return error_set(err_r, ERR_SYNTAX,
+			    "Non-canonical modified UTF-7 in mailbox name");
 		bits = nbits = 0;
 		hi = 0;
 		start = i;
@@ -109,6 +117,7 @@ imap_utf7_to_utf8(const char *in, size_t len, struct buf *out,
 			return error_set(err_r, ERR_SYNTAX,
 			    "Invalid modified UTF-7 in mailbox name");
 		i++;			/* '-' */
+		after_shift = true;
 	}
 	return 0;
 }
