@@ -183,7 +183,11 @@ imap_sort_criteria(const struct imap_arg *a, struct sort_crit *v,
 	for (i = 0; i < a->list->n; i++) {
 		const struct imap_arg *x = &a->list->v[i];
 
+		/* RFC 5256 3: sort-criterion = ["REVERSE" SP] sort-key */
 		if (imap_arg_is_atom(x, "REVERSE")) {
+			if (rev)
+				return error_set(err_r, ERR_SYNTAX,
+				    "REVERSE twice");
 			rev = true;
 			continue;
 		}
