@@ -5,7 +5,8 @@
  * what the command parser accepts goes to imap_search_parse(), and a tree
  * it accepts is evaluated against a small message (held in memory, so the
  * header, date and text paths all run) and freed.  Also feeds the input to
- * the date parser and the RFC 2047 header decoder.  Leaks and overreads
+ * the date parser and the RFC 2047 header decoder, and the first argument
+ * to the RETURN option and CHARSET checks.  Leaks and overreads
  * show up under ASan.
  */
 #include "lib/compat.h"
@@ -36,6 +37,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct search_msg m;
 	struct buf line, raw;
 	int32_t day;
+	unsigned ret;
 
 	day = imap_parse_day((const char *)data, size);
 	if (day < -1)
@@ -50,7 +52,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf_puts(&line, "\r\n");
 	imap_parser_init(&p, 4096);
 	if (imap_parse_all(&p, line.data, line.len) == IMAP_PARSE_DONE &&
-	    p.args.n >= 3 && imap_search_parse(&p.args.v[2], p.args.n - 2,
+	    p.args.n >= 3) {
+		/* what may precede the keys: RETURN (...), CHARSET x */
+		if (imap_search_return(&p.args.v[2], &ret, NULL) == 0 &&
+		    (ret == 0 || ret > 0x0f))
+			abort();
+		(void)imap_search_charset(&p.args.v[2], NULL);
+	}
+	if (p.args.n >= 3 && imap_search_parse(&p.args.v[2], p.args.n - 2,
 	    10, 100, &k, NULL) == 0) {
 		if (k.kind != SK_AND || k.nsub == 0)
 			abort();

@@ -325,6 +325,46 @@ imap_search_parse(const struct imap_arg *a, size_t n, uint32_t nmsgs,
 	return 0;
 }
 
+int
+imap_search_return(const struct imap_arg *list, unsigned *ret_r,
+    struct error *err_r)
+{
+	static const struct {
+		const char	*name;
+		unsigned	 bit;
+	} opts[] = {
+		{ "MIN", SEARCH_RET_MIN }, { "MAX", SEARCH_RET_MAX },
+		{ "COUNT", SEARCH_RET_COUNT }, { "ALL", SEARCH_RET_ALL },
+	};
+	unsigned ret = 0;
+	size_t i, j;
+
+	if (list->type != IMAP_ARG_LIST)
+		return error_set(err_r, ERR_SYNTAX, "Invalid RETURN options");
+	for (i = 0; i < list->list->n; i++) {
+		for (j = 0; j < N_ELEMENTS(opts); j++)
+			if (imap_arg_is_atom(&list->list->v[i], opts[j].name))
+				break;
+		if (j == N_ELEMENTS(opts))
+			return error_set(err_r, ERR_SYNTAX,
+			    "Unknown RETURN option");
+		ret |= opts[j].bit;
+	}
+	*ret_r = ret != 0 ? ret : SEARCH_RET_ALL;
+	return 0;
+}
+
+int
+imap_search_charset(const struct imap_arg *a, struct error *err_r)
+{
+	if (!imap_arg_is_astring(a) || memchr(a->str, '\0', a->len) != NULL)
+		return error_set(err_r, ERR_SYNTAX, "Missing charset");
+	if (strcasecmp(a->str, "UTF-8") != 0 &&
+	    strcasecmp(a->str, "US-ASCII") != 0)
+		return error_set(err_r, ERR_NOTFOUND, "Unsupported charset");
+	return 0;
+}
+
 bool
 imap_search_has_modseq(const struct search_key *k)
 {

@@ -499,9 +499,124 @@ test_match(void)
 	test_end();
 }
 
+/* The first argument of "t S <args>\r\n". */
+static int
+first_arg(const char *args, int (*fn)(const struct imap_arg *, void *),
+    void *arg)
+{
+	struct imap_parser p;
+	struct buf line;
+	int rc = -2;
+
+	buf_init(&line, 4096);
+	buf_printf(&line, "t S %s\r\n", args);
+	imap_parser_init(&p, 1024);
+	if (imap_parse_all(&p, line.data, line.len) == IMAP_PARSE_DONE)
+		rc = fn(&p.args.v[2], arg);
+	imap_parser_free(&p);
+	buf_free(&line);
+	return rc;
+}
+
+struct ret_arg {
+	unsigned	 ret;
+	struct error	 err;
+};
+
+static int
+ret_fn(const struct imap_arg *a, void *arg)
+{
+	struct ret_arg *r = arg;
+
+	r->ret = 0xff;
+	r->err.kind = ERR_INTERNAL;
+	return imap_search_return(a, &r->ret, &r->err);
+}
+
+static int
+charset_fn(const struct imap_arg *a, void *arg)
+{
+	struct error *err = arg;
+
+	err->kind = ERR_INTERNAL;
+	return imap_search_charset(a, err);
+}
+
+static void
+test_return_and_charset(void)
+{
+	static const struct {
+		const char	*in;
+		int		 rc;
+		unsigned	 ret;
+	} rets[] = {
+		{ "()", 0, SEARCH_RET_ALL },
+		{ "(MIN)", 0, SEARCH_RET_MIN },
+		{ "(max count)", 0, SEARCH_RET_MAX | SEARCH_RET_COUNT },
+		{ "(MIN MAX COUNT ALL)", 0, SEARCH_RET_MIN | SEARCH_RET_MAX |
+		  SEARCH_RET_COUNT | SEARCH_RET_ALL },
+		{ "(MIN MIN)", 0, SEARCH_RET_MIN },
+		{ "(SAVE)", -1, 0 },		/* RFC 5182: not offered */
+		{ "(PARTIAL 1:10)", -1, 0 },
+		{ "(MIN BOGUS)", -1, 0 },
+		{ "(\"MIN\")", -1, 0 },
+		{ "((MIN))", -1, 0 },
+		{ "MIN", -1, 0 },
+	};
+	static const struct {
+		const char	*in;
+		int		 rc;
+		enum err_kind	 kind;
+	} charsets[] = {
+		{ "UTF-8", 0, ERR_NONE },
+		{ "utf-8", 0, ERR_NONE },
+		{ "US-ASCII", 0, ERR_NONE },
+		{ "\"us-ascii\"", 0, ERR_NONE },
+		{ "{5}\r\nUTF-8", 0, ERR_NONE },
+		{ "ISO-8859-1", -1, ERR_NOTFOUND },
+		{ "UTF8", -1, ERR_NOTFOUND },
+		{ "\"\"", -1, ERR_NOTFOUND },
+		{ "(UTF-8)", -1, ERR_SYNTAX },
+	};
+	struct ret_arg r;
+	struct error err;
+	size_t i;
+
+	for (i = 0; i < N_ELEMENTS(rets); i++) {
+		test_begin(rets[i].in);
+		test_assert(first_arg(rets[i].in, ret_fn, &r) == rets[i].rc);
+		if (rets[i].rc == 0)
+			test_assert(r.ret == rets[i].ret);
+		else
+			test_assert(r.err.kind == ERR_SYNTAX);
+		test_end();
+	}
+	for (i = 0; i < N_ELEMENTS(charsets); i++) {
+		test_begin(charsets[i].in);
+		test_assert(first_arg(charsets[i].in, charset_fn, &err) ==
+		    charsets[i].rc);
+		if (charsets[i].rc != 0)
+			test_assert(err.kind == charsets[i].kind);
+		test_end();
+	}
+	test_begin("a charset literal holding a NUL");
+	{
+		struct imap_parser p;
+
+		imap_parser_init(&p, 100);
+		test_assert(imap_parse_all(&p, "t S {7}\r\nUTF-8\0x\r\n",
+		    19) == IMAP_PARSE_DONE);
+		test_assert(imap_search_charset(&p.args.v[2], &err) == -1 &&
+		    err.kind == ERR_SYNTAX);
+		imap_parser_free(&p);
+	}
+	test_end();
+}
+
 int
 main(void)
 {
+	test_return_and_charset();
 	test_every_key();
 	test_bad_keys();
 	test_nesting();
