@@ -680,7 +680,8 @@ merge_subjects(struct tctx *t, size_t top)
 	const char *si, **keys;
 
 	roots = xcalloc(nroots ? nroots : 1, sizeof(*roots));
-	memcpy(roots, t->c[top].kids, nroots * sizeof(*roots));
+	if (nroots > 0)		/* kids is NULL for an empty mailbox */
+		memcpy(roots, t->c[top].kids, nroots * sizeof(*roots));
 	tab = xcalloc(nroots ? nroots : 1, sizeof(*tab));
 	keys = xcalloc(nroots ? nroots : 1, sizeof(*keys));
 	hsize = size_add(size_mul(nroots, 2), 16);
