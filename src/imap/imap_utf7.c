@@ -109,6 +109,11 @@ imap_utf7_to_utf8(const char *in, size_t len, struct buf *out,
 			else if (u >= 0x20 && u <= 0x7e)
 				return error_set(err_r, ERR_SYNTAX,
 				    "ASCII encoded in modified UTF-7");
+			else if (u == 0)
+				/* names are C strings: "a&AAA-b" would
+				 * be read as "a" */
+				return error_set(err_r, ERR_SYNTAX,
+				    "NUL in mailbox name");
 			else
 				put_utf8(out, u);
 		}
@@ -194,7 +199,7 @@ imap_utf8_to_utf7(const char *in, size_t len, struct buf *out,
 	bool shifted = false;
 
 	while (i < len) {
-		if (get_utf8(s, len, &i, &cp) < 0)
+		if (get_utf8(s, len, &i, &cp) < 0 || cp == 0)
 			return error_set(err_r, ERR_SYNTAX,
 			    "Mailbox name is not valid UTF-8");
 		if (cp >= 0x20 && cp <= 0x7e) {

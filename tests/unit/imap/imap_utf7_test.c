@@ -3,8 +3,9 @@
  * imap_utf7_test.c: modified UTF-7 (RFC 3501 5.1.3) both ways: round trips
  * over the whole code point range, "&-" for '&', the strict decoder's
  * refusals (bad base64, non-canonical forms, unterminated shifts, printable
- * ASCII in base64, unpaired surrogates, 8-bit and control bytes), invalid
- * UTF-8 refused by the encoder, and names at the store's length bound.
+ * ASCII in base64, unpaired surrogates, U+0000, 8-bit and control bytes),
+ * invalid UTF-8 refused by the encoder, and names at the store's length
+ * bound.
  */
 #include "lib/compat.h"
 
@@ -144,6 +145,8 @@ test_bad_utf7(void)
 		/* unpaired or misordered surrogates */
 		"&2AA-", "&3AA-", "&2AAA5A-", "&3ADYAA-", "&2ADYANwA-",
 		"&2D0-",
+		/* U+0000: "a&AAA-b" must not name "a" */
+		"&AAA-", "a&AAA-b", "&AAAAYgBj-",
 		/* 8-bit and control bytes */
 		"\xc3\xa4", "a\x01", "\x7f", "a\tb", "&AOQ\x80-",
 	};
@@ -164,6 +167,8 @@ test_bad_utf7(void)
 	test_begin("a NUL byte is refused, not a terminator");
 	buf_reset(&b);
 	test_assert(imap_utf7_to_utf8("ab\0c", 4, &b, NULL) < 0);
+	buf_reset(&b);
+	test_assert(imap_utf8_to_utf7("ab\0c", 4, &b, NULL) < 0);
 	test_end();
 	buf_free(&b);
 }
