@@ -20,10 +20,10 @@
 #include "imap/imap_search.h"
 #include "imap/imap_sort.h"
 
-#define RET_MIN		0x01
-#define RET_MAX		0x02
-#define RET_COUNT	0x04
-#define RET_ALL		0x08
+#define RET_MIN		SEARCH_RET_MIN
+#define RET_MAX		SEARCH_RET_MAX
+#define RET_COUNT	SEARCH_RET_COUNT
+#define RET_ALL		SEARCH_RET_ALL
 
 struct loader {
 	struct imap_session *s;
@@ -134,18 +134,17 @@ static int
 skip_charset(struct imap_session *s, const struct imap_arg *a, size_t n,
     size_t *ip, bool required)
 {
-	const struct imap_arg *c;
+	struct error err;
 
 	if (required || (*ip + 1 < n && imap_arg_is_atom(&a[*ip], "CHARSET"))) {
 		if (!required)
 			(*ip)++;
-		if (*ip >= n || !imap_arg_is_astring(&a[*ip]))
+		if (*ip >= n)
 			return imap_bad(s, "Missing charset");
-		c = &a[(*ip)++];
-		if (strcasecmp(c->str, "UTF-8") != 0 &&
-		    strcasecmp(c->str, "US-ASCII") != 0)
-			return imap_no(s, "[BADCHARSET (US-ASCII UTF-8)] "
-			    "Unsupported charset");
+		if (imap_search_charset(&a[(*ip)++], &err) < 0)
+			return err.kind == ERR_SYNTAX ? imap_bad(s, "%s",
+			    err.msg) : imap_no(s, "[BADCHARSET (US-ASCII "
+			    "UTF-8)] %s", err.msg);
 	}
 	return 0;
 }
@@ -304,23 +303,11 @@ cmd_search(struct imap_session *s, const struct imap_arg *a, size_t n)
 	/* RFC 4731: SEARCH RETURN (...) keys */
 	if (n >= 2 && imap_arg_is_atom(&a[0], "RETURN") &&
 	    a[1].type == IMAP_ARG_LIST) {
-		esearch = true;
-		for (j = 0; j < a[1].list->n; j++) {
-			const struct imap_arg *o = &a[1].list->v[j];
+		struct error err;
 
-			if (imap_arg_is_atom(o, "MIN"))
-				ret |= RET_MIN;
-			else if (imap_arg_is_atom(o, "MAX"))
-				ret |= RET_MAX;
-			else if (imap_arg_is_atom(o, "COUNT"))
-				ret |= RET_COUNT;
-			else if (imap_arg_is_atom(o, "ALL"))
-				ret |= RET_ALL;
-			else
-				return imap_bad(s, "Unknown RETURN option");
-		}
-		if (ret == 0)
-			ret = RET_ALL;
+		esearch = true;
+		if (imap_search_return(&a[1], &ret, &err) < 0)
+			return imap_bad(s, "%s", err.msg);
 		i = 2;
 	}
 	if (skip_charset(s, a, n, &i, false) < 0)

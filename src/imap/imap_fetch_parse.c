@@ -118,11 +118,15 @@ read_fields(struct fetch_item *it, const char **pp, const char *end,
 				}
 			buf_append(&name, s, (size_t)(p - s));
 		}
-		if (name.len == 0 || name.err != 0 ||
-		    it->nfields >= IMAP_FETCH_FIELDS_MAX) {
+		if (name.len == 0) {
+			buf_free(&name);
+			return error_set(err_r, ERR_SYNTAX,
+			    "Empty header field name");
+		}
+		if (name.err != 0 || it->nfields >= IMAP_FETCH_FIELDS_MAX) {
 			buf_free(&name);
 			return error_set(err_r, ERR_LIMIT,
-			    "Invalid or too many header field names");
+			    "Header field name too long or too many names");
 		}
 		it->fields = xrealloc(it->fields, size_mul(it->nfields + 1,
 		    sizeof(*it->fields)));
@@ -142,32 +146,39 @@ read_section(struct fetch_item *it, const char **pp, const char *end,
 {
 	const char *p = *pp + 1;
 	uint64_t v;
+	bool dot = false;	/* the last part number had a '.' after it */
 
+	/* RFC 3501 9: section-part = nz-number *("." nz-number), then
+	 * "]" or "." section-text: "1.]" and "1HEADER]" are neither */
 	while (p < end && *p >= '0' && *p <= '9') {
 		if (read_u64(&p, end, &v) < 0 || v == 0 || v > UINT32_MAX ||
 		    it->nparts >= IMAP_SECTION_PARTS_MAX)
 			return error_set(err_r, ERR_SYNTAX,
 			    "Invalid section part number");
 		it->part[it->nparts++] = (uint32_t)v;
-		if (p < end && *p == '.')
-			p++;
-		else
+		dot = p < end && *p == '.';
+		if (!dot)
 			break;
+		p++;
 	}
-	if (p < end && *p == ']')
+	if (p < end && *p == ']' && !dot)
 		it->sec = SEC_ALL;
+	else if (it->nparts > 0 && !dot)
+		return error_set(err_r, ERR_SYNTAX, "Invalid section");
 	else if (has_prefix(&p, end, "HEADER.FIELDS.NOT")) {
 		it->sec = SEC_FIELDS_NOT;
-		if (p >= end || *p++ != ' ' ||
-		    read_fields(it, &p, end, err_r) < 0)
+		if (p >= end || *p++ != ' ')
 			return error_set(err_r, ERR_SYNTAX,
 			    "Invalid HEADER.FIELDS.NOT");
+		if (read_fields(it, &p, end, err_r) < 0)
+			return -1;	/* ERR_SYNTAX, or ERR_LIMIT */
 	} else if (has_prefix(&p, end, "HEADER.FIELDS")) {
 		it->sec = SEC_FIELDS;
-		if (p >= end || *p++ != ' ' ||
-		    read_fields(it, &p, end, err_r) < 0)
+		if (p >= end || *p++ != ' ')
 			return error_set(err_r, ERR_SYNTAX,
 			    "Invalid HEADER.FIELDS");
+		if (read_fields(it, &p, end, err_r) < 0)
+			return -1;
 	} else if (has_prefix(&p, end, "HEADER"))
 		it->sec = SEC_HEADER;
 	else if (has_prefix(&p, end, "TEXT"))
@@ -332,15 +343,25 @@ imap_fetch_parse(const struct imap_arg *items, const struct imap_arg *mods,
 			error_set(err_r, ERR_SYNTAX, "Invalid FETCH modifiers");
 			goto fail;
 		}
+		/* fetch-modifiers = "(" fetch-modifier *(SP ...) ")";
+		 * CHANGEDSINCE takes a mod-sequence-value, 1 to 2^63-1 */
 		l = mods->list;
+		if (l->n == 0) {
+			error_set(err_r, ERR_SYNTAX, "Empty FETCH modifiers");
+			goto fail;
+		}
 		for (i = 0; i < l->n; i++) {
 			if (imap_arg_is_atom(&l->v[i], "CHANGEDSINCE") &&
+			    !r->changedsince_set &&
 			    i + 1 < l->n && l->v[i + 1].type == IMAP_ARG_ATOM &&
 			    strv_to_u64(strv_make(l->v[i + 1].str,
-			    l->v[i + 1].len), &r->changedsince) == 0) {
+			    l->v[i + 1].len), &r->changedsince) == 0 &&
+			    r->changedsince > 0 &&
+			    r->changedsince <= INT64_MAX) {
 				r->changedsince_set = true;
 				i++;
-			} else if (imap_arg_is_atom(&l->v[i], "VANISHED"))
+			} else if (imap_arg_is_atom(&l->v[i], "VANISHED") &&
+			    !r->vanished)
 				r->vanished = true;
 			else {
 				error_set(err_r, ERR_SYNTAX,

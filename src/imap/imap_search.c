@@ -50,12 +50,16 @@ imap_day_of(int64_t t)
 int32_t
 imap_parse_day(const char *s, size_t len)
 {
+	static const int mdays[] = {
+		31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+	};
 	size_t i = 0, m;
 	int d = 0, y = 0, nd = 0, ny = 0;
 
-	if (len > 0 && s[0] == '"') {
+	/* RFC 3501 9: date = date-text / DQUOTE date-text DQUOTE */
+	if (len >= 2 && s[0] == '"' && s[len - 1] == '"') {
 		s++;
-		len -= len >= 2 ? 2 : 1;
+		len -= 2;
 	}
 	while (i < len && s[i] >= '0' && s[i] <= '9' && nd < 2) {
 		d = d * 10 + (s[i++] - '0');
@@ -72,8 +76,10 @@ imap_parse_day(const char *s, size_t len)
 		y = y * 10 + (s[i] - '0');
 		ny++;
 	}
-	if (ny != 4 || i != len || d < 1 || d > 31)
-		return -1;
+	if (ny != 4 || i != len || d < 1 || d > mdays[m] ||
+	    (m == 1 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 ||
+	    y % 400 == 0))))
+		return -1;		/* "31-Feb-2000" names no day */
 	return (int32_t)timefmt_days_from_civil(y, (int)m + 1, d);
 }
 
@@ -115,6 +121,10 @@ need(const struct imap_arg *a, size_t n, size_t *ip, bool string)
 		return NULL;
 	x = &a[(*ip)++];
 	if (string ? !imap_arg_is_astring(x) : x->type != IMAP_ARG_ATOM)
+		return NULL;
+	/* a literal may hold a NUL; the key keeps a C string, which would
+	 * silently search for less than was asked */
+	if (memchr(x->str, '\0', x->len) != NULL)
 		return NULL;
 	return x;
 }
@@ -243,11 +253,20 @@ parse_key(const struct imap_arg *a, size_t n, size_t *ip,
 		return 0;
 	}
 	if (strcasecmp(name, "MODSEQ") == 0) {
-		/* RFC 7162 3.1.5: MODSEQ [entry-name entry-type] n */
-		if (*ip + 2 < n && imap_arg_is_string(&a[*ip]))
+		/* RFC 7162 3.1.5: MODSEQ [entry-name entry-type-req] n,
+		 * entry-type-req "priv" / "shared" / "all"; n is 63-bit */
+		if (*ip + 2 < n && imap_arg_is_string(&a[*ip])) {
+			f = &a[*ip + 1];
+			if (!imap_arg_is_atom(f, "priv") &&
+			    !imap_arg_is_atom(f, "shared") &&
+			    !imap_arg_is_atom(f, "all"))
+				return error_set(c->err, ERR_SYNTAX,
+				    "Invalid MODSEQ entry type");
 			*ip += 2;
+		}
 		if ((v = need(a, n, ip, false)) == NULL ||
-		    strv_to_u64(strv_make(v->str, v->len), &k->num) < 0)
+		    strv_to_u64(strv_make(v->str, v->len), &k->num) < 0 ||
+		    k->num > INT64_MAX)
 			return error_set(c->err, ERR_SYNTAX, "Invalid MODSEQ");
 		k->kind = SK_MODSEQ;
 		return 0;
@@ -288,12 +307,61 @@ imap_search_parse(const struct imap_arg *a, size_t n, uint32_t nmsgs,
     uint32_t maxuid, struct search_key *root, struct error *err_r)
 {
 	struct pctx c = { nmsgs, maxuid, 0, err_r };
+	size_t i = 0;
 
+	/* the keys of the command itself are at depth 0: each NOT, OR and
+	 * parenthesised list adds one, up to IMAP_SEARCH_DEPTH_MAX */
 	memset(root, 0, sizeof(*root));
-	if (parse_list(a, n, root, 0, &c) < 0) {
-		imap_search_free(root);
+	root->kind = SK_AND;
+	if (n == 0) {
+		error_set(err_r, ERR_SYNTAX, "Missing search keys");
 		return -1;
 	}
+	while (i < n)
+		if (parse_key(a, n, &i, add_sub(root), 0, &c) < 0) {
+			imap_search_free(root);
+			return -1;
+		}
+	return 0;
+}
+
+int
+imap_search_return(const struct imap_arg *list, unsigned *ret_r,
+    struct error *err_r)
+{
+	static const struct {
+		const char	*name;
+		unsigned	 bit;
+	} opts[] = {
+		{ "MIN", SEARCH_RET_MIN }, { "MAX", SEARCH_RET_MAX },
+		{ "COUNT", SEARCH_RET_COUNT }, { "ALL", SEARCH_RET_ALL },
+	};
+	unsigned ret = 0;
+	size_t i, j;
+
+	if (list->type != IMAP_ARG_LIST)
+		return error_set(err_r, ERR_SYNTAX, "Invalid RETURN options");
+	for (i = 0; i < list->list->n; i++) {
+		for (j = 0; j < N_ELEMENTS(opts); j++)
+			if (imap_arg_is_atom(&list->list->v[i], opts[j].name))
+				break;
+		if (j == N_ELEMENTS(opts))
+			return error_set(err_r, ERR_SYNTAX,
+			    "Unknown RETURN option");
+		ret |= opts[j].bit;
+	}
+	*ret_r = ret != 0 ? ret : SEARCH_RET_ALL;
+	return 0;
+}
+
+int
+imap_search_charset(const struct imap_arg *a, struct error *err_r)
+{
+	if (!imap_arg_is_astring(a) || memchr(a->str, '\0', a->len) != NULL)
+		return error_set(err_r, ERR_SYNTAX, "Missing charset");
+	if (strcasecmp(a->str, "UTF-8") != 0 &&
+	    strcasecmp(a->str, "US-ASCII") != 0)
+		return error_set(err_r, ERR_NOTFOUND, "Unsupported charset");
 	return 0;
 }
 

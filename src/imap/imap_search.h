@@ -49,6 +49,27 @@ struct search_key {
 int	imap_search_parse(const struct imap_arg *a, size_t n, uint32_t nmsgs,
 	    uint32_t maxuid, struct search_key *root, struct error *err_r);
 void	imap_search_free(struct search_key *k);
+
+/* ESEARCH result options (RFC 4731 3.1) */
+#define SEARCH_RET_MIN		0x01
+#define SEARCH_RET_MAX		0x02
+#define SEARCH_RET_COUNT	0x04
+#define SEARCH_RET_ALL		0x08
+
+/*
+ * Parses the option list of "SEARCH RETURN (...)" into SEARCH_RET_* bits;
+ * "()" means ALL (RFC 4731 3.1).  Pure.  ERR_SYNTAX for an option other
+ * than MIN, MAX, COUNT and ALL (SAVE, RFC 5182, is not offered).
+ */
+int	imap_search_return(const struct imap_arg *list, unsigned *ret_r,
+	    struct error *err_r);
+/*
+ * Checks the argument of CHARSET (SEARCH, SORT, THREAD).  Pure.
+ * ERR_SYNTAX when it is not an astring or holds a NUL; ERR_NOTFOUND for a
+ * charset other than US-ASCII and UTF-8 (the caller answers NO
+ * [BADCHARSET (US-ASCII UTF-8)], RFC 3501 6.4.4).
+ */
+int	imap_search_charset(const struct imap_arg *a, struct error *err_r);
 /* True when the tree uses MODSEQ (the response then carries MODSEQ). */
 bool	imap_search_has_modseq(const struct search_key *k);
 

@@ -183,7 +183,11 @@ imap_sort_criteria(const struct imap_arg *a, struct sort_crit *v,
 	for (i = 0; i < a->list->n; i++) {
 		const struct imap_arg *x = &a->list->v[i];
 
+		/* RFC 5256 3: sort-criterion = ["REVERSE" SP] sort-key */
 		if (imap_arg_is_atom(x, "REVERSE")) {
+			if (rev)
+				return error_set(err_r, ERR_SYNTAX,
+				    "REVERSE twice");
 			rev = true;
 			continue;
 		}
@@ -676,7 +680,8 @@ merge_subjects(struct tctx *t, size_t top)
 	const char *si, **keys;
 
 	roots = xcalloc(nroots ? nroots : 1, sizeof(*roots));
-	memcpy(roots, t->c[top].kids, nroots * sizeof(*roots));
+	if (nroots > 0)		/* kids is NULL for an empty mailbox */
+		memcpy(roots, t->c[top].kids, nroots * sizeof(*roots));
 	tab = xcalloc(nroots ? nroots : 1, sizeof(*tab));
 	keys = xcalloc(nroots ? nroots : 1, sizeof(*keys));
 	hsize = size_add(size_mul(nroots, 2), 16);

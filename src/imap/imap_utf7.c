@@ -55,6 +55,7 @@ imap_utf7_to_utf8(const char *in, size_t len, struct buf *out,
 	uint32_t bits, nbits, u, hi;
 	unsigned char c;
 	int v;
+	bool after_shift = false;	/* the last byte closed a base64 run */
 
 	while (i < len) {
 		c = (unsigned char)in[i];
@@ -64,14 +65,21 @@ imap_utf7_to_utf8(const char *in, size_t len, struct buf *out,
 		if (c != '&') {
 			buf_putc(out, (char)c);
 			i++;
+			after_shift = false;
 			continue;
 		}
 		i++;
 		if (i < len && in[i] == '-') {
 			buf_putc(out, '&');
 			i++;
+			after_shift = false;
 			continue;
 		}
+		/* "&AOQ-&APY-" is "&AOQA9g-" written in two runs: one name
+		 * would have two wire forms (the encoder writes one run) */
+		if (after_shift)
+			return error_set(err_r, ERR_SYNTAX,
+			    "Non-canonical modified UTF-7 in mailbox name");
 		bits = nbits = 0;
 		hi = 0;
 		start = i;
@@ -101,6 +109,11 @@ imap_utf7_to_utf8(const char *in, size_t len, struct buf *out,
 			else if (u >= 0x20 && u <= 0x7e)
 				return error_set(err_r, ERR_SYNTAX,
 				    "ASCII encoded in modified UTF-7");
+			else if (u == 0)
+				/* names are C strings: "a&AAA-b" would
+				 * be read as "a" */
+				return error_set(err_r, ERR_SYNTAX,
+				    "NUL in mailbox name");
 			else
 				put_utf8(out, u);
 		}
@@ -109,6 +122,7 @@ imap_utf7_to_utf8(const char *in, size_t len, struct buf *out,
 			return error_set(err_r, ERR_SYNTAX,
 			    "Invalid modified UTF-7 in mailbox name");
 		i++;			/* '-' */
+		after_shift = true;
 	}
 	return 0;
 }
@@ -185,7 +199,7 @@ imap_utf8_to_utf7(const char *in, size_t len, struct buf *out,
 	bool shifted = false;
 
 	while (i < len) {
-		if (get_utf8(s, len, &i, &cp) < 0)
+		if (get_utf8(s, len, &i, &cp) < 0 || cp == 0)
 			return error_set(err_r, ERR_SYNTAX,
 			    "Mailbox name is not valid UTF-8");
 		if (cp >= 0x20 && cp <= 0x7e) {
