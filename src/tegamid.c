@@ -35,6 +35,7 @@
 #include "backup/backup.h"
 #include "server/basedir.h"
 #include "server/mailflow.h"
+#include "server/modsettings.h"
 #include "server/privs.h"
 #include "server/sdnotify.h"
 #include "server/server.h"
@@ -369,6 +370,7 @@ main(int argc, char **argv)
 		fatal("%s", err.msg);
 	}
 	cli_apply_log_levels(&srv);
+	modsettings_register(&srv);
 	objects_main_domain(srv.objects, maindom, sizeof(maindom));
 	srv.router = router_new(&objects_router_ops, srv.objects);
 	load_router_table(&srv);

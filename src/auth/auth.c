@@ -24,6 +24,7 @@
 #include "lib/dict.h"
 #include "lib/iplist.h"
 #include "lib/log.h"
+#include "lib/settings.h"
 #include "objects/objects.h"
 #include "router/router.h"
 #include "server/server.h"
@@ -139,11 +140,15 @@ struct prot_conf {
 	uint32_t	 bl_time;		/* TempBlacklistTime */
 };
 
+/* A yes/no setting through the one parser (lib/settings.h); anything but
+ * a yes is no. */
 static bool
 setting_yes(const char *v)
 {
-	return v != NULL && (strcasecmp(v, "YES") == 0 ||
-	    strcasecmp(v, "1") == 0 || strcasecmp(v, "true") == 0);
+	bool b;
+
+	return v != NULL && settings_parse_bool(v, strlen(v), &b, NULL) == 0 &&
+	    b;
 }
 
 static uint32_t

@@ -21,6 +21,7 @@
 #include "objects/objects.h"
 #include "router/router.h"
 #include "server/server.h"
+#include "server/services.h"
 #include "cli/cli.h"
 #include "cli/cli_args.h"
 #include "cli/cli_blacklist.h"
@@ -824,15 +825,17 @@ module_change(struct cli_ctx *c, const struct cli_args *a, bool update,
 	if (a->argc != 2 || !cli_arg_str(a, 0) || !arg_dict(a, 1))
 		return usage_error(err_r, update ? "UpdateModule name {settings}" :
 		    "SetModule name {settings}");
-	if (check_module_settings(a->argv[1], err_r) < 0 ||
-	    cli_module_check(cli_arg_str(a, 0), a->argv[1], err_r) < 0)
+	if (check_module_settings(a->argv[1], err_r) < 0)
 		return CLI_ERROR;
 	file = cli_module_file_name(cli_arg_str(a, 0));
 	r = update ? objects_module_update(c->srv->objects, file, a->argv[1],
 	    err_r) : objects_module_set(c->srv->objects, file, a->argv[1],
 	    err_r);
-	if (r == 0)
+	if (r == 0) {
 		cli_apply_log_levels(c->srv);
+		/* The listener limits apply at once, as after SIGHUP. */
+		services_reload_limits(c->srv);
+	}
 	return rc_of(r);
 }
 

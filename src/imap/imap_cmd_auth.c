@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "lib/dict.h"
+#include "lib/settings.h"
 #include "lib/xmalloc.h"
 #include "net/conn.h"
 #include "net/listener.h"
@@ -84,29 +85,17 @@ imap_account_release(struct imap_session *s)
 	pthread_mutex_unlock(&acct_lock);
 }
 
-/* "unlimited", "1024", "10K", "20M", "1G" -> bytes (0 = unlimited). */
+/* An account size setting ("unlimited", "1024", "10K", "20M", "1G") in
+ * bytes, through the one size parser (lib/settings.h); 0 = unlimited, and
+ * so is a value that does not parse (as before: no limit is invented). */
 static uint64_t
 parse_size(const char *v)
 {
-	char *end;
-	unsigned long long n;
+	uint64_t n;
 
-	if (v == NULL || strcasecmp(v, "unlimited") == 0)
+	if (v == NULL || settings_parse_size(v, strlen(v), &n, NULL) < 0 ||
+	    n == SETTINGS_UNLIMITED)
 		return 0;
-	n = strtoull(v, &end, 10);
-	switch (*end) {
-	case 'k': case 'K':
-		n *= 1024;
-		break;
-	case 'm': case 'M':
-		n *= 1024 * 1024;
-		break;
-	case 'g': case 'G':
-		n *= 1024ULL * 1024 * 1024;
-		break;
-	default:
-		break;
-	}
 	return n;
 }
 
@@ -277,7 +266,7 @@ imap_clear_login_ok(struct imap_session *s)
 
 	if (conn_is_tls(s->conn))
 		return true;
-	return !s->require_tls && auth_clear_text_ok(s->srv, &peer);
+	return !s->conf->require_tls && auth_clear_text_ok(s->srv, &peer);
 }
 
 void
@@ -322,7 +311,7 @@ do_login(struct imap_session *s, const char *user, const char *pass,
 		    "[AUTHORIZATIONFAILED]" : err.kind == ERR_LIMIT ?
 		    "[UNAVAILABLE]" : "[AUTHENTICATIONFAILED]", err.msg);
 	}
-	if (!account_take(s->who.address, s->max_sessions)) {
+	if (!account_take(s->who.address, (unsigned)s->conf->max_sessions)) {
 		log_ses(&s->log, LOG_PROBLEM, "%s: too many sessions",
 		    s->who.address);
 		return imap_no(s, "[LIMIT] Too many IMAP sessions for this "

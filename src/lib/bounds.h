@@ -18,6 +18,8 @@
 #define LOG_LINE_MAX		4096	/* one log record, longer ones are cut */
 #define LOGS_KEEP_DAYS_MAX	36500	/* LogsKeepDays: a century; 0 = keep all */
 #define PASSWORD_MAX		256	/* a password as given by a client */
+#define SETTINGS_LIST_MAX	32	/* elements of a list setting (RetrySchedule) */
+#define SETTINGS_STRING_MAX	(64 * 1024)	/* one string setting value */
 #define IPLIST_TEXT_MAX		(1024 * 1024)	/* one network address list */
 #define BACKUP_FILES_MAX	4000000	/* manifest entries: ~400 MB of memory at restore */
 #define BACKUP_MANIFEST_MAX	(512UL * 1024 * 1024)	/* manifest text read at restore */

@@ -18,7 +18,9 @@
 #include "lib/bounds.h"
 #include "lib/dict.h"
 #include "lib/log.h"
+#include "lib/settings.h"
 #include "net/listener.h"
+#include "net/listener_settings.h"
 #include "net/tls.h"
 #include "objects/objects.h"
 #include "server/server.h"
@@ -78,64 +80,28 @@ service_index(const char *service)
 	return -1;
 }
 
-/* A number setting within [min, max] (clamped); def when missing or not a
- * number. */
-static unsigned
-setting_uint(const struct dval *d, const char *key, unsigned def,
-    unsigned min, unsigned max)
-{
-	const struct dval *dv = d != NULL ? dict_get(d, key) : NULL;
-	const char *v = d != NULL ? dict_get_str(d, key) : NULL;
-	unsigned long n;
-	char *end;
-
-	if (dv != NULL && dict_type(dv) == DICT_NUMBER) {	/* #20 */
-		n = dict_number(dv) < 0 ? 0 : (unsigned long)dict_number(dv);
-		goto clamp;
-	}
-	if (v == NULL)
-		return def;
-	errno = 0;
-	n = strtoul(v, &end, 10);
-	if (end == v || *end != '\0' || errno != 0 || v[0] == '-') {
-		log_mod(&log_system, LOG_PROBLEM, "setting %s: \"%s\" is not "
-		    "a number; using %u", key, v, def);
-		return def;
-	}
-clamp:
-	if (n < min)
-		n = min;
-	if (n > max)
-		n = max;
-	return (unsigned)n;
-}
-
 void
-services_read_limits(const struct dval *d, struct listener_limits *lim)
+services_read_limits(struct server *srv, const char *service,
+    struct listener_limits *lim)
 {
-	lim->max_channels = setting_uint(d, "MaxChannels",
-	    LISTENER_CHANNELS_DEFAULT, 0, LISTENER_CHANNELS_MAX);
-	lim->max_per_ip = setting_uint(d, "MaxChannelsPerIP",
-	    CHANNELS_PER_IP_DEFAULT, 0, CHANNELS_PER_ADDR_MAX);
-	lim->max_per_net = setting_uint(d, "MaxChannelsPerNetwork",
-	    CHANNELS_PER_NET_DEFAULT, 0, CHANNELS_PER_ADDR_MAX);
-	lim->prelogin_ms = 1000 * setting_uint(d, "PreLoginTimeout",
-	    PRELOGIN_TIMEOUT_DEFAULT, PRELOGIN_TIMEOUT_MIN,
-	    PRELOGIN_TIMEOUT_MAX);
-	lim->line_ms = 1000 * setting_uint(d, "LineTimeout",
-	    LINE_TIMEOUT_DEFAULT, LINE_TIMEOUT_MIN, LINE_TIMEOUT_MAX);
+	const char *tag = listener_log_tag(service);
+	struct settings_snap *snap;
+
+	if (tag == NULL)
+		tag = "SYSTEM";
+	snap = objects_settings_get(srv->objects, tag,
+	    &listener_settings_table);
+	listener_limits_of(snap, lim);
+	settings_snap_unref(&snap);
 }
 
 static void
 apply_limits(struct server *srv, const char *service)
 {
-	const char *tag = listener_log_tag(service);
-	struct dval *d = tag != NULL ? objects_module_get(srv->objects, tag,
-	    NULL) : NULL;
 	struct listener_limits lim;
 	struct error err;
 
-	services_read_limits(d, &lim);
+	services_read_limits(srv, service, &lim);
 	if (listener_configure(service, &lim, &err) < 0)
 		log_mod(&log_system, LOG_FAILURE, "%s", err.msg);
 	else
@@ -144,7 +110,6 @@ apply_limits(struct server *srv, const char *service)
 		    "time-out %u s", service, lim.max_channels,
 		    lim.max_per_ip, lim.max_per_net, lim.prelogin_ms / 1000,
 		    lim.line_ms / 1000);
-	dict_free(&d);
 }
 
 static struct server *exempt_srv;

@@ -35,10 +35,9 @@ void	services_reload_limits(struct server *srv);
 /* Starts accepting on every socket services_bind() bound. */
 int	services_accept(struct error *err_r);
 void	services_stop(void);
-/* The listener limits a module's settings give (d may be NULL: defaults),
- * each clamped to its range in lib/bounds.h; what apply_limits uses and
- * GetModule shows. */
-void	services_read_limits(const struct dval *d,
+/* The listener limits of service from the current snapshot of its
+ * module's settings file (net/listener_settings.h); no file is parsed. */
+void	services_read_limits(struct server *srv, const char *service,
 	    struct listener_limits *lim);
 
 /* One --listen option (tegamid.c fills them). */

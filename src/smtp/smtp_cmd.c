@@ -92,7 +92,7 @@ clear_auth_allowed(struct smtp_session *s)
 
 	if (conn_is_tls(s->conn))
 		return true;
-	return !s->conf.require_tls_auth && auth_clear_text_ok(s->srv, &peer);
+	return !s->conf->require_tls_auth && auth_clear_text_ok(s->srv, &peer);
 }
 
 static struct ssl_ctx_st *
@@ -167,7 +167,7 @@ smtp_dispatch(struct smtp_session *s, struct strv line)
 		return;
 	}
 	if (cmd->flags & CMD_IDLE) {
-		if (++s->idle_cmds > s->conf.max_idle_cmds) {
+		if (++s->idle_cmds > s->conf->max_idle_cmds) {
 			log_ses(&s->log, LOG_PROBLEM, "too many commands "
 			    "without MAIL (%u); closing", s->idle_cmds);
 			smtp_reply(s, 421, "4.7.0", "Too many commands "
@@ -238,7 +238,7 @@ cmd_ehlo(struct smtp_session *s, struct strv args)
 	smtp_reply_line(s, 250, false, "PIPELINING");
 	smtp_reply_line(s, 250, false, "8BITMIME");
 	smtp_reply_line(s, 250, false, "SIZE %llu",
-	    (unsigned long long)s->conf.max_msg_size);
+	    (unsigned long long)s->conf->max_msg_size);
 	smtp_reply_line(s, 250, false, "ENHANCEDSTATUSCODES");
 	smtp_reply_line(s, 250, false, "DSN");
 	smtp_reply_line(s, 250, false, "SMTPUTF8");
@@ -311,13 +311,13 @@ cmd_mail(struct smtp_session *s, struct strv args)
 		return;
 	}
 	/* RFC 1870 6.1: a declared size over the limit is refused now. */
-	if (m->has_size && m->size > s->conf.max_msg_size) {
+	if (m->has_size && m->size > s->conf->max_msg_size) {
 		log_ses(&s->log, LOG_PROBLEM, "MAIL refused: SIZE=%llu over "
 		    "the limit %llu", (unsigned long long)m->size,
-		    (unsigned long long)s->conf.max_msg_size);
+		    (unsigned long long)s->conf->max_msg_size);
 		smtp_reply(s, 552, "5.3.4", "Message size exceeds fixed "
 		    "maximum message size (%llu)",
-		    (unsigned long long)s->conf.max_msg_size);
+		    (unsigned long long)s->conf->max_msg_size);
 		memset(m, 0, sizeof(*m));
 		return;
 	}
@@ -334,7 +334,7 @@ cmd_mail(struct smtp_session *s, struct strv args)
 	}
 	s->state = ST_MAIL;
 	s->idle_cmds = 0;
-	s->size_limit = s->conf.max_msg_size;
+	s->size_limit = s->conf->max_msg_size;
 	log_ses(&s->log, LOG_LOW, "MAIL FROM:<%s> accepted", m->path);
 	smtp_reply(s, 250, "2.1.0", "<%s> sender accepted", m->path);
 }
@@ -391,9 +391,9 @@ cmd_rcpt(struct smtp_session *s, struct strv args)
 	uint64_t lim;
 
 	/* RFC 5321 4.5.3.1.10: 452 for too many recipients. */
-	if (s->nrcpt >= s->conf.max_rcpt) {
+	if (s->nrcpt >= s->conf->max_rcpt) {
 		log_ses(&s->log, LOG_PROBLEM, "RCPT refused: too many "
-		    "recipients (limit %u)", s->conf.max_rcpt);
+		    "recipients (limit %u)", (unsigned)s->conf->max_rcpt);
 		smtp_reply(s, 452, "4.5.3", "Too many recipients");
 		return;
 	}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * modsettings.c: the settings tables of every module and the files they
+ * read; see modsettings.h.  Adding a module's settings is one line here.
+ */
+#include "lib/compat.h"
+
+#include "lib/log.h"
+#include "lib/settings.h"
+#include "net/listener_settings.h"
+#include "objects/objects.h"
+#include "imap/imap.h"
+#include "queue/queue_settings.h"
+#include "server/modsettings.h"
+#include "server/server.h"
+#include "smtp/smtp.h"
+
+const struct modsettings modsettings_all[] = {
+	{ "SMTP", &smtp_settings_table },
+	{ "IMAP", &imap_settings_table },
+	{ "QUEUE", &queue_settings_table },
+};
+const size_t modsettings_count = N_ELEMENTS(modsettings_all);
+
+/* The log tags of the services (net/listener.c): each names the file of
+ * its listener limits. */
+const char *const modsettings_listener_files[] = {
+	"SMTP", "POP", "IMAP", "HTTPA", "HTTPU", "LDAP", "PWD", NULL
+};
+
+static void
+report(void *arg, const struct settings_table *t, const struct error *e)
+{
+	const char *file = arg;
+
+	(void)t;
+	log_mod(&log_system, LOG_PROBLEM, "Settings/%s.settings: %s; the "
+	    "default is used", file, e->msg);
+}
+
+void
+modsettings_register(struct server *srv)
+{
+	size_t i;
+
+	for (i = 0; i < modsettings_count; i++)
+		objects_settings_register(srv->objects, modsettings_all[i].file,
+		    modsettings_all[i].t, report,
+		    (void *)modsettings_all[i].file);
+	for (i = 0; modsettings_listener_files[i] != NULL; i++)
+		objects_settings_register(srv->objects,
+		    modsettings_listener_files[i], &listener_settings_table,
+		    report, (void *)modsettings_listener_files[i]);
+}
