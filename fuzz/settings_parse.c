@@ -103,7 +103,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool b;
 
 	(void)settings_parse_u64(s, size, &u, NULL);
-	(void)settings_parse_size(s, size, &u, NULL);
+	(void)settings_parse_size(s, size, &u, &b, NULL);
 	(void)settings_parse_time(s, size, &u, NULL);
 	(void)settings_parse_bool(s, size, &b, NULL);
 

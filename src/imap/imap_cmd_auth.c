@@ -92,11 +92,12 @@ static uint64_t
 parse_size(const char *v)
 {
 	uint64_t n;
+	bool unlimited;
 
-	if (v == NULL || settings_parse_size(v, strlen(v), &n, NULL) < 0 ||
-	    n == SETTINGS_UNLIMITED)
+	if (v == NULL || settings_parse_size(v, strlen(v), &n, &unlimited,
+	    NULL) < 0)
 		return 0;
-	return n;
+	return n;		/* 0 for "unlimited" */
 }
 
 /* ---- any state ---- */

@@ -106,10 +106,11 @@ static const struct unit time_units[] = {
 
 int
 settings_parse_size(const char *s, size_t len, uint64_t *v_r,
-    struct error *err_r)
+    bool *unlimited_r, struct error *err_r)
 {
-	if (len == 9 && strncasecmp(s, "unlimited", 9) == 0) {
-		*v_r = SETTINGS_UNLIMITED;
+	*unlimited_r = len == 9 && strncasecmp(s, "unlimited", 9) == 0;
+	if (*unlimited_r) {
+		*v_r = 0;
 		return 0;
 	}
 	return parse_with_units(s, len, size_units, N_ELEMENTS(size_units),
@@ -258,6 +259,7 @@ value_u64(const struct setting_def *d, const struct dval *v, uint64_t *n_r,
 	struct error e;
 	const char *s;
 	size_t len;
+	bool unl = false;
 	int r;
 
 	if (dict_type(v) == DICT_NUMBER) {
@@ -273,15 +275,15 @@ value_u64(const struct setting_def *d, const struct dval *v, uint64_t *n_r,
 		while (len > 0 && is_space(s[len - 1]))
 			len--;
 		if (d->type == SETTING_SIZE)
-			r = settings_parse_size(s, len, n_r, &e);
+			r = settings_parse_size(s, len, n_r, &unl, &e);
 		else if (d->type == SETTING_TIME || d->type == SETTING_TIMES)
 			r = settings_parse_time(s, len, n_r, &e);
 		else
 			r = settings_parse_u64(s, len, n_r, &e);
 		if (r < 0)
 			return range_error(d, v, err_r);
-		if (d->type == SETTING_SIZE && *n_r == SETTINGS_UNLIMITED)
-			*n_r = d->max;
+		if (unl)
+			*n_r = d->max;	/* "unlimited": the highest allowed */
 	} else
 		return range_error(d, v, err_r);
 	if (*n_r < d->min || *n_r > d->max)

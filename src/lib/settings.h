@@ -134,17 +134,15 @@ struct settings_table {
 
 /* ---- value parsers (pure; fuzzed) -------------------------------------- */
 
-/* "unlimited" from settings_parse_size. */
-#define SETTINGS_UNLIMITED	UINT64_MAX
-
 /* Decimal digits only (no sign, no space), 0 .. 2^64-1.  0, or -1 with
  * ERR_SYNTAX (not digits) or ERR_LIMIT (past 2^64-1). */
 int	settings_parse_u64(const char *s, size_t len, uint64_t *v_r,
 	    struct error *err_r);
 /* A size: digits with an optional K/M/G/T suffix, or "unlimited" which
- * gives SETTINGS_UNLIMITED.  ERR_LIMIT when the product passes 2^64-1. */
+ * sets *unlimited_r (and *v_r to 0); *unlimited_r is false otherwise.
+ * ERR_LIMIT when the product passes 2^64-1. */
 int	settings_parse_size(const char *s, size_t len, uint64_t *v_r,
-	    struct error *err_r);
+	    bool *unlimited_r, struct error *err_r);
 /* A time in seconds: digits with an optional s, m, min, h, d, w.  Past
  * 2^64-1 seconds is ERR_LIMIT. */
 int	settings_parse_time(const char *s, size_t len, uint64_t *v_r,

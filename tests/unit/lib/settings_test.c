@@ -173,29 +173,31 @@ main(void)
 	test_assert(settings_parse_u64("12", 1, &v, NULL) == 0 && v == 1);
 
 	test_begin("size: K/M/G/T, unlimited, overflow");
-	test_assert(settings_parse_size("10K", 3, &v, NULL) == 0 &&
+	test_assert(settings_parse_size("10K", 3, &v, &b, NULL) == 0 &&
 	    v == 10240);
-	test_assert(settings_parse_size("50m", 3, &v, NULL) == 0 &&
+	test_assert(settings_parse_size("50m", 3, &v, &b, NULL) == 0 &&
 	    v == 50ULL << 20);
-	test_assert(settings_parse_size("1G", 2, &v, NULL) == 0 &&
+	test_assert(settings_parse_size("1G", 2, &v, &b, NULL) == 0 &&
 	    v == 1ULL << 30);
-	test_assert(settings_parse_size("2t", 2, &v, NULL) == 0 &&
+	test_assert(settings_parse_size("2t", 2, &v, &b, NULL) == 0 &&
 	    v == 2ULL << 40);
-	test_assert(settings_parse_size("UNLIMITED", 9, &v, NULL) == 0 &&
-	    v == SETTINGS_UNLIMITED);
-	test_assert(settings_parse_size("16777215T", 9, &v, NULL) == 0 &&
+	test_assert(settings_parse_size("UNLIMITED", 9, &v, &b, NULL) == 0 &&
+	    v == 0 && b);
+	test_assert(settings_parse_size("18446744073709551615", 20, &v, &b,
+	    NULL) == 0 && v == UINT64_MAX && !b);
+	test_assert(settings_parse_size("16777215T", 9, &v, &b, NULL) == 0 &&
 	    v == 16777215ULL << 40);
-	test_assert(settings_parse_size("16777216T", 9, &v, &e) == -1 &&
+	test_assert(settings_parse_size("16777216T", 9, &v, &b, &e) == -1 &&
 	    e.kind == ERR_LIMIT);
-	test_assert(settings_parse_size("17179869184G", 12, &v, &e) == -1 &&
-	    e.kind == ERR_LIMIT);
-	test_assert(settings_parse_size("18446744073709551615K", 21, &v,
+	test_assert(settings_parse_size("17179869184G", 12, &v, &b,
 	    &e) == -1 && e.kind == ERR_LIMIT);
-	test_assert(settings_parse_size("10X", 3, &v, &e) == -1 &&
+	test_assert(settings_parse_size("18446744073709551615K", 21, &v, &b,
+	    &e) == -1 && e.kind == ERR_LIMIT);
+	test_assert(settings_parse_size("10X", 3, &v, &b, &e) == -1 &&
 	    e.kind == ERR_SYNTAX);
-	test_assert(settings_parse_size("10KB", 4, &v, &e) == -1);
-	test_assert(settings_parse_size("K", 1, &v, &e) == -1);
-	test_assert(settings_parse_size("-1K", 3, &v, &e) == -1);
+	test_assert(settings_parse_size("10KB", 4, &v, &b, &e) == -1);
+	test_assert(settings_parse_size("K", 1, &v, &b, &e) == -1);
+	test_assert(settings_parse_size("-1K", 3, &v, &b, &e) == -1);
 
 	test_begin("time: s, m, min, h, d, w");
 	test_assert(settings_parse_time("45", 2, &v, NULL) == 0 && v == 45);
