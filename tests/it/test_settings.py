@@ -42,6 +42,14 @@ def get_module(s, name):
     return res
 
 
+def stop_clean(s):
+    """Stops the server: exit 0 and no sanitizer report (ASan build)."""
+    assert s.stop() == 0
+    with open(s.stderr_path, errors="replace") as f:
+        err = f.read()
+    assert "Sanitizer" not in err and "runtime error" not in err, err[-3000:]
+
+
 def refused(s, *args):
     rc, out, err = s.tegami(*args, check=False)
     assert rc != 0, (args, out)
@@ -166,6 +174,7 @@ def test_bad_stored_value_at_start_and_sighup(make_server):
     sm.ehlo("h.example")
     assert rcpts_accepted(sm, 3) == [250, 250, 452]
     sm.quit()
+    stop_clean(s)
 
 
 SESSIONS_PER_WORKER = 15
@@ -239,3 +248,4 @@ def test_snapshot_swap_under_load(make_server):
     m = get_module(s, "SMTP")
     assert m["MaxRecipients"] == "5" and m["MaxMessageSize"] == "5M"
     assert s.proc.poll() is None
+    stop_clean(s)
