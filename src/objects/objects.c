@@ -551,12 +551,35 @@ objects_domain_name_valid(const char *name)
 
 /* Set or update of a whole Settings/<file>; keep_key (may be NULL) is kept
  * from the stored dictionary whatever the input says. */
+static int	modtables_check(struct objects *o, const char *file,
+		    const struct dval *d, struct error *err_r);
+static void	modtables_swap(struct objects *o, const char *file,
+		    const struct dval *d);
+static void	modfile_store(struct objects *o, const char *module,
+		    struct dval *d);
+
+/* "Protection.settings" -> "Protection"; false when file is no
+ * "<name>.settings" with a module-sized name. */
+static bool
+module_of(const char *file, char *mod, size_t size)
+{
+	size_t n = strlen(file), sl = strlen(".settings");
+
+	mod[0] = '\0';
+	if (n <= sl || n - sl >= size || strcmp(file + n - sl, ".settings") != 0)
+		return false;
+	memcpy(mod, file, n - sl);
+	mod[n - sl] = '\0';
+	return true;
+}
+
 static int
 settings_write(struct objects *o, struct dval **slot, const char *file,
     const struct dval *in, bool update, const char *keep_key,
     struct error *err_r)
 {
 	char path[OBJECTS_PATH_MAX];
+	char mod[OBJECTS_MODULE_NAME_MAX + 1] = "";
 	const struct dval *kept;
 	struct dval *nv;
 	int rc;
@@ -573,7 +596,18 @@ settings_write(struct objects *o, struct dval **slot, const char *file,
 		else
 			dict_remove(nv, keep_key);
 	}
+	/* A server settings file with a settings table (Protection) is
+	 * checked like a module's, and its snapshots follow the change. */
+	if (module_of(file, mod, sizeof(mod)) &&
+	    modtables_check(o, mod, nv, err_r) < 0) {
+		dict_free(&nv);
+		return -1;
+	}
 	rc = obj_commit(slot, path, nv, err_r);
+	if (rc == 0 && mod[0] != '\0') {
+		modtables_swap(o, mod, *slot);
+		modfile_store(o, mod, dict_clone(*slot));
+	}
 	return rc;
 }
 
@@ -930,6 +964,20 @@ objects_settings_get(struct objects *o, const char *file,
 	return s;
 }
 
+/* Every table of file checks d (o->lock held). */
+static int
+modtables_check(struct objects *o, const char *file, const struct dval *d,
+    struct error *err_r)
+{
+	size_t i;
+
+	for (i = 0; i < o->nmodtables; i++)
+		if (strcmp(o->modtables[i].file, file) == 0 &&
+		    settings_check(o->modtables[i].t, d, err_r) < 0)
+			return -1;
+	return 0;
+}
+
 /* New snapshots of every table of file from d (o->lock held for
  * writing). */
 static void
@@ -987,7 +1035,6 @@ module_write(struct objects *o, const char *module, const struct dval *in,
 {
 	char path[OBJECTS_PATH_MAX];
 	struct dval *cur, *nv = NULL;
-	size_t i;
 	int rc = -1;
 
 	if (module_path(o, module, path, sizeof(path), err_r) == -1)
@@ -999,10 +1046,8 @@ module_write(struct objects *o, const char *module, const struct dval *in,
 	/* Every table of the file checks the new settings before a byte is
 	 * written: a bad value leaves the file and the snapshots as they
 	 * were. */
-	for (i = 0; i < o->nmodtables; i++)
-		if (strcmp(o->modtables[i].file, module) == 0 &&
-		    settings_check(o->modtables[i].t, nv, err_r) < 0)
-			goto out;
+	if (modtables_check(o, module, nv, err_r) < 0)
+		goto out;
 	if ((rc = dict_file_write(path, nv, err_r)) == 0) {
 		modtables_swap(o, module, nv);
 		modfile_store(o, module, nv);

@@ -9,6 +9,7 @@
 #include "lib/settings.h"
 #include "net/listener_settings.h"
 #include "objects/objects.h"
+#include "auth/auth.h"
 #include "imap/imap.h"
 #include "queue/queue_settings.h"
 #include "server/modsettings.h"
@@ -19,6 +20,7 @@ const struct modsettings modsettings_all[] = {
 	{ "SMTP", &smtp_settings_table },
 	{ "IMAP", &imap_settings_table },
 	{ "QUEUE", &queue_settings_table },
+	{ "Protection", &auth_settings_table },
 };
 const size_t modsettings_count = N_ELEMENTS(modsettings_all);
 

@@ -99,6 +99,18 @@ def test_bad_value_refused_with_name_value_range(server):
     assert 'MaxQueueTime: 1m to 4294967295s expected, got "10s"' in refused(
         s, "SetQueueSettings", "{MaxQueueTime=10s;}")
 
+    # Server settings files with a table (Protection) are checked too.
+    prot = s.path("Settings", "Protection.settings")
+    s.tegami("UpdateProtection", "{TempBlacklistTime=10m;}")
+    before = read(prot)
+    assert 'TempBlacklistTime: 1s to 1w expected, got "30d"' in refused(
+        s, "UpdateProtection", "{TempBlacklistTime=30d;}")
+    assert 'ClearTextLoginIPs: an IP address list expected, got "10.0.0.300"' \
+        in refused(s, "UpdateProtection", '{ClearTextLoginIPs="10.0.0.300";}')
+    assert "AllowClearTextLogins: YES or NO expected" in refused(
+        s, "SetProtection", "{AllowClearTextLogins=perhaps;}")
+    assert read(prot) == before
+
     # Good values in every form the data format writes are taken.
     s.tegami("UpdateModule", "SMTP", "{MaxMessageSize=unlimited; "
              "CommandTimeout=10m; MaxErrors=#7; RequireTLSForAUTH=no;}")
