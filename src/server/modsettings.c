@@ -5,6 +5,7 @@
  */
 #include "lib/compat.h"
 
+#include "lib/bounds.h"
 #include "lib/log.h"
 #include "lib/settings.h"
 #include "net/listener_settings.h"
@@ -16,7 +17,20 @@
 #include "server/server.h"
 #include "smtp/smtp.h"
 
+static const struct setting_def server_defs[] = {
+	SETTING_NUM("LogsKeepDays", struct server_conf, logs_keep_days, 0, 0,
+	    LOGS_KEEP_DAYS_MAX),
+	SETTING("CertificateFile", SETTING_STRING, SETTING_AT_RESTART,
+	    struct server_conf, cert_file, 0, 0, 0, "", 0),
+	SETTING("PrivateKeyFile", SETTING_STRING, SETTING_AT_RESTART,
+	    struct server_conf, key_file, 0, 0, 0, "", 0),
+};
+
+const struct settings_table server_settings_table =
+    SETTINGS_TABLE("Main", struct server_conf, server_defs);
+
 const struct modsettings modsettings_all[] = {
+	{ "Main", &server_settings_table },
 	{ "SMTP", &smtp_settings_table },
 	{ "IMAP", &imap_settings_table },
 	{ "QUEUE", &queue_settings_table },

@@ -18,6 +18,14 @@ struct modsettings {
 	const struct settings_table	*t;
 };
 
+/* Settings/Main.settings as the server reads it (tegamid.c). */
+struct server_conf {
+	uint64_t	 logs_keep_days;	/* LogsKeepDays; 0 = keep all */
+	const char	*cert_file;		/* CertificateFile */
+	const char	*key_file;		/* PrivateKeyFile */
+};
+extern const struct settings_table server_settings_table;
+
 /* The modules' own tables (SMTP, IMAP, QUEUE ...). */
 extern const struct modsettings modsettings_all[];
 extern const size_t modsettings_count;
