@@ -29,6 +29,7 @@
 #include "lib/dict.h"
 #include "lib/fault.h"
 #include "lib/log.h"
+#include "lib/settings.h"
 #include "lib/xmalloc.h"
 #include "net/listener.h"
 #include "net/tls.h"
@@ -38,6 +39,7 @@
 #include "server/basedir.h"
 #include "server/bindhelper.h"
 #include "server/mailflow.h"
+#include "server/modsettings.h"
 #include "server/privs.h"
 #include "server/sdnotify.h"
 #include "core/server.h"
@@ -148,9 +150,10 @@ static void
 tls_files(struct server *srv, const char *maindom, char **cert_r,
     char **key_r)
 {
-	struct dval *d = objects_server_settings_get(srv->objects);
-	const char *c = d != NULL ? dict_get_str(d, "CertificateFile") : NULL;
-	const char *k = d != NULL ? dict_get_str(d, "PrivateKeyFile") : NULL;
+	struct settings_snap *snap = objects_settings_get(srv->objects,
+	    "Main", &server_settings_table);
+	const struct server_conf *conf = settings_snap_conf(snap);
+	const char *c = conf->cert_file, *k = conf->key_file;
 	struct error err;
 	char *dir = xasprintf("%s/Settings", srv->base);
 
@@ -163,7 +166,7 @@ tls_files(struct server *srv, const char *maindom, char **cert_r,
 	    &err) < 0)
 		log_mod(&log_system, LOG_FAILURE, "TLS certificate: %s", err.msg);
 	free(dir);
-	dict_free(&d);
+	settings_snap_unref(&snap);
 }
 
 static void
@@ -201,28 +204,18 @@ restore_main(const char *dir, const char *new_base)
 	return 0;
 }
 
-/* LogsKeepDays of Main.settings: 0 (keep all) when unset or invalid. */
+/* LogsKeepDays of Main.settings (0 = keep all), from the checked snapshot
+ * (server/modsettings.c): a bad value there was logged and is 0. */
 static unsigned
 logs_keep_days(struct server *srv)
 {
-	struct dval *d = objects_server_settings_get(srv->objects);
-	const char *v = d != NULL ? dict_get_str(d, "LogsKeepDays") : NULL;
-	unsigned long n = 0;
-	char *end;
+	struct settings_snap *snap = objects_settings_get(srv->objects,
+	    "Main", &server_settings_table);
+	unsigned n = (unsigned)((const struct server_conf *)
+	    settings_snap_conf(snap))->logs_keep_days;
 
-	if (v != NULL && *v != '\0') {
-		errno = 0;
-		n = strtoul(v, &end, 10);
-		if (errno != 0 || *end != '\0' || *v == '-' ||
-		    n > LOGS_KEEP_DAYS_MAX) {
-			log_mod(&log_system, LOG_PROBLEM, "LogsKeepDays '%s' is "
-			    "not a number of days 0-%d: keeping all logs", v,
-			    LOGS_KEEP_DAYS_MAX);
-			n = 0;
-		}
-	}
-	dict_free(&d);
-	return (unsigned)n;
+	settings_snap_unref(&snap);
+	return n;
 }
 
 /* Removes the SystemLogs/ files older than LogsKeepDays. */
@@ -385,6 +378,7 @@ main(int argc, char **argv)
 		fatal("%s", err.msg);
 	}
 	cli_apply_log_levels(&srv);
+	modsettings_register(&srv);
 	objects_main_domain(srv.objects, maindom, sizeof(maindom));
 	srv.router = router_new(&objects_router_ops, srv.objects);
 	load_router_table(&srv);

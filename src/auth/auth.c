@@ -24,6 +24,7 @@
 #include "lib/dict.h"
 #include "lib/iplist.h"
 #include "lib/log.h"
+#include "lib/settings.h"
 #include "objects/objects.h"
 #include "router/router.h"
 #include "core/server.h"
@@ -34,8 +35,6 @@
 #define FLOW_DEFAULT_PERIOD	60
 #define TEMPBL_DEFAULT_N	20	/* TempBlacklistFailedLogins = (20, 10m) */
 #define TEMPBL_DEFAULT_PERIOD	600
-#define TEMPBL_DEFAULT_TIME	900	/* TempBlacklistTime = 15m */
-#define CLEAR_TEXT_IPS_DEFAULT	"127.0.0.0/8,::1"
 
 static int64_t
 now_ms(void)
@@ -139,49 +138,42 @@ struct prot_conf {
 	uint32_t	 bl_time;		/* TempBlacklistTime */
 };
 
-static bool
-setting_yes(const char *v)
+/* The Protection settings snapshot (auth_settings.c) with a reference. */
+static struct settings_snap *
+prot_snap(struct server *srv)
 {
-	return v != NULL && (strcasecmp(v, "YES") == 0 ||
-	    strcasecmp(v, "1") == 0 || strcasecmp(v, "true") == 0);
-}
-
-static uint32_t
-tempbl_time_of(const struct dval *prot)
-{
-	int64_t t = prot != NULL ?
-	    parse_period(dict_get(prot, "TempBlacklistTime")) : -1;
-
-	if (t < 1000)
-		return TEMPBL_DEFAULT_TIME;
-	if (t / 1000 > AUTH_TEMPBL_TIME_MAX)
-		return AUTH_TEMPBL_TIME_MAX;
-	return (uint32_t)(t / 1000);
+	return objects_settings_get(srv->objects, "Protection",
+	    &auth_settings_table);
 }
 
 static void
 prot_load(struct server *srv, struct prot_conf *pc)
 {
-	struct dval *prot = objects_protection_get(srv->objects);
+	struct settings_snap *snap = prot_snap(srv);
+	const struct auth_conf *c = settings_snap_conf(snap);
+	struct dval *prot;
 
-	pc->reject_non_client = prot != NULL &&
-	    setting_yes(dict_get_str(prot, "RejectNonClientLogins"));
+	pc->reject_non_client = c->reject_non_client;
+	pc->bl_time = (uint32_t)c->bl_time;
+	settings_snap_unref(&snap);
 	pc->bl_limit = TEMPBL_DEFAULT_N;
 	pc->bl_period = TEMPBL_DEFAULT_PERIOD;
+	/* The (N, period) pair is no table type: read from the settings. */
+	prot = objects_protection_get(srv->objects);
 	if (prot != NULL)
 		flow_pair(dict_get(prot, "TempBlacklistFailedLogins"), true,
 		    &pc->bl_limit, &pc->bl_period);
-	pc->bl_time = tempbl_time_of(prot);
 	dict_free(&prot);
 }
 
 unsigned
 auth_tempbl_default_time(struct server *srv)
 {
-	struct dval *prot = objects_protection_get(srv->objects);
-	uint32_t t = tempbl_time_of(prot);
+	struct settings_snap *snap = prot_snap(srv);
+	unsigned t = (unsigned)((const struct auth_conf *)
+	    settings_snap_conf(snap))->bl_time;
 
-	dict_free(&prot);
+	settings_snap_unref(&snap);
 	return t;
 }
 
@@ -250,31 +242,16 @@ auth_check_peer(struct server *srv, const struct auth_peer *peer,
 bool
 auth_clear_text_ok(struct server *srv, const struct auth_peer *peer)
 {
-	struct dval *prot;
-	struct iplist *l;
-	struct error e;
-	const char *v;
+	struct settings_snap *snap;
+	const struct auth_conf *c;
 	bool ok;
 
 	if (peer->tls || !is_inet(peer->remote))
 		return true;
-	prot = objects_protection_get(srv->objects);
-	if (prot != NULL && setting_yes(dict_get_str(prot,
-	    "AllowClearTextLogins"))) {
-		dict_free(&prot);
-		return true;
-	}
-	v = prot != NULL ? dict_get_str(prot, "ClearTextLoginIPs") : NULL;
-	if (v == NULL)
-		v = CLEAR_TEXT_IPS_DEFAULT;
-	/* A list that does not parse allows nothing: the safe side. */
-	l = iplist_parse(v, strlen(v), &e);
-	if (l == NULL)
-		flow_log(peer, LOG_PROBLEM, "Protection setting "
-		    "ClearTextLoginIPs ignored: %s", e.msg);
-	ok = l != NULL && iplist_match_sa(l, peer->remote);
-	iplist_free(&l);
-	dict_free(&prot);
+	snap = prot_snap(srv);
+	c = settings_snap_conf(snap);
+	ok = c->allow_clear || iplist_match_sa(c->clear_ips, peer->remote);
+	settings_snap_unref(&snap);
 	return ok;
 }
 

@@ -182,4 +182,8 @@ int	sasl_b64_encode(const void *p, size_t len, char *buf, size_t size);
 int	sasl_b64_decode(const char *b64, char *buf, size_t size,
 	    size_t *len_r);
 
+/* The Protection settings logins read (auth_settings.c). */
+struct settings_table;
+extern const struct settings_table auth_settings_table;
+
 #endif

@@ -43,4 +43,14 @@ size_t		auth_flow_count(bool pairs);
 /* Tests: forget everything. */
 void		auth_flow_reset(void);
 
+/* Settings/Protection.settings as a login reads it (auth_settings.c). */
+#define AUTH_CLEAR_TEXT_IPS_DEFAULT	"127.0.0.0/8,::1"
+#define AUTH_TEMPBL_TIME_DEFAULT	900	/* TempBlacklistTime = 15m */
+struct auth_conf {
+	bool			 reject_non_client;	/* RejectNonClientLogins */
+	bool			 allow_clear;		/* AllowClearTextLogins */
+	const struct iplist	*clear_ips;		/* ClearTextLoginIPs */
+	uint64_t		 bl_time;		/* TempBlacklistTime, s */
+};
+
 #endif

@@ -825,16 +825,19 @@ module_change(struct cli_ctx *c, const struct cli_args *a, bool update,
 	if (a->argc != 2 || !cli_arg_str(a, 0) || !arg_dict(a, 1))
 		return usage_error(err_r, update ? "UpdateModule name {settings}" :
 		    "SetModule name {settings}");
-	if (check_module_settings(a->argv[1], err_r) < 0 ||
-	    cli_module_check(cli_arg_str(a, 0), a->argv[1], err_r) < 0)
+	if (check_module_settings(a->argv[1], err_r) < 0)
 		return CLI_ERROR;
 	file = cli_module_file_name(cli_arg_str(a, 0));
 	/* A Listener change binds first, then saves, then closes (see
 	 * services_listeners_change): refused as a whole or done. */
 	r = cli_module_change_listeners(c->srv, file, a->argv[1], update,
 	    err_r);
-	if (r == 0)
+	if (r == 0) {
 		cli_apply_log_levels(c->srv);
+		/* The listener limits apply at once, as after SIGHUP. */
+		if (c->srv->reload_limits != NULL)
+			c->srv->reload_limits(c->srv);
+	}
 	return rc_of(r);
 }
 

@@ -299,8 +299,7 @@ set_dict(struct cli_ctx *c, const struct cli_args *a, const char *file,
 		error_set(err_r, ERR_SYNTAX, "usage: %s", usage);
 		return CLI_ERROR;
 	}
-	if (cli_module_check(file, a->argv[0], err_r) < 0 ||
-	    objects_module_set(c->srv->objects, file, a->argv[0], err_r) < 0)
+	if (objects_module_set(c->srv->objects, file, a->argv[0], err_r) < 0)
 		return CLI_ERROR;
 	return CLI_OK;
 }

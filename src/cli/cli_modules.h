@@ -2,13 +2,13 @@
 /*
  * cli_modules.h: the effective settings of the server's modules for
  * GetModule and GetQueueSettings: every setting a module reads, with the
- * value the module uses -- the stored value as the module parses it
- * (clamped, or the default when it is invalid), or the default when absent.
+ * value the module uses: the stored value, or the default when absent (or
+ * when a file edited by hand holds a bad value).
  *
- * The names, defaults and parsing mirror the code that reads each module's
- * settings (smtp_session.c conf_read, imap_session.c load_settings,
- * mailflow.c queue_settings, services.c apply_limits, cli_commands.c
- * apply_level); a declarative settings layer is to replace this table.
+ * The values come from the modules' settings tables (lib/settings.h,
+ * server/modsettings.c), the same snapshots the modules read; LogLevel as
+ * cli_commands.c apply_level reads it.  A bad value never reaches a file:
+ * objects_module_set/update check every table of the file first.
  */
 #ifndef TEGAMI_CLI_CLI_MODULES_H
 #define TEGAMI_CLI_CLI_MODULES_H
@@ -29,12 +29,6 @@ const char	*cli_module_file_name(const char *module);
  * they are.  A name that is no module of the server gives its stored
  * settings file (usually {}).  NULL with err_r on a bad name or I/O error. */
 struct dval	*cli_module_effective(struct server *srv, const char *module,
-		    struct error *err_r);
-
-/* Checks the settings a module validates only at start (QUEUE:
- * MaxQueueTime, RetrySchedule, Processors), so a bad value is refused now
- * rather than ignored at the next start.  0, or -1 with ERR_SYNTAX. */
-int		 cli_module_check(const char *module, const struct dval *d,
 		    struct error *err_r);
 
 /* The effective value of one stored LogLevel value: 0..5, else 3

@@ -30,6 +30,10 @@ struct server {
 			    const char *module, const struct dval *d,
 			    int (*save)(void *arg, struct error *err_r),
 			    void *arg, struct error *err_r);
+	/* The listener limits of every service read again from the
+	 * settings snapshots (services_reload_limits); set with the hook
+	 * above. */
+	void		(*reload_limits)(struct server *srv);
 };
 
 #define TEGAMI_VERSION	"0.1"

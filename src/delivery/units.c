@@ -1,116 +1,53 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * units.c: sizes ("10M", "unlimited") and durations ("5d") of settings
- * values; see units.h.
+ * units.c: sizes ("10M", "unlimited") and durations ("5d") of account
+ * settings values; see units.h.  The parsing is lib/settings.c's.
  */
 #include "lib/compat.h"
 
-#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
 #include "delivery/units.h"
 #include "lib/dict.h"
-
-/* Leading decimal digits of s into *v_r; returns the number of digits,
- * 0 when there are none, -1 on overflow. */
-static int
-digits(const char *s, uint64_t *v_r)
-{
-	uint64_t v = 0;
-	int n = 0;
-
-	while (isdigit((unsigned char)s[n])) {
-		unsigned d = (unsigned)(s[n] - '0');
-
-		if (v > (UINT64_MAX - d) / 10)
-			return -1;
-		v = v * 10 + d;
-		n++;
-	}
-	*v_r = v;
-	return n;
-}
+#include "lib/settings.h"
 
 int
 units_size(const char *s, uint64_t *v_r, struct error *err_r)
 {
-	uint64_t v, mul = 1;
-	const char *p;
-	int n;
+	size_t len = s != NULL ? strlen(s) : 0;
+	struct error e;
+	uint64_t v;
+	bool unl;
 
-	if (s == NULL || strlen(s) > UNITS_TEXT_MAX)
+	if (s == NULL || len > UNITS_TEXT_MAX)
 		return error_set(err_r, ERR_SYNTAX, "size value expected");
-	if (strcasecmp(s, "unlimited") == 0) {
-		*v_r = 0;
-		return 0;
-	}
-	n = digits(s, &v);
-	if (n < 0)
-		return error_set(err_r, ERR_LIMIT, "size too large: %s", s);
-	if (n == 0)
-		return error_set(err_r, ERR_SYNTAX, "bad size: %s", s);
-	p = s + n;
-	switch (toupper((unsigned char)*p)) {
-	case 'K':
-		mul = 1024ULL;
-		p++;
-		break;
-	case 'M':
-		mul = 1024ULL * 1024;
-		p++;
-		break;
-	case 'G':
-		mul = 1024ULL * 1024 * 1024;
-		p++;
-		break;
-	case 'T':
-		mul = 1024ULL * 1024 * 1024 * 1024;
-		p++;
-		break;
-	default:
-		break;
-	}
-	if (toupper((unsigned char)*p) == 'B')
-		p++;
-	if (*p != '\0')
-		return error_set(err_r, ERR_SYNTAX, "bad size: %s", s);
-	if (v != 0 && mul > UINT64_MAX / v)
-		return error_set(err_r, ERR_LIMIT, "size too large: %s", s);
-	*v_r = v * mul;
+	/* "10MB", "10KB": the account settings allow a trailing B after a
+	 * unit letter; the one size parser does the rest. */
+	if (len >= 3 && (s[len - 1] == 'B' || s[len - 1] == 'b') &&
+	    strchr("KkMmGgTt", s[len - 2]) != NULL)
+		len--;
+	if (settings_parse_size(s, len, &v, &unl, &e) < 0)
+		return error_set(err_r, e.kind, e.kind == ERR_LIMIT ?
+		    "size too large: %s" : "bad size: %s", s);
+	*v_r = v;		/* 0 for "unlimited" */
 	return 0;
 }
 
 int
 units_duration(const char *s, uint32_t *v_r, struct error *err_r)
 {
-	uint64_t v, mul = 1;
-	const char *p;
-	int n;
+	struct error e;
+	uint64_t v;
 
 	if (s == NULL || strlen(s) > UNITS_TEXT_MAX)
 		return error_set(err_r, ERR_SYNTAX, "time value expected");
-	n = digits(s, &v);
-	if (n < 0)
+	if (settings_parse_time(s, strlen(s), &v, &e) < 0)
+		return error_set(err_r, e.kind, e.kind == ERR_LIMIT ?
+		    "time too large: %s" : "bad time: %s", s);
+	if (v > UINT32_MAX)
 		return error_set(err_r, ERR_LIMIT, "time too large: %s", s);
-	if (n == 0)
-		return error_set(err_r, ERR_SYNTAX, "bad time: %s", s);
-	p = s + n;
-	if (strcasecmp(p, "") == 0 || strcasecmp(p, "s") == 0)
-		mul = 1;
-	else if (strcasecmp(p, "m") == 0 || strcasecmp(p, "min") == 0)
-		mul = 60;
-	else if (strcasecmp(p, "h") == 0)
-		mul = 3600;
-	else if (strcasecmp(p, "d") == 0)
-		mul = 86400;
-	else if (strcasecmp(p, "w") == 0)
-		mul = 7 * 86400;
-	else
-		return error_set(err_r, ERR_SYNTAX, "bad time: %s", s);
-	if (v > UINT32_MAX / mul)
-		return error_set(err_r, ERR_LIMIT, "time too large: %s", s);
-	*v_r = (uint32_t)(v * mul);
+	*v_r = (uint32_t)v;
 	return 0;
 }
 

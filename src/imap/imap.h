@@ -19,4 +19,8 @@ struct server;
  * the listeners.  0, or -1 with err_r. */
 int	imap_register(struct server *srv, struct error *err_r);
 
+/* The settings of Settings/IMAP.settings (imap_settings.c). */
+struct settings_table;
+extern const struct settings_table imap_settings_table;
+
 #endif

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "lib/dict.h"
+#include "lib/settings.h"
 #include "lib/xmalloc.h"
 #include "net/conn.h"
 #include "net/listener.h"
@@ -86,30 +87,19 @@ imap_account_release(struct imap_session *s)
 	pthread_mutex_unlock(&acct_lock);
 }
 
-/* "unlimited", "1024", "10K", "20M", "1G" -> bytes (0 = unlimited). */
+/* An account size setting ("unlimited", "1024", "10K", "20M", "1G") in
+ * bytes, through the one size parser (lib/settings.h); 0 = unlimited, and
+ * so is a value that does not parse (as before: no limit is invented). */
 static uint64_t
 parse_size(const char *v)
 {
-	char *end;
-	unsigned long long n;
+	uint64_t n;
+	bool unlimited;
 
-	if (v == NULL || strcasecmp(v, "unlimited") == 0)
+	if (v == NULL || settings_parse_size(v, strlen(v), &n, &unlimited,
+	    NULL) < 0)
 		return 0;
-	n = strtoull(v, &end, 10);
-	switch (*end) {
-	case 'k': case 'K':
-		n *= 1024;
-		break;
-	case 'm': case 'M':
-		n *= 1024 * 1024;
-		break;
-	case 'g': case 'G':
-		n *= 1024ULL * 1024 * 1024;
-		break;
-	default:
-		break;
-	}
-	return n;
+	return n;		/* 0 for "unlimited" */
 }
 
 /* ---- any state ---- */
@@ -277,7 +267,7 @@ imap_clear_login_ok(struct imap_session *s)
 {
 	struct auth_peer peer = peer_of(s);
 
-	return sasl_clear_ok(s->srv, &peer, s->require_tls);
+	return sasl_clear_ok(s->srv, &peer, s->conf->require_tls);
 }
 
 /* The same mechanisms as SMTP's EHLO and POP's CAPA (sasl_offered);
@@ -287,11 +277,11 @@ void
 imap_login_capabilities(struct imap_session *s, struct buf *out)
 {
 	struct auth_peer peer = peer_of(s);
-	bool clear = sasl_clear_ok(s->srv, &peer, s->require_tls);
+	bool clear = sasl_clear_ok(s->srv, &peer, s->conf->require_tls);
 
 	if (!clear)
 		buf_puts(out, " LOGINDISABLED");
-	sasl_format(sasl_offered(s->srv, &peer, s->require_tls), "AUTH=",
+	sasl_format(sasl_offered(s->srv, &peer, s->conf->require_tls), "AUTH=",
 	    out);
 	if (clear)
 		buf_puts(out, " SASL-IR");
@@ -321,7 +311,7 @@ login_open(struct imap_session *s)
 	char path[OBJECTS_PATH_MAX];
 	struct buf caps;
 
-	if (!account_take(s->who.address, s->max_sessions)) {
+	if (!account_take(s->who.address, (unsigned)s->conf->max_sessions)) {
 		log_ses(&s->log, LOG_PROBLEM, "%s: too many sessions",
 		    s->who.address);
 		return imap_no(s, "[LIMIT] Too many IMAP sessions for this "
@@ -428,9 +418,9 @@ cmd_authenticate(struct imap_session *s, const struct imap_arg *a, size_t n)
 		return imap_bad(s, "AUTHENTICATE expects a mechanism");
 	mech = sasl_mech_find(strv_make(a[0].str, a[0].len));
 	if (mech != NULL && mech->clear_text &&
-	    !sasl_clear_ok(s->srv, &peer, s->require_tls))
+	    !sasl_clear_ok(s->srv, &peer, s->conf->require_tls))
 		return imap_no(s, "[PRIVACYREQUIRED] Use STARTTLS first");
-	if (mech == NULL || (sasl_accepted(s->srv, &peer, s->require_tls) &
+	if (mech == NULL || (sasl_accepted(s->srv, &peer, s->conf->require_tls) &
 	    SASL_MECH_BIT(mech->id)) == 0)
 		return imap_no(s, "Unsupported authentication mechanism");
 	objects_main_domain(s->srv->objects, host, sizeof(host));

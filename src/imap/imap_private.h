@@ -61,6 +61,14 @@ struct imap_view_msg {
 	bool		 expunged;	/* gone; EXPUNGE not yet sent */
 };
 
+struct settings_snap;
+
+/* Settings/IMAP.settings (imap_settings.c). */
+struct imap_conf {
+	bool		 require_tls;	/* RequireTLS */
+	uint64_t	 max_sessions;	/* MaxSessionsPerAccount */
+};
+
 struct imap_session {
 	struct server	*srv;
 	struct conn	*conn;
@@ -75,8 +83,9 @@ struct imap_session {
 	enum imap_out_cut out_cut;
 	bool		 uid_cmd;	/* "UID FETCH" ... */
 	unsigned	 errors;
-	bool		 require_tls;	/* IMAP setting RequireTLS */
-	unsigned	 max_sessions;	/* per account */
+	/* Settings/IMAP.settings as of the session's start. */
+	struct settings_snap *settings;
+	const struct imap_conf *conf;
 
 	/* tagged reply set by a handler */
 	const char	*resp_kind;	/* "OK", "NO", "BAD" */

@@ -17,6 +17,7 @@
 
 #include "lib/dict.h"
 #include "lib/log.h"
+#include "lib/settings.h"
 #include "lib/xmalloc.h"
 #include "net/conn.h"
 #include "net/listener.h"
@@ -315,30 +316,6 @@ imap_read_line(struct imap_session *s, size_t max, struct strv *line_r)
 	if (rc == LINE_TOOLONG)
 		log_ses(&s->log, LOG_PROBLEM, "line too long");
 	return -1;
-}
-
-/* ---- settings ---- */
-
-static void
-load_settings(struct imap_session *s)
-{
-	struct dval *d = objects_module_get(s->srv->objects, "IMAP", NULL);
-	const char *v;
-	unsigned long n;
-
-	s->max_sessions = IMAP_SESSIONS_DEFAULT;
-	if (d == NULL)
-		return;
-	v = dict_get_str(d, "RequireTLS");
-	s->require_tls = v != NULL && (strcasecmp(v, "YES") == 0 ||
-	    strcmp(v, "1") == 0);
-	v = dict_get_str(d, "MaxSessionsPerAccount");
-	if (v != NULL) {
-		n = strtoul(v, NULL, 10);
-		if (n >= 1 && n <= IMAP_SESSIONS_MAX)
-			s->max_sessions = (unsigned)n;
-	}
-	dict_free(&d);
 }
 
 /* ---- command reading ---- */
@@ -705,6 +682,7 @@ session_free(struct imap_session *s)
 	if (s->store != NULL)
 		store_cache_release(&s->store);
 	imap_parser_free(&s->parser);
+	settings_snap_unref(&s->settings);
 }
 
 static void
@@ -725,7 +703,9 @@ imap_handler(struct conn *c, void *arg)
 	    (const struct sockaddr *)conn_peer_addr(c)))
 		s.log.force_level = LOG_ALL;
 	imap_parser_init(&s.parser, IMAP_LITERAL_MAX);
-	load_settings(&s);
+	s.settings = objects_settings_get(s.srv->objects, "IMAP",
+	    &imap_settings_table);
+	s.conf = settings_snap_conf(s.settings);
 	conn_set_timeouts(c, IMAP_IDLE_TIMEOUT_MS, IMAP_WRITE_TIMEOUT_MS);
 	log_ses(&s.log, LOG_LOW, "connected to %s%s", conn_local_text(c),
 	    conn_is_tls(c) ? " (TLS)" : "");

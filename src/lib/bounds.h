@@ -21,6 +21,8 @@
 /* The longest SASL PLAIN response of a valid login: base64 of authzid NUL
  * authcid NUL password; every protocol's AUTH line holds it. */
 #define SASL_PLAIN_B64_MAX	((2 * ADDRESS_MAX + PASSWORD_MAX + 2 + 2) / 3 * 4)
+#define SETTINGS_LIST_MAX	32	/* elements of a list setting (RetrySchedule) */
+#define SETTINGS_STRING_MAX	(64 * 1024)	/* one string setting value */
 #define IPLIST_TEXT_MAX		(1024 * 1024)	/* one network address list */
 #define BACKUP_FILES_MAX	4000000	/* manifest entries: ~400 MB of memory at restore */
 #define BACKUP_MANIFEST_MAX	(512UL * 1024 * 1024)	/* manifest text read at restore */

@@ -402,6 +402,9 @@ objects_open(const char *base, const char *main_domain_if_new,
 	return o;
 }
 
+static void	modules_free(struct objects *o);
+static void	modules_reload(struct objects *o);
+
 void
 objects_close(struct objects **op)
 {
@@ -410,6 +413,7 @@ objects_close(struct objects **op)
 	if (o == NULL)
 		return;
 	*op = NULL;
+	modules_free(o);
 	state_free(&o->st);
 	localip_free(o);
 	logininfo_free(o);
@@ -431,6 +435,7 @@ objects_reload(struct objects *o, struct error *err_r)
 	o->st = st;
 	pthread_rwlock_unlock(&o->lock);
 	state_free(&old);
+	modules_reload(o);
 	objects_refresh_local_ips(o);
 	return 0;
 }
@@ -493,12 +498,35 @@ objects_domain_name_valid(const char *name)
 
 /* Set or update of a whole Settings/<file>; keep_key (may be NULL) is kept
  * from the stored dictionary whatever the input says. */
+static int	modtables_check(struct objects *o, const char *file,
+		    const struct dval *d, struct error *err_r);
+static void	modtables_swap(struct objects *o, const char *file,
+		    const struct dval *d);
+static void	modfile_store(struct objects *o, const char *module,
+		    struct dval *d);
+
+/* "Protection.settings" -> "Protection"; false when file is no
+ * "<name>.settings" with a module-sized name. */
+static bool
+module_of(const char *file, char *mod, size_t size)
+{
+	size_t n = strlen(file), sl = strlen(".settings");
+
+	mod[0] = '\0';
+	if (n <= sl || n - sl >= size || strcmp(file + n - sl, ".settings") != 0)
+		return false;
+	memcpy(mod, file, n - sl);
+	mod[n - sl] = '\0';
+	return true;
+}
+
 static int
 settings_write(struct objects *o, struct dval **slot, const char *file,
     const struct dval *in, bool update, const char *keep_key,
     struct error *err_r)
 {
 	char path[OBJECTS_PATH_MAX];
+	char mod[OBJECTS_MODULE_NAME_MAX + 1] = "";
 	const struct dval *kept;
 	struct dval *nv;
 	int rc;
@@ -515,7 +543,18 @@ settings_write(struct objects *o, struct dval **slot, const char *file,
 		else
 			dict_remove(nv, keep_key);
 	}
+	/* A server settings file with a settings table (Protection) is
+	 * checked like a module's, and its snapshots follow the change. */
+	if (module_of(file, mod, sizeof(mod)) &&
+	    modtables_check(o, mod, nv, err_r) < 0) {
+		dict_free(&nv);
+		return -1;
+	}
 	rc = obj_commit(slot, path, nv, err_r);
+	if (rc == 0 && mod[0] != '\0') {
+		modtables_swap(o, mod, *slot);
+		modfile_store(o, mod, dict_clone(*slot));
+	}
 	return rc;
 }
 
@@ -727,18 +766,233 @@ module_path(struct objects *o, const char *module, char *buf, size_t size,
 	    module);
 }
 
+static struct obj_modfile *
+modfile_find(struct objects *o, const char *module)
+{
+	size_t i;
+
+	for (i = 0; i < o->nmodfiles; i++)
+		if (strcmp(o->modfiles[i].name, module) == 0)
+			return &o->modfiles[i];
+	return NULL;
+}
+
+/* Caches d (taken) as the parsed form of module (o->lock held for
+ * writing); with a full cache the tree is freed and the next get reads the
+ * file again. */
+static void
+modfile_store(struct objects *o, const char *module, struct dval *d)
+{
+	struct obj_modfile *f = modfile_find(o, module);
+
+	if (f == NULL && o->nmodfiles < OBJ_MODFILES_MAX) {
+		f = &o->modfiles[o->nmodfiles++];
+		obj_copy(f->name, sizeof(f->name), module);
+	}
+	if (f == NULL) {
+		dict_free(&d);
+		return;
+	}
+	dict_free(&f->stored);
+	f->stored = d;
+}
+
 struct dval *
 objects_module_get(struct objects *o, const char *module, struct error *err_r)
 {
 	char path[OBJECTS_PATH_MAX];
+	struct obj_modfile *f;
 	struct dval *d;
 
 	if (module_path(o, module, path, sizeof(path), err_r) == -1)
 		return NULL;
 	pthread_rwlock_rdlock(&o->lock);
-	d = obj_read_dict(path, err_r);
+	f = modfile_find(o, module);
+	d = f != NULL ? dict_clone(f->stored) : NULL;
+	pthread_rwlock_unlock(&o->lock);
+	if (d != NULL)
+		return d;
+	pthread_rwlock_wrlock(&o->lock);
+	if ((f = modfile_find(o, module)) != NULL)
+		d = dict_clone(f->stored);
+	else if ((d = obj_read_dict(path, err_r)) != NULL)
+		modfile_store(o, module, dict_clone(d));
 	pthread_rwlock_unlock(&o->lock);
 	return d;
+}
+
+/* The stored settings of file (o->lock held for writing): cached, or read
+ * and cached; a file that cannot be read counts as empty here. */
+static const struct dval *
+modfile_stored(struct objects *o, const char *file, struct dval **tmp_r)
+{
+	char path[OBJECTS_PATH_MAX];
+	struct obj_modfile *f;
+	struct dval *d;
+
+	*tmp_r = NULL;
+	if ((f = modfile_find(o, file)) != NULL)
+		return f->stored;
+	if (module_path(o, file, path, sizeof(path), NULL) == -1 ||
+	    (d = obj_read_dict(path, NULL)) == NULL)
+		return *tmp_r = dict_new_dict();
+	modfile_store(o, file, d);
+	if ((f = modfile_find(o, file)) != NULL)
+		return f->stored;
+	return NULL;		/* cache full: d was freed; defaults */
+}
+
+static struct obj_modtable *
+modtable_find(struct objects *o, const char *file,
+    const struct settings_table *t)
+{
+	size_t i;
+
+	for (i = 0; i < o->nmodtables; i++)
+		if (o->modtables[i].t == t &&
+		    strcmp(o->modtables[i].file, file) == 0)
+			return &o->modtables[i];
+	return NULL;
+}
+
+/* o->lock held for writing. */
+static struct obj_modtable *
+modtable_add(struct objects *o, const char *file,
+    const struct settings_table *t, settings_report_fn *report, void *arg)
+{
+	struct obj_modtable *m;
+	const struct dval *d;
+	struct dval *tmp;
+
+	if ((m = modtable_find(o, file, t)) != NULL)
+		return m;
+	/* Tables are registered by code, never from input. */
+	ASSERT(o->nmodtables < OBJ_MODTABLES_MAX);
+	ASSERT(strlen(file) <= OBJECTS_MODULE_NAME_MAX);
+	m = &o->modtables[o->nmodtables];
+	obj_copy(m->file, sizeof(m->file), file);
+	m->t = t;
+	m->report = report;
+	m->arg = arg;
+	d = modfile_stored(o, file, &tmp);
+	settings_holder_init(&m->holder, settings_snap_new(t, d, report,
+	    arg));
+	dict_free(&tmp);
+	o->nmodtables++;
+	return m;
+}
+
+void
+objects_settings_register(struct objects *o, const char *file,
+    const struct settings_table *t, settings_report_fn *report, void *arg)
+{
+	pthread_rwlock_wrlock(&o->lock);
+	(void)modtable_add(o, file, t, report, arg);
+	pthread_rwlock_unlock(&o->lock);
+}
+
+struct settings_snap *
+objects_settings_get(struct objects *o, const char *file,
+    const struct settings_table *t)
+{
+	struct obj_modtable *m;
+	struct settings_snap *s;
+
+	pthread_rwlock_rdlock(&o->lock);
+	m = modtable_find(o, file, t);
+	s = m != NULL ? settings_holder_get(&m->holder) : NULL;
+	pthread_rwlock_unlock(&o->lock);
+	if (s != NULL)
+		return s;
+	pthread_rwlock_wrlock(&o->lock);
+	s = settings_holder_get(&modtable_add(o, file, t, NULL,
+	    NULL)->holder);
+	pthread_rwlock_unlock(&o->lock);
+	return s;
+}
+
+void
+objects_settings_foreach(struct objects *o, const char *file,
+    void (*fn)(const struct settings_table *t,
+    const struct settings_snap *snap, void *arg), void *arg)
+{
+	struct settings_snap *snap;
+	size_t i;
+
+	pthread_rwlock_rdlock(&o->lock);
+	for (i = 0; i < o->nmodtables; i++) {
+		if (strcmp(o->modtables[i].file, file) != 0)
+			continue;
+		snap = settings_holder_get(&o->modtables[i].holder);
+		fn(o->modtables[i].t, snap, arg);
+		settings_snap_unref(&snap);
+	}
+	pthread_rwlock_unlock(&o->lock);
+}
+
+/* Every table of file checks d (o->lock held). */
+static int
+modtables_check(struct objects *o, const char *file, const struct dval *d,
+    struct error *err_r)
+{
+	size_t i;
+
+	for (i = 0; i < o->nmodtables; i++)
+		if (strcmp(o->modtables[i].file, file) == 0 &&
+		    settings_check(o->modtables[i].t, d, err_r) < 0)
+			return -1;
+	return 0;
+}
+
+/* New snapshots of every table of file from d (o->lock held for
+ * writing). */
+static void
+modtables_swap(struct objects *o, const char *file, const struct dval *d)
+{
+	size_t i;
+
+	for (i = 0; i < o->nmodtables; i++) {
+		struct obj_modtable *m = &o->modtables[i];
+
+		if (strcmp(m->file, file) == 0)
+			settings_holder_swap(&m->holder, settings_snap_new(m->t,
+			    d, m->report, m->arg));
+	}
+}
+
+/* SIGHUP: every cached file read again, every snapshot rebuilt.  A file
+ * that cannot be read now keeps what was loaded before. */
+static void
+modules_reload(struct objects *o)
+{
+	char path[OBJECTS_PATH_MAX];
+	struct dval *d;
+	size_t i;
+
+	pthread_rwlock_wrlock(&o->lock);
+	for (i = 0; i < o->nmodfiles; i++) {
+		struct obj_modfile *f = &o->modfiles[i];
+
+		if (module_path(o, f->name, path, sizeof(path), NULL) == -1 ||
+		    (d = obj_read_dict(path, NULL)) == NULL)
+			continue;
+		dict_free(&f->stored);
+		f->stored = d;
+		modtables_swap(o, f->name, d);
+	}
+	pthread_rwlock_unlock(&o->lock);
+}
+
+static void
+modules_free(struct objects *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->nmodfiles; i++)
+		dict_free(&o->modfiles[i].stored);
+	for (i = 0; i < o->nmodtables; i++)
+		settings_holder_destroy(&o->modtables[i].holder);
+	o->nmodfiles = o->nmodtables = 0;
 }
 
 static int
@@ -746,19 +1000,29 @@ module_write(struct objects *o, const char *module, const struct dval *in,
     bool update, struct error *err_r)
 {
 	char path[OBJECTS_PATH_MAX];
-	struct dval *cur, *nv;
+	struct dval *cur, *nv = NULL;
 	int rc = -1;
 
 	if (module_path(o, module, path, sizeof(path), err_r) == -1)
 		return -1;
 	pthread_rwlock_wrlock(&o->lock);
-	if ((cur = obj_read_dict(path, err_r)) != NULL &&
-	    (nv = obj_merge(cur, in, update, err_r)) != NULL) {
-		rc = dict_file_write(path, nv, err_r);
-		dict_free(&nv);
+	if ((cur = obj_read_dict(path, err_r)) == NULL ||
+	    (nv = obj_merge(cur, in, update, err_r)) == NULL)
+		goto out;
+	/* Every table of the file checks the new settings before a byte is
+	 * written: a bad value leaves the file and the snapshots as they
+	 * were. */
+	if (modtables_check(o, module, nv, err_r) < 0)
+		goto out;
+	if ((rc = dict_file_write(path, nv, err_r)) == 0) {
+		modtables_swap(o, module, nv);
+		modfile_store(o, module, nv);
+		nv = NULL;
 	}
+out:
 	pthread_rwlock_unlock(&o->lock);
 	dict_free(&cur);
+	dict_free(&nv);
 	return rc;
 }
 

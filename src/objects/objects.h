@@ -34,6 +34,7 @@
 
 #include "lib/bounds.h"
 #include "lib/error.h"
+#include "lib/settings.h"
 #include "router/router.h"
 
 struct dval;
@@ -341,13 +342,39 @@ int		 objects_protection_set(struct objects *o, const struct dval *d,
 int		 objects_protection_update(struct objects *o,
 		    const struct dval *d, struct error *err_r);
 
-/* Settings/<module>.settings; module is [A-Za-z0-9]{1,32} ("SMTP"). */
+/* Settings/<module>.settings; module is [A-Za-z0-9]{1,32} ("SMTP").  get
+ * parses a file once and then returns copies of the parsed settings until
+ * a set/update or objects_reload replaces them. */
 struct dval	*objects_module_get(struct objects *o, const char *module,
 		    struct error *err_r);
 int		 objects_module_set(struct objects *o, const char *module,
 		    const struct dval *d, struct error *err_r);
 int		 objects_module_update(struct objects *o, const char *module,
 		    const struct dval *d, struct error *err_r);
+
+/*
+ * Module settings snapshots (lib/settings.h).  A table registered for a
+ * settings file is checked on every objects_module_set/update of that file
+ * (a bad value refuses the change and leaves the file as it was) and its
+ * snapshot is replaced after the write, and again by objects_reload
+ * (SIGHUP).  At registration the file is read; a bad value there takes the
+ * setting's default and goes to report (may be NULL) -- the server starts.
+ * Several tables may share a file (SMTP's own and the listener limits).
+ * Registration is for start-up; objects_settings_get registers a table it
+ * does not know yet (without a report).
+ */
+void		 objects_settings_register(struct objects *o, const char *file,
+		    const struct settings_table *t, settings_report_fn *report,
+		    void *arg);
+/* The current snapshot with a reference the caller drops with
+ * settings_snap_unref().  No file is read unless the table is new. */
+struct settings_snap *objects_settings_get(struct objects *o,
+		    const char *file, const struct settings_table *t);
+/* Calls fn with every table registered for file and its current snapshot
+ * (fn must not call back into objects_settings_*); for GetModule. */
+void		 objects_settings_foreach(struct objects *o, const char *file,
+		    void (*fn)(const struct settings_table *t,
+		    const struct settings_snap *snap, void *arg), void *arg);
 
 /* Settings/Router.txt.  The caller validates with router_check_table()
  * first.  get: caller frees; "" when absent. */

@@ -19,10 +19,13 @@
 #include "lib/dict.h"
 #include "lib/error.h"
 #include "lib/iplist.h"
+#include "lib/settings.h"
 #include "objects/objects.h"
 
 #define OHASH_BUCKETS_MIN	16	/* initial buckets; doubles at load 1 */
 #define OBJECTS_LOCAL_IPS_MAX	1024	/* interface addresses we remember */
+#define OBJ_MODFILES_MAX	64	/* module settings files kept parsed */
+#define OBJ_MODTABLES_MAX	64	/* settings tables registered (code, not input) */
 
 /* A chained hash table keyed by lower-cased strings. */
 struct ohash_ent {
@@ -100,6 +103,21 @@ struct objects {
 	size_t		 nlocal;
 	pthread_mutex_t	 loginlock;	/* guards logins */
 	struct ohash	 logins;	/* "name@domain" -> struct login_info */
+	/* Module settings files as parsed, and the tables registered for
+	 * them (objects.c); guarded by lock. */
+	struct obj_modfile {
+		char		 name[OBJECTS_MODULE_NAME_MAX + 1];
+		struct dval	*stored;
+	}		 modfiles[OBJ_MODFILES_MAX];
+	size_t		 nmodfiles;
+	struct obj_modtable {
+		char		 file[OBJECTS_MODULE_NAME_MAX + 1];
+		const struct settings_table *t;
+		struct settings_holder holder;
+		settings_report_fn *report;
+		void		*arg;
+	}		 modtables[OBJ_MODTABLES_MAX];
+	size_t		 nmodtables;
 };
 
 /* objects.c */

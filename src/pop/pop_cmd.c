@@ -25,6 +25,7 @@
 #include "lib/buf.h"
 #include "lib/dict.h"
 #include "lib/log.h"
+#include "lib/settings.h"
 #include "auth/auth.h"
 #include "auth/sasl.h"
 #include "net/conn.h"
@@ -124,7 +125,9 @@ requires_apop(struct pop_session *s, const struct auth_result *res)
 	d = objects_account_effective_get(s->srv->objects, res->account,
 	    res->domain, NULL);
 	v = d != NULL ? dict_get_str(d, "RequireAPOP") : NULL;
-	yes = v != NULL && strcasecmp(v, "YES") == 0;
+	/* The one yes/no parser (lib/settings.h); anything else is no. */
+	if (v == NULL || settings_parse_bool(v, strlen(v), &yes, NULL) < 0)
+		yes = false;
 	dict_free(&d);
 	return yes;
 }

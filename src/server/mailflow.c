@@ -31,6 +31,7 @@
 #include "lib/log.h"
 #include "objects/objects.h"
 #include "queue/queue.h"
+#include "queue/queue_settings.h"
 #include "router/router.h"
 #include "server/mailflow.h"
 #include "core/server.h"
@@ -157,56 +158,24 @@ event_cb(void *arg, enum queue_event ev, uint64_t id, const char *address,
 	}
 }
 
-/* Reads Settings/QUEUE.settings into cfg (retry points into retry). */
+/* Settings/QUEUE.settings into cfg (retry points into retry), from the
+ * checked snapshot (queue_settings.c). */
 static void
 queue_settings(struct objects *o, struct queue_config *cfg, uint32_t *retry)
 {
-	struct dval *d, *v;
-	struct error err;
-	uint32_t t;
-	size_t i, n;
+	struct settings_snap *snap;
+	const struct queue_conf *c;
+	unsigned i;
 
-	d = objects_module_get(o, "QUEUE", &err);
-	if (d == NULL)
-		return;
-	if ((v = dict_get(d, "MaxQueueTime")) != NULL) {
-		if (units_duration_dval(v, &t, &err) < 0 || t < 60)
-			log_mod(&log_queue, LOG_PROBLEM, "MaxQueueTime ignored: "
-			    "%s", t < 60 ? "below 1 minute" : err.msg);
-		else
-			cfg->max_queue_time = t;
-	}
-	if ((v = dict_get(d, "RetrySchedule")) != NULL &&
-	    dict_type(v) == DICT_ARRAY) {
-		n = dict_array_len(v);
-		for (i = 0; i < n && i < QUEUE_RETRY_STEPS_MAX; i++) {
-			if (units_duration_dval(dict_array_get(v, i), &t,
-			    &err) < 0 || t == 0)
-				break;
-			retry[i] = t;
-		}
-		if (i == n && n > 0 && n <= QUEUE_RETRY_STEPS_MAX) {
-			cfg->retry = retry;
-			cfg->nretry = n;
-		} else
-			log_mod(&log_queue, LOG_PROBLEM, "RetrySchedule ignored: "
-			    "1 to %d positive times expected",
-			    QUEUE_RETRY_STEPS_MAX);
-	}
-	if ((v = dict_get(d, "Processors")) != NULL) {
-		int64_t w = dict_type(v) == DICT_NUMBER ? dict_number(v) : -1;
-		uint64_t u;
-
-		if (dict_type(v) == DICT_STRING &&
-		    units_size(dict_str(v, NULL), &u, NULL) == 0 && u <= 1000)
-			w = (int64_t)u;
-		if (w >= 1 && w <= QUEUE_WORKERS_MAX)
-			cfg->workers = (unsigned)w;
-		else
-			log_mod(&log_queue, LOG_PROBLEM, "Processors ignored: 1 "
-			    "to %d expected", QUEUE_WORKERS_MAX);
-	}
-	dict_free(&d);
+	snap = objects_settings_get(o, "QUEUE", &queue_settings_table);
+	c = settings_snap_conf(snap);
+	cfg->max_queue_time = (uint32_t)c->max_queue_time;
+	for (i = 0; i < c->retry.n && i < QUEUE_RETRY_STEPS_MAX; i++)
+		retry[i] = c->retry.v[i];
+	cfg->retry = retry;
+	cfg->nretry = i;
+	cfg->workers = (unsigned)c->workers;
+	settings_snap_unref(&snap);
 }
 
 int

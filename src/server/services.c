@@ -26,9 +26,10 @@
 #include "lib/bounds.h"
 #include "lib/dict.h"
 #include "lib/log.h"
+#include "lib/settings.h"
 #include "lib/xmalloc.h"
 #include "net/listener.h"
-#include "net/listener_limits.h"
+#include "net/listener_settings.h"
 #include "net/tls.h"
 #include "objects/objects.h"
 #include "core/server.h"
@@ -122,17 +123,28 @@ static struct listen_port base_all[LISTENER_SOCKETS_MAX];
 static size_t nbase;
 static bool pinned;			/* --listen given: SIGHUP keeps sockets */
 
+void
+services_read_limits(struct server *srv, const char *service,
+    struct listener_limits *lim)
+{
+	const char *tag = listener_log_tag(service);
+	struct settings_snap *snap;
+
+	if (tag == NULL)
+		tag = "SYSTEM";
+	snap = objects_settings_get(srv->objects, tag,
+	    &listener_settings_table);
+	listener_limits_of(snap, lim);
+	settings_snap_unref(&snap);
+}
+
 static void
 apply_limits(struct server *srv, const char *service)
 {
-	const char *tag = listener_log_tag(service);
-	struct dval *d = tag != NULL ? objects_module_get(srv->objects, tag,
-	    NULL) : NULL;
 	struct listener_limits lim;
 	struct error err;
 
-	if (listener_limits_read(d, &lim, &err) < 0)
-		log_mod(&log_system, LOG_PROBLEM, "%s", err.msg);
+	services_read_limits(srv, service, &lim);
 	if (listener_configure(service, &lim, &err) < 0)
 		log_mod(&log_system, LOG_FAILURE, "%s", err.msg);
 	else
@@ -141,7 +153,6 @@ apply_limits(struct server *srv, const char *service)
 		    "time-out %u s", service, lim.max_channels,
 		    lim.max_per_ip, lim.max_per_net, lim.prelogin_ms / 1000,
 		    lim.line_ms / 1000);
-	dict_free(&d);
 }
 
 static struct server *exempt_srv;
@@ -379,6 +390,7 @@ services_bind(struct server *srv, const char *cert, const char *key,
 	size_t i, j;
 
 	srv->listeners_change = services_listeners_change;
+	srv->reload_limits = services_reload_limits;
 	/* Each protocol module once (it registers all its services). */
 	for (i = 0; i < NSERVICES; i++) {
 		if (service_table[i].reg == NULL)

@@ -71,6 +71,11 @@ int	services_listeners_change(struct server *srv, const char *module,
 /* Starts accepting on every socket services_bind() bound. */
 int	services_accept(struct error *err_r);
 void	services_stop(void);
+/* The listener limits of service from the current snapshot of its
+ * module's settings file (net/listener_settings.h); no file is parsed. */
+void	services_read_limits(struct server *srv, const char *service,
+	    struct listener_limits *lim);
+
 /* One --listen option (tegamid.c fills them). */
 struct listen_opt {
 	char		*service;

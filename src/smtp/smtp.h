@@ -147,12 +147,8 @@ int	smtp_parse_rcpt(struct strv args, struct smtp_rcpt_args *a,
 int	smtp_xtext_decode(struct strv in, char *buf, size_t size,
 	    size_t *len_r, struct error *err_r);
 
-/* A number setting of the SMTP module: #123, "123", "10K", "50M", "1G", or
- * "unlimited" (the maximum).  Out-of-range values are clamped to
- * [min, max]; anything unreadable (or v NULL) gives def.  The one reader,
- * for the sessions and for GetModule. */
-struct dval;
-uint64_t	smtp_setting_number(const struct dval *v, uint64_t def,
-		    uint64_t min, uint64_t max);
+/* The settings of Settings/SMTP.settings (smtp_settings.c). */
+struct settings_table;
+extern const struct settings_table smtp_settings_table;
 
 #endif

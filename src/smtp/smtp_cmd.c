@@ -156,7 +156,7 @@ smtp_dispatch(struct smtp_session *s, struct strv line)
 		return;
 	}
 	if (cmd->flags & CMD_IDLE) {
-		if (++s->idle_cmds > s->conf.max_idle_cmds) {
+		if (++s->idle_cmds > s->conf->max_idle_cmds) {
 			log_ses(&s->log, LOG_PROBLEM, "too many commands "
 			    "without MAIL (%u); closing", s->idle_cmds);
 			smtp_reply(s, 421, "4.7.0", "Too many commands "
@@ -227,7 +227,7 @@ cmd_ehlo(struct smtp_session *s, struct strv args)
 	smtp_reply_line(s, 250, false, "PIPELINING");
 	smtp_reply_line(s, 250, false, "8BITMIME");
 	smtp_reply_line(s, 250, false, "SIZE %llu",
-	    (unsigned long long)s->conf.max_msg_size);
+	    (unsigned long long)s->conf->max_msg_size);
 	smtp_reply_line(s, 250, false, "ENHANCEDSTATUSCODES");
 	smtp_reply_line(s, 250, false, "DSN");
 	smtp_reply_line(s, 250, false, "SMTPUTF8");
@@ -240,7 +240,7 @@ cmd_ehlo(struct smtp_session *s, struct strv args)
 	if (!s->authed) {
 		struct auth_peer peer = peer_of(s);
 		unsigned mechs = sasl_offered(s->srv, &peer,
-		    s->conf.require_tls_auth);
+		    s->conf->require_tls_auth);
 
 		if (mechs != 0) {
 			struct buf b;
@@ -306,13 +306,13 @@ cmd_mail(struct smtp_session *s, struct strv args)
 		return;
 	}
 	/* RFC 1870 6.1: a declared size over the limit is refused now. */
-	if (m->has_size && m->size > s->conf.max_msg_size) {
+	if (m->has_size && m->size > s->conf->max_msg_size) {
 		log_ses(&s->log, LOG_PROBLEM, "MAIL refused: SIZE=%llu over "
 		    "the limit %llu", (unsigned long long)m->size,
-		    (unsigned long long)s->conf.max_msg_size);
+		    (unsigned long long)s->conf->max_msg_size);
 		smtp_reply(s, 552, "5.3.4", "Message size exceeds fixed "
 		    "maximum message size (%llu)",
-		    (unsigned long long)s->conf.max_msg_size);
+		    (unsigned long long)s->conf->max_msg_size);
 		memset(m, 0, sizeof(*m));
 		return;
 	}
@@ -329,7 +329,7 @@ cmd_mail(struct smtp_session *s, struct strv args)
 	}
 	s->state = ST_MAIL;
 	s->idle_cmds = 0;
-	s->size_limit = s->conf.max_msg_size;
+	s->size_limit = s->conf->max_msg_size;
 	log_ses(&s->log, LOG_LOW, "MAIL FROM:<%s> accepted", m->path);
 	smtp_reply(s, 250, "2.1.0", "<%s> sender accepted", m->path);
 }
@@ -386,9 +386,9 @@ cmd_rcpt(struct smtp_session *s, struct strv args)
 	uint64_t lim;
 
 	/* RFC 5321 4.5.3.1.10: 452 for too many recipients. */
-	if (s->nrcpt >= s->conf.max_rcpt) {
+	if (s->nrcpt >= s->conf->max_rcpt) {
 		log_ses(&s->log, LOG_PROBLEM, "RCPT refused: too many "
-		    "recipients (limit %u)", s->conf.max_rcpt);
+		    "recipients (limit %u)", (unsigned)s->conf->max_rcpt);
 		smtp_reply(s, 452, "4.5.3", "Too many recipients");
 		return;
 	}
@@ -617,7 +617,7 @@ cmd_auth(struct smtp_session *s, struct strv args)
 	}
 	mech = sasl_mech_find(mech_sv);
 	if (mech == NULL || (sasl_accepted(s->srv, &peer,
-	    s->conf.require_tls_auth) & SASL_MECH_BIT(mech->id)) == 0) {
+	    s->conf->require_tls_auth) & SASL_MECH_BIT(mech->id)) == 0) {
 		if (mech == NULL || !mech->clear_text) {
 			smtp_reply(s, 504, "5.5.4", "Unrecognized "
 			    "authentication type");

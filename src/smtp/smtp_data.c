@@ -81,7 +81,7 @@ track_header(struct smtp_session *s, struct data_state *st, struct strv line)
 		st->in_headers = false;
 		return;
 	}
-	if (++st->headers > s->conf.max_headers)
+	if (++st->headers > s->conf->max_headers)
 		st->too_many_headers = true;
 	if (header_is(line, "Date"))
 		st->has_date = true;
@@ -124,11 +124,11 @@ read_data(struct smtp_session *s, struct data_state *st)
 	char where[64];
 	int ret = 0;
 
-	conn_set_timeouts(s->conn, (int)s->conf.data_timeout * 1000,
+	conn_set_timeouts(s->conn, (int)s->conf->data_timeout * 1000,
 	    SMTP_WRITE_TIMEOUT_MS);
-	conn_set_min_rate(s->conn, (int)s->conf.data_timeout * 1000,
-	    s->conf.min_data_rate);
-	conn_set_deadline(s->conn, (int)s->conf.max_data_time * 1000,
+	conn_set_min_rate(s->conn, (int)s->conf->data_timeout * 1000,
+	    s->conf->min_data_rate);
+	conn_set_deadline(s->conn, (int)s->conf->max_data_time * 1000,
 	    "DATA took too long");
 	for (;;) {
 		rc = conn_read_line(s->conn, SMTP_DATA_LINE_MAX,
@@ -161,7 +161,7 @@ read_data(struct smtp_session *s, struct data_state *st)
 	}
 	conn_set_min_rate(s->conn, 0, 0);
 	conn_set_deadline(s->conn, 0, NULL);
-	conn_set_timeouts(s->conn, (int)s->conf.cmd_timeout * 1000,
+	conn_set_timeouts(s->conn, (int)s->conf->cmd_timeout * 1000,
 	    SMTP_WRITE_TIMEOUT_MS);
 	return ret;
 }
@@ -304,7 +304,7 @@ smtp_data_run(struct smtp_session *s)
 		    (unsigned long long)s->size_limit);
 	} else if (st.too_many_headers) {
 		log_ses(&s->log, LOG_PROBLEM, "message refused: over %u "
-		    "header fields", s->conf.max_headers);
+		    "header fields", (unsigned)s->conf->max_headers);
 		smtp_reply(s, 552, "5.3.4", "Too many header fields");
 	} else if (s->srv->queue == NULL) {
 		log_ses(&s->log, LOG_PROBLEM, "message refused: queue not "

@@ -26,17 +26,20 @@ struct server;
 #define ST_RCPT		0x08	/* at least one recipient */
 #define ST_ANY		(ST_INIT | ST_GREETED | ST_MAIL | ST_RCPT)
 
-/* Settings/SMTP.settings, read at session start, each within its range. */
+struct settings_snap;
+
+/* Settings/SMTP.settings (smtp_settings.c), a snapshot taken at session
+ * start and kept to its end; each value within its range. */
 struct smtp_conf {
 	uint64_t	 max_msg_size;		/* MaxMessageSize */
-	unsigned	 max_rcpt;		/* MaxRecipients */
-	unsigned	 max_errors;		/* MaxErrors */
-	unsigned	 max_idle_cmds;		/* MaxIdleCommands */
-	unsigned	 max_headers;		/* MaxHeaderFields */
-	unsigned	 cmd_timeout;		/* CommandTimeout, s */
-	unsigned	 data_timeout;		/* DataTimeout, s */
-	unsigned	 min_data_rate;		/* MinDataRate, bytes/s */
-	unsigned	 max_data_time;		/* MaxDataTime, s */
+	uint64_t	 max_rcpt;		/* MaxRecipients */
+	uint64_t	 max_errors;		/* MaxErrors */
+	uint64_t	 max_idle_cmds;		/* MaxIdleCommands */
+	uint64_t	 max_headers;		/* MaxHeaderFields */
+	uint64_t	 cmd_timeout;		/* CommandTimeout, s */
+	uint64_t	 data_timeout;		/* DataTimeout, s */
+	uint64_t	 min_data_rate;		/* MinDataRate, bytes/s */
+	uint64_t	 max_data_time;		/* MaxDataTime, s */
 	bool		 require_tls_auth;	/* RequireTLSForAUTH */
 };
 
@@ -51,7 +54,8 @@ struct smtp_session {
 	struct conn		*conn;
 	struct log_session	 log;
 	const char		*service;	/* "smtp", "submission", "smtps" */
-	struct smtp_conf	 conf;
+	struct settings_snap	*settings;	/* holds conf */
+	const struct smtp_conf	*conf;
 	char			 hostname[DOMAIN_NAME_MAX + 1];	/* our name */
 	char			 main_domain[DOMAIN_NAME_MAX + 1];
 	unsigned		 state;		/* ST_* */

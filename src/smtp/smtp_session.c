@@ -22,6 +22,7 @@
 
 #include "lib/dict.h"
 #include "lib/log.h"
+#include "lib/settings.h"
 #include "lib/xmalloc.h"
 #include "net/conn.h"
 #include "net/listener.h"
@@ -95,168 +96,9 @@ smtp_reset_transaction(struct smtp_session *s)
 	s->rcpts = NULL;
 	s->nrcpt = s->rcpt_cap = 0;
 	memset(&s->mail, 0, sizeof(s->mail));
-	s->size_limit = s->conf.max_msg_size;
+	s->size_limit = s->conf->max_msg_size;
 	if (s->state & (ST_MAIL | ST_RCPT))
 		s->state = ST_GREETED;
-}
-
-/* ---- settings ----------------------------------------------------------- */
-
-uint64_t
-smtp_setting_number(const struct dval *v, uint64_t def, uint64_t min,
-    uint64_t max)
-{
-	const char *str;
-	struct strv sv;
-	uint64_t n, mul = 1;
-
-	if (v == NULL)
-		return def;
-	if (dict_type(v) == DICT_NUMBER) {
-		int64_t x = dict_number(v);
-
-		n = x < 0 ? 0 : (uint64_t)x;
-	} else if ((str = dict_str(v, NULL)) != NULL) {
-		if (strcasecmp(str, "unlimited") == 0)
-			return max;
-		sv = strv_trim(strv_from(str));
-		if (sv.len > 0) {
-			switch (sv.p[sv.len - 1]) {
-			case 'k': case 'K':
-				mul = 1024;
-				break;
-			case 'm': case 'M':
-				mul = 1024 * 1024;
-				break;
-			case 'g': case 'G':
-				mul = 1024 * 1024 * 1024;
-				break;
-			default:
-				break;
-			}
-			if (mul != 1)
-				sv.len--;
-		}
-		if (strv_to_u64(sv, &n) < 0)
-			return def;
-		n = n > UINT64_MAX / mul ? UINT64_MAX : n * mul;
-	} else
-		return def;
-	if (n < min)
-		n = min;
-	if (n > max)
-		n = max;
-	return n;
-}
-
-static uint64_t
-conf_number(const struct dval *d, const char *key, uint64_t def,
-    uint64_t min, uint64_t max)
-{
-	return smtp_setting_number(d != NULL ? dict_get(d, key) : NULL, def,
-	    min, max);
-}
-
-static bool
-conf_yes(const struct dval *d, const char *key)
-{
-	const char *v = d != NULL ? dict_get_str(d, key) : NULL;
-
-	return v != NULL && (strcasecmp(v, "YES") == 0 ||
-	    strcasecmp(v, "1") == 0 || strcasecmp(v, "true") == 0);
-}
-
-static void
-conf_read(struct server *srv, struct smtp_conf *c)
-{
-	struct dval *d = objects_module_get(srv->objects, "SMTP", NULL);
-
-	c->max_msg_size = conf_number(d, "MaxMessageSize",
-	    SMTP_MSG_SIZE_DEFAULT, SMTP_MSG_SIZE_MIN, SMTP_MSG_SIZE_MAX);
-	c->max_rcpt = (unsigned)conf_number(d, "MaxRecipients",
-	    SMTP_RCPT_DEFAULT, SMTP_RCPT_MIN, SMTP_RCPT_MAX);
-	c->max_errors = (unsigned)conf_number(d, "MaxErrors",
-	    SMTP_ERRORS_DEFAULT, SMTP_ERRORS_MIN, SMTP_ERRORS_MAX);
-	c->max_idle_cmds = (unsigned)conf_number(d, "MaxIdleCommands",
-	    SMTP_IDLE_CMDS_DEFAULT, SMTP_IDLE_CMDS_MIN, SMTP_IDLE_CMDS_MAX);
-	c->max_headers = (unsigned)conf_number(d, "MaxHeaderFields",
-	    SMTP_HEADERS_DEFAULT, SMTP_HEADERS_MIN, SMTP_HEADERS_MAX);
-	c->cmd_timeout = (unsigned)conf_number(d, "CommandTimeout",
-	    SMTP_CMD_TIMEOUT_DEFAULT, SMTP_TIMEOUT_MIN, SMTP_TIMEOUT_MAX);
-	c->data_timeout = (unsigned)conf_number(d, "DataTimeout",
-	    SMTP_DATA_TIMEOUT_DEFAULT, SMTP_TIMEOUT_MIN, SMTP_TIMEOUT_MAX);
-	c->min_data_rate = (unsigned)conf_number(d, "MinDataRate",
-	    SMTP_DATA_RATE_DEFAULT, 0, SMTP_DATA_RATE_MAX);
-	c->max_data_time = (unsigned)conf_number(d, "MaxDataTime",
-	    SMTP_DATA_TIME_DEFAULT, SMTP_DATA_TIME_MIN, SMTP_DATA_TIME_MAX);
-	c->require_tls_auth = conf_yes(d, "RequireTLSForAUTH");
-	dict_free(&d);
-}
-
-/*
- * The settings as of the SMTP settings file's identity (inode, size,
- * modification and change times; a missing file is an identity too):
- * every session checks with one stat() and parses the file only after it
- * changed (settings are written by rename, so any change shows).
- */
-static pthread_mutex_t conf_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct {
-	bool		 valid;
-	const struct server *srv;
-	struct stat	 st;
-	bool		 missing;
-	struct smtp_conf conf;
-} conf_cache;
-
-static bool
-same_file(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
-	    a->st_size == b->st_size &&
-	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
-	    a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
-	    a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
-}
-
-static void
-conf_load(struct server *srv, struct smtp_conf *c)
-{
-	char path[4096];
-	struct stat st;
-	bool missing, hit;
-	int n;
-
-	n = snprintf(path, sizeof(path), "%s/Settings/SMTP.settings",
-	    objects_base(srv->objects));
-	if (n < 0 || (size_t)n >= sizeof(path)) {
-		conf_read(srv, c);
-		return;
-	}
-	memset(&st, 0, sizeof(st));
-	missing = stat(path, &st) != 0;
-	if (missing && errno != ENOENT) {
-		conf_read(srv, c);
-		return;
-	}
-	pthread_mutex_lock(&conf_mu);
-	hit = conf_cache.valid && conf_cache.srv == srv &&
-	    conf_cache.missing == missing &&
-	    (missing || same_file(&conf_cache.st, &st));
-	if (hit)
-		*c = conf_cache.conf;
-	pthread_mutex_unlock(&conf_mu);
-	if (hit)
-		return;
-	/* Read after the stat: a change after it shows at the next stat. */
-	conf_read(srv, c);
-	pthread_mutex_lock(&conf_mu);
-	conf_cache.valid = true;
-	conf_cache.srv = srv;
-	conf_cache.st = st;
-	conf_cache.missing = missing;
-	conf_cache.conf = *c;
-	pthread_mutex_unlock(&conf_mu);
 }
 
 /* ---- the session -------------------------------------------------------- */
@@ -351,7 +193,7 @@ session_run(struct smtp_session *s)
 			conn_set_deadline(s->conn, 0, NULL);
 			conn_set_sheddable(s->conn, false);
 		}
-		if (s->errors >= s->conf.max_errors) {
+		if (s->errors >= s->conf->max_errors) {
 			log_ses(&s->log, LOG_PROBLEM, "too many errors (%u); "
 			    "closing", s->errors);
 			smtp_reply(s, 421, "4.7.0", "Too many errors, closing "
@@ -373,8 +215,10 @@ smtp_handler(struct conn *c, void *arg, const char *service)
 	s.conn = c;
 	s.service = service;
 	s.state = ST_INIT;
-	conf_load(s.srv, &s.conf);
-	s.size_limit = s.conf.max_msg_size;
+	s.settings = objects_settings_get(s.srv->objects, "SMTP",
+	    &smtp_settings_table);
+	s.conf = settings_snap_conf(s.settings);
+	s.size_limit = s.conf->max_msg_size;
 	log_session_init(&s.log, &log_smtp, conn_peer_text(c));
 	if (objects_iplist_match(s.srv->objects, OBJ_IPS_DEBUG, peer))
 		s.log.force_level = LOG_ALL;
@@ -387,7 +231,7 @@ smtp_handler(struct conn *c, void *arg, const char *service)
 	    sizeof(s.hostname)) < 0)
 		(void)snprintf(s.hostname, sizeof(s.hostname), "%s",
 		    s.main_domain);
-	conn_set_timeouts(c, (int)s.conf.cmd_timeout * 1000,
+	conn_set_timeouts(c, (int)s.conf->cmd_timeout * 1000,
 	    SMTP_WRITE_TIMEOUT_MS);
 	log_ses(&s.log, LOG_LOW, "connected to %s (%s%s%s)",
 	    conn_local_text(c), service, conn_is_tls(c) ? ", " : "",
@@ -401,6 +245,7 @@ smtp_handler(struct conn *c, void *arg, const char *service)
 	explicit_bzero(&s.auth, sizeof(s.auth));
 	(void)conn_flush(c);
 	log_ses(&s.log, LOG_LOW, "closing connection");
+	settings_snap_unref(&s.settings);
 }
 
 static void

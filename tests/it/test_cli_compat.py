@@ -348,17 +348,25 @@ def test_get_module_effective_values(server):
                    "MaxChannelsPerNetwork = 50;", "PreLoginTimeout = 120;",
                    "LineTimeout = 60;"):
             assert kv in smtp, (kv, smtp)
+        # A value out of range is refused whole (lib/settings.h), naming
+        # the setting, its range and the value; nothing is written.
         assert c.send("UpdateModule SMTP {MaxRecipients=99999999; "
+                      "MaxMessageSize=10M; LogLevel=5; RequireTLSForAUTH=YES; "
+                      "Comment=\"kept\";}") == \
+            '501 MaxRecipients: 1 to 10000 expected, got "99999999"'
+        assert "MaxMessageSize = 50M;" in c.data("GetModule SMTP")
+        assert c.send("UpdateModule SMTP {MaxRecipients=10000; "
                       "MaxMessageSize=10M; LogLevel=5; RequireTLSForAUTH=YES; "
                       "Comment=\"kept\";}") == "200 OK"
         smtp = c.data("GetModule SMTP")
-        assert "MaxRecipients = 10000;" in smtp        # clamped as SMTP does
+        assert "MaxRecipients = 10000;" in smtp
         assert "MaxMessageSize = 10M;" in smtp
         assert "LogLevel = 5;" in smtp
         assert "RequireTLSForAUTH = YES;" in smtp
         assert "Comment = kept;" in smtp
-        assert c.send("UpdateModule SMTP {MaxRecipients=lots;}") == "200 OK"
-        assert "MaxRecipients = 1000;" in c.data("GetModule SMTP")
+        assert c.send("UpdateModule SMTP {MaxRecipients=lots;}") == \
+            '501 MaxRecipients: 1 to 10000 expected, got "lots"'
+        assert "MaxRecipients = 10000;" in c.data("GetModule SMTP")
         pop = c.data("GetModule POP")
         assert "LogLevel = 3;" in pop and "MaxChannels = 100;" in pop
         imap = c.data("GetModule IMAP")
@@ -381,13 +389,13 @@ def test_queue_settings(server):
         assert "Processors = 4;" in q
         assert q == c.data("GetModule QUEUE")
         assert c.send("SetQueueSettings {Processors=999;}") == \
-            "501 Processors: 1 to 64 expected"
+            '501 Processors: 1 to 64 expected, got "999"'
         assert c.send("SetQueueSettings {MaxQueueTime=10s;}").startswith(
             "501 MaxQueueTime")
         assert c.send("SetQueueSettings {RetrySchedule=(1m, x);}").startswith(
             "501 RetrySchedule")
         assert c.send("UpdateModule QUEUE {Processors=0;}") == \
-            "501 Processors: 1 to 64 expected"
+            '501 Processors: 1 to 64 expected, got "0"'
         assert c.send("SetQueueSettings {MaxQueueTime=2d; Processors=2; "
                       "RetrySchedule=(90s, 10m);}") == "200 OK"
         q = c.data("GetQueueSettings")

@@ -53,9 +53,19 @@ def test_logs_keep_days_at_start_and_sighup(server):
 
 def test_logs_keep_days_invalid_keeps_all(server):
     s = server
-    s.tegami("UpdateServerSettings", "{LogsKeepDays=soon;}")
+    # Refused by the CLI with its range (lib/settings.h) ...
+    rc, _, err = s.tegami("UpdateServerSettings", "{LogsKeepDays=soon;}",
+                          check=False)
+    assert rc != 0 and 'LogsKeepDays: 0 to 36500 expected, got "soon"' in err
+    # ... and, written by hand, logged at SIGHUP and taken as 0 (keep all).
+    p = s.path("Settings", "Main.settings")
+    with open(p) as f:
+        text = f.read()
+    with open(p, "w") as f:
+        f.write(text.rstrip().rstrip("}") + "\tLogsKeepDays = soon;\n}\n")
     old = old_names([30])
     make_files(s, old)
     s.proc.send_signal(signal.SIGHUP)
-    s.wait_log("LogsKeepDays 'soon' is not a number of days")
+    assert s.wait_log(r'Settings/Main\.settings: LogsKeepDays: 0 to 36500 '
+                      r'expected, got "soon"; the default is used')
     assert os.path.exists(s.path("SystemLogs", old[0]))

@@ -168,6 +168,12 @@ def pop_auth(s, mech, user, pw, ir=True):
     except poplib.error_proto as e:
         return e.args[0].decode()
     finally:
+        # QUIT: the server drops the maildrop lock before its answer, so
+        # the next login cannot meet "[IN-USE]" from this session.
+        try:
+            p.quit()
+        except Exception:
+            pass
         p.close()
 
 

@@ -428,8 +428,20 @@ main(void)
 	test_assert(clear_ok(&srv, "127.0.0.2", false));
 	test_assert(clear_ok(&srv, "10.1.2.3", false));
 	test_assert(!clear_ok(&srv, "127.0.0.4", false));
-	protection(&srv, "{ClearTextLoginIPs=\"not an address\";}");
-	test_assert(!clear_ok(&srv, "127.0.0.1", false));
+	{
+		/* A list that does not parse is refused (lib/settings.h);
+		 * the list before stays in force. */
+		struct dval *bad = parse("{ClearTextLoginIPs=\"not an "
+		    "address\";}");
+		struct error be;
+
+		test_assert(objects_protection_update(srv.objects, bad,
+		    &be) == -1);
+		test_assert(strncmp(be.msg, "ClearTextLoginIPs: ", 19) == 0);
+		dict_free(&bad);
+	}
+	test_assert(clear_ok(&srv, "127.0.0.1", false));
+	test_assert(!clear_ok(&srv, "127.0.0.4", false));
 	protection(&srv, "{AllowClearTextLogins=YES;}");
 	test_assert(clear_ok(&srv, "192.0.2.1", false));
 	test_end();
