@@ -92,7 +92,7 @@ imap_hdr_sort_info(struct sort_info *si, const char *h, size_t hlen,
 	buf_init(&v, MIME_HEADER_VALUE_MAX);
 	buf_init(&dec, MIME_HEADER_VALUE_MAX * 2);
 	if ((want & INFO_DATE) && mime_header_get(h, 0, hlen, "Date", &v) &&
-	    (t = timefmt_parse_rfc5322(v.data, v.len, NULL)) != -1)
+	    (t = timefmt_parse_rfc5322(buf_cstr(&v), v.len, NULL)) != -1)
 		si->date = t;
 	if ((want & INFO_FROM) && mime_header_get(h, 0, hlen, "From", &v))
 		si->from = first_mailbox(buf_cstr(&v), v.len);
@@ -165,7 +165,7 @@ imap_hdrcache_parse(const char *h, size_t hlen, struct store_hdrfields *f)
 	/* the Date: as sent_day() and SORT read it */
 	buf_init(&v, MIME_HEADER_VALUE_MAX);
 	if (mime_header_get(h, 0, hlen, "Date", &v) &&
-	    (t = timefmt_parse_rfc5322(v.data, v.len, &off)) != -1) {
+	    (t = timefmt_parse_rfc5322(buf_cstr(&v), v.len, &off)) != -1) {
 		f->has_date = true;
 		f->date = (int64_t)t;
 		f->date_off = off;

@@ -764,7 +764,7 @@ sent_day(struct search_msg *m)
 	hlen = m->hdr_size < raw->len ? (size_t)m->hdr_size : raw->len;
 	buf_init(&v, MIME_HEADER_VALUE_MAX);
 	if (mime_header_get(raw->data, 0, hlen, "Date", &v) &&
-	    (t = timefmt_parse_rfc5322(v.data, v.len, &off)) != -1) {
+	    (t = timefmt_parse_rfc5322(buf_cstr(&v), v.len, &off)) != -1) {
 		/* RFC 3501 6.4.4: the date as written in the Date: field,
 		 * "disregarding time and timezone" */
 		buf_free(&v);
