@@ -173,14 +173,39 @@ view_ranges(const struct imap_session *s, const size_t *idx, size_t n,
 	return nr;
 }
 
+/* The cache columns the INFO_* fields in want are made from. */
+static unsigned
+info_cols(unsigned want)
+{
+	unsigned c = 0;
+
+	if (want & INFO_DATE)
+		c |= STORE_HC_DATE;
+	if (want & INFO_FROM)
+		c |= STORE_HC_FROM_KEY;
+	if (want & INFO_TO)
+		c |= STORE_HC_TO_KEY;
+	if (want & INFO_CC)
+		c |= STORE_HC_CC_KEY;
+	if (want & INFO_SUBJECT)
+		c |= STORE_HC_SUBJECT;
+	if (want & INFO_IDS)
+		c |= STORE_HC_IDS;
+	return c;
+}
+
 /* SEARCH with header keys only: each_header()'s callback and the header
- * cache's (store_hdrcache_each()).  hit[vi] for each match. */
+ * cache's (store_hdrcache_each()).  hit[vi] for each match; for SORT and
+ * THREAD (info not NULL) also the sort facts of each match, read in the
+ * same pass. */
 struct hdr_search {
 	struct imap_session *s;
 	const struct search_key *root;
 	const size_t	*cand;		/* the candidates' view indices */
 	bool		*hit;		/* per view index */
 	bool		*done;		/* per view index: evaluated */
+	struct sort_info *info;		/* per view index, or NULL */
+	unsigned	 want;		/* INFO_* for info */
 };
 
 static void
@@ -213,6 +238,15 @@ hdr_search_one(void *arg, size_t i, const struct store_msg *m,
 	sm.raw = hdr;		/* NULL: as a message that cannot be read */
 	hdr_search_msg(hs, hs->cand[i], &sm, m->uid, m->size,
 	    m->internaldate);
+	if (hs->info != NULL && hs->hit[hs->cand[i]]) {
+		struct sort_info *si = &hs->info[hs->cand[i]];
+
+		si->arrival = si->date = m->internaldate;
+		si->size = m->size;
+		if (hdr != NULL)
+			imap_hdr_sort_info(si, buf_cstr(hdr), hdr->len,
+			    hs->want);
+	}
 }
 
 static int
@@ -229,6 +263,13 @@ hdr_search_cached(void *arg, const struct store_hdrrow *row)
 	sm.hc = &row->f;
 	hdr_search_msg(hs, (size_t)vi, &sm, row->uid, row->size,
 	    row->internaldate);
+	if (hs->info != NULL && hs->hit[vi]) {
+		struct sort_info *si = &hs->info[vi];
+
+		si->arrival = si->date = row->internaldate;
+		si->size = row->size;
+		imap_hdrcache_sort_info(si, &row->f, hs->want);
+	}
 	return 0;
 }
 
@@ -270,7 +311,9 @@ hdr_search(struct imap_session *s, struct hdr_search *hs, size_t *idx,
 		}
 		nr = view_ranges(s, idx, n, &rs);
 		if (store_hdrcache_each(s->store, s->mbox_id, rs, nr,
-		    hdr_search_cached, hs, err_r) < 0) {
+		    imap_search_cache_cols(hs->root) | (hs->info != NULL ?
+		    info_cols(hs->want) : 0), hdr_search_cached, hs,
+		    err_r) < 0) {
 			free(rs);
 			return -1;
 		}
@@ -281,10 +324,33 @@ hdr_search(struct imap_session *s, struct hdr_search *hs, size_t *idx,
 	return each_header(s, idx, n, hdr_search_one, hs, err_r);
 }
 
-/* Runs the keys over the view: matching indices into *idx_r. */
+/* True when the tree has a LARGER or SMALLER key: the header cache rows
+ * carry the sizes and are read faster than the message rows. */
+static bool
+has_size_key(const struct search_key *k)
+{
+	size_t i;
+
+	if (k->kind == SK_LARGER || k->kind == SK_SMALLER)
+		return true;
+	for (i = 0; i < k->nsub; i++)
+		if (has_size_key(&k->sub[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Runs the keys over the view: matching indices into *idx_r.  info_r
+ * not NULL: for SORT and THREAD, which need the sort facts (INFO_* in
+ * want) of the matches: keys that need no header are evaluated over the
+ * header cache's rows too, and when they were, *info_r (else NULL) gets
+ * the facts of every match, per view index (free with
+ * imap_sort_info_free(*info_r, s->nmsgs)).
+ */
 static int
 run_search(struct imap_session *s, const struct imap_arg *a, size_t n,
-    size_t **idx_r, size_t *n_r, bool *modseq_r, uint64_t *maxmodseq_r)
+    unsigned want, struct sort_info **info_r, size_t **idx_r, size_t *n_r,
+    bool *modseq_r, uint64_t *maxmodseq_r)
 {
 	struct search_key root;
 	struct store_msgs all;
@@ -298,6 +364,8 @@ run_search(struct imap_session *s, const struct imap_arg *a, size_t n,
 	*idx_r = NULL;
 	*n_r = 0;
 	*maxmodseq_r = 0;
+	if (info_r != NULL)
+		*info_r = NULL;
 	if (n == 0)
 		return imap_bad(s, "Missing search keys");
 	if (imap_search_parse(a, n, (uint32_t)s->nmsgs, maxuid, &root,
@@ -306,11 +374,16 @@ run_search(struct imap_session *s, const struct imap_arg *a, size_t n,
 	*modseq_r = imap_search_has_modseq(&root);
 	if (*modseq_r)
 		imap_condstore_enable(s);
-	if (imap_search_needs(&root) == SEARCH_NEEDS_HEADER) {
-		/* header keys only: the header cache, or the header blocks
-		 * in batches */
-		struct hdr_search hs = { s, &root, NULL, NULL, NULL };
+	if (imap_search_needs(&root) == SEARCH_NEEDS_HEADER ||
+	    (imap_search_needs(&root) == 0 && (info_r != NULL ||
+	    has_size_key(&root)))) {
+		/* header and size keys only: the header cache, or the
+		 * header blocks in batches */
+		struct hdr_search hs = { s, &root, NULL, NULL, NULL, NULL,
+		    want };
 
+		if (info_r != NULL)
+			hs.info = xcalloc(s->nmsgs + 1, sizeof(*hs.info));
 		hs.hit = xcalloc(s->nmsgs + 1, sizeof(*hs.hit));
 		hs.done = xcalloc(s->nmsgs + 1, sizeof(*hs.done));
 		idx = xcalloc(s->nmsgs + 1, sizeof(*idx));
@@ -321,6 +394,8 @@ run_search(struct imap_session *s, const struct imap_arg *a, size_t n,
 			free(idx);
 			free(hs.hit);
 			free(hs.done);
+			if (hs.info != NULL)
+				imap_sort_info_free(hs.info, s->nmsgs);
 			imap_search_free(&root);
 			return imap_no_err(s, "SEARCH", &err);
 		}
@@ -335,6 +410,8 @@ run_search(struct imap_session *s, const struct imap_arg *a, size_t n,
 		imap_search_free(&root);
 		*idx_r = idx;
 		*n_r = k;
+		if (info_r != NULL)
+			*info_r = hs.info;
 		return 0;
 	}
 	if (store_messages(s->store, s->mbox_id, NULL, 0, &all, &err) < 0) {
@@ -425,7 +502,8 @@ cmd_search(struct imap_session *s, const struct imap_arg *a, size_t n)
 	}
 	if (skip_charset(s, a, n, &i, false) < 0)
 		return -1;
-	if (run_search(s, a + i, n - i, &idx, &nidx, &modseq, &maxmod) < 0)
+	if (run_search(s, a + i, n - i, 0, NULL, &idx, &nidx, &modseq,
+	    &maxmod) < 0)
 		return -1;
 	nums = xcalloc(nidx + 1, sizeof(*nums));
 	for (j = 0; j < nidx; j++)
@@ -597,7 +675,7 @@ gather_info(struct imap_session *s, const size_t *idx, size_t nidx,
 		}
 		nr = view_ranges(s, rest, k, &rs);
 		rc = store_hdrcache_each(s->store, s->mbox_id, rs, nr,
-		    info_cached, &ib, &err);
+		    info_cols(want), info_cached, &ib, &err);
 		free(rs);
 		if (rc < 0)
 			break;
@@ -629,16 +707,32 @@ static int
 search_info(struct imap_session *s, const struct imap_arg *a, size_t n,
     size_t i, unsigned want, struct sort_info **v_r, size_t *n_r)
 {
-	size_t *idx, nidx;
+	struct sort_info *info;
+	size_t *idx, nidx, j;
 	bool modseq;
 	uint64_t maxmod;
 	int rc;
 
 	if (skip_charset(s, a, n, &i, true) < 0)
 		return -1;
-	if (run_search(s, a + i, n - i, &idx, &nidx, &modseq, &maxmod) < 0)
+	if (run_search(s, a + i, n - i, want, &info, &idx, &nidx, &modseq,
+	    &maxmod) < 0)
 		return -1;
-	rc = gather_info(s, idx, nidx, want, v_r);
+	if (info != NULL) {
+		/* the search read them already */
+		struct sort_info *v = xcalloc(nidx + 1, sizeof(*v));
+
+		for (j = 0; j < nidx; j++) {
+			v[j] = info[idx[j]];
+			memset(&info[idx[j]], 0, sizeof(info[idx[j]]));
+			v[j].seq = (uint32_t)idx[j] + 1;
+			v[j].num = s->uid_cmd ? s->msgs[idx[j]].uid : v[j].seq;
+		}
+		imap_sort_info_free(info, s->nmsgs);
+		*v_r = v;
+		rc = 0;
+	} else
+		rc = gather_info(s, idx, nidx, want, v_r);
 	free(idx);
 	*n_r = nidx;
 	return rc;

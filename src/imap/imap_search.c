@@ -351,6 +351,24 @@ imap_search_cached_field(const char *field)
 	return -1;
 }
 
+unsigned
+imap_search_cache_cols(const struct search_key *k)
+{
+	unsigned r = 0;
+	size_t i;
+	int f;
+
+	if (k->kind == SK_SENTBEFORE || k->kind == SK_SENTON ||
+	    k->kind == SK_SENTSINCE)
+		r = STORE_HC_DATE;
+	else if (k->kind == SK_HEADER &&
+	    (f = imap_search_cached_field(k->field)) >= 0)
+		r = STORE_HC_TEXT(f);
+	for (i = 0; i < k->nsub; i++)
+		r |= imap_search_cache_cols(&k->sub[i]);
+	return r;
+}
+
 bool
 imap_search_cacheable(const struct search_key *k)
 {

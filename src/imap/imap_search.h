@@ -84,6 +84,8 @@ struct search_msg {
  * cache row (FROM, TO, CC, SUBJECT, HEADER of those or Message-ID, SENT*)
  * and it has no BODY or TEXT key. */
 bool	imap_search_cacheable(const struct search_key *k);
+/* The cache columns (STORE_HC_...) the tree reads from a row. */
+unsigned imap_search_cache_cols(const struct search_key *k);
 /* The enum store_hf of a field name kept in the cache, or -1. */
 int	imap_search_cached_field(const char *field);
 /*

@@ -387,6 +387,16 @@ struct store_hdrfields {
 	size_t		 text_len[STORE_HF_N];
 };
 
+/* What store_hdrcache_each() reads of a row besides UID, size and
+ * internal date (each column read costs, most of all the texts). */
+#define STORE_HC_DATE		0x0001	/* has_date, date, date_off */
+#define STORE_HC_FROM_KEY	0x0002
+#define STORE_HC_TO_KEY		0x0004
+#define STORE_HC_CC_KEY		0x0008
+#define STORE_HC_SUBJECT	0x0010	/* subject, reply */
+#define STORE_HC_IDS		0x0020	/* msgid, refs */
+#define STORE_HC_TEXT(hf)	(0x0100 << (hf))	/* text[hf] */
+
 /* One cached message as store_hdrcache_each() hands it out. */
 struct store_hdrrow {
 	uint32_t	 uid;
@@ -413,11 +423,12 @@ int	store_hdrcache_fill(struct store *s, int64_t mailbox,
 /*
  * Calls fn(arg, row) for each cached message of mailbox whose UID is in
  * the ranges (all when set is NULL), ascending by UID, in one read
- * transaction; fn returning -1 stops (the call then returns 0).
+ * transaction, with the fields in what (STORE_HC_...; the others are
+ * NULL/false); fn returning -1 stops (the call then returns 0).
  * Messages without a cache row are not reported.
  */
 int	store_hdrcache_each(struct store *s, int64_t mailbox,
-	    const struct store_uidrange *set, size_t nset,
+	    const struct store_uidrange *set, size_t nset, unsigned what,
 	    int (*fn)(void *arg, const struct store_hdrrow *row), void *arg,
 	    struct error *err_r);
 /* Number of messages of mailbox with a cache row (tests, CLI). */

@@ -272,85 +272,126 @@ col_blob(sqlite3_stmt *st, int col, size_t *len_r)
 {
 	const char *p;
 
-	*len_r = 0;
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
-		return NULL;
+	/* NULL also for a zero-length blob, so the type tells them apart */
 	p = sqlite3_column_blob(st, col);
 	*len_r = (size_t)sqlite3_column_bytes(st, col);
-	return p != NULL ? p : "";
+	if (p != NULL)
+		return p;
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? NULL : "";
 }
 
+/* NULL for NULL; "" stays "" (one call: see store_hdrcache_each()) */
 static char *
 col_text(sqlite3_stmt *st, int col)
 {
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
-		return NULL;
 	return (char *)(uintptr_t)sqlite3_column_text(st, col);
+}
+
+/* The columns of the STORE_HC_ bits, in the order they are read. */
+static const struct {
+	unsigned	 bit;
+	const char	*cols;
+} hc_cols[] = {
+	{ STORE_HC_DATE, ", date, date_off" },
+	{ STORE_HC_SUBJECT, ", reply, subject" },
+	{ STORE_HC_FROM_KEY, ", from_key" },
+	{ STORE_HC_TO_KEY, ", to_key" },
+	{ STORE_HC_CC_KEY, ", cc_key" },
+	{ STORE_HC_IDS, ", msgid, refs" },
+	{ STORE_HC_TEXT(STORE_HF_FROM), ", t_from" },
+	{ STORE_HC_TEXT(STORE_HF_TO), ", t_to" },
+	{ STORE_HC_TEXT(STORE_HF_CC), ", t_cc" },
+	{ STORE_HC_TEXT(STORE_HF_SUBJECT), ", t_subject" },
+	{ STORE_HC_TEXT(STORE_HF_MSGID), ", t_msgid" },
+};
+
+/* One row's columns (as selected by what) into row. */
+static void
+read_row(sqlite3_stmt *st, unsigned what, struct store_hdrrow *row)
+{
+	struct store_hdrfields *f = &row->f;
+	size_t len;
+	int c = 4, k;
+
+	/* only the columns asked for are read: each call costs (a mutex on
+	 * a serialised connection) */
+	memset(row, 0, sizeof(*row));
+	row->uid = (uint32_t)sqlite3_column_int64(st, 0);
+	f->ok = sqlite3_column_int(st, 1) != 0;
+	row->size = (uint64_t)sqlite3_column_int64(st, 2);
+	row->internaldate = sqlite3_column_int64(st, 3);
+	if (what & STORE_HC_DATE) {
+		f->has_date = sqlite3_column_type(st, c) != SQLITE_NULL;
+		f->date = sqlite3_column_int64(st, c++);
+		f->date_off = (int32_t)sqlite3_column_int(st, c++);
+	}
+	if (what & STORE_HC_SUBJECT) {
+		f->reply = sqlite3_column_int(st, c++) != 0;
+		f->subject = col_text(st, c++);
+	}
+	if (what & STORE_HC_FROM_KEY)
+		f->from_key = col_text(st, c++);
+	if (what & STORE_HC_TO_KEY)
+		f->to_key = col_text(st, c++);
+	if (what & STORE_HC_CC_KEY)
+		f->cc_key = col_text(st, c++);
+	if (what & STORE_HC_IDS) {
+		f->msgid = col_text(st, c++);
+		f->refs = (char *)(uintptr_t)col_blob(st, c++, &len);
+		f->refs_len = len;
+	}
+	for (k = 0; k < STORE_HF_N; k++)
+		if (what & STORE_HC_TEXT(k)) {
+			f->text[k] = (char *)(uintptr_t)col_blob(st, c++, &len);
+			f->text_len[k] = len;
+		}
 }
 
 int
 store_hdrcache_each(struct store *s, int64_t mailbox,
-    const struct store_uidrange *set, size_t nset,
+    const struct store_uidrange *set, size_t nset, unsigned what,
     int (*fn)(void *arg, const struct store_hdrrow *row), void *arg,
     struct error *err_r)
 {
-	static const char sql[] = "SELECT uid, ok, size, internaldate, date,"
-	    " date_off, reply, from_key, to_key, cc_key, subject, msgid, refs,"
-	    " t_from, t_to, t_cc, t_subject, t_msgid FROM hdrcache"
-	    " WHERE mailbox = ?1 AND uid BETWEEN ?2 AND ?3 ORDER BY uid";
 	struct store_uidrange *rs;
 	struct store_hdrrow row;
-	sqlite3_stmt *st;
-	size_t nr, i, len;
+	sqlite3_stmt *st = NULL;
+	struct buf sql;
+	size_t nr, i;
 	bool stop = false;
-	int rc = 0, step, k;
+	int rc = 0, step = SQLITE_DONE;
 
+	/* a statement with just the columns asked for (a few are made per
+	 * command, so it is prepared each time, not kept) */
+	buf_init(&sql, 1024);
+	buf_puts(&sql, "SELECT uid, ok, size, internaldate");
+	for (i = 0; i < N_ELEMENTS(hc_cols); i++)
+		if (what & hc_cols[i].bit)
+			buf_puts(&sql, hc_cols[i].cols);
+	buf_puts(&sql, " FROM hdrcache WHERE mailbox = ?1 AND"
+	    " uid BETWEEN ?2 AND ?3 ORDER BY uid");
 	nr = store_ranges_normalise(set, nset, &rs);
 	s = store_rd_lock(s);	/* reads only: a reader if busy */
-	if (store_execc(s, "BEGIN", err_r) < 0)
+	if (store_execc(s, "BEGIN", err_r) < 0 ||
+	    (st = store_prep(s, buf_cstr(&sql), err_r)) == NULL)
 		rc = -1;
 	for (i = 0; i < nr && rc == 0 && !stop; i++) {
-		if ((st = store_prepc(s, sql, err_r)) == NULL) {
-			rc = -1;
-			break;
-		}
+		sqlite3_reset(st);
 		sqlite3_bind_int64(st, 1, mailbox);
 		sqlite3_bind_int64(st, 2, (int64_t)rs[i].lo);
 		sqlite3_bind_int64(st, 3, (int64_t)rs[i].hi);
 		while (!stop && (step = sqlite3_step(st)) == SQLITE_ROW) {
-			struct store_hdrfields *f = &row.f;
-
-			memset(&row, 0, sizeof(row));
-			row.uid = (uint32_t)sqlite3_column_int64(st, 0);
-			f->ok = sqlite3_column_int(st, 1) != 0;
-			row.size = (uint64_t)sqlite3_column_int64(st, 2);
-			row.internaldate = sqlite3_column_int64(st, 3);
-			f->has_date = sqlite3_column_type(st, 4) !=
-			    SQLITE_NULL;
-			f->date = sqlite3_column_int64(st, 4);
-			f->date_off = (int32_t)sqlite3_column_int(st, 5);
-			f->reply = sqlite3_column_int(st, 6) != 0;
-			f->from_key = col_text(st, 7);
-			f->to_key = col_text(st, 8);
-			f->cc_key = col_text(st, 9);
-			f->subject = col_text(st, 10);
-			f->msgid = col_text(st, 11);
-			f->refs = (char *)(uintptr_t)col_blob(st, 12, &len);
-			f->refs_len = len;
-			for (k = 0; k < STORE_HF_N; k++) {
-				f->text[k] = (char *)(uintptr_t)col_blob(st,
-				    13 + k, &len);
-				f->text_len[k] = len;
-			}
+			read_row(st, what, &row);
 			if (fn(arg, &row) < 0)
 				stop = true;
 		}
 		if (!stop && step != SQLITE_DONE)
 			rc = store_dberr(s, err_r, "header cache");
-		store_done(s, st);
 	}
+	sqlite3_finalize(st);
 	(void)store_execc(s, "COMMIT", NULL);
 	store_rd_unlock(s);
+	buf_free(&sql);
 	free(rs);
 	return rc;
 }

@@ -165,7 +165,7 @@ each(struct store *s, const char *box, uint32_t lo, uint32_t hi)
 
 	memset(&sn, 0, sizeof(sn));
 	sn.ordered = true;
-	if (store_hdrcache_each(s, box_id(s, box), &r, 1, collect, &sn,
+	if (store_hdrcache_each(s, box_id(s, box), &r, 1, ~0u, collect, &sn,
 	    NULL) < 0)
 		sn.n = SIZE_MAX;
 	return sn;
