@@ -719,17 +719,20 @@ search_info(struct imap_session *s, const struct imap_arg *a, size_t n,
 	    &maxmod) < 0)
 		return -1;
 	if (info != NULL) {
-		/* the search read them already */
-		struct sort_info *v = xcalloc(nidx + 1, sizeof(*v));
-
+		/*
+		 * The search read them already: the matches' facts move to
+		 * the front, in place (idx ascends and idx[j] >= j, so each
+		 * place is read before it is written); the places behind
+		 * nidx then hold moved or empty entries and are not freed.
+		 */
 		for (j = 0; j < nidx; j++) {
-			v[j] = info[idx[j]];
-			memset(&info[idx[j]], 0, sizeof(info[idx[j]]));
-			v[j].seq = (uint32_t)idx[j] + 1;
-			v[j].num = s->uid_cmd ? s->msgs[idx[j]].uid : v[j].seq;
+			if (idx[j] != j)
+				info[j] = info[idx[j]];
+			info[j].seq = (uint32_t)idx[j] + 1;
+			info[j].num = s->uid_cmd ? s->msgs[idx[j]].uid :
+			    info[j].seq;
 		}
-		imap_sort_info_free(info, s->nmsgs);
-		*v_r = v;
+		*v_r = info;
 		rc = 0;
 	} else
 		rc = gather_info(s, idx, nidx, want, v_r);
