@@ -206,6 +206,7 @@ struct hdr_search {
 	bool		*done;		/* per view index: evaluated */
 	struct sort_info *info;		/* per view index, or NULL */
 	unsigned	 want;		/* INFO_* for info */
+	size_t		 rows;		/* cache rows seen, usable or not */
 };
 
 static void
@@ -257,8 +258,11 @@ hdr_search_cached(void *arg, const struct store_hdrrow *row)
 	ssize_t vi;
 
 	vi = imap_view_find(hs->s, row->uid);
-	if (vi < 0 || hs->s->msgs[vi].expunged || !row->f.ok)
-		return 0;		/* not in the view, or read uncached */
+	if (vi < 0 || hs->s->msgs[vi].expunged)
+		return 0;		/* not in the view */
+	hs->rows++;
+	if (!row->f.ok)
+		return 0;		/* read uncached */
 	memset(&sm, 0, sizeof(sm));
 	sm.hc = &row->f;
 	hdr_search_msg(hs, (size_t)vi, &sm, row->uid, row->size,
@@ -302,6 +306,9 @@ hdr_search(struct imap_session *s, struct hdr_search *hs, size_t *idx,
 
 	for (pass = 0; pass < 2 && n > 0 &&
 	    imap_search_cacheable(hs->root); pass++) {
+		/* a row for every candidate (some unusable): no fill */
+		if (pass == 1 && hs->rows == n)
+			break;
 		if (pass == 1 && store_hdrcache_fill(s->store, s->mbox_id,
 		    &ferr) < 0) {
 			/* the answer comes from the headers instead */
@@ -310,6 +317,7 @@ hdr_search(struct imap_session *s, struct hdr_search *hs, size_t *idx,
 			break;
 		}
 		nr = view_ranges(s, idx, n, &rs);
+		hs->rows = 0;
 		if (store_hdrcache_each(s->store, s->mbox_id, rs, nr,
 		    imap_search_cache_cols(hs->root) | (hs->info != NULL ?
 		    info_cols(hs->want) : 0), hdr_search_cached, hs,
@@ -380,7 +388,7 @@ run_search(struct imap_session *s, const struct imap_arg *a, size_t n,
 		/* header and size keys only: the header cache, or the
 		 * header blocks in batches */
 		struct hdr_search hs = { s, &root, NULL, NULL, NULL, NULL,
-		    want };
+		    want, 0 };
 
 		if (info_r != NULL)
 			hs.info = xcalloc(s->nmsgs + 1, sizeof(*hs.info));
@@ -594,6 +602,7 @@ struct info_batch {
 	size_t		 n;
 	bool		*done;		/* per j */
 	const size_t	*pos;		/* each_header()'s i to j */
+	size_t		 rows;		/* cache rows seen, usable or not */
 };
 
 static void
@@ -616,8 +625,6 @@ info_cached(void *arg, const struct store_hdrrow *row)
 	struct info_batch *ib = arg;
 	size_t lo = 0, hi = ib->n, j;
 
-	if (!row->f.ok)
-		return 0;
 	/* idx ascends, and so do its UIDs */
 	while (lo < hi) {
 		j = lo + (hi - lo) / 2;
@@ -628,6 +635,9 @@ info_cached(void *arg, const struct store_hdrrow *row)
 	}
 	if (lo >= ib->n || ib->s->msgs[ib->idx[lo]].uid != row->uid ||
 	    ib->done[lo])
+		return 0;
+	ib->rows++;
+	if (!row->f.ok)
 		return 0;
 	j = lo;
 	ib->v[j].arrival = ib->v[j].date = row->internaldate;
@@ -647,7 +657,7 @@ gather_info(struct imap_session *s, const size_t *idx, size_t nidx,
     unsigned want, struct sort_info **v_r)
 {
 	struct sort_info *v = xcalloc(nidx + 1, sizeof(*v));
-	struct info_batch ib = { s, v, want, idx, nidx, NULL, NULL };
+	struct info_batch ib = { s, v, want, idx, nidx, NULL, NULL, 0 };
 	struct store_uidrange *rs;
 	struct error err, ferr;
 	size_t i, k, nr, *rest, *pos;
@@ -667,6 +677,9 @@ gather_info(struct imap_session *s, const size_t *idx, size_t nidx,
 	k = nidx;
 	rc = 0;
 	for (pass = 0; pass < 2 && k > 0; pass++) {
+		/* a row for every message left (some unusable): no fill */
+		if (pass == 1 && ib.rows == k)
+			break;
 		if (pass == 1 && store_hdrcache_fill(s->store, s->mbox_id,
 		    &ferr) < 0) {
 			log_ses(&s->log, LOG_PROBLEM, "header cache fill: %s",
@@ -674,6 +687,7 @@ gather_info(struct imap_session *s, const size_t *idx, size_t nidx,
 			break;
 		}
 		nr = view_ranges(s, rest, k, &rs);
+		ib.rows = 0;
 		rc = store_hdrcache_each(s->store, s->mbox_id, rs, nr,
 		    info_cols(want), info_cached, &ib, &err);
 		free(rs);
