@@ -193,6 +193,18 @@ def test_cached_equals_filled_equals_uncached(srv):
     assert cached["SEARCH LARGER 1000"] == b"9"
     assert cached["SEARCH HEADER MESSAGE-ID up7"] == b"10"
     assert cached["SORT (DATE)"].split()[-2:] == [b"4", b"5"]
+    # SORT's order itself, from the sizes FETCH reports (ties by number)
+    m = imap(srv)
+    m.select("INBOX")
+    typ, data = m.uid("FETCH", "1:*", "(RFC822.SIZE)")
+    sizes = {}
+    for d in data:
+        f = d.decode().replace("(", " ").replace(")", " ").split()
+        sizes[int(f[f.index("UID") + 1])] = int(f[f.index("RFC822.SIZE") + 1])
+    m.logout()
+    by_size = sorted(sizes, key=lambda u: (sizes[u], u))
+    assert [int(x) for x in cached["SORT (SIZE)"].split()] == by_size
+    assert len(set(sizes.values())) > 5
 
     # a store made before the cache: no rows; the first query fills them
     with_stopped(srv, "DELETE FROM hdrcache")
