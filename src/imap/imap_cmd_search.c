@@ -3,8 +3,10 @@
  * imap_cmd_search.c: SEARCH (RFC 3501 6.4.4) with ESEARCH result options
  * (RFC 4731: RETURN (MIN MAX COUNT ALL)), SORT and THREAD (RFC 5256).  The
  * key tree is evaluated over the view; the raw message is read only for
- * header and text keys.  SORT and THREAD read each candidate's header block
- * once to extract dates, addresses, subjects and message ids.
+ * header and text keys.  Header keys on cached fields, SENT* dates, SORT
+ * and THREAD read the store's header field cache (store_hdrcache.c, rows
+ * made by imap_hdrcache.c); messages without a usable row have their
+ * header block read, as every message's was before the cache.
  */
 #include "lib/compat.h"
 
@@ -149,49 +151,213 @@ skip_charset(struct imap_session *s, const struct imap_arg *a, size_t n,
 	return 0;
 }
 
-/* SEARCH with header keys only: each_header()'s callback. */
+/* The UID ranges of view messages idx[0, n) (ascending): neighbours in
+ * the view make one range.  Allocated. */
+static size_t
+view_ranges(const struct imap_session *s, const size_t *idx, size_t n,
+    struct store_uidrange **rs_r)
+{
+	struct store_uidrange *rs = xcalloc(n + 1, sizeof(*rs));
+	size_t j, nr = 0;
+
+	for (j = 0; j < n; j++) {
+		uint32_t uid = s->msgs[idx[j]].uid;
+
+		if (nr > 0 && idx[j] == idx[j - 1] + 1)
+			rs[nr - 1].hi = uid;
+		else
+			rs[nr++] = (struct store_uidrange){ uid, uid };
+	}
+	*rs_r = rs;
+	return nr;
+}
+
+/* The cache columns the INFO_* fields in want are made from. */
+static unsigned
+info_cols(unsigned want)
+{
+	unsigned c = 0;
+
+	if (want & INFO_DATE)
+		c |= STORE_HC_DATE;
+	if (want & INFO_FROM)
+		c |= STORE_HC_FROM_KEY;
+	if (want & INFO_TO)
+		c |= STORE_HC_TO_KEY;
+	if (want & INFO_CC)
+		c |= STORE_HC_CC_KEY;
+	if (want & INFO_SUBJECT)
+		c |= STORE_HC_SUBJECT;
+	if (want & INFO_IDS)
+		c |= STORE_HC_IDS;
+	return c;
+}
+
+/* SEARCH with header keys only: each_header()'s callback and the header
+ * cache's (store_hdrcache_each()).  hit[vi] for each match; for SORT and
+ * THREAD (info not NULL) also the sort facts of each match, read in the
+ * same pass. */
 struct hdr_search {
 	struct imap_session *s;
 	const struct search_key *root;
 	const size_t	*cand;		/* the candidates' view indices */
-	size_t		*idx;		/* out: matching view indices */
-	size_t		 n;
-	uint64_t	 maxmodseq;
+	bool		*hit;		/* per view index */
+	bool		*done;		/* per view index: evaluated */
+	struct sort_info *info;		/* per view index, or NULL */
+	unsigned	 want;		/* INFO_* for info */
+	size_t		 rows;		/* cache rows seen, usable or not */
 };
+
+static void
+hdr_search_msg(struct hdr_search *hs, size_t vi, struct search_msg *sm,
+    uint32_t uid, uint64_t size, int64_t internaldate)
+{
+	const struct imap_view_msg *vm = &hs->s->msgs[vi];
+
+	sm->seq = (uint32_t)vi + 1;
+	sm->uid = uid;
+	sm->flags = vm->flags;
+	sm->keywords = vm->keywords;
+	sm->recent = vm->recent;
+	sm->size = size;
+	sm->modseq = vm->modseq;
+	sm->internaldate = internaldate;
+	hs->hit[vi] = imap_search_match(hs->root, sm) != 0;
+	hs->done[vi] = true;
+}
 
 static void
 hdr_search_one(void *arg, size_t i, const struct store_msg *m,
     const struct buf *hdr)
 {
 	struct hdr_search *hs = arg;
-	const struct imap_view_msg *vm;
 	struct search_msg sm;
-	size_t vi;
 
-	vi = hs->cand[i];
-	vm = &hs->s->msgs[vi];
 	memset(&sm, 0, sizeof(sm));
-	sm.seq = (uint32_t)vi + 1;
-	sm.uid = m->uid;
-	sm.flags = vm->flags;
-	sm.keywords = vm->keywords;
-	sm.recent = vm->recent;
-	sm.size = m->size;
-	sm.modseq = vm->modseq;
-	sm.internaldate = m->internaldate;
 	sm.hdr_size = m->hdr_size;
 	sm.raw = hdr;		/* NULL: as a message that cannot be read */
-	if (imap_search_match(hs->root, &sm)) {
-		hs->idx[hs->n++] = vi;
-		if (sm.modseq > hs->maxmodseq)
-			hs->maxmodseq = sm.modseq;
+	hdr_search_msg(hs, hs->cand[i], &sm, m->uid, m->size,
+	    m->internaldate);
+	if (hs->info != NULL && hs->hit[hs->cand[i]]) {
+		struct sort_info *si = &hs->info[hs->cand[i]];
+
+		si->arrival = si->date = m->internaldate;
+		si->size = m->size;
+		if (hdr != NULL)
+			imap_hdr_sort_info(si, buf_cstr(hdr), hdr->len,
+			    hs->want);
 	}
 }
 
-/* Runs the keys over the view: matching indices into *idx_r. */
+static int
+hdr_search_cached(void *arg, const struct store_hdrrow *row)
+{
+	struct hdr_search *hs = arg;
+	struct search_msg sm;
+	ssize_t vi;
+
+	vi = imap_view_find(hs->s, row->uid);
+	if (vi < 0 || hs->s->msgs[vi].expunged)
+		return 0;		/* not in the view */
+	hs->rows++;
+	if (!row->f.ok)
+		return 0;		/* read uncached */
+	memset(&sm, 0, sizeof(sm));
+	sm.hc = &row->f;
+	hdr_search_msg(hs, (size_t)vi, &sm, row->uid, row->size,
+	    row->internaldate);
+	if (hs->info != NULL && hs->hit[vi]) {
+		struct sort_info *si = &hs->info[vi];
+
+		si->arrival = si->date = row->internaldate;
+		si->size = row->size;
+		imap_hdrcache_sort_info(si, &row->f, hs->want);
+	}
+	return 0;
+}
+
+/* The candidates idx[0, n) not yet done, compacted in place; their count. */
+static size_t
+not_done(size_t *idx, size_t n, const bool *done)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (!done[idx[i]])
+			idx[k++] = idx[i];
+	return k;
+}
+
+/*
+ * Header keys over the view's messages idx[0, n): from the store's header
+ * cache when the keys allow it (filling the rows the mailbox lacks, in
+ * batches), from the header blocks for the rest.  hs->hit and hs->done
+ * must hold s->nmsgs entries.  idx is reordered.
+ */
+static int
+hdr_search(struct imap_session *s, struct hdr_search *hs, size_t *idx,
+    size_t n, struct error *err_r)
+{
+	struct store_uidrange *rs;
+	struct error ferr;
+	size_t nr;
+	int pass;
+
+	for (pass = 0; pass < 2 && n > 0 &&
+	    imap_search_cacheable(hs->root); pass++) {
+		/* a row for every candidate (some unusable): no fill */
+		if (pass == 1 && hs->rows == n)
+			break;
+		if (pass == 1 && store_hdrcache_fill(s->store, s->mbox_id,
+		    &ferr) < 0) {
+			/* the answer comes from the headers instead */
+			log_ses(&s->log, LOG_PROBLEM, "header cache fill: %s",
+			    ferr.msg);
+			break;
+		}
+		nr = view_ranges(s, idx, n, &rs);
+		hs->rows = 0;
+		if (store_hdrcache_each(s->store, s->mbox_id, rs, nr,
+		    imap_search_cache_cols(hs->root) | (hs->info != NULL ?
+		    info_cols(hs->want) : 0), hdr_search_cached, hs,
+		    err_r) < 0) {
+			free(rs);
+			return -1;
+		}
+		free(rs);
+		n = not_done(idx, n, hs->done);
+	}
+	hs->cand = idx;
+	return each_header(s, idx, n, hdr_search_one, hs, err_r);
+}
+
+/* True when the tree has a LARGER or SMALLER key: the header cache rows
+ * carry the sizes and are read faster than the message rows. */
+static bool
+has_size_key(const struct search_key *k)
+{
+	size_t i;
+
+	if (k->kind == SK_LARGER || k->kind == SK_SMALLER)
+		return true;
+	for (i = 0; i < k->nsub; i++)
+		if (has_size_key(&k->sub[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Runs the keys over the view: matching indices into *idx_r.  info_r
+ * not NULL: for SORT and THREAD, which need the sort facts (INFO_* in
+ * want) of the matches: keys that need no header are evaluated over the
+ * header cache's rows too, and when they were, *info_r (else NULL) gets
+ * the facts of every match, per view index (free with
+ * imap_sort_info_free(*info_r, s->nmsgs)).
+ */
 static int
 run_search(struct imap_session *s, const struct imap_arg *a, size_t n,
-    size_t **idx_r, size_t *n_r, bool *modseq_r, uint64_t *maxmodseq_r)
+    unsigned want, struct sort_info **info_r, size_t **idx_r, size_t *n_r,
+    bool *modseq_r, uint64_t *maxmodseq_r)
 {
 	struct search_key root;
 	struct store_msgs all;
@@ -205,6 +371,8 @@ run_search(struct imap_session *s, const struct imap_arg *a, size_t n,
 	*idx_r = NULL;
 	*n_r = 0;
 	*maxmodseq_r = 0;
+	if (info_r != NULL)
+		*info_r = NULL;
 	if (n == 0)
 		return imap_bad(s, "Missing search keys");
 	if (imap_search_parse(a, n, (uint32_t)s->nmsgs, maxuid, &root,
@@ -213,27 +381,44 @@ run_search(struct imap_session *s, const struct imap_arg *a, size_t n,
 	*modseq_r = imap_search_has_modseq(&root);
 	if (*modseq_r)
 		imap_condstore_enable(s);
-	if (imap_search_needs(&root) == SEARCH_NEEDS_HEADER) {
-		/* header keys only: the header blocks in batches */
-		struct hdr_search hs = { s, &root, NULL, NULL, 0, 0 };
+	if (imap_search_needs(&root) == SEARCH_NEEDS_HEADER ||
+	    (imap_search_needs(&root) == 0 && (info_r != NULL ||
+	    has_size_key(&root)))) {
+		/* header and size keys only: the header cache, or the
+		 * header blocks in batches */
+		struct hdr_search hs = { s, &root, NULL, NULL, NULL, NULL,
+		    want, 0 };
 
-		hs.idx = xcalloc(s->nmsgs + 1, sizeof(*hs.idx));
+		if (info_r != NULL)
+			hs.info = xcalloc(s->nmsgs + 1, sizeof(*hs.info));
+		hs.hit = xcalloc(s->nmsgs + 1, sizeof(*hs.hit));
+		hs.done = xcalloc(s->nmsgs + 1, sizeof(*hs.done));
 		idx = xcalloc(s->nmsgs + 1, sizeof(*idx));
 		for (i = 0; i < s->nmsgs; i++)
 			if (!s->msgs[i].expunged)
 				idx[k++] = i;
-		hs.cand = idx;
-		if (each_header(s, idx, k, hdr_search_one, &hs, &err) < 0) {
+		if (hdr_search(s, &hs, idx, k, &err) < 0) {
 			free(idx);
-			free(hs.idx);
+			free(hs.hit);
+			free(hs.done);
+			if (hs.info != NULL)
+				imap_sort_info_free(hs.info, s->nmsgs);
 			imap_search_free(&root);
 			return imap_no_err(s, "SEARCH", &err);
 		}
-		free(idx);
+		for (i = k = 0; i < s->nmsgs; i++)
+			if (hs.hit[i]) {
+				idx[k++] = i;
+				if (s->msgs[i].modseq > *maxmodseq_r)
+					*maxmodseq_r = s->msgs[i].modseq;
+			}
+		free(hs.hit);
+		free(hs.done);
 		imap_search_free(&root);
-		*idx_r = hs.idx;
-		*n_r = hs.n;
-		*maxmodseq_r = hs.maxmodseq;
+		*idx_r = idx;
+		*n_r = k;
+		if (info_r != NULL)
+			*info_r = hs.info;
 		return 0;
 	}
 	if (store_messages(s->store, s->mbox_id, NULL, 0, &all, &err) < 0) {
@@ -312,7 +497,8 @@ cmd_search(struct imap_session *s, const struct imap_arg *a, size_t n)
 	}
 	if (skip_charset(s, a, n, &i, false) < 0)
 		return -1;
-	if (run_search(s, a + i, n - i, &idx, &nidx, &modseq, &maxmod) < 0)
+	if (run_search(s, a + i, n - i, 0, NULL, &idx, &nidx, &modseq,
+	    &maxmod) < 0)
 		return -1;
 	nums = xcalloc(nidx + 1, sizeof(*nums));
 	for (j = 0; j < nidx; j++)
@@ -365,78 +551,6 @@ cmd_search(struct imap_session *s, const struct imap_arg *a, size_t n)
 
 /* ---- SORT / THREAD ---- */
 
-/*
- * RFC 5256 3: the addr-mailbox of the first address, as in ENVELOPE: for
- * "a@b" and "Name <a@b>" the local part a; for a group "g: x@y;" the
- * group's own entry, whose mailbox is its name g.  Comments are dropped,
- * quotes removed; lower case.
- */
-static char *
-first_mailbox(const char *v, size_t n)
-{
-	struct buf t;			/* v without comments and quotes */
-	const char *p, *e, *stop;
-	unsigned depth = 0;
-	bool quoted = false;
-	size_t i;
-	char *r;
-
-	buf_init(&t, n + 1);
-	for (i = 0; i < n; i++) {
-		char c = v[i];
-
-		if (quoted) {
-			if (c == '\\' && i + 1 < n)
-				buf_putc(&t, v[++i]);
-			else if (c == '"')
-				quoted = false;
-			else
-				buf_putc(&t, c);
-		} else if (depth > 0) {
-			if (c == '\\')
-				i++;
-			else if (c == '(')
-				depth++;
-			else if (c == ')')
-				depth--;
-		} else if (c == '(')
-			depth = 1;
-		else if (c == '"')
-			quoted = true;
-		else
-			buf_putc(&t, c);
-	}
-	p = buf_cstr(&t);
-	stop = p + strcspn(p, ":<@,");
-	if (*stop == '<') {		/* angle address: its local part */
-		p = stop + 1;
-		e = p + strcspn(p, "@>");
-	} else			/* group name, local part or bare name */
-		e = stop;
-	while (p < e && (*p == ' ' || *p == '\t' || *p == '\r' ||
-	    *p == '\n'))
-		p++;
-	while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
-	    e[-1] == '\n'))
-		e--;
-	r = xstrndup(p, (size_t)(e - p));
-	buf_free(&t);
-	for (i = 0; r[i] != '\0'; i++)
-		if (r[i] >= 'A' && r[i] <= 'Z')
-			r[i] += 'a' - 'A';
-	return r;
-}
-
-/* What SORT and THREAD read from each header: only the fields their
- * criteria compare (each is a scan of the header block). */
-#define INFO_DATE	0x01
-#define INFO_FROM	0x02
-#define INFO_TO		0x04
-#define INFO_CC		0x08
-#define INFO_SUBJECT	0x10
-#define INFO_IDS	0x20	/* Message-ID, References, In-Reply-To */
-#define INFO_THREAD	(INFO_DATE | INFO_SUBJECT | INFO_IDS)
-
 static unsigned
 info_wanted(const struct sort_crit *crit, size_t ncrit)
 {
@@ -467,55 +581,15 @@ info_wanted(const struct sort_crit *crit, size_t ncrit)
 	return want;
 }
 
-static void
-info_from_header(struct sort_info *si, const char *h, size_t hlen,
-    unsigned want)
-{
-	struct buf v, dec;
-	time_t t;
-
-	buf_init(&v, MIME_HEADER_VALUE_MAX);
-	buf_init(&dec, MIME_HEADER_VALUE_MAX * 2);
-	if ((want & INFO_DATE) && mime_header_get(h, 0, hlen, "Date", &v) &&
-	    (t = timefmt_parse_rfc5322(v.data, v.len, NULL)) != -1)
-		si->date = t;
-	if ((want & INFO_FROM) && mime_header_get(h, 0, hlen, "From", &v))
-		si->from = first_mailbox(buf_cstr(&v), v.len);
-	if ((want & INFO_TO) && mime_header_get(h, 0, hlen, "To", &v))
-		si->to = first_mailbox(buf_cstr(&v), v.len);
-	if ((want & INFO_CC) && mime_header_get(h, 0, hlen, "Cc", &v))
-		si->cc = first_mailbox(buf_cstr(&v), v.len);
-	if ((want & INFO_SUBJECT) &&
-	    mime_header_get(h, 0, hlen, "Subject", &v)) {
-		imap_decode_header(buf_cstr(&v), v.len, &dec);
-		buf_reset(&v);
-		imap_base_subject(buf_cstr(&dec), dec.len, &v, &si->reply);
-		si->subject = xstrdup(buf_cstr(&v));
-	}
-	if (!(want & INFO_IDS))
-		goto out;
-	if (mime_header_get(h, 0, hlen, "Message-ID", &v)) {
-		char **ids = NULL;
-
-		if (imap_parse_msgids(buf_cstr(&v), v.len, &ids, 1) == 1) {
-			si->msgid = ids[0];
-			free(ids);
-		}
-	}
-	if (mime_header_get(h, 0, hlen, "References", &v))
-		si->nrefs = imap_parse_msgids(buf_cstr(&v), v.len, &si->refs,
-		    IMAP_REFERENCES_MAX);
-	if (si->nrefs == 0 && mime_header_get(h, 0, hlen, "In-Reply-To", &v))
-		si->nrefs = imap_parse_msgids(buf_cstr(&v), v.len, &si->refs,
-		    1);
-out:
-	buf_free(&v);
-	buf_free(&dec);
-}
-
 struct info_batch {
+	struct imap_session *s;
 	struct sort_info *v;
 	unsigned	 want;		/* INFO_* */
+	const size_t	*idx;		/* v[j] is view message idx[j] */
+	size_t		 n;
+	bool		*done;		/* per j */
+	const size_t	*pos;		/* each_header()'s i to j */
+	size_t		 rows;		/* cache rows seen, usable or not */
 };
 
 static void
@@ -524,26 +598,102 @@ info_one(void *arg, size_t i, const struct store_msg *m, const struct buf *hdr)
 	struct info_batch *ib = arg;
 	struct sort_info *v = ib->v;
 
+	i = ib->pos[i];
 	v[i].arrival = v[i].date = m->internaldate;
 	v[i].size = m->size;
 	if (hdr != NULL)
-		info_from_header(&v[i], buf_cstr(hdr), hdr->len, ib->want);
+		imap_hdr_sort_info(&v[i], buf_cstr(hdr), hdr->len, ib->want);
 }
 
+/* store_hdrcache_each()'s callback: a cached row into v[j]. */
+static int
+info_cached(void *arg, const struct store_hdrrow *row)
+{
+	struct info_batch *ib = arg;
+	size_t lo = 0, hi = ib->n, j;
+
+	/* idx ascends, and so do its UIDs */
+	while (lo < hi) {
+		j = lo + (hi - lo) / 2;
+		if (ib->s->msgs[ib->idx[j]].uid < row->uid)
+			lo = j + 1;
+		else
+			hi = j;
+	}
+	if (lo >= ib->n || ib->s->msgs[ib->idx[lo]].uid != row->uid ||
+	    ib->done[lo])
+		return 0;
+	ib->rows++;
+	if (!row->f.ok)
+		return 0;
+	j = lo;
+	ib->v[j].arrival = ib->v[j].date = row->internaldate;
+	ib->v[j].size = row->size;
+	imap_hdrcache_sort_info(&ib->v[j], &row->f, ib->want);
+	ib->done[j] = true;
+	return 0;
+}
+
+/*
+ * The sort facts of view messages idx[0, nidx): from the store's header
+ * cache (filling the rows the mailbox lacks, in batches), from the header
+ * blocks for messages it has no usable row for.
+ */
 static int
 gather_info(struct imap_session *s, const size_t *idx, size_t nidx,
     unsigned want, struct sort_info **v_r)
 {
 	struct sort_info *v = xcalloc(nidx + 1, sizeof(*v));
-	struct info_batch ib = { v, want };
-	struct error err;
-	size_t i;
+	struct info_batch ib = { s, v, want, idx, nidx, NULL, NULL, 0 };
+	struct store_uidrange *rs;
+	struct error err, ferr;
+	size_t i, k, nr, *rest, *pos;
+	int pass, rc;
 
 	for (i = 0; i < nidx; i++) {
 		v[i].seq = (uint32_t)idx[i] + 1;
 		v[i].num = s->uid_cmd ? s->msgs[idx[i]].uid : v[i].seq;
 	}
-	if (each_header(s, idx, nidx, info_one, &ib, &err) < 0) {
+	ib.done = xcalloc(nidx + 1, sizeof(*ib.done));
+	rest = xcalloc(nidx + 1, sizeof(*rest));
+	pos = xcalloc(nidx + 1, sizeof(*pos));
+	for (i = 0; i < nidx; i++) {
+		rest[i] = idx[i];
+		pos[i] = i;
+	}
+	k = nidx;
+	rc = 0;
+	for (pass = 0; pass < 2 && k > 0; pass++) {
+		/* a row for every message left (some unusable): no fill */
+		if (pass == 1 && ib.rows == k)
+			break;
+		if (pass == 1 && store_hdrcache_fill(s->store, s->mbox_id,
+		    &ferr) < 0) {
+			log_ses(&s->log, LOG_PROBLEM, "header cache fill: %s",
+			    ferr.msg);
+			break;
+		}
+		nr = view_ranges(s, rest, k, &rs);
+		ib.rows = 0;
+		rc = store_hdrcache_each(s->store, s->mbox_id, rs, nr,
+		    info_cols(want), info_cached, &ib, &err);
+		free(rs);
+		if (rc < 0)
+			break;
+		for (i = nr = 0; i < k; i++)
+			if (!ib.done[pos[i]]) {
+				rest[nr] = rest[i];
+				pos[nr++] = pos[i];
+			}
+		k = nr;
+	}
+	ib.pos = pos;
+	if (rc == 0)
+		rc = each_header(s, rest, k, info_one, &ib, &err);
+	free(ib.done);
+	free(rest);
+	free(pos);
+	if (rc < 0) {
 		imap_sort_info_free(v, nidx);
 		return imap_no_err(s, "SORT", &err);
 	}
@@ -558,16 +708,35 @@ static int
 search_info(struct imap_session *s, const struct imap_arg *a, size_t n,
     size_t i, unsigned want, struct sort_info **v_r, size_t *n_r)
 {
-	size_t *idx, nidx;
+	struct sort_info *info;
+	size_t *idx, nidx, j;
 	bool modseq;
 	uint64_t maxmod;
 	int rc;
 
 	if (skip_charset(s, a, n, &i, true) < 0)
 		return -1;
-	if (run_search(s, a + i, n - i, &idx, &nidx, &modseq, &maxmod) < 0)
+	if (run_search(s, a + i, n - i, want, &info, &idx, &nidx, &modseq,
+	    &maxmod) < 0)
 		return -1;
-	rc = gather_info(s, idx, nidx, want, v_r);
+	if (info != NULL) {
+		/*
+		 * The search read them already: the matches' facts move to
+		 * the front, in place (idx ascends and idx[j] >= j, so each
+		 * place is read before it is written); the places behind
+		 * nidx then hold moved or empty entries and are not freed.
+		 */
+		for (j = 0; j < nidx; j++) {
+			if (idx[j] != j)
+				info[j] = info[idx[j]];
+			info[j].seq = (uint32_t)idx[j] + 1;
+			info[j].num = s->uid_cmd ? s->msgs[idx[j]].uid :
+			    info[j].seq;
+		}
+		*v_r = info;
+		rc = 0;
+	} else
+		rc = gather_info(s, idx, nidx, want, v_r);
 	free(idx);
 	*n_r = nidx;
 	return rc;

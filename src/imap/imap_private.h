@@ -229,6 +229,34 @@ int	imap_status_items(const struct imap_arg *a, unsigned *items_r);
 int	imap_send_status(struct imap_session *s, const char *name,
 	    unsigned items, struct error *err);
 
+/* ---- imap_hdrcache.c: header facts for SORT/THREAD and the store's
+ * header field cache ---- */
+
+struct sort_info;
+
+/* What SORT and THREAD read from each header: only the fields their
+ * criteria compare (each is a scan of the header block). */
+#define INFO_DATE	0x01
+#define INFO_FROM	0x02
+#define INFO_TO		0x04
+#define INFO_CC		0x08
+#define INFO_SUBJECT	0x10
+#define INFO_IDS	0x20	/* Message-ID, References, In-Reply-To */
+#define INFO_THREAD	(INFO_DATE | INFO_SUBJECT | INFO_IDS)
+#define INFO_ALL	0x3f
+
+/* Sets the INFO_* fields in want of si from the header block h[0, hlen)
+ * (date only when the Date: parses; strings allocated). */
+void	imap_hdr_sort_info(struct sort_info *si, const char *h, size_t hlen,
+	    unsigned want);
+/* The store's header cache parser (store_hdrcache_set_parser()). */
+void	imap_hdrcache_parse(const char *h, size_t hlen,
+	    struct store_hdrfields *f);
+/* The cached facts of a row into si (the INFO_* fields in want, strings
+ * allocated), as imap_hdr_sort_info() makes them from the header. */
+void	imap_hdrcache_sort_info(struct sort_info *si,
+	    const struct store_hdrfields *f, unsigned want);
+
 /* ---- handlers ---- */
 
 typedef int	imap_cmd_fn(struct imap_session *s, const struct imap_arg *a,

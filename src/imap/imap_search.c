@@ -403,6 +403,55 @@ imap_search_needs(const struct search_key *k)
 	return r;
 }
 
+static const char *const cached_fields[STORE_HF_N] = {
+	[STORE_HF_FROM] = "From", [STORE_HF_TO] = "To", [STORE_HF_CC] = "Cc",
+	[STORE_HF_SUBJECT] = "Subject", [STORE_HF_MSGID] = "Message-ID",
+};
+
+int
+imap_search_cached_field(const char *field)
+{
+	int i;
+
+	for (i = 0; i < STORE_HF_N; i++)
+		if (strcasecmp(field, cached_fields[i]) == 0)
+			return i;
+	return -1;
+}
+
+unsigned
+imap_search_cache_cols(const struct search_key *k)
+{
+	unsigned r = 0;
+	size_t i;
+	int f;
+
+	if (k->kind == SK_SENTBEFORE || k->kind == SK_SENTON ||
+	    k->kind == SK_SENTSINCE)
+		r = STORE_HC_DATE;
+	else if (k->kind == SK_HEADER &&
+	    (f = imap_search_cached_field(k->field)) >= 0)
+		r = STORE_HC_TEXT(f);
+	for (i = 0; i < k->nsub; i++)
+		r |= imap_search_cache_cols(&k->sub[i]);
+	return r;
+}
+
+bool
+imap_search_cacheable(const struct search_key *k)
+{
+	size_t i;
+
+	if (k->kind == SK_BODY || k->kind == SK_TEXT)
+		return false;
+	if (k->kind == SK_HEADER && imap_search_cached_field(k->field) < 0)
+		return false;
+	for (i = 0; i < k->nsub; i++)
+		if (!imap_search_cacheable(&k->sub[i]))
+			return false;
+	return true;
+}
+
 /* ---- evaluation ---- */
 
 static bool
@@ -550,17 +599,78 @@ address_match(const char *v, size_t len, const char *value)
 	return found;
 }
 
+/* header_match() from the cache row: the texts of every occurrence,
+ * NUL-separated (imap_search_field_text()). */
+static bool
+cached_header_match(const struct store_hdrfields *hc, int f, const char *value)
+{
+	if (hc->text[f] == NULL)
+		return false;
+	if (value[0] == '\0')
+		return true;
+	return ci_contains(hc->text[f], hc->text_len[f], value);
+}
+
+bool
+imap_search_field_text(const char *h, size_t hlen, const char *field,
+    struct buf *out)
+{
+	struct mime_header_iter it;
+	struct strv name, val;
+	struct addrlist l;
+	struct error err;
+	struct buf un, dec;
+	bool found = false;
+	size_t i;
+
+	buf_init(&un, MIME_HEADER_VALUE_MAX);
+	buf_init(&dec, MIME_HEADER_VALUE_MAX * 2);
+	mime_header_iter_init(&it, h, 0, hlen);
+	while (mime_header_next(&it, &name, &val)) {
+		if (!strv_caseeq_cstr(name, field))
+			continue;
+		found = true;
+		buf_reset(&un);
+		buf_reset(&dec);
+		mime_unfold(val, &un);
+		imap_decode_header(un.data != NULL ? un.data : "", un.len,
+		    &dec);
+		buf_append(out, dec.data != NULL ? dec.data : "", dec.len);
+		buf_putc(out, '\0');
+		if (!is_address_field(field))
+			continue;
+		/* as address_match() */
+		memset(&l, 0, sizeof(l));
+		if (addrlist_parse(dec.data != NULL ? dec.data : "", dec.len,
+		    &l, &err) < 0)
+			continue;
+		for (i = 0; i < l.n; i++) {
+			if (l.v[i].name[0] != '\0')
+				buf_printf(out, "%s ", l.v[i].name);
+			buf_printf(out, "<%s>", l.v[i].addr);
+			buf_putc(out, '\0');
+		}
+		addrlist_clear(&l);
+	}
+	buf_free(&un);
+	buf_free(&dec);
+	return found;
+}
+
 static bool
 header_match(struct search_msg *m, const char *field, const char *value)
 {
-	const struct buf *raw = get_raw(m);
+	const struct buf *raw;
 	struct mime_header_iter it;
 	struct strv name, val;
 	struct buf un, dec;
 	bool found = false;
 	size_t hlen;
+	int f;
 
-	if (raw == NULL)
+	if (m->hc != NULL && (f = imap_search_cached_field(field)) >= 0)
+		return cached_header_match(m->hc, f, value);
+	if ((raw = get_raw(m)) == NULL)
 		return false;
 	hlen = m->hdr_size < raw->len ? (size_t)m->hdr_size : raw->len;
 	buf_init(&un, MIME_HEADER_VALUE_MAX);
@@ -717,19 +827,30 @@ text_match(struct search_msg *m, const char *value, bool with_header)
 static int32_t
 sent_day(struct search_msg *m)
 {
-	const struct buf *raw = get_raw(m);
+	const struct buf *raw;
 	struct buf v;
 	struct tm tm;
 	time_t t;
 	size_t hlen;
 	int off = 0;
 
+	if (m->hc != NULL) {
+		if (!m->hc->has_date)
+			return imap_day_of(m->internaldate);
+		/* as below, from the cached time and zone */
+		t = (time_t)(m->hc->date + m->hc->date_off);
+		if (gmtime_r(&t, &tm) == NULL)
+			return -1;
+		return (int32_t)timefmt_days_from_civil(tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday);
+	}
+	raw = get_raw(m);
 	if (raw == NULL)
 		return imap_day_of(m->internaldate);
 	hlen = m->hdr_size < raw->len ? (size_t)m->hdr_size : raw->len;
 	buf_init(&v, MIME_HEADER_VALUE_MAX);
 	if (mime_header_get(raw->data, 0, hlen, "Date", &v) &&
-	    (t = timefmt_parse_rfc5322(v.data, v.len, &off)) != -1) {
+	    (t = timefmt_parse_rfc5322(buf_cstr(&v), v.len, &off)) != -1) {
 		/* RFC 3501 6.4.4: the date as written in the Date: field,
 		 * "disregarding time and timezone" */
 		buf_free(&v);

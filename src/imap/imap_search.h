@@ -81,6 +81,8 @@ bool	imap_search_has_modseq(const struct search_key *k);
 #define SEARCH_NEEDS_BODY	0x02
 unsigned imap_search_needs(const struct search_key *k);
 
+struct store_hdrfields;
+
 /* One message, as the evaluator sees it. */
 struct search_msg {
 	uint32_t	 seq, uid;
@@ -94,7 +96,29 @@ struct search_msg {
 	const struct buf *(*load)(void *arg);
 	void		*arg;
 	const struct buf *raw;	/* set by the evaluator after load */
+	/* the message's header cache row, or NULL: header keys on cached
+	 * fields and SENT* dates then read it instead of the raw header */
+	const struct store_hdrfields *hc;
 };
+
+/* True when every header key of the tree can be answered from a header
+ * cache row (FROM, TO, CC, SUBJECT, HEADER of those or Message-ID, SENT*)
+ * and it has no BODY or TEXT key. */
+bool	imap_search_cacheable(const struct search_key *k);
+/* The cache columns (STORE_HC_...) the tree reads from a row. */
+unsigned imap_search_cache_cols(const struct search_key *k);
+/* The enum store_hf of a field name kept in the cache, or -1. */
+int	imap_search_cached_field(const char *field);
+/*
+ * Appends to out what a header key on field matches in the header block
+ * h[0, hlen): for each occurrence of the field its unfolded, RFC 2047
+ * decoded value and, for address fields, each of its mailboxes as
+ * "name <addr>", each followed by a NUL.  Returns whether the field
+ * occurs.  A case-insensitive substring of out (the needle has no NUL)
+ * is exactly what the uncached evaluator matches.
+ */
+bool	imap_search_field_text(const char *h, size_t hlen, const char *field,
+	    struct buf *out);
 
 /* Evaluates the tree; 1 match, 0 no match. */
 int	imap_search_match(const struct search_key *k, struct search_msg *m);

@@ -279,14 +279,49 @@ sort_cmp(const void *x, const void *y, void *arg)
 	return r;
 }
 
+static int
+sort_cmp_ptr(const void *x, const void *y, void *arg)
+{
+	return sort_cmp(*(const struct sort_info *const *)x,
+	    *(const struct sort_info *const *)y, arg);
+}
+
 void
 imap_sort_run(struct sort_info *v, size_t n, const struct sort_crit *crit,
     size_t ncrit)
 {
 	struct sort_ctx c = { crit, ncrit };
 
-	if (n > 1)
-		qsort_r(v, n, sizeof(*v), sort_cmp, &c);
+	const struct sort_info **p;
+	struct sort_info t;
+	size_t i, j, k;
+
+	if (n <= 1)
+		return;
+	/* pointers are sorted, not the structs: qsort_r() moves its
+	 * elements O(n log n) times, and a struct is a dozen words */
+	p = xcalloc(n, sizeof(*p));
+	for (i = 0; i < n; i++)
+		p[i] = &v[i];
+	qsort_r(p, n, sizeof(*p), sort_cmp_ptr, &c);
+	/* v[i] = old v[p[i] - v], one cycle at a time; p[i] = NULL marks
+	 * a place filled */
+	for (i = 0; i < n; i++) {
+		if (p[i] == NULL || p[i] == &v[i])
+			continue;
+		t = v[i];
+		for (j = i;;) {
+			k = (size_t)(p[j] - v);
+			p[j] = NULL;
+			if (k == i) {
+				v[j] = t;
+				break;
+			}
+			v[j] = v[k];
+			j = k;
+		}
+	}
+	free(p);
 }
 
 /* ---- THREAD=ORDEREDSUBJECT ---- */

@@ -33,6 +33,7 @@
 #define AUTH_FLOW_RING		64	/* failures remembered per record: max N of a flow */
 #define AUTH_TEMPBL_MAX		4096	/* temporarily blacklisted addresses */
 #define AUTH_TEMPBL_TIME_MAX	(7 * 24 * 3600)	/* longest temporary blacklisting, s */
+#define HDRCACHE_TEXT_MAX	(16 * 1024)	/* one cached header text; larger: the message is searched uncached */
 #define AUTH_TEMPBL_TEXT_MAX	(256 * 1024)	/* SetTempBlacklistedIPs argument */
 #define SASL_RESPONSE_MAX	12288	/* one base64 SASL response (RFC 4954 4: at least 12288) */
 #define SASL_CHALLENGE_MAX	512	/* a CRAM-MD5 challenge "<random.time@host>" before base64 */

@@ -57,7 +57,7 @@ static const char schema_sql[] =
 	"CREATE INDEX IF NOT EXISTS delivered_at ON delivered(at);"
 	"CREATE TABLE IF NOT EXISTS keywords(mailbox INTEGER NOT NULL,"
 	" name TEXT NOT NULL, PRIMARY KEY(mailbox, name));"
-	"PRAGMA user_version = 1;";
+	"PRAGMA user_version = 2;";	/* 2: hdrcache (store_hdrcache.c) */
 
 /* ---- SQLite helpers: the store's names for lib/db ---- */
 
@@ -348,7 +348,8 @@ init_db(struct store *s, struct error *err_r)
 {
 	if (store_begin(s, err_r) < 0)
 		return -1;
-	if (store_exec(s, schema_sql, err_r) < 0 || ensure_inbox(s, err_r) < 0 ||
+	if (store_exec(s, schema_sql, err_r) < 0 ||
+	    store_hdrcache_init(s, err_r) < 0 || ensure_inbox(s, err_r) < 0 ||
 	    store_commit(s, err_r) < 0) {
 		store_rollback(s);
 		return -1;

@@ -22,6 +22,7 @@
 
 #include "lib/compat.h"
 
+#include "lib/bounds.h"
 #include "lib/buf.h"
 #include "lib/error.h"
 
@@ -35,6 +36,7 @@
 #define STORE_CACHE_IDLE_MAX	256	/* idle handles kept open by the cache */
 #define STORE_BUSY_TIMEOUT_MS	30000	/* wait for another writer */
 #define STORE_DELIVERED_KEEP	(14 * 86400)	/* seconds a queue id is kept */
+#define STORE_HDRCACHE_BATCH	1000	/* messages cached per fill transaction */
 #define STORE_ORPHAN_AGE	600	/* unreferenced body file age before removal */
 
 /* System flags (RFC 3501 2.3.2); \Recent is per session, not stored. */
@@ -368,6 +370,90 @@ int	store_mailbox_sync(struct store *s, int64_t mailbox, uint64_t modseq,
 	    struct store_msgs *changed_r, uint32_t **vanished_r,
 	    size_t *nvanished_r, uint32_t *messages_r,
 	    uint64_t *highestmodseq_r, struct error *err_r);
+
+/* ---- header field cache (store_hdrcache.c) ---- */
+
+/* The fields whose decoded values SEARCH matches from the cache. */
+enum store_hf {
+	STORE_HF_FROM, STORE_HF_TO, STORE_HF_CC, STORE_HF_SUBJECT,
+	STORE_HF_MSGID, STORE_HF_N
+};
+
+/*
+ * What SEARCH, SORT and THREAD read from a message's header, kept per
+ * message so they need not parse it.  Made by the parser the IMAP module
+ * registers (store_hdrcache_set_parser()): the store only keeps the values.
+ * Pointers are owned (free with store_hdrfields_clear()) when made by a
+ * parser, borrowed when handed to a store_hdrcache_each() callback.
+ */
+struct store_hdrfields {
+	bool		 ok;		/* false: not cached (a text past
+					 * HDRCACHE_TEXT_MAX): read the header */
+	bool		 has_date;	/* a Date: that parses */
+	int64_t		 date;		/* it, UTC seconds */
+	int32_t		 date_off;	/* its zone, seconds east of UTC */
+	char		*from_key, *to_key, *cc_key;	/* RFC 5256 sort
+					 * keys; NULL when the field is absent */
+	char		*subject;	/* RFC 5256 base subject, or NULL */
+	bool		 reply;		/* the subject was a reply/forward */
+	char		*msgid;		/* first "<id>" of Message-ID, or NULL */
+	char		*refs;		/* THREAD references, each id
+					 * NUL-terminated; refs_len bytes */
+	size_t		 refs_len;
+	/* Per enum store_hf: every decoded value of the field (and for
+	 * address fields each mailbox as "name <addr>"), each followed by a
+	 * NUL; NULL when the message has no such field. */
+	char		*text[STORE_HF_N];
+	size_t		 text_len[STORE_HF_N];
+};
+
+/* What store_hdrcache_each() reads of a row besides UID, size and
+ * internal date (each column read costs, most of all the texts). */
+#define STORE_HC_DATE		0x0001	/* has_date, date, date_off */
+#define STORE_HC_FROM_KEY	0x0002
+#define STORE_HC_TO_KEY		0x0004
+#define STORE_HC_CC_KEY		0x0008
+#define STORE_HC_SUBJECT	0x0010	/* subject, reply */
+#define STORE_HC_IDS		0x0020	/* msgid, refs */
+#define STORE_HC_TEXT(hf)	(0x0100 << (hf))	/* text[hf] */
+
+/* One cached message as store_hdrcache_each() hands it out. */
+struct store_hdrrow {
+	uint32_t	 uid;
+	uint64_t	 size;
+	int64_t		 internaldate;
+	struct store_hdrfields f;	/* borrowed for the call */
+};
+
+/* Fills *f from the header block hdr[0, len) (pure; f zeroed first). */
+typedef void	store_hdrfields_fn(const char *hdr, size_t len,
+	    struct store_hdrfields *f);
+/* Sets the parser used at delivery and by store_hdrcache_fill(); without
+ * one nothing is cached.  Called once at start-up (imap_register()). */
+void	store_hdrcache_set_parser(store_hdrfields_fn *fn);
+/* Frees a parser-made struct and zeroes it. */
+void	store_hdrfields_clear(struct store_hdrfields *f);
+/*
+ * Caches the fields of every message of mailbox that has none yet,
+ * STORE_HDRCACHE_BATCH messages per write transaction (a crash loses at
+ * most the batch under way; the next call goes on).  0 without a parser.
+ */
+int	store_hdrcache_fill(struct store *s, int64_t mailbox,
+	    struct error *err_r);
+/*
+ * Calls fn(arg, row) for each cached message of mailbox whose UID is in
+ * the ranges (all when set is NULL), ascending by UID, in one read
+ * transaction, with the fields in what (STORE_HC_...; the others are
+ * NULL/false); fn returning -1 stops (the call then returns 0).
+ * Messages without a cache row are not reported.
+ */
+int	store_hdrcache_each(struct store *s, int64_t mailbox,
+	    const struct store_uidrange *set, size_t nset, unsigned what,
+	    int (*fn)(void *arg, const struct store_hdrrow *row), void *arg,
+	    struct error *err_r);
+/* Number of messages of mailbox with a cache row (tests, CLI). */
+int	store_hdrcache_count(struct store *s, int64_t mailbox, uint64_t *n_r,
+	    struct error *err_r);
 
 /* ---- online backup ---- */
 

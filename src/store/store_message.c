@@ -38,6 +38,8 @@ struct prepared {
 	char		*keywords;	/* normalised */
 	unsigned	 flags;
 	int64_t		 internaldate;
+	struct store_hdrfields hf;	/* header cache row (store_hdrcache.c) */
+	bool		 has_hf;
 };
 
 /* Files written by the running transaction, removed if it fails. */
@@ -63,6 +65,7 @@ prepared_free(struct prepared *p)
 	free(p->bodystructure);
 	free(p->body);
 	free(p->keywords);
+	store_hdrfields_clear(&p->hf);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -120,6 +123,7 @@ prepare(const struct store_new_msg *m, struct prepared *p,
 	render->bodystructure(mm, mm->root, false, &b);
 	p->body = buf_steal(&b);
 	mime_free(&mm);
+	p->has_hf = store_hdrcache_make(p->data, p->hdr_size, &p->hf);
 	return 0;
 }
 
@@ -232,6 +236,9 @@ insert_message(struct store *s, struct mbox_row *r, const struct prepared *p,
 		return store_dberr(s, err_r, "insert message");
 	}
 	store_done(s, st);
+	if (p->has_hf && store_hdrcache_put(s, r->id, r->uidnext, p->len,
+	    p->internaldate, &p->hf, err_r) < 0)
+		return -1;
 	if (store_keywords_register(s, r->id, p->keywords, err_r) < 0)
 		return -1;
 	*uid_r = r->uidnext++;

@@ -131,6 +131,20 @@ int	store_mbox_purge(struct store *s, int64_t id, char ***files,
 	    size_t *nfiles, struct error *err_r);
 
 
+/* ---- store_hdrcache.c ---- */
+
+/* Creates the header cache table and its triggers (in the open
+ * transaction of store_open()). */
+int	store_hdrcache_init(struct store *s, struct error *err_r);
+/* The registered parser's fields of a new message, outside the lock;
+ * false (f zeroed) when there is no parser. */
+bool	store_hdrcache_make(const char *hdr, size_t len,
+	    struct store_hdrfields *f);
+/* Inserts the cache row of a message being stored (in its transaction). */
+int	store_hdrcache_put(struct store *s, int64_t mailbox, uint32_t uid,
+	    uint64_t size, int64_t internaldate,
+	    const struct store_hdrfields *f, struct error *err_r);
+
 /* Columns read by store_msgs_query(), in struct store_msg order. */
 #define STORE_MSG_COLS	"uid, flags, keywords, modseq, internaldate, size, " \
 	"hdr_size"
