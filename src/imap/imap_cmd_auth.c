@@ -410,6 +410,7 @@ cmd_authenticate(struct imap_session *s, const struct imap_arg *a, size_t n)
 	struct sasl_session *ss;
 	char host[DOMAIN_NAME_MAX + 1];
 	struct strv ir, line;
+	enum line_rc lrc;
 	enum sasl_step st;
 	int r;
 
@@ -430,7 +431,19 @@ cmd_authenticate(struct imap_session *s, const struct imap_arg *a, size_t n)
 	st = sasl_start(ss, n == 2 ? &ir : NULL);
 	while (st == SASL_CONTINUE) {
 		imap_send(s, "+ %s", sasl_challenge(ss));
-		if (imap_read_line(s, IMAP_AUTH_LINE_MAX, &line) < 0) {
+		lrc = conn_read_line(s->conn, IMAP_AUTH_LINE_MAX, LINE_LF_OK,
+		    &line);
+		if (lrc == LINE_TOOLONG) {
+			/* As POP and SMTP: the rest of the line is skipped
+			 * by the next read; the tagged BAD ends the exchange
+			 * and the session goes on. */
+			log_ses(&s->log, LOG_PROBLEM, "AUTHENTICATE response "
+			    "longer than %d bytes", IMAP_AUTH_LINE_MAX);
+			sasl_session_free(&ss);
+			return imap_bad(s, "[TOOBIG] AUTHENTICATE response "
+			    "too long");
+		}
+		if (lrc != LINE_OK) {
 			sasl_session_free(&ss);
 			s->state = IST_LOGOUT;
 			s->resp_kind = NULL;

@@ -3,7 +3,8 @@
 authcid of ADDRESS_MAX bytes each, a PASSWORD_MAX password: lib/bounds.h
 SASL_PLAIN_B64_MAX) is read whole by POP, IMAP and SMTP AUTH and answered
 as a failed login; past POP's and SMTP's own line limit the response is
-refused as too long, and the session goes on."""
+refused as too long, and the session goes on (IMAP: a tagged BAD
+[TOOBIG])."""
 import base64
 import socket
 
@@ -58,6 +59,12 @@ def test_imap_plain_lengths(make_server):
     reply = r.cmd(longest_plain())
     assert reply.startswith("a NO"), reply
     assert r.cmd("c NOOP").startswith("c OK")
+    # One past the bound: a tagged BAD (never silence), and the session
+    # goes on with the next command.
+    assert r.cmd("d AUTHENTICATE PLAIN") == "+ "
+    assert r.cmd("A" * (IMAP_AUTH_LINE_MAX + 1)) == \
+        "d BAD [TOOBIG] AUTHENTICATE response too long"
+    assert r.cmd("e NOOP").startswith("e OK")
     r.close()
 
 
