@@ -35,6 +35,13 @@ def start(make_server, services=("cli", "imap", "imaps", "smtp")):
     return s
 
 
+def finish(s):
+    """Stops the server: a clean exit, and no sanitizer report (ASan build)."""
+    assert s.stop() == 0
+    with open(s.stderr_path, "rb") as f:
+        assert b"Sanitizer" not in f.read()
+
+
 def idle_session(s, user="user1", port=None):
     r = Raw(port or s.ports["imap"])
     assert r.cmd("a", f'LOGIN {user} "{PASSWORD}"')[1].startswith("a OK")
@@ -84,6 +91,7 @@ def test_delivery_reaches_idle_client(make_server):
     (wakes, notices), = ended_lines(s, 1)
     assert notices >= 1 and wakes >= 2      # the change, then DONE
     a.close()
+    finish(s)
 
 
 def test_other_account_does_not_wake(make_server):
@@ -100,6 +108,7 @@ def test_other_account_does_not_wake(make_server):
     (wakes, notices), = ended_lines(s, 1)
     assert (wakes, notices) == (1, 0)
     a.close()
+    finish(s)
 
 
 def test_change_by_another_session_of_the_account(make_server):
@@ -117,6 +126,7 @@ def test_change_by_another_session_of_the_account(make_server):
     b.cmd("z", "LOGOUT")
     b.close()
     a.close()
+    finish(s)
 
 
 def test_tls_idle_done_pipelined(make_server):
@@ -148,6 +158,7 @@ def cpu_ticks(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return int(fields[11]) + int(fields[12])
+    finish(s)
 
 
 def test_many_idle_sessions_sleep(make_server):
@@ -169,12 +180,13 @@ def test_many_idle_sessions_sleep(make_server):
     assert used < 2.5
     for r in sessions:
         r.close()
+    finish(s)
 
 
 def test_shutdown_with_idle_sessions(make_server):
     s = start(make_server, services=("cli", "imap"))
     sessions = [idle_session(s) for _ in range(20)]
-    assert s.stop() == 0                     # within the fixture's bound
+    finish(s)                                # within stop()'s bound
     for r in sessions:
         assert r.closed(timeout=10)
         r.close()
