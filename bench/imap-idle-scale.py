@@ -10,9 +10,11 @@ sessions over 100 accounts.
 
 Opens SESSIONS connections (bounded concurrency while connecting), each does
 LOGIN, SELECT INBOX, IDLE; holds them SECONDS; reads VmRSS of SERVER_PID every
-few seconds; then sends DONE/LOGOUT and closes.  Stops by itself.
+few seconds and its CPU time (utime + stime from /proc/PID/stat) over the
+hold, printed as a percentage of one CPU; then sends DONE/LOGOUT and closes.  Stops by itself.
 """
 import asyncio
+import os
 import sys
 import time
 
@@ -26,6 +28,13 @@ def rss_mib():
             if ln.startswith("VmRSS:"):
                 return int(ln.split()[1]) / 1024
     return float("nan")
+
+
+def cpu_ticks():
+    """tegamid's user + system CPU time so far, in clock ticks."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])   # utime, stime (fields 14, 15)
 
 
 def threads():
@@ -73,12 +82,16 @@ async def main():
           f" ({len(errs)} errors{': ' + repr(errs[0]) if errs else ''})")
     peak = 0.0
     end = time.time() + secs
+    c0, w0 = cpu_ticks(), time.time()
     while time.time() < end:
         m = rss_mib()
         peak = max(peak, m)
         print(f"  t={time.time() - t0:6.1f}s rss={m:8.1f} MiB threads={threads()}")
         await asyncio.sleep(min(10, max(0.1, end - time.time())))
-    print(f"RESULT sessions={len(conns)} held={secs:g}s peak_rss_mib={peak:.1f}")
+    hz = os.sysconf("SC_CLK_TCK")
+    cpu = 100.0 * (cpu_ticks() - c0) / hz / max(0.001, time.time() - w0)
+    print(f"RESULT sessions={len(conns)} held={secs:g}s peak_rss_mib={peak:.1f}"
+          f" cpu_during_hold={cpu:.1f}%")
     for r, w in conns:
         try:
             w.write(b"DONE\r\nd LOGOUT\r\n")

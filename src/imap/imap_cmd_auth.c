@@ -10,6 +10,7 @@
  */
 #include "lib/compat.h"
 
+#include <errno.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -467,56 +468,94 @@ mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The end of an IDLE: how often its thread woke up (every return from
+ * poll()) and how many change notices it got.  Tests read this line to see
+ * that nothing wakes an idle session but its socket and its own account. */
+static void
+idle_log(struct imap_session *s, const char *how, unsigned wakes,
+    uint64_t changes)
+{
+	log_ses(&s->log, LOG_LOW, "IDLE %s: %u wake-up(s), %llu change notice(s)",
+	    how, wakes, (unsigned long long)changes);
+}
+
+/*
+ * The thread sleeps in one poll() on the socket and the account's change
+ * eventfd (store_watch_new()) with the time left of IMAP_IDLE_CMD_MAX_MS:
+ * it wakes when the client sends something, when its account changes,
+ * when the server shuts down (conn_shutdown() makes the socket readable)
+ * or at the end -- never periodically.
+ */
 int
 cmd_idle(struct imap_session *s, const struct imap_arg *a, size_t n)
 {
-	struct pollfd pfd;
+	struct store_watch *w;
+	struct pollfd pfd[2];
+	struct error err;
 	struct strv line;
-	int64_t start = mono_ms();
-	uint64_t gen;
+	int64_t start = mono_ms(), left;
+	uint64_t changes = 0;
+	unsigned wakes = 0;
 	int r;
 
 	(void)a;
 	if (n != 0)
 		return imap_bad(s, "IDLE takes no arguments");
+	/* Registered before the first sync: a change after it is never
+	 * missed. */
+	if ((w = store_watch_new(s->store, &err)) == NULL) {
+		log_ses(&s->log, LOG_PROBLEM, "IDLE refused: %s", err.msg);
+		return imap_no(s, "[UNAVAILABLE] IDLE is not possible now, "
+		    "try NOOP");
+	}
 	imap_send(s, "+ idling");
-	gen = store_generation(s->store);
 	for (;;) {
 		if (s->state == IST_SELECTED)
 			imap_view_sync(s, true, false);
 		if (conn_flush(s->conn) < 0) {
-			s->state = IST_LOGOUT;
-			s->resp_kind = NULL;
-			return -1;
+			idle_log(s, "failed", wakes, changes);
+			goto fail;
 		}
-		if (conn_pending_input(s->conn) == 0) {
-			/* wake at once on a store change, check the client
-			 * every slice */
-			if (store_wait_change(s->store, gen, IMAP_IDLE_POLL_MS))
-				gen = store_generation(s->store);
-			pfd.fd = conn_fd(s->conn);
-			pfd.events = POLLIN;
-			pfd.revents = 0;
-			r = poll(&pfd, 1, 0);
-			if (mono_ms() - start > IMAP_IDLE_CMD_MAX_MS) {
+		if (!conn_input_buffered(s->conn)) {
+			left = start + IMAP_IDLE_CMD_MAX_MS - mono_ms();
+			if (left <= 0) {
+				idle_log(s, "too long", wakes, changes);
 				imap_send(s, "* BYE IDLE for too long");
-				s->state = IST_LOGOUT;
-				s->resp_kind = NULL;
-				return -1;
+				goto fail;
 			}
-			if (r == 0)
+			pfd[0].fd = conn_fd(s->conn);
+			pfd[1].fd = store_watch_fd(w);
+			pfd[0].events = pfd[1].events = POLLIN;
+			pfd[0].revents = pfd[1].revents = 0;
+			r = poll(pfd, 2, left > INT32_MAX ? INT32_MAX : (int)left);
+			if (r < 0 && errno != EINTR) {
+				log_ses(&s->log, LOG_PROBLEM, "IDLE: poll: %s",
+				    strerror(errno));
+				goto fail;
+			}
+			wakes++;
+			if (pfd[1].revents != 0)
+				changes += store_watch_take(w);
+			if (pfd[0].revents == 0)
 				continue;
 		}
 		if (imap_read_line(s, IMAP_LINE_MAX, &line) < 0) {
-			s->state = IST_LOGOUT;
-			s->resp_kind = NULL;
-			return -1;
+			idle_log(s, "ended by the connection", wakes, changes);
+			goto fail;
 		}
+		idle_log(s, "ended", wakes, changes);
 		if (strv_caseeq_cstr(line, "DONE"))
 			break;
+		store_watch_free(&w);
 		return imap_bad(s, "Expected DONE");
 	}
+	store_watch_free(&w);
 	if (s->state == IST_SELECTED)
 		imap_view_sync(s, true, false);
 	return imap_ok(s, "IDLE terminated");
+fail:
+	store_watch_free(&w);
+	s->state = IST_LOGOUT;
+	s->resp_kind = NULL;
+	return -1;
 }

@@ -30,7 +30,6 @@ _Static_assert(IMAP_AUTH_LINE_MAX >= SASL_PLAIN_B64_MAX,
     "IMAP AUTHENTICATE reads the longest PLAIN response");
 #define IMAP_FETCH_MAX		STORE_MESSAGE_MAX	/* bytes of one message read */
 #define IMAP_RESP_TEXT_MAX	512	/* tagged response text */
-#define IMAP_IDLE_POLL_MS	100	/* IDLE: how often the client is checked */
 #define IMAP_KEYWORDS_TEXT_MAX	(STORE_KEYWORDS_MAX * (STORE_KEYWORD_MAX + 1))
 #define IMAP_OUT_PIECE		16384	/* streamed response: bytes written at once */
 #define IMAP_OUT_BUF		(IMAP_OUT_PIECE + IMAP_LINE_MAX)	/* a piece and one item */

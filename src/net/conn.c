@@ -705,6 +705,15 @@ conn_pending_input(const struct conn *c)
 	return linereader_pending(&c->lr);
 }
 
+bool
+conn_input_buffered(const struct conn *c)
+{
+	if (linereader_pending(&c->lr) > 0)
+		return true;
+	return c->ssl != NULL && (SSL_pending(c->ssl) > 0 ||
+	    SSL_has_pending(c->ssl) == 1);
+}
+
 /* Runs SSL_accept or SSL_connect to the end, within the read timeout. */
 static int
 conn_handshake(struct conn *c, bool server, struct error *err_r)

@@ -148,6 +148,12 @@ const char	*conn_last_error(const struct conn *c);
  * conn_read().  STARTTLS must be refused unless this is 0. */
 size_t	conn_pending_input(const struct conn *c);
 
+/* True when a read would return data without waiting on the socket: bytes
+ * in the line reader, or (TLS) bytes or records already inside OpenSSL,
+ * which a poll() on conn_fd() would not see.  For a session that sleeps in
+ * its own poll() (IMAP IDLE). */
+bool	conn_input_buffered(const struct conn *c);
+
 /* Server-side TLS on an established connection: implicit TLS (call right
  * after accept) or STARTTLS (after the "go ahead" reply, which this
  * flushes).  Fails with ERR_SYNTAX if input is pending, ERR_IO/ERR_TEMP if

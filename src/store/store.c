@@ -2,8 +2,9 @@
 /*
  * store.c: opening an account store (schema, pragmas, INBOX, crash
  * clean-up of body files), the SQLite helpers the other store files use,
- * the per-account change notifier (generation counter + condition
- * variable, shared by every handle of the process on the same directory)
+ * the per-account change notifier (generation counter, condition
+ * variable and the eventfds of the sessions watching the account, shared
+ * by every handle of the process on the same directory)
  * and the process-wide handle cache (hash + LRU of idle handles).
  */
 #include "lib/compat.h"
@@ -12,6 +13,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -151,11 +153,19 @@ store_rollback(struct store *s)
 
 /* ---- change notifier ---- */
 
+/* One waiting session's eventfd, in its account's list (store_watch_new). */
+struct store_watch {
+	struct store_notify *notify;
+	int		 efd;
+	struct store_watch *next;
+};
+
 struct store_notify {
 	char		*dir;
 	uint64_t	 gen;
 	unsigned	 refs;
 	pthread_cond_t	 cond;
+	struct store_watch *watches;	/* sessions to wake on a change */
 	struct store_notify *next;
 };
 
@@ -208,10 +218,76 @@ notify_detach(struct store_notify *n)
 void
 store_changed(struct store *s)
 {
+	static const uint64_t one = 1;
+	struct store_watch *w;
+
 	pthread_mutex_lock(&notify_mu);
 	s->notify->gen++;
 	pthread_cond_broadcast(&s->notify->cond);
+	/* Only the sessions of this account.  The eventfd is non-blocking:
+	 * a write fails only when the counter would overflow, and then the
+	 * session is woken anyway. */
+	for (w = s->notify->watches; w != NULL; w = w->next)
+		(void)!write(w->efd, &one, sizeof(one));
 	pthread_mutex_unlock(&notify_mu);
+}
+
+struct store_watch *
+store_watch_new(struct store *s, struct error *err_r)
+{
+	struct store_watch *w;
+	int efd;
+
+	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (efd < 0) {
+		error_set(err_r, errno == EMFILE || errno == ENFILE ? ERR_LIMIT :
+		    ERR_TEMP, "eventfd: %s", strerror(errno));
+		return NULL;
+	}
+	w = xcalloc(1, sizeof(*w));
+	w->efd = efd;
+	pthread_mutex_lock(&notify_mu);
+	/* The handle's reference keeps s->notify alive while w exists. */
+	w->notify = s->notify;
+	w->next = s->notify->watches;
+	s->notify->watches = w;
+	pthread_mutex_unlock(&notify_mu);
+	return w;
+}
+
+int
+store_watch_fd(const struct store_watch *w)
+{
+	return w->efd;
+}
+
+uint64_t
+store_watch_take(struct store_watch *w)
+{
+	uint64_t n;
+
+	if (read(w->efd, &n, sizeof(n)) != (ssize_t)sizeof(n))
+		return 0;
+	return n;
+}
+
+void
+store_watch_free(struct store_watch **wp)
+{
+	struct store_watch *w = *wp, **pp;
+
+	if (w == NULL)
+		return;
+	*wp = NULL;
+	pthread_mutex_lock(&notify_mu);
+	for (pp = &w->notify->watches; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	pthread_mutex_unlock(&notify_mu);
+	(void)close(w->efd);
+	free(w);
 }
 
 uint64_t

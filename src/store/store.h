@@ -169,6 +169,21 @@ uint64_t store_generation(struct store *s);
  * true if it changed. */
 bool	store_wait_change(struct store *s, uint64_t gen, int timeout_ms);
 
+/*
+ * A change watch: an eventfd registered with the account's notifier, for a
+ * session that sleeps in poll() (IMAP IDLE).  Every committed change of the
+ * account (by any handle of this process) makes store_watch_fd() readable;
+ * changes of other accounts never do.  store_watch_take() reads and resets
+ * it (the number of changes since the last take, 0 if none).  The watch
+ * must be freed before the handle s is released.  NULL with ERR_LIMIT when
+ * the process is out of descriptors.
+ */
+struct store_watch;
+struct store_watch *store_watch_new(struct store *s, struct error *err_r);
+int	store_watch_fd(const struct store_watch *w);
+uint64_t store_watch_take(struct store_watch *w);
+void	store_watch_free(struct store_watch **wp);
+
 /* Total size in bytes of all messages of the account (quota). */
 int	store_account_size(struct store *s, uint64_t *size_r,
 	    struct error *err_r);

@@ -8,6 +8,7 @@
  */
 #include "lib/compat.h"
 
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -156,6 +157,58 @@ test_threads_and_notify(void)
 	store_close(&a);
 }
 
+static bool
+readable(int fd)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+
+	return poll(&p, 1, 0) == 1;
+}
+
+/* The eventfd watch of one account: woken by its changes (from any
+ * handle), never by another account's. */
+static void
+test_watch(void)
+{
+	struct store *a, *a2, *other;
+	struct store_watch *w1, *w2, *wo;
+	char *odir = xasprintf("%s/other", dir);
+
+	test_begin("a change wakes the watches of its account only");
+	a = store_open(dir, NULL);
+	a2 = store_open(dir, NULL);
+	other = store_open(odir, NULL);
+	test_assert(a != NULL && a2 != NULL && other != NULL);
+	w1 = store_watch_new(a, NULL);
+	w2 = store_watch_new(a2, NULL);
+	wo = store_watch_new(other, NULL);
+	test_assert(w1 != NULL && w2 != NULL && wo != NULL);
+	test_assert(!readable(store_watch_fd(w1)) &&
+	    !readable(store_watch_fd(wo)));
+	test_assert(store_mailbox_create(other, "Elsewhere", NULL, NULL) == 0);
+	test_assert(readable(store_watch_fd(wo)));
+	test_assert(!readable(store_watch_fd(w1)) &&
+	    !readable(store_watch_fd(w2)));
+	test_assert(store_watch_take(wo) >= 1 && store_watch_take(wo) == 0);
+	test_assert(!readable(store_watch_fd(wo)));
+	test_assert(store_mailbox_create(a2, "Watched", NULL, NULL) == 0);
+	test_assert(readable(store_watch_fd(w1)) &&
+	    readable(store_watch_fd(w2)) && !readable(store_watch_fd(wo)));
+	test_assert(store_watch_take(w1) >= 1 && !readable(store_watch_fd(w1)));
+	store_watch_free(&w1);
+	test_assert(w1 == NULL);
+	/* A freed watch is out of the list: later changes still work. */
+	test_assert(store_mailbox_create(a, "Watched2", NULL, NULL) == 0);
+	test_assert(readable(store_watch_fd(w2)));
+	store_watch_free(&w2);
+	store_watch_free(&wo);
+	store_close(&other);
+	store_close(&a2);
+	store_close(&a);
+	free(odir);
+	test_end();
+}
+
 /* Child: appends forever, writing each acknowledged UID to fd. */
 static void
 crash_child(int fd)
@@ -285,6 +338,7 @@ main(void)
 	if (dir == NULL)
 		return 1;
 	test_threads_and_notify();
+	test_watch();
 	test_crash();
 	cmd = xasprintf("rm -rf '%s'", dir);
 	if (system(cmd) != 0)
