@@ -328,15 +328,13 @@ cmd_delete_account(struct cli_ctx *c, const struct cli_args *a,
 	    err_r));
 }
 
-/* Account-addressed dictionaries. */
+/* Account-addressed values other than the settings files: the effective
+ * settings (get only) and the alias and right arrays (get, set). */
 struct account_target {
 	struct dval	*(*get)(struct objects *, const char *, const char *,
 			    struct error *);
 	int		 (*set)(struct objects *, const char *, const char *,
 			    const struct dval *, struct error *);
-	int		 (*update)(struct objects *, const char *, const char *,
-			    const struct dval *, struct error *);
-	bool		 array;		/* value is an array, not a dictionary */
 };
 
 static enum cli_rc
@@ -353,11 +351,9 @@ account_target_run(struct cli_ctx *c, const struct cli_args *a,
 	if (op == 0)
 		return data_result(t->get(o, name, DOM(domain), err_r), out,
 		    err_r);
-	if (t->array ? !arg_array(a, 1) : !arg_dict(a, 1))
+	if (!arg_array(a, 1))
 		return usage_error(err_r, usage);
-	if (op == 1)
-		return rc_of(t->set(o, name, DOM(domain), a->argv[1], err_r));
-	return rc_of(t->update(o, name, DOM(domain), a->argv[1], err_r));
+	return rc_of(t->set(o, name, DOM(domain), a->argv[1], err_r));
 }
 
 #define ACCOUNT_CMD(fn, op, target, usage)				\
@@ -369,16 +365,16 @@ fn(struct cli_ctx *c, const struct cli_args *a, struct buf *out,	\
 }
 
 static const struct account_target account_effective_t = {
-	objects_account_effective_get, NULL, NULL, false
+	objects_account_effective_get, NULL
 };
 static const struct account_target account_effective_prefs_t = {
-	objects_account_effective_prefs_get, NULL, NULL, false
+	objects_account_effective_prefs_get, NULL
 };
 static const struct account_target account_aliases_t = {
-	objects_account_aliases_get, objects_account_aliases_set, NULL, true
+	objects_account_aliases_get, objects_account_aliases_set
 };
 static const struct account_target account_rights_t = {
-	objects_account_rights_get, objects_account_rights_set, NULL, true
+	objects_account_rights_get, objects_account_rights_set
 };
 
 ACCOUNT_CMD(cmd_get_account_effective, 0, account_effective_t,

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * objects.h: the server's objects -- domains, accounts, account aliases,
- * forwarders -- and their settings with inheritance, passwords, the postmaster
- * account, server-wide settings files (network address lists, protection,
- * module settings, the Router Table text) and the directory adaptor the
- * Router uses (objects_router_ops).
+ * forwarders -- and their settings with inheritance, the named settings files
+ * of the server, its domains and accounts behind one get/set/update
+ * (objects_settings_file_*), passwords, the postmaster account, network
+ * address lists, module settings, the Router Table text and the directory
+ * adaptor the Router uses (objects_router_ops).
  *
  * Everything is loaded into memory by objects_open() and guarded by one
  * rwlock; every change first writes the affected file atomically and only
@@ -429,7 +430,7 @@ int		 objects_ensure_postmaster(struct objects *o, char *password_r,
 void		 objects_initial_password_path(struct objects *o, char *buf,
 		    size_t size);
 
-/* ---- server-wide network lists, protection, modules, router table ------ */
+/* ---- server-wide network lists, modules, router table ----------------- */
 
 const char	*objects_iplist_name(enum obj_iplist which);
 /* The list's text (caller frees; "" when empty). */
