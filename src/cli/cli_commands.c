@@ -792,12 +792,16 @@ static const struct sfile_cmd {
 
 static const char *const sfile_verbs[] = { "Get", "Set", "Update" };
 
+/* The usage text names the file (an alias's error names the command it
+ * stands for, as ever); the help names the command itself. */
 static void
-sfile_usage(char *buf, size_t size, int op, const struct sfile_cmd *sc)
+sfile_usage(char *buf, size_t size, int op, const struct sfile_cmd *sc,
+    bool help)
 {
 	enum obj_scope scope = objects_settings_file_scope(sc->which);
 
-	(void)snprintf(buf, size, "%s%s%s%s%s", sfile_verbs[op], sc->suffix,
+	(void)snprintf(buf, size, "%s%s%s%s%s", sfile_verbs[op], help ?
+	    sc->suffix : objects_settings_file_name(sc->which),
 	    scope == OBJ_SCOPE_DOMAIN ? " [domain]" :
 	    scope == OBJ_SCOPE_ACCOUNT ? " name" : "", op == 0 ? "" : " ",
 	    op == 0 ? "" : sc->value);
@@ -851,7 +855,7 @@ sfile_run(struct cli_ctx *c, const struct cli_args *a, struct buf *out,
 	if (!bad && op != 0 && arg_dict(a, a->argc - 1) == NULL)
 		bad = true;
 	if (bad) {
-		sfile_usage(usage, sizeof(usage), op, sc);
+		sfile_usage(usage, sizeof(usage), op, sc, false);
 		return usage_error(err_r, usage);
 	}
 	if (op == 0)
@@ -1000,7 +1004,8 @@ cli_commands_print(FILE *f)
 		fprintf(f, "  %s\n", cli_cmds[i].usage);
 	for (i = 0; i < N_ELEMENTS(sfile_cmds); i++)
 		for (op = 0; op < (int)N_ELEMENTS(sfile_verbs); op++) {
-			sfile_usage(usage, sizeof(usage), op, &sfile_cmds[i]);
+			sfile_usage(usage, sizeof(usage), op, &sfile_cmds[i],
+			    true);
 			fprintf(f, "  %s\n", usage);
 		}
 	for (i = 0; i < n_extra; i++)

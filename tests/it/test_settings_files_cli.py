@@ -23,6 +23,12 @@ FILES = [
 ]
 
 
+def usage_name(suffix):
+    # An alias's usage text names the command it stands for.
+    return "ServerAccountDefaults" if suffix == "AllAccountsDefaults" \
+        else suffix
+
+
 def owner_usage(owner):
     if owner == "":
         return ""
@@ -55,18 +61,19 @@ def test_usage_texts(server):
     # A session is closed after a few errors: one session per file.
     for suffix, owner, word in FILES:
         shape = owner_usage(owner)
+        un = usage_name(suffix)
         with CliClient(server.ports["cli"]) as c:
             assert c.login("postmaster", server.postmaster_password()) == \
                 "200 login OK"
             # Set without its dictionary
             assert c.cmd("Set" + suffix) == \
-                "501 usage: Set%s%s %s" % (suffix, shape, word), suffix
+                "501 usage: Set%s%s %s" % (un, shape, word), suffix
             assert c.cmd("Update%s x y z" % suffix) == \
-                "501 usage: Update%s%s %s" % (suffix, shape, word), suffix
+                "501 usage: Update%s%s %s" % (un, shape, word), suffix
             # Get with one argument too many
             extra = "a b" if owner else "a"
             assert c.cmd("Get%s %s" % (suffix, extra)) == \
-                "501 usage: Get%s%s" % (suffix, shape), suffix
+                "501 usage: Get%s%s" % (un, shape), suffix
     with CliClient(server.ports["cli"]) as c:
         assert c.login("postmaster", server.postmaster_password()) == \
             "200 login OK"
