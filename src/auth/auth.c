@@ -159,7 +159,8 @@ prot_load(struct server *srv, struct prot_conf *pc)
 	pc->bl_limit = TEMPBL_DEFAULT_N;
 	pc->bl_period = TEMPBL_DEFAULT_PERIOD;
 	/* The (N, period) pair is no table type: read from the settings. */
-	prot = objects_protection_get(srv->objects);
+	prot = objects_settings_file_get(srv->objects, OBJ_SF_PROTECTION,
+	    NULL, NULL, NULL);
 	if (prot != NULL)
 		flow_pair(dict_get(prot, "TempBlacklistFailedLogins"), true,
 		    &pc->bl_limit, &pc->bl_period);

@@ -167,15 +167,6 @@ cmd_delete_domain(struct cli_ctx *c, const struct cli_args *a, struct buf *out,
 	    a->argc == 2, err_r));
 }
 
-/* Get/Set/Update on a dictionary addressed by an optional first argument. */
-struct dict_target {
-	struct dval	*(*get)(struct objects *, const char *, struct error *);
-	int		 (*set)(struct objects *, const char *, const struct dval *,
-			    struct error *);
-	int		 (*update)(struct objects *, const char *,
-			    const struct dval *, struct error *);
-};
-
 /* Resolves the optional domain argument; *argi gets the index of the next
  * argument. */
 static int
@@ -201,71 +192,6 @@ target_arg(const struct cli_args *a, size_t nargs_after, char *domain,
 }
 
 static enum cli_rc
-dict_target_run(struct cli_ctx *c, const struct cli_args *a, struct buf *out,
-    struct error *err_r, int op, const struct dict_target *t,
-    const char *usage)
-{
-	char domain[DOMAIN_NAME_MAX + 1];
-	struct objects *o = c->srv->objects;
-	const char *obj;
-	size_t i;
-	int r;
-
-	if (op == 0) {			/* Get */
-		if (a->argc > 1 || target_arg(a, 0, domain, sizeof(domain), &i,
-		    err_r) < 0)
-			return usage_error(err_r, usage);
-	} else {
-		if (a->argc < 1 || a->argc > 2 || !arg_dict(a, a->argc - 1) ||
-		    target_arg(a, 1, domain, sizeof(domain), &i, err_r) < 0)
-			return usage_error(err_r, usage);
-	}
-	obj = DOM(domain);
-	if (op == 0)
-		return data_result(t->get(o, obj, err_r), out, err_r);
-	r = op == 1 ? t->set(o, obj, a->argv[i], err_r) :
-	    t->update(o, obj, a->argv[i], err_r);
-	return rc_of(r);
-}
-
-#define DOMAIN_DICT_CMDS(fn, getf, setf, updf, what)			\
-static const struct dict_target fn##_target = { getf, setf, updf };	\
-static enum cli_rc							\
-cmd_get_##fn(struct cli_ctx *c, const struct cli_args *a,		\
-    struct buf *out, struct error *err_r)				\
-{									\
-	return dict_target_run(c, a, out, err_r, 0, &fn##_target,	\
-	    "Get" what " [domain]");					\
-}									\
-static enum cli_rc							\
-cmd_set_##fn(struct cli_ctx *c, const struct cli_args *a,		\
-    struct buf *out, struct error *err_r)				\
-{									\
-	return dict_target_run(c, a, out, err_r, 1, &fn##_target,	\
-	    "Set" what " [domain] {settings}");				\
-}									\
-static enum cli_rc							\
-cmd_update_##fn(struct cli_ctx *c, const struct cli_args *a,		\
-    struct buf *out, struct error *err_r)				\
-{									\
-	return dict_target_run(c, a, out, err_r, 2, &fn##_target,	\
-	    "Update" what " [domain] {settings}");			\
-}
-
-DOMAIN_DICT_CMDS(domain_settings, objects_domain_settings_get,
-    objects_domain_settings_set, objects_domain_settings_update,
-    "DomainSettings")
-DOMAIN_DICT_CMDS(account_defaults, objects_domain_account_defaults_get,
-    objects_domain_account_defaults_set, objects_domain_account_defaults_update,
-    "AccountDefaults")
-DOMAIN_DICT_CMDS(account_template, objects_account_template_get,
-    objects_account_template_set, objects_account_template_update,
-    "AccountTemplate")
-DOMAIN_DICT_CMDS(account_default_prefs, objects_domain_account_prefs_get,
-    objects_domain_account_prefs_set, objects_domain_account_prefs_update,
-    "AccountDefaultPrefs")
-
-static enum cli_rc
 cmd_get_domain_effective(struct cli_ctx *c, const struct cli_args *a,
     struct buf *out, struct error *err_r)
 {
@@ -274,70 +200,6 @@ cmd_get_domain_effective(struct cli_ctx *c, const struct cli_args *a,
 	return data_result(objects_domain_effective_get(c->srv->objects,
 	    a->argc ? cli_arg_str(a, 0) : NULL, err_r), out, err_r);
 }
-
-/* Server-wide dictionaries: no object argument. */
-struct server_target {
-	struct dval	*(*get)(struct objects *);
-	int		 (*set)(struct objects *, const struct dval *,
-			    struct error *);
-	int		 (*update)(struct objects *, const struct dval *,
-			    struct error *);
-};
-
-static enum cli_rc
-server_target_run(struct cli_ctx *c, const struct cli_args *a,
-    struct buf *out, struct error *err_r, int op,
-    const struct server_target *t, const char *usage)
-{
-	if (op == 0) {
-		if (a->argc != 0)
-			return usage_error(err_r, usage);
-		return data_result(t->get(c->srv->objects), out, err_r);
-	}
-	if (a->argc != 1 || !arg_dict(a, 0))
-		return usage_error(err_r, usage);
-	return rc_of(op == 1 ? t->set(c->srv->objects, a->argv[0], err_r) :
-	    t->update(c->srv->objects, a->argv[0], err_r));
-}
-
-#define SERVER_DICT_CMDS(fn, getf, setf, updf, what)			\
-static const struct server_target fn##_target = { getf, setf, updf };	\
-static enum cli_rc							\
-cmd_get_##fn(struct cli_ctx *c, const struct cli_args *a,		\
-    struct buf *out, struct error *err_r)				\
-{									\
-	return server_target_run(c, a, out, err_r, 0, &fn##_target,	\
-	    "Get" what);						\
-}									\
-static enum cli_rc							\
-cmd_set_##fn(struct cli_ctx *c, const struct cli_args *a,		\
-    struct buf *out, struct error *err_r)				\
-{									\
-	return server_target_run(c, a, out, err_r, 1, &fn##_target,	\
-	    "Set" what " {settings}");					\
-}									\
-static enum cli_rc							\
-cmd_update_##fn(struct cli_ctx *c, const struct cli_args *a,		\
-    struct buf *out, struct error *err_r)				\
-{									\
-	return server_target_run(c, a, out, err_r, 2, &fn##_target,	\
-	    "Update" what " {settings}");				\
-}
-
-SERVER_DICT_CMDS(domain_defaults, objects_domain_defaults_get,
-    objects_domain_defaults_set, objects_domain_defaults_update,
-    "DomainDefaults")
-SERVER_DICT_CMDS(server_account_defaults, objects_server_account_defaults_get,
-    objects_server_account_defaults_set,
-    objects_server_account_defaults_update, "ServerAccountDefaults")
-SERVER_DICT_CMDS(server_account_prefs, objects_server_account_prefs_get,
-    objects_server_account_prefs_set, objects_server_account_prefs_update,
-    "ServerAccountPrefs")
-SERVER_DICT_CMDS(protection, objects_protection_get, objects_protection_set,
-    objects_protection_update, "Protection")
-SERVER_DICT_CMDS(server_settings, objects_server_settings_get,
-    objects_server_settings_set, objects_server_settings_update,
-    "ServerSettings")
 
 static enum cli_rc
 cmd_get_domain_aliases(struct cli_ctx *c, const struct cli_args *a,
@@ -466,15 +328,13 @@ cmd_delete_account(struct cli_ctx *c, const struct cli_args *a,
 	    err_r));
 }
 
-/* Account-addressed dictionaries. */
+/* Account-addressed values other than the settings files: the effective
+ * settings (get only) and the alias and right arrays (get, set). */
 struct account_target {
 	struct dval	*(*get)(struct objects *, const char *, const char *,
 			    struct error *);
 	int		 (*set)(struct objects *, const char *, const char *,
 			    const struct dval *, struct error *);
-	int		 (*update)(struct objects *, const char *, const char *,
-			    const struct dval *, struct error *);
-	bool		 array;		/* value is an array, not a dictionary */
 };
 
 static enum cli_rc
@@ -491,11 +351,9 @@ account_target_run(struct cli_ctx *c, const struct cli_args *a,
 	if (op == 0)
 		return data_result(t->get(o, name, DOM(domain), err_r), out,
 		    err_r);
-	if (t->array ? !arg_array(a, 1) : !arg_dict(a, 1))
+	if (!arg_array(a, 1))
 		return usage_error(err_r, usage);
-	if (op == 1)
-		return rc_of(t->set(o, name, DOM(domain), a->argv[1], err_r));
-	return rc_of(t->update(o, name, DOM(domain), a->argv[1], err_r));
+	return rc_of(t->set(o, name, DOM(domain), a->argv[1], err_r));
 }
 
 #define ACCOUNT_CMD(fn, op, target, usage)				\
@@ -506,41 +364,21 @@ fn(struct cli_ctx *c, const struct cli_args *a, struct buf *out,	\
 	return account_target_run(c, a, out, err_r, op, &target, usage); \
 }
 
-static const struct account_target account_settings_t = {
-	objects_account_settings_get, objects_account_settings_set,
-	objects_account_settings_update, false
-};
 static const struct account_target account_effective_t = {
-	objects_account_effective_get, NULL, NULL, false
-};
-static const struct account_target account_prefs_t = {
-	objects_account_prefs_get, objects_account_prefs_set,
-	objects_account_prefs_update, false
+	objects_account_effective_get, NULL
 };
 static const struct account_target account_effective_prefs_t = {
-	objects_account_effective_prefs_get, NULL, NULL, false
+	objects_account_effective_prefs_get, NULL
 };
 static const struct account_target account_aliases_t = {
-	objects_account_aliases_get, objects_account_aliases_set, NULL, true
+	objects_account_aliases_get, objects_account_aliases_set
 };
 static const struct account_target account_rights_t = {
-	objects_account_rights_get, objects_account_rights_set, NULL, true
+	objects_account_rights_get, objects_account_rights_set
 };
 
-ACCOUNT_CMD(cmd_get_account_settings, 0, account_settings_t,
-    "GetAccountSettings name")
-ACCOUNT_CMD(cmd_set_account_settings, 1, account_settings_t,
-    "SetAccountSettings name {settings}")
-ACCOUNT_CMD(cmd_update_account_settings, 2, account_settings_t,
-    "UpdateAccountSettings name {settings}")
 ACCOUNT_CMD(cmd_get_account_effective, 0, account_effective_t,
     "GetAccountEffectiveSettings name")
-ACCOUNT_CMD(cmd_get_account_prefs, 0, account_prefs_t,
-    "GetAccountPrefs name")
-ACCOUNT_CMD(cmd_set_account_prefs, 1, account_prefs_t,
-    "SetAccountPrefs name {prefs}")
-ACCOUNT_CMD(cmd_update_account_prefs, 2, account_prefs_t,
-    "UpdateAccountPrefs name {prefs}")
 ACCOUNT_CMD(cmd_get_account_effective_prefs, 0, account_effective_prefs_t,
     "GetAccountEffectivePrefs name")
 ACCOUNT_CMD(cmd_get_account_aliases, 0, account_aliases_t,
@@ -924,6 +762,111 @@ cmd_refresh_os_data(struct cli_ctx *c, const struct cli_args *a,
 	return CLI_OK;
 }
 
+/* ---- settings files: one table, one path ------------------------------ */
+
+/*
+ * Get<suffix>, Set<suffix> and Update<suffix> of every entry, for the named
+ * settings files of objects (objects_settings_file_*).  The arguments
+ * follow the file's scope: none (server), [domain] (domain; the main domain
+ * when absent), name or name@domain (account); Set and Update end with the
+ * dictionary.  A new settings file is one line here.
+ */
+static const struct sfile_cmd {
+	const char		*suffix;
+	enum obj_settings_file	 which;
+	const char		*value;		/* in the usage text */
+} sfile_cmds[] = {
+	{ "DomainSettings", OBJ_SF_DOMAIN_SETTINGS, "{settings}" },
+	{ "DomainDefaults", OBJ_SF_DOMAIN_DEFAULTS, "{settings}" },
+	{ "ServerAccountDefaults", OBJ_SF_SERVER_ACCOUNT_DEFAULTS, "{settings}" },
+	{ "AllAccountsDefaults", OBJ_SF_SERVER_ACCOUNT_DEFAULTS, "{settings}" },
+	{ "AccountDefaults", OBJ_SF_DOMAIN_ACCOUNT_DEFAULTS, "{settings}" },
+	{ "AccountTemplate", OBJ_SF_ACCOUNT_TEMPLATE, "{settings}" },
+	{ "AccountDefaultPrefs", OBJ_SF_DOMAIN_ACCOUNT_PREFS, "{settings}" },
+	{ "ServerAccountPrefs", OBJ_SF_SERVER_ACCOUNT_PREFS, "{settings}" },
+	{ "ServerSettings", OBJ_SF_SERVER_SETTINGS, "{settings}" },
+	{ "AccountSettings", OBJ_SF_ACCOUNT_SETTINGS, "{settings}" },
+	{ "AccountPrefs", OBJ_SF_ACCOUNT_PREFS, "{prefs}" },
+	{ "Protection", OBJ_SF_PROTECTION, "{settings}" },
+};
+
+static const char *const sfile_verbs[] = { "Get", "Set", "Update" };
+
+/* The usage text names the file (an alias's error names the command it
+ * stands for, as ever); the help names the command itself. */
+static void
+sfile_usage(char *buf, size_t size, int op, const struct sfile_cmd *sc,
+    bool help)
+{
+	enum obj_scope scope = objects_settings_file_scope(sc->which);
+
+	(void)snprintf(buf, size, "%s%s%s%s%s", sfile_verbs[op], help ?
+	    sc->suffix : objects_settings_file_name(sc->which),
+	    scope == OBJ_SCOPE_DOMAIN ? " [domain]" :
+	    scope == OBJ_SCOPE_ACCOUNT ? " name" : "", op == 0 ? "" : " ",
+	    op == 0 ? "" : sc->value);
+}
+
+/* The entry of command name, with *op_r 0 Get, 1 Set, 2 Update. */
+static const struct sfile_cmd *
+sfile_find(const char *name, int *op_r)
+{
+	size_t i, n;
+	int op;
+
+	for (op = 0; op < (int)N_ELEMENTS(sfile_verbs); op++) {
+		n = strlen(sfile_verbs[op]);
+		if (strncasecmp(name, sfile_verbs[op], n) != 0)
+			continue;
+		for (i = 0; i < N_ELEMENTS(sfile_cmds); i++)
+			if (strcasecmp(name + n, sfile_cmds[i].suffix) == 0) {
+				*op_r = op;
+				return &sfile_cmds[i];
+			}
+	}
+	return NULL;
+}
+
+static enum cli_rc
+sfile_run(struct cli_ctx *c, const struct cli_args *a, struct buf *out,
+    struct error *err_r, int op, const struct sfile_cmd *sc)
+{
+	char name[OBJECT_NAME_MAX + 1], domain[DOMAIN_NAME_MAX + 1];
+	char usage[CLI_USAGE_MAX];
+	struct objects *o = c->srv->objects;
+	size_t want = op == 0 ? 0 : 1, i;	/* the dictionary */
+	const struct dval *in;
+	bool bad;
+
+	name[0] = domain[0] = '\0';
+	switch (objects_settings_file_scope(sc->which)) {
+	case OBJ_SCOPE_SERVER:
+		bad = a->argc != want;
+		break;
+	case OBJ_SCOPE_DOMAIN:
+		bad = a->argc > want + 1 || target_arg(a, want, domain,
+		    sizeof(domain), &i, err_r) < 0;
+		break;
+	default:
+		bad = a->argc != want + 1 || split_account(cli_arg_str(a, 0),
+		    name, sizeof(name), domain, sizeof(domain), err_r) < 0;
+		break;
+	}
+	if (!bad && op != 0 && arg_dict(a, a->argc - 1) == NULL)
+		bad = true;
+	if (bad) {
+		sfile_usage(usage, sizeof(usage), op, sc, false);
+		return usage_error(err_r, usage);
+	}
+	if (op == 0)
+		return data_result(objects_settings_file_get(o, sc->which, name,
+		    DOM(domain), err_r), out, err_r);
+	in = a->argv[a->argc - 1];
+	return rc_of(op == 1 ? objects_settings_file_set(o, sc->which, name,
+	    DOM(domain), in, err_r) : objects_settings_file_update(o,
+	    sc->which, name, DOM(domain), in, err_r));
+}
+
 /* ---- the table ---------------------------------------------------------- */
 
 #define M CMD_MASTER
@@ -933,47 +876,14 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "CreateDomain", M, cmd_create_domain, "CreateDomain name [{settings}]" },
 	{ "RenameDomain", M, cmd_rename_domain, "RenameDomain old into new" },
 	{ "DeleteDomain", M, cmd_delete_domain, "DeleteDomain name [force]" },
-	{ "GetDomainSettings", M, cmd_get_domain_settings, "GetDomainSettings [domain]" },
 	{ "GetDomainEffectiveSettings", M, cmd_get_domain_effective, "GetDomainEffectiveSettings [domain]" },
-	{ "SetDomainSettings", M, cmd_set_domain_settings, "SetDomainSettings [domain] {settings}" },
-	{ "UpdateDomainSettings", M, cmd_update_domain_settings, "UpdateDomainSettings [domain] {settings}" },
 	{ "GetDomainAliases", M, cmd_get_domain_aliases, "GetDomainAliases [domain]" },
 	{ "SetDomainAliases", M, cmd_set_domain_aliases, "SetDomainAliases domain (aliases)" },
-	{ "GetDomainDefaults", M, cmd_get_domain_defaults, "GetDomainDefaults" },
-	{ "SetDomainDefaults", M, cmd_set_domain_defaults, "SetDomainDefaults {settings}" },
-	{ "UpdateDomainDefaults", M, cmd_update_domain_defaults, "UpdateDomainDefaults {settings}" },
-	{ "GetServerAccountDefaults", M, cmd_get_server_account_defaults, "GetServerAccountDefaults" },
-	{ "SetServerAccountDefaults", M, cmd_set_server_account_defaults, "SetServerAccountDefaults {settings}" },
-	{ "UpdateServerAccountDefaults", M, cmd_update_server_account_defaults, "UpdateServerAccountDefaults {settings}" },
-	{ "GetAllAccountsDefaults", M, cmd_get_server_account_defaults, "GetAllAccountsDefaults" },
-	{ "SetAllAccountsDefaults", M, cmd_set_server_account_defaults, "SetAllAccountsDefaults {settings}" },
-	{ "UpdateAllAccountsDefaults", M, cmd_update_server_account_defaults, "UpdateAllAccountsDefaults {settings}" },
-	{ "GetAccountDefaults", M, cmd_get_account_defaults, "GetAccountDefaults [domain]" },
-	{ "SetAccountDefaults", M, cmd_set_account_defaults, "SetAccountDefaults [domain] {settings}" },
-	{ "UpdateAccountDefaults", M, cmd_update_account_defaults, "UpdateAccountDefaults [domain] {settings}" },
-	{ "GetAccountTemplate", M, cmd_get_account_template, "GetAccountTemplate [domain]" },
-	{ "SetAccountTemplate", M, cmd_set_account_template, "SetAccountTemplate [domain] {settings}" },
-	{ "UpdateAccountTemplate", M, cmd_update_account_template, "UpdateAccountTemplate [domain] {settings}" },
-	{ "GetAccountDefaultPrefs", M, cmd_get_account_default_prefs, "GetAccountDefaultPrefs [domain]" },
-	{ "SetAccountDefaultPrefs", M, cmd_set_account_default_prefs, "SetAccountDefaultPrefs [domain] {prefs}" },
-	{ "UpdateAccountDefaultPrefs", M, cmd_update_account_default_prefs, "UpdateAccountDefaultPrefs [domain] {prefs}" },
-	{ "GetServerAccountPrefs", M, cmd_get_server_account_prefs, "GetServerAccountPrefs" },
-	{ "SetServerAccountPrefs", M, cmd_set_server_account_prefs, "SetServerAccountPrefs {prefs}" },
-	{ "UpdateServerAccountPrefs", M, cmd_update_server_account_prefs, "UpdateServerAccountPrefs {prefs}" },
-	{ "GetServerSettings", M, cmd_get_server_settings, "GetServerSettings" },
-	{ "SetServerSettings", M, cmd_set_server_settings, "SetServerSettings {settings}" },
-	{ "UpdateServerSettings", M, cmd_update_server_settings, "UpdateServerSettings {settings}" },
 	{ "ListAccounts", M, cmd_list_accounts, "ListAccounts [domain]" },
 	{ "CreateAccount", M, cmd_create_account, "CreateAccount name [type] [{settings}]" },
 	{ "RenameAccount", M, cmd_rename_account, "RenameAccount old into new" },
 	{ "DeleteAccount", M, cmd_delete_account, "DeleteAccount name" },
-	{ "GetAccountSettings", M, cmd_get_account_settings, "GetAccountSettings name" },
-	{ "SetAccountSettings", M, cmd_set_account_settings, "SetAccountSettings name {settings}" },
-	{ "UpdateAccountSettings", M, cmd_update_account_settings, "UpdateAccountSettings name {settings}" },
 	{ "GetAccountEffectiveSettings", M, cmd_get_account_effective, "GetAccountEffectiveSettings name" },
-	{ "GetAccountPrefs", M, cmd_get_account_prefs, "GetAccountPrefs name" },
-	{ "SetAccountPrefs", M, cmd_set_account_prefs, "SetAccountPrefs name {prefs}" },
-	{ "UpdateAccountPrefs", M, cmd_update_account_prefs, "UpdateAccountPrefs name {prefs}" },
 	{ "GetAccountEffectivePrefs", M, cmd_get_account_effective_prefs, "GetAccountEffectivePrefs name" },
 	{ "GetEffectiveAccountPrefs", M, cmd_get_account_effective_prefs, "GetEffectiveAccountPrefs name" },
 	{ "SetAccountPassword", 0, cli_cmd_set_account_password, "SetAccountPassword name PASSWORD \"password\" [METHOD mode] [CHECK]" },
@@ -1008,9 +918,6 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "SetTempBlacklistedIPs", M, cli_set_temp_blacklisted_ips, "SetTempBlacklistedIPs \"address[-seconds],...\"" },
 	{ "GetLocalIPs", M, cmd_get_local_ips, "GetLocalIPs" },
 	{ "RefreshOSData", M, cmd_refresh_os_data, "RefreshOSData" },
-	{ "GetProtection", M, cmd_get_protection, "GetProtection" },
-	{ "SetProtection", M, cmd_set_protection, "SetProtection {settings}" },
-	{ "UpdateProtection", M, cmd_update_protection, "UpdateProtection {settings}" },
 	{ "GetModule", M, cli_cmd_get_module, "GetModule name" },
 	{ "GetQueueSettings", M, cli_cmd_get_queue_settings, "GetQueueSettings" },
 	{ "SetQueueSettings", M, cli_cmd_set_queue_settings, "SetQueueSettings {settings}" },
@@ -1056,13 +963,23 @@ cli_dispatch(struct cli_ctx *ctx, const struct cli_args *a, struct buf *out,
     struct error *err_r)
 {
 	const struct cli_cmd *cmd = NULL;
+	const struct sfile_cmd *sc;
 	size_t i;
+	int op;
 
 	for (i = 0; i < N_ELEMENTS(cli_cmds); i++) {
 		if (strcasecmp(cli_cmds[i].name, a->name) == 0) {
 			cmd = &cli_cmds[i];
 			break;
 		}
+	}
+	if (cmd == NULL && (sc = sfile_find(a->name, &op)) != NULL) {
+		if (!ctx->master) {
+			error_set(err_r, ERR_PERM, "not enough access rights");
+			return CLI_ERROR;
+		}
+		error_clear(err_r);
+		return sfile_run(ctx, a, out, err_r, op, sc);
 	}
 	if (cmd == NULL)
 		cmd = cli_find_extra(a->name);
@@ -1079,10 +996,18 @@ cli_dispatch(struct cli_ctx *ctx, const struct cli_args *a, struct buf *out,
 void
 cli_commands_print(FILE *f)
 {
+	char usage[CLI_USAGE_MAX];
 	size_t i;
+	int op;
 
 	for (i = 0; i < N_ELEMENTS(cli_cmds); i++)
 		fprintf(f, "  %s\n", cli_cmds[i].usage);
+	for (i = 0; i < N_ELEMENTS(sfile_cmds); i++)
+		for (op = 0; op < (int)N_ELEMENTS(sfile_verbs); op++) {
+			sfile_usage(usage, sizeof(usage), op, &sfile_cmds[i],
+			    true);
+			fprintf(f, "  %s\n", usage);
+		}
 	for (i = 0; i < n_extra; i++)
 		fprintf(f, "  %s\n", extra[i]->usage);
 }

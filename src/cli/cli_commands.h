@@ -35,6 +35,7 @@ enum cli_rc {
 
 #define CMD_MASTER	0x01	/* needs the Master right */
 #define CLI_EXTRA_MAX	64	/* commands added by other modules */
+#define CLI_USAGE_MAX	96	/* a generated usage text (settings files) */
 
 struct cli_cmd {
 	const char	*name;

@@ -516,10 +516,11 @@ layer(struct dval *eff, const struct dval *over)
 	dict_free(&tmp);
 }
 
-/* which: 0 settings, 1 prefs. */
+/* Effective settings (which 0) or preferences (1); the explicit ones are
+ * objects_settings_file_get(OBJ_SF_ACCOUNT_SETTINGS / _PREFS). */
 static struct dval *
-acct_read(struct objects *o, const char *name, const char *domain, int which,
-    bool effective, struct error *err_r)
+acct_effective(struct objects *o, const char *name, const char *domain,
+    int which, struct error *err_r)
 {
 	struct account *a;
 	struct dval *v = NULL;
@@ -527,10 +528,6 @@ acct_read(struct objects *o, const char *name, const char *domain, int which,
 	pthread_rwlock_rdlock(&o->lock);
 	if ((a = acct_get(o->st, name, domain, err_r)) == NULL)
 		goto out;
-	if (!effective) {
-		v = dict_clone(which == 0 ? a->settings : a->prefs);
-		goto out;
-	}
 	if (which == 0) {
 		v = builtin_account_defaults();
 		layer(v, dict_get(o->st->ddef, "AccountDefaults"));
@@ -547,48 +544,11 @@ out:
 	return v;
 }
 
-static int
-acct_write(struct objects *o, const char *name, const char *domain,
-    int which, const struct dval *in, bool update, struct error *err_r)
-{
-	char path[OBJECTS_PATH_MAX];
-	struct dval *nv, *hashed = NULL;
-	struct account *a;
-	int rc = -1;
-
-	if (which == 0 && obj_settings_hash_password(in, &hashed, err_r) == -1)
-		return -1;
-	if (hashed != NULL)
-		in = hashed;
-	pthread_rwlock_wrlock(&o->lock);
-	if ((a = acct_get(o->st, name, domain, err_r)) != NULL &&
-	    (nv = obj_merge(which == 0 ? a->settings : a->prefs, in, update,
-	    err_r)) != NULL) {
-		if (which == 0)
-			rc = acct_commit_settings(a, nv, err_r);
-		else if (acct_file(a, "account.prefs", path, sizeof(path),
-		    err_r) == -1)
-			dict_free(&nv);
-		else
-			rc = obj_commit(&a->prefs, path, nv, err_r);
-	}
-	pthread_rwlock_unlock(&o->lock);
-	dict_free(&hashed);
-	return rc;
-}
-
-struct dval *
-objects_account_settings_get(struct objects *o, const char *name,
-    const char *domain, struct error *err_r)
-{
-	return acct_read(o, name, domain, 0, false, err_r);
-}
-
 struct dval *
 objects_account_effective_get(struct objects *o, const char *name,
     const char *domain, struct error *err_r)
 {
-	return acct_read(o, name, domain, 0, true, err_r);
+	return acct_effective(o, name, domain, 0, err_r);
 }
 
 int
@@ -639,46 +599,11 @@ out:
 	return rc;
 }
 
-int
-objects_account_settings_set(struct objects *o, const char *name,
-    const char *domain, const struct dval *d, struct error *err_r)
-{
-	return acct_write(o, name, domain, 0, d, false, err_r);
-}
-
-int
-objects_account_settings_update(struct objects *o, const char *name,
-    const char *domain, const struct dval *d, struct error *err_r)
-{
-	return acct_write(o, name, domain, 0, d, true, err_r);
-}
-
-struct dval *
-objects_account_prefs_get(struct objects *o, const char *name,
-    const char *domain, struct error *err_r)
-{
-	return acct_read(o, name, domain, 1, false, err_r);
-}
-
 struct dval *
 objects_account_effective_prefs_get(struct objects *o, const char *name,
     const char *domain, struct error *err_r)
 {
-	return acct_read(o, name, domain, 1, true, err_r);
-}
-
-int
-objects_account_prefs_set(struct objects *o, const char *name,
-    const char *domain, const struct dval *d, struct error *err_r)
-{
-	return acct_write(o, name, domain, 1, d, false, err_r);
-}
-
-int
-objects_account_prefs_update(struct objects *o, const char *name,
-    const char *domain, const struct dval *d, struct error *err_r)
-{
-	return acct_write(o, name, domain, 1, d, true, err_r);
+	return acct_effective(o, name, domain, 1, err_r);
 }
 
 /* ---- aliases and rights ------------------------------------------------ */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * objects.c: opening, loading and reloading the object store, shared file
- * helpers, and the server-wide settings files (Main, network address lists,
- * protection, module settings, the Router Table text).
+ * helpers, the server-wide network address lists, module settings and
+ * their tables, and the Router Table text (the named settings files --
+ * Main, DomainDefault, Protection ... -- are in settings_file.c).
  *
  * Storage layout under the base directory (also in docs/storage.md):
  *
@@ -494,10 +495,8 @@ objects_domain_name_valid(const char *name)
 	return true;
 }
 
-/* ---- server-wide settings files ---------------------------------------- */
+/* ---- settings tables of server-wide files (settings_file.c) ------------ */
 
-/* Set or update of a whole Settings/<file>; keep_key (may be NULL) is kept
- * from the stored dictionary whatever the input says. */
 static int	modtables_check(struct objects *o, const char *file,
 		    const struct dval *d, struct error *err_r);
 static void	modtables_swap(struct objects *o, const char *file,
@@ -520,152 +519,26 @@ module_of(const char *file, char *mod, size_t size)
 	return true;
 }
 
-static int
-settings_write(struct objects *o, struct dval **slot, const char *file,
-    const struct dval *in, bool update, const char *keep_key,
-    struct error *err_r)
-{
-	char path[OBJECTS_PATH_MAX];
-	char mod[OBJECTS_MODULE_NAME_MAX + 1] = "";
-	const struct dval *kept;
-	struct dval *nv;
-	int rc;
-
-	if (obj_path(path, sizeof(path), err_r, "%s/Settings/%s", o->base,
-	    file) == -1)
-		return -1;
-	if ((nv = obj_merge(*slot, in, update, err_r)) == NULL)
-		return -1;
-	if (keep_key != NULL) {
-		kept = dict_get(*slot, keep_key);
-		if (kept != NULL)
-			dict_set(nv, keep_key, dict_clone(kept));
-		else
-			dict_remove(nv, keep_key);
-	}
-	/* A server settings file with a settings table (Protection) is
-	 * checked like a module's, and its snapshots follow the change. */
-	if (module_of(file, mod, sizeof(mod)) &&
-	    modtables_check(o, mod, nv, err_r) < 0) {
-		dict_free(&nv);
-		return -1;
-	}
-	rc = obj_commit(slot, path, nv, err_r);
-	if (rc == 0 && mod[0] != '\0') {
-		modtables_swap(o, mod, *slot);
-		modfile_store(o, mod, dict_clone(*slot));
-	}
-	return rc;
-}
-
-static struct dval *
-slot_get(struct objects *o, struct dval **slot)
-{
-	struct dval *v;
-
-	pthread_rwlock_rdlock(&o->lock);
-	v = dict_clone(*slot);
-	pthread_rwlock_unlock(&o->lock);
-	return v;
-}
-
-struct dval *
-objects_server_settings_get(struct objects *o)
-{
-	return slot_get(o, &o->st->main);
-}
-
-static int
-server_write(struct objects *o, const struct dval *d, bool update,
-    struct error *err_r)
-{
-	int rc;
-
-	pthread_rwlock_wrlock(&o->lock);
-	rc = settings_write(o, &o->st->main, "Main.settings", d, update,
-	    "DomainName", err_r);
-	pthread_rwlock_unlock(&o->lock);
-	return rc;
-}
-
 int
-objects_server_settings_set(struct objects *o, const struct dval *d,
+obj_modfile_check(struct objects *o, const char *file, const struct dval *d,
     struct error *err_r)
 {
-	return server_write(o, d, false, err_r);
+	char mod[OBJECTS_MODULE_NAME_MAX + 1];
+
+	if (!module_of(file, mod, sizeof(mod)))
+		return 0;
+	return modtables_check(o, mod, d, err_r) < 0 ? -1 : 0;
 }
 
-int
-objects_server_settings_update(struct objects *o, const struct dval *d,
-    struct error *err_r)
+void
+obj_modfile_changed(struct objects *o, const char *file, const struct dval *d)
 {
-	return server_write(o, d, true, err_r);
-}
+	char mod[OBJECTS_MODULE_NAME_MAX + 1];
 
-struct dval *
-objects_protection_get(struct objects *o)
-{
-	return slot_get(o, &o->st->protection);
-}
-
-static int
-protection_write(struct objects *o, const struct dval *d, bool update,
-    struct error *err_r)
-{
-	int rc;
-
-	pthread_rwlock_wrlock(&o->lock);
-	rc = settings_write(o, &o->st->protection, "Protection.settings", d,
-	    update, NULL, err_r);
-	pthread_rwlock_unlock(&o->lock);
-	return rc;
-}
-
-int
-objects_protection_set(struct objects *o, const struct dval *d,
-    struct error *err_r)
-{
-	return protection_write(o, d, false, err_r);
-}
-
-int
-objects_protection_update(struct objects *o, const struct dval *d,
-    struct error *err_r)
-{
-	return protection_write(o, d, true, err_r);
-}
-
-struct dval *
-objects_server_account_prefs_get(struct objects *o)
-{
-	return slot_get(o, &o->st->uprefs);
-}
-
-static int
-uprefs_write(struct objects *o, const struct dval *d, bool update,
-    struct error *err_r)
-{
-	int rc;
-
-	pthread_rwlock_wrlock(&o->lock);
-	rc = settings_write(o, &o->st->uprefs, "WebUserPrefs.settings", d,
-	    update, NULL, err_r);
-	pthread_rwlock_unlock(&o->lock);
-	return rc;
-}
-
-int
-objects_server_account_prefs_set(struct objects *o, const struct dval *d,
-    struct error *err_r)
-{
-	return uprefs_write(o, d, false, err_r);
-}
-
-int
-objects_server_account_prefs_update(struct objects *o, const struct dval *d,
-    struct error *err_r)
-{
-	return uprefs_write(o, d, true, err_r);
+	if (!module_of(file, mod, sizeof(mod)))
+		return;
+	modtables_swap(o, mod, d);
+	modfile_store(o, mod, dict_clone(d));
 }
 
 /* ---- network address lists --------------------------------------------- */

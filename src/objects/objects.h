@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * objects.h: the server's objects -- domains, accounts, account aliases,
- * forwarders -- and their settings with inheritance, passwords, the postmaster
- * account, server-wide settings files (network address lists, protection,
- * module settings, the Router Table text) and the directory adaptor the
- * Router uses (objects_router_ops).
+ * forwarders -- and their settings with inheritance, the named settings files
+ * of the server, its domains and accounts behind one get/set/update
+ * (objects_settings_file_*), passwords, the postmaster account, network
+ * address lists, module settings, the Router Table text and the directory
+ * adaptor the Router uses (objects_router_ops).
  *
  * Everything is loaded into memory by objects_open() and guarded by one
  * rwlock; every change first writes the affected file atomically and only
@@ -85,15 +86,189 @@ bool		 objects_name_valid(const char *name);
  * 1..DOMAIN_NAME_MAX. */
 bool		 objects_domain_name_valid(const char *name);
 
-/* ---- server settings (Settings/Main.settings) -------------------------- */
+/* ---- named settings files -------------------------------------------- */
 
-/* DomainName is managed by objects_domain_rename() of the main domain: set and
- * update keep the stored value whatever the input says. */
-struct dval	*objects_server_settings_get(struct objects *o);
-int		 objects_server_settings_set(struct objects *o,
-		    const struct dval *d, struct error *err_r);
-int		 objects_server_settings_update(struct objects *o,
-		    const struct dval *d, struct error *err_r);
+/* Whose file it is: the server's, a domain's or an account's. */
+enum obj_scope {
+	OBJ_SCOPE_SERVER = 0,
+	OBJ_SCOPE_DOMAIN,
+	OBJ_SCOPE_ACCOUNT
+};
+
+/*
+ * The settings dictionaries with Get/Set/Update (docs/storage.md); each is
+ * one entry of the table in settings_file.c.  Adding one: a constant here,
+ * an entry there, and a line in the CLI's table (cli_commands.c).
+ */
+enum obj_settings_file {
+	OBJ_SF_SERVER_SETTINGS = 0,	/* Settings/Main.settings; a write keeps
+					 * DomainName (objects_domain_rename) */
+	OBJ_SF_DOMAIN_DEFAULTS,		/* Settings/DomainDefault.settings
+					 * without its AccountDefaults */
+	OBJ_SF_SERVER_ACCOUNT_DEFAULTS,	/* AccountDefaults in it */
+	OBJ_SF_SERVER_ACCOUNT_PREFS,	/* Settings/WebUserPrefs.settings */
+	OBJ_SF_PROTECTION,		/* Settings/Protection.settings
+					 * (RejectNonClientLogins ...) */
+	OBJ_SF_DOMAIN_SETTINGS,		/* domain.settings: DomainAliases shown
+					 * and kept (objects_domain_aliases_set),
+					 * IPAddresses checked ("All" or a list);
+					 * AccountDefaults, AccountPrefs apart */
+	OBJ_SF_DOMAIN_ACCOUNT_DEFAULTS,	/* AccountDefaults in domain.settings */
+	OBJ_SF_DOMAIN_ACCOUNT_PREFS,	/* AccountPrefs in domain.settings */
+	OBJ_SF_ACCOUNT_TEMPLATE,	/* AccountTemplate.settings: copied into
+					 * new accounts */
+	OBJ_SF_ACCOUNT_SETTINGS,	/* account.settings; a Password in clear
+					 * is stored hashed unless asked */
+	OBJ_SF_ACCOUNT_PREFS,		/* account.prefs */
+	OBJ_SF_COUNT
+};
+
+/* "ServerSettings", "AccountDefaults" ...: the CLI's Get/Set/Update
+ * suffix. */
+const char	*objects_settings_file_name(enum obj_settings_file which);
+enum obj_scope	 objects_settings_file_scope(enum obj_settings_file which);
+/* The explicit settings of the file of account name@domain (account scope),
+ * of domain (domain scope; NULL the main domain) or of the server (both
+ * ignored).  ERR_NOTFOUND "unknown domain" / "unknown account". */
+struct dval	*objects_settings_file_get(struct objects *o,
+		    enum obj_settings_file which, const char *name,
+		    const char *domain, struct error *err_r);
+/* Set replaces, update merges (see Conventions); the file is written
+ * before memory changes.  A settings table registered for a server file
+ * (Protection) refuses a bad value and nothing changes. */
+int		 objects_settings_file_set(struct objects *o,
+		    enum obj_settings_file which, const char *name,
+		    const char *domain, const struct dval *d, struct error *err_r);
+int		 objects_settings_file_update(struct objects *o,
+		    enum obj_settings_file which, const char *name,
+		    const char *domain, const struct dval *d, struct error *err_r);
+
+/* Shorthands for the settings files read and changed most often (and by
+ * the unit tests): each is objects_settings_file_get/set/update of one
+ * constant.  Server files need no error argument for get. */
+static inline int
+objects_account_prefs_update(struct objects *o, const char *name,
+    const char *domain, const struct dval *d,
+    struct error *err_r)
+{
+	return objects_settings_file_update(o, OBJ_SF_ACCOUNT_PREFS, name,
+	    domain, d, err_r);
+}
+static inline struct dval *
+objects_account_settings_get(struct objects *o, const char *name,
+    const char *domain, struct error *err_r)
+{
+	return objects_settings_file_get(o, OBJ_SF_ACCOUNT_SETTINGS, name,
+	    domain, err_r);
+}
+static inline int
+objects_account_settings_set(struct objects *o, const char *name,
+    const char *domain, const struct dval *d,
+    struct error *err_r)
+{
+	return objects_settings_file_set(o, OBJ_SF_ACCOUNT_SETTINGS, name,
+	    domain, d, err_r);
+}
+static inline int
+objects_account_settings_update(struct objects *o, const char *name,
+    const char *domain, const struct dval *d,
+    struct error *err_r)
+{
+	return objects_settings_file_update(o, OBJ_SF_ACCOUNT_SETTINGS, name,
+	    domain, d, err_r);
+}
+static inline int
+objects_account_template_set(struct objects *o, const char *domain,
+    const struct dval *d,
+    struct error *err_r)
+{
+	return objects_settings_file_set(o, OBJ_SF_ACCOUNT_TEMPLATE, NULL,
+	    domain, d, err_r);
+}
+static inline int
+objects_domain_account_defaults_update(struct objects *o, const char *domain,
+    const struct dval *d,
+    struct error *err_r)
+{
+	return objects_settings_file_update(o, OBJ_SF_DOMAIN_ACCOUNT_DEFAULTS,
+	    NULL, domain, d, err_r);
+}
+static inline int
+objects_domain_account_prefs_update(struct objects *o, const char *domain,
+    const struct dval *d,
+    struct error *err_r)
+{
+	return objects_settings_file_update(o, OBJ_SF_DOMAIN_ACCOUNT_PREFS, NULL,
+	    domain, d, err_r);
+}
+static inline int
+objects_domain_defaults_set(struct objects *o, const struct dval *d,
+    struct error *err_r)
+{
+	return objects_settings_file_set(o, OBJ_SF_DOMAIN_DEFAULTS, NULL, NULL,
+	    d, err_r);
+}
+static inline int
+objects_domain_defaults_update(struct objects *o, const struct dval *d,
+    struct error *err_r)
+{
+	return objects_settings_file_update(o, OBJ_SF_DOMAIN_DEFAULTS, NULL,
+	    NULL, d, err_r);
+}
+static inline struct dval *
+objects_domain_settings_get(struct objects *o, const char *domain,
+    struct error *err_r)
+{
+	return objects_settings_file_get(o, OBJ_SF_DOMAIN_SETTINGS, NULL, domain,
+	    err_r);
+}
+static inline int
+objects_domain_settings_update(struct objects *o, const char *domain,
+    const struct dval *d,
+    struct error *err_r)
+{
+	return objects_settings_file_update(o, OBJ_SF_DOMAIN_SETTINGS, NULL,
+	    domain, d, err_r);
+}
+static inline struct dval *
+objects_protection_get(struct objects *o)
+{
+	return objects_settings_file_get(o, OBJ_SF_PROTECTION, NULL, NULL,
+	    NULL);
+}
+static inline int
+objects_protection_update(struct objects *o, const struct dval *d,
+    struct error *err_r)
+{
+	return objects_settings_file_update(o, OBJ_SF_PROTECTION, NULL, NULL, d,
+	    err_r);
+}
+static inline struct dval *
+objects_server_account_defaults_get(struct objects *o)
+{
+	return objects_settings_file_get(o, OBJ_SF_SERVER_ACCOUNT_DEFAULTS, NULL,
+	    NULL, NULL);
+}
+static inline int
+objects_server_account_defaults_update(struct objects *o, const struct dval *d,
+    struct error *err_r)
+{
+	return objects_settings_file_update(o, OBJ_SF_SERVER_ACCOUNT_DEFAULTS,
+	    NULL, NULL, d, err_r);
+}
+static inline int
+objects_server_account_prefs_update(struct objects *o, const struct dval *d,
+    struct error *err_r)
+{
+	return objects_settings_file_update(o, OBJ_SF_SERVER_ACCOUNT_PREFS, NULL,
+	    NULL, d, err_r);
+}
+static inline struct dval *
+objects_server_settings_get(struct objects *o)
+{
+	return objects_settings_file_get(o, OBJ_SF_SERVER_SETTINGS, NULL, NULL,
+	    NULL);
+}
 
 /* ---- domains ----------------------------------------------------------- */
 
@@ -116,28 +291,11 @@ int		 objects_find_domain(struct objects *o, const char *name,
 		    char *buf, size_t size);
 bool		 objects_domain_is_main(struct objects *o, const char *name);
 
-/* Explicit settings (DomainAliases included; AccountDefaults, AccountPrefs
- * are not: see below).  Set and update keep DomainAliases (use
- * objects_domain_aliases_set) and validate IPAddresses ("All" or an address
- * list text). */
-struct dval	*objects_domain_settings_get(struct objects *o,
-		    const char *domain, struct error *err_r);
 /* Domain settings over Settings/DomainDefault.settings over built-in
- * defaults (MailToUnknown = Rejected ...). */
+ * defaults (MailToUnknown = Rejected ...); the explicit ones are
+ * OBJ_SF_DOMAIN_SETTINGS. */
 struct dval	*objects_domain_effective_get(struct objects *o,
 		    const char *domain, struct error *err_r);
-int		 objects_domain_settings_set(struct objects *o,
-		    const char *domain, const struct dval *d, struct error *err_r);
-int		 objects_domain_settings_update(struct objects *o,
-		    const char *domain, const struct dval *d, struct error *err_r);
-
-/* Server-wide domain defaults (Settings/DomainDefault.settings without its
- * nested AccountDefaults). */
-struct dval	*objects_domain_defaults_get(struct objects *o);
-int		 objects_domain_defaults_set(struct objects *o,
-		    const struct dval *d, struct error *err_r);
-int		 objects_domain_defaults_update(struct objects *o,
-		    const struct dval *d, struct error *err_r);
 
 /* Domain aliases: array of names, each unique across all domain names and
  * aliases. */
@@ -154,42 +312,6 @@ int		 objects_domain_aliases_set(struct objects *o,
  * address"). */
 int		 objects_domain_for_local_ip(struct objects *o,
 		    const struct sockaddr *sa, char *buf, size_t size);
-
-/* ---- account defaults, template and preferences ------------------------ */
-
-/* Server-wide account defaults: AccountDefaults in DomainDefault.settings. */
-struct dval	*objects_server_account_defaults_get(struct objects *o);
-int		 objects_server_account_defaults_set(struct objects *o,
-		    const struct dval *d, struct error *err_r);
-int		 objects_server_account_defaults_update(struct objects *o,
-		    const struct dval *d, struct error *err_r);
-/* Per-domain account defaults: AccountDefaults in the domain settings. */
-struct dval	*objects_domain_account_defaults_get(struct objects *o,
-		    const char *domain, struct error *err_r);
-int		 objects_domain_account_defaults_set(struct objects *o,
-		    const char *domain, const struct dval *d, struct error *err_r);
-int		 objects_domain_account_defaults_update(struct objects *o,
-		    const char *domain, const struct dval *d, struct error *err_r);
-/* The domain's Account Template: settings copied into new accounts. */
-struct dval	*objects_account_template_get(struct objects *o,
-		    const char *domain, struct error *err_r);
-int		 objects_account_template_set(struct objects *o,
-		    const char *domain, const struct dval *d, struct error *err_r);
-int		 objects_account_template_update(struct objects *o,
-		    const char *domain, const struct dval *d, struct error *err_r);
-/* Server-wide account preference defaults (Settings/WebUserPrefs.settings). */
-struct dval	*objects_server_account_prefs_get(struct objects *o);
-int		 objects_server_account_prefs_set(struct objects *o,
-		    const struct dval *d, struct error *err_r);
-int		 objects_server_account_prefs_update(struct objects *o,
-		    const struct dval *d, struct error *err_r);
-/* Per-domain preference defaults: AccountPrefs in the domain settings. */
-struct dval	*objects_domain_account_prefs_get(struct objects *o,
-		    const char *domain, struct error *err_r);
-int		 objects_domain_account_prefs_set(struct objects *o,
-		    const char *domain, const struct dval *d, struct error *err_r);
-int		 objects_domain_account_prefs_update(struct objects *o,
-		    const char *domain, const struct dval *d, struct error *err_r);
 
 /* ---- accounts ---------------------------------------------------------- */
 
@@ -219,9 +341,6 @@ int		 objects_account_path(struct objects *o, const char *name,
 int		 objects_account_type(struct objects *o, const char *name,
 		    const char *domain, char *buf, size_t size, struct error *err_r);
 
-/* Explicit settings (account.settings). */
-struct dval	*objects_account_settings_get(struct objects *o,
-		    const char *name, const char *domain, struct error *err_r);
 /* Account over domain AccountDefaults over server AccountDefaults over the
  * built-in defaults. */
 struct dval	*objects_account_effective_get(struct objects *o,
@@ -233,23 +352,10 @@ struct dval	*objects_account_effective_get(struct objects *o,
 int		 objects_account_effective_str(struct objects *o,
 		    const char *name, const char *domain, const char *key,
 		    char *buf, size_t size, struct error *err_r);
-int		 objects_account_settings_set(struct objects *o,
-		    const char *name, const char *domain, const struct dval *d,
-		    struct error *err_r);
-int		 objects_account_settings_update(struct objects *o,
-		    const char *name, const char *domain, const struct dval *d,
-		    struct error *err_r);
-
-/* Preferences, the same three levels (account.prefs). */
-struct dval	*objects_account_prefs_get(struct objects *o,
-		    const char *name, const char *domain, struct error *err_r);
+/* Preferences over the domain's AccountPrefs over the server's
+ * (WebUserPrefs) over the built-in ones. */
 struct dval	*objects_account_effective_prefs_get(struct objects *o,
 		    const char *name, const char *domain, struct error *err_r);
-int		 objects_account_prefs_set(struct objects *o, const char *name,
-		    const char *domain, const struct dval *d, struct error *err_r);
-int		 objects_account_prefs_update(struct objects *o,
-		    const char *name, const char *domain, const struct dval *d,
-		    struct error *err_r);
 
 /* Account aliases: array of names, each unique in the domain. */
 struct dval	*objects_account_aliases_get(struct objects *o,
@@ -324,7 +430,7 @@ int		 objects_ensure_postmaster(struct objects *o, char *password_r,
 void		 objects_initial_password_path(struct objects *o, char *buf,
 		    size_t size);
 
-/* ---- server-wide network lists, protection, modules, router table ------ */
+/* ---- server-wide network lists, modules, router table ----------------- */
 
 const char	*objects_iplist_name(enum obj_iplist which);
 /* The list's text (caller frees; "" when empty). */
@@ -334,13 +440,6 @@ int		 objects_iplist_set(struct objects *o, enum obj_iplist which,
 		    const char *text, struct error *err_r);
 bool		 objects_iplist_match(struct objects *o, enum obj_iplist which,
 		    const struct sockaddr *sa);
-
-/* Settings/Protection.settings (RejectNonClientLogins, FailedLoginFlow ...). */
-struct dval	*objects_protection_get(struct objects *o);
-int		 objects_protection_set(struct objects *o, const struct dval *d,
-		    struct error *err_r);
-int		 objects_protection_update(struct objects *o,
-		    const struct dval *d, struct error *err_r);
 
 /* Settings/<module>.settings; module is [A-Za-z0-9]{1,32} ("SMTP").  get
  * parses a file once and then returns copies of the parsed settings until

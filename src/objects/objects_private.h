@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * objects_private.h: the in-memory state of src/objects, shared by its files
- * (objects.c, ohash.c, domain.c, account.c, password.c, localip.c).  Nobody
+ * (objects.c, ohash.c, domain.c, account.c, password.c, localip.c,
+ * settings_file.c).  Nobody
  * outside src/objects includes this.
  *
  * struct objects holds the base path, the rwlock and a pointer to the loaded
@@ -136,6 +137,13 @@ struct dval *obj_merge(const struct dval *cur, const struct dval *in,
 int	 obj_commit(struct dval **slot, const char *path, struct dval *nv,
 	    struct error *err_r);
 struct dval *obj_sorted_array(struct dval *arr);
+/* For Settings/<file> (o->lock held): every settings table registered for
+ * the file checks d; after a write the snapshots and the module cache
+ * follow d.  Files not named "<module>.settings" pass. */
+int	 obj_modfile_check(struct objects *o, const char *file,
+	    const struct dval *d, struct error *err_r);
+void	 obj_modfile_changed(struct objects *o, const char *file,
+	    const struct dval *d);
 
 /* password.c */
 /* Settings given by an administrator (CreateAccount, Set/UpdateAccount-
