@@ -33,8 +33,6 @@
 
 #define FLOW_DEFAULT_N		10	/* FailedLoginFlow = (10, 1m) */
 #define FLOW_DEFAULT_PERIOD	60
-#define TEMPBL_DEFAULT_N	20	/* TempBlacklistFailedLogins = (20, 10m) */
-#define TEMPBL_DEFAULT_PERIOD	600
 
 static int64_t
 now_ms(void)
@@ -45,70 +43,28 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* "1m", "30s", "2h", "15" (seconds), "#15" -> milliseconds; -1 if bad. */
-static int64_t
-parse_period(const struct dval *v)
-{
-	const char *s;
-	char *end;
-	long n;
-
-	if (v == NULL)
-		return -1;
-	if (dict_type(v) == DICT_NUMBER)
-		return dict_number(v) * 1000;
-	s = dict_str(v, NULL);
-	if (s == NULL || *s < '0' || *s > '9')
-		return -1;
-	n = strtol(s, &end, 10);
-	if (n < 0 || n > 100000)
-		return -1;
-	if (*end == '\0' || strcmp(end, "s") == 0)
-		return (int64_t)n * 1000;
-	if (strcmp(end, "m") == 0)
-		return (int64_t)n * 60000;
-	if (strcmp(end, "h") == 0)
-		return (int64_t)n * 3600000;
-	return -1;
-}
-
-static long
-parse_count(const struct dval *v)
-{
-	const char *s;
-	char *end;
-	long n;
-
-	if (v == NULL)
-		return -1;
-	if (dict_type(v) == DICT_NUMBER)
-		return (long)dict_number(v);
-	s = dict_str(v, NULL);
-	if (s == NULL)
-		return -1;
-	n = strtol(s, &end, 10);
-	return *end == '\0' ? n : -1;
-}
-
-/* A (N, period) setting such as FailedLoginFlow = (10, 1m): n_r and
- * period_r (seconds) keep their defaults where the value is missing or
- * bad.  allow_zero: N 0 is taken (it turns the check off). */
+/* The account's FailedLoginFlow = (N, period) through the one settings
+ * parser (lib/settings.h): n_r and period_r (seconds) keep their defaults
+ * where the value is missing or bad (logged once per login as a problem);
+ * N is capped by AUTH_FLOW_RING, N 0 keeps the default (an account cannot
+ * turn the check off). */
 static void
-flow_pair(const struct dval *flow, bool allow_zero, unsigned *n_r,
-    uint32_t *period_r)
+flow_pair(const struct dval *flow, unsigned *n_r, uint32_t *period_r)
 {
-	long cn;
-	int64_t cp;
+	struct setting_rate rt;
+	struct error e;
 
-	if (flow == NULL || dict_type(flow) != DICT_ARRAY ||
-	    dict_array_len(flow) != 2)
+	if (flow == NULL)
 		return;
-	cn = parse_count(dict_array_get(flow, 0));
-	cp = parse_period(dict_array_get(flow, 1));
-	if (cn > 0 || (allow_zero && cn == 0))
-		*n_r = cn > AUTH_FLOW_RING ? AUTH_FLOW_RING : (unsigned)cn;
-	if (cp >= 1000)
-		*period_r = (uint32_t)(cp / 1000);
+	if (settings_parse_rate(flow, &rt, &e) < 0) {
+		log_mod(&log_system, LOG_PROBLEM, "FailedLoginFlow: %s; the "
+		    "default (%d, %ds) is used", e.msg, FLOW_DEFAULT_N,
+		    FLOW_DEFAULT_PERIOD);
+		return;
+	}
+	if (rt.n > 0)
+		*n_r = rt.n > AUTH_FLOW_RING ? AUTH_FLOW_RING : (unsigned)rt.n;
+	*period_r = (uint32_t)rt.secs;
 }
 
 /* FailedLoginFlow of the account (effective), else (10, 1m).  N is capped
@@ -125,8 +81,7 @@ flow_settings(struct server *srv, const struct auth_result *res,
 		eff = objects_account_effective_get(srv->objects, res->account,
 		    res->domain, NULL);
 	if (eff != NULL)
-		flow_pair(dict_get(eff, "FailedLoginFlow"), false, limit_r,
-		    period_r);
+		flow_pair(dict_get(eff, "FailedLoginFlow"), limit_r, period_r);
 	dict_free(&eff);
 }
 
@@ -151,20 +106,12 @@ prot_load(struct server *srv, struct prot_conf *pc)
 {
 	struct settings_snap *snap = prot_snap(srv);
 	const struct auth_conf *c = settings_snap_conf(snap);
-	struct dval *prot;
 
 	pc->reject_non_client = c->reject_non_client;
 	pc->bl_time = (uint32_t)c->bl_time;
+	pc->bl_limit = (unsigned)c->bl_rate.n;
+	pc->bl_period = (uint32_t)c->bl_rate.secs;
 	settings_snap_unref(&snap);
-	pc->bl_limit = TEMPBL_DEFAULT_N;
-	pc->bl_period = TEMPBL_DEFAULT_PERIOD;
-	/* The (N, period) pair is no table type: read from the settings. */
-	prot = objects_settings_file_get(srv->objects, OBJ_SF_PROTECTION,
-	    NULL, NULL, NULL);
-	if (prot != NULL)
-		flow_pair(dict_get(prot, "TempBlacklistFailedLogins"), true,
-		    &pc->bl_limit, &pc->bl_period);
-	dict_free(&prot);
 }
 
 unsigned

@@ -16,6 +16,7 @@
 #include "lib/compat.h"
 
 #include "lib/iplist.h"
+#include "lib/settings.h"
 
 /* Seconds of the monotonic clock (never 0). */
 uint32_t	auth_now_s(void);
@@ -51,6 +52,9 @@ struct auth_conf {
 	bool			 allow_clear;		/* AllowClearTextLogins */
 	const struct iplist	*clear_ips;		/* ClearTextLoginIPs */
 	uint64_t		 bl_time;		/* TempBlacklistTime, s */
+	struct setting_rate	 bl_rate;	/* TempBlacklistFailedLogins */
 };
+
+#define TEMPBL_DEFAULT_N	20	/* TempBlacklistFailedLogins = (20, 10m) */
 
 #endif

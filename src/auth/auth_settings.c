@@ -2,8 +2,8 @@
 /*
  * auth_settings.c: the Protection settings a login reads
  * (Settings/Protection.settings) as one settings table; logins read a
- * snapshot, so no list is parsed per login.  TempBlacklistFailedLogins and
- * the account's FailedLoginFlow are (N, period) pairs, read in auth.c.
+ * snapshot, so no list is parsed per login.  The account's FailedLoginFlow
+ * is an account setting, read in auth.c with the same (N, period) parser.
  */
 #include "lib/compat.h"
 
@@ -18,6 +18,10 @@ static const struct setting_def auth_defs[] = {
 	    false),
 	SETTING_IPS("ClearTextLoginIPs", struct auth_conf, clear_ips,
 	    AUTH_CLEAR_TEXT_IPS_DEFAULT),
+	/* (0, ...) turns the check off; N is bounded by the failures a
+	 * record remembers. */
+	SETTING_RATE_("TempBlacklistFailedLogins", struct auth_conf, bl_rate,
+	    TEMPBL_DEFAULT_N, 0, AUTH_FLOW_RING, "10m"),
 	SETTING_DURATION("TempBlacklistTime", struct auth_conf, bl_time,
 	    AUTH_TEMPBL_TIME_DEFAULT, 1, AUTH_TEMPBL_TIME_MAX),
 };

@@ -326,6 +326,43 @@ value_times(const struct setting_def *d, const struct dval *v,
 	return 0;
 }
 
+int
+settings_parse_rate(const struct dval *v, struct setting_rate *r_r,
+    struct error *err_r)
+{
+	static const struct setting_def count = { "count", SETTING_NUMBER,
+	    SETTING_AT_ONCE, 0, 0, 0, UINT64_MAX, NULL, NULL, 0 };
+	static const struct setting_def period = { "period", SETTING_TIME,
+	    SETTING_AT_ONCE, 0, 0, 1, SETTINGS_RATE_PERIOD_MAX, NULL, NULL,
+	    0 };
+	char got[80], msg[sizeof(err_r->msg)];
+	uint64_t n, t;
+	bool n_ok;
+
+	if (dict_type(v) != DICT_ARRAY || dict_array_len(v) != 2) {
+		if (dict_type(v) == DICT_ARRAY)
+			(void)snprintf(got, sizeof(got), "%zu elements",
+			    dict_array_len(v));
+		else
+			shown(v, got, sizeof(got));
+		return error_set(err_r, ERR_SYNTAX, "(count, period) expected, "
+		    "got \"%s\"", got);
+	}
+	n_ok = value_u64(&count, dict_array_get(v, 0), &n, err_r) == 0;
+	if (!n_ok ||
+	    value_u64(&period, dict_array_get(v, 1), &t, err_r) < 0) {
+		if (err_r != NULL) {
+			(void)snprintf(msg, sizeof(msg), "%s", err_r->msg);
+			(void)error_set(err_r, ERR_SYNTAX, "(count, period): "
+			    "%s: %s", n_ok ? "period" : "count", msg);
+		}
+		return -1;
+	}
+	r_r->n = n;
+	r_r->secs = t;
+	return 0;
+}
+
 /* The default of d as a value object (caller frees); NULL for the numeric
  * types, whose default is def. */
 static struct dval *
@@ -344,6 +381,13 @@ default_dval(const struct setting_def *d)
 				;
 			dict_array_push(arr, dict_new_string(p, (size_t)(q - p)));
 		}
+		return arr;
+	}
+	if (d->type == SETTING_RATE) {
+		arr = dict_new_array();
+		dict_array_push(arr, dict_new_number((int64_t)d->def));
+		dict_array_push_cstr(arr, d->def_text != NULL ? d->def_text :
+		    "1m");
 		return arr;
 	}
 	if (d->type == SETTING_STRING || d->type == SETTING_ADDRESS ||
@@ -403,6 +447,23 @@ settings_value(const struct setting_def *d, const struct dval *v,
 	case SETTING_TIMES:
 		r = value_times(d, v, f, err_r);
 		break;
+	case SETTING_RATE: {
+		struct setting_rate rt;
+		char lo[32], hi[32];
+
+		if ((r = settings_parse_rate(v, &rt, err_r)) < 0)
+			break;
+		if (rt.n < d->min || rt.n > d->max) {
+			num_text(d, d->min, lo, sizeof(lo));
+			num_text(d, d->max, hi, sizeof(hi));
+			r = error_set(err_r, ERR_SYNTAX, "(count, period): a "
+			    "count of %s to %s expected, got %llu", lo, hi,
+			    (unsigned long long)rt.n);
+			break;
+		}
+		*(struct setting_rate *)f = rt;
+		break;
+	}
 	case SETTING_BOOL:
 		if (dict_type(v) == DICT_NUMBER && (dict_number(v) == 0 ||
 		    dict_number(v) == 1))
@@ -679,6 +740,18 @@ settings_snap_effective(const struct settings_snap *s, struct dval *out)
 		case SETTING_IPLIST:
 			dict_set_str(out, d->name, s->iptext[i]);
 			break;
+		case SETTING_RATE: {
+			const struct setting_rate *rt = f;
+			struct dval *arr = dict_new_array();
+
+			(void)snprintf(txt, sizeof(txt), "%llu",
+			    (unsigned long long)rt->n);
+			dict_array_push_cstr(arr, txt);
+			time_text(rt->secs, txt, sizeof(txt));
+			dict_array_push_cstr(arr, txt);
+			dict_set(out, d->name, arr);
+			break;
+		}
 		case SETTING_TIMES: {
 			const struct setting_times *ts = f;
 			struct dval *arr = dict_new_array();

@@ -29,6 +29,8 @@
  *   address  one addr-spec-like word: no white space or control bytes
  *   enum     one of the table's words (any case)
  *   times    an array of times ("(1m, 5m, 1h)"), 1 .. SETTINGS_LIST_MAX
+ *   rate     a count and a period, "(10, 1m)": min..max events within
+ *            1 s .. SETTINGS_RATE_PERIOD_MAX (FailedLoginFlow)
  *   string   any string up to SETTINGS_STRING_MAX bytes
  * Error texts name the setting, the value and what is allowed:
  *   "MaxRecipients: 1 to 10000 expected, got \"99999999\"".
@@ -58,7 +60,8 @@ enum setting_type {
 	SETTING_IPLIST,		/* const struct iplist * (owned) */
 	SETTING_ADDRESS,	/* const char *  (owned) */
 	SETTING_ENUM,		/* unsigned: index into words */
-	SETTING_TIMES		/* struct setting_times */
+	SETTING_TIMES,		/* struct setting_times */
+	SETTING_RATE		/* struct setting_rate */
 };
 
 /* When a changed value takes effect. */
@@ -73,6 +76,11 @@ enum setting_apply {
 struct setting_times {
 	unsigned	 n;
 	uint32_t	 v[SETTINGS_LIST_MAX];
+};
+
+struct setting_rate {
+	uint64_t	 n;		/* events ... */
+	uint64_t	 secs;		/* ... within this many seconds */
 };
 
 struct setting_def {
@@ -124,6 +132,10 @@ struct settings_table {
 #define SETTING_TIMES_(name, type, field, def, min, max)		\
 	{ name, SETTING_TIMES, SETTING_AT_ONCE, offsetof(type, field),	\
 	  0, min, max, def, NULL, 0 }
+/* def, min, max: the count; period: the default period's text ("10m"). */
+#define SETTING_RATE_(name, type, field, def, min, max, period)		\
+	{ name, SETTING_RATE, SETTING_AT_ONCE, offsetof(type, field),	\
+	  def, min, max, period, NULL, 0 }
 /* Any setting, e.g. one read only at start (SETTING_AT_RESTART). */
 #define SETTING(name, stype, apply, type, field, def, min, max, text, fl) \
 	{ name, stype, apply, offsetof(type, field), def, min, max, text, \
@@ -145,6 +157,11 @@ int	settings_parse_size(const char *s, size_t len, uint64_t *v_r,
 	    bool *unlimited_r, struct error *err_r);
 /* A time in seconds: digits with an optional s, m, min, h, d, w.  Past
  * 2^64-1 seconds is ERR_LIMIT. */
+/* A (count, period) pair as the data format writes it, "(10, 1m)": an
+ * array of a number and a time (1 s .. SETTINGS_RATE_PERIOD_MAX); the
+ * count is not bounded here (the table's min/max, or the caller). */
+int	settings_parse_rate(const struct dval *v, struct setting_rate *r_r,
+	    struct error *err_r);
 int	settings_parse_time(const char *s, size_t len, uint64_t *v_r,
 	    struct error *err_r);
 /* YES/NO, 1/0, true/false in any case. */

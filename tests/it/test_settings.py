@@ -109,6 +109,12 @@ def test_bad_value_refused_with_name_value_range(server):
         in refused(s, "UpdateProtection", '{ClearTextLoginIPs="10.0.0.300";}')
     assert "AllowClearTextLogins: YES or NO expected" in refused(
         s, "SetProtection", "{AllowClearTextLogins=perhaps;}")
+    assert ("TempBlacklistFailedLogins: (count, period): a count of 0 to 64 "
+            "expected, got 65") in refused(
+        s, "UpdateProtection", "{TempBlacklistFailedLogins=(65, 10m);}")
+    assert ('TempBlacklistFailedLogins: (count, period): period: 1s to 1w '
+            'expected, got "0"') in refused(
+        s, "UpdateProtection", "{TempBlacklistFailedLogins=(5, 0);}")
     assert read(prot) == before
 
     # Good values in every form the data format writes are taken.

@@ -29,6 +29,7 @@ struct conf {
 	unsigned		 mode;
 	struct setting_times	 retry;
 	uint64_t		 big;
+	struct setting_rate	 flow;
 };
 
 static const char *const modes[] = { "Off", "Low", "High", NULL };
@@ -47,6 +48,7 @@ static const struct setting_def defs[] = {
 	SETTING_TIMES_("Retry", struct conf, retry, "1m, 5m, 1h", 1,
 	    UINT32_MAX),
 	SETTING_NUM("Big", struct conf, big, 0, 0, UINT64_MAX),
+	SETTING_RATE_("Flow", struct conf, flow, 10, 0, 64, "1m"),
 };
 
 static const struct settings_table table =
@@ -331,6 +333,32 @@ main(void)
 	    "Retry: 1 to 32 times expected, got \"33 elements\"");
 	expect_effective("{}", "Retry", "(1m, 5m, 1h)");
 	expect_effective("{Retry = (90s, 10m);}", "Retry", "(90s, 10m)");
+
+	test_begin("rates: (count, period)");
+	check("{Flow = (3, 10m);}", NULL);
+	check("{Flow = (0, 1s);}", NULL);
+	check("{Flow = (64, \"1w\");}", NULL);
+	check("{Flow = (#5, #600);}", NULL);
+	check("{Flow = (65, 1m);}", "Flow: (count, period): a count of 0 to "
+	    "64 expected, got 65");
+	check("{Flow = (18446744073709551616, 1m);}", "Flow: (count, "
+	    "period): count: 0 to 18446744073709551615 expected, got "
+	    "\"18446744073709551616\"");
+	check("{Flow = (3, 0);}", "Flow: (count, period): period: 1s to 1w "
+	    "expected, got \"0\"");
+	check("{Flow = (3, 8d);}", "Flow: (count, period): period: 1s to 1w "
+	    "expected, got \"8d\"");
+	check("{Flow = (-1, 1m);}", "Flow: (count, period): count: 0 to "
+	    "18446744073709551615 expected, got \"-1\"");
+	check("{Flow = (3);}", "Flow: (count, period) expected, got \"1 "
+	    "elements\"");
+	check("{Flow = (3, 1m, 1m);}", "Flow: (count, period) expected, got "
+	    "\"3 elements\"");
+	check("{Flow = \"3 per minute\";}", "Flow: (count, period) "
+	    "expected, got \"3 per minute\"");
+	expect_effective("{}", "Flow", "(10, 1m)");
+	expect_effective("{Flow = (3, 600);}", "Flow", "(3, 10m)");
+	expect_effective("{Flow = (99, 1m);}", "Flow", "(10, 1m)");
 
 	test_begin("unknown keys are not checked");
 	check("{Comment = \"anything\"; LogLevel = 9;}", NULL);
