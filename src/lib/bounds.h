@@ -21,6 +21,7 @@
 /* The longest SASL PLAIN response of a valid login: base64 of authzid NUL
  * authcid NUL password; every protocol's AUTH line holds it. */
 #define SASL_PLAIN_B64_MAX	((2 * ADDRESS_MAX + PASSWORD_MAX + 2 + 2) / 3 * 4)
+#define SERVICES_FD_RESERVE	256	/* descriptors beside the connections: dbs, logs, sockets */
 #define SETTINGS_RATE_PERIOD_MAX	(7 * 86400)	/* a rate's period: a week */
 #define SETTINGS_LIST_MAX	32	/* elements of a list setting (RetrySchedule) */
 #define SETTINGS_STRING_MAX	(64 * 1024)	/* one string setting value */

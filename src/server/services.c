@@ -16,6 +16,8 @@
  */
 #include "lib/compat.h"
 
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -383,6 +385,41 @@ each_module(struct server *srv, int (*fn)(struct server *, const char *,
 	return 0;
 }
 
+/*
+ * Every connection holds a socket, and an IMAP session in IDLE an eventfd
+ * too; the databases, logs and listeners need some more.  When the
+ * channel limits add up to more than the process may open, say so (the
+ * limit is the hard one: raise_fd_limit() took it at start): past it,
+ * accept() and IDLE fail with EMFILE and are refused one by one.
+ */
+static void
+check_fd_budget(struct server *srv)
+{
+	struct listener_limits lim;
+	struct rlimit rl;
+	unsigned long channels = 0, need;
+	size_t i;
+
+	/* The services that have a socket now. */
+	for (i = 0; i < NSERVICES; i++) {
+		if (!registered[i] ||
+		    listener_bound_port(service_table[i].l.name, 0) == 0)
+			continue;
+		services_read_limits(srv, service_table[i].l.name, &lim);
+		channels += lim.max_channels;
+	}
+	need = 2 * channels + SERVICES_FD_RESERVE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    need <= rl.rlim_cur)
+		return;
+	log_mod(&log_system, LOG_PROBLEM, "the channel limits allow %lu "
+	    "connections, which may need %lu descriptors (2 each and %d "
+	    "more), but the process may open %llu (ulimit -n; LimitNOFILE= in "
+	    "the systemd unit): lower MaxChannels or raise the limit", channels,
+	    need, SERVICES_FD_RESERVE, (unsigned long long)rl.rlim_cur);
+}
+
 int
 services_bind(struct server *srv, const char *cert, const char *key,
     const struct listen_opt *opts, size_t nopts, struct error *err_r)
@@ -421,7 +458,10 @@ services_bind(struct server *srv, const char *cert, const char *key,
 			return -1;
 	}
 	set_base(opts, nopts);
-	return each_module(srv, listen_from_settings, err_r);
+	if (each_module(srv, listen_from_settings, err_r) < 0)
+		return -1;
+	check_fd_budget(srv);
+	return 0;
 }
 
 static int
@@ -476,6 +516,7 @@ services_reload_limits(struct server *srv)
 	for (i = 0; i < NSERVICES; i++)
 		if (registered[i])
 			apply_limits(srv, service_table[i].l.name);
+	check_fd_budget(srv);
 }
 
 void

@@ -63,12 +63,13 @@ class Server:
     """One tegamid process on a temporary base directory."""
 
     def __init__(self, base, domain="test.example", services=None, extra_args=None,
-                 env=None):
+                 env=None, prefix=None):
         self.base = base
         self.domain = domain
         self.services = services or ["cli"]
         self.extra_args = extra_args or []
         self.env = env or {}        # added to tegamid's environment
+        self.prefix = prefix or []  # a command tegamid runs under (prlimit)
         self.ports = {}
         self.listen = {}
         self.proc = None
@@ -100,7 +101,8 @@ class Server:
         return b"cannot listen" in tail and b"in use" in tail
 
     def _spawn(self, wait):
-        args = [TEGAMID, *ROOT_ARGS, "--base", self.base, "--domain", self.domain]
+        args = [*self.prefix, TEGAMID, *ROOT_ARGS, "--base", self.base,
+                "--domain", self.domain]
         for svc in self.services:
             for addr, port in self.listen[svc]:
                 args += ["--listen", f"{svc}={addr}:{port}"]
