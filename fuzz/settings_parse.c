@@ -26,6 +26,7 @@ struct fconf {
 	const struct iplist	*ips;
 	unsigned		 mode;
 	struct setting_times	 times;
+	struct setting_rate	 rate;
 };
 
 static const char *const words[] = { "Off", "Low", "High", NULL };
@@ -41,6 +42,7 @@ static const struct setting_def defs[] = {
 	SETTING_IPS("V", struct fconf, ips, "127.0.0.1"),
 	SETTING_ENUM_("V", struct fconf, mode, "Low", words),
 	SETTING_TIMES_("V", struct fconf, times, "1m", 1, UINT32_MAX),
+	SETTING_RATE_("V", struct fconf, rate, 10, 0, 64, "1m"),
 };
 
 /* One setting per table, so that the check names "V". */
@@ -55,6 +57,7 @@ static const struct settings_table tables[] = {
 	{ "F", sizeof(struct fconf), &defs[7], 1 },
 	{ "F", sizeof(struct fconf), &defs[8], 1 },
 	{ "F", sizeof(struct fconf), &defs[9], 1 },
+	{ "F", sizeof(struct fconf), &defs[10], 1 },
 };
 
 static void
@@ -80,6 +83,11 @@ check_loaded(const struct setting_def *d, const struct fconf *c)
 		break;
 	case SETTING_ENUM:
 		if (c->mode > 2)
+			abort();
+		break;
+	case SETTING_RATE:
+		if (c->rate.n < d->min || c->rate.n > d->max ||
+		    c->rate.secs < 1 || c->rate.secs > SETTINGS_RATE_PERIOD_MAX)
 			abort();
 		break;
 	case SETTING_STRING:
