@@ -43,7 +43,7 @@
 /* Connection limits and time-outs of every TCP service, from its module's
  * settings (SMTP, POP, IMAP, PWD), each within [MIN, MAX]: */
 #define CHANNELS_PER_IP_DEFAULT	20	/* MaxChannelsPerIP: one host cannot fill a service; 0 = none */
-#define CHANNELS_PER_NET_DEFAULT 50	/* MaxChannelsPerNetwork, per /24 or /64; 0 = none */
+#define CHANNELS_PER_NET_DEFAULT 50	/* MaxChannelsPerNetwork, per NetworkPrefixIPv4/IPv6 (24/64); 0 = none */
 #define CHANNELS_PER_ADDR_MAX	50000	/* = LISTENER_CHANNELS_MAX */
 #define LISTEN_PORTS_MAX	16	/* Listener Ports of one module; 64 sockets in all */
 #define BINDHELPER_REQ_MAX	64	/* "bind TCP [v6 literal]:port" fits */

@@ -69,7 +69,8 @@ struct service {
 	unsigned		 current;
 	unsigned long		 total, refused;
 	struct live		*live;
-	unsigned		 max_per_net;	/* per /24 or /64, 0 = none */
+	unsigned		 max_per_net;	/* 0 = none */
+	unsigned		 net_v4_bits, net_v6_bits;	/* its network */
 	unsigned		 prelogin_ms, line_ms;
 	unsigned		 shedding;	/* live entries being shed */
 	unsigned long		 shed;		/* shed since start */
@@ -161,6 +162,8 @@ listener_set_services(const struct listener_service *defs, size_t n,
 		services[i].own_log = (struct log_module)LOG_MODULE(
 		    defs[i].log_tag);
 		services[i].max_channels = LISTENER_CHANNELS_DEFAULT;
+		services[i].net_v4_bits = LISTENER_NET_V4_BITS;
+		services[i].net_v6_bits = LISTENER_NET_V6_BITS;
 	}
 	nservices = n;
 	pthread_mutex_unlock(&lst_lock);
@@ -274,10 +277,19 @@ listener_configure(const char *service, const struct listener_limits *lim,
 	if (lim->prelogin_ms > INT32_MAX || lim->line_ms > INT32_MAX)
 		return error_set(err_r, ERR_LIMIT, "%s: time-out too long",
 		    service);
+	if (lim->net_v4_bits < LISTENER_NET_V4_MIN ||
+	    lim->net_v4_bits > LISTENER_NET_V4_MAX ||
+	    lim->net_v6_bits < LISTENER_NET_V6_MIN ||
+	    lim->net_v6_bits > LISTENER_NET_V6_MAX)
+		return error_set(err_r, ERR_LIMIT, "%s: network prefix /%u "
+		    "or /%u out of range", service, lim->net_v4_bits,
+		    lim->net_v6_bits);
 	pthread_mutex_lock(&lst_lock);
 	svc->max_channels = lim->max_channels;
 	svc->max_per_ip = lim->max_per_ip;
 	svc->max_per_net = lim->max_per_net;
+	svc->net_v4_bits = lim->net_v4_bits;
+	svc->net_v6_bits = lim->net_v6_bits;
 	svc->prelogin_ms = lim->prelogin_ms;
 	svc->line_ms = lim->line_ms;
 	pthread_mutex_unlock(&lst_lock);
@@ -725,6 +737,21 @@ spawn_worker(struct log_module *log)
 	return r;
 }
 
+bool
+listener_same_net(const uint8_t *a, const uint8_t *b, unsigned bits)
+{
+	size_t whole = bits / 8;
+	unsigned rest = bits % 8;
+	uint8_t mask;
+
+	if (memcmp(a, b, whole) != 0)
+		return false;
+	if (rest == 0)
+		return true;
+	mask = (uint8_t)(0xff << (8 - rest));
+	return (a[whole] & mask) == (b[whole] & mask);
+}
+
 /*
  * Decides on one accepted socket; under lst_lock, which it keeps.  Returns
  * the live entry to run, or NULL with *why set (refuse it) or, after
@@ -735,7 +762,7 @@ admit(struct service *svc, struct conn *c, bool exempt, char *why,
     size_t whysize, char *shed, size_t shedsize)
 {
 	struct live *l, *o, *victim = NULL;
-	unsigned same_ip = 0, same_net = 0, netlen;
+	unsigned same_ip = 0, same_net = 0, netbits;
 	uint8_t addr[16];
 	int fam;
 
@@ -743,13 +770,13 @@ admit(struct service *svc, struct conn *c, bool exempt, char *why,
 	if (pool_stop)
 		return NULL;
 	fam = peer_key(conn_peer_addr(c), addr);
-	netlen = fam == 4 ? LISTENER_NET_V4_BITS / 8 : LISTENER_NET_V6_BITS / 8;
+	netbits = fam == 4 ? svc->net_v4_bits : svc->net_v6_bits;
 	if (fam != 0 && !exempt &&
 	    (svc->max_per_ip > 0 || svc->max_per_net > 0)) {
 		for (o = svc->live; o != NULL; o = o->next) {
 			if (o->fam != fam || o->shedding || o->exempt)
 				continue;
-			if (memcmp(o->addr, addr, netlen) != 0)
+			if (!listener_same_net(o->addr, addr, netbits))
 				continue;
 			same_net++;
 			if (memcmp(o->addr, addr, sizeof(addr)) == 0)
@@ -761,8 +788,7 @@ admit(struct service *svc, struct conn *c, bool exempt, char *why,
 		    svc->max_per_ip, conn_peer_ip(c));
 	else if (svc->max_per_net > 0 && same_net >= svc->max_per_net)
 		snprintf(why, whysize, "per-network limit %u reached for "
-		    "%s/%d", svc->max_per_net, conn_peer_ip(c),
-		    fam == 4 ? LISTENER_NET_V4_BITS : LISTENER_NET_V6_BITS);
+		    "%s/%u", svc->max_per_net, conn_peer_ip(c), netbits);
 	else if (svc->current - svc->shedding >= svc->max_channels) {
 		/* Full: the oldest session still waiting for its client
 		 * before login makes room (the list is newest first). */

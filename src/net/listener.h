@@ -60,8 +60,12 @@ struct ssl_ctx_st;			/* OpenSSL SSL_CTX */
 #define LISTENER_STOP_WAIT_MS	5000	/* listener_stop_all() waits this long */
 #define LISTENER_IDLE_MAX	128	/* idle connection threads kept */
 #define LISTENER_IDLE_MS	(30 * 1000)	/* an idle thread ends after */
-#define LISTENER_NET_V4_BITS	24	/* MaxChannelsPerNetwork counts per /24 */
-#define LISTENER_NET_V6_BITS	64	/* and per /64 (one site's subnet) */
+#define LISTENER_NET_V4_BITS	24	/* NetworkPrefixIPv4 default: per /24 */
+#define LISTENER_NET_V4_MIN	8	/* a /8 is the widest IPv4 "network" */
+#define LISTENER_NET_V4_MAX	32	/* /32: one address */
+#define LISTENER_NET_V6_BITS	64	/* NetworkPrefixIPv6 default: one site's subnet */
+#define LISTENER_NET_V6_MIN	16	/* a /16 is the widest IPv6 "network" */
+#define LISTENER_NET_V6_MAX	128	/* /128: one address */
 
 /* Runs a session on c (the handler's thread).  It must not free c. */
 typedef void	listener_handler_fn(struct conn *c, void *arg);
@@ -82,9 +86,16 @@ struct listener_limits {
 	unsigned	 max_channels;	/* <= LISTENER_CHANNELS_MAX; 0 = off */
 	unsigned	 max_per_ip;	/* 0 = none */
 	unsigned	 max_per_net;	/* 0 = none */
+	unsigned	 net_v4_bits;	/* the network MaxChannelsPerNetwork counts: */
+	unsigned	 net_v6_bits;	/* prefix lengths, within the _MIN.._MAX above */
 	unsigned	 prelogin_ms;	/* 0 = none */
 	unsigned	 line_ms;	/* 0 = none */
 };
+
+/* True when the first bits bits of the addresses a and b (network byte
+ * order, at least (bits + 7) / 8 bytes each) are equal: one network for
+ * MaxChannelsPerNetwork.  bits 0 is always true. */
+bool	listener_same_net(const uint8_t *a, const uint8_t *b, unsigned bits);
 
 /* True for a peer that is not limited per address (Client IPs).  Called on
  * the accepting thread, without listener locks. */

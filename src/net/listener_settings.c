@@ -14,6 +14,8 @@ struct listener_conf {
 	uint64_t	 max_channels;
 	uint64_t	 max_per_ip;
 	uint64_t	 max_per_net;
+	uint64_t	 net_v4;	/* prefix length */
+	uint64_t	 net_v6;
 	uint64_t	 prelogin;	/* s */
 	uint64_t	 line;		/* s */
 };
@@ -25,6 +27,10 @@ static const struct setting_def listener_defs[] = {
 	    CHANNELS_PER_IP_DEFAULT, 0, CHANNELS_PER_ADDR_MAX),
 	SETTING_NUM("MaxChannelsPerNetwork", struct listener_conf, max_per_net,
 	    CHANNELS_PER_NET_DEFAULT, 0, CHANNELS_PER_ADDR_MAX),
+	SETTING_NUM("NetworkPrefixIPv4", struct listener_conf, net_v4,
+	    LISTENER_NET_V4_BITS, LISTENER_NET_V4_MIN, LISTENER_NET_V4_MAX),
+	SETTING_NUM("NetworkPrefixIPv6", struct listener_conf, net_v6,
+	    LISTENER_NET_V6_BITS, LISTENER_NET_V6_MIN, LISTENER_NET_V6_MAX),
 	SETTING_SECS("PreLoginTimeout", struct listener_conf, prelogin,
 	    PRELOGIN_TIMEOUT_DEFAULT, PRELOGIN_TIMEOUT_MIN,
 	    PRELOGIN_TIMEOUT_MAX),
@@ -44,6 +50,8 @@ listener_limits_of(const struct settings_snap *s, struct listener_limits *lim)
 	lim->max_channels = (unsigned)c->max_channels;
 	lim->max_per_ip = (unsigned)c->max_per_ip;
 	lim->max_per_net = (unsigned)c->max_per_net;
+	lim->net_v4_bits = (unsigned)c->net_v4;
+	lim->net_v6_bits = (unsigned)c->net_v6;
 	lim->prelogin_ms = 1000 * (unsigned)c->prelogin;
 	lim->line_ms = 1000 * (unsigned)c->line;
 }

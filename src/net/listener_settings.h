@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * listener_settings.h: the listener limits a protocol module's settings
- * file holds (MaxChannels, MaxChannelsPerIP, MaxChannelsPerNetwork,
+ * file holds (MaxChannels, MaxChannelsPerIP, MaxChannelsPerNetwork with
+ * NetworkPrefixIPv4 and NetworkPrefixIPv6,
  * PreLoginTimeout, LineTimeout in Settings/SMTP.settings, POP.settings,
  * IMAP.settings, PWD.settings ...), as one settings table (lib/settings.h).
  */

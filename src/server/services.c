@@ -151,9 +151,10 @@ apply_limits(struct server *srv, const char *service)
 		log_mod(&log_system, LOG_FAILURE, "%s", err.msg);
 	else
 		log_mod(&log_system, LOG_LOW, "%s: Channels %u, per address "
-		    "%u, per network %u, pre-login time-out %u s, line "
+		    "%u, per network %u (/%u, /%u), pre-login time-out %u s, line "
 		    "time-out %u s", service, lim.max_channels,
-		    lim.max_per_ip, lim.max_per_net, lim.prelogin_ms / 1000,
+		    lim.max_per_ip, lim.max_per_net, lim.net_v4_bits,
+		    lim.net_v6_bits, lim.prelogin_ms / 1000,
 		    lim.line_ms / 1000);
 }
 

@@ -183,6 +183,36 @@ def test_per_network_limit(make_server):
     close_all(held)
 
 
+def test_network_prefix(make_server):
+    """NetworkPrefixIPv4=30: 127.0.0.5 and .6 are one network (.4-.7), .9
+    another; UpdateModule then widens it to /28 and .9 joins them."""
+    s = start(make_server, "pop3", "POP",
+              "{ MaxChannelsPerIP = 0; MaxChannelsPerNetwork = 2; "
+              "NetworkPrefixIPv4 = 30; }")
+    port = s.ports["pop3"]
+    held = [connect_served(port, b"+OK ", src)
+            for src in ("127.0.0.5", "127.0.0.6")]
+    _, f = connect(port, "127.0.0.7")
+    assert f.readline().startswith(b"-ERR ")
+    assert s.wait_log(r"per-network limit 2 reached for 127\.0\.0\.7/30")
+    held.append(connect_served(port, b"+OK ", "127.0.0.9"))
+    held.append(connect_served(port, b"+OK ", "127.0.0.3"))   # .0-.3
+    close_all(held)
+    # a value out of range is refused whole
+    rc, out, err = s.tegami("UpdateModule", "POP",
+                            "{NetworkPrefixIPv4 = 33;}", check=False)
+    assert rc != 0 and "NetworkPrefixIPv4: 8 to 32" in out + err
+    s.tegami("UpdateModule", "POP", "{ MaxChannelsPerIP = 0; "
+             "MaxChannelsPerNetwork = 2; NetworkPrefixIPv4 = 28; }")
+    held = [connect_served(port, b"+OK ", src)
+            for src in ("127.0.0.5", "127.0.0.9")]
+    _, f = connect(port, "127.0.0.14")
+    assert f.readline().startswith(b"-ERR ")
+    assert s.wait_log(r"per-network limit 2 reached for 127\.0\.0\.14/28")
+    held.append(connect_served(port, b"+OK ", "127.0.0.16"))
+    close_all(held)
+
+
 def test_client_ips_are_exempt(make_server):
     """Client IP Addresses are not limited per address or network, and do
     not count against their neighbours."""

@@ -345,7 +345,8 @@ def test_get_module_effective_values(server):
                    "DataTimeout = 180;", "RequireTLSForAUTH = NO;",
                    "MinDataRate = 500;", "MaxDataTime = 1800;",
                    "MaxChannels = 100;", "MaxChannelsPerIP = 20;",
-                   "MaxChannelsPerNetwork = 50;", "PreLoginTimeout = 120;",
+                   "MaxChannelsPerNetwork = 50;", "NetworkPrefixIPv4 = 24;",
+                   "NetworkPrefixIPv6 = 64;", "PreLoginTimeout = 120;",
                    "LineTimeout = 60;"):
             assert kv in smtp, (kv, smtp)
         # A value out of range is refused whole (lib/settings.h), naming

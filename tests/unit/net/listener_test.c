@@ -666,6 +666,62 @@ test_stop(unsigned port)
 	test_end();
 }
 
+/* MaxChannelsPerNetwork's networks: NetworkPrefixIPv4 / NetworkPrefixIPv6. */
+static void
+test_same_net(void)
+{
+	uint8_t a[16], b[16];
+
+	test_begin("listener_same_net prefixes");
+	test_assert(inet_pton(AF_INET, "10.1.2.3", a) == 1);
+	test_assert(inet_pton(AF_INET, "10.200.7.9", b) == 1);
+	test_assert(listener_same_net(a, b, 8));
+	test_assert(!listener_same_net(a, b, 9));
+	test_assert(!listener_same_net(a, b, 24));
+	test_assert(inet_pton(AF_INET, "10.1.2.200", b) == 1);
+	test_assert(listener_same_net(a, b, 24));
+	test_assert(!listener_same_net(a, b, 25));
+	test_assert(!listener_same_net(a, b, 32));
+	test_assert(listener_same_net(a, a, 32));
+	/* /23: 10.1.2.x and 10.1.3.x together, 10.1.4.x apart */
+	test_assert(inet_pton(AF_INET, "10.1.3.77", b) == 1);
+	test_assert(listener_same_net(a, b, 23));
+	test_assert(!listener_same_net(a, b, 24));
+	test_assert(inet_pton(AF_INET, "10.1.4.3", b) == 1);
+	test_assert(!listener_same_net(a, b, 23));
+	test_assert(listener_same_net(a, b, 21));
+	/* /30: .4-.7 one network, .8 the next */
+	test_assert(inet_pton(AF_INET, "127.0.0.5", a) == 1);
+	test_assert(inet_pton(AF_INET, "127.0.0.6", b) == 1);
+	test_assert(listener_same_net(a, b, 30));
+	test_assert(!listener_same_net(a, b, 31));
+	test_assert(inet_pton(AF_INET, "127.0.0.9", b) == 1);
+	test_assert(!listener_same_net(a, b, 30));
+	test_assert(listener_same_net(a, b, 28));
+
+	test_assert(inet_pton(AF_INET6, "2001:db8:1:2:aaaa::1", a) == 1);
+	test_assert(inet_pton(AF_INET6, "2001:db8:1:2:3333::2", b) == 1);
+	test_assert(listener_same_net(a, b, 64));
+	test_assert(!listener_same_net(a, b, 65));
+	test_assert(!listener_same_net(a, b, 128));
+	test_assert(listener_same_net(a, a, 128));
+	test_assert(inet_pton(AF_INET6, "2001:db8:1:2:aaaa::0", b) == 1);
+	test_assert(listener_same_net(a, b, 127));
+	test_assert(!listener_same_net(a, b, 128));
+	/* /57: the 8th byte's top bit decides */
+	test_assert(inet_pton(AF_INET6, "2001:db8:1:7f::1", a) == 1);
+	test_assert(inet_pton(AF_INET6, "2001:db8:1:0::1", b) == 1);
+	test_assert(listener_same_net(a, b, 57));
+	test_assert(!listener_same_net(a, b, 58));
+	test_assert(inet_pton(AF_INET6, "2001:db8:1:80::1", b) == 1);
+	test_assert(!listener_same_net(a, b, 57));
+	test_assert(listener_same_net(a, b, 56));
+	test_assert(inet_pton(AF_INET6, "2001:db9::", b) == 1);
+	test_assert(listener_same_net(a, b, 16));
+	test_assert(!listener_same_net(a, b, 32));
+	test_end();
+}
+
 int
 main(void)
 {
@@ -681,6 +737,7 @@ main(void)
 	test_assert(log_open(logdir, false, &err) == 0);
 
 	test_table();
+	test_same_net();
 	test_bind_error();
 	test_self_signed(&cert, &key);
 
@@ -698,9 +755,16 @@ main(void)
 	test_assert(listener_set_limits("smtp", 2, 0, &err) == 0);
 	test_assert(listener_set_limits("submission", 10, 1, &err) == 0);
 	{
-		struct listener_limits lim = { 10, 0, 1, 0, 0 };
+		struct listener_limits lim = { .max_channels = 10,
+		    .max_per_net = 1, .net_v4_bits = 24, .net_v6_bits = 64 };
 
 		test_assert(listener_configure("pop3", &lim, &err) == 0);
+		lim.net_v4_bits = LISTENER_NET_V4_MIN - 1;
+		test_assert(listener_configure("pop3", &lim, &err) == -1);
+		lim.net_v4_bits = 24;
+		lim.net_v6_bits = LISTENER_NET_V6_MAX + 1;
+		test_assert(listener_configure("pop3", &lim, &err) == -1);
+		lim.net_v6_bits = 64;
 		lim.max_channels = LISTENER_CHANNELS_MAX + 1;
 		test_assert(listener_configure("pop3", &lim, &err) == -1);
 	}
