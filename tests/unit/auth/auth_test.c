@@ -86,7 +86,8 @@ protection(struct server *srv, const char *text)
 	struct error e;
 	struct dval *d = parse(text);
 
-	test_assert(objects_protection_update(srv->objects, d, &e) == 0);
+	test_assert(objects_settings_file_update(srv->objects,
+	    OBJ_SF_PROTECTION, NULL, NULL, d, &e) == 0);
 	dict_free(&d);
 }
 
@@ -297,15 +298,15 @@ main(void)
 
 	test_begin("B10: domain from the local address");
 	d = parse("{IPAddresses=\"127.0.0.2\";}");
-	test_assert(objects_domain_settings_update(srv.objects, "client1.com",
-	    d, &e) == 0);
+	test_assert(objects_settings_file_update(srv.objects,
+	    OBJ_SF_DOMAIN_SETTINGS, NULL, "client1.com", d, &e) == 0);
 	dict_free(&d);
 	test_assert(login(&srv, "127.0.0.2", "127.0.0.1", "info", "info1", &res,
 	    &e) == 0);
 	test_assert_str(res.domain, "client1.com");
 	d = parse("{IPAddresses=\"127.0.0.1\";}");
-	test_assert(objects_domain_settings_update(srv.objects, NULL, d,
-	    &e) == 0);
+	test_assert(objects_settings_file_update(srv.objects,
+	    OBJ_SF_DOMAIN_SETTINGS, NULL, NULL, d, &e) == 0);
 	dict_free(&d);
 	test_assert(login(&srv, "127.0.0.3", "127.0.0.1", "user1", "pw1", &res,
 	    &e) == -1 && e.kind == ERR_PERM);
@@ -313,14 +314,15 @@ main(void)
 	test_assert(login(&srv, "127.0.0.3", "127.0.0.1", "user1@main.dom",
 	    "pw1", &res, &e) == 0);
 	d = parse("{IPAddresses=All;}");
-	test_assert(objects_domain_settings_update(srv.objects, NULL, d,
-	    &e) == 0);
+	test_assert(objects_settings_file_update(srv.objects,
+	    OBJ_SF_DOMAIN_SETTINGS, NULL, NULL, d, &e) == 0);
 	dict_free(&d);
 	test_end();
 
 	test_begin("B5: logins from non-client addresses refused");
 	d = parse("{RejectNonClientLogins=YES;}");
-	test_assert(objects_protection_update(srv.objects, d, &e) == 0);
+	test_assert(objects_settings_file_update(srv.objects, OBJ_SF_PROTECTION,
+	    NULL, NULL, d, &e) == 0);
 	dict_free(&d);
 	test_assert(login(&srv, "127.0.0.1", "127.0.0.2", "user1", "pw1", &res,
 	    &e) == -1 && e.kind == ERR_PERM);
@@ -332,14 +334,15 @@ main(void)
 	test_assert(login(&srv, "127.0.0.1", "127.0.0.2", "user1", "pw1", &res,
 	    &e) == 0);
 	d = parse("{RejectNonClientLogins=NO;}");
-	test_assert(objects_protection_update(srv.objects, d, &e) == 0);
+	test_assert(objects_settings_file_update(srv.objects, OBJ_SF_PROTECTION,
+	    NULL, NULL, d, &e) == 0);
 	dict_free(&d);
 	test_end();
 
 	test_begin("failed-login flow control per account");
 	d = parse("{FailedLoginFlow=(3, 1m);}");
-	test_assert(objects_account_settings_update(srv.objects, "abc", NULL, d,
-	    &e) == 0);
+	test_assert(objects_settings_file_update(srv.objects,
+	    OBJ_SF_ACCOUNT_SETTINGS, "abc", NULL, d, &e) == 0);
 	dict_free(&d);
 	for (i = 0; i < 3; i++)
 		test_assert(login(&srv, "127.0.0.1", "127.0.0.1", "abc", "x",
@@ -435,8 +438,8 @@ main(void)
 		    "address\";}");
 		struct error be;
 
-		test_assert(objects_protection_update(srv.objects, bad,
-		    &be) == -1);
+		test_assert(objects_settings_file_update(srv.objects,
+		    OBJ_SF_PROTECTION, NULL, NULL, bad, &be) == -1);
 		test_assert(strncmp(be.msg, "ClearTextLoginIPs: ", 19) == 0);
 		dict_free(&bad);
 	}

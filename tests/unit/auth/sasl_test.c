@@ -591,7 +591,8 @@ test_real(struct server *srv)
 	test_assert(offered(srv, "192.0.2.1", false, false, true) == cram);
 	test_assert(offered(srv, "192.0.2.1", true, false, false) == clear);
 	d = parse("{AllowClearTextLogins=YES;}");
-	test_assert(objects_protection_update(srv->objects, d, &e) == 0);
+	test_assert(objects_settings_file_update(srv->objects,
+	    OBJ_SF_PROTECTION, NULL, NULL, d, &e) == 0);
 	dict_free(&d);
 	test_assert(offered(srv, "192.0.2.1", false, false, false) == clear);
 	test_assert(offered(srv, "192.0.2.1", false, true, false) == 0);
@@ -599,8 +600,8 @@ test_real(struct server *srv)
 
 	test_begin("CRAM-MD5 is offered where AUTHMethods lists it");
 	d = parse("{AUTHMethods=(PLAIN,LOGIN,\"CRAM-MD5\");}");
-	test_assert(objects_domain_settings_update(srv->objects, "main.dom",
-	    d, &e) == 0);
+	test_assert(objects_settings_file_update(srv->objects,
+	    OBJ_SF_DOMAIN_SETTINGS, NULL, "main.dom", d, &e) == 0);
 	dict_free(&d);
 	test_assert(offered(srv, "192.0.2.1", false, true, false) == cram);
 	test_assert(offered(srv, "192.0.2.1", true, false, false) ==

@@ -84,8 +84,8 @@ test_local_ip(void)
 	/* Main domain restricted to a list. */
 	d = P("{IPAddresses = \"127.0.0.1\\e127.0.0.5\";}");
 	test_assert(d != NULL);
-	test_assert(objects_domain_settings_update(o, "company.com", d,
-	    &err) == 0);
+	test_assert(objects_settings_file_update(o, OBJ_SF_DOMAIN_SETTINGS,
+	    NULL, "company.com", d, &err) == 0);
 	dict_free(&d);
 	test_assert(for_ip(o, "127.0.0.3", buf, sizeof(buf)) == -1);
 	test_assert(for_ip(o, "127.0.0.5", buf, sizeof(buf)) == 0);
@@ -99,7 +99,8 @@ test_local_ip(void)
 	test_assert(for_ip(o, "127.0.0.2", buf, sizeof(buf)) == 0);
 	test_assert_str(buf, "client1.com");
 	d = P("{IPAddresses = All;}");
-	test_assert(objects_domain_settings_update(o, NULL, d, &err) == 0);
+	test_assert(objects_settings_file_update(o, OBJ_SF_DOMAIN_SETTINGS,
+	    NULL, NULL, d, &err) == 0);
 	dict_free(&d);
 	test_assert(for_ip(o, "127.0.0.3", buf, sizeof(buf)) == 0);
 	test_assert_str(buf, "company.com");
@@ -136,7 +137,8 @@ test_lists(void)
 	test_assert_str(objects_iplist_name(OBJ_IPS_DEBUG), "DebugIPs");
 
 	d = P("{RejectNonClientLogins = YES;}");
-	test_assert(objects_protection_update(o, d, &err) == 0);
+	test_assert(objects_settings_file_update(o, OBJ_SF_PROTECTION, NULL,
+	    NULL, d, &err) == 0);
 	dict_free(&d);
 	d = P("{LogLevel = 5;}");
 	test_assert(objects_module_update(o, "SMTP", d, &err) == 0);
@@ -149,7 +151,7 @@ test_lists(void)
 	s = sin4("10.9.9.9");
 	test_assert(objects_iplist_match(o, OBJ_IPS_CLIENT,
 	    (struct sockaddr *)&s));
-	d = objects_protection_get(o);
+	d = objects_settings_file_get(o, OBJ_SF_PROTECTION, NULL, NULL, NULL);
 	test_assert_str(dict_get_str(d, "RejectNonClientLogins"), "YES");
 	dict_free(&d);
 	d = objects_module_get(o, "SMTP", &err);
@@ -214,8 +216,8 @@ test_router_ops(void)
 	d = P("{MailToUnknown = \"Rerouted to\"; MailRerouteAddress "
 	    "= \"*%client1.com@[11.22.33.44]\"; AccessToUnknown = Discarded;}");
 	test_assert(d != NULL);
-	test_assert(objects_domain_settings_update(o, "client1.com", d,
-	    &err) == 0);
+	test_assert(objects_settings_file_update(o, OBJ_SF_DOMAIN_SETTINGS,
+	    NULL, "client1.com", d, &err) == 0);
 	dict_free(&d);
 	ops->unknown_policy(o, "client1.com", ROUTE_MAIL, pol, sizeof(pol), rr,
 	    sizeof(rr));
@@ -226,7 +228,8 @@ test_router_ops(void)
 	test_assert_str(pol, "Discarded");
 	/* Server defaults reach domains without their own value. */
 	d = P("{SignalToUnknown = Discarded;}");
-	test_assert(objects_domain_defaults_update(o, d, &err) == 0);
+	test_assert(objects_settings_file_update(o, OBJ_SF_DOMAIN_DEFAULTS,
+	    NULL, NULL, d, &err) == 0);
 	dict_free(&d);
 	ops->unknown_policy(o, "client2.com", ROUTE_SIGNAL, pol, sizeof(pol),
 	    rr, sizeof(rr));

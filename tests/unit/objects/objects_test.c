@@ -91,7 +91,8 @@ test_first_start(void)
 	    exists("Domains") && exists("Settings/Main.settings"));
 	objects_main_domain(o, name, sizeof(name));
 	test_assert_str(name, "main.dom");
-	d = objects_server_settings_get(o);
+	d = objects_settings_file_get(o, OBJ_SF_SERVER_SETTINGS, NULL, NULL,
+	    NULL);
 	test_assert_str(dict_get_str(d, "DomainName"), "main.dom");
 	dict_free(&d);
 	test_assert(objects_domain_is_main(o, "MAIN.dom"));
@@ -323,7 +324,8 @@ test_accounts(void)
 	test_assert(objects_find_object(o, "d.com", "jsmith", buf,
 	    sizeof(buf)) == OBJ_ALIAS);
 	test_assert_str(buf, "jo");
-	d = objects_account_settings_get(o, "jo", "d.com", &err);
+	d = objects_settings_file_get(o, OBJ_SF_ACCOUNT_SETTINGS, "jo", "d.com",
+	    &err);
 	test_assert_str(dict_get_str(d, "RealName"), "John Smith");
 	dict_free(&d);
 	test_assert_str(text(objects_account_list(o, "d.com", &err)),
@@ -363,11 +365,11 @@ test_accounts(void)
 		    "account.settings.tmp", base);
 		test_assert(mkdir(p, 0700) == 0);
 		d = parse("{RealName = Bob;}");
-		test_assert(objects_account_settings_update(o, "bob", "d.com",
-		    d, &err) == -1);
+		test_assert(objects_settings_file_update(o,
+		    OBJ_SF_ACCOUNT_SETTINGS, "bob", "d.com", d, &err) == -1);
 		dict_free(&d);
-		test_assert_str(text(objects_account_settings_get(o, "bob",
-		    "d.com", &err)), "{}");
+		test_assert_str(text(objects_settings_file_get(o,
+		    OBJ_SF_ACCOUNT_SETTINGS, "bob", "d.com", &err)), "{}");
 		rmdir(p);
 		snprintf(p, sizeof(p), "%s/Domains/d.com/"
 		    "Forwarders.settings.tmp", base);
@@ -422,18 +424,19 @@ test_inheritance(void)
 	test_assert(same_as_merged(o, "u", "inh.com"));
 	/* Server level shows in effective, not in explicit. */
 	d = parse("{MaxAccountSize = 100M; LogLogin = YES;}");
-	test_assert(objects_server_account_defaults_update(o, d, &err) == 0);
+	test_assert(objects_settings_file_update(o,
+	    OBJ_SF_SERVER_ACCOUNT_DEFAULTS, NULL, NULL, d, &err) == 0);
 	dict_free(&d);
 	eff = objects_account_effective_get(o, "u", "inh.com", &err);
 	test_assert_str(dict_get_str(eff, "MaxAccountSize"), "100M");
 	dict_free(&eff);
 	test_assert(same_as_merged(o, "u", "inh.com"));
-	test_assert_str(text(objects_account_settings_get(o, "u", "inh.com",
-	    &err)), "{}");
+	test_assert_str(text(objects_settings_file_get(o,
+	    OBJ_SF_ACCOUNT_SETTINGS, "u", "inh.com", &err)), "{}");
 	/* Domain overrides server. */
 	d = parse("{MaxAccountSize = 50M;}");
-	test_assert(objects_domain_account_defaults_update(o, "inh.com", d,
-	    &err) == 0);
+	test_assert(objects_settings_file_update(o,
+	    OBJ_SF_DOMAIN_ACCOUNT_DEFAULTS, NULL, "inh.com", d, &err) == 0);
 	dict_free(&d);
 	eff = objects_account_effective_get(o, "u", "inh.com", &err);
 	test_assert_str(dict_get_str(eff, "MaxAccountSize"), "50M");
@@ -448,26 +451,27 @@ test_inheritance(void)
 	test_assert(same_as_merged(o, "u", "inh.com"));
 	/* Account overrides domain; "default" removes. */
 	d = parse("{MaxAccountSize = 10M; RealName = U;}");
-	test_assert(objects_account_settings_update(o, "u", "inh.com", d,
-	    &err) == 0);
+	test_assert(objects_settings_file_update(o, OBJ_SF_ACCOUNT_SETTINGS,
+	    "u", "inh.com", d, &err) == 0);
 	dict_free(&d);
 	eff = objects_account_effective_get(o, "u", "inh.com", &err);
 	test_assert_str(dict_get_str(eff, "MaxAccountSize"), "10M");
 	dict_free(&eff);
 	test_assert(same_as_merged(o, "u", "inh.com"));
 	d = parse("{MaxAccountSize = default;}");
-	test_assert(objects_account_settings_update(o, "u", "inh.com", d,
-	    &err) == 0);
+	test_assert(objects_settings_file_update(o, OBJ_SF_ACCOUNT_SETTINGS,
+	    "u", "inh.com", d, &err) == 0);
 	dict_free(&d);
-	test_assert_str(text(objects_account_settings_get(o, "u", "inh.com",
-	    &err)), "{RealName = U; }");
+	test_assert_str(text(objects_settings_file_get(o,
+	    OBJ_SF_ACCOUNT_SETTINGS, "u", "inh.com", &err)),
+	    "{RealName = U; }");
 	eff = objects_account_effective_get(o, "u", "inh.com", &err);
 	test_assert_str(dict_get_str(eff, "MaxAccountSize"), "50M");
 	dict_free(&eff);
 	test_assert(same_as_merged(o, "u", "inh.com"));
 	d = parse("{MaxAccountSize = default;}");
-	test_assert(objects_domain_account_defaults_update(o, "inh.com", d,
-	    &err) == 0);
+	test_assert(objects_settings_file_update(o,
+	    OBJ_SF_DOMAIN_ACCOUNT_DEFAULTS, NULL, "inh.com", d, &err) == 0);
 	dict_free(&d);
 	eff = objects_account_effective_get(o, "u", "inh.com", &err);
 	test_assert_str(dict_get_str(eff, "MaxAccountSize"), "100M");
@@ -475,18 +479,18 @@ test_inheritance(void)
 	test_assert(same_as_merged(o, "u", "inh.com"));
 	/* Set replaces. */
 	d = parse("{Foo = Bar;}");
-	test_assert(objects_account_settings_set(o, "u", "inh.com", d,
-	    &err) == 0);
+	test_assert(objects_settings_file_set(o, OBJ_SF_ACCOUNT_SETTINGS, "u",
+	    "inh.com", d, &err) == 0);
 	dict_free(&d);
-	test_assert_str(text(objects_account_settings_get(o, "u", "inh.com",
-	    &err)), "{Foo = Bar; }");
+	test_assert_str(text(objects_settings_file_get(o,
+	    OBJ_SF_ACCOUNT_SETTINGS, "u", "inh.com", &err)), "{Foo = Bar; }");
 	test_assert(same_as_merged(o, "u", "inh.com"));
 	test_assert(same_as_merged(o, "v", NULL));
 	test_assert(objects_account_effective_str(o, "nobody", "inh.com",
 	    "MaxAccountSize", NULL, 0, &err) < 0 && err.kind == ERR_NOTFOUND);
 	d = parse("(a)");
-	test_assert(objects_account_settings_set(o, "u", "inh.com", d,
-	    &err) == -1);
+	test_assert(objects_settings_file_set(o, OBJ_SF_ACCOUNT_SETTINGS, "u",
+	    "inh.com", d, &err) == -1);
 	dict_free(&d);
 
 	/* Domain settings over DomainDefault.settings over built-ins. */
@@ -495,7 +499,8 @@ test_inheritance(void)
 	dict_free(&eff);
 	test_assert(same_as_merged(o, "u", "inh.com"));
 	d = parse("{MailToUnknown = Discarded; WebSitePrefix = \"~\";}");
-	test_assert(objects_domain_defaults_update(o, d, &err) == 0);
+	test_assert(objects_settings_file_update(o, OBJ_SF_DOMAIN_DEFAULTS,
+	    NULL, NULL, d, &err) == 0);
 	dict_free(&d);
 	eff = objects_domain_effective_get(o, "inh.com", &err);
 	test_assert_str(dict_get_str(eff, "MailToUnknown"), "Discarded");
@@ -504,48 +509,54 @@ test_inheritance(void)
 	test_assert(same_as_merged(o, "u", "inh.com"));
 	/* Domain defaults set keeps the server account defaults. */
 	d = parse("{WebSitePrefix = \"~\";}");
-	test_assert(objects_domain_defaults_set(o, d, &err) == 0);
+	test_assert(objects_settings_file_set(o, OBJ_SF_DOMAIN_DEFAULTS, NULL,
+	    NULL, d, &err) == 0);
 	dict_free(&d);
-	d = objects_server_account_defaults_get(o);
+	d = objects_settings_file_get(o, OBJ_SF_SERVER_ACCOUNT_DEFAULTS, NULL,
+	    NULL, NULL);
 	test_assert_str(dict_get_str(d, "MaxAccountSize"), "100M");
 	dict_free(&d);
 	d = parse("{MailToUnknown = \"Rerouted to\"; "
 	    "MailRerouteAddress = \"*@other.com\";}");
-	test_assert(objects_domain_settings_update(o, "inh.com", d, &err) ==
-	    0);
+	test_assert(objects_settings_file_update(o, OBJ_SF_DOMAIN_SETTINGS,
+	    NULL, "inh.com", d, &err) == 0);
 	dict_free(&d);
 	eff = objects_domain_effective_get(o, "inh.com", &err);
 	test_assert_str(dict_get_str(eff, "MailToUnknown"), "Rerouted to");
 	dict_free(&eff);
 	test_assert(same_as_merged(o, "u", "inh.com"));
-	d = objects_domain_settings_get(o, "inh.com", &err);
+	d = objects_settings_file_get(o, OBJ_SF_DOMAIN_SETTINGS, NULL,
+	    "inh.com", &err);
 	test_assert(dict_get(d, "AccountDefaults") == NULL);
 	dict_free(&d);
 	d = parse("{IPAddresses = \"bad\";}");
-	test_assert(objects_domain_settings_update(o, "inh.com", d, &err) ==
-	    -1);
+	test_assert(objects_settings_file_update(o, OBJ_SF_DOMAIN_SETTINGS,
+	    NULL, "inh.com", d, &err) == -1);
 	dict_free(&d);
 
 	/* Template copied into new accounts. */
 	d = parse("{MaxMessageSize = 5M;}");
-	test_assert(objects_account_template_set(o, "inh.com", d, &err) == 0);
+	test_assert(objects_settings_file_set(o, OBJ_SF_ACCOUNT_TEMPLATE, NULL,
+	    "inh.com", d, &err) == 0);
 	dict_free(&d);
 	test_assert(objects_account_create(o, "w", "inh.com", NULL, NULL,
 	    &err) == 0);
-	test_assert_str(text(objects_account_settings_get(o, "w", "inh.com",
-	    &err)), "{MaxMessageSize = 5M; }");
+	test_assert_str(text(objects_settings_file_get(o,
+	    OBJ_SF_ACCOUNT_SETTINGS, "w", "inh.com", &err)),
+	    "{MaxMessageSize = 5M; }");
 
 	/* Prefs: three levels too. */
 	d = parse("{Language = German;}");
-	test_assert(objects_server_account_prefs_update(o, d, &err) == 0);
+	test_assert(objects_settings_file_update(o, OBJ_SF_SERVER_ACCOUNT_PREFS,
+	    NULL, NULL, d, &err) == 0);
 	dict_free(&d);
 	d = parse("{RequireFixedNetworkAddress = YES;}");
-	test_assert(objects_domain_account_prefs_update(o, "inh.com", d,
-	    &err) == 0);
+	test_assert(objects_settings_file_update(o, OBJ_SF_DOMAIN_ACCOUNT_PREFS,
+	    NULL, "inh.com", d, &err) == 0);
 	dict_free(&d);
 	d = parse("{Language = French;}");
-	test_assert(objects_account_prefs_update(o, "u", "inh.com", d,
-	    &err) == 0);
+	test_assert(objects_settings_file_update(o, OBJ_SF_ACCOUNT_PREFS, "u",
+	    "inh.com", d, &err) == 0);
 	dict_free(&d);
 	eff = objects_account_effective_prefs_get(o, "u", "inh.com", &err);
 	test_assert_str(dict_get_str(eff, "Language"), "French");

@@ -81,7 +81,8 @@ test_postmaster(void)
 	    &err) == -1 && err.kind == ERR_AUTH);
 	test_assert(objects_account_has_master(o, "postmaster", NULL));
 	/* Stored hashed, never in clear. */
-	d = objects_account_settings_get(o, "postmaster", NULL, &err);
+	d = objects_settings_file_get(o, OBJ_SF_ACCOUNT_SETTINGS, "postmaster",
+	    NULL, &err);
 	test_assert(strncmp(dict_get_str(d, "Password"), "$y$", 3) == 0);
 	test_assert_str(dict_get_str(d, "PasswordEncryption"), "U-crpt");
 	dict_free(&d);
@@ -170,8 +171,8 @@ test_preseeded(void)
 		struct dval *d = dict_new_dict();
 
 		dict_set_str(d, "Password", "plain");
-		test_assert(objects_account_settings_set(o, "imp", NULL, d,
-		    &err) == 0);
+		test_assert(objects_settings_file_set(o,
+		    OBJ_SF_ACCOUNT_SETTINGS, "imp", NULL, d, &err) == 0);
 		dict_free(&d);
 	}
 	test_assert(objects_check_password(o, "imp", NULL, "plain", &err) == 0);
