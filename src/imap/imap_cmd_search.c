@@ -289,6 +289,40 @@ not_done(size_t *idx, size_t n, const bool *done)
 }
 
 /*
+ * One pass over the header cache for view messages idx[0, n): on the second
+ * pass, first fill the rows the mailbox lacks -- unless every message left
+ * already has a row (*rows == n: some are unusable, a fill would not help).
+ * fn counts in *rows the rows it was handed.  Returns 1 when the caller
+ * should stop using the cache (nothing to fill, or the fill failed: the
+ * answer then comes from the headers), 0 after a pass, -1 on error.
+ */
+static int
+cache_pass(struct imap_session *s, int pass, const size_t *idx, size_t n,
+    unsigned cols, int (*fn)(void *arg, const struct store_hdrrow *row),
+    void *arg, size_t *rows, struct error *err_r)
+{
+	struct store_uidrange *rs;
+	struct error ferr;
+	size_t nr;
+	int r;
+
+	if (pass == 1 && *rows == n)
+		return 1;
+	if (pass == 1 && store_hdrcache_fill(s->store, s->mbox_id,
+	    &ferr) < 0) {
+		log_ses(&s->log, LOG_PROBLEM, "header cache fill: %s",
+		    ferr.msg);
+		return 1;
+	}
+	nr = view_ranges(s, idx, n, &rs);
+	*rows = 0;
+	r = store_hdrcache_each(s->store, s->mbox_id, rs, nr, cols, fn, arg,
+	    err_r);
+	free(rs);
+	return r < 0 ? -1 : 0;
+}
+
+/*
  * Header keys over the view's messages idx[0, n): from the store's header
  * cache when the keys allow it (filling the rows the mailbox lacks, in
  * batches), from the header blocks for the rest.  hs->hit and hs->done
@@ -298,33 +332,18 @@ static int
 hdr_search(struct imap_session *s, struct hdr_search *hs, size_t *idx,
     size_t n, struct error *err_r)
 {
-	struct store_uidrange *rs;
-	struct error ferr;
-	size_t nr;
-	int pass;
+	int pass, r;
 
 	for (pass = 0; pass < 2 && n > 0 &&
 	    imap_search_cacheable(hs->root); pass++) {
-		/* a row for every candidate (some unusable): no fill */
-		if (pass == 1 && hs->rows == n)
-			break;
-		if (pass == 1 && store_hdrcache_fill(s->store, s->mbox_id,
-		    &ferr) < 0) {
-			/* the answer comes from the headers instead */
-			log_ses(&s->log, LOG_PROBLEM, "header cache fill: %s",
-			    ferr.msg);
-			break;
-		}
-		nr = view_ranges(s, idx, n, &rs);
-		hs->rows = 0;
-		if (store_hdrcache_each(s->store, s->mbox_id, rs, nr,
+		r = cache_pass(s, pass, idx, n,
 		    imap_search_cache_cols(hs->root) | (hs->info != NULL ?
 		    info_cols(hs->want) : 0), hdr_search_cached, hs,
-		    err_r) < 0) {
-			free(rs);
+		    &hs->rows, err_r);
+		if (r < 0)
 			return -1;
-		}
-		free(rs);
+		if (r > 0)
+			break;
 		n = not_done(idx, n, hs->done);
 	}
 	hs->cand = idx;
@@ -645,10 +664,9 @@ gather_info(struct imap_session *s, const size_t *idx, size_t nidx,
 {
 	struct sort_info *v = xcalloc(nidx + 1, sizeof(*v));
 	struct info_batch ib = { s, v, want, idx, nidx, NULL, NULL, 0 };
-	struct store_uidrange *rs;
-	struct error err, ferr;
+	struct error err;
 	size_t i, k, nr, *rest, *pos;
-	int pass, rc;
+	int pass, r, rc;
 
 	for (i = 0; i < nidx; i++) {
 		v[i].seq = (uint32_t)idx[i] + 1;
@@ -664,21 +682,11 @@ gather_info(struct imap_session *s, const size_t *idx, size_t nidx,
 	k = nidx;
 	rc = 0;
 	for (pass = 0; pass < 2 && k > 0; pass++) {
-		/* a row for every message left (some unusable): no fill */
-		if (pass == 1 && ib.rows == k)
-			break;
-		if (pass == 1 && store_hdrcache_fill(s->store, s->mbox_id,
-		    &ferr) < 0) {
-			log_ses(&s->log, LOG_PROBLEM, "header cache fill: %s",
-			    ferr.msg);
-			break;
-		}
-		nr = view_ranges(s, rest, k, &rs);
-		ib.rows = 0;
-		rc = store_hdrcache_each(s->store, s->mbox_id, rs, nr,
-		    info_cols(want), info_cached, &ib, &err);
-		free(rs);
-		if (rc < 0)
+		r = cache_pass(s, pass, rest, k, info_cols(want), info_cached,
+		    &ib, &ib.rows, &err);
+		if (r < 0)
+			rc = -1;
+		if (r != 0)
 			break;
 		for (i = nr = 0; i < k; i++)
 			if (!ib.done[pos[i]]) {
