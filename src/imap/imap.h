@@ -18,6 +18,12 @@ struct server;
  * the listener; refused connections get "* BYE <why>".  srv must outlive
  * the listeners.  0, or -1 with err_r. */
 int	imap_register(struct server *srv, struct error *err_r);
+/* The store's header cache parser: the wiring hands it to
+ * store_hdrcache_set_parser() with the render functions, before any
+ * delivery. */
+struct store_hdrfields;
+void	imap_hdrcache_parse(const char *h, size_t hlen,
+	    struct store_hdrfields *f);
 
 /* The settings of Settings/IMAP.settings (imap_settings.c). */
 struct settings_table;

@@ -16,6 +16,7 @@
 #include "lib/mime.h"
 #include "lib/timefmt.h"
 #include "lib/xmalloc.h"
+#include "imap/imap.h"
 #include "imap/imap_private.h"
 #include "imap/imap_search.h"
 #include "imap/imap_sort.h"

@@ -248,9 +248,6 @@ struct sort_info;
  * (date only when the Date: parses; strings allocated). */
 void	imap_hdr_sort_info(struct sort_info *si, const char *h, size_t hlen,
 	    unsigned want);
-/* The store's header cache parser (store_hdrcache_set_parser()). */
-void	imap_hdrcache_parse(const char *h, size_t hlen,
-	    struct store_hdrfields *f);
 /* The cached facts of a row into si (the INFO_* fields in want, strings
  * allocated), as imap_hdr_sort_info() makes them from the header. */
 void	imap_hdrcache_sort_info(struct sort_info *si,

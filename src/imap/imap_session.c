@@ -760,7 +760,6 @@ int
 imap_register(struct server *srv, struct error *err_r)
 {
 	log_register(&log_imap);
-	store_hdrcache_set_parser(imap_hdrcache_parse);
 	if (listener_register("imap", imap_handler, imap_refuse, srv,
 	    &log_imap, err_r) < 0)
 		return -1;

@@ -26,6 +26,7 @@
 #include "delivery/local.h"
 #include "delivery/submitted.h"
 #include "delivery/units.h"
+#include "imap/imap.h"
 #include "imap/imap_mime.h"
 #include "lib/dict.h"
 #include "lib/log.h"
@@ -189,8 +190,10 @@ mailflow_start(struct server *srv, struct error *err_r)
 	log_register(&log_local);
 	log_register(&log_pipe);
 	cli_apply_log_levels(srv);
-	/* The store caches IMAP's forms of each new message. */
+	/* The store caches IMAP's forms and header fields of each new
+	 * message. */
 	store_set_render(&imap_store_render);
+	store_hdrcache_set_parser(imap_hdrcache_parse);
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.base_dir = srv->base;

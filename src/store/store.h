@@ -444,7 +444,7 @@ struct store_hdrrow {
 typedef void	store_hdrfields_fn(const char *hdr, size_t len,
 	    struct store_hdrfields *f);
 /* Sets the parser used at delivery and by store_hdrcache_fill(); without
- * one nothing is cached.  Called once at start-up (imap_register()). */
+ * one nothing is cached.  Called once at start-up (mailflow_start()). */
 void	store_hdrcache_set_parser(store_hdrfields_fn *fn);
 /* Frees a parser-made struct and zeroes it. */
 void	store_hdrfields_clear(struct store_hdrfields *f);
