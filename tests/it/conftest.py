@@ -124,9 +124,19 @@ class Server:
                     self.proc = None
                     self.stderr.close()
                     return False
-        end = time.time() + 10
-        while time.time() < end and not (os.path.exists(self.path("ProcessID"))
-                                         and os.path.exists(self.path("ControlSocket"))):
+        # The ports listen before the queue and the control socket start
+        # (tegamid.c); wait for the control socket, and say so if tegamid
+        # died on the way rather than letting the first CLI call fail.
+        end = time.time() + 60
+        while not (os.path.exists(self.path("ProcessID"))
+                   and os.path.exists(self.path("ControlSocket"))):
+            if self.proc.poll() is not None:
+                self.dump()
+                raise RuntimeError(f"tegamid exited with {self.proc.returncode} "
+                                   "after binding its ports")
+            if time.time() > end:
+                self.dump()
+                raise RuntimeError("tegamid made no ControlSocket in 60 s")
             time.sleep(0.05)
         return True
 
