@@ -53,6 +53,7 @@ class DNSFake:
         self.tcp = None
         self.threads = []
         self.stopping = False
+        self.silent = False         # True: no answer to anything
 
     # ---- zones and counters --------------------------------------------
 
@@ -104,7 +105,7 @@ class DNSFake:
         with self.lock:
             self.queries.append((name, qtype, self._peer_port, proto))
         zone = self.zones.get(name)
-        if zone == DROP:
+        if zone == DROP or self.silent:
             return None
         reply = req.reply()
         reply.header.ra = 1
