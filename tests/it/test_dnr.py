@@ -211,3 +211,16 @@ def test_forged_answers_dropped(server, dns):
     assert server.wait_log(r"DNR .*unknown id \d+ dropped")
     ok, out = lookup(server, "mail.test", "A")
     assert ok and "10.6.6.6" not in out, out
+
+
+def test_bad_settings_refused(server, dns):
+    for bad, word in (('{ Servers = ("a b"); }', "Servers"),
+                      ("{ Timeout = 0; }", "Timeout"),
+                      ("{ Retries = 11; }", "Retries")):
+        rc, out, err = server.tegami("UpdateModule", "DNR", bad, check=False)
+        assert rc != 0 and word in out + err, (bad, out, err)
+    # An entry that is no address is skipped with a log line; the others
+    # are used.
+    use(server, "not-an-address", dns.server)
+    assert lookup(server, "mail.test", "MX")[0]
+    assert server.wait_log(r'DNR .*server "not-an-address" ignored')
