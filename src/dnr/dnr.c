@@ -51,6 +51,7 @@
 static struct log_module log_dnr = LOG_MODULE("DNR");
 
 struct req {
+	struct dnr_answer	 a;		/* first: dnr_answer_free */
 	char			 name[DNR_NAME_MAX + 1];
 	int			 type;
 	uint16_t		 id;
@@ -60,11 +61,6 @@ struct req {
 	socklen_t		 tolen;
 	bool			 done;
 	bool			 tc;		/* ask again over TCP */
-	enum dnr_status		 st;
-	unsigned		 rcode;
-	bool			 ad;
-	size_t			 len;
-	unsigned char		 ans[DNR_RAW_MAX];
 	pthread_cond_t		 cv;
 	struct req		*next;
 };
@@ -362,7 +358,7 @@ finish(struct req *r, enum dnr_status st)
 {
 	unlink_req(&dnr.inflight, r);
 	unlink_req(&dnr.pending, r);
-	r->st = st;
+	r->a.st = st;
 	r->done = true;
 	pthread_cond_signal(&r->cv);
 }
@@ -500,7 +496,7 @@ handle_answer(const unsigned char *buf, size_t n,
 		    type_name(r->type, tb, sizeof(tb)));
 		return;
 	}
-	r->rcode = info.rcode;
+	r->a.rcode = info.rcode;
 	if (dnr_msg_retry(&info) && r->attempts <= dnr.retries &&
 	    dnr.nservers > 1) {
 		log_mod(&log_dnr, LOG_LOW, "%s %s: rcode %u from %s, asking "
@@ -510,9 +506,9 @@ handle_answer(const unsigned char *buf, size_t n,
 		send_attempt(r);
 		return;
 	}
-	memcpy(r->ans, buf, n);
-	r->len = n;
-	r->ad = info.ad;
+	memcpy(r->a.ans, buf, n);
+	r->a.len = n;
+	r->a.ad = info.ad;
 	r->tc = info.tc;
 	if (!info.tc)
 		dnr_cache_put(dnr.cache, r->name, r->type, dnr_msg_status(&info),
@@ -705,7 +701,7 @@ io_all(int fd, unsigned char *b, size_t n, bool wr,
 }
 
 /* The question of r asked again over TCP to the server whose UDP answer
- * was truncated; r's answer is replaced, or r->st is DNR_TEMPFAIL. */
+ * was truncated; r's answer is replaced, or r->a.st is DNR_TEMPFAIL. */
 static void
 ask_tcp(struct req *r, unsigned timeout)
 {
@@ -717,7 +713,7 @@ ask_tcp(struct req *r, unsigned timeout)
 	int fd, e = 0;
 	socklen_t el = sizeof(e);
 
-	r->st = DNR_TEMPFAIL;
+	r->a.st = DNR_TEMPFAIL;
 	if (getrandom(&id, sizeof(id), 0) != (ssize_t)sizeof(id))
 		return;
 	if ((qlen = dnr_msg_query(r->name, r->type, id, q + 2,
@@ -737,17 +733,17 @@ ask_tcp(struct req *r, unsigned timeout)
 	    io_all(fd, lenb, 2, false, &deadline) < 0)
 		goto out;
 	alen = (size_t)lenb[0] << 8 | lenb[1];
-	if (alen > sizeof(r->ans) || io_all(fd, r->ans, alen, false,
-	    &deadline) < 0 || dnr_msg_check(r->ans, alen, id, r->name,
+	if (alen > sizeof(r->a.ans) || io_all(fd, r->a.ans, alen, false,
+	    &deadline) < 0 || dnr_msg_check(r->a.ans, alen, id, r->name,
 	    r->type, &info) < 0 || info.tc)
 		goto out;
-	r->len = alen;
-	r->ad = info.ad;
-	r->rcode = info.rcode;
-	r->st = dnr_msg_status(&info);
+	r->a.len = alen;
+	r->a.ad = info.ad;
+	r->a.rcode = info.rcode;
+	r->a.st = dnr_msg_status(&info);
 	pthread_mutex_lock(&dnr.mu);
 	if (dnr.cache != NULL)
-		dnr_cache_put(dnr.cache, r->name, r->type, r->st, r->ans, alen,
+		dnr_cache_put(dnr.cache, r->name, r->type, r->a.st, r->a.ans, alen,
 		    info.ad, info.ttl, time(NULL));
 	pthread_mutex_unlock(&dnr.mu);
 out:
@@ -756,10 +752,9 @@ out:
 
 /* ---- lookups ------------------------------------------------------------ */
 
-/* One question, from the cache or the servers; the answer in r (the
- * caller frees it).  Logs the result as "DNR-<n>(<name>) <TYPE>:...". */
-static enum dnr_status
-query(const char *name, int type, struct req **r_r, struct error *err_r)
+enum dnr_status
+dnr_query(const char *name, int type, struct dnr_answer **a_r,
+    struct error *err_r)
 {
 	struct log_session ls;
 	struct req *r = xcalloc(1, sizeof(*r));
@@ -768,10 +763,10 @@ query(const char *name, int type, struct req **r_r, struct error *err_r)
 	unsigned timeout = 0;
 	bool cached = false;
 
-	*r_r = r;
+	*a_r = &r->a;
 	tn = type_name(type, tb, sizeof(tb));
 	if (dnr_name_norm(name, r->name) < 0) {
-		r->st = DNR_ERROR;
+		r->a.st = DNR_ERROR;
 		error_set(err_r, ERR_SYNTAX, "%s:bad host name", tn);
 		return DNR_ERROR;
 	}
@@ -780,7 +775,7 @@ query(const char *name, int type, struct req **r_r, struct error *err_r)
 	pthread_cond_init(&r->cv, NULL);
 	pthread_mutex_lock(&dnr.mu);
 	if (dnr.running && dnr_cache_get(dnr.cache, r->name, type, time(NULL),
-	    &r->st, r->ans, sizeof(r->ans), &r->len, &r->ad)) {
+	    &r->a.st, r->a.ans, sizeof(r->a.ans), &r->a.len, &r->a.ad)) {
 		cached = true;
 		r->done = true;
 	}
@@ -797,15 +792,15 @@ query(const char *name, int type, struct req **r_r, struct error *err_r)
 		pthread_cond_broadcast(&dnr.slot_cv);
 		timeout = dnr.timeout;
 	} else if (!r->done)
-		r->st = DNR_TEMPFAIL;
+		r->a.st = DNR_TEMPFAIL;
 	pthread_mutex_unlock(&dnr.mu);
 	pthread_cond_destroy(&r->cv);
-	if (r->tc && r->st != DNR_ERROR) {
+	if (r->tc && r->a.st != DNR_ERROR) {
 		log_ses(&ls, LOG_LOW, "%s:answer truncated, asking over TCP",
 		    tn);
 		ask_tcp(r, timeout);
 	}
-	switch (r->st) {
+	switch (r->a.st) {
 	case DNR_OK:
 		log_ses(&ls, LOG_ALL, "%s:found%s", tn, cached ?
 		    " (cached)" : "");
@@ -819,333 +814,26 @@ query(const char *name, int type, struct req **r_r, struct error *err_r)
 		error_set(err_r, ERR_NOTFOUND, "%s:no such records", tn);
 		return DNR_NODATA;
 	case DNR_TEMPFAIL:
-		log_ses(&ls, LOG_PROBLEM, "%s:%s", tn, r->rcode == 2 ?
+		log_ses(&ls, LOG_PROBLEM, "%s:%s", tn, r->a.rcode == 2 ?
 		    "server failure" : "no response");
-		error_set(err_r, ERR_TEMP, "%s:%s", tn, r->rcode == 2 ?
+		error_set(err_r, ERR_TEMP, "%s:%s", tn, r->a.rcode == 2 ?
 		    "server failure" : "no response");
 		return DNR_TEMPFAIL;
 	default:
 		log_ses(&ls, LOG_PROBLEM, "%s:DNS error (rcode %u)", tn,
-		    r->rcode);
+		    r->a.rcode);
 		error_set(err_r, ERR_INTERNAL, "%s:DNS error (rcode %u)", tn,
-		    r->rcode);
+		    r->a.rcode);
 		return DNR_ERROR;
 	}
 }
 
-static int
-mx_cmp(const void *a, const void *b)
+void
+dnr_answer_free(struct dnr_answer **ap)
 {
-	const struct dnr_mx *x = a, *y = b;
+	struct dnr_answer *a = *ap;
 
-	return (int)x->pref - (int)y->pref;
-}
-
-static uint32_t
-rnd32(void)
-{
-	uint32_t v;
-
-	if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
-		v = (uint32_t)rand();
-	return v;
-}
-
-enum dnr_status
-dnr_mx(const char *name, struct dnr_mx *mx_r, size_t max, size_t *n_r,
-    struct error *err_r)
-{
-	struct ares_mx_reply *mx = NULL, *m;
-	struct dnr_mx t;
-	struct req *r;
-	enum dnr_status st;
-	size_t n = 0, i, j, k;
-
-	*n_r = 0;
-	if ((st = query(name, T_MX, &r, err_r)) != DNR_OK)
-		goto out;
-	if (ares_parse_mx_reply(r->ans, (int)r->len, &mx) != ARES_SUCCESS) {
-		st = DNR_ERROR;
-		error_set(err_r, ERR_INTERNAL, "MX:malformed answer");
-		goto out;
-	}
-	for (m = mx; m != NULL && n < max; m = m->next) {
-		mx_r[n].pref = m->priority;
-		(void)snprintf(mx_r[n].host, sizeof(mx_r[n].host), "%s",
-		    m->host[0] != '\0' ? m->host : ".");
-		n++;
-	}
-	ares_free_data(mx);
-	qsort(mx_r, n, sizeof(*mx_r), mx_cmp);
-	/* Equal preferences in random order (RFC 5321 5.1). */
-	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && mx_r[j].pref == mx_r[i].pref; j++)
-			;
-		for (k = j - 1; k > i; k--) {
-			size_t o = i + rnd32() % (k - i + 1);
-
-			t = mx_r[k];
-			mx_r[k] = mx_r[o];
-			mx_r[o] = t;
-		}
-	}
-	*n_r = n;
-	if (n == 0)
-		st = DNR_NODATA;
-out:
-	free(r);
-	return st;
-}
-
-/* The addresses of one family. */
-static enum dnr_status
-addrs_one(const char *name, int family, struct sockaddr_storage *addrs_r,
-    size_t max, size_t *n_r, struct error *err_r)
-{
-	struct ares_addrttl a4[DNR_ADDR_MAX];
-	struct ares_addr6ttl a6[DNR_ADDR_MAX];
-	struct hostent *he = NULL;
-	struct req *r;
-	enum dnr_status st;
-	int n = DNR_ADDR_MAX, rc, i;
-
-	st = query(name, family == AF_INET6 ? T_AAAA : T_A, &r, err_r);
-	if (st != DNR_OK)
-		goto out;
-	rc = family == AF_INET6 ?
-	    ares_parse_aaaa_reply(r->ans, (int)r->len, &he, a6, &n) :
-	    ares_parse_a_reply(r->ans, (int)r->len, &he, a4, &n);
-	if (he != NULL)
-		ares_free_hostent(he);
-	if (rc == ARES_ENODATA || (rc == ARES_SUCCESS && n == 0)) {
-		st = DNR_NODATA;
-		goto out;
-	}
-	if (rc != ARES_SUCCESS) {
-		st = DNR_ERROR;
-		error_set(err_r, ERR_INTERNAL, "%s:malformed answer",
-		    family == AF_INET6 ? "AAAA" : "A");
-		goto out;
-	}
-	for (i = 0; i < n && *n_r < max; i++) {
-		struct sockaddr_storage *ss = &addrs_r[*n_r];
-
-		memset(ss, 0, sizeof(*ss));
-		if (family == AF_INET6) {
-			struct sockaddr_in6 *s6 = (void *)ss;
-
-			s6->sin6_family = AF_INET6;
-			memcpy(&s6->sin6_addr, &a6[i].ip6addr, 16);
-		} else {
-			struct sockaddr_in *s4 = (void *)ss;
-
-			s4->sin_family = AF_INET;
-			memcpy(&s4->sin_addr, &a4[i].ipaddr, 4);
-		}
-		(*n_r)++;
-	}
-out:
-	free(r);
-	return st;
-}
-
-enum dnr_status
-dnr_addrs(const char *name, int family, struct sockaddr_storage *addrs_r,
-    size_t max, size_t *n_r, struct error *err_r)
-{
-	enum dnr_status s6, s4;
-	struct error e6;
-
-	*n_r = 0;
-	if (family == AF_INET || family == AF_INET6)
-		return addrs_one(name, family, addrs_r, max, n_r, err_r);
-	if (family != AF_UNSPEC) {
-		error_set(err_r, ERR_INTERNAL, "bad address family");
-		return DNR_ERROR;
-	}
-	error_clear(&e6);
-	s6 = addrs_one(name, AF_INET6, addrs_r, max, n_r, &e6);
-	/* A name that does not exist has no A records either. */
-	if (s6 == DNR_NOTFOUND || s6 == DNR_ERROR) {
-		if (err_r != NULL)
-			*err_r = e6;
-		return s6;
-	}
-	s4 = addrs_one(name, AF_INET, addrs_r, max, n_r, err_r);
-	if (*n_r > 0)
-		return DNR_OK;
-	if (s4 == DNR_NODATA && s6 == DNR_TEMPFAIL) {
-		if (err_r != NULL)
-			*err_r = e6;
-		return s6;
-	}
-	return s4;
-}
-
-/* d.c.b.a.<suffix> or the nibbles of an IPv6 address. */
-static int
-reverse_name(const struct sockaddr *sa, const char *suffix, char *out,
-    size_t size)
-{
-	const unsigned char *b;
-	size_t o = 0;
-	int i, k;
-
-	if (sa->sa_family == AF_INET) {
-		b = (const void *)&((const struct sockaddr_in *)
-		    (const void *)sa)->sin_addr;
-		k = snprintf(out, size, "%u.%u.%u.%u.%s", b[3], b[2], b[1],
-		    b[0], suffix);
-		return k < 0 || (size_t)k >= size ? -1 : 0;
-	}
-	if (sa->sa_family != AF_INET6)
-		return -1;
-	b = (const void *)&((const struct sockaddr_in6 *)
-	    (const void *)sa)->sin6_addr;
-	for (i = 15; i >= 0; i--) {
-		k = snprintf(out + o, size - o, "%x.%x.", b[i] & 0xf, b[i] >> 4);
-		if (k < 0 || (size_t)k >= size - o)
-			return -1;
-		o += (size_t)k;
-	}
-	k = snprintf(out + o, size - o, "%s", suffix);
-	return k < 0 || (size_t)k >= size - o ? -1 : 0;
-}
-
-enum dnr_status
-dnr_ptr(const struct sockaddr *sa, char *name_r, size_t name_size,
-    struct error *err_r)
-{
-	char name[DNR_NAME_MAX + 1];
-	struct hostent *he = NULL;
-	struct req *r;
-	enum dnr_status st;
-	const void *addr;
-	int alen;
-
-	if (name_size > 0)
-		name_r[0] = '\0';
-	if (reverse_name(sa, sa->sa_family == AF_INET ? "in-addr.arpa" :
-	    "ip6.arpa", name, sizeof(name)) < 0) {
-		error_set(err_r, ERR_SYNTAX, "PTR:bad address");
-		return DNR_ERROR;
-	}
-	if (sa->sa_family == AF_INET) {
-		addr = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
-		alen = 4;
-	} else {
-		addr = &((const struct sockaddr_in6 *)(const void *)sa)->
-		    sin6_addr;
-		alen = 16;
-	}
-	if ((st = query(name, T_PTR, &r, err_r)) != DNR_OK)
-		goto out;
-	if (ares_parse_ptr_reply(r->ans, (int)r->len, addr, alen,
-	    sa->sa_family, &he) != ARES_SUCCESS || he == NULL ||
-	    he->h_name == NULL) {
-		st = DNR_NODATA;
-		error_set(err_r, ERR_NOTFOUND, "PTR:no such records");
-	} else
-		(void)snprintf(name_r, name_size, "%s", he->h_name);
-	if (he != NULL)
-		ares_free_hostent(he);
-out:
-	free(r);
-	return st;
-}
-
-/* The TXT text of an answer: the strings of a record joined, records
- * separated by a line feed. */
-static enum dnr_status
-txt_of(struct req *r, char *txt_r, size_t txt_size, struct error *err_r)
-{
-	struct ares_txt_ext *txt = NULL, *t;
-	size_t o = 0, n;
-
-	if (txt_size > 0)
-		txt_r[0] = '\0';
-	if (ares_parse_txt_reply_ext(r->ans, (int)r->len, &txt) !=
-	    ARES_SUCCESS) {
-		error_set(err_r, ERR_INTERNAL, "TXT:malformed answer");
-		return DNR_ERROR;
-	}
-	for (t = txt; t != NULL && txt_size > 0; t = t->next) {
-		if (t->record_start && t != txt && o + 1 < txt_size)
-			txt_r[o++] = '\n';
-		n = t->length;
-		if (n > txt_size - 1 - o)
-			n = txt_size - 1 - o;
-		memcpy(txt_r + o, t->txt, n);
-		o += n;
-		txt_r[o] = '\0';
-	}
-	ares_free_data(txt);
-	return DNR_OK;
-}
-
-enum dnr_status
-dnr_txt(const char *name, char *txt_r, size_t txt_size, struct error *err_r)
-{
-	struct req *r;
-	enum dnr_status st;
-
-	if (txt_size > 0)
-		txt_r[0] = '\0';
-	if ((st = query(name, T_TXT, &r, err_r)) == DNR_OK)
-		st = txt_of(r, txt_r, txt_size, err_r);
-	free(r);
-	return st;
-}
-
-enum dnr_status
-dnr_raw(const char *name, int type, unsigned char *ans_r, size_t ans_size,
-    size_t *len_r, bool *ad_r, struct error *err_r)
-{
-	struct req *r;
-	enum dnr_status st;
-
-	*len_r = 0;
-	*ad_r = false;
-	if (type <= 0 || type > 65535) {
-		error_set(err_r, ERR_SYNTAX, "bad record type");
-		return DNR_ERROR;
-	}
-	st = query(name, type, &r, err_r);
-	if (r->len > 0 && r->len <= ans_size && st != DNR_TEMPFAIL &&
-	    st != DNR_ERROR) {
-		memcpy(ans_r, r->ans, r->len);
-		*len_r = r->len;
-		*ad_r = r->ad;
-	} else if (r->len > ans_size && st != DNR_TEMPFAIL) {
-		st = DNR_ERROR;
-		error_set(err_r, ERR_LIMIT, "answer of %zu bytes: more than "
-		    "%zu", r->len, ans_size);
-	}
-	free(r);
-	return st;
-}
-
-enum dnr_status
-dnr_rbl(const struct sockaddr *sa, const char *zone, char *text_r,
-    size_t text_size, struct error *err_r)
-{
-	char name[DNR_NAME_MAX + 1];
-	struct error e;
-	struct req *r;
-	enum dnr_status st;
-
-	if (text_size > 0)
-		text_r[0] = '\0';
-	if (reverse_name(sa, zone, name, sizeof(name)) < 0) {
-		error_set(err_r, ERR_SYNTAX, "bad address or zone");
-		return DNR_ERROR;
-	}
-	st = query(name, T_A, &r, err_r);
-	free(r);
-	if (st != DNR_OK)
-		return st;
-	/* Listed: the zone's text, if it has one. */
-	error_clear(&e);
-	(void)dnr_txt(name, text_r, text_size, &e);
-	return DNR_OK;
+	*ap = NULL;
+	/* The answer is the first member of its request. */
+	free((struct req *)(void *)a);
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * dnr_private.h: the parts of the DNR that need no socket, for dnr.c, the
+ * dnr_private.h: the DNR's internals: the request call of dnr.c that the
+ * lookups of dnr_lookup.c use, and the parts that need no socket, for the
  * unit tests and the fuzz target: the check of an answer against the
  * request it claims to answer (dnr_msg.c) and the answer cache
- * (dnr_cache.c).  Both are pure: no locks, no logs.
+ * (dnr_cache.c), both pure (no locks, no logs).
  */
 #ifndef TEGAMI_DNR_DNR_PRIVATE_H
 #define TEGAMI_DNR_DNR_PRIVATE_H
@@ -52,6 +53,24 @@ size_t	dnr_msg_query(const char *name, int type, uint16_t id,
  * dot; -1 when it is no domain name (empty label, label over 63 bytes,
  * white space or control bytes, longer than DNR_NAME_MAX). */
 int	dnr_name_norm(const char *name, char *out);
+
+/* ---- requests (dnr.c) ---------------------------------------------------*/
+
+/* The result of one question. */
+struct dnr_answer {
+	enum dnr_status	 st;
+	unsigned	 rcode;
+	bool		 ad;
+	size_t		 len;
+	unsigned char	 ans[DNR_RAW_MAX];	/* the raw answer */
+};
+
+/* One question (rr type) for name, from the cache or the servers; the
+ * answer in *a_r, which the caller frees with dnr_answer_free (also on
+ * failure).  Logs the result as "DNR-<n>(<name>) <TYPE>:...". */
+enum dnr_status dnr_query(const char *name, int type, struct dnr_answer **a_r,
+	    struct error *err_r);
+void	dnr_answer_free(struct dnr_answer **ap);
 
 /* ---- cache ---------------------------------------------------------------*/
 

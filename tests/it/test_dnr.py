@@ -20,6 +20,8 @@ ZONES = {
     "nullmx.test": {"MX": [(0, ".")]},
     "txt.test": {"TXT": ["v=spf1 -all", ("two ", "parts")]},
     "1.1.0.127.in-addr.arpa": {"PTR": ["mx1.mail.test"]},
+    "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa":
+        {"PTR": ["v6.mail.test"]},
     "nodata.test": {},
     "slow.test": DROP,
     "broken.test": {"RCODE": "SERVFAIL"},
@@ -60,6 +62,11 @@ def test_lookups(server, dns):
     ok, out = lookup(server, "txt.test", "TXT")
     assert ok and "v=spf1 -all" in out and "two parts" in out, out
     ok, out = lookup(server, "127.0.1.1", "PTR")
+    assert ok and "mx1.mail.test" in out, out
+    ok, out = lookup(server, "::1", "PTR")
+    assert ok and "v6.mail.test" in out, out
+    # An IPv4 client seen on a dual-stack socket is looked up as IPv4.
+    ok, out = lookup(server, "::ffff:127.0.1.1", "PTR")
     assert ok and "mx1.mail.test" in out, out
     ok, out = lookup(server, "nodata.test", "A")
     assert not ok and "A:no such records" in out, out
