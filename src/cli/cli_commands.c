@@ -918,7 +918,7 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "GetTempBlacklistedIPs", M, cli_get_temp_blacklisted_ips, "GetTempBlacklistedIPs" },
 	{ "SetTempBlacklistedIPs", M, cli_set_temp_blacklisted_ips, "SetTempBlacklistedIPs \"address[-seconds],...\"" },
 	{ "GetLocalIPs", M, cmd_get_local_ips, "GetLocalIPs" },
-	{ "TestDNR", M, cli_test_dnr, "TestDNR name [A|AAAA|MX|PTR|TXT]" },
+	{ "TestDNR", M, cli_test_dnr, "TestDNR name [A|AAAA|MX|PTR|TXT|type-number]" },
 	{ "RefreshOSData", M, cmd_refresh_os_data, "RefreshOSData" },
 	{ "GetModule", M, cli_cmd_get_module, "GetModule name" },
 	{ "GetQueueSettings", M, cli_cmd_get_queue_settings, "GetQueueSettings" },

@@ -5,8 +5,10 @@
 #include "lib/compat.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -15,7 +17,7 @@
 #include "cli/cli_dnr.h"
 #include "dnr/dnr.h"
 
-#define USAGE	"usage: TestDNR name [A|AAAA|MX|PTR|TXT]"
+#define USAGE	"usage: TestDNR name [A|AAAA|MX|PTR|TXT|type-number]"
 
 static void
 push_addr(struct dval *arr, const struct sockaddr_storage *ss)
@@ -29,6 +31,34 @@ push_addr(struct dval *arr, const struct sockaddr_storage *ss)
 		(void)inet_ntop(AF_INET, &((const struct sockaddr_in *)
 		    (const void *)ss)->sin_addr, a, sizeof(a));
 	dict_array_push_cstr(arr, a);
+}
+
+/* A type by number: the raw answer's size and its AD bit. */
+static enum dnr_status
+raw(const char *name, const char *type, struct dval *arr,
+    struct error *err_r)
+{
+	unsigned char ans[DNR_RAW_MAX];
+	unsigned long t;
+	enum dnr_status st;
+	char line[32], *end;
+	size_t len;
+	bool ad;
+
+	errno = 0;
+	t = strtoul(type, &end, 10);
+	if (errno != 0 || *end != '\0' || end == type || t == 0 ||
+	    t > 65535) {
+		error_set(err_r, ERR_SYNTAX, USAGE);
+		return DNR_ERROR;
+	}
+	st = dnr_raw(name, (int)t, ans, sizeof(ans), &len, &ad, err_r);
+	if (st == DNR_OK) {
+		(void)snprintf(line, sizeof(line), "%zu bytes", len);
+		dict_array_push_cstr(arr, line);
+		dict_array_push_cstr(arr, ad ? "AD" : "-");
+	}
+	return st;
 }
 
 static enum dnr_status
@@ -80,8 +110,7 @@ lookup(const char *name, const char *type, struct dval *arr,
 			dict_array_push_cstr(arr, txt);
 		return st;
 	}
-	error_set(err_r, ERR_SYNTAX, USAGE);
-	return DNR_ERROR;
+	return raw(name, type, arr, err_r);
 }
 
 enum cli_rc

@@ -11,9 +11,10 @@
 
 #include "cli/cli_commands.h"
 
-/* TestDNR name [A|AAAA|MX|PTR|TXT]: an array of the records' texts (MX as
- * "pref host", PTR: name is an IP address); a lookup that finds nothing
- * is an error whose text is the DNR's ("A:host name is unknown"). */
+/* TestDNR name [A|AAAA|MX|PTR|TXT|type-number]: an array of the records'
+ * texts (MX as "pref host", PTR: name is an IP address; a type number: the
+ * raw answer's size and "AD" or "-"); a lookup that finds nothing is an
+ * error whose text is the DNR's ("A:host name is unknown"). */
 enum cli_rc	cli_test_dnr(struct cli_ctx *c, const struct cli_args *a,
 		    struct buf *out, struct error *err_r);
 

@@ -109,6 +109,8 @@ class DNSFake:
             return None
         reply = req.reply()
         reply.header.ra = 1
+        # reply() copies the query's flags: AD only where the zone says.
+        reply.header.ad = 0
         if zone is None:
             reply.header.rcode = RCODE.NXDOMAIN
             reply.add_auth(self._soa())
@@ -125,6 +127,7 @@ class DNSFake:
             reply.add_auth(self._soa())
         if zone.get("TC") and proto == "udp":
             reply = req.reply()
+            reply.header.ad = 0
             reply.header.tc = 1
         return reply.pack()
 

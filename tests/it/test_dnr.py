@@ -27,6 +27,7 @@ ZONES = {
     "broken.test": {"RCODE": "SERVFAIL"},
     "big.test": {"A": ["127.0.2.%d" % i for i in range(1, 9)], "TC": True},
     "short.test": {"A": ["127.0.3.1"], "TTL": 1},
+    "signed.test": {"A": ["127.0.4.1"], "AD": True},
 }
 
 
@@ -72,6 +73,11 @@ def test_lookups(server, dns):
     assert not ok and "A:no such records" in out, out
     ok, out = lookup(server, "broken.test", "A")
     assert not ok and "server failure" in out, out
+    # The raw answer with its AD bit (DANE, MTA-STS).
+    ok, out = lookup(server, "signed.test", "1")
+    assert ok and re.fullmatch(r'\("\d+ bytes", AD\)', out), out
+    ok, out = lookup(server, "mail.test", "15")
+    assert ok and re.fullmatch(r'\("\d+ bytes", "-"\)', out), out
     ok, out = lookup(server, "bad..name", "A")
     assert not ok and "bad host name" in out, out
 
