@@ -496,12 +496,15 @@ main(int argc, char **argv)
 
 	(void)sdnotify("STOPPING=1");
 	log_mod(&log_system, LOG_MAJOR, "shutting down");
+	/* First: a session or delivery waiting for a DNS answer gets a
+	 * temporary failure now instead of holding the shutdown for the
+	 * DNR's time-outs; later lookups fail at once (docs/dnr.md). */
+	dnr_stop();
 	cli_control_stop();
 	services_stop();
 	listener_set_binder(NULL);
 	bindhelper_stop();
 	mailflow_stop(&srv);
-	dnr_stop();
 	router_free(&srv.router);
 	objects_close(&srv.objects);
 	log_mod(&log_system, LOG_MAJOR, "%s stopped", "Tegami " TEGAMI_VERSION);

@@ -237,3 +237,38 @@ def test_bad_settings_refused(server, dns):
     use(server, "not-an-address", dns.server)
     assert lookup(server, "mail.test", "MX")[0]
     assert server.wait_log(r'DNR .*server "not-an-address" ignored')
+
+
+def test_parallel_lookups_share_the_socket(server, dns):
+    """Lookups from many threads at once (CLI sessions) each get their own
+    answer, over the one socket."""
+    from concurrent.futures import ThreadPoolExecutor
+    for i in range(24):
+        dns.set(f"p{i}.test", {"A": [f"127.0.5.{i + 1}"]})
+    use(server, dns.server)
+    port = udp_port(server.proc.pid)
+    with ThreadPoolExecutor(max_workers=12) as ex:
+        res = list(ex.map(lambda i: lookup(server, f"p{i}.test", "A"),
+                          range(24)))
+    for i, (ok, out) in enumerate(res):
+        assert ok and out == f"(127.0.5.{i + 1})", (i, out)
+    assert dns.source_ports() == port
+    assert udp_port(server.proc.pid) == port
+
+
+def test_stop_wakes_a_waiting_lookup(server, dns):
+    """A lookup waiting for a server that does not answer does not hold
+    the shutdown: it ends with a temporary failure."""
+    import threading
+    use(server, dns.server, timeout=30, retries=0)
+    res = []
+    t = threading.Thread(target=lambda: res.append(
+        lookup(server, "slow.test", "A")))
+    t.start()
+    end = time.time() + 10
+    while dns.count("slow.test") == 0 and time.time() < end:
+        time.sleep(0.05)
+    assert dns.count("slow.test") == 1
+    assert server.stop() == 0
+    t.join(timeout=30)
+    assert res and not res[0][0], res
