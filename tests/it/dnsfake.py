@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 """A small authoritative DNS responder for the tests (python3-dnslib), on a
-loopback address and a free UDP port (and the same TCP port, for answers too
+loopback address (127.0.0.1, or ::1) and a free UDP port (and the same TCP port, for answers too
 large for UDP).  Zones are Python data:
 
     zones = {
@@ -46,7 +46,8 @@ class DNSFake:
         self.origin = origin
         self.queries = []
         self.lock = threading.Lock()
-        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.family = socket.AF_INET6 if ":" in addr else socket.AF_INET
+        self.udp = socket.socket(self.family, socket.SOCK_DGRAM)
         self.udp.bind((addr, port))
         self.udp.settimeout(0.2)
         self.port = self.udp.getsockname()[1]
@@ -84,6 +85,8 @@ class DNSFake:
     @property
     def server(self):
         """The value of the DNR's Servers element for this responder."""
+        if self.family == socket.AF_INET6:
+            return f"[{self.addr}]:{self.port}"
         return f"{self.addr}:{self.port}"
 
     # ---- answers -------------------------------------------------------
@@ -196,7 +199,7 @@ class DNSFake:
                     pass
 
     def start(self):
-        self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.tcp = socket.socket(self.family, socket.SOCK_STREAM)
         self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             self.tcp.bind((self.addr, self.port))

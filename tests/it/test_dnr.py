@@ -82,7 +82,7 @@ def test_lookups(server, dns):
     assert not ok and "bad host name" in out, out
 
 
-def udp_port(pid):
+def udp_port(pid, files=("/proc/net/udp", "/proc/net/udp6")):
     """The local ports of the UDP sockets process pid holds (IPv4 and
     IPv6), from /proc/<pid>/fd and /proc/net/udp{,6}."""
     inodes = set()
@@ -95,7 +95,7 @@ def udp_port(pid):
         if m:
             inodes.add(m[1])
     ports = set()
-    for f in ("/proc/net/udp", "/proc/net/udp6"):
+    for f in files:
         with open(f) as fh:
             for line in fh.readlines()[1:]:
                 col = line.split()
@@ -272,3 +272,31 @@ def test_stop_wakes_a_waiting_lookup(server, dns):
     assert server.stop() == 0
     t.join(timeout=30)
     assert res and not res[0][0], res
+
+
+def test_ipv6_server_gets_its_own_socket(server, dns):
+    """A server on ::1 ("[::1]:port"): the DNR opens its IPv6 socket once,
+    beside the IPv4 one, and keeps both."""
+    v4 = udp_port(server.proc.pid)
+    assert len(v4) == 1
+    if not udp_port(server.proc.pid, ("/proc/net/udp",)):
+        pytest.skip("the system's resolv.conf names IPv6 servers only")
+    with DNSFake(ZONES, addr="::1") as dns6:
+        use(server, dns6.server)
+        ok, out = lookup(server, "mail.test", "MX")
+        assert ok and "mx1.mail.test" in out, out
+        assert dns6.count("mail.test") == 1
+        both = udp_port(server.proc.pid)
+        assert len(both) == 2 and v4 < both, (v4, both)
+        assert dns6.source_ports() == both - v4
+        for i in range(5):
+            lookup(server, f"v6-{i}.test", "A")
+        assert udp_port(server.proc.pid) == both
+        assert dns6.source_ports() == both - v4
+        # Both families in turn: the IPv4 server answers after the IPv6
+        # one stopped answering.
+        dns6.silent = True
+        use(server, dns6.server, dns.server, timeout=1, retries=1)
+        ok, out = lookup(server, "mx1.mail.test", "A")
+        assert ok and "127.0.1.1" in out, out
+        assert udp_port(server.proc.pid) == both
