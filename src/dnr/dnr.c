@@ -779,6 +779,11 @@ dnr_query(const char *name, int type, struct dnr_answer **a_r,
 		cached = true;
 		r->done = true;
 	}
+	if (!r->done && dnr.running && dnr.nactive >= DNR_INFLIGHT_MAX)
+		/* The bound is seen: the caller waits, bounded by the
+		 * time-outs of the requests ahead of it. */
+		log_ses(&ls, LOG_PROBLEM, "%d requests in flight: waiting for "
+		    "a slot", DNR_INFLIGHT_MAX);
 	while (!r->done && dnr.running && dnr.nactive >= DNR_INFLIGHT_MAX)
 		pthread_cond_wait(&dnr.slot_cv, &dnr.mu);
 	if (!r->done && dnr.running) {
