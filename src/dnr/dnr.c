@@ -63,6 +63,7 @@ struct req {
 	bool			 tc;		/* ask again over TCP */
 	pthread_cond_t		 cv;
 	struct req		*next;
+	struct req		*followers;	/* same question, waiting */
 };
 
 static struct {
@@ -356,11 +357,39 @@ unlink_req(struct req **list, struct req *r)
 static void
 finish(struct req *r, enum dnr_status st)
 {
+	struct req *f;
+
 	unlink_req(&dnr.inflight, r);
 	unlink_req(&dnr.pending, r);
 	r->a.st = st;
 	r->done = true;
 	pthread_cond_signal(&r->cv);
+	/* The callers that asked the same question meanwhile get the same
+	 * answer. */
+	while ((f = r->followers) != NULL) {
+		r->followers = f->next;
+		f->next = NULL;
+		f->a = r->a;
+		f->tc = r->tc;
+		memcpy(&f->to, &r->to, sizeof(f->to));
+		f->tolen = r->tolen;
+		f->done = true;
+		pthread_cond_signal(&f->cv);
+	}
+}
+
+/* A request for the same question already pending or in flight. */
+static struct req *
+same_question(const struct req *r)
+{
+	struct req *lists[2] = { dnr.pending, dnr.inflight }, *o;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		for (o = lists[i]; o != NULL; o = o->next)
+			if (o->type == r->type && strcmp(o->name, r->name) == 0)
+				return o;
+	return NULL;
 }
 
 static uint16_t
@@ -757,7 +786,7 @@ dnr_query(const char *name, int type, struct dnr_answer **a_r,
     struct error *err_r)
 {
 	struct log_session ls;
-	struct req *r = xcalloc(1, sizeof(*r));
+	struct req *r = xcalloc(1, sizeof(*r)), *leader;
 	char tb[16];
 	const char *tn;
 	unsigned timeout = 0;
@@ -778,6 +807,15 @@ dnr_query(const char *name, int type, struct dnr_answer **a_r,
 	    &r->a.st, r->a.ans, sizeof(r->a.ans), &r->a.len, &r->a.ad)) {
 		cached = true;
 		r->done = true;
+	}
+	if (!r->done && dnr.running && (leader = same_question(r)) != NULL) {
+		/* One query for the same question at once (an RBL lookup of
+		 * one client from many sessions). */
+		r->next = leader->followers;
+		leader->followers = r;
+		while (!r->done)
+			pthread_cond_wait(&r->cv, &dnr.mu);
+		timeout = dnr.timeout;
 	}
 	if (!r->done && dnr.running && dnr.nactive >= DNR_INFLIGHT_MAX)
 		/* The bound is seen: the caller waits, bounded by the

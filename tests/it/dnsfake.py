@@ -14,6 +14,7 @@ large for UDP).  Zones are Python data:
         "broken.test": {"RCODE": "SERVFAIL"},
         "big.test": {"A": [...], "TC": True},  # UDP answer truncated, TCP full
         "signed.test": {"A": ["127.0.0.9"], "AD": True},
+        "late.test": {"A": ["127.0.0.8"], "DELAY": 0.5},  # answered late
     }
 
 Any other name is NXDOMAIN.  Negative answers carry an SOA whose minimum is
@@ -108,6 +109,7 @@ class DNSFake:
         with self.lock:
             self.queries.append((name, qtype, self._peer_port, proto))
         zone = self.zones.get(name)
+        self._delay = zone.get("DELAY", 0) if isinstance(zone, dict) else 0
         if zone == DROP or self.silent:
             return None
         reply = req.reply()
@@ -166,11 +168,16 @@ class DNSFake:
                 return
             self._peer_port = peer[1]
             out = self.answer(data, "udp")
-            if out is not None:
-                try:
-                    self.udp.sendto(out, peer)
-                except OSError:
-                    pass
+            if out is not None and self._delay:
+                threading.Timer(self._delay, self._send, (out, peer)).start()
+            elif out is not None:
+                self._send(out, peer)
+
+    def _send(self, out, peer):
+        try:
+            self.udp.sendto(out, peer)
+        except OSError:
+            pass
 
     def _tcp_loop(self):
         while not self.stopping:

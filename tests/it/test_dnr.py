@@ -302,3 +302,16 @@ def test_ipv6_server_gets_its_own_socket(server, dns):
         assert ok and "127.0.1.1" in out, out
         assert udp_port(pid) == v4 and udp_port(pid, UDP6) == v6
         assert dns.source_ports() == v4
+
+
+def test_same_question_at_once_is_one_query(server, dns):
+    """Callers asking the same question while it is in flight share one
+    query (an RBL lookup of one client from many sessions)."""
+    from concurrent.futures import ThreadPoolExecutor
+    dns.set("late.test", {"A": ["127.0.6.1"], "DELAY": 1.5})
+    use(server, dns.server, timeout=5)
+    with ThreadPoolExecutor(max_workers=8) as ex:
+        res = list(ex.map(lambda i: lookup(server, "late.test", "A"),
+                          range(8)))
+    assert all(ok and out == "(127.0.6.1)" for ok, out in res), res
+    assert dns.count("late.test") == 1
