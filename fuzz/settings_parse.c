@@ -27,6 +27,7 @@ struct fconf {
 	unsigned		 mode;
 	struct setting_times	 times;
 	struct setting_rate	 rate;
+	struct setting_words	 wl;
 };
 
 static const char *const words[] = { "Off", "Low", "High", NULL };
@@ -43,6 +44,7 @@ static const struct setting_def defs[] = {
 	SETTING_ENUM_("V", struct fconf, mode, "Low", words),
 	SETTING_TIMES_("V", struct fconf, times, "1m", 1, UINT32_MAX),
 	SETTING_RATE_("V", struct fconf, rate, 10, 0, 64, "1m"),
+	SETTING_WORDS_("V", struct fconf, wl),
 };
 
 /* One setting per table, so that the check names "V". */
@@ -58,6 +60,7 @@ static const struct settings_table tables[] = {
 	{ "F", sizeof(struct fconf), &defs[8], 1 },
 	{ "F", sizeof(struct fconf), &defs[9], 1 },
 	{ "F", sizeof(struct fconf), &defs[10], 1 },
+	{ "F", sizeof(struct fconf), &defs[11], 1 },
 };
 
 static void
@@ -89,6 +92,19 @@ check_loaded(const struct setting_def *d, const struct fconf *c)
 		if (c->rate.n < d->min || c->rate.n > d->max ||
 		    c->rate.secs < 1 || c->rate.secs > SETTINGS_RATE_PERIOD_MAX)
 			abort();
+		break;
+	case SETTING_WORDS:
+		if (c->wl.n > SETTINGS_LIST_MAX)
+			abort();
+		for (i = 0; i < c->wl.n; i++) {
+			size_t n = strlen(c->wl.v[i]), j;
+
+			if (n == 0 || n > SETTINGS_WORD_MAX)
+				abort();
+			for (j = 0; j < n; j++)
+				if ((unsigned char)c->wl.v[i][j] <= 0x20)
+					abort();
+		}
 		break;
 	case SETTING_STRING:
 	case SETTING_ADDRESS:

@@ -36,6 +36,7 @@
 #include "objects/objects.h"
 #include "router/router.h"
 #include "backup/backup.h"
+#include "dnr/dnr.h"
 #include "server/basedir.h"
 #include "server/bindhelper.h"
 #include "server/mailflow.h"
@@ -437,6 +438,13 @@ main(int argc, char **argv)
 		    bindhelper_pid(), privs.name);
 	}
 
+	/* The resolver before anything that resolves (docs/dnr.md). */
+	if (dnr_start(&srv, &err) < 0) {
+		log_mod(&log_system, LOG_FAILURE, "%s", err.msg);
+		log_close();
+		basedir_unlock(base, lock_fd);
+		fatal("%s", err.msg);
+	}
 	if (mailflow_start(&srv, &err) < 0) {
 		log_mod(&log_system, LOG_FAILURE, "%s", err.msg);
 		log_close();
@@ -488,6 +496,10 @@ main(int argc, char **argv)
 
 	(void)sdnotify("STOPPING=1");
 	log_mod(&log_system, LOG_MAJOR, "shutting down");
+	/* First: a session or delivery waiting for a DNS answer gets a
+	 * temporary failure now instead of holding the shutdown for the
+	 * DNR's time-outs; later lookups fail at once (docs/dnr.md). */
+	dnr_stop();
 	cli_control_stop();
 	services_stop();
 	listener_set_binder(NULL);

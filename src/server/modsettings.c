@@ -11,6 +11,7 @@
 #include "net/listener_settings.h"
 #include "objects/objects.h"
 #include "auth/auth.h"
+#include "dnr/dnr.h"
 #include "imap/imap.h"
 #include "queue/queue_settings.h"
 #include "server/modsettings.h"
@@ -35,6 +36,7 @@ const struct modsettings modsettings_all[] = {
 	{ "IMAP", &imap_settings_table },
 	{ "QUEUE", &queue_settings_table },
 	{ "Protection", &auth_settings_table },
+	{ "DNR", &dnr_settings_table },
 };
 const size_t modsettings_count = N_ELEMENTS(modsettings_all);
 
