@@ -55,4 +55,12 @@
 #define LINE_TIMEOUT_MIN	1
 #define LINE_TIMEOUT_MAX	3600
 
+/* SMTP out (src/delivery/smtp_out*.c): */
+#define SMTP_REPLY_LINE_MAX	4096	/* one reply line of a remote server (RFC 5321 4.5.3.1.5: 512) */
+#define SMTP_REPLY_LINES_MAX	200	/* lines of one multi-line reply (an EHLO list has ~20) */
+#define SMTP_REPLY_TEXT_MAX	200	/* reply text kept: fits a queue error (QUEUE_TEXT_MAX 255) */
+#define SMTP_OUT_RCPT_MAX	100	/* RCPTs per transaction (RFC 5321 4.5.3.1.8: servers take 100) */
+#define SMTP_OUT_ADDRS_MAX	16	/* addresses tried per delivery attempt */
+#define SMTP_OUT_LIST_MAX	4096	/* SendEncrypted text */
+
 #endif
