@@ -36,6 +36,7 @@
 #include "objects/objects.h"
 #include "router/router.h"
 #include "backup/backup.h"
+#include "dnr/dnr.h"
 #include "server/basedir.h"
 #include "server/bindhelper.h"
 #include "server/mailflow.h"
@@ -437,6 +438,13 @@ main(int argc, char **argv)
 		    bindhelper_pid(), privs.name);
 	}
 
+	/* The resolver before anything that resolves (docs/dnr.md). */
+	if (dnr_start(&srv, &err) < 0) {
+		log_mod(&log_system, LOG_FAILURE, "%s", err.msg);
+		log_close();
+		basedir_unlock(base, lock_fd);
+		fatal("%s", err.msg);
+	}
 	if (mailflow_start(&srv, &err) < 0) {
 		log_mod(&log_system, LOG_FAILURE, "%s", err.msg);
 		log_close();
@@ -493,6 +501,7 @@ main(int argc, char **argv)
 	listener_set_binder(NULL);
 	bindhelper_stop();
 	mailflow_stop(&srv);
+	dnr_stop();
 	router_free(&srv.router);
 	objects_close(&srv.objects);
 	log_mod(&log_system, LOG_MAJOR, "%s stopped", "Tegami " TEGAMI_VERSION);

@@ -30,6 +30,7 @@
 #include <sys/socket.h>
 
 #include "lib/error.h"
+#include "lib/settings.h"
 
 struct server;
 
@@ -52,6 +53,19 @@ struct dnr_mx {
 	uint16_t	pref;
 	char		host[DNR_NAME_MAX + 1];	/* "." for a null MX (RFC 7505) */
 };
+
+/* Settings/DNR.settings (dnr_settings.c; registered in server/modsettings.c).
+ * Servers: "address", "address:port" or "[v6]:port" (port 53 if none); none
+ * (or none usable): the nameservers of /etc/resolv.conf.  Timeout: one
+ * attempt; Retries: attempts after the first, each to the next server. */
+#define DNR_TIMEOUT_DEFAULT	5	/* s */
+#define DNR_RETRIES_DEFAULT	3
+struct dnr_conf {
+	struct setting_words	 servers;
+	uint64_t		 timeout;
+	uint64_t		 retries;
+};
+extern const struct settings_table dnr_settings_table;
 
 /* Opens the socket, reads Settings/DNR.settings, starts the DNR thread and
  * adds the DNR settings to UpdateModule/GetModule.  Before any module that

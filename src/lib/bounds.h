@@ -24,6 +24,7 @@
 #define SERVICES_FD_RESERVE	256	/* descriptors beside the connections: dbs, logs, sockets */
 #define SETTINGS_RATE_PERIOD_MAX	(7 * 86400)	/* a rate's period: a week */
 #define SETTINGS_LIST_MAX	32	/* elements of a list setting (RetrySchedule) */
+#define SETTINGS_WORD_MAX	255	/* one word of a word list: a domain name */
 #define SETTINGS_STRING_MAX	(64 * 1024)	/* one string setting value */
 #define IPLIST_TEXT_MAX		(1024 * 1024)	/* one network address list */
 #define BACKUP_FILES_MAX	4000000	/* manifest entries: ~400 MB of memory at restore */
@@ -36,6 +37,14 @@
 #define AUTH_TEMPBL_MAX		4096	/* temporarily blacklisted addresses */
 #define AUTH_TEMPBL_TIME_MAX	(7 * 24 * 3600)	/* longest temporary blacklisting, s */
 #define HDRCACHE_TEXT_MAX	(16 * 1024)	/* one cached header text; larger: the message is searched uncached */
+#define DNR_SERVERS_MAX		8	/* DNR Servers used, in turn (resolv.conf has 3) */
+#define DNR_INFLIGHT_MAX	256	/* DNR requests at once; more callers wait for a slot */
+#define DNR_CACHE_MAX		4096	/* cached DNR answers (at most DNR_RAW_MAX bytes each) */
+#define DNR_TTL_MAX		86400	/* longest time an answer is cached, s */
+#define DNR_NEG_TTL_DEFAULT	60	/* a negative answer without SOA is cached this long, s */
+#define DNR_NEG_TTL_MAX		10800	/* longest negative caching, s (RFC 2308 suggests 3 h) */
+#define DNR_TIMEOUT_MAX		120	/* DNR Timeout setting: one attempt, s */
+#define DNR_RETRIES_MAX		10	/* DNR Retries setting */
 #define AUTH_TEMPBL_TEXT_MAX	(256 * 1024)	/* SetTempBlacklistedIPs argument */
 #define SASL_RESPONSE_MAX	12288	/* one base64 SASL response (RFC 4954 4: at least 12288) */
 #define SASL_CHALLENGE_MAX	512	/* a CRAM-MD5 challenge "<random.time@host>" before base64 */

@@ -400,6 +400,7 @@ static void
 release_one(const struct setting_def *d, void *conf)
 {
 	void *f = field(conf, d);
+	unsigned i;
 
 	if (d->type == SETTING_STRING || d->type == SETTING_ADDRESS) {
 		char **sp = f;
@@ -408,6 +409,75 @@ release_one(const struct setting_def *d, void *conf)
 		*sp = NULL;
 	} else if (d->type == SETTING_IPLIST)
 		iplist_free((struct iplist **)f);
+	else if (d->type == SETTING_WORDS) {
+		struct setting_words *w = f;
+
+		for (i = 0; i < w->n; i++) {
+			free(w->v[i]);
+			w->v[i] = NULL;
+		}
+		w->n = 0;
+	}
+}
+
+/* One word of a word list: a string without white space or control
+ * bytes, 1 .. SETTINGS_WORD_MAX bytes. */
+static bool
+is_word(const struct dval *v)
+{
+	const char *s;
+	size_t len, i;
+
+	if (dict_type(v) != DICT_STRING || (s = dict_str(v, &len)) == NULL ||
+	    len == 0 || len > SETTINGS_WORD_MAX)
+		return false;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+static int
+value_words(const struct setting_def *d, const struct dval *v, void *conf,
+    struct error *err_r)
+{
+	struct setting_words *w = field(conf, d);
+	char got[80];
+	size_t len, i;
+
+	if (dict_type(v) == DICT_STRING) {
+		if (!is_word(v)) {
+			shown(v, got, sizeof(got));
+			return error_set(err_r, ERR_SYNTAX, "a word of at most "
+			    "%d bytes expected, got \"%s\"", SETTINGS_WORD_MAX,
+			    got);
+		}
+		release_one(d, conf);
+		w->v[0] = xstrdup(dict_str(v, NULL));
+		w->n = 1;
+		return 0;
+	}
+	len = dict_type(v) == DICT_ARRAY ? dict_array_len(v) : 0;
+	if (dict_type(v) != DICT_ARRAY || len > SETTINGS_LIST_MAX) {
+		if (dict_type(v) == DICT_ARRAY)
+			(void)snprintf(got, sizeof(got), "%zu elements", len);
+		else
+			shown(v, got, sizeof(got));
+		return error_set(err_r, ERR_SYNTAX, "an array of at most %d "
+		    "words expected, got \"%s\"", SETTINGS_LIST_MAX, got);
+	}
+	for (i = 0; i < len; i++)
+		if (!is_word(dict_array_get(v, i))) {
+			shown(dict_array_get(v, i), got, sizeof(got));
+			return error_set(err_r, ERR_SYNTAX, "element %zu: a "
+			    "word of at most %d bytes expected, got \"%s\"",
+			    i + 1, SETTINGS_WORD_MAX, got);
+		}
+	release_one(d, conf);
+	for (i = 0; i < len; i++)
+		w->v[i] = xstrdup(dict_str(dict_array_get(v, i), NULL));
+	w->n = (unsigned)len;
+	return 0;
 }
 
 int
@@ -424,6 +494,10 @@ settings_value(const struct setting_def *d, const struct dval *v,
 	bool b;
 	int r = 0;
 
+	if (v == NULL && d->type == SETTING_WORDS) {
+		release_one(d, conf);
+		return 0;
+	}
 	if (v == NULL) {
 		if (d->type == SETTING_NUMBER || d->type == SETTING_SIZE ||
 		    d->type == SETTING_TIME || d->type == SETTING_BOOL) {
@@ -446,6 +520,9 @@ settings_value(const struct setting_def *d, const struct dval *v,
 		break;
 	case SETTING_TIMES:
 		r = value_times(d, v, f, err_r);
+		break;
+	case SETTING_WORDS:
+		r = value_words(d, v, conf, err_r);
 		break;
 	case SETTING_RATE: {
 		struct setting_rate rt;
@@ -749,6 +826,15 @@ settings_snap_effective(const struct settings_snap *s, struct dval *out)
 			dict_array_push_cstr(arr, txt);
 			time_text(rt->secs, txt, sizeof(txt));
 			dict_array_push_cstr(arr, txt);
+			dict_set(out, d->name, arr);
+			break;
+		}
+		case SETTING_WORDS: {
+			const struct setting_words *ws = f;
+			struct dval *arr = dict_new_array();
+
+			for (j = 0; j < ws->n; j++)
+				dict_array_push_cstr(arr, ws->v[j]);
 			dict_set(out, d->name, arr);
 			break;
 		}

@@ -32,6 +32,9 @@
  *   rate     a count and a period, "(10, 1m)": min..max events within
  *            1 s .. SETTINGS_RATE_PERIOD_MAX (FailedLoginFlow)
  *   string   any string up to SETTINGS_STRING_MAX bytes
+ *   words    an array of 0 .. SETTINGS_LIST_MAX words (no white space or
+ *            control bytes, 1 .. SETTINGS_WORD_MAX bytes each); a single
+ *            string is a list of one ("Servers", "RBLs")
  * Error texts name the setting, the value and what is allowed:
  *   "MaxRecipients: 1 to 10000 expected, got \"99999999\"".
  * Pure code except the holder's mutex; nothing here logs.
@@ -61,7 +64,8 @@ enum setting_type {
 	SETTING_ADDRESS,	/* const char *  (owned) */
 	SETTING_ENUM,		/* unsigned: index into words */
 	SETTING_TIMES,		/* struct setting_times */
-	SETTING_RATE		/* struct setting_rate */
+	SETTING_RATE,		/* struct setting_rate */
+	SETTING_WORDS		/* struct setting_words (owned) */
 };
 
 /* When a changed value takes effect. */
@@ -76,6 +80,11 @@ enum setting_apply {
 struct setting_times {
 	unsigned	 n;
 	uint32_t	 v[SETTINGS_LIST_MAX];
+};
+
+struct setting_words {
+	unsigned	 n;
+	char		*v[SETTINGS_LIST_MAX];
 };
 
 struct setting_rate {
@@ -136,6 +145,10 @@ struct settings_table {
 #define SETTING_RATE_(name, type, field, def, min, max, period)		\
 	{ name, SETTING_RATE, SETTING_AT_ONCE, offsetof(type, field),	\
 	  def, min, max, period, NULL, 0 }
+/* An array of words; the default is the empty list. */
+#define SETTING_WORDS_(name, type, field)				\
+	{ name, SETTING_WORDS, SETTING_AT_ONCE, offsetof(type, field),	\
+	  0, 0, 0, NULL, NULL, 0 }
 /* Any setting, e.g. one read only at start (SETTING_AT_RESTART). */
 #define SETTING(name, stype, apply, type, field, def, min, max, text, fl) \
 	{ name, stype, apply, offsetof(type, field), def, min, max, text, \

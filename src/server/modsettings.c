@@ -12,6 +12,7 @@
 #include "objects/objects.h"
 #include "auth/auth.h"
 #include "delivery/smtp_out.h"
+#include "dnr/dnr.h"
 #include "imap/imap.h"
 #include "queue/queue_settings.h"
 #include "server/modsettings.h"
@@ -37,6 +38,7 @@ const struct modsettings modsettings_all[] = {
 	{ "IMAP", &imap_settings_table },
 	{ "QUEUE", &queue_settings_table },
 	{ "Protection", &auth_settings_table },
+	{ "DNR", &dnr_settings_table },
 };
 const size_t modsettings_count = N_ELEMENTS(modsettings_all);
 

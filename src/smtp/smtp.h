@@ -30,6 +30,7 @@ struct server;
 #define SMTP_ENVID_MAX		100	/* RFC 3461 4.4 */
 #define SMTP_ORCPT_MAX		500	/* RFC 3461 4.2 */
 #define SMTP_PARAMS_MAX		16	/* ESMTP parameters on one MAIL/RCPT */
+#define SMTP_RBL_TEXT_MAX	200	/* an RBL zone's TXT text quoted in the 550 reply */
 /* Settings (Settings/SMTP.settings) with default, min and max: */
 #define SMTP_MSG_SIZE_DEFAULT	(50UL * 1024 * 1024)	/* MaxMessageSize */
 #define SMTP_MSG_SIZE_MIN	(1024UL)

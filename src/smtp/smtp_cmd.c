@@ -403,6 +403,10 @@ cmd_rcpt(struct smtp_session *s, struct strv args)
 		    "SMTPUTF8");
 		return;
 	}
+	/* docs/dnr.md: a client listed by an RBL is refused here, at RCPT,
+	 * where an authenticated session is known. */
+	if (smtp_rbl_refused(s))
+		return;
 	if (router_route(s->srv->router, r.path, ROUTE_MAIL, NULL, &res,
 	    &err) < 0) {
 		log_ses(&s->log, LOG_PROBLEM, "RCPT TO:<%s> refused: %s",

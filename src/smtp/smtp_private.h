@@ -11,6 +11,7 @@
 
 #include "lib/buf.h"
 #include "lib/log.h"
+#include "lib/settings.h"
 #include "auth/auth.h"
 #include "smtp/smtp.h"
 
@@ -41,6 +42,7 @@ struct smtp_conf {
 	uint64_t	 min_data_rate;		/* MinDataRate, bytes/s */
 	uint64_t	 max_data_time;		/* MaxDataTime, s */
 	bool		 require_tls_auth;	/* RequireTLSForAUTH */
+	struct setting_words rbls;		/* RBLs: DNS zones */
 };
 
 struct smtp_rcpt {
@@ -68,12 +70,21 @@ struct smtp_session {
 	unsigned		 errors;
 	unsigned		 idle_cmds;	/* commands since the last MAIL */
 	unsigned		 nmsg;		/* messages accepted */
+	unsigned		 rbl;		/* RBL_* (smtp_rbl.c) */
+	char			 rbl_zone[SMTP_HELO_MAX + 1];
+	char			 rbl_text[SMTP_RBL_TEXT_MAX + 1];
 	/* the transaction */
 	struct smtp_mail_args	 mail;
 	uint64_t		 size_limit;	/* global, lowered by local rcpts */
 	struct smtp_rcpt	*rcpts;
 	size_t			 nrcpt, rcpt_cap;
 };
+
+/* The RBL check (smtp_rbl.c) for RCPT: the client's address in each zone
+ * of the RBLs setting, once per session, through the DNR (and its cache).
+ * Not for Client IPs, White Hole IPs or authenticated sessions.  true: the
+ * client is listed, the 550 reply naming the zone is sent and logged. */
+bool	smtp_rbl_refused(struct smtp_session *s);
 
 /* Writes "code enh text" (enh may be NULL) as one reply line; logs it at
  * All Info; counts replies >= 400 as errors. */

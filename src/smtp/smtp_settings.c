@@ -30,6 +30,7 @@ static const struct setting_def smtp_defs[] = {
 	    SMTP_DATA_TIME_DEFAULT, SMTP_DATA_TIME_MIN, SMTP_DATA_TIME_MAX),
 	SETTING_BOOL("RequireTLSForAUTH", struct smtp_conf, require_tls_auth,
 	    false),
+	SETTING_WORDS_("RBLs", struct smtp_conf, rbls),
 };
 
 const struct settings_table smtp_settings_table =

@@ -30,6 +30,7 @@ struct conf {
 	struct setting_times	 retry;
 	uint64_t		 big;
 	struct setting_rate	 flow;
+	struct setting_words	 words;
 };
 
 static const char *const modes[] = { "Off", "Low", "High", NULL };
@@ -49,6 +50,7 @@ static const struct setting_def defs[] = {
 	    UINT32_MAX),
 	SETTING_NUM("Big", struct conf, big, 0, 0, UINT64_MAX),
 	SETTING_RATE_("Flow", struct conf, flow, 10, 0, 64, "1m"),
+	SETTING_WORDS_("Words", struct conf, words),
 };
 
 static const struct settings_table table =
@@ -430,6 +432,36 @@ main(void)
 		for (i = 0; i < 3; i++)
 			pthread_join(th[i], NULL);
 		settings_holder_destroy(&h);
+	}
+
+	test_begin("words: an array of words (or one), bounded");
+	check("{Words = (\"127.0.0.1:53\", \"[::1]:5353\");}", NULL);
+	check("{Words = \"rbl.example\";}", NULL);
+	check("{Words = ();}", NULL);
+	check("{Words = (\"a b\");}", "Words: element 1: a word of at "
+	    "most 255 bytes expected, got \"a b\"");
+	check("{Words = (\"\");}", "Words: element 1: a word of at most "
+	    "255 bytes expected, got \"\"");
+	check("{Words = ((\"x\"));}", "Words: element 1: a word of at most "
+	    "255 bytes expected, got \"(not a string)\"");
+	check("{Words = (a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u,v,w,x,y,z,"
+	    "aa,bb,cc,dd,ee,ff,gg);}", "Words: an array of at most 32 words "
+	    "expected, got \"33 elements\"");
+	expect_effective("{}", "Words", "()");
+	expect_effective("{Words = rbl.example;}", "Words", "(rbl.example)");
+	expect_effective("{Words = (a, \"b.c:53\");}", "Words",
+	    "(a, \"b.c:53\")");
+	{
+		struct dval *d = dict_of("{Words = (one, two);}");
+		struct settings_snap *sn = settings_snap_new(&table, d, NULL,
+		    NULL);
+		const struct conf *c = settings_snap_conf(sn);
+
+		test_assert(c->words.n == 2);
+		test_assert_str(c->words.v[0], "one");
+		test_assert_str(c->words.v[1], "two");
+		settings_snap_unref(&sn);
+		dict_free(&d);
 	}
 
 	return test_done();
