@@ -73,11 +73,22 @@ sa_ip(const struct sockaddr_storage *ss, char *ip, size_t size)
 		    ip, (socklen_t)size);
 }
 
-/* True when ip:port is this server (an interface address on port 25). */
+/* True when ip:port is this server: an interface address, 127.0.0.1,
+ * ::1 or 0.0.0.0, on port 25.  The rest of 127.0.0.0/8 is not taken for
+ * this server here (other servers listen there on one host, as in the
+ * tests); a loop through such an address is still caught by the greeting
+ * (smtp_out_session.c). */
 static bool
 is_self(struct smtp_out_batch *b, const char *ip, unsigned port)
 {
-	return port == 25 && objects_is_local_ip(b->ctx->srv->objects, ip);
+	if (port != 25)
+		return false;
+	if (strcmp(ip, "127.0.0.1") == 0 || strcmp(ip, "::1") == 0 ||
+	    strcmp(ip, "0.0.0.0") == 0 || strcmp(ip, "::") == 0)
+		return true;
+	if (strncmp(ip, "127.", 4) == 0)
+		return false;
+	return objects_is_local_ip(b->ctx->srv->objects, ip);
 }
 
 /* 1 added, 0 full, -1 the address is this server. */

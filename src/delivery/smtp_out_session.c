@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "delivery/smtp_out_private.h"
 #include "delivery/smtp_out_reply.h"
@@ -519,6 +520,16 @@ starttls(struct osess *s)
 	return ehlo(s);
 }
 
+/* True when the greeting's first word is our own name. */
+static bool
+greets_as_us(const struct smtp_out_batch *b, const struct smtp_out_reply *r)
+{
+	size_t n = strlen(b->helo);
+
+	return n > 0 && strncasecmp(r->text, b->helo, n) == 0 &&
+	    (r->text[n] == ' ' || r->text[n] == '\0');
+}
+
 /* Connects to a and says EHLO (and STARTTLS when no_tls is false).
  * 0, -1 (next address) or -2 (again without TLS). */
 static int
@@ -554,6 +565,20 @@ open_session(struct osess *s, bool no_tls)
 	}
 	log_ses(b->ls, LOG_LOW, "connected to %s: %03d %s", s->peer, r.code,
 	    r.text);
+	if (greets_as_us(b, &r)) {
+		/* Postfix's "loops back to myself": the host says it is us. */
+		smtp_out_textf(b->last_error, sizeof(b->last_error), "5.4.6 "
+		    "mail for %s loops back to this server (%s greets as %s)",
+		    b->target, s->peer, b->helo);
+		log_ses(b->ls, LOG_PROBLEM, "%s", b->last_error);
+		smtp_out_set_undecided(b->items, b->decided, 0, b->n,
+		    QUEUE_OUT_PERMFAIL, b->last_error);
+		for (size_t i = 0; i < b->n; i++)
+			b->decided[i] = true;
+		send_cmd(s, "QUIT");
+		(void)conn_flush(s->c);
+		return -1;
+	}
 	if (ehlo(s) < 0)
 		return -1;
 	if (no_tls)

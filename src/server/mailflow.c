@@ -27,6 +27,7 @@
 #include "delivery/smtp_out.h"
 #include "delivery/submitted.h"
 #include "delivery/units.h"
+#include "dnr/dnr.h"
 #include "imap/imap.h"
 #include "imap/imap_mime.h"
 #include "lib/dict.h"
@@ -211,7 +212,8 @@ mailflow_start(struct server *srv, struct error *err_r)
 	mf.local.objects = srv->objects;
 	queue_set_dispatcher(mf.queue, "LOCAL", local_dispatch, &mf.local);
 	queue_set_dispatcher(mf.queue, "NULL", null_dispatch, NULL);
-	mf.smtp_out = smtp_out_new(srv, NULL);
+	mf.smtp_out = smtp_out_new(srv, &(const struct smtp_out_resolver){
+	    .mx = dnr_mx, .addrs = dnr_addrs });
 	queue_set_dispatcher(mf.queue, "SMTP", smtp_out_dispatch, mf.smtp_out);
 	if (queue_start(mf.queue, err_r) < 0) {
 		queue_close(&mf.queue);
