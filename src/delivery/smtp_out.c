@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "core/server.h"
 #include "delivery/smtp_out.h"
@@ -37,6 +38,10 @@ static const struct setting_def smtp_out_defs[] = {
 	SETTING_SECS("DeliveryTimeout", struct smtp_out_conf, timeout,
 	    SMTP_OUT_TIMEOUT_DEFAULT, SMTP_OUT_TIMEOUT_MIN,
 	    SMTP_OUT_TIMEOUT_MAX),
+	SETTING_DURATION("WarnAfter", struct smtp_out_conf, warn_after, 0, 0,
+	    SMTP_OUT_QUEUE_TIME_MAX),
+	SETTING_DURATION("BounceAfter", struct smtp_out_conf, bounce_after,
+	    SMTP_OUT_BOUNCE_DEFAULT, 1, SMTP_OUT_QUEUE_TIME_MAX),
 };
 
 const struct settings_table smtp_out_settings_table =
@@ -229,6 +234,31 @@ envelope_addresses(struct smtp_out_ctx *ctx, struct queue_item *items,
 	return env;
 }
 
+/* BounceAfter: a temporary failure of a message queued that long ago is
+ * final. */
+static void
+expire(struct smtp_out_batch *b)
+{
+	struct queue_item *it;
+	int64_t now = (int64_t)time(NULL);
+	char text[QUEUE_TEXT_MAX + 1];
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		it = &b->items[i];
+		if (it->outcome != QUEUE_OUT_TEMPFAIL ||
+		    now - it->received < (int64_t)b->conf->bounce_after)
+			continue;
+		smtp_out_textf(text, sizeof(text), "message expired after %"
+		    PRId64 " s in queue (BounceAfter): %.200s",
+		    now - it->received, it->error);
+		snprintf(it->error, sizeof(it->error), "%s", text);
+		it->outcome = QUEUE_OUT_PERMFAIL;
+		log_ses(b->ls, LOG_PROBLEM, "queue id %" PRIu64 ": <%s> %s",
+		    it->msg_id, it->address, text);
+	}
+}
+
 void
 smtp_out_dispatch(void *arg, struct queue *q, const char *module,
     const char *target, struct queue_item *items, size_t n)
@@ -260,7 +290,9 @@ smtp_out_dispatch(void *arg, struct queue *q, const char *module,
 	smtp_out_set_undecided(items, NULL, 0, n, QUEUE_OUT_TEMPFAIL,
 	    "not attempted");
 
+	queue_set_warn_after(q, (uint32_t)conf->warn_after);
 	smtp_out_deliver(&b);
+	expire(&b);
 
 	for (i = 0; i < n; i++)
 		free(b.env[i]);

@@ -44,6 +44,8 @@ struct log_module;
 #define SMTP_OUT_TIMEOUT_DEFAULT		300	/* s, one reply (RFC 5321 4.5.3.2) */
 #define SMTP_OUT_TIMEOUT_MIN			1
 #define SMTP_OUT_TIMEOUT_MAX			3600
+#define SMTP_OUT_BOUNCE_DEFAULT		(5 * 24 * 3600)	/* BounceAfter */
+#define SMTP_OUT_QUEUE_TIME_MAX		(60 * 24 * 3600)	/* Warn/BounceAfter */
 
 /* The sending side's settings (a second table of Settings/SMTP.settings). */
 struct smtp_out_conf {
@@ -52,6 +54,8 @@ struct smtp_out_conf {
 	const char	*trusted_ca;	/* TrustedCAFile: "" = system CAs */
 	uint64_t	 connect_timeout;	/* ConnectTimeout, s */
 	uint64_t	 timeout;	/* DeliveryTimeout, s per reply */
+	uint64_t	 warn_after;	/* WarnAfter, s; 0 = no delay DSN */
+	uint64_t	 bounce_after;	/* BounceAfter, s */
 };
 
 extern const struct settings_table smtp_out_settings_table;

@@ -192,6 +192,12 @@ void	queue_set_main_domain(struct queue *q, const char *domain);
 void	queue_set_dispatcher(struct queue *q, const char *module,
 	    queue_dispatch_fn fn, void *arg);
 
+/* WarnAfter: a recipient still pending this long after the message was
+ * queued gets ONE "delayed" DSN (RFC 3464 action delayed; NOTIFY default or
+ * DELAY; never to <>), sent with the first temporary failure past that
+ * time.  0 (the default) sends none.  Safe at any time. */
+void	queue_set_warn_after(struct queue *q, uint32_t secs);
+
 /* Starts the scheduler and the worker threads.  0 or -1. */
 int	queue_start(struct queue *q, struct error *err_r);
 

@@ -215,6 +215,15 @@ mailflow_start(struct server *srv, struct error *err_r)
 	mf.smtp_out = smtp_out_new(srv, &(const struct smtp_out_resolver){
 	    .mx = dnr_mx, .addrs = dnr_addrs });
 	queue_set_dispatcher(mf.queue, "SMTP", smtp_out_dispatch, mf.smtp_out);
+	{
+		/* WarnAfter (SMTP settings); the dispatcher refreshes it. */
+		struct settings_snap *snap = objects_settings_get(srv->objects,
+		    "SMTP", &smtp_out_settings_table);
+		const struct smtp_out_conf *oc = settings_snap_conf(snap);
+
+		queue_set_warn_after(mf.queue, (uint32_t)oc->warn_after);
+		settings_snap_unref(&snap);
+	}
 	if (queue_start(mf.queue, err_r) < 0) {
 		queue_close(&mf.queue);
 		smtp_out_free(&mf.smtp_out);

@@ -250,3 +250,23 @@ def test_size_refused_early(make_server, sinks):
     dsn = imap_inbox(s)[0]
     assert b"552 5.3.4 message size" in dsn
     assert sink.messages == []
+
+
+def test_warn_after_one_delay_dsn_then_bounce_after(make_server):
+    refused = "[127.0.1.12]:%d" % smtpsink.free_port("127.0.1.12")
+    s = start(make_server, relay=refused, retry=["1s"])
+    s.tegami("UpdateModule", "SMTP", '{WarnAfter = "2s"; BounceAfter = "8s";}')
+    assert submit(s, ["slow@remote.example"]) == {}
+    dsn = imap_inbox(s, n=1)[0]
+    assert b"Action: delayed" in dsn and b"Status: 4." in dsn
+    assert b"Final-Recipient: rfc822; slow@remote.example" in dsn
+    assert b"127.0.1.12" in dsn          # the last error, quoted
+    # Several more failed attempts, then BounceAfter: one failure DSN and
+    # no second "delayed" one.
+    both = imap_inbox(s, n=2, timeout=40)
+    assert len(both) == 2
+    assert b"Action: failed" in both[1]
+    assert b"expired after" in both[1] and b"BounceAfter" in both[1]
+    time.sleep(1.5)
+    assert imap_inbox_count(s) == 2
+    assert "slow@remote.example" not in queue_list(s)
