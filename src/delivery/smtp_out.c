@@ -27,6 +27,85 @@
 
 struct log_module log_smtp_out = LOG_MODULE("SMTP");
 
+/* The last attempt's trace per destination (smtp_out_trace_get). */
+struct kept_trace {
+	char	*target;
+	char	*text;
+	int64_t	 when;
+};
+static struct {
+	pthread_mutex_t		 mu;
+	struct kept_trace	 t[SMTP_OUT_TRACES_MAX];
+	size_t			 n;
+} traces = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+static void
+trace_keep(const char *target, const struct buf *b)
+{
+	struct kept_trace *k = NULL;
+	size_t i, old = 0;
+
+	pthread_mutex_lock(&traces.mu);
+	for (i = 0; i < traces.n; i++) {
+		if (strcmp(traces.t[i].target, target) == 0) {
+			k = &traces.t[i];
+			break;
+		}
+		if (traces.t[i].when < traces.t[old].when)
+			old = i;
+	}
+	if (k == NULL && traces.n < SMTP_OUT_TRACES_MAX) {
+		k = &traces.t[traces.n++];
+		k->target = xstrdup(target);
+	} else if (k == NULL) {
+		k = &traces.t[old];	/* the oldest goes */
+		free(k->target);
+		k->target = xstrdup(target);
+	}
+	free(k->text);
+	k->text = xstrdup(buf_cstr(b));
+	k->when = (int64_t)time(NULL);
+	pthread_mutex_unlock(&traces.mu);
+}
+
+char *
+smtp_out_trace_get(const char *target)
+{
+	char *text = NULL;
+	size_t i;
+
+	pthread_mutex_lock(&traces.mu);
+	for (i = 0; i < traces.n; i++)
+		if (strcasecmp(traces.t[i].target, target) == 0) {
+			text = xstrdup(traces.t[i].text);
+			break;
+		}
+	pthread_mutex_unlock(&traces.mu);
+	return text;
+}
+
+void
+smtp_out_trace(struct smtp_out_batch *b, const char *fmt, ...)
+{
+	char line[SMTP_REPLY_LINE_MAX];
+	va_list ap;
+	size_t len;
+
+	if (b->trace_cut)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	len = strlen(line);
+	if (b->trace.len + len + 1 > SMTP_OUT_TRACE_MAX - 16) {
+		buf_puts(&b->trace, "[trace cut]\n");
+		b->trace_cut = true;
+		return;
+	}
+	buf_append(&b->trace, line, len);
+	buf_putc(&b->trace, '\n');
+}
+
 static const struct setting_def smtp_out_defs[] = {
 	SETTING_STR("RelayHost", struct smtp_out_conf, relay_host, ""),
 	SETTING_STR("SendEncrypted", struct smtp_out_conf, send_encrypted,
@@ -291,8 +370,37 @@ smtp_out_dispatch(void *arg, struct queue *q, const char *module,
 	    "not attempted");
 
 	queue_set_warn_after(q, (uint32_t)conf->warn_after);
+	buf_init(&b.trace, SMTP_OUT_TRACE_MAX + 1);
+	{
+		char when[32];
+		time_t now = time(NULL);
+		struct tm tm;
+
+		localtime_r(&now, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+		smtp_out_trace(&b, "attempt at %s: %zu recipient(s) for %s%s%s",
+		    when, n, target, conf->relay_host[0] != '\0' ?
+		    " via RelayHost " : "", conf->relay_host);
+	}
 	smtp_out_deliver(&b);
 	expire(&b);
+	{
+		size_t nd = 0, nt = 0, np = 0;
+
+		for (i = 0; i < n; i++) {
+			if (items[i].outcome == QUEUE_OUT_DELIVERED)
+				nd++;
+			else if (items[i].outcome == QUEUE_OUT_TEMPFAIL)
+				nt++;
+			else
+				np++;
+		}
+		smtp_out_trace(&b, "result: %zu delivered, %zu delayed, %zu "
+		    "failed%s%s", nd, nt, np, nt + np > 0 ? "; last error: " :
+		    "", nt + np > 0 ? b.last_error : "");
+	}
+	trace_keep(target, &b.trace);
+	buf_free(&b.trace);
 
 	for (i = 0; i < n; i++)
 		free(b.env[i]);

@@ -85,6 +85,16 @@ void			 smtp_out_free(struct smtp_out_ctx **ctxp);
 void	smtp_out_dispatch(void *arg, struct queue *q, const char *module,
 	    const char *target, struct queue_item *items, size_t n);
 
+/*
+ * The trace of the last delivery attempt to target ("remote.example",
+ * "mainhost.com", "[1.2.3.4]:25"): when, the destination and MX list, the
+ * addresses tried, the TLS policy and why, the certificate's names and the
+ * result of its check, the SMTP dialogue without the message data, and the
+ * outcome -- the first SMTP_OUT_TRACE_MAX bytes.  xmalloc'd text, or NULL
+ * when no attempt was made since the start.  For GetMessageQueueInfo.
+ */
+char	*smtp_out_trace_get(const char *target);
+
 /* A target "host", "host:port", "[ip]" or "[ip]:port" split into host
  * (brackets removed) and port (0 when not given); *literal_r true for
  * "[ip]".  -1 when malformed. */

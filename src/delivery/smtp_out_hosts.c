@@ -24,6 +24,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/server.h"
 #include "delivery/smtp_out_private.h"
@@ -55,6 +56,7 @@ status_text(enum dnr_status st)
 static void
 fail_all(struct smtp_out_batch *b, enum queue_outcome out, const char *text)
 {
+	smtp_out_trace(b, "%s", text);
 	smtp_out_textf(b->last_error, sizeof(b->last_error), "%s", text);
 	smtp_out_set_undecided(b->items, b->decided, 0, b->n, out, text);
 	log_ses(b->ls, out == QUEUE_OUT_PERMFAIL ? LOG_PROBLEM : LOG_LOW,
@@ -98,10 +100,14 @@ add_addr(struct smtp_out_batch *b, const char *ip, unsigned port,
 {
 	struct smtp_out_addr *a;
 
-	if (is_self(b, ip, port))
+	if (is_self(b, ip, port)) {
+		smtp_out_trace(b, "address [%s]:%u (%s) is this server: the "
+		    "list ends here", ip, port, host);
 		return -1;
+	}
 	if (b->naddrs >= SMTP_OUT_ADDRS_MAX)
 		return 0;
+	smtp_out_trace(b, "address [%s]:%u (%s)", ip, port, host);
 	a = &b->addrs[b->naddrs++];
 	snprintf(a->ip, sizeof(a->ip), "%s", ip);
 	a->port = port;
@@ -173,6 +179,8 @@ mx_hosts(struct smtp_out_batch *b, const char *domain)
 		/* RFC 5321 5.1: the domain itself is the implicit MX. */
 		log_ses(b->ls, LOG_LOW, "%s has no MX records; using its "
 		    "address", domain);
+		smtp_out_trace(b, "no MX records for %s: its own address",
+		    domain);
 		st = add_host(b, domain, 25, &self);
 		if (st != DNR_OK && !self)
 			return lookup_error(b, "address", domain, st);
@@ -190,6 +198,7 @@ mx_hosts(struct smtp_out_batch *b, const char *domain)
 				continue;
 			log_ses(b->ls, LOG_ALL, "MX %u %s", mx[i].pref,
 			    mx[i].host);
+			smtp_out_trace(b, "MX %u %s", mx[i].pref, mx[i].host);
 			st = add_host(b, mx[i].host, 25, &self);
 			if (st != DNR_OK && !self)
 				log_ses(b->ls, LOG_PROBLEM, "MX %s of %s: %s",
@@ -233,10 +242,17 @@ smtp_out_hosts(struct smtp_out_batch *b)
 	snprintf(b->tls_names[0], sizeof(b->tls_names[0]), "%s", host);
 	b->tls_required = smtp_out_listed(conf->send_encrypted, host) ||
 	    smtp_out_listed(conf->send_encrypted, b->target);
-	if (b->tls_required)
+	if (b->tls_required) {
 		log_ses(b->ls, LOG_LOW, "TLS required (%s is in SendEncrypted)",
 		    smtp_out_listed(conf->send_encrypted, host) ? host :
 		    b->target);
+		smtp_out_trace(b, "TLS policy: required, verified, names %s "
+		    "or the MX/relay host (%s is in SendEncrypted)", host,
+		    smtp_out_listed(conf->send_encrypted, host) ? host :
+		    b->target);
+	} else
+		smtp_out_trace(b, "TLS policy: opportunistic (%s is not in "
+		    "SendEncrypted)", host);
 	if (literal) {
 		if (add_addr(b, host, port != 0 ? port : 25, host) < 0) {
 			smtp_out_textf(text, sizeof(text), "5.4.6 [%s] is this "
@@ -273,7 +289,6 @@ smtp_out_tls_check(struct smtp_out_batch *b, struct conn *c, char **names,
 {
 	struct x509_st *cert = conn_peer_cert(c);
 	char list[160];
-	size_t i, len = 0;
 
 	if (cert == NULL) {
 		smtp_out_textf(b->last_error, sizeof(b->last_error), "%s presented "
@@ -289,15 +304,27 @@ smtp_out_tls_check(struct smtp_out_batch *b, struct conn *c, char **names,
 		    "(SendEncrypted)", peer);
 		return -1;
 	}
-	list[0] = '\0';
-	for (i = 0; names != NULL && names[i] != NULL && len < sizeof(list);
-	    i++)
-		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
-		    i > 0 ? ", " : "", names[i]);
+	smtp_out_names_text(names, list, sizeof(list));
 	smtp_out_textf(b->last_error, sizeof(b->last_error), "TLS certificate name "
 	    "mismatch at %s: expected %s%s%s, presented %s", peer,
 	    b->tls_names[0], strcmp(mx_host, b->tls_names[0]) != 0 ? " or " :
 	    "", strcmp(mx_host, b->tls_names[0]) != 0 ? mx_host : "",
 	    list[0] != '\0' ? list : "no names");
 	return -1;
+}
+
+void
+smtp_out_names_text(char **names, char *buf, size_t size)
+{
+	size_t i, j, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; names != NULL && names[i] != NULL && len < size; i++) {
+		for (j = 0; j < i && strcasecmp(names[j], names[i]) != 0; j++)
+			;
+		if (j < i)
+			continue;	/* the CN repeats a subjectAltName */
+		len += (size_t)snprintf(buf + len, size - len, "%s%s",
+		    len > 0 ? ", " : "", names[i]);
+	}
 }

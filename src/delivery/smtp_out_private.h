@@ -12,6 +12,7 @@
 
 #include "delivery/smtp_out.h"
 #include "lib/bounds.h"
+#include "lib/buf.h"
 #include "lib/log.h"
 
 struct conn;
@@ -50,6 +51,8 @@ struct smtp_out_batch {
 	/* The hosts to try, in order. */
 	struct smtp_out_addr		 addrs[SMTP_OUT_ADDRS_MAX];
 	size_t				 naddrs;
+	struct buf			 trace;		/* this attempt */
+	bool				 trace_cut;
 	bool				 tls_required;	/* SendEncrypted */
 	char				 tls_names[2][DOMAIN_NAME_MAX + 3];
 };
@@ -61,9 +64,15 @@ void	smtp_out_set_undecided(struct queue_item *items, const bool *decided,
 	    size_t first, size_t last, enum queue_outcome out,
 	    const char *text);
 bool	smtp_out_listed(const char *list, const char *name);
+/* Adds a line to b's trace (cut at SMTP_OUT_TRACE_MAX, then marked). */
+void	smtp_out_trace(struct smtp_out_batch *b, const char *fmt, ...)
+	    ATTR_FORMAT(2, 3);
 /* snprintf that may cut (texts for logs and queue errors). */
 void	smtp_out_textf(char *dst, size_t size, const char *fmt, ...)
 	    ATTR_FORMAT(3, 4);
+
+/* The distinct names of a certificate, ", "-separated, cut to size. */
+void	smtp_out_names_text(char **names, char *buf, size_t size);
 
 /* smtp_out_session.c: finds the hosts, connects, sends everything. */
 void	smtp_out_deliver(struct smtp_out_batch *b);

@@ -70,6 +70,8 @@ read_reply(struct osess *s, struct smtp_out_reply *r, struct smtp_out_ext *ext)
 			goto broken;
 		}
 		log_ses(s->b->ls, LOG_ALL, "inp: %.*s", (int)line.len, line.p);
+		smtp_out_trace(s->b, "  <- %.*s", (int)(line.len > 300 ? 300 :
+		    line.len), line.p);
 		error_clear(&err);
 		k = smtp_out_reply_line(r, line.p, line.len, &err);
 		if (k < 0) {
@@ -83,6 +85,7 @@ read_reply(struct osess *s, struct smtp_out_reply *r, struct smtp_out_ext *ext)
 	}
 broken:
 	log_ses(s->b->ls, LOG_PROBLEM, "%s", s->b->last_error);
+	smtp_out_trace(s->b, "  !! %s", s->b->last_error);
 	s->broken = true;
 	return -1;
 }
@@ -103,6 +106,7 @@ send_cmd(struct osess *s, const char *fmt, ...)
 	if (len < 0 || (size_t)len >= sizeof(line))
 		len = (int)sizeof(line) - 1;
 	log_ses(s->b->ls, LOG_ALL, "out: %s", line);
+	smtp_out_trace(s->b, "  -> %.300s", line);
 	(void)conn_write(s->c, line, (size_t)len);
 	(void)conn_write(s->c, "\r\n", 2);
 }
@@ -478,6 +482,7 @@ starttls(struct osess *s)
 			return 0;
 		set_error(b, "%s: no STARTTLS offered, and %s is in "
 		    "SendEncrypted", s->peer, b->tls_names[0]);
+		smtp_out_trace(b, "%s", b->last_error);
 		log_ses(b->ls, LOG_PROBLEM, "%s", b->last_error);
 		return -1;
 	}
@@ -510,12 +515,23 @@ starttls(struct osess *s)
 	}
 	log_ses(b->ls, LOG_LOW, "TLS established with %s: %s", s->peer,
 	    conn_tls_info(s->c));
+	{
+		char list[300];
+
+		smtp_out_names_text(names, list, sizeof(list));
+		smtp_out_trace(b, "TLS %s; certificate names: %s; chain "
+		    "verified: %s", conn_tls_info(s->c), list[0] != '\0' ?
+		    list : "none", conn_tls_verify_ok(s->c) ? "yes" : "no");
+	}
 	if (b->tls_required && smtp_out_tls_check(b, s->c, names, s->peer,
 	    s->a->host) < 0) {
 		tls_names_free(&names);
 		log_ses(b->ls, LOG_PROBLEM, "%s", b->last_error);
+		smtp_out_trace(b, "TLS policy check failed: %s", b->last_error);
 		return -1;
 	}
+	if (b->tls_required)
+		smtp_out_trace(b, "TLS policy check passed (SendEncrypted)");
 	tls_names_free(&names);
 	return ehlo(s);
 }
@@ -546,8 +562,11 @@ open_session(struct osess *s, bool no_tls)
 	error_clear(&err);
 	s->c = conn_connect_tcp(s->a->ip, s->a->port,
 	    (int)b->conf->connect_timeout * 1000, &err);
+	smtp_out_trace(b, "connecting to %s (%s)%s", s->peer, s->a->host,
+	    no_tls ? ", without STARTTLS" : "");
 	if (s->c == NULL) {
 		set_error(b, "%s: %s", s->peer, err.msg);
+		smtp_out_trace(b, "  !! %s", err.msg);
 		log_ses(b->ls, LOG_PROBLEM, "cannot connect: %s",
 		    b->last_error);
 		return -1;
@@ -617,6 +636,8 @@ smtp_out_deliver(struct smtp_out_batch *b)
 			conn_free(&s.c);
 			log_ses(b->ls, LOG_LOW, "trying %s again without TLS",
 			    s.peer);
+			smtp_out_trace(b, "TLS failed and is not required: "
+			    "again without STARTTLS");
 			rc = open_session(&s, true);
 		}
 		if (rc < 0) {

@@ -70,6 +70,7 @@
 #define SMTP_REPLY_TEXT_MAX	200	/* reply text kept: fits a queue error (QUEUE_TEXT_MAX 255) */
 #define SMTP_OUT_RCPT_MAX	100	/* RCPTs per transaction (RFC 5321 4.5.3.1.8: servers take 100) */
 #define SMTP_OUT_ADDRS_MAX	16	/* addresses tried per delivery attempt */
-#define SMTP_OUT_LIST_MAX	4096	/* SendEncrypted text */
+#define SMTP_OUT_TRACE_MAX	8192	/* last attempt's trace kept per destination; then cut */
+#define SMTP_OUT_TRACES_MAX	1024	/* destinations with a kept trace (oldest dropped) */
 
 #endif

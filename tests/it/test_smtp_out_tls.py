@@ -9,6 +9,7 @@ without STARTTLS -> stays queued; the domain-level .via records of B7
 deliver two domains over one verified connection to the relay."""
 
 import os
+import re
 import ssl
 import subprocess
 
@@ -134,6 +135,19 @@ def test_send_encrypted_name_mismatch_stays_queued(make_server, dns, pki, sinks)
     assert "expected wrong.test or mx.wrong.test" in q, q
     assert "presented other.example, www.other.example" in q, q
     assert k.messages == []
+    # The queue monitor: the destination queue, its state and count.
+    assert re.search(r'Queue = wrong\.test;', q), q
+    assert re.search(r'State = "Delayed till \d\d:\d\d:\d\d";', q), q
+    assert re.search(r"Messages = #1;", q), q
+    # The last attempt's trace, without raising log levels.
+    _, info, _ = s.tegami("GetMessageQueueInfo", "SMTP", "QUEUE", "wrong.test")
+    for part in ("MX 10 mx.wrong.test", "address [127.0.1.32]:25 (mx.wrong.test)",
+                 "TLS policy: required", "certificate names: other.example, "
+                 "www.other.example; chain verified: yes",
+                 "TLS policy check failed", "-> EHLO test.example",
+                 "<- 220 ", "-> STARTTLS", "result: 0 delivered, 1 delayed"):
+        assert part in info, (part, info)
+    assert "Recipients = #1;" in info
 
 
 def test_send_encrypted_without_starttls_stays_queued(make_server, dns, pki, sinks):
