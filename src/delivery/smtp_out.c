@@ -121,7 +121,100 @@ static const struct setting_def smtp_out_defs[] = {
 	    SMTP_OUT_QUEUE_TIME_MAX),
 	SETTING_DURATION("BounceAfter", struct smtp_out_conf, bounce_after,
 	    SMTP_OUT_BOUNCE_DEFAULT, 1, SMTP_OUT_QUEUE_TIME_MAX),
+	SETTING_NUM("MaxOutgoingConnections", struct smtp_out_conf, max_conns,
+	    100, 1, SMTP_OUT_CONNS_MAX),
+	SETTING_NUM("MaxConnectionsPerHost", struct smtp_out_conf,
+	    max_per_host, 10, 1, SMTP_OUT_CONNS_MAX),
 };
+
+/* Outgoing connections now: in all and per remote address. */
+static struct {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	unsigned	 total;
+	struct {
+		char		key[80];
+		unsigned	n;
+	}		 host[SMTP_OUT_HOSTS_BUSY_MAX];
+	size_t		 nhost;
+} slots = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+
+static size_t
+slot_find(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < slots.nhost; i++)
+		if (strcmp(slots.host[i].key, key) == 0)
+			return i;
+	return SIZE_MAX;
+}
+
+int
+smtp_out_slot_take(const char *key, unsigned max_total, unsigned max_host,
+    int wait_ms)
+{
+	struct timespec until;
+	size_t i;
+	int rc = 0;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += wait_ms / 1000;
+	until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&slots.mu);
+	for (;;) {
+		i = slot_find(key);
+		if (slots.total < max_total && (i == SIZE_MAX ?
+		    slots.nhost < N_ELEMENTS(slots.host) :
+		    slots.host[i].n < max_host))
+			break;
+		if (rc != 0 || pthread_cond_timedwait(&slots.cv, &slots.mu,
+		    &until) != 0)
+			rc = -1;
+		if (rc != 0) {
+			/* One more look after the time-out, then give up. */
+			i = slot_find(key);
+			if (slots.total < max_total && (i == SIZE_MAX ?
+			    slots.nhost < N_ELEMENTS(slots.host) :
+			    slots.host[i].n < max_host)) {
+				rc = 0;
+				break;
+			}
+			pthread_mutex_unlock(&slots.mu);
+			return -1;
+		}
+	}
+	if (i == SIZE_MAX) {
+		i = slots.nhost++;
+		snprintf(slots.host[i].key, sizeof(slots.host[i].key), "%s",
+		    key);
+		slots.host[i].n = 0;
+	}
+	slots.host[i].n++;
+	slots.total++;
+	pthread_mutex_unlock(&slots.mu);
+	return 0;
+}
+
+void
+smtp_out_slot_release(const char *key)
+{
+	size_t i;
+
+	pthread_mutex_lock(&slots.mu);
+	i = slot_find(key);
+	if (i != SIZE_MAX) {
+		if (--slots.host[i].n == 0)
+			slots.host[i] = slots.host[--slots.nhost];
+		slots.total--;
+	}
+	pthread_cond_broadcast(&slots.cv);
+	pthread_mutex_unlock(&slots.mu);
+}
 
 const struct settings_table smtp_out_settings_table =
     SETTINGS_TABLE("SMTP", struct smtp_out_conf, smtp_out_defs);

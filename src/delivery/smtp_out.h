@@ -56,6 +56,8 @@ struct smtp_out_conf {
 	uint64_t	 timeout;	/* DeliveryTimeout, s per reply */
 	uint64_t	 warn_after;	/* WarnAfter, s; 0 = no delay DSN */
 	uint64_t	 bounce_after;	/* BounceAfter, s */
+	uint64_t	 max_conns;	/* MaxOutgoingConnections, all hosts */
+	uint64_t	 max_per_host;	/* MaxConnectionsPerHost, one address */
 };
 
 extern const struct settings_table smtp_out_settings_table;

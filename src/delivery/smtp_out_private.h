@@ -71,6 +71,14 @@ void	smtp_out_trace(struct smtp_out_batch *b, const char *fmt, ...)
 void	smtp_out_textf(char *dst, size_t size, const char *fmt, ...)
 	    ATTR_FORMAT(3, 4);
 
+/* A connection slot to key ("[ip]:port"): under MaxOutgoingConnections in
+ * all and MaxConnectionsPerHost for key; waits up to wait_ms for one.  0,
+ * or -1 when none came free (the caller tries another address or leaves
+ * the mail queued). */
+int	smtp_out_slot_take(const char *key, unsigned max_total,
+	    unsigned max_host, int wait_ms);
+void	smtp_out_slot_release(const char *key);
+
 /* The distinct names of a certificate, ", "-separated, cut to size. */
 void	smtp_out_names_text(char **names, char *buf, size_t size);
 

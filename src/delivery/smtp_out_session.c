@@ -28,7 +28,18 @@ struct osess {
 	struct smtp_out_ext			 ext;
 	char				 peer[CONN_ADDR_TEXT_MAX];
 	bool				 broken;	/* no more commands */
+	bool				 slot;		/* holds a connection slot */
 };
+
+/* Closes the connection and gives its slot back. */
+static void
+close_session(struct osess *s)
+{
+	conn_free(&s->c);
+	if (s->slot)
+		smtp_out_slot_release(s->peer);
+	s->slot = false;
+}
 
 static void
 set_error(struct smtp_out_batch *b, const char *fmt, ...)
@@ -562,6 +573,17 @@ open_session(struct osess *s, bool no_tls)
 	error_clear(&err);
 	s->c = conn_connect_tcp(s->a->ip, s->a->port,
 	    (int)b->conf->connect_timeout * 1000, &err);
+	if (smtp_out_slot_take(s->peer, (unsigned)b->conf->max_conns,
+	    (unsigned)b->conf->max_per_host, SMTP_OUT_SLOT_WAIT_MS) < 0) {
+		set_error(b, "%s: too many outgoing connections "
+		    "(MaxOutgoingConnections %u, MaxConnectionsPerHost %u)",
+		    s->peer, (unsigned)b->conf->max_conns,
+		    (unsigned)b->conf->max_per_host);
+		log_ses(b->ls, LOG_PROBLEM, "%s", b->last_error);
+		smtp_out_trace(b, "%s", b->last_error);
+		return -1;
+	}
+	s->slot = true;
 	smtp_out_trace(b, "connecting to %s (%s)%s", s->peer, s->a->host,
 	    no_tls ? ", without STARTTLS" : "");
 	if (s->c == NULL) {
@@ -633,7 +655,7 @@ smtp_out_deliver(struct smtp_out_batch *b)
 		s.a = &b->addrs[ai];
 		rc = open_session(&s, false);
 		if (rc == -2) {
-			conn_free(&s.c);
+			close_session(&s);
 			log_ses(b->ls, LOG_LOW, "trying %s again without TLS",
 			    s.peer);
 			smtp_out_trace(b, "TLS failed and is not required: "
@@ -641,7 +663,7 @@ smtp_out_deliver(struct smtp_out_batch *b)
 			rc = open_session(&s, true);
 		}
 		if (rc < 0) {
-			conn_free(&s.c);
+			close_session(&s);
 			continue;
 		}
 		for (i = 0; i < b->n && !s.broken; i = j) {
@@ -656,7 +678,7 @@ smtp_out_deliver(struct smtp_out_batch *b)
 			send_cmd(&s, "QUIT");
 			(void)read_reply(&s, &r, NULL);
 		}
-		conn_free(&s.c);
+		close_session(&s);
 	}
 	if (b->last_error[0] == '\0')
 		set_error(b, "no host could be reached");

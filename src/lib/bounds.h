@@ -71,6 +71,9 @@
 #define SMTP_OUT_RCPT_MAX	100	/* RCPTs per transaction (RFC 5321 4.5.3.1.8: servers take 100) */
 #define SMTP_OUT_ADDRS_MAX	16	/* addresses tried per delivery attempt */
 #define SMTP_OUT_TRACE_MAX	8192	/* last attempt's trace kept per destination; then cut */
+#define SMTP_OUT_HOSTS_BUSY_MAX	1024	/* remote hosts with connections counted at once */
+#define SMTP_OUT_SLOT_WAIT_MS	30000	/* a delivery waits this long for a connection slot */
+#define SMTP_OUT_CONNS_MAX	10000	/* MaxOutgoingConnections ceiling */
 #define SMTP_OUT_TRACES_MAX	1024	/* destinations with a kept trace (oldest dropped) */
 
 #endif

@@ -5,6 +5,7 @@ STARTTLS, that records every transaction (connection, envelope, the exact
 bytes received) and answers RCPT/DATA as the test tells it; and Postfix's
 smtp-sink as a second, unrelated implementation."""
 
+import asyncio
 import os
 import shutil
 import socket
@@ -53,6 +54,14 @@ class _Handler:
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.sink.data_delay:
+            # Counts transactions in DATA at once (per-host limits).
+            with self.sink.lock:
+                self.sink.active += 1
+                self.sink.max_active = max(self.sink.max_active, self.sink.active)
+            await asyncio.sleep(self.sink.data_delay)
+            with self.sink.lock:
+                self.sink.active -= 1
         reply = self.sink.data_reply(envelope)
         if reply is not None:
             return reply
@@ -71,13 +80,16 @@ class Sink:
 
     def __init__(self, addr="127.0.1.2", port=None, tls_context=None,
                  rcpt_replies=None, data_replies=None, ident="sink",
-                 size_limit=None):
+                 size_limit=None, data_delay=0):
         self.addr = addr
         self.port = port or free_port(addr)
         self.lock = threading.Lock()
         self.messages = []
         self.rcpt_replies = dict(rcpt_replies or {})
         self.data_replies = list(data_replies or [])
+        self.data_delay = data_delay
+        self.active = 0
+        self.max_active = 0
         kw = {}
         if tls_context is not None:
             kw = {"tls_context": tls_context, "require_starttls": False}

@@ -270,3 +270,26 @@ def test_warn_after_one_delay_dsn_then_bounce_after(make_server):
     time.sleep(1.5)
     assert imap_inbox_count(s) == 2
     assert "slow@remote.example" not in queue_list(s)
+
+
+def test_connections_per_host_limited(make_server, sinks):
+    """Three destination queues relayed through one host: with
+    MaxConnectionsPerHost 1 the host never sees two transactions at once;
+    with 3 it does (so the first check can fail)."""
+    s = start(make_server)
+
+    def run(limit, base, domains):
+        sink = sinks(addr="127.0.1.%d" % base, data_delay=1.5)
+        set_relay(s, "[127.0.1.13]:%d" % smtpsink.free_port("127.0.1.13"))
+        s.tegami("UpdateModule", "SMTP", "{MaxConnectionsPerHost = %d;}" % limit)
+        for d in domains:
+            assert submit(s, ["x@%s.example" % d]) == {}
+        for d in domains:
+            assert s.wait_log(r"SMTP-\d+\(%s\.example\) cannot connect" % d)
+        set_relay(s, sink.target)
+        for d in domains:
+            s.tegami("ReleaseSMTPQueue", "%s.example" % d)
+        sink.wait(3)
+        return sink.max_active
+    assert run(1, 14, ("d1", "d2", "d3")) == 1
+    assert run(3, 15, ("d4", "d5", "d6")) > 1
