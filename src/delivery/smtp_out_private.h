@@ -79,6 +79,11 @@ int	smtp_out_slot_take(const char *key, unsigned max_total,
 	    unsigned max_host, int wait_ms);
 void	smtp_out_slot_release(const char *key);
 
+/* smtp_out_mime.c: the 8BITMIME downgrade of data into out (RFC 6152):
+ * 1 when parts were converted to quoted-printable (out holds the whole
+ * message), 0 when there was nothing to convert (use data). */
+int	smtp_out_downgrade(const char *data, size_t len, struct buf *out);
+
 /* The distinct names of a certificate, ", "-separated, cut to size. */
 void	smtp_out_names_text(char **names, char *buf, size_t size);
 

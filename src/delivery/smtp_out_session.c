@@ -373,9 +373,15 @@ transaction(struct osess *s, const struct buf *body, size_t first,
 		 * it is sent again (at most a duplicate, never a loss). */
 		return -1;
 	}
-	for (k = first; k < last; k++)
-		if (ok[k - first])
-			decide(b, k, &r);
+	for (k = first; k < last; k++) {
+		if (!ok[k - first])
+			continue;
+		decide(b, k, &r);
+		/* RFC 3461 5.2.2: relayed to a DSN server, which now
+		 * answers for NOTIFY=SUCCESS; no "delivered" DSN here. */
+		if (r.code / 100 == 2 && s->ext.dsn)
+			b->items[k].notify &= ~(unsigned)QUEUE_NOTIFY_SUCCESS;
+	}
 	if (r.code / 100 == 2)
 		log_ses(b->ls, LOG_MAJOR, "queue id %" PRIu64 ": %zu "
 		    "recipient(s) relayed to %s: %03d %s", it->msg_id,
@@ -441,6 +447,22 @@ send_message(struct osess *s, size_t first, size_t last)
 				    "cannot read the message");
 		buf_free(&body);
 		return 0;
+	}
+	if (!s->ext.eightbitmime && has_8bit(body.data, body.len)) {
+		struct buf conv;
+
+		buf_init(&conv, QUEUE_BODY_MAX + QUEUE_BODY_MAX / 2);
+		if (smtp_out_downgrade(body.data, body.len, &conv) == 1 &&
+		    conv.err == 0) {
+			log_ses(b->ls, LOG_LOW, "queue id %" PRIu64 ": 8-bit "
+			    "parts converted to quoted-printable (%s has no "
+			    "8BITMIME)", it->msg_id, s->peer);
+			smtp_out_trace(b, "8-bit parts converted to "
+			    "quoted-printable (no 8BITMIME)");
+			buf_free(&body);
+			body = conv;
+		} else
+			buf_free(&conv);
 	}
 	for (k = first; k < last && rc == 0; k = end) {
 		end = k + SMTP_OUT_RCPT_MAX < last ? k + SMTP_OUT_RCPT_MAX :

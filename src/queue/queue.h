@@ -129,7 +129,9 @@ struct queue_item {
 	uint32_t		 attempts;	/* failed attempts so far */
 	uint64_t		 size;		/* body size */
 	int64_t			 received;	/* time queued */
-	/* Filled by the dispatcher; on entry TEMPFAIL "no outcome given". */
+	/* Filled by the dispatcher; on entry TEMPFAIL "no outcome given".
+	 * A dispatcher may also clear QUEUE_NOTIFY_SUCCESS in notify when
+	 * the next hop took over the DSN duty (SMTP relay to a DSN host). */
 	enum queue_outcome	 outcome;
 	char			 error[QUEUE_TEXT_MAX + 1];
 };

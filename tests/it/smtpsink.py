@@ -145,7 +145,7 @@ class PostfixSink:
     """Postfix's smtp-sink writing each message to a file (-d), counting
     connections; -u runs it as root's nobody."""
 
-    def __init__(self, tmpdir, addr="127.0.1.3", port=None):
+    def __init__(self, tmpdir, addr="127.0.1.3", port=None, args=()):
         self.addr = addr
         self.port = port or free_port(addr)
         # smtp-sink writes as nobody: a folder it can reach (the test's
@@ -153,9 +153,10 @@ class PostfixSink:
         self.dir = tempfile.mkdtemp(prefix="tegami-sink-", dir="/tmp")
         os.chmod(self.dir, 0o777)
         self.proc = None
+        self.args = list(args)      # "-8": no 8BITMIME ...
 
     def start(self):
-        args = [SMTP_SINK, "-d", self.dir + "/%M.", "-u", "nobody", "-c",
+        args = [SMTP_SINK, *self.args, "-d", self.dir + "/%M.", "-u", "nobody", "-c",
                 "%s:%d" % (self.addr, self.port), "100"]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)

@@ -293,3 +293,51 @@ def test_connections_per_host_limited(make_server, sinks):
         return sink.max_active
     assert run(1, 14, ("d1", "d2", "d3")) == 1
     assert run(3, 15, ("d4", "d5", "d6")) > 1
+
+
+def test_8bit_converted_smtputf8_refused_dsn_params_passed(make_server, tmp_path):
+    """smtp-sink without 8BITMIME (-8): the 8-bit body arrives as
+    quoted-printable; without SMTPUTF8 an internationalized recipient fails
+    with a DSN; NOTIFY, ORCPT and ENVID are passed on (smtp-sink writes the
+    MAIL and RCPT arguments it got into each file)."""
+    if not smtpsink.have_smtp_sink():
+        pytest.skip("Postfix smtp-sink is not installed")
+    sink = smtpsink.PostfixSink(str(tmp_path), addr="127.0.1.16", args=["-8"]).start()
+    try:
+        s = start(make_server, relay=sink.target)
+        with smtplib.SMTP("127.0.0.1", s.ports["submission"], timeout=20) as c:
+            c.ehlo("client.example")
+            c.starttls(context=ssl._create_unverified_context())
+            c.ehlo("client.example")
+            c.login("user1", "pw-user1")
+            c.mail("user1@test.example", ["ENVID=env+2D1", "RET=HDRS"])
+            c.rcpt("bob@remote.example", ["NOTIFY=SUCCESS,FAILURE",
+                                          "ORCPT=rfc822;orig@remote.example"])
+            assert c.data(MSG)[0] == 250
+        f = sink.wait(1)[0]
+        head, _, body = f.partition(b"\n\n")
+        # smtp-sink shows xtext decoded.
+        assert b"X-Mail-Args: <user1@test.example> ENVID=env-1\n" in head, head
+        assert b"X-Rcpt-Args: <bob@remote.example> NOTIFY=SUCCESS,FAILURE " \
+               b"ORCPT=rfc822;orig@remote.example" in head
+        assert b"BODY=8BITMIME" not in head
+        assert head.endswith(b"\nMessage-ID: <out1@test.example>\nMIME-Version: 1.0"
+                             b"\nContent-Transfer-Encoding: quoted-printable")
+        assert body == (b"line one\n.leading dot\n..two dots\n.\n"
+                        b"8bit: =C3=A9t=C3=A9\nlast\n\n")
+        assert b"8bit: =C3=A9t=C3=A9\n" in body
+        assert all(b < 0x80 for b in body)
+        assert s.wait_log(r"8-bit parts converted to quoted-printable")
+        # SMTPUTF8 recipient: the host lacks SMTPUTF8 -> a failure DSN.
+        with smtplib.SMTP("127.0.0.1", s.ports["submission"], timeout=20) as c:
+            c.ehlo("client.example")
+            c.starttls(context=ssl._create_unverified_context())
+            c.ehlo("client.example")
+            c.login("user1", "pw-user1")
+            c.sendmail("user1@test.example", ["jos\u00e9@remote.example"],
+                       b"Subject: u\r\n\r\nx\r\n", mail_options=["SMTPUTF8"])
+        dsn = imap_inbox(s)[0]
+        assert b"553 5.6.7 the host does not support SMTPUTF8" in dsn
+        assert len(sink.files()) == 1
+    finally:
+        sink.stop()
