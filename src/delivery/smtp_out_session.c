@@ -244,6 +244,9 @@ transaction(struct osess *s, const struct buf *body, size_t first,
 	}
 	if (utf8)
 		buf_puts(&params, " SMTPUTF8");
+	if (s->ext.dsn && it->ret != QUEUE_RET_DEFAULT)
+		buf_puts(&params, it->ret == QUEUE_RET_FULL ? " RET=FULL" :
+		    " RET=HDRS");
 	if (s->ext.dsn && it->envid != NULL && it->envid[0] != '\0') {
 		buf_puts(&params, " ENVID=");
 		put_xtext(&params, it->envid);

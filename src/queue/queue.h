@@ -125,6 +125,7 @@ struct queue_item {
 	const char		*address;	/* as given */
 	const char		*orcpt;		/* or NULL */
 	const char		*envid;		/* or NULL */
+	enum queue_ret		 ret;		/* RFC 3461 RET of the message */
 	unsigned		 notify;
 	uint32_t		 attempts;	/* failed attempts so far */
 	uint64_t		 size;		/* body size */

@@ -317,7 +317,7 @@ def test_8bit_converted_smtputf8_refused_dsn_params_passed(make_server, tmp_path
         f = sink.wait(1)[0]
         head, _, body = f.partition(b"\n\n")
         # smtp-sink shows xtext decoded.
-        assert b"X-Mail-Args: <user1@test.example> ENVID=env-1\n" in head, head
+        assert b"X-Mail-Args: <user1@test.example> RET=HDRS ENVID=env-1\n" in head, head
         assert b"X-Rcpt-Args: <bob@remote.example> NOTIFY=SUCCESS,FAILURE " \
                b"ORCPT=rfc822;orig@remote.example" in head
         assert b"BODY=8BITMIME" not in head
