@@ -664,6 +664,27 @@ all_decided(const struct smtp_out_batch *b)
 	return true;
 }
 
+/* Durability: the final outcomes of items [first, last) go to the queue
+ * now, not only when the batch ends, so a crash repeats at most the message
+ * in flight. */
+static void
+report(struct smtp_out_batch *b, size_t first, size_t last)
+{
+	struct queue_item *fin;
+	struct error err;
+	size_t k, n = 0;
+
+	fin = xcalloc(last - first, sizeof(*fin));
+	for (k = first; k < last; k++)
+		if (b->decided[k] && b->items[k].outcome != QUEUE_OUT_TEMPFAIL)
+			fin[n++] = b->items[k];
+	error_clear(&err);
+	if (n > 0 && queue_report(b->q, fin, n, &err) < 0)
+		log_ses(b->ls, LOG_FAILURE, "cannot record outcomes: %s",
+		    err.msg);
+	free(fin);
+}
+
 void
 smtp_out_deliver(struct smtp_out_batch *b)
 {
@@ -698,6 +719,7 @@ smtp_out_deliver(struct smtp_out_batch *b)
 			if (send_message(&s, i, j) < 0)
 				break;
 			nmsg++;
+			report(b, i, j);
 		}
 		if (!s.broken) {
 			send_cmd(&s, "QUIT");

@@ -149,6 +149,18 @@ typedef void	(*queue_dispatch_fn)(void *arg, struct queue *q,
 		    const char *module, const char *target,
 		    struct queue_item *items, size_t n);
 
+/*
+ * Records now (committed when it returns) the outcomes a dispatcher has
+ * already decided for items[0..n) -- DELIVERED or PERMFAIL; a TEMPFAIL is
+ * recorded as usual -- so that a crash later in a long dispatcher call does
+ * not repeat them (SMTP out reports each message after its 250).  The
+ * outcomes recorded again when the call returns change nothing (a final
+ * recipient stays final, no second DSN).  Called from the dispatcher's
+ * thread.  -1 with err_r (disk, database).
+ */
+int	queue_report(struct queue *q, const struct queue_item *items,
+	    size_t n, struct error *err_r);
+
 enum queue_event {
 	QUEUE_EV_ENQUEUED,	/* message committed; text = return-path */
 	QUEUE_EV_DELIVERED,	/* address delivered */

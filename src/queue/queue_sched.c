@@ -278,6 +278,26 @@ sched_main(void *arg)
 	return NULL;
 }
 
+int
+queue_report(struct queue *q, const struct queue_item *items, size_t n,
+    struct error *err_r)
+{
+	struct wjob wj;
+
+	if (n == 0)
+		return 0;
+	memset(&wj, 0, sizeof(wj));
+	wj.kind = WJOB_OUTCOMES;
+	wj.items = items;
+	wj.nitems = n;
+	if (queue_writer_run(q, &wj) < 0) {
+		if (err_r != NULL)
+			*err_r = wj.err;
+		return -1;
+	}
+	return 0;
+}
+
 static void *
 worker_main(void *arg)
 {
