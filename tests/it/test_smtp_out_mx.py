@@ -133,7 +133,8 @@ def test_via_address_and_domain_records(make_server, dns, sinks):
     k.stop()
     for r in ("a@client1.test", "b@client2.test"):
         assert submit(s, [r]) == {}
-    assert s.wait_log(r"SMTP-\d+\(mainhost\.test\) cannot connect", timeout=20)
+    for r in (r"a@client1\.test", r"b@client2\.test"):
+        assert s.wait_log(r + r" delayed: \[127\.0\.1\.26\]:25", timeout=20)
     k2 = sinks("127.0.1.26")
     s.tegami("ReleaseSMTPQueue", "mainhost.test")
     got = k2.wait(2)
