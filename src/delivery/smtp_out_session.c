@@ -569,7 +569,11 @@ starttls(struct osess *s)
 	if (b->tls_required)
 		smtp_out_trace(b, "TLS policy check passed (SendEncrypted)");
 	tls_names_free(&names);
-	return ehlo(s);
+	if (ehlo(s) == 0)
+		return 0;
+	/* TLS 1.3: a server that refuses our handshake (it wants a client
+	 * certificate, say) says so only now.  Opportunistic: try again. */
+	return s->broken && !b->tls_required ? -2 : -1;
 }
 
 /* True when the greeting's first word is our own name. */

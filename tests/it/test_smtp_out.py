@@ -342,3 +342,39 @@ def test_8bit_converted_smtputf8_refused_dsn_params_passed(make_server, tmp_path
         assert len(sink.files()) == 1
     finally:
         sink.stop()
+
+
+def test_rcpt_limit_splits_transactions(make_server, sinks):
+    """SMTP_OUT_RCPT_MAX (100) recipients per transaction: a message for
+    101 recipients at one host goes as two transactions (100 + 1)."""
+    sink = sinks(addr="127.0.1.19")
+    s = start(make_server, relay=sink.target)
+    rcpts = ["r%03d@remote.example" % i for i in range(101)]
+    assert submit(s, rcpts) == {}
+    got = sink.wait(2)
+    assert sorted(len(m.rcpts) for m in got) == [1, 100]
+    assert sorted(r for m in got for r in m.rcpts) == rcpts
+    assert all(strip_trace(m.data) == MSG for m in got)
+    assert sink.connections() == 1
+
+
+def test_starttls_handshake_failure_falls_back_to_plain(make_server, sinks, tmp_path):
+    """Opportunistic TLS: a host whose TLS session fails (it demands a
+    client certificate; with TLS 1.3 the client learns it at the first read
+    after the handshake) gets the message again without STARTTLS."""
+    key, crt = tmp_path / "k.pem", tmp_path / "c.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", str(key),
+                    "-out", str(crt), "-days", "2", "-subj", "/CN=sink.example"],
+                   check=True, capture_output=True, timeout=60)
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(str(crt), str(key))
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    ctx.load_verify_locations(str(crt))
+    sink = sinks(addr="127.0.1.20", tls_context=ctx)
+    s = start(make_server, relay=sink.target)
+    assert submit(s, ["bob@remote.example"]) == {}
+    got = sink.wait(1)[0]
+    assert not got.tls
+    assert strip_trace(got.data) == MSG
+    assert s.wait_log(r"trying \[127\.0\.1\.20\]:\d+ again without TLS")
