@@ -132,6 +132,7 @@ static struct {
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 cv;
 	unsigned	 total;
+	unsigned	 waiting;	/* deliveries waiting for a slot */
 	struct {
 		char		key[80];
 		unsigned	n;
@@ -172,9 +173,11 @@ smtp_out_slot_take(const char *key, unsigned max_total, unsigned max_host,
 		    slots.nhost < N_ELEMENTS(slots.host) :
 		    slots.host[i].n < max_host))
 			break;
+		slots.waiting++;
 		if (rc != 0 || pthread_cond_timedwait(&slots.cv, &slots.mu,
 		    &until) != 0)
 			rc = -1;
+		slots.waiting--;
 		if (rc != 0) {
 			/* One more look after the time-out, then give up. */
 			i = slot_find(key);
@@ -198,6 +201,17 @@ smtp_out_slot_take(const char *key, unsigned max_total, unsigned max_host,
 	slots.total++;
 	pthread_mutex_unlock(&slots.mu);
 	return 0;
+}
+
+bool
+smtp_out_slot_contended(void)
+{
+	bool w;
+
+	pthread_mutex_lock(&slots.mu);
+	w = slots.waiting > 0;
+	pthread_mutex_unlock(&slots.mu);
+	return w;
 }
 
 void
@@ -240,6 +254,7 @@ smtp_out_free(struct smtp_out_ctx **ctxp)
 	if (ctxp == NULL || *ctxp == NULL)
 		return;
 	ctx = *ctxp;
+	smtp_out_idle_flush();
 	tls_ctx_free(&ctx->tls);
 	free(ctx->tls_ca);
 	pthread_mutex_destroy(&ctx->tls_mu);

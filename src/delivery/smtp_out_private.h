@@ -78,6 +78,8 @@ void	smtp_out_textf(char *dst, size_t size, const char *fmt, ...)
 int	smtp_out_slot_take(const char *key, unsigned max_total,
 	    unsigned max_host, int wait_ms);
 void	smtp_out_slot_release(const char *key);
+/* True while a delivery waits for a slot (then nothing is kept idle). */
+bool	smtp_out_slot_contended(void);
 
 /* smtp_out_mime.c: the 8BITMIME downgrade of data into out (RFC 6152):
  * 1 when parts were converted to quoted-printable (out holds the whole
@@ -89,6 +91,8 @@ void	smtp_out_names_text(char **names, char *buf, size_t size);
 
 /* smtp_out_session.c: finds the hosts, connects, sends everything. */
 void	smtp_out_deliver(struct smtp_out_batch *b);
+/* Closes every idle connection kept for reuse (at shutdown). */
+void	smtp_out_idle_flush(void);
 
 /* smtp_out_hosts.c: fills b->addrs (and the TLS policy) from the target,
  * RelayHost and DNS; -1 when the batch is decided already (a permanent or

@@ -7,10 +7,12 @@
 #include "lib/compat.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "delivery/smtp_out_private.h"
 #include "delivery/smtp_out_reply.h"
@@ -19,6 +21,8 @@
 #include "lib/xmalloc.h"
 #include "net/conn.h"
 #include "net/tls.h"
+
+static void	idle_yield(const char *peer);
 
 /* One connection. */
 struct osess {
@@ -603,7 +607,10 @@ open_session(struct osess *s, bool no_tls)
 	s->c = conn_connect_tcp(s->a->ip, s->a->port,
 	    (int)b->conf->connect_timeout * 1000, &err);
 	if (smtp_out_slot_take(s->peer, (unsigned)b->conf->max_conns,
-	    (unsigned)b->conf->max_per_host, SMTP_OUT_SLOT_WAIT_MS) < 0) {
+	    (unsigned)b->conf->max_per_host, 0) < 0 &&
+	    (idle_yield(s->peer), smtp_out_slot_take(s->peer,
+	    (unsigned)b->conf->max_conns, (unsigned)b->conf->max_per_host,
+	    SMTP_OUT_SLOT_WAIT_MS) < 0)) {
 		set_error(b, "%s: too many outgoing connections "
 		    "(MaxOutgoingConnections %u, MaxConnectionsPerHost %u)",
 		    s->peer, (unsigned)b->conf->max_conns,
@@ -689,16 +696,206 @@ report(struct smtp_out_batch *b, size_t first, size_t last)
 	free(fin);
 }
 
+/*
+ * Idle connections: a connection whose batch is done stays open up to
+ * SMTP_OUT_IDLE_SECS for the next batch to the same destination (messages
+ * that arrive one by one then share one connection, as over one batch).
+ * It keeps its connection slot.  Expired ones are closed (QUIT) when the
+ * next batch of any destination looks, and all at shutdown.
+ */
+struct idle_conn {
+	char			 target[QUEUE_TARGET_MAX + 1];
+	struct smtp_out_addr	 a;
+	char			 peer[CONN_ADDR_TEXT_MAX];
+	struct conn		*c;
+	struct smtp_out_ext	 ext;
+	int64_t			 since;
+};
+
+static struct {
+	pthread_mutex_t		 mu;
+	struct idle_conn	 v[SMTP_OUT_IDLE_MAX];
+	size_t			 n;
+} idle = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+static void
+idle_close(struct idle_conn *ic)
+{
+	(void)conn_puts(ic->c, "QUIT\r\n");
+	conn_free(&ic->c);		/* flushes, best effort */
+	smtp_out_slot_release(ic->peer);
+}
+
+/* Caller holds idle.mu.  Closes the expired ones (all when now is 0). */
+static void
+idle_expire(int64_t now)
+{
+	size_t i = 0;
+
+	while (i < idle.n) {
+		if (now != 0 && now - idle.v[i].since < SMTP_OUT_IDLE_SECS) {
+			i++;
+			continue;
+		}
+		idle_close(&idle.v[i]);
+		idle.v[i] = idle.v[--idle.n];
+	}
+}
+
+/* Active deliveries come first: idle connections to peer (or, when there
+ * are none, the oldest idle one) give their slots back. */
+static void
+idle_yield(const char *peer)
+{
+	size_t i = 0, old = 0;
+	bool any = false;
+
+	pthread_mutex_lock(&idle.mu);
+	while (i < idle.n) {
+		if (strcmp(idle.v[i].peer, peer) != 0) {
+			i++;
+			continue;
+		}
+		idle_close(&idle.v[i]);
+		idle.v[i] = idle.v[--idle.n];
+		any = true;
+	}
+	if (!any && idle.n > 0) {
+		for (i = 1; i < idle.n; i++)
+			if (idle.v[i].since < idle.v[old].since)
+				old = i;
+		idle_close(&idle.v[old]);
+		idle.v[old] = idle.v[--idle.n];
+	}
+	pthread_mutex_unlock(&idle.mu);
+}
+
+void
+smtp_out_idle_flush(void)
+{
+	pthread_mutex_lock(&idle.mu);
+	idle_expire(0);
+	pthread_mutex_unlock(&idle.mu);
+}
+
+/* Parks s (its connection and slot) for b's destination. */
+static void
+idle_put(struct osess *s)
+{
+	struct idle_conn *ic;
+	int64_t now = (int64_t)time(NULL);
+	size_t i, old = 0;
+
+	pthread_mutex_lock(&idle.mu);
+	idle_expire(now);
+	if (idle.n == SMTP_OUT_IDLE_MAX) {
+		for (i = 1; i < idle.n; i++)
+			if (idle.v[i].since < idle.v[old].since)
+				old = i;
+		idle_close(&idle.v[old]);
+		idle.v[old] = idle.v[--idle.n];
+	}
+	ic = &idle.v[idle.n++];
+	snprintf(ic->target, sizeof(ic->target), "%s", s->b->target);
+	ic->a = *s->a;
+	memcpy(ic->peer, s->peer, sizeof(ic->peer));
+	ic->c = s->c;
+	ic->ext = s->ext;
+	ic->since = now;
+	pthread_mutex_unlock(&idle.mu);
+	s->c = NULL;
+	s->slot = false;
+}
+
+/* A parked connection to one of b's addresses for b's destination, checked
+ * with RSET.  true with s ready to send. */
+static bool
+idle_take(struct osess *s)
+{
+	struct smtp_out_batch *b = s->b;
+	struct smtp_out_reply r;
+	struct idle_conn ic;
+	size_t i, k;
+	bool found = false;
+
+	pthread_mutex_lock(&idle.mu);
+	idle_expire((int64_t)time(NULL));
+	for (i = 0; i < idle.n && !found; i++) {
+		if (strcmp(idle.v[i].target, b->target) != 0)
+			continue;
+		for (k = 0; k < b->naddrs; k++)
+			if (strcmp(b->addrs[k].ip, idle.v[i].a.ip) == 0 &&
+			    b->addrs[k].port == idle.v[i].a.port)
+				break;
+		ic = idle.v[i];
+		idle.v[i] = idle.v[--idle.n];
+		found = true;
+		s->a = k < b->naddrs ? &b->addrs[k] : NULL;
+	}
+	pthread_mutex_unlock(&idle.mu);
+	if (!found)
+		return false;
+	s->c = ic.c;
+	s->slot = true;
+	memcpy(s->peer, ic.peer, sizeof(s->peer));
+	s->ext = ic.ext;
+	s->broken = false;
+	if (s->a == NULL || (b->tls_required && !conn_is_tls(s->c))) {
+		/* Not an address of this attempt, or the policy changed. */
+		close_session(s);
+		return false;
+	}
+	log_ses(b->ls, LOG_LOW, "reusing the connection to %s", s->peer);
+	smtp_out_trace(b, "reusing the open connection to %s (%s)%s", s->peer,
+	    s->a->host, conn_is_tls(s->c) ? ", TLS" : "");
+	send_cmd(s, "RSET");
+	if (read_reply(s, &r, NULL) < 0 || r.code != 250) {
+		close_session(s);
+		return false;
+	}
+	return true;
+}
+
+/* Sends every undecided message of the batch over s, then parks the
+ * connection for reuse (or closes it when broken). */
+static void
+run_session(struct osess *s)
+{
+	struct smtp_out_batch *b = s->b;
+	size_t i, j;
+
+	for (i = 0; i < b->n && !s->broken; i = j) {
+		for (j = i + 1; j < b->n &&
+		    b->items[j].msg_id == b->items[i].msg_id; j++)
+			;
+		if (send_message(s, i, j) < 0)
+			break;
+		report(b, i, j);
+	}
+	if (!s->broken && !smtp_out_slot_contended()) {
+		idle_put(s);
+		return;
+	}
+	if (!s->broken) {
+		send_cmd(s, "QUIT");
+		(void)conn_flush(s->c);
+	}
+	close_session(s);
+}
+
 void
 smtp_out_deliver(struct smtp_out_batch *b)
 {
 	struct osess s;
-	struct smtp_out_reply r;
-	size_t ai, i, j, nmsg = 0;
+	size_t ai;
 	int rc;
 
 	if (smtp_out_hosts(b) < 0)
 		return;		/* outcomes set */
+	memset(&s, 0, sizeof(s));
+	s.b = b;
+	if (idle_take(&s))
+		run_session(&s);
 	for (ai = 0; ai < b->naddrs && !all_decided(b); ai++) {
 		memset(&s, 0, sizeof(s));
 		s.b = b;
@@ -716,24 +913,10 @@ smtp_out_deliver(struct smtp_out_batch *b)
 			close_session(&s);
 			continue;
 		}
-		for (i = 0; i < b->n && !s.broken; i = j) {
-			for (j = i + 1; j < b->n &&
-			    b->items[j].msg_id == b->items[i].msg_id; j++)
-				;
-			if (send_message(&s, i, j) < 0)
-				break;
-			nmsg++;
-			report(b, i, j);
-		}
-		if (!s.broken) {
-			send_cmd(&s, "QUIT");
-			(void)read_reply(&s, &r, NULL);
-		}
-		close_session(&s);
+		run_session(&s);
 	}
 	if (b->last_error[0] == '\0')
 		set_error(b, "no host could be reached");
 	smtp_out_set_undecided(b->items, b->decided, 0, b->n,
 	    QUEUE_OUT_TEMPFAIL, b->last_error);
-	(void)nmsg;
 }

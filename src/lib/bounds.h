@@ -74,6 +74,8 @@
 #define SMTP_OUT_HOSTS_BUSY_MAX	1024	/* remote hosts with connections counted at once */
 #define SMTP_OUT_SLOT_WAIT_MS	30000	/* a delivery waits this long for a connection slot */
 #define SMTP_OUT_CONNS_MAX	10000	/* MaxOutgoingConnections ceiling */
+#define SMTP_OUT_IDLE_MAX	32	/* idle connections kept for the next batch to a destination */
+#define SMTP_OUT_IDLE_SECS	10	/* an idle connection is closed after this long */
 #define SMTP_OUT_TRACES_MAX	1024	/* destinations with a kept trace (oldest dropped) */
 
 #endif

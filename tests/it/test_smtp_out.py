@@ -378,3 +378,15 @@ def test_starttls_handshake_failure_falls_back_to_plain(make_server, sinks, tmp_
     assert not got.tls
     assert strip_trace(got.data) == MSG
     assert s.wait_log(r"trying \[127\.0\.1\.20\]:\d+ again without TLS")
+
+
+def test_idle_connection_reused_by_next_batch(make_server, sinks):
+    """Messages that arrive one by one, each its own delivery, share one
+    connection: it stays open for the next batch to that destination."""
+    sink = sinks(addr="127.0.1.21")
+    s = start(make_server, relay=sink.target)
+    for i in range(3):
+        assert submit(s, ["one%d@remote.example" % i]) == {}
+        sink.wait(i + 1)
+    assert sink.connections() == 1
+    assert s.wait_log(r"reusing the connection to \[127\.0\.1\.21\]")
