@@ -11,7 +11,8 @@
  *	{Messages=#; Size=#; UIDNext=#; UIDValidity=#; Unseen=#; }
  *   CreateMailbox user[@domain] MAILBOX name
  *   DeleteMailbox user[@domain] MAILBOX name
- *   ListQueue [max]		array of message dictionaries
+ *   ListQueue [max]		array of destination queues with their messages
+ *   GetMessageQueueInfo module QUEUE name	one destination queue + trace
  *   QueueMessageInfo id		one message with all its recipients
  *   RejectQueueMessage id ["text"]
  *   ReleaseSMTPQueue "host"
@@ -22,10 +23,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include "cli/cli_args.h"
 #include "cli/cli_commands.h"
 #include "cli/cli_mail.h"
+#include "delivery/smtp_out.h"
+#include "lib/xmalloc.h"
 #include "lib/dict.h"
 #include "objects/objects.h"
 #include "queue/queue.h"
@@ -261,15 +266,127 @@ msg_dict(const struct queue_msg_info *m)
 	return d;
 }
 
+/* One destination queue (module, target) as ListQueue and
+ * GetMessageQueueInfo show it. */
+struct dest_queue {
+	const char	*module, *target;
+	struct dval	*msgs;		/* message dictionaries */
+	size_t		 nmsg, nrcpt;
+	uint64_t	 size;
+	int64_t		 next;		/* earliest next attempt */
+	bool		 delivering;
+	const char	*last_error;
+	uint64_t	 last_msg;	/* last message counted */
+};
+
+/* "Delayed till HH:MM:SS" (local time; with the date when not today),
+ * "Delivering" or "Ready". */
+static void
+dest_state(const struct dest_queue *d, char *buf, size_t size)
+{
+	time_t now = time(NULL), t = (time_t)d->next;
+	struct tm tn, tt;
+	char when[32];
+
+	if (d->delivering) {
+		snprintf(buf, size, "Delivering");
+		return;
+	}
+	if (d->next <= (int64_t)now) {
+		snprintf(buf, size, "Ready");
+		return;
+	}
+	localtime_r(&now, &tn);
+	localtime_r(&t, &tt);
+	strftime(when, sizeof(when), tn.tm_yday == tt.tm_yday &&
+	    tn.tm_year == tt.tm_year ? "%H:%M:%S" : "%Y-%m-%d %H:%M:%S", &tt);
+	snprintf(buf, size, "Delayed till %s", when);
+}
+
+/* Groups the pending recipients of list[0..n) by destination. */
+static struct dest_queue *
+dest_queues(struct queue_msg_info *list, size_t n, bool with_msgs,
+    size_t *nq_r)
+{
+	struct dest_queue *dq = NULL;
+	size_t nq = 0, i, j, k;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < list[i].nrcpt; j++) {
+			const struct queue_rcpt_info *r = &list[i].rcpts[j];
+
+			if (r->state != QUEUE_RCPT_PENDING)
+				continue;
+			for (k = 0; k < nq; k++)
+				if (strcmp(dq[k].module, r->module) == 0 &&
+				    strcmp(dq[k].target, r->target) == 0)
+					break;
+			if (k == nq) {
+				dq = xrealloc(dq, (nq + 1) * sizeof(*dq));
+				memset(&dq[nq], 0, sizeof(*dq));
+				dq[nq].module = r->module;
+				dq[nq].target = r->target;
+				dq[nq].next = INT64_MAX;
+				if (with_msgs)
+					dq[nq].msgs = dict_new_array();
+				nq++;
+			}
+			dq[k].nrcpt++;
+			if (r->in_delivery)
+				dq[k].delivering = true;
+			if (r->next_attempt < dq[k].next)
+				dq[k].next = r->next_attempt;
+			if (r->last_error != NULL)
+				dq[k].last_error = r->last_error;
+			if (dq[k].last_msg != list[i].id) {
+				dq[k].last_msg = list[i].id;
+				dq[k].nmsg++;
+				dq[k].size += list[i].size;
+				if (with_msgs)
+					dict_array_push(dq[k].msgs,
+					    msg_dict(&list[i]));
+			}
+		}
+	}
+	*nq_r = nq;
+	return dq;
+}
+
+static struct dval *
+dest_dict(const struct dest_queue *d)
+{
+	struct dval *q = dict_new_dict();
+	char state[64];
+
+	dest_state(d, state, sizeof(state));
+	dict_set_str(q, "Module", d->module);
+	dict_set_str(q, "Queue", d->target);
+	dict_set_str(q, "State", state);
+	if (!d->delivering && d->next != INT64_MAX)
+		dict_set(q, "DelayedTill", dict_new_time(d->next, true));
+	if (d->last_error != NULL)
+		dict_set_str(q, "LastError", d->last_error);
+	dict_set(q, "Messages", dict_new_number((int64_t)d->nmsg));
+	dict_set(q, "Recipients", dict_new_number((int64_t)d->nrcpt));
+	dict_set(q, "Size", dict_new_number((int64_t)d->size));
+	return q;
+}
+
+/*
+ * ListQueue [max]: one dictionary per destination queue (Module, Queue,
+ * State "Delayed till HH:MM:SS", LastError, Messages, Recipients, Size)
+ * with its messages (up to max messages in all, oldest first) in List.
+ */
 static enum cli_rc
 cmd_list_queue(struct cli_ctx *c, const struct cli_args *a, struct buf *out,
     struct error *err_r)
 {
 	struct queue_msg_info *list = NULL;
+	struct dest_queue *dq;
 	struct queue *q;
-	struct dval *res;
+	struct dval *res, *d;
 	uint64_t max = CLI_MAIL_LIST_MAX;
-	size_t n = 0, i;
+	size_t n = 0, nq = 0, i;
 
 	if (a->argc > 1 || (a->argc == 1 && (id_arg(a, 0, &max) < 0 ||
 	    max > CLI_MAIL_LIST_MAX)))
@@ -277,10 +394,59 @@ cmd_list_queue(struct cli_ctx *c, const struct cli_args *a, struct buf *out,
 	if ((q = queue_of(c, err_r)) == NULL ||
 	    queue_list(q, (size_t)max, &list, &n, err_r) < 0)
 		return CLI_ERROR;
+	dq = dest_queues(list, n, true, &nq);
 	res = dict_new_array();
-	for (i = 0; i < n; i++)
-		dict_array_push(res, msg_dict(&list[i]));
+	for (i = 0; i < nq; i++) {
+		d = dest_dict(&dq[i]);
+		dict_set(d, "List", dq[i].msgs);
+		dict_array_push(res, d);
+	}
+	free(dq);
 	queue_list_free(&list, n);
+	return data(res, out);
+}
+
+/*
+ * GetMessageQueueInfo module QUEUE name (CGP): the destination queue's
+ * dictionary as in ListQueue, without the messages, plus (SMTP) the trace
+ * of the last delivery attempt.  An empty dictionary when nothing waits
+ * there.
+ */
+static enum cli_rc
+cmd_get_message_queue_info(struct cli_ctx *c, const struct cli_args *a,
+    struct buf *out, struct error *err_r)
+{
+	struct queue_msg_info *list = NULL;
+	struct dest_queue *dq;
+	struct queue *q;
+	struct dval *res = NULL;
+	const char *module, *kw, *name;
+	char *trace;
+	size_t n = 0, nq = 0, i;
+
+	module = a->argc == 3 ? cli_arg_str(a, 0) : NULL;
+	kw = a->argc == 3 ? cli_arg_str(a, 1) : NULL;
+	name = a->argc == 3 ? cli_arg_str(a, 2) : NULL;
+	if (module == NULL || kw == NULL || name == NULL ||
+	    strcasecmp(kw, "QUEUE") != 0)
+		return usage(err_r, "GetMessageQueueInfo module QUEUE name");
+	if ((q = queue_of(c, err_r)) == NULL ||
+	    queue_list(q, QUEUE_INFO_SCAN_MAX, &list, &n, err_r) < 0)
+		return CLI_ERROR;
+	dq = dest_queues(list, n, false, &nq);
+	for (i = 0; i < nq && res == NULL; i++)
+		if (strcasecmp(dq[i].module, module) == 0 &&
+		    strcasecmp(dq[i].target, name) == 0)
+			res = dest_dict(&dq[i]);
+	free(dq);
+	queue_list_free(&list, n);
+	if (res == NULL)
+		res = dict_new_dict();
+	if (strcasecmp(module, "SMTP") == 0 &&
+	    (trace = smtp_out_trace_get(name)) != NULL) {
+		dict_set_str(res, "Trace", trace);
+		free(trace);
+	}
 	return data(res, out);
 }
 
@@ -376,6 +542,8 @@ static const struct cli_cmd cmds[] = {
 	{ "RejectQueueMessage", CMD_MASTER, cmd_reject_queue_message,
 	    "id [\"text\"]" },
 	{ "ReleaseSMTPQueue", CMD_MASTER, cmd_release_smtp_queue, "host" },
+	{ "GetMessageQueueInfo", CMD_MASTER, cmd_get_message_queue_info,
+	    "module QUEUE name" },
 	{ "GetQueueCounts", CMD_MASTER, cmd_get_queue_counts, "" },
 };
 

@@ -12,6 +12,7 @@
 #include "lib/compat.h"
 
 #define CLI_MAIL_LIST_MAX	1000	/* messages ListQueue shows at most */
+#define QUEUE_INFO_SCAN_MAX	100000	/* messages GetMessageQueueInfo counts at most */
 
 /* Adds the commands to the CLI table (once; later calls do nothing). */
 void	cli_mail_register(void);

@@ -64,4 +64,18 @@
 #define LINE_TIMEOUT_MIN	1
 #define LINE_TIMEOUT_MAX	3600
 
+/* SMTP out (src/delivery/smtp_out*.c): */
+#define SMTP_REPLY_LINE_MAX	4096	/* one reply line of a remote server (RFC 5321 4.5.3.1.5: 512) */
+#define SMTP_REPLY_LINES_MAX	200	/* lines of one multi-line reply (an EHLO list has ~20) */
+#define SMTP_REPLY_TEXT_MAX	200	/* reply text kept: fits a queue error (QUEUE_TEXT_MAX 255) */
+#define SMTP_OUT_RCPT_MAX	100	/* RCPTs per transaction (RFC 5321 4.5.3.1.8: servers take 100) */
+#define SMTP_OUT_ADDRS_MAX	16	/* addresses tried per delivery attempt */
+#define SMTP_OUT_TRACE_MAX	8192	/* last attempt's trace kept per destination; then cut */
+#define SMTP_OUT_HOSTS_BUSY_MAX	1024	/* remote hosts with connections counted at once */
+#define SMTP_OUT_SLOT_WAIT_MS	30000	/* a delivery waits this long for a connection slot */
+#define SMTP_OUT_CONNS_MAX	10000	/* MaxOutgoingConnections ceiling */
+#define SMTP_OUT_IDLE_MAX	32	/* idle connections kept for the next batch to a destination */
+#define SMTP_OUT_IDLE_SECS	10	/* an idle connection is closed after this long */
+#define SMTP_OUT_TRACES_MAX	1024	/* destinations with a kept trace (oldest dropped) */
+
 #endif

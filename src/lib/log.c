@@ -116,11 +116,13 @@ log_set_level(const char *name, int level)
 
 	if (name == NULL || level < LOG_NOTHING || level > LOG_ALL)
 		return -1;
+	/* Every module of that name: SMTP in and SMTP out share one. */
 	pthread_mutex_lock(&registry_lock);
-	if ((m = registry_find(name)) != NULL) {
-		m->level = level;
-		ret = 0;
-	}
+	for (m = registry; m != NULL; m = m->next)
+		if (strcasecmp(m->name, name) == 0) {
+			m->level = level;
+			ret = 0;
+		}
 	pthread_mutex_unlock(&registry_lock);
 	return ret;
 }

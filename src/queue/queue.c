@@ -50,6 +50,25 @@ static const char schema[] =
 	"CREATE INDEX IF NOT EXISTS rcpt_ready ON"
 	" recipients(module, state, next_attempt);";
 
+/* The "delayed" DSN flag (WarnAfter) of recipients: added to a queue made
+ * before it existed. */
+static int
+add_warned_column(struct queue *q, struct error *err_r)
+{
+	struct error e;
+
+	if (db_exec(&q->wdb, "SELECT warned FROM recipients LIMIT 0", &e) == 0)
+		return 0;
+	return db_exec(&q->wdb, "ALTER TABLE recipients ADD COLUMN warned"
+	    " INTEGER NOT NULL DEFAULT 0", err_r);
+}
+
+void
+queue_set_warn_after(struct queue *q, uint32_t secs)
+{
+	atomic_store(&q->warn_after, secs);
+}
+
 int64_t
 queue_now(struct queue *q)
 {
@@ -257,6 +276,7 @@ queue_open(const struct queue_config *cfg, struct error *err_r)
 	path = xasprintf("%s/queue.db", q->dir);
 	if (db_open(&q->wdb, path, QUEUE_DB_FLAGS, QUEUE_BUSY_MS, err_r) < 0 ||
 	    db_exec_script(&q->wdb, schema, err_r) < 0 ||
+	    add_warned_column(q, err_r) < 0 ||
 	    db_open(&q->rdb, path, QUEUE_DB_FLAGS, QUEUE_BUSY_MS, err_r) < 0) {
 		free(path);
 		goto fail;

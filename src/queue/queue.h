@@ -125,11 +125,14 @@ struct queue_item {
 	const char		*address;	/* as given */
 	const char		*orcpt;		/* or NULL */
 	const char		*envid;		/* or NULL */
+	enum queue_ret		 ret;		/* RFC 3461 RET of the message */
 	unsigned		 notify;
 	uint32_t		 attempts;	/* failed attempts so far */
 	uint64_t		 size;		/* body size */
 	int64_t			 received;	/* time queued */
-	/* Filled by the dispatcher; on entry TEMPFAIL "no outcome given". */
+	/* Filled by the dispatcher; on entry TEMPFAIL "no outcome given".
+	 * A dispatcher may also clear QUEUE_NOTIFY_SUCCESS in notify when
+	 * the next hop took over the DSN duty (SMTP relay to a DSN host). */
 	enum queue_outcome	 outcome;
 	char			 error[QUEUE_TEXT_MAX + 1];
 };
@@ -145,6 +148,18 @@ struct queue;
 typedef void	(*queue_dispatch_fn)(void *arg, struct queue *q,
 		    const char *module, const char *target,
 		    struct queue_item *items, size_t n);
+
+/*
+ * Records now (committed when it returns) the outcomes a dispatcher has
+ * already decided for items[0..n) -- DELIVERED or PERMFAIL; a TEMPFAIL is
+ * recorded as usual -- so that a crash later in a long dispatcher call does
+ * not repeat them (SMTP out reports each message after its 250).  The
+ * outcomes recorded again when the call returns change nothing (a final
+ * recipient stays final, no second DSN).  Called from the dispatcher's
+ * thread.  -1 with err_r (disk, database).
+ */
+int	queue_report(struct queue *q, const struct queue_item *items,
+	    size_t n, struct error *err_r);
 
 enum queue_event {
 	QUEUE_EV_ENQUEUED,	/* message committed; text = return-path */
@@ -191,6 +206,12 @@ void	queue_set_main_domain(struct queue *q, const char *domain);
 /* Registers the dispatcher for module (copied name); fn NULL removes it. */
 void	queue_set_dispatcher(struct queue *q, const char *module,
 	    queue_dispatch_fn fn, void *arg);
+
+/* WarnAfter: a recipient still pending this long after the message was
+ * queued gets ONE "delayed" DSN (RFC 3464 action delayed; NOTIFY default or
+ * DELAY; never to <>), sent with the first temporary failure past that
+ * time.  0 (the default) sends none.  Safe at any time. */
+void	queue_set_warn_after(struct queue *q, uint32_t secs);
 
 /* Starts the scheduler and the worker threads.  0 or -1. */
 int	queue_start(struct queue *q, struct error *err_r);

@@ -17,6 +17,8 @@
 
 #include "lib/compat.h"
 
+#include <stdatomic.h>
+
 #include <pthread.h>
 #include <sqlite3.h>
 
@@ -93,6 +95,7 @@ struct queue {
 	char			*dir;		/* <base>/Queue */
 	char			*bodies;	/* <base>/Queue/bodies */
 	uint32_t		 max_time;
+	_Atomic uint32_t	 warn_after;	/* 0: no "delayed" DSN */
 	uint32_t		 retry[QUEUE_RETRY_STEPS_MAX];
 	size_t			 nretry;
 	unsigned		 nworkers;

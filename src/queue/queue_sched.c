@@ -152,6 +152,7 @@ djob_add(struct queue_djob *j, size_t *cap, sqlite3_stmt *st)
 	it->envid = col_dup(st, 8);
 	it->size = (uint64_t)sqlite3_column_int64(st, 9);
 	it->received = sqlite3_column_int64(st, 10);
+	it->ret = (enum queue_ret)sqlite3_column_int(st, 11);
 	it->outcome = QUEUE_OUT_TEMPFAIL;
 	memcpy(it->error, "no outcome given", sizeof("no outcome given"));
 }
@@ -174,7 +175,7 @@ scan_module(struct queue *q, const struct queue_disp *d, int64_t now)
 	pthread_mutex_lock(&q->rlock);
 	if ((st = db_prep(&q->rdb, "SELECT r.id, r.msg_id, r.address,"
 	    " r.orcpt, r.notify, r.attempts, r.target, m.return_path, m.envid,"
-	    " m.size, m.received FROM recipients r JOIN messages m"
+	    " m.size, m.received, m.ret FROM recipients r JOIN messages m"
 	    " ON m.id = r.msg_id WHERE r.module = ?1 AND r.state = 0"
 	    " AND r.next_attempt <= ?2 ORDER BY r.target, r.msg_id, r.id"
 	    " LIMIT ?3", NULL)) == NULL) {
@@ -275,6 +276,26 @@ sched_main(void *arg)
 	}
 	pthread_mutex_unlock(&q->lock);
 	return NULL;
+}
+
+int
+queue_report(struct queue *q, const struct queue_item *items, size_t n,
+    struct error *err_r)
+{
+	struct wjob wj;
+
+	if (n == 0)
+		return 0;
+	memset(&wj, 0, sizeof(wj));
+	wj.kind = WJOB_OUTCOMES;
+	wj.items = items;
+	wj.nitems = n;
+	if (queue_writer_run(q, &wj) < 0) {
+		if (err_r != NULL)
+			*err_r = wj.err;
+		return -1;
+	}
+	return 0;
 }
 
 static void *

@@ -18,6 +18,8 @@
  */
 #include "lib/compat.h"
 
+#include <stdatomic.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -198,6 +200,8 @@ notify_wants(unsigned notify, enum queue_dsn_action action)
 		return false;
 	if (action == QUEUE_DSN_DELIVERED)
 		return (notify & QUEUE_NOTIFY_SUCCESS) != 0;
+	if (action == QUEUE_DSN_DELAYED)
+		return notify == 0 || (notify & QUEUE_NOTIFY_DELAY) != 0;
 	return notify == 0 || (notify & QUEUE_NOTIFY_FAILURE) != 0;
 }
 
@@ -508,6 +512,27 @@ set_final(struct writer *w, uint64_t rcpt_id, enum queue_rcpt_state state,
 	return 0;
 }
 
+/* Marks a pending recipient warned (the "delayed" DSN is sent once);
+ * *changed_r false when it was already. */
+static int
+set_warned(struct writer *w, uint64_t rcpt_id, bool *changed_r,
+    struct error *err_r)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = prep(w, "UPDATE recipients SET warned = 1"
+	    " WHERE id = ? AND state = 0 AND warned = 0", err_r)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)rcpt_id);
+	rc = sqlite3_step(st);
+	unprep(w, st);
+	if (rc != SQLITE_DONE)
+		return db_err(w, err_r);
+	*changed_r = sqlite3_changes(w->db->h) > 0;
+	return 0;
+}
+
 /* Records the outcomes of one message's items[0..n). */
 static int
 outcomes_one(struct writer *w, const struct queue_item *items, size_t n,
@@ -519,7 +544,7 @@ outcomes_one(struct writer *w, const struct queue_item *items, size_t n,
 	sqlite3_stmt *st;
 	char *texts, *text;
 	size_t i, nd = 0;
-	uint32_t attempts, days;
+	uint32_t attempts, days, warn = atomic_load(&w->q->warn_after);
 	int64_t next, expire;
 	bool changed, any = false;
 	int rc = 0;
@@ -537,11 +562,11 @@ outcomes_one(struct writer *w, const struct queue_item *items, size_t n,
 			days = q->max_time / 86400;
 			if (days > 0)
 				snprintf(text, QUEUE_TEXT_MAX + 1, "message"
-				    " expired after %u day%s in queue: %s",
+				    " expired after %u day%s in queue: %.200s",
 				    days, days == 1 ? "" : "s", it->error);
 			else
 				snprintf(text, QUEUE_TEXT_MAX + 1, "message"
-				    " expired after %u seconds in queue: %s",
+				    " expired after %u seconds in queue: %.200s",
 				    q->max_time, it->error);
 			oc = QUEUE_OUT_PERMFAIL;
 		}
@@ -599,6 +624,22 @@ outcomes_one(struct writer *w, const struct queue_item *items, size_t n,
 			if (rc == 0 && sqlite3_changes(w->db->h) > 0)
 				side_event(w, QUEUE_EV_DEFERRED, it->msg_id,
 				    it->address, text);
+			if (rc == 0 && warn > 0 && w->now - it->received >=
+			    (int64_t)warn && notify_wants(it->notify,
+			    QUEUE_DSN_DELAYED)) {
+				rc = set_warned(w, it->rcpt_id, &changed,
+				    err_r);
+				if (rc == 0 && changed) {
+					dr[nd].action = QUEUE_DSN_DELAYED;
+					dr[nd].address = it->address;
+					dr[nd].orcpt = it->orcpt;
+					dr[nd].diagnostic = text;
+					nd++;
+				}
+				changed = false;	/* still pending */
+				if (nd > 0)
+					any = true;
+			}
 			break;
 		}
 		if (changed)

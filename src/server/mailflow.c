@@ -24,8 +24,10 @@
 #include "cli/cli.h"
 #include "cli/cli_mail.h"
 #include "delivery/local.h"
+#include "delivery/smtp_out.h"
 #include "delivery/submitted.h"
 #include "delivery/units.h"
+#include "dnr/dnr.h"
 #include "imap/imap.h"
 #include "imap/imap_mime.h"
 #include "lib/dict.h"
@@ -43,6 +45,7 @@ static struct log_module log_queue = LOG_MODULE("QUEUE");
 static struct {
 	struct queue		*queue;
 	struct local_ctx	 local;
+	struct smtp_out_ctx	*smtp_out;
 	struct submitted	*submitted;
 } mf;
 
@@ -189,6 +192,7 @@ mailflow_start(struct server *srv, struct error *err_r)
 	log_register(&log_queue);
 	log_register(&log_local);
 	log_register(&log_pipe);
+	log_register(&log_smtp_out);
 	cli_apply_log_levels(srv);
 	/* The store caches IMAP's forms and header fields of each new
 	 * message. */
@@ -208,8 +212,21 @@ mailflow_start(struct server *srv, struct error *err_r)
 	mf.local.objects = srv->objects;
 	queue_set_dispatcher(mf.queue, "LOCAL", local_dispatch, &mf.local);
 	queue_set_dispatcher(mf.queue, "NULL", null_dispatch, NULL);
+	mf.smtp_out = smtp_out_new(srv, &(const struct smtp_out_resolver){
+	    .mx = dnr_mx, .addrs = dnr_addrs });
+	queue_set_dispatcher(mf.queue, "SMTP", smtp_out_dispatch, mf.smtp_out);
+	{
+		/* WarnAfter (SMTP settings); the dispatcher refreshes it. */
+		struct settings_snap *snap = objects_settings_get(srv->objects,
+		    "SMTP", &smtp_out_settings_table);
+		const struct smtp_out_conf *oc = settings_snap_conf(snap);
+
+		queue_set_warn_after(mf.queue, (uint32_t)oc->warn_after);
+		settings_snap_unref(&snap);
+	}
 	if (queue_start(mf.queue, err_r) < 0) {
 		queue_close(&mf.queue);
+		smtp_out_free(&mf.smtp_out);
 		return -1;
 	}
 	srv->queue = mf.queue;
@@ -218,6 +235,7 @@ mailflow_start(struct server *srv, struct error *err_r)
 	if (mf.submitted == NULL) {
 		srv->queue = NULL;
 		queue_close(&mf.queue);
+		smtp_out_free(&mf.smtp_out);
 		return -1;
 	}
 	log_mod(&log_queue, LOG_MAJOR, "queue started (%u workers, max time "
@@ -237,5 +255,6 @@ mailflow_stop(struct server *srv)
 	srv->queue = NULL;
 	if (mf.queue != NULL)
 		queue_close(&mf.queue);
+	smtp_out_free(&mf.smtp_out);
 	store_cache_flush();
 }

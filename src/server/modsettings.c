@@ -11,6 +11,7 @@
 #include "net/listener_settings.h"
 #include "objects/objects.h"
 #include "auth/auth.h"
+#include "delivery/smtp_out.h"
 #include "dnr/dnr.h"
 #include "imap/imap.h"
 #include "queue/queue_settings.h"
@@ -33,6 +34,7 @@ const struct settings_table server_settings_table =
 const struct modsettings modsettings_all[] = {
 	{ "Main", &server_settings_table },
 	{ "SMTP", &smtp_settings_table },
+	{ "SMTP", &smtp_out_settings_table },
 	{ "IMAP", &imap_settings_table },
 	{ "QUEUE", &queue_settings_table },
 	{ "Protection", &auth_settings_table },

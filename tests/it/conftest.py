@@ -294,6 +294,17 @@ def cli_client(server):
     c.close()
 
 
+# An address where nothing listens (connection refused at once).
+HOLD_RELAY = "[127.0.1.50]:9"
+
+
+def hold_remote_mail(server):
+    """Makes mail to remote domains stay queued (pending, retried later):
+    RelayHost names an address where nothing listens.  For tests that need
+    queued remote recipients without depending on DNS or the network."""
+    server.tegami("UpdateModule", "SMTP", '{RelayHost="%s";}' % HOLD_RELAY)
+
+
 def deliver(server, rcpt, raw_bytes, timeout=20.0):
     """Hands one message for `rcpt` to the running server through a real
     interface and returns once the server has taken it: SMTP (MAIL FROM:<>)

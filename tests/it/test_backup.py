@@ -21,7 +21,7 @@ import subprocess
 import threading
 import time
 
-from conftest import TEGAMID, CliClient, Server
+from conftest import TEGAMID, CliClient, Server, hold_remote_mail
 from storeutil import wait_for
 from test_smtp import split_trace
 
@@ -29,7 +29,7 @@ DOMAIN = "test.example"
 ACCOUNT = "bk"
 PASSWORD = "pw-bk"
 RCPT = f"{ACCOUNT}@{DOMAIN}"
-REMOTE = "far@remote.example"          # no SMTP dispatcher: stays queued
+REMOTE = "far@remote.example"          # hold_remote_mail(): stays queued
 SEND_MAX = 150                         # messages from the sender thread
 SEND_SECONDS = 20.0                    # and at most this long
 
@@ -121,6 +121,7 @@ class Sender(threading.Thread):
 
 def test_backup_while_receiving_then_restore(make_server, tmp_path):
     s = start_server(make_server)
+    hold_remote_mail(s)
     port = s.ports["smtp"]
     sent = {}
     # Before the sender starts: some delivered, some stuck in the queue

@@ -10,7 +10,7 @@ import time
 import pytest
 
 import storeutil
-from conftest import SENDMAIL
+from conftest import SENDMAIL, hold_remote_mail
 
 MSG = (b"From: Web Form <form@test.example>\n"
        b"To: user1@test.example\n"
@@ -187,6 +187,7 @@ def test_sendmail_while_stopped(srv):
 
 def test_remote_recipient_queued(srv):
     s = srv
+    hold_remote_mail(s)
     p = sendmail(s, ["-i", "-f", "form@test.example", "far@remote.example"], b"Subject: r\n\nx\n")
     assert p.returncode == 0
 

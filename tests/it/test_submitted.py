@@ -9,6 +9,7 @@ import re
 import time
 
 import storeutil
+from conftest import hold_remote_mail
 
 
 wait_for, inbox, wait_inbox = storeutil.wait_for, storeutil.inbox, storeutil.wait_inbox
@@ -151,6 +152,7 @@ def test_written_while_stopped_delivered_at_start(server):
 
 def test_remote_stays_queued_list_and_reject(server):
     s = server
+    hold_remote_mail(s)
     accounts(s, "sender")
     drop(s, "r1", b"From: sender@test.example\nTo: someone@remote.example\nSubject: out\n\nx\n")
     wait_gone(s, "r1")
