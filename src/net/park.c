@@ -244,14 +244,19 @@ fire_list(struct park *p, struct park_entry *list)
 
 /* Marks e fired for reason ev and queues it on *list (under p->mu).  The
  * reason is kept in heap_i, which is free once e left the heap. */
+struct fired {
+	struct park_entry *head, **tail;	/* in firing order */
+};
+
 static void
 fire_one(struct park *p, struct park_entry *e, enum park_event ev,
-    struct park_entry **list)
+    struct fired *list)
 {
 	entry_unlink(p, e);
 	e->heap_i = (size_t)ev;
-	e->fired_next = *list;
-	*list = e;
+	e->fired_next = NULL;
+	*list->tail = e;
+	list->tail = &e->fired_next;
 }
 
 static void *
@@ -260,7 +265,8 @@ park_loop(void *arg)
 	struct park *p = arg;
 	struct epoll_event evs[PARK_BATCH];
 	struct park_slot *sl;
-	struct park_entry *fired, *e;
+	struct park_entry *e;
+	struct fired fired;
 	int64_t now, wait;
 	uint64_t v;
 	int n, i;
@@ -280,7 +286,8 @@ park_loop(void *arg)
 		n = epoll_wait(p->epfd, evs, PARK_BATCH, (int)wait);
 		if (n < 0 && errno != EINTR)
 			n = 0;		/* cannot happen; treat as time-out */
-		fired = NULL;
+		fired.head = NULL;
+		fired.tail = &fired.head;
 		pthread_mutex_lock(&p->mu);
 		for (i = 0; i < n; i++) {
 			if (evs[i].data.ptr == NULL) {
@@ -302,7 +309,7 @@ park_loop(void *arg)
 				fire_one(p, e, PARK_SHUTDOWN, &fired);
 		}
 		pthread_mutex_unlock(&p->mu);
-		fire_list(p, fired);
+		fire_list(p, fired.head);
 		pthread_mutex_lock(&p->mu);
 		if (p->stopping && p->all == NULL && !p->emptied) {
 			p->emptied = true;
