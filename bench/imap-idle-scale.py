@@ -3,7 +3,7 @@
 """Holds many authenticated IMAP sessions in IDLE and reports the server's
 resident memory.
 
-usage: imap-idle-scale.py HOST PORT USER PASS SESSIONS SECONDS SERVER_PID
+usage: imap-idle-scale.py HOST PORT USER PASS SESSIONS SECONDS SERVER_PID [SETTLE]
 
 USER may hold "%d": session i logs in as USER % (i % 100), spreading the
 sessions over 100 accounts.
@@ -11,7 +11,11 @@ sessions over 100 accounts.
 Opens SESSIONS connections (bounded concurrency while connecting), each does
 LOGIN, SELECT INBOX, IDLE; holds them SECONDS; reads VmRSS of SERVER_PID every
 few seconds and its CPU time (utime + stime from /proc/PID/stat) over the
-hold, printed as a percentage of one CPU; then sends DONE/LOGOUT and closes.  Stops by itself.
+hold, printed as a percentage of one CPU; then sends DONE/LOGOUT and closes.
+SETTLE (default 10) seconds pass between the last login and the start of the
+hold (the sessions hibernate meanwhile).  Also printed: the thread count at
+the end of the hold and the resident memory per session (the growth of VmRSS
+from before the first connection, divided by the sessions).  Stops by itself.
 """
 import asyncio
 import os
@@ -20,6 +24,7 @@ import time
 
 host, port, user, pw = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 n, secs, pid = int(sys.argv[5]), float(sys.argv[6]), int(sys.argv[7])
+settle = float(sys.argv[8]) if len(sys.argv) > 8 else 10.0
 
 
 def rss_mib():
@@ -74,6 +79,7 @@ async def session(i, sem, conns):
 
 async def main():
     conns, sem = [], asyncio.Semaphore(200)
+    rss0 = rss_mib()
     t0 = time.time()
     res = await asyncio.gather(*(session(i, sem, conns) for i in range(n)),
                                return_exceptions=True)
@@ -81,6 +87,10 @@ async def main():
     print(f"established {len(conns)}/{n} IDLE sessions in {time.time() - t0:.1f}s"
           f" ({len(errs)} errors{': ' + repr(errs[0]) if errs else ''})")
     peak = 0.0
+    end = time.time() + settle
+    while time.time() < end:
+        print(f"  t={time.time() - t0:6.1f}s rss={rss_mib():8.1f} MiB threads={threads()} (settling)")
+        await asyncio.sleep(min(5, max(0.1, end - time.time())))
     end = time.time() + secs
     c0, w0 = cpu_ticks(), time.time()
     while time.time() < end:
@@ -90,8 +100,10 @@ async def main():
         await asyncio.sleep(min(10, max(0.1, end - time.time())))
     hz = os.sysconf("SC_CLK_TCK")
     cpu = 100.0 * (cpu_ticks() - c0) / hz / max(0.001, time.time() - w0)
+    per_kib = (rss_mib() - rss0) * 1024 / max(1, len(conns))
     print(f"RESULT sessions={len(conns)} held={secs:g}s peak_rss_mib={peak:.1f}"
-          f" cpu_during_hold={cpu:.1f}%")
+          f" cpu_during_hold={cpu:.1f}% threads={threads()}"
+          f" rss_per_session_kib={per_kib:.1f}")
     for r, w in conns:
         try:
             w.write(b"DONE\r\nd LOGOUT\r\n")
