@@ -100,6 +100,22 @@ def test_idle_sessions_give_their_threads_back(make_server):
         r.close()
 
 
+def test_pipelined_commands_after_hibernation(make_server):
+    """Two commands in one write wake the session: the second is already
+    in the line reader after the first, so the session must not park
+    before answering it."""
+    s = start(make_server, services=("cli", "imap"))
+    r = logged_in(s)
+    for i in range(2):
+        time.sleep(2)                    # hibernated
+        r.send(f"p{i} NOOP\r\nq{i} SELECT INBOX\r\n")
+        assert r.until(f"p{i}")[1].startswith(f"p{i} OK")
+        assert r.until(f"q{i}")[1].startswith(f"q{i} OK")
+    assert r.cmd("z", "LOGOUT")[1].startswith("z OK")
+    r.close()
+    finish(s)
+
+
 def test_idle_time_out_while_hibernated(make_server):
     s = start(make_server, extra="IdleTimeout = 3;", services=("cli", "imap"))
     r = logged_in(s)
