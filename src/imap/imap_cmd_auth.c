@@ -512,6 +512,54 @@ cmd_idle(struct imap_session *s, const struct imap_arg *a, size_t n)
 	return imap_idle_run(s);
 }
 
+static void
+idle_hook(void *arg)
+{
+	park_notify(arg);
+}
+
+/* The watch's eventfd again after hibernation; -1 (logged, BYE) when the
+ * process is out of descriptors. */
+static int
+idle_watch_back(struct imap_session *s)
+{
+	struct error err;
+
+	s->idle.suspended = false;
+	if (store_watch_resume(s->idle.w, &err) == 0)
+		return 0;
+	log_ses(&s->log, LOG_PROBLEM, "IDLE cannot go on: %s", err.msg);
+	idle_log(s, "failed", s->idle.wakes, s->idle.changes);
+	imap_send(s, "* BYE IDLE cannot go on now: %s", err.msg);
+	return -1;
+}
+
+/*
+ * Hibernates in IDLE: the watch gives up its eventfd (the store calls
+ * idle_hook() on a change instead, which fires the parked entry through
+ * its token), so a parked IDLE session holds one descriptor, its socket.
+ * True when parked.  False (the watch may be suspended: the caller takes
+ * it back) when a change came first or the session cannot park.
+ */
+static bool
+idle_park(struct imap_session *s, int64_t end)
+{
+	struct imap_idle *id = &s->idle;
+
+	listener_token_init(&id->tok);
+	if (id->tok.p == NULL)
+		return false;		/* not a listener session */
+	id->suspended = true;
+	if (store_watch_suspend(id->w, idle_hook, &id->tok) > 0)
+		return false;
+	if (!listener_park(s->conn, -1, &id->tok, end, imap_resume, s))
+		return false;
+	id->parks++;
+	s->parking = true;
+	s->resp_kind = NULL;
+	return true;
+}
+
 int
 imap_idle_run(struct imap_session *s)
 {
@@ -521,6 +569,10 @@ imap_idle_run(struct imap_session *s)
 	int64_t left, end = id->start + imap_idle_limit_ms(s), wait;
 	int r;
 
+	/* Resumed: the watch gets its eventfd back (readable when changes
+	 * came while parked). */
+	if (id->suspended && idle_watch_back(s) < 0)
+		goto fail;
 	for (;;) {
 		if (s->state == IST_SELECTED)
 			imap_view_sync(s, true, false);
@@ -548,14 +600,10 @@ imap_idle_run(struct imap_session *s)
 				    strerror(errno));
 				goto fail;
 			}
-			if (r == 0 && wait < left &&
-			    listener_park(s->conn, store_watch_fd(id->w), end,
-			    imap_resume, s)) {
-				id->parks++;
-				s->parking = true;
-				s->resp_kind = NULL;
+			if (r == 0 && wait < left && idle_park(s, end))
 				return 0;
-			}
+			if (id->suspended && idle_watch_back(s) < 0)
+				goto fail;
 			id->wakes++;
 			if (pfd[1].revents != 0)
 				id->changes += store_watch_take(id->w);

@@ -81,6 +81,8 @@ struct imap_idle {
 	int64_t		 start;		/* CLOCK_MONOTONIC ms */
 	unsigned	 wakes, parks;
 	uint64_t	 changes;
+	bool		 suspended;	/* the watch has no eventfd (parked) */
+	struct park_token tok;		/* the store's hook wakes it */
 };
 
 struct imap_session {

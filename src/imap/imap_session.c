@@ -734,7 +734,8 @@ wait_or_park(struct imap_session *s)
 	while (r < 0 && errno == EINTR);
 	if (r != 0)
 		return false;
-	if (!listener_park(s->conn, -1, start + s->idle_ms, imap_resume, s))
+	if (!listener_park(s->conn, -1, NULL, start + s->idle_ms, imap_resume,
+	    s))
 		return false;
 	s->parking = true;
 	return true;

@@ -60,6 +60,7 @@ struct live {
 	void		*park_arg;
 	bool		 park_req;	/* park once the handler returned */
 	int		 park_fd2;
+	struct park_token *park_tok;
 	int64_t		 park_deadline;
 	bool		 parked;
 	enum park_event	 wake_ev;
@@ -699,14 +700,25 @@ park_wake(void *arg, enum park_event ev)
 	session_after(l);
 }
 
+void
+listener_token_init(struct park_token *tok)
+{
+	pthread_mutex_lock(&lst_lock);
+	park_token_init(cur_live != NULL ? parker : NULL, tok);
+	pthread_mutex_unlock(&lst_lock);
+}
+
 bool
-listener_park(struct conn *c, int fd2, int64_t deadline,
-    listener_resume_fn *fn, void *arg)
+listener_park(struct conn *c, int fd2, struct park_token *tok,
+    int64_t deadline, listener_resume_fn *fn, void *arg)
 {
 	struct live *l = cur_live;
 
 	if (l == NULL || l->c != c || parker == NULL || fn == NULL)
 		return false;
+	if (tok != NULL && tok->p != parker)
+		return false;
+	l->park_tok = tok;
 	l->park_fn = fn;
 	l->park_arg = arg;
 	l->park_req = true;
@@ -733,8 +745,8 @@ session_after(struct live *l)
 		nparked++;
 		nthreads--;
 		pthread_mutex_unlock(&lst_lock);
-		if (park_add(parker, conn_fd(c), l->park_fd2, l->park_deadline,
-		    l, &err) == 0)
+		if (park_add(parker, conn_fd(c), l->park_fd2, l->park_tok,
+		    l->park_deadline, l, &err) == 0)
 			return;
 		/* Not parked: this thread goes on with it. */
 		pthread_mutex_lock(&lst_lock);

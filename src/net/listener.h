@@ -75,9 +75,9 @@ typedef void	listener_handler_fn(struct conn *c, void *arg);
  * waited for its client a while (HibernateAfter), with no input buffered
  * (conn_input_buffered() false) and its output flushed, may call
  * listener_park() and then return at once without touching c or its
- * session again: the listener hands the socket (and fd2, -1 for none) to
- * the park loop and the thread goes back to the pool.  Input, fd2
- * readable, the deadline (CLOCK_MONOTONIC ms, park_now_ms(); 0: none) or
+ * session again: the listener hands the socket (and fd2, -1 for none, and
+ * tok, NULL for none) to the park loop and the thread goes back to the
+ * pool.  Input, fd2 readable, park_notify(tok), the deadline (CLOCK_MONOTONIC ms, park_now_ms(); 0: none) or
  * listener_stop_all() calls fn(c, arg, why) on a fresh thread, which runs
  * the session on like a handler: it returns when the session ended (the
  * listener frees c) or after parking again.  On PARK_SHUTDOWN the session
@@ -87,8 +87,11 @@ typedef void	listener_handler_fn(struct conn *c, void *arg);
  */
 typedef void	listener_resume_fn(struct conn *c, void *arg,
 		    enum park_event why);
-bool	listener_park(struct conn *c, int fd2, int64_t deadline,
-	    listener_resume_fn *fn, void *arg);
+bool	listener_park(struct conn *c, int fd2, struct park_token *tok,
+	    int64_t deadline, listener_resume_fn *fn, void *arg);
+/* Sets up a token (park.h) for listener_park(): a wake-up without a
+ * descriptor (park_notify(tok) from any thread). */
+void	listener_token_init(struct park_token *tok);
 
 /* Writes the protocol's refusal to c ("421 4.3.2 <why>", "-ERR <why>",
  * "* BYE <why>", "500 <why>"); why is a short English sentence.  Called on

@@ -46,6 +46,9 @@ struct park_entry {
 	void		*arg;
 	struct park_entry *next, *prev;	/* p->all */
 	struct park_entry *fired_next;	/* this batch's fired entries */
+	struct park_token *tok;		/* NULL: none */
+	struct park_entry *ready_next;	/* p->ready */
+	bool		 ready;		/* on p->ready */
 	bool		 fired;
 };
 
@@ -58,6 +61,7 @@ struct park {
 	struct park_entry **heap;	/* by deadline */
 	size_t		 nheap, capheap;
 	struct park_entry *all;		/* every parked entry */
+	struct park_entry *ready;	/* notified through their token */
 	unsigned	 count;
 	bool		 stopping;	/* park_wake_all() began */
 	bool		 emptied;	/* the loop fired everything */
@@ -151,9 +155,44 @@ wake_loop(struct park *p)
 		;
 }
 
+/* Queues e to fire as PARK_NOTIFY (under p->mu). */
+static void
+make_ready(struct park *p, struct park_entry *e)
+{
+	if (e->ready || e->fired)
+		return;
+	e->ready = true;
+	e->ready_next = p->ready;
+	p->ready = e;
+	wake_loop(p);
+}
+
+void
+park_token_init(struct park *p, struct park_token *tok)
+{
+	tok->p = p;
+	tok->entry = NULL;
+	tok->notified = false;
+}
+
+void
+park_notify(struct park_token *tok)
+{
+	struct park *p = tok->p;
+
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->mu);
+	if (tok->entry != NULL)
+		make_ready(p, tok->entry);
+	else
+		tok->notified = true;
+	pthread_mutex_unlock(&p->mu);
+}
+
 int
-park_add(struct park *p, int fd, int fd2, int64_t deadline, void *arg,
-    struct error *err_r)
+park_add(struct park *p, int fd, int fd2, struct park_token *tok,
+    int64_t deadline, void *arg, struct error *err_r)
 {
 	struct epoll_event ev;
 	struct park_entry *e;
@@ -198,6 +237,12 @@ park_add(struct park *p, int fd, int fd2, int64_t deadline, void *arg,
 		p->all->prev = e;
 	p->all = e;
 	p->count++;
+	if (tok != NULL) {
+		e->tok = tok;
+		tok->entry = e;
+		if (tok->notified)
+			make_ready(p, e);
+	}
 	if (deadline != 0) {
 		heap_push(p, e);
 		if (e->heap_i == 0)
@@ -226,6 +271,8 @@ entry_unlink(struct park *p, struct park_entry *e)
 	if (e->next != NULL)
 		e->next->prev = e->prev;
 	p->count--;
+	if (e->tok != NULL)
+		e->tok->entry = NULL;
 	e->fired = true;
 }
 
@@ -289,6 +336,14 @@ park_loop(void *arg)
 		fired.head = NULL;
 		fired.tail = &fired.head;
 		pthread_mutex_lock(&p->mu);
+		/* The ready list is emptied here, under the lock, so no entry
+		 * on it is ever freed. */
+		while ((e = p->ready) != NULL) {
+			p->ready = e->ready_next;
+			e->ready = false;
+			if (!e->fired)
+				fire_one(p, e, PARK_NOTIFY, &fired);
+		}
 		for (i = 0; i < n; i++) {
 			if (evs[i].data.ptr == NULL) {
 				while (read(p->evfd, &v, sizeof(v)) < 0 &&

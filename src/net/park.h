@@ -33,6 +33,22 @@ enum park_event {
 };
 
 struct park;
+struct park_entry;
+
+/*
+ * A wake-up without a descriptor: the caller keeps a token (in its
+ * session), sets it up with park_token_init() before it registers
+ * anything that may call park_notify(), and passes it to park_add().
+ * park_notify() (any thread; takes only the park's lock) fires the entry
+ * parked with the token as PARK_NOTIFY, or, before park_add(), makes
+ * park_add() fire it at once; once the entry fired it does nothing.  The
+ * fields are the park's.
+ */
+struct park_token {
+	struct park	*p;
+	struct park_entry *entry;
+	bool		 notified;
+};
 
 /* Called once per entry on the loop thread (or in park_wake_all()'s
  * caller when the loop could not run); must not block. */
@@ -42,14 +58,17 @@ typedef void	park_wake_fn(void *arg, enum park_event ev);
  * its wake-up eventfd or the thread cannot be made. */
 struct park	*park_new(park_wake_fn *wake, struct error *err_r);
 /*
- * Parks: fd (the socket) and fd2 (-1: none) are watched for input,
- * deadline is a CLOCK_MONOTONIC time in ms (0: none).  0, or -1 with
+ * Parks: fd (the socket) and fd2 (-1: none) are watched for input, tok
+ * (NULL: none) may fire it as PARK_NOTIFY, deadline is a CLOCK_MONOTONIC time in ms (0: none).  0, or -1 with
  * err_r filled: ERR_TEMP once park_wake_all() began (the caller resumes
  * the session itself with PARK_SHUTDOWN), ERR_LIMIT past PARK_ENTRIES_MAX,
  * ERR_IO when epoll refuses the descriptor.
  */
-int	park_add(struct park *p, int fd, int fd2, int64_t deadline, void *arg,
-	    struct error *err_r);
+int	park_add(struct park *p, int fd, int fd2, struct park_token *tok,
+	    int64_t deadline, void *arg, struct error *err_r);
+/* p may be NULL (park_notify() then does nothing). */
+void	park_token_init(struct park *p, struct park_token *tok);
+void	park_notify(struct park_token *tok);
 /* Fires every entry with PARK_SHUTDOWN and refuses new ones; returns when
  * the wake function has been called for all of them. */
 void	park_wake_all(struct park *p);

@@ -165,6 +165,40 @@ def test_resume_in_idle_on_delivery_only_that_mailbox(make_server):
     finish(s)
 
 
+def fds(s):
+    return len(os.listdir(f"/proc/{s.proc.pid}/fd"))
+
+
+def test_parked_idle_session_holds_one_descriptor(make_server):
+    """In IDLE on its thread a session holds its socket and its change
+    eventfd; parked, the eventfd is given up (the store's notice reaches
+    the park loop through a token), so only the socket stays."""
+    n = 60
+    s = start(make_server, services=("cli", "imap"))
+    sessions = [logged_in(s, f"user{1 + i % USERS}") for i in range(n)]
+    time.sleep(2)                        # parked between commands
+    base = fds(s)
+    for r in sessions:
+        idle(r)
+    time.sleep(2.5)                      # parked in IDLE
+    parked = fds(s)
+    print(f"descriptors: {base} before IDLE, {parked} with {n} parked IDLEs")
+    assert parked < base + n // 2
+    # A change still reaches them, and only those of that account.
+    deliver(s, "user1@test.example", simple("to user1"))
+    for i, r in enumerate(sessions):
+        if i % USERS == 0:
+            r.wait_for(r"^\* 1 EXISTS$", timeout=20)
+    for i, r in enumerate(sessions):
+        r.send("DONE\r\n")
+        lines, tagged = r.until("c")
+        assert tagged == "c OK IDLE terminated"
+        if i % USERS != 0:
+            assert not any("EXISTS" in x for x in lines), lines
+        r.close()
+    finish(s)
+
+
 def test_tls_resume_with_command_split_over_two_writes(make_server):
     s = start(make_server)
     raw = socket.create_connection(("127.0.0.1", s.ports["imaps"]),

@@ -117,8 +117,8 @@ test_input_eof_notify(void)
 	test_assert(socketpair(AF_UNIX, SOCK_STREAM, 0, sp2) == 0);
 	efd = eventfd(0, EFD_NONBLOCK);
 	test_assert(efd >= 0);
-	test_assert(park_add(p, sp[0], -1, 0, &a, &err) == 0);
-	test_assert(park_add(p, sp2[0], efd, 0, &b, &err) == 0);
+	test_assert(park_add(p, sp[0], -1, NULL, 0, &a, &err) == 0);
+	test_assert(park_add(p, sp2[0], efd, NULL, 0, &b, &err) == 0);
 	test_assert(park_count(p) == 2);
 	pause_ms(50);
 	test_assert(wait_recs(0) == 0);		/* nothing fired by itself */
@@ -132,15 +132,15 @@ test_input_eof_notify(void)
 	test_assert(park_count(p) == 0);
 	/* Readable when added (the byte written above is still there): at
 	 * once.  And EOF wakes as input. */
-	test_assert(park_add(p, sp[0], -1, 0, &a, &err) == 0);
+	test_assert(park_add(p, sp[0], -1, NULL, 0, &a, &err) == 0);
 	test_assert(wait_recs(3) == 3);
 	test_assert(recs[2].arg == &a && recs[2].ev == PARK_INPUT);
 	close(sp2[1]);
-	test_assert(park_add(p, sp2[0], -1, 0, &c, &err) == 0);
+	test_assert(park_add(p, sp2[0], -1, NULL, 0, &c, &err) == 0);
 	test_assert(wait_recs(4) == 4);
 	test_assert(recs[3].arg == &c && recs[3].ev == PARK_INPUT);
 	/* Both descriptors ready: one wake only. */
-	test_assert(park_add(p, sp[0], efd, 0, &b, &err) == 0);
+	test_assert(park_add(p, sp[0], efd, NULL, 0, &b, &err) == 0);
 	pause_ms(50);
 	test_assert(wait_recs(5) == 5);
 	pause_ms(100);
@@ -173,7 +173,7 @@ test_deadlines(void)
 		dl[i] = now + 50 + rand() % 400;
 		args[i] = i;
 		/* No descriptor (fd -1): only the deadline wakes it. */
-		test_assert(park_add(p, -1, -1, dl[i], &args[i], &err) == 0);
+		test_assert(park_add(p, -1, -1, NULL, dl[i], &args[i], &err) == 0);
 	}
 	test_assert(wait_recs(1) >= 1);
 	k = wait_recs(n);
@@ -205,7 +205,7 @@ test_wake_all(void)
 	test_assert(p != NULL);
 	for (i = 0; i < 100; i++) {
 		test_assert(socketpair(AF_UNIX, SOCK_STREAM, 0, sp[i]) == 0);
-		test_assert(park_add(p, sp[i][0], -1,
+		test_assert(park_add(p, sp[i][0], -1, NULL,
 		    i % 2 ? park_now_ms() + 60000 : 0, &args[i], &err) == 0);
 	}
 	park_wake_all(p);
@@ -214,13 +214,72 @@ test_wake_all(void)
 		shut += recs[i].ev == PARK_SHUTDOWN;
 	test_assert(shut == 100);
 	test_assert(park_count(p) == 0);
-	test_assert(park_add(p, sp[0][0], -1, 0, &args[0], &err) < 0);
+	test_assert(park_add(p, sp[0][0], -1, NULL, 0, &args[0], &err) < 0);
 	test_assert(err.kind == ERR_TEMP);
 	park_free(&p);
 	for (i = 0; i < 100; i++) {
 		close(sp[i][0]);
 		close(sp[i][1]);
 	}
+	test_end();
+}
+
+static struct park_token tok_a, tok_b;
+
+static void *
+notifier(void *arg)
+{
+	park_notify(arg);
+	return NULL;
+}
+
+static void
+test_tokens(void)
+{
+	struct park *p;
+	struct error err;
+	pthread_t t;
+	int sp[2], a = 1, b = 2;
+
+	test_begin("park: tokens, a wake without a descriptor");
+	reset();
+	p = park_new(on_wake, &err);
+	test_assert(p != NULL);
+	test_assert(socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == 0);
+	park_token_init(p, &tok_a);
+	park_token_init(p, &tok_b);
+	test_assert(park_add(p, sp[0], -1, &tok_a, 0, &a, &err) == 0);
+	test_assert(park_add(p, -1, -1, &tok_b, 0, &b, &err) == 0);
+	pause_ms(50);
+	test_assert(nrecs_now() == 0);
+	pthread_create(&t, NULL, notifier, &tok_b);	/* another thread */
+	pthread_join(t, NULL);
+	test_assert(wait_recs(1) == 1);
+	test_assert(recs[0].arg == &b && recs[0].ev == PARK_NOTIFY);
+	/* Once fired, a notice does nothing; the other entry stays. */
+	park_notify(&tok_b);
+	park_notify(&tok_b);
+	pause_ms(50);
+	test_assert(nrecs_now() == 1);
+	test_assert(park_count(p) == 1);
+	/* Input and a notice at once: one wake. */
+	test_assert(write(sp[1], "x", 1) == 1);
+	park_notify(&tok_a);
+	test_assert(wait_recs(2) == 2);
+	pause_ms(50);
+	test_assert(nrecs_now() == 2);
+	/* Notified before park_add(): fires at once (no lost wake-up). */
+	park_token_init(p, &tok_b);
+	park_notify(&tok_b);
+	test_assert(park_add(p, -1, -1, &tok_b, 0, &b, &err) == 0);
+	test_assert(wait_recs(3) == 3);
+	test_assert(recs[2].arg == &b && recs[2].ev == PARK_NOTIFY);
+	/* A token of no park does nothing. */
+	park_token_init(NULL, &tok_a);
+	park_notify(&tok_a);
+	park_free(&p);
+	close(sp[0]);
+	close(sp[1]);
 	test_end();
 }
 
@@ -274,7 +333,7 @@ stress_worker(void *arg)
 		}
 		pthread_mutex_unlock(&sp_mu);
 		/* Parks again, sometimes with a deadline already due. */
-		if (park_add(sp_park, sp_fd[i][0], -1, i % 3 == 0 ?
+		if (park_add(sp_park, sp_fd[i][0], -1, NULL, i % 3 == 0 ?
 		    park_now_ms() : 0, (void *)(intptr_t)i, &err) < 0) {
 			test_assert(err.kind == ERR_TEMP);	/* wake-all */
 			pthread_mutex_lock(&sp_mu);
@@ -323,7 +382,7 @@ test_stress(void)
 		test_assert(socketpair(AF_UNIX, SOCK_STREAM, 0, sp_fd[i]) == 0);
 		fl = fcntl(sp_fd[i][0], F_GETFL);
 		test_assert(fcntl(sp_fd[i][0], F_SETFL, fl | O_NONBLOCK) == 0);
-		test_assert(park_add(sp_park, sp_fd[i][0], -1, 0,
+		test_assert(park_add(sp_park, sp_fd[i][0], -1, NULL, 0,
 		    (void *)(intptr_t)i, &err) == 0);
 	}
 	for (i = 0; i < 3; i++)
@@ -369,6 +428,7 @@ main(void)
 	test_input_eof_notify();
 	test_deadlines();
 	test_wake_all();
+	test_tokens();
 	test_stress();
 	return test_done();
 }
