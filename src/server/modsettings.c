@@ -12,6 +12,7 @@
 #include "objects/objects.h"
 #include "auth/auth.h"
 #include "imap/imap.h"
+#include "pop/pop.h"
 #include "queue/queue_settings.h"
 #include "server/modsettings.h"
 #include "core/server.h"
@@ -33,6 +34,7 @@ const struct modsettings modsettings_all[] = {
 	{ "Main", &server_settings_table },
 	{ "SMTP", &smtp_settings_table },
 	{ "IMAP", &imap_settings_table },
+	{ "POP", &pop_settings_table },
 	{ "QUEUE", &queue_settings_table },
 	{ "Protection", &auth_settings_table },
 };

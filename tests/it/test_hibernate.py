@@ -318,3 +318,37 @@ def test_shutdown_says_bye_to_hibernated_sessions(make_server):
         r.close()
     assert f.readline() == b"* BYE Server shutting down\r\n"
     t.close()
+
+
+def test_pop_session_hibernates_and_resumes(make_server):
+    """POP between commands after login: parked after HibernateAfter,
+    resumed by the next command.  Only a parked session is told at
+    shutdown (one with a thread just sees its socket shut down), so the
+    last line shows each session was parked."""
+    s = start(make_server, services=("cli", "pop3"))
+    s.tegami("UpdateModule", "POP", "{HibernateAfter = 1;}")
+    n = 20
+    for i in range(USERS + 1, n + 1):
+        s.tegami("CreateAccount", f"user{i}",
+                 '{Password="%s"; PasswordEncryption=clear;}' % PASSWORD)
+    conns = []
+    for i in range(n):
+        c = socket.create_connection(("127.0.0.1", s.ports["pop3"]),
+                                     timeout=30)
+        f = c.makefile("rb")
+        assert f.readline().startswith(b"+OK")
+        c.sendall(f"USER user{1 + i}\r\nPASS {PASSWORD}\r\n".encode())
+        assert f.readline().startswith(b"+OK")
+        assert f.readline().startswith(b"+OK")
+        conns.append((c, f))
+    for _ in range(2):
+        time.sleep(2)                    # parked
+        for c, f in conns:
+            c.sendall(b"STAT\r\n")
+            assert f.readline().startswith(b"+OK 0 0")
+    time.sleep(2)                        # parked again
+    finish(s)
+    for c, f in conns:
+        assert f.readline() == b"-ERR [SYS/TEMP] server shutting down\r\n"
+        assert f.readline() == b""
+        c.close()
