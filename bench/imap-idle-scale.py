@@ -3,7 +3,8 @@
 """Holds many authenticated IMAP sessions in IDLE and reports the server's
 resident memory.
 
-usage: imap-idle-scale.py HOST PORT USER PASS SESSIONS SECONDS SERVER_PID [SETTLE]
+usage: imap-idle-scale.py HOST PORT USER PASS SESSIONS SECONDS SERVER_PID
+       [SETTLE [SMTP_PORT DOMAIN]]
 
 USER may hold "%d": session i logs in as USER % (i % 100), spreading the
 sessions over 100 accounts.
@@ -15,16 +16,24 @@ hold, printed as a percentage of one CPU; then sends DONE/LOGOUT and closes.
 SETTLE (default 10) seconds pass between the last login and the start of the
 hold (the sessions hibernate meanwhile).  Also printed: the thread count at
 the end of the hold and the resident memory per session (the growth of VmRSS
-from before the first connection, divided by the sessions).  Stops by itself.
+from before the first connection, divided by the sessions).  With SMTP_PORT,
+after the hold: 20 messages are delivered one at a time over SMTP to the
+first session's account (USER % 0 @ DOMAIN), each timed from the start of the
+SMTP transaction to the "* n EXISTS" read by that session; median and
+maximum printed.  Stops by itself.
 """
 import asyncio
 import os
+import re
+import smtplib
 import sys
 import time
 
 host, port, user, pw = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 n, secs, pid = int(sys.argv[5]), float(sys.argv[6]), int(sys.argv[7])
 settle = float(sys.argv[8]) if len(sys.argv) > 8 else 10.0
+smtp_port = int(sys.argv[9]) if len(sys.argv) > 9 else 0
+domain = sys.argv[10] if len(sys.argv) > 10 else ""
 
 
 def rss_mib():
@@ -74,7 +83,38 @@ async def session(i, sem, conns):
         ln = await asyncio.wait_for(r.readline(), 60)
         if not ln.startswith(b"+"):
             raise ConnectionError(ln.decode(errors="replace"))
-        conns.append((r, w))
+        conns.append((r, w, i))
+
+
+def send_one(rcpt, k):
+    with smtplib.SMTP(host, smtp_port, timeout=30) as c:
+        c.sendmail("bench@example.org", [rcpt],
+                   f"From: bench@example.org\r\nTo: {rcpt}\r\n"
+                   f"Subject: delay {k}\r\n\r\nping\r\n")
+
+
+async def delivery_delays(conns):
+    """Delay from the start of an SMTP delivery to the EXISTS of one IDLE
+    session of that account (the first session's)."""
+    r, _, i = conns[0]
+    name = user % (i % 100) if "%d" in user else user
+    rcpt = f"{name}@{domain}"
+    delays = []
+    for k in range(20):
+        t0 = time.time()
+        await asyncio.to_thread(send_one, rcpt, k)
+        while True:
+            ln = await asyncio.wait_for(r.readline(), 30)
+            if not ln:
+                raise ConnectionError("closed")
+            if re.match(rb"^\* \d+ EXISTS", ln):
+                break
+        delays.append(1000 * (time.time() - t0))
+        await asyncio.sleep(1.5)        # past HibernateAfter 1 s (-h 1)
+    delays.sort()
+    print(f"RESULT delivery_to_exists_ms median={delays[len(delays) // 2]:.1f}"
+          f" max={delays[-1]:.1f} (n={len(delays)}, SMTP transaction"
+          f" included)")
 
 
 async def main():
@@ -104,7 +144,9 @@ async def main():
     print(f"RESULT sessions={len(conns)} held={secs:g}s peak_rss_mib={peak:.1f}"
           f" cpu_during_hold={cpu:.1f}% threads={threads()}"
           f" rss_per_session_kib={per_kib:.1f}")
-    for r, w in conns:
+    if smtp_port and conns:
+        await delivery_delays(conns)
+    for r, w, _ in conns:
         try:
             w.write(b"DONE\r\nd LOGOUT\r\n")
             w.close()
