@@ -4,6 +4,7 @@
 resident memory.
 
 usage: imap-idle-scale.py HOST PORT USER PASS SESSIONS SECONDS SERVER_PID
+       [SETTLE [SMTP_PORT DOMAIN]]
 
 USER may hold "%d": session i logs in as USER % (i % 100), spreading the
 sessions over 100 accounts.
@@ -11,15 +12,28 @@ sessions over 100 accounts.
 Opens SESSIONS connections (bounded concurrency while connecting), each does
 LOGIN, SELECT INBOX, IDLE; holds them SECONDS; reads VmRSS of SERVER_PID every
 few seconds and its CPU time (utime + stime from /proc/PID/stat) over the
-hold, printed as a percentage of one CPU; then sends DONE/LOGOUT and closes.  Stops by itself.
+hold, printed as a percentage of one CPU; then sends DONE/LOGOUT and closes.
+SETTLE (default 10) seconds pass between the last login and the start of the
+hold (the sessions hibernate meanwhile).  Also printed: the thread count at
+the end of the hold and the resident memory per session (the growth of VmRSS
+from before the first connection, divided by the sessions).  With SMTP_PORT,
+after the hold: 20 messages are delivered one at a time over SMTP to the
+first session's account (USER % 0 @ DOMAIN), each timed from the start of the
+SMTP transaction to the "* n EXISTS" read by that session; median and
+maximum printed.  Stops by itself.
 """
 import asyncio
 import os
+import re
+import smtplib
 import sys
 import time
 
 host, port, user, pw = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 n, secs, pid = int(sys.argv[5]), float(sys.argv[6]), int(sys.argv[7])
+settle = float(sys.argv[8]) if len(sys.argv) > 8 else 10.0
+smtp_port = int(sys.argv[9]) if len(sys.argv) > 9 else 0
+domain = sys.argv[10] if len(sys.argv) > 10 else ""
 
 
 def rss_mib():
@@ -69,11 +83,43 @@ async def session(i, sem, conns):
         ln = await asyncio.wait_for(r.readline(), 60)
         if not ln.startswith(b"+"):
             raise ConnectionError(ln.decode(errors="replace"))
-        conns.append((r, w))
+        conns.append((r, w, i))
+
+
+def send_one(rcpt, k):
+    with smtplib.SMTP(host, smtp_port, timeout=30) as c:
+        c.sendmail("bench@example.org", [rcpt],
+                   f"From: bench@example.org\r\nTo: {rcpt}\r\n"
+                   f"Subject: delay {k}\r\n\r\nping\r\n")
+
+
+async def delivery_delays(conns):
+    """Delay from the start of an SMTP delivery to the EXISTS of one IDLE
+    session of that account (the first session's)."""
+    r, _, i = conns[0]
+    name = user % (i % 100) if "%d" in user else user
+    rcpt = f"{name}@{domain}"
+    delays = []
+    for k in range(20):
+        t0 = time.time()
+        await asyncio.to_thread(send_one, rcpt, k)
+        while True:
+            ln = await asyncio.wait_for(r.readline(), 30)
+            if not ln:
+                raise ConnectionError("closed")
+            if re.match(rb"^\* \d+ EXISTS", ln):
+                break
+        delays.append(1000 * (time.time() - t0))
+        await asyncio.sleep(1.5)        # past HibernateAfter 1 s (-h 1)
+    delays.sort()
+    print(f"RESULT delivery_to_exists_ms median={delays[len(delays) // 2]:.1f}"
+          f" max={delays[-1]:.1f} (n={len(delays)}, SMTP transaction"
+          f" included)")
 
 
 async def main():
     conns, sem = [], asyncio.Semaphore(200)
+    rss0 = rss_mib()
     t0 = time.time()
     res = await asyncio.gather(*(session(i, sem, conns) for i in range(n)),
                                return_exceptions=True)
@@ -81,6 +127,10 @@ async def main():
     print(f"established {len(conns)}/{n} IDLE sessions in {time.time() - t0:.1f}s"
           f" ({len(errs)} errors{': ' + repr(errs[0]) if errs else ''})")
     peak = 0.0
+    end = time.time() + settle
+    while time.time() < end:
+        print(f"  t={time.time() - t0:6.1f}s rss={rss_mib():8.1f} MiB threads={threads()} (settling)")
+        await asyncio.sleep(min(5, max(0.1, end - time.time())))
     end = time.time() + secs
     c0, w0 = cpu_ticks(), time.time()
     while time.time() < end:
@@ -90,9 +140,13 @@ async def main():
         await asyncio.sleep(min(10, max(0.1, end - time.time())))
     hz = os.sysconf("SC_CLK_TCK")
     cpu = 100.0 * (cpu_ticks() - c0) / hz / max(0.001, time.time() - w0)
+    per_kib = (rss_mib() - rss0) * 1024 / max(1, len(conns))
     print(f"RESULT sessions={len(conns)} held={secs:g}s peak_rss_mib={peak:.1f}"
-          f" cpu_during_hold={cpu:.1f}%")
-    for r, w in conns:
+          f" cpu_during_hold={cpu:.1f}% threads={threads()}"
+          f" rss_per_session_kib={per_kib:.1f}")
+    if smtp_port and conns:
+        await delivery_delays(conns)
+    for r, w, _ in conns:
         try:
             w.write(b"DONE\r\nd LOGOUT\r\n")
             w.close()

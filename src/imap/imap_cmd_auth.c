@@ -481,22 +481,19 @@ idle_log(struct imap_session *s, const char *how, unsigned wakes,
 
 /*
  * The thread sleeps in one poll() on the socket and the account's change
- * eventfd (store_watch_new()) with the time left of IMAP_IDLE_CMD_MAX_MS:
- * it wakes when the client sends something, when its account changes,
- * when the server shuts down (conn_shutdown() makes the socket readable)
- * or at the end -- never periodically.
+ * eventfd (store_watch_new()) with the time left of the IDLE limit: it
+ * wakes when the client sends something, when its account changes, when
+ * the server shuts down (conn_shutdown() makes the socket readable) or at
+ * the end -- never periodically.  After HibernateAfter without an event
+ * the session parks instead (imap_idle_run() returns IMAP_IDLE_PARKED) and
+ * the park loop watches the same two descriptors; imap_idle_run() is
+ * called again on resume, all its state being in s->idle.
  */
 int
 cmd_idle(struct imap_session *s, const struct imap_arg *a, size_t n)
 {
 	struct store_watch *w;
-	struct pollfd pfd[2];
 	struct error err;
-	struct strv line;
-	int64_t start = mono_ms(), left;
-	uint64_t changes = 0;
-	unsigned wakes = 0;
-	int r;
 
 	(void)a;
 	if (n != 0)
@@ -508,54 +505,138 @@ cmd_idle(struct imap_session *s, const struct imap_arg *a, size_t n)
 		return imap_no(s, "[UNAVAILABLE] IDLE is not possible now, "
 		    "try NOOP");
 	}
+	memset(&s->idle, 0, sizeof(s->idle));
+	s->idle.w = w;
+	s->idle.start = mono_ms();
 	imap_send(s, "+ idling");
+	return imap_idle_run(s);
+}
+
+static void
+idle_hook(void *arg)
+{
+	park_notify(arg);
+}
+
+/* The watch's eventfd again after hibernation; -1 (logged, BYE) when the
+ * process is out of descriptors. */
+static int
+idle_watch_back(struct imap_session *s)
+{
+	struct error err;
+
+	s->idle.suspended = false;
+	if (store_watch_resume(s->idle.w, &err) == 0)
+		return 0;
+	log_ses(&s->log, LOG_PROBLEM, "IDLE cannot go on: %s", err.msg);
+	idle_log(s, "failed", s->idle.wakes, s->idle.changes);
+	imap_send(s, "* BYE IDLE cannot go on now: %s", err.msg);
+	return -1;
+}
+
+/*
+ * Hibernates in IDLE: the watch gives up its eventfd (the store calls
+ * idle_hook() on a change instead, which fires the parked entry through
+ * its token), so a parked IDLE session holds one descriptor, its socket.
+ * True when parked.  False (the watch may be suspended: the caller takes
+ * it back) when a change came first or the session cannot park.
+ */
+static bool
+idle_park(struct imap_session *s, int64_t end)
+{
+	struct imap_idle *id = &s->idle;
+
+	listener_token_init(&id->tok);
+	if (id->tok.p == NULL)
+		return false;		/* not a listener session */
+	id->suspended = true;
+	if (store_watch_suspend(id->w, idle_hook, &id->tok) > 0)
+		return false;
+	if (!listener_park(s->conn, -1, &id->tok, end, imap_resume, s))
+		return false;
+	id->parks++;
+	s->parking = true;
+	s->resp_kind = NULL;
+	return true;
+}
+
+int
+imap_idle_run(struct imap_session *s)
+{
+	struct imap_idle *id = &s->idle;
+	struct pollfd pfd[2];
+	struct strv line;
+	int64_t left, end = id->start + imap_idle_limit_ms(s), wait;
+	int r;
+
+	/* Resumed: the watch gets its eventfd back (readable when changes
+	 * came while parked). */
+	if (id->suspended && idle_watch_back(s) < 0)
+		goto fail;
 	for (;;) {
 		if (s->state == IST_SELECTED)
 			imap_view_sync(s, true, false);
 		if (conn_flush(s->conn) < 0) {
-			idle_log(s, "failed", wakes, changes);
+			idle_log(s, "failed", id->wakes, id->changes);
 			goto fail;
 		}
 		if (!conn_input_buffered(s->conn)) {
-			left = start + IMAP_IDLE_CMD_MAX_MS - mono_ms();
+			left = end - mono_ms();
 			if (left <= 0) {
-				idle_log(s, "too long", wakes, changes);
+				idle_log(s, "too long", id->wakes, id->changes);
 				imap_send(s, "* BYE IDLE for too long");
 				goto fail;
 			}
+			wait = left;
+			if (s->hibernate_ms > 0 && s->hibernate_ms < wait)
+				wait = s->hibernate_ms;
 			pfd[0].fd = conn_fd(s->conn);
-			pfd[1].fd = store_watch_fd(w);
+			pfd[1].fd = store_watch_fd(id->w);
 			pfd[0].events = pfd[1].events = POLLIN;
 			pfd[0].revents = pfd[1].revents = 0;
-			r = poll(pfd, 2, left > INT32_MAX ? INT32_MAX : (int)left);
+			r = poll(pfd, 2, wait > INT32_MAX ? INT32_MAX : (int)wait);
 			if (r < 0 && errno != EINTR) {
 				log_ses(&s->log, LOG_PROBLEM, "IDLE: poll: %s",
 				    strerror(errno));
 				goto fail;
 			}
-			wakes++;
+			if (r == 0 && wait < left && idle_park(s, end))
+				return 0;
+			if (id->suspended && idle_watch_back(s) < 0)
+				goto fail;
+			id->wakes++;
 			if (pfd[1].revents != 0)
-				changes += store_watch_take(w);
+				id->changes += store_watch_take(id->w);
 			if (pfd[0].revents == 0)
 				continue;
 		}
 		if (imap_read_line(s, IMAP_LINE_MAX, &line) < 0) {
-			idle_log(s, "ended by the connection", wakes, changes);
+			idle_log(s, "ended by the connection", id->wakes,
+			    id->changes);
 			goto fail;
 		}
-		idle_log(s, "ended", wakes, changes);
+		idle_log(s, "ended", id->wakes, id->changes);
 		if (strv_caseeq_cstr(line, "DONE"))
 			break;
-		store_watch_free(&w);
+		store_watch_free(&id->w);
 		return imap_bad(s, "Expected DONE");
 	}
-	store_watch_free(&w);
+	store_watch_free(&id->w);
 	if (s->state == IST_SELECTED)
 		imap_view_sync(s, true, false);
 	return imap_ok(s, "IDLE terminated");
 fail:
-	store_watch_free(&w);
+	store_watch_free(&id->w);
 	s->state = IST_LOGOUT;
 	s->resp_kind = NULL;
 	return -1;
+}
+
+void
+imap_idle_end(struct imap_session *s, const char *how)
+{
+	if (s->idle.w == NULL)
+		return;
+	idle_log(s, how, s->idle.wakes, s->idle.changes);
+	store_watch_free(&s->idle.w);
 }

@@ -14,6 +14,7 @@
 #include "lib/log.h"
 #include "auth/auth.h"
 #include "store/store.h"
+#include "net/park.h"
 #include "imap/imap_parse.h"
 
 struct conn;
@@ -25,6 +26,9 @@ struct server;
 #define IMAP_ERRORS_MAX		20	/* BAD replies before BYE */
 #define IMAP_SESSIONS_DEFAULT	20	/* concurrent sessions per account */
 #define IMAP_SESSIONS_MAX	1000	/* bound for MaxSessionsPerAccount */
+#define IMAP_HIBERNATE_DEFAULT	5	/* HibernateAfter, s */
+#define IMAP_HIBERNATE_MAX	3600	/* HibernateAfter: an hour at most */
+#define IMAP_IDLE_TIMEOUT_MAX	(24 * 3600)	/* IdleTimeout: a day at most */
 #define IMAP_AUTH_LINE_MAX	8192	/* one AUTHENTICATE response line */
 _Static_assert(IMAP_AUTH_LINE_MAX >= SASL_PLAIN_B64_MAX,
     "IMAP AUTHENTICATE reads the longest PLAIN response");
@@ -66,6 +70,19 @@ struct settings_snap;
 struct imap_conf {
 	bool		 require_tls;	/* RequireTLS */
 	uint64_t	 max_sessions;	/* MaxSessionsPerAccount */
+	uint64_t	 hibernate_after;	/* HibernateAfter, s; 0 = never */
+	uint64_t	 idle_timeout;	/* IdleTimeout, s */
+};
+
+/* An IDLE command in progress; kept in the session so that it survives
+ * hibernation (imap_idle_run() picks it up again). */
+struct imap_idle {
+	struct store_watch *w;		/* NULL: not in IDLE */
+	int64_t		 start;		/* CLOCK_MONOTONIC ms */
+	unsigned	 wakes, parks;
+	uint64_t	 changes;
+	bool		 suspended;	/* the watch has no eventfd (parked) */
+	struct park_token tok;		/* the store's hook wakes it */
 };
 
 struct imap_session {
@@ -112,6 +129,13 @@ struct imap_session {
 	uint64_t	 gen;		/* store generation of the last sync */
 	uint64_t	 sync_modseq;	/* mailbox HIGHESTMODSEQ of that sync */
 	char		*kw_known;	/* keywords sent in FLAGS, space-separated */
+
+	/* hibernation (docs/architecture.md, Threads) */
+	int64_t		 hibernate_ms;	/* HibernateAfter; 0: never */
+	int64_t		 idle_ms;	/* IdleTimeout */
+	bool		 parking;	/* listener_park() said yes: return */
+	bool		 prelogin;	/* the listener's login limits apply */
+	struct imap_idle idle;
 };
 
 /* ---- imap_session.c ---- */
@@ -166,6 +190,16 @@ void	imap_capabilities(struct imap_session *s, struct buf *out);
 /* Reads one client line outside command parsing (AUTHENTICATE, IDLE DONE);
  * returns 0 and the line, -1 on EOF/timeout/too long. */
 int	imap_read_line(struct imap_session *s, size_t max, struct strv *line_r);
+
+/* Resumes a hibernated session (listener_resume_fn). */
+void	imap_resume(struct conn *c, void *arg, enum park_event why);
+/* The limit of one IDLE command: 4 x IdleTimeout (2 h by default). */
+int64_t	imap_idle_limit_ms(const struct imap_session *s);
+/* Runs the IDLE in s->idle until DONE (sets the tagged reply), its end
+ * (state IST_LOGOUT, no reply) or hibernation (s->parking, no reply). */
+int	imap_idle_run(struct imap_session *s);
+/* Ends an IDLE cut short (shutdown): logs and frees the watch. */
+void	imap_idle_end(struct imap_session *s, const char *how);
 
 /* ---- imap_view.c: the selected mailbox ---- */
 

@@ -9,6 +9,8 @@
  */
 #include "lib/compat.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -611,6 +613,8 @@ find_cmd(const char *name)
 	return NULL;
 }
 
+static void finish_cmd(struct imap_session *s, const struct imap_cmd *cmd);
+
 static void
 dispatch(struct imap_session *s)
 {
@@ -658,8 +662,15 @@ dispatch(struct imap_session *s)
 	a = l->v + first;
 	n = l->n - first;
 	(void)cmd->run(s, a, n);
+	finish_cmd(s, cmd);
+}
+
+/* After a command's handler returned (or IDLE, after it resumed). */
+static void
+finish_cmd(struct imap_session *s, const struct imap_cmd *cmd)
+{
 	if (s->resp_kind == NULL)
-		return;		/* the handler answered (or closes) */
+		return;		/* the handler answered, closes or parked */
 	if (s->state == IST_SELECTED && !(cmd->flags & CMD_NOSYNC))
 		imap_view_sync(s, !(cmd->flags & CMD_NOEXPUNGE) || s->uid_cmd,
 		    false);
@@ -673,8 +684,11 @@ dispatch(struct imap_session *s)
 }
 
 static void
-session_free(struct imap_session *s)
+session_free(struct imap_session **sp)
 {
+	struct imap_session *s = *sp;
+
+	imap_idle_end(s, "ended by the server");
 	imap_view_close(s);
 	free(s->resp_set1);
 	free(s->resp_set2);
@@ -683,70 +697,161 @@ session_free(struct imap_session *s)
 		store_cache_release(&s->store);
 	imap_parser_free(&s->parser);
 	settings_snap_unref(&s->settings);
+	free(s);
+	*sp = NULL;
+}
+
+int64_t
+imap_idle_limit_ms(const struct imap_session *s)
+{
+	return 4 * s->idle_ms;
+}
+
+/*
+ * Waits for the next command, at most HibernateAfter, then parks the
+ * session (after login only: before it the listener's login time-out and
+ * shedding watch the thread).  True when parked: the caller returns.  A
+ * session with input already buffered (line reader, OpenSSL) never parks.
+ */
+static bool
+wait_or_park(struct imap_session *s)
+{
+	struct pollfd pfd;
+	int64_t start;
+	int r;
+
+	if (!(s->state & IST_AUTHED) || s->hibernate_ms <= 0 ||
+	    s->hibernate_ms >= s->idle_ms || conn_input_buffered(s->conn))
+		return false;
+	if (conn_flush(s->conn) < 0)
+		return false;	/* the read that follows fails */
+	start = park_now_ms();
+	pfd.fd = conn_fd(s->conn);
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	do
+		r = poll(&pfd, 1, (int)s->hibernate_ms);
+	while (r < 0 && errno == EINTR);
+	if (r != 0)
+		return false;
+	if (!listener_park(s->conn, -1, NULL, start + s->idle_ms, imap_resume,
+	    s))
+		return false;
+	s->parking = true;
+	return true;
+}
+
+/* Runs the session from its "waiting for the next command" point (or from
+ * an IDLE it parked in) until it ends, then frees it, or until it parks. */
+static void
+session_run(struct imap_session *s)
+{
+	struct conn *c = s->conn;
+	enum read_rc rc;
+
+	if (s->idle.w != NULL) {
+		/* Resumed in IDLE. */
+		(void)imap_idle_run(s);
+		if (s->parking)
+			return;
+		finish_cmd(s, find_cmd("IDLE"));
+	}
+	while (s->state != IST_LOGOUT) {
+		if (s->errors >= IMAP_ERRORS_MAX) {
+			log_ses(&s->log, LOG_PROBLEM, "too many errors");
+			imap_send(s, "* BYE Too many errors");
+			break;
+		}
+		if (wait_or_park(s))
+			return;
+		rc = read_command(s);
+		if (rc == RD_CLOSE)
+			break;
+		if (rc == RD_COMMAND)
+			dispatch(s);
+		if (s->parking)
+			return;
+		/* Logged in: the listener's login time-out and shedding
+		 * end; the idle time-out (IdleTimeout) applies from now. */
+		if (s->prelogin && (s->state & IST_AUTHED)) {
+			s->prelogin = false;
+			conn_set_deadline(c, 0, NULL);
+			conn_set_sheddable(c, false);
+		}
+	}
+	(void)conn_flush(c);
+	log_ses(&s->log, LOG_LOW, "disconnected");
+	session_free(&s);
+}
+
+void
+imap_resume(struct conn *c, void *arg, enum park_event why)
+{
+	struct imap_session *s = arg;
+
+	(void)c;
+	s->parking = false;
+	switch (why) {
+	case PARK_SHUTDOWN:
+		imap_idle_end(s, "ended by shutdown");
+		log_ses(&s->log, LOG_LOW, "server shutdown; closing");
+		imap_send(s, "* BYE Server shutting down");
+		s->state = IST_LOGOUT;
+		break;
+	case PARK_TIMEOUT:
+		if (s->idle.w != NULL)
+			break;		/* imap_idle_run() says BYE */
+		log_ses(&s->log, LOG_LOW, "idle time-out; closing");
+		imap_send(s, "* BYE Autologout; idle time-out");
+		s->state = IST_LOGOUT;
+		break;
+	case PARK_INPUT:
+	case PARK_NOTIFY:
+		break;
+	}
+	session_run(s);
 }
 
 static void
 imap_handler(struct conn *c, void *arg)
 {
-	struct imap_session s;
+	struct imap_session *s = xcalloc(1, sizeof(*s));
 	struct buf caps;
-	enum read_rc rc;
 	unsigned left;
-	bool prelogin = true;
 
-	memset(&s, 0, sizeof(s));
-	s.srv = arg;
-	s.conn = c;
-	s.state = IST_NOTAUTH;
-	log_session_init(&s.log, &log_imap, conn_peer_text(c));
-	if (objects_iplist_match(s.srv->objects, OBJ_IPS_DEBUG,
+	s->srv = arg;
+	s->conn = c;
+	s->state = IST_NOTAUTH;
+	s->prelogin = true;
+	log_session_init(&s->log, &log_imap, conn_peer_text(c));
+	if (objects_iplist_match(s->srv->objects, OBJ_IPS_DEBUG,
 	    (const struct sockaddr *)conn_peer_addr(c)))
-		s.log.force_level = LOG_ALL;
-	imap_parser_init(&s.parser, IMAP_LITERAL_MAX);
-	s.settings = objects_settings_get(s.srv->objects, "IMAP",
+		s->log.force_level = LOG_ALL;
+	imap_parser_init(&s->parser, IMAP_LITERAL_MAX);
+	s->settings = objects_settings_get(s->srv->objects, "IMAP",
 	    &imap_settings_table);
-	s.conf = settings_snap_conf(s.settings);
-	conn_set_timeouts(c, IMAP_IDLE_TIMEOUT_MS, IMAP_WRITE_TIMEOUT_MS);
-	log_ses(&s.log, LOG_LOW, "connected to %s%s", conn_local_text(c),
+	s->conf = settings_snap_conf(s->settings);
+	s->hibernate_ms = (int64_t)s->conf->hibernate_after * 1000;
+	s->idle_ms = (int64_t)s->conf->idle_timeout * 1000;
+	conn_set_timeouts(c, (int)s->idle_ms, IMAP_WRITE_TIMEOUT_MS);
+	log_ses(&s->log, LOG_LOW, "connected to %s%s", conn_local_text(c),
 	    conn_is_tls(c) ? " (TLS)" : "");
 
-	if (auth_tempbl_refuse(s.srv, (const struct sockaddr *)
+	if (auth_tempbl_refuse(s->srv, (const struct sockaddr *)
 	    conn_peer_addr(c), &left)) {
-		log_ses(&s.log, LOG_PROBLEM, "connection refused: address is "
-		    "temporarily blacklisted (%u s left)", left);
-		imap_send(&s, "* BYE [UNAVAILABLE] Your address is "
+		log_ses(&s->log, LOG_PROBLEM, "connection refused: address "
+		    "is temporarily blacklisted (%u s left)", left);
+		imap_send(s, "* BYE [UNAVAILABLE] Your address is "
 		    "temporarily blacklisted, try later");
-		s.state = IST_LOGOUT;
+		s->state = IST_LOGOUT;
 	} else {
 		buf_init(&caps, 1024);
-		imap_capabilities(&s, &caps);
-		imap_send(&s, "* OK [CAPABILITY %s] Tegami %s IMAP4rev1 "
+		imap_capabilities(s, &caps);
+		imap_send(s, "* OK [CAPABILITY %s] Tegami %s IMAP4rev1 "
 		    "server ready", buf_cstr(&caps), TEGAMI_VERSION);
 		buf_free(&caps);
 	}
-
-	while (s.state != IST_LOGOUT) {
-		rc = read_command(&s);
-		if (rc == RD_CLOSE)
-			break;
-		if (rc == RD_COMMAND)
-			dispatch(&s);
-		/* Logged in: the listener's login time-out and shedding
-		 * end; the idle time-out (30 min) applies from now. */
-		if (prelogin && (s.state & IST_AUTHED)) {
-			prelogin = false;
-			conn_set_deadline(c, 0, NULL);
-			conn_set_sheddable(c, false);
-		}
-		if (s.errors >= IMAP_ERRORS_MAX) {
-			log_ses(&s.log, LOG_PROBLEM, "too many errors");
-			imap_send(&s, "* BYE Too many errors");
-			break;
-		}
-	}
-	(void)conn_flush(c);
-	log_ses(&s.log, LOG_LOW, "disconnected");
-	session_free(&s);
+	session_run(s);
 }
 
 static void

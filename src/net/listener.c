@@ -40,6 +40,7 @@
 #include "lib/xmalloc.h"
 #include "net/conn.h"
 #include "net/listener.h"
+#include "net/park.h"
 
 #define LISTENER_REFUSE_MS	2000	/* writing a refusal text */
 #define LISTENER_EMFILE_PAUSE_MS 100	/* out of descriptors: back off */
@@ -53,6 +54,16 @@ struct live {
 	int		 fam;		/* 4, 6, or 0 (not limited) */
 	bool		 exempt;	/* in the exempt list: no per-address limits */
 	bool		 shedding;	/* shed, on its way out */
+	/* Hibernation: listener_park() asked for it (park_fn set) while the
+	 * handler ran; parked while the park loop holds it (no thread). */
+	listener_resume_fn *park_fn;	/* resumes it */
+	void		*park_arg;
+	bool		 park_req;	/* park once the handler returned */
+	int		 park_fd2;
+	struct park_token *park_tok;
+	int64_t		 park_deadline;
+	bool		 parked;
+	enum park_event	 wake_ev;
 };
 
 struct service {
@@ -110,6 +121,9 @@ static int epfd = -1;			/* the listening sockets, shared */
 static listener_exempt_fn *exempt_fn;	/* no per-address limits for these */
 static listener_binder_fn *binder_fn;	/* binds what EACCES refuses us */
 static int stop_pipe[2] = { -1, -1 };
+static struct park *parker;		/* hibernated sessions */
+static unsigned nparked;		/* of them, parked now */
+static _Thread_local struct live *cur_live;	/* this thread's session */
 #define LISTENER_STOP_KEY	UINT64_MAX	/* epoll key of stop_pipe */
 
 static void
@@ -631,7 +645,134 @@ live_unlink(struct live *l)
 		l->svc->shedding--;
 }
 
-/* Runs one accepted connection to its end and frees it. */
+static void session_after(struct live *l);
+
+/* Runs the session's resume function on this thread. */
+static void
+resume_now(struct live *l)
+{
+	cur_live = l;
+	l->park_fn(l->c, l->park_arg, l->wake_ev);
+	cur_live = NULL;
+}
+
+static void *
+resume_main(void *arg)
+{
+	struct live *l = arg;
+
+	pthread_setname_np(pthread_self(), "conn");
+	resume_now(l);
+	session_after(l);
+	return NULL;
+}
+
+/* The park loop's wake function: a parked session gets a fresh thread
+ * (docs/architecture.md, Threads, says why not a pool). */
+static void
+park_wake(void *arg, enum park_event ev)
+{
+	struct live *l = arg;
+	pthread_attr_t attr;
+	pthread_t tid;
+	int r;
+
+	pthread_mutex_lock(&lst_lock);
+	l->parked = false;
+	nparked--;
+	nthreads++;
+	pthread_mutex_unlock(&lst_lock);
+	l->wake_ev = ev;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, LISTENER_STACK_SIZE);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	r = pthread_create(&tid, &attr, resume_main, l);
+	pthread_attr_destroy(&attr);
+	if (r == 0)
+		return;
+	/* Out of threads: the session is ended here rather than left
+	 * parked with nobody to wake it. */
+	log_ses(&l->ls, LOG_FAILURE, "cannot resume a hibernated session: "
+	    "no thread: %s", strerror(r));
+	conn_shutdown(l->c);
+	l->wake_ev = PARK_SHUTDOWN;
+	resume_now(l);
+	session_after(l);
+}
+
+void
+listener_token_init(struct park_token *tok)
+{
+	pthread_mutex_lock(&lst_lock);
+	park_token_init(cur_live != NULL ? parker : NULL, tok);
+	pthread_mutex_unlock(&lst_lock);
+}
+
+bool
+listener_park(struct conn *c, int fd2, struct park_token *tok,
+    int64_t deadline, listener_resume_fn *fn, void *arg)
+{
+	struct live *l = cur_live;
+
+	if (l == NULL || l->c != c || parker == NULL || fn == NULL)
+		return false;
+	if (tok != NULL && tok->p != parker)
+		return false;
+	l->park_tok = tok;
+	l->park_fn = fn;
+	l->park_arg = arg;
+	l->park_req = true;
+	l->park_fd2 = fd2;
+	l->park_deadline = deadline;
+	return true;
+}
+
+/* The session's thread is done with it: frees it, or parks it when its
+ * handler (or resume function) asked for that; the thread then returns
+ * to the pool.  l must not be touched once park_add() took it. */
+static void
+session_after(struct live *l)
+{
+	struct conn *c = l->c;
+	struct error err;
+	enum park_event ev;
+
+	cur_live = NULL;
+	while (l->park_req) {
+		l->park_req = false;
+		pthread_mutex_lock(&lst_lock);
+		l->parked = true;
+		nparked++;
+		nthreads--;
+		pthread_mutex_unlock(&lst_lock);
+		if (park_add(parker, conn_fd(c), l->park_fd2, l->park_tok,
+		    l->park_deadline, l, &err) == 0)
+			return;
+		/* Not parked: this thread goes on with it. */
+		pthread_mutex_lock(&lst_lock);
+		l->parked = false;
+		nparked--;
+		nthreads++;
+		pthread_mutex_unlock(&lst_lock);
+		if (err.kind != ERR_TEMP)
+			log_ses(&l->ls, LOG_PROBLEM, "cannot hibernate: %s",
+			    err.msg);
+		ev = err.kind == ERR_TEMP ? PARK_SHUTDOWN : PARK_INPUT;
+		l->wake_ev = ev;
+		resume_now(l);
+	}
+	pthread_mutex_lock(&lst_lock);
+	live_unlink(l);
+	pthread_mutex_unlock(&lst_lock);
+	conn_free(&c);
+	free(l);
+	pthread_mutex_lock(&lst_lock);
+	nthreads--;
+	pthread_cond_broadcast(&lst_cond);
+	pthread_mutex_unlock(&lst_lock);
+}
+
+/* Runs one accepted connection until it ends (then frees it) or parks. */
 static void
 run_conn(struct live *l)
 {
@@ -657,17 +798,10 @@ run_conn(struct live *l)
 		log_ses(&l->ls, LOG_LOW, "TLS established: %s",
 		    conn_tls_info(c));
 	}
+	cur_live = l;
 	svc->handler(c, svc->arg);
 done:
-	pthread_mutex_lock(&lst_lock);
-	live_unlink(l);
-	pthread_mutex_unlock(&lst_lock);
-	conn_free(&c);
-	free(l);
-	pthread_mutex_lock(&lst_lock);
-	nthreads--;
-	pthread_cond_broadcast(&lst_cond);
-	pthread_mutex_unlock(&lst_lock);
+	session_after(l);
 }
 
 /* The peer's address as 16 bytes (IPv4 and IPv4-mapped IPv6 in the first
@@ -1023,6 +1157,10 @@ listener_start_all(struct error *err_r)
 	ev.data.u64 = LISTENER_STOP_KEY;
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, stop_pipe[0], &ev) != 0)
 		goto fail;
+	if (parker == NULL && (parker = park_new(park_wake, err_r)) == NULL) {
+		errno = EAGAIN;
+		goto fail;
+	}
 	running = true;
 	pool_stop = false;
 	nworkers++;
@@ -1051,6 +1189,7 @@ listener_stop_all(void)
 {
 	struct timespec deadline;
 	struct live *l;
+	struct park *p;
 	unsigned i, left;
 	char b = 0;
 	int r;
@@ -1090,12 +1229,26 @@ listener_stop_all(void)
 			slot_free(i);
 		nsocks = 0;
 	}
+	/* Sessions with a thread: their reads end now.  Parked ones are
+	 * woken with PARK_SHUTDOWN and say BYE on a thread of their own. */
 	for (i = 0; i < nservices; i++)
 		for (l = services[i].live; l != NULL; l = l->next)
-			conn_shutdown(l->c);
-	while ((nthreads > 0 || nworkers > 0) && r != ETIMEDOUT)
-		r = pthread_cond_timedwait(&lst_cond, &lst_lock, &deadline);
-	left = nthreads;
+			if (!l->parked)
+				conn_shutdown(l->c);
+	p = parker;
 	pthread_mutex_unlock(&lst_lock);
+	if (p != NULL)
+		park_wake_all(p);
+	pthread_mutex_lock(&lst_lock);
+	while ((nthreads > 0 || nworkers > 0 || nparked > 0) &&
+	    r != ETIMEDOUT)
+		r = pthread_cond_timedwait(&lst_cond, &lst_lock, &deadline);
+	left = nthreads + nparked;
+	if (left == 0)
+		parker = NULL;
+	pthread_mutex_unlock(&lst_lock);
+	/* Freed only when no session can park any more. */
+	if (left == 0 && p != NULL)
+		park_free(&p);
 	return left;
 }

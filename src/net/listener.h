@@ -43,6 +43,7 @@
 #include "lib/compat.h"
 
 #include "lib/error.h"
+#include "net/park.h"
 
 struct conn;
 struct log_module;
@@ -69,6 +70,29 @@ struct ssl_ctx_st;			/* OpenSSL SSL_CTX */
 
 /* Runs a session on c (the handler's thread).  It must not free c. */
 typedef void	listener_handler_fn(struct conn *c, void *arg);
+/*
+ * Hibernation (docs/architecture.md, Threads).  A handler whose session has
+ * waited for its client a while (HibernateAfter), with no input buffered
+ * (conn_input_buffered() false) and its output flushed, may call
+ * listener_park() and then return at once without touching c or its
+ * session again: the listener hands the socket (and fd2, -1 for none, and
+ * tok, NULL for none) to the park loop and the thread goes back to the
+ * pool.  Input, fd2 readable, park_notify(tok), the deadline (CLOCK_MONOTONIC ms, park_now_ms(); 0: none) or
+ * listener_stop_all() calls fn(c, arg, why) on a fresh thread, which runs
+ * the session on like a handler: it returns when the session ended (the
+ * listener frees c) or after parking again.  On PARK_SHUTDOWN the session
+ * says goodbye and ends.  The connection still counts against every limit
+ * while parked.  False (do not return; go on waiting) when c is not a
+ * listener session.
+ */
+typedef void	listener_resume_fn(struct conn *c, void *arg,
+		    enum park_event why);
+bool	listener_park(struct conn *c, int fd2, struct park_token *tok,
+	    int64_t deadline, listener_resume_fn *fn, void *arg);
+/* Sets up a token (park.h) for listener_park(): a wake-up without a
+ * descriptor (park_notify(tok) from any thread). */
+void	listener_token_init(struct park_token *tok);
+
 /* Writes the protocol's refusal to c ("421 4.3.2 <why>", "-ERR <why>",
  * "* BYE <why>", "500 <why>"); why is a short English sentence.  Called on
  * the thread that accepted c; c has a short write timeout; the listener

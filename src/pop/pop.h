@@ -14,6 +14,10 @@
 #include "lib/error.h"
 
 struct server;
+struct settings_table;
+
+/* Settings/POP.settings (pop_settings.c): HibernateAfter. */
+extern const struct settings_table pop_settings_table;
 
 /* Registers the "pop3" and "pop3s" services with the listener layer (a
  * refused connection gets "-ERR <why>") and the "POP" log module.  srv

@@ -34,6 +34,15 @@ _Static_assert(POP_SASL_LINE_MAX >= SASL_PLAIN_B64_MAX,
 /* RFC 1939 3: the autologout timer is at least 10 minutes. */
 #define POP_IDLE_TIMEOUT_MS	(10 * 60 * 1000)
 #define POP_WRITE_TIMEOUT_MS	(2 * 60 * 1000)
+#define POP_HIBERNATE_DEFAULT	5	/* HibernateAfter, s */
+#define POP_HIBERNATE_MAX	3600	/* HibernateAfter: an hour at most */
+
+struct settings_snap;
+
+/* Settings/POP.settings (pop_settings.c). */
+struct pop_conf {
+	uint64_t	 hibernate_after;	/* HibernateAfter, s; 0 = never */
+};
 #define POP_MESSAGES_MAX	1000000	/* messages shown in one session */
 #define POP_FETCH_CHUNK		(64 * 1024)	/* bytes read from the store at once */
 #define POP_CHALLENGE_MAX	256	/* "<random.time@host>" */
@@ -152,6 +161,10 @@ struct pop_session {
 	struct pop_msg		*msgs;
 	uint32_t		 nmsgs;
 	bool			 locked;
+	/* hibernation (docs/architecture.md, Threads) */
+	struct settings_snap	*settings;
+	int64_t			 hibernate_ms;	/* 0: never */
+	bool			 prelogin;	/* the listener's login limits */
 };
 
 /* Writes one reply line (CRLF added) and logs it at All Info. */

@@ -24,6 +24,8 @@
  */
 #include "lib/compat.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,6 +36,7 @@
 #include "lib/bounds.h"
 #include "lib/buf.h"
 #include "lib/log.h"
+#include "lib/settings.h"
 #include "lib/xmalloc.h"
 #include "auth/auth.h"
 #include "net/conn.h"
@@ -265,83 +268,92 @@ pop_session_update(struct pop_session *s)
 
 /* ---- the session loop ---- */
 
-static void
-pop_session_run(struct server *srv, struct conn *c, const char *service)
+static void pop_resume(struct conn *c, void *arg, enum park_event why);
+
+/*
+ * Waits for the next command, at most HibernateAfter, then parks the
+ * session (logged in only: before that the listener's login time-out and
+ * shedding watch the thread).  True when parked: the caller returns.  A
+ * session with input already buffered never parks.
+ */
+static bool
+wait_or_park(struct pop_session *s)
 {
-	struct pop_session s;
+	struct pollfd pfd;
+	int64_t start;
+	int r;
+
+	if (s->state != POP_TRANSACTION || s->hibernate_ms <= 0 ||
+	    s->hibernate_ms >= POP_IDLE_TIMEOUT_MS ||
+	    conn_input_buffered(s->conn) || conn_flush(s->conn) < 0)
+		return false;
+	start = park_now_ms();
+	pfd.fd = conn_fd(s->conn);
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	do
+		r = poll(&pfd, 1, (int)s->hibernate_ms);
+	while (r < 0 && errno == EINTR);
+	if (r != 0)
+		return false;
+	return listener_park(s->conn, -1, NULL, start + POP_IDLE_TIMEOUT_MS,
+	    pop_resume, s);
+}
+
+/* Runs the session from its "waiting for the next command" point until it
+ * ends (then frees it) or parks. */
+static void
+session_loop(struct pop_session *s)
+{
+	struct conn *c = s->conn;
 	struct strv line;
 	enum line_rc rc;
-	unsigned left;
-	bool prelogin = true;
 
-	memset(&s, 0, sizeof(s));
-	s.srv = srv;
-	s.conn = c;
-	s.service = service;
-	s.state = POP_AUTHORIZATION;
-	log_session_init(&s.log, &log_pop, conn_peer_text(c));
-	if (objects_iplist_match(srv->objects, OBJ_IPS_DEBUG,
-	    (const struct sockaddr *)conn_peer_addr(c)))
-		s.log.force_level = LOG_ALL;
-	conn_set_timeouts(c, POP_IDLE_TIMEOUT_MS, POP_WRITE_TIMEOUT_MS);
-	objects_main_domain(srv->objects, s.host, sizeof(s.host));
-	auth_make_challenge(s.host, s.timestamp, sizeof(s.timestamp));
-	log_ses(&s.log, LOG_LOW, "connected to %s%s", conn_local_text(c),
-	    conn_is_tls(c) ? " (TLS)" : "");
-	if (auth_tempbl_refuse(srv, (const struct sockaddr *)
-	    conn_peer_addr(c), &left)) {
-		log_ses(&s.log, LOG_PROBLEM, "connection refused: address is "
-		    "temporarily blacklisted (%u s left)", left);
-		pop_reply(&s, "-ERR [SYS/TEMP] your address is temporarily "
-		    "blacklisted, try later");
-		s.quit = true;
-	} else
-		/* RFC 1939 7: the APOP timestamp rides in the greeting. */
-		pop_reply(&s, "+OK Tegami POP3 server %s ready %s",
-		    TEGAMI_VERSION, s.timestamp);
-	while (!s.quit) {
+	while (!s->quit) {
+		if (wait_or_park(s))
+			return;
 		rc = conn_read_line(c, POP_LINE_MAX, LINE_LF_OK, &line);
 		if (rc == LINE_TOOLONG) {
-			log_ses(&s.log, LOG_PROBLEM, "command line longer than "
+			log_ses(&s->log, LOG_PROBLEM, "command line longer than "
 			    "%u bytes", POP_LINE_MAX);
-			pop_error(&s, "-ERR line too long");
+			pop_error(s, "-ERR line too long");
 		} else if (rc == LINE_OK)
-			pop_cmd_dispatch(&s, line);
+			pop_cmd_dispatch(s, line);
 		else {
 			if (rc == LINE_TIMEOUT && conn_was_shed(c)) {
-				log_ses(&s.log, LOG_PROBLEM, "the service is "
+				log_ses(&s->log, LOG_PROBLEM, "the service is "
 				    "full: %s", conn_last_error(c));
-				pop_reply(&s, "-ERR [SYS/TEMP] too many "
+				pop_reply(s, "-ERR [SYS/TEMP] too many "
 				    "connections, try again later");
 			} else if (rc == LINE_TIMEOUT) {
 				/* CGP: "read failed. Error Code=read time-out" */
-				log_ses(&s.log, LOG_PROBLEM, "read failed. "
+				log_ses(&s->log, LOG_PROBLEM, "read failed. "
 				    "Error Code=%s", conn_last_error(c));
-				pop_reply(&s, "-ERR autologout: %s",
+				pop_reply(s, "-ERR autologout: %s",
 				    conn_last_error(c));
 			} else if (rc == LINE_ERROR)
-				log_ses(&s.log, LOG_PROBLEM, "%s",
+				log_ses(&s->log, LOG_PROBLEM, "%s",
 				    conn_last_error(c));
 			else
-				log_ses(&s.log, LOG_LOW, "peer closed the "
+				log_ses(&s->log, LOG_LOW, "peer closed the "
 				    "connection");
 			break;
 		}
 		/* Logged in: the listener's login time-out and shedding
 		 * end; the idle time-out (10 min) applies from now. */
-		if (prelogin && s.state == POP_TRANSACTION) {
-			prelogin = false;
+		if (s->prelogin && s->state == POP_TRANSACTION) {
+			s->prelogin = false;
 			conn_set_deadline(c, 0, NULL);
 			conn_set_sheddable(c, false);
 		}
-		if (!s.quit && s.errors >= POP_ERRORS_MAX) {
-			log_ses(&s.log, LOG_PROBLEM, "too many errors");
-			pop_reply(&s, "-ERR too many errors, closing");
+		if (!s->quit && s->errors >= POP_ERRORS_MAX) {
+			log_ses(&s->log, LOG_PROBLEM, "too many errors");
+			pop_reply(s, "-ERR too many errors, closing");
 			break;
 		}
-		if (!s.quit && s.auth_failures >= POP_AUTH_FAILURES_MAX) {
-			log_ses(&s.log, LOG_PROBLEM, "too many failed logins");
-			pop_reply(&s, "-ERR [AUTH] too many failed logins, "
+		if (!s->quit && s->auth_failures >= POP_AUTH_FAILURES_MAX) {
+			log_ses(&s->log, LOG_PROBLEM, "too many failed logins");
+			pop_reply(s, "-ERR [AUTH] too many failed logins, "
 			    "closing");
 			break;
 		}
@@ -349,12 +361,72 @@ pop_session_run(struct server *srv, struct conn *c, const char *service)
 	conn_flush(c);
 	/* RFC 1939 6: without QUIT the session never enters UPDATE, so
 	 * messages marked by DELE stay. */
-	if (s.state == POP_TRANSACTION)
-		log_ses(&s.log, LOG_LOW, "closed without QUIT; no message "
+	if (s->state == POP_TRANSACTION)
+		log_ses(&s->log, LOG_LOW, "closed without QUIT; no message "
 		    "removed");
-	session_close_mailbox(&s);
-	explicit_bzero(s.user, sizeof(s.user));
-	log_ses(&s.log, LOG_LOW, "closing connection");
+	session_close_mailbox(s);
+	explicit_bzero(s->user, sizeof(s->user));
+	log_ses(&s->log, LOG_LOW, "closing connection");
+	settings_snap_unref(&s->settings);
+	free(s);
+}
+
+static void
+pop_resume(struct conn *c, void *arg, enum park_event why)
+{
+	struct pop_session *s = arg;
+
+	(void)c;
+	if (why == PARK_SHUTDOWN) {
+		log_ses(&s->log, LOG_LOW, "server shutdown; closing");
+		pop_reply(s, "-ERR [SYS/TEMP] server shutting down");
+		s->quit = true;
+	} else if (why == PARK_TIMEOUT) {
+		log_ses(&s->log, LOG_PROBLEM, "read failed. Error Code=read "
+		    "time-out");
+		pop_reply(s, "-ERR autologout: read time-out");
+		s->quit = true;
+	}
+	session_loop(s);
+}
+
+static void
+pop_session_run(struct server *srv, struct conn *c, const char *service)
+{
+	struct pop_session *s = xcalloc(1, sizeof(*s));
+	const struct pop_conf *conf;
+	unsigned left;
+
+	s->srv = srv;
+	s->conn = c;
+	s->service = service;
+	s->state = POP_AUTHORIZATION;
+	s->prelogin = true;
+	log_session_init(&s->log, &log_pop, conn_peer_text(c));
+	if (objects_iplist_match(srv->objects, OBJ_IPS_DEBUG,
+	    (const struct sockaddr *)conn_peer_addr(c)))
+		s->log.force_level = LOG_ALL;
+	s->settings = objects_settings_get(srv->objects, "POP",
+	    &pop_settings_table);
+	conf = settings_snap_conf(s->settings);
+	s->hibernate_ms = (int64_t)conf->hibernate_after * 1000;
+	conn_set_timeouts(c, POP_IDLE_TIMEOUT_MS, POP_WRITE_TIMEOUT_MS);
+	objects_main_domain(srv->objects, s->host, sizeof(s->host));
+	auth_make_challenge(s->host, s->timestamp, sizeof(s->timestamp));
+	log_ses(&s->log, LOG_LOW, "connected to %s%s", conn_local_text(c),
+	    conn_is_tls(c) ? " (TLS)" : "");
+	if (auth_tempbl_refuse(srv, (const struct sockaddr *)
+	    conn_peer_addr(c), &left)) {
+		log_ses(&s->log, LOG_PROBLEM, "connection refused: address is "
+		    "temporarily blacklisted (%u s left)", left);
+		pop_reply(s, "-ERR [SYS/TEMP] your address is temporarily "
+		    "blacklisted, try later");
+		s->quit = true;
+	} else
+		/* RFC 1939 7: the APOP timestamp rides in the greeting. */
+		pop_reply(s, "+OK Tegami POP3 server %s ready %s",
+		    TEGAMI_VERSION, s->timestamp);
+	session_loop(s);
 }
 
 static void

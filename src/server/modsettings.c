@@ -14,6 +14,7 @@
 #include "delivery/smtp_out.h"
 #include "dnr/dnr.h"
 #include "imap/imap.h"
+#include "pop/pop.h"
 #include "queue/queue_settings.h"
 #include "server/modsettings.h"
 #include "core/server.h"
@@ -36,6 +37,7 @@ const struct modsettings modsettings_all[] = {
 	{ "SMTP", &smtp_settings_table },
 	{ "SMTP", &smtp_out_settings_table },
 	{ "IMAP", &imap_settings_table },
+	{ "POP", &pop_settings_table },
 	{ "QUEUE", &queue_settings_table },
 	{ "Protection", &auth_settings_table },
 	{ "DNR", &dnr_settings_table },

@@ -156,7 +156,10 @@ store_rollback(struct store *s)
 /* One waiting session's eventfd, in its account's list (store_watch_new). */
 struct store_watch {
 	struct store_notify *notify;
-	int		 efd;
+	int		 efd;		/* -1 while suspended */
+	uint64_t	 pending;	/* changes while suspended */
+	store_watch_hook_fn *hook;	/* while suspended */
+	void		*hook_arg;
 	struct store_watch *next;
 };
 
@@ -227,9 +230,63 @@ store_changed(struct store *s)
 	/* Only the sessions of this account.  The eventfd is non-blocking:
 	 * a write fails only when the counter would overflow, and then the
 	 * session is woken anyway. */
-	for (w = s->notify->watches; w != NULL; w = w->next)
-		(void)!write(w->efd, &one, sizeof(one));
+	for (w = s->notify->watches; w != NULL; w = w->next) {
+		if (w->efd >= 0) {
+			(void)!write(w->efd, &one, sizeof(one));
+			continue;
+		}
+		w->pending++;
+		if (w->hook != NULL)
+			w->hook(w->hook_arg);
+	}
 	pthread_mutex_unlock(&notify_mu);
+}
+
+uint64_t
+store_watch_suspend(struct store_watch *w, store_watch_hook_fn *fn,
+    void *arg)
+{
+	uint64_t n = 0, v;
+
+	pthread_mutex_lock(&notify_mu);
+	if (w->efd >= 0) {
+		if (read(w->efd, &v, sizeof(v)) == (ssize_t)sizeof(v))
+			n = v;
+		(void)close(w->efd);
+		w->efd = -1;
+	}
+	w->pending += n;
+	n = w->pending;
+	w->hook = fn;
+	w->hook_arg = arg;
+	pthread_mutex_unlock(&notify_mu);
+	return n;
+}
+
+int
+store_watch_resume(struct store_watch *w, struct error *err_r)
+{
+	int efd, e;
+
+	pthread_mutex_lock(&notify_mu);
+	w->hook = NULL;
+	w->hook_arg = NULL;
+	if (w->efd >= 0) {
+		pthread_mutex_unlock(&notify_mu);
+		return 0;
+	}
+	efd = eventfd(w->pending > UINT32_MAX ? UINT32_MAX :
+	    (unsigned)w->pending, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (efd < 0) {
+		e = errno;
+		pthread_mutex_unlock(&notify_mu);
+		return error_set(err_r, e == EMFILE || e == ENFILE ?
+		    ERR_LIMIT : ERR_TEMP, "eventfd: %s", strerror(e));
+	}
+	w->efd = efd;
+	w->pending = 0;
+	pthread_mutex_unlock(&notify_mu);
+	return 0;
 }
 
 struct store_watch *
@@ -286,7 +343,8 @@ store_watch_free(struct store_watch **wp)
 			break;
 		}
 	pthread_mutex_unlock(&notify_mu);
-	(void)close(w->efd);
+	if (w->efd >= 0)
+		(void)close(w->efd);
 	free(w);
 }
 

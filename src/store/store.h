@@ -183,6 +183,19 @@ struct store_watch *store_watch_new(struct store *s, struct error *err_r);
 int	store_watch_fd(const struct store_watch *w);
 uint64_t store_watch_take(struct store_watch *w);
 void	store_watch_free(struct store_watch **wp);
+/*
+ * Hibernation without a descriptor: store_watch_suspend() closes the
+ * watch's eventfd and, until store_watch_resume(), counts the changes and
+ * calls fn(arg) on each -- under the notifier's lock, on the committing
+ * thread, so fn must neither block nor call the store.  Returns the changes
+ * not yet taken (the caller should then not sleep).  store_watch_resume()
+ * makes a new eventfd, readable at once when changes came meanwhile; -1
+ * with ERR_LIMIT when the process is out of descriptors.
+ */
+typedef void	store_watch_hook_fn(void *arg);
+uint64_t store_watch_suspend(struct store_watch *w, store_watch_hook_fn *fn,
+	    void *arg);
+int	store_watch_resume(struct store_watch *w, struct error *err_r);
 
 /* Total size in bytes of all messages of the account (quota). */
 int	store_account_size(struct store *s, uint64_t *size_r,
