@@ -19,6 +19,7 @@ BUILD = os.environ.get("TEGAMI_BUILD",
 TEGAMID = os.path.join(BUILD, "tegamid")
 # Started as root, tegamid switches to the user "tegami" unless told to stay
 # root; the suite stays root (test_privileges.py tests the switch).
+NO_DNS = "127.0.0.1:9"  # UDP: nothing listens (discard port)
 ROOT_ARGS = ["--user", "root"] if os.geteuid() == 0 else []
 TEGAMI = os.path.join(BUILD, "tegami")
 SENDMAIL = os.path.join(BUILD, "sendmail")
@@ -108,6 +109,15 @@ class Server:
                 args += ["--listen", f"{svc}={addr}:{port}"]
             self.ports[svc] = self.listen[svc][0][1]
         args += self.extra_args
+        # Nothing leaves loopback: unless the test wrote its own, the DNR
+        # asks a loopback address where no DNS server answers (lookups time
+        # out, remote mail stays queued) instead of the machine's resolver.
+        # Tests of the DNR point Servers at their own server (dnsfake.py).
+        dnr = self.path("Settings", "DNR.settings")
+        if not os.path.exists(dnr):
+            os.makedirs(os.path.dirname(dnr), exist_ok=True)
+            with open(dnr, "w") as f:
+                f.write('{Servers = ("%s"); Timeout = 2; Retries = 1;}\n' % NO_DNS)
         self.stderr = open(self.stderr_path, "ab")
         env = dict(os.environ)
         env.update(self.env)
