@@ -20,8 +20,8 @@
 
 #define QP_LINE_MAX	76	/* RFC 2045 6.7 (5) */
 
-static bool
-any_8bit(const char *p, size_t len)
+bool
+smtp_out_has_8bit(const char *p, size_t len)
 {
 	size_t i;
 
@@ -128,7 +128,7 @@ collect(const struct mime_message *mm, const struct mime_part *p,
 			continue;
 		}
 		if (*n < max && p->body_len > 0 &&
-		    any_8bit(mm->data + p->body_off, p->body_len))
+		    smtp_out_has_8bit(mm->data + p->body_off, p->body_len))
 			v[(*n)++] = p;
 	}
 }
@@ -142,7 +142,7 @@ smtp_out_downgrade(const char *data, size_t len, struct buf *out)
 	size_t n = 0, i, pos = 0;
 	bool has_version;
 
-	if (!any_8bit(data, len))
+	if (!smtp_out_has_8bit(data, len))
 		return 0;
 	mm = mime_parse(data, len);
 	leaves = xcalloc(MIME_PARTS_MAX, sizeof(*leaves));

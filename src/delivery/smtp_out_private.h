@@ -85,6 +85,8 @@ bool	smtp_out_slot_contended(void);
  * 1 when parts were converted to quoted-printable (out holds the whole
  * message), 0 when there was nothing to convert (use data). */
 int	smtp_out_downgrade(const char *data, size_t len, struct buf *out);
+/* True when p[0..len) holds a byte >= 0x80. */
+bool	smtp_out_has_8bit(const char *p, size_t len);
 
 /* The distinct names of a certificate, ", "-separated, cut to size. */
 void	smtp_out_names_text(char **names, char *buf, size_t size);

@@ -172,17 +172,6 @@ put_xtext(struct buf *out, const char *s)
 	}
 }
 
-static bool
-has_8bit(const char *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if ((unsigned char)p[i] >= 0x80)
-			return true;
-	return false;
-}
-
 /* The body, dot-stuffed (RFC 5321 4.5.2), then ".". */
 static void
 send_body(struct osess *s, const char *p, size_t len)
@@ -230,12 +219,13 @@ transaction(struct osess *s, const struct buf *body, size_t first,
 	buf_init(&params, 2048);
 	if (s->ext.size)
 		buf_printf(&params, " SIZE=%zu", body->len);
-	if (s->ext.eightbitmime && has_8bit(body->data, body->len))
+	if (s->ext.eightbitmime && smtp_out_has_8bit(body->data, body->len))
 		buf_puts(&params, " BODY=8BITMIME");
-	if (has_8bit(it->return_path, strlen(it->return_path)))
+	if (smtp_out_has_8bit(it->return_path, strlen(it->return_path)))
 		utf8 = true;
 	for (k = first; k < last; k++)
-		if (!b->decided[k] && has_8bit(b->env[k], strlen(b->env[k])))
+		if (!b->decided[k] &&
+		    smtp_out_has_8bit(b->env[k], strlen(b->env[k])))
 			utf8 = true;
 	if (utf8 && !s->ext.smtputf8) {
 		for (k = first; k < last; k++)
@@ -455,7 +445,7 @@ send_message(struct osess *s, size_t first, size_t last)
 		buf_free(&body);
 		return 0;
 	}
-	if (!s->ext.eightbitmime && has_8bit(body.data, body.len)) {
+	if (!s->ext.eightbitmime && smtp_out_has_8bit(body.data, body.len)) {
 		struct buf conv;
 
 		buf_init(&conv, QUEUE_BODY_MAX + QUEUE_BODY_MAX / 2);

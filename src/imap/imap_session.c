@@ -716,23 +716,13 @@ imap_idle_limit_ms(const struct imap_session *s)
 static bool
 wait_or_park(struct imap_session *s)
 {
-	struct pollfd pfd;
 	int64_t start;
-	int r;
 
 	if (!(s->state & IST_AUTHED) || s->hibernate_ms <= 0 ||
-	    s->hibernate_ms >= s->idle_ms || conn_input_buffered(s->conn))
+	    s->hibernate_ms >= s->idle_ms)
 		return false;
-	if (conn_flush(s->conn) < 0)
-		return false;	/* the read that follows fails */
 	start = park_now_ms();
-	pfd.fd = conn_fd(s->conn);
-	pfd.events = POLLIN;
-	pfd.revents = 0;
-	do
-		r = poll(&pfd, 1, (int)s->hibernate_ms);
-	while (r < 0 && errno == EINTR);
-	if (r != 0)
+	if (!conn_quiet_for(s->conn, (int)s->hibernate_ms))
 		return false;
 	if (!listener_park(s->conn, -1, NULL, start + s->idle_ms, imap_resume,
 	    s))

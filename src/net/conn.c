@@ -714,6 +714,23 @@ conn_input_buffered(const struct conn *c)
 	    SSL_has_pending(c->ssl) == 1);
 }
 
+bool
+conn_quiet_for(struct conn *c, int ms)
+{
+	struct pollfd pfd;
+	int r;
+
+	if (conn_input_buffered(c) || conn_flush(c) < 0)
+		return false;
+	pfd.fd = c->fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	do
+		r = poll(&pfd, 1, ms);
+	while (r < 0 && errno == EINTR);
+	return r == 0;
+}
+
 /* Runs SSL_accept or SSL_connect to the end, within the read timeout. */
 static int
 conn_handshake(struct conn *c, bool server, struct error *err_r)

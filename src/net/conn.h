@@ -154,6 +154,12 @@ size_t	conn_pending_input(const struct conn *c);
  * its own poll() (IMAP IDLE). */
 bool	conn_input_buffered(const struct conn *c);
 
+/* Before a session parks (hibernation): flushes the output, then waits up
+ * to ms for input.  True when nothing came and nothing is buffered (the
+ * session may give its thread back); false on input, buffered input, or a
+ * failed flush (the read that follows reports it). */
+bool	conn_quiet_for(struct conn *c, int ms);
+
 /* Server-side TLS on an established connection: implicit TLS (call right
  * after accept) or STARTTLS (after the "go ahead" reply, which this
  * flushes).  Fails with ERR_SYNTAX if input is pending, ERR_IO/ERR_TEMP if

@@ -279,22 +279,13 @@ static void pop_resume(struct conn *c, void *arg, enum park_event why);
 static bool
 wait_or_park(struct pop_session *s)
 {
-	struct pollfd pfd;
 	int64_t start;
-	int r;
 
 	if (s->state != POP_TRANSACTION || s->hibernate_ms <= 0 ||
-	    s->hibernate_ms >= POP_IDLE_TIMEOUT_MS ||
-	    conn_input_buffered(s->conn) || conn_flush(s->conn) < 0)
+	    s->hibernate_ms >= POP_IDLE_TIMEOUT_MS)
 		return false;
 	start = park_now_ms();
-	pfd.fd = conn_fd(s->conn);
-	pfd.events = POLLIN;
-	pfd.revents = 0;
-	do
-		r = poll(&pfd, 1, (int)s->hibernate_ms);
-	while (r < 0 && errno == EINTR);
-	if (r != 0)
+	if (!conn_quiet_for(s->conn, (int)s->hibernate_ms))
 		return false;
 	return listener_park(s->conn, -1, NULL, start + POP_IDLE_TIMEOUT_MS,
 	    pop_resume, s);
