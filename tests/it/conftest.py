@@ -84,8 +84,14 @@ class Server:
         the start is tried again (at most 5 times)."""
         auto = {svc for svc in self.services if svc not in self.listen}
         for attempt in range(5):
+            picked = set()
             for svc in auto:
-                self.listen[svc] = [("127.0.0.1", free_port())]
+                # free_port() may give the same port twice in a row.
+                port = free_port()
+                while port in picked:
+                    port = free_port()
+                picked.add(port)
+                self.listen[svc] = [("127.0.0.1", port)]
             if self._spawn(wait):
                 return self
             if not self._bind_failed() or not auto:
@@ -141,9 +147,12 @@ class Server:
         while not (os.path.exists(self.path("ProcessID"))
                    and os.path.exists(self.path("ControlSocket"))):
             if self.proc.poll() is not None:
-                self.dump()
-                raise RuntimeError(f"tegamid exited with {self.proc.returncode} "
-                                   "after binding its ports")
+                # e.g. a later port of the same start was taken: start()
+                # picks new ones when the log says so, else reports it.
+                self.proc.wait()
+                self.proc = None
+                self.stderr.close()
+                return False
             if time.time() > end:
                 self.dump()
                 raise RuntimeError("tegamid made no ControlSocket in 60 s")
