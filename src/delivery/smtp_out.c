@@ -446,22 +446,17 @@ expire(struct smtp_out_batch *b)
 	}
 }
 
-void
-smtp_out_dispatch(void *arg, struct queue *q, const char *module,
-    const char *target, struct queue_item *items, size_t n)
+/* Delivers items[0..n) over one connection (reused when one is idle). */
+static void
+deliver_slice(struct smtp_out_ctx *ctx, struct queue *q, const char *target,
+    struct settings_snap *snap, struct queue_item *items, size_t n)
 {
-	struct smtp_out_ctx *ctx = arg;
-	struct settings_snap *snap;
-	const struct smtp_out_conf *conf;
+	const struct smtp_out_conf *conf = settings_snap_conf(snap);
 	struct smtp_out_batch b;
 	struct log_session ls;
 	size_t i;
 
-	(void)module;
 	log_session_init(&ls, &log_smtp_out, target);
-	snap = objects_settings_get(ctx->srv->objects, "SMTP",
-	    &smtp_out_settings_table);
-	conf = settings_snap_conf(snap);
 
 	memset(&b, 0, sizeof(b));
 	b.ctx = ctx;
@@ -514,5 +509,93 @@ smtp_out_dispatch(void *arg, struct queue *q, const char *module,
 		free(b.env[i]);
 	free(b.env);
 	free(b.decided);
+}
+
+/* One slice of a batch delivered on its own thread. */
+struct slice {
+	struct smtp_out_ctx	*ctx;
+	struct queue		*q;
+	const char		*target;
+	struct settings_snap	*snap;
+	struct queue_item	*items;
+	size_t			 n;
+	pthread_t		 t;
+	bool			 started;
+};
+
+static void *
+slice_main(void *arg)
+{
+	struct slice *sl = arg;
+
+	pthread_setname_np(pthread_self(), "smtpout");
+	deliver_slice(sl->ctx, sl->q, sl->target, sl->snap, sl->items, sl->n);
+	return NULL;
+}
+
+/*
+ * The queue never runs two calls for one destination at once, so a batch
+ * of many messages is cut here, at message boundaries, into slices of at
+ * least SMTP_OUT_SLICE_MSGS messages, each delivered over its own
+ * connection in parallel: at most MaxConnectionsPerHost and
+ * SMTP_OUT_PARALLEL_MAX of them (the connection slots still apply).  One
+ * connection in turn would bound a busy destination by the round trips of
+ * one session.
+ */
+void
+smtp_out_dispatch(void *arg, struct queue *q, const char *module,
+    const char *target, struct queue_item *items, size_t n)
+{
+	struct smtp_out_ctx *ctx = arg;
+	struct settings_snap *snap;
+	const struct smtp_out_conf *conf;
+	struct slice sl[SMTP_OUT_PARALLEL_MAX];
+	size_t i, nmsg = 1, k, per, start, cnt, m;
+
+	(void)module;
+	snap = objects_settings_get(ctx->srv->objects, "SMTP",
+	    &smtp_out_settings_table);
+	conf = settings_snap_conf(snap);
+	for (i = 1; i < n; i++)
+		if (items[i].msg_id != items[i - 1].msg_id)
+			nmsg++;
+	k = nmsg / SMTP_OUT_SLICE_MSGS;
+	if (k > conf->max_per_host)
+		k = (size_t)conf->max_per_host;
+	if (k > SMTP_OUT_PARALLEL_MAX)
+		k = SMTP_OUT_PARALLEL_MAX;
+	if (k <= 1) {
+		deliver_slice(ctx, q, target, snap, items, n);
+		settings_snap_unref(&snap);
+		return;
+	}
+	/* k slices of per messages (the last takes the rest). */
+	per = (nmsg + k - 1) / k;
+	memset(sl, 0, sizeof(sl));
+	for (i = 0, start = 0, cnt = 0; i < k && start < n; i++) {
+		size_t end = start;
+
+		for (m = 0; end < n && (m < per || i == k - 1); ) {
+			end++;
+			if (end == n || items[end].msg_id != items[end - 1].msg_id)
+				m++;
+		}
+		sl[i] = (struct slice){ .ctx = ctx, .q = q, .target = target,
+		    .snap = snap, .items = items + start, .n = end - start };
+		start = end;
+		cnt++;
+	}
+	/* Slice 0 on this thread; a slice whose thread cannot start too. */
+	for (i = 1; i < cnt; i++)
+		sl[i].started = pthread_create(&sl[i].t, NULL, slice_main,
+		    &sl[i]) == 0;
+	deliver_slice(ctx, q, target, snap, sl[0].items, sl[0].n);
+	for (i = 1; i < cnt; i++) {
+		if (sl[i].started)
+			pthread_join(sl[i].t, NULL);
+		else
+			deliver_slice(ctx, q, target, snap, sl[i].items,
+			    sl[i].n);
+	}
 	settings_snap_unref(&snap);
 }

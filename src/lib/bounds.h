@@ -78,5 +78,7 @@
 #define SMTP_OUT_IDLE_MAX	32	/* idle connections kept for the next batch to a destination */
 #define SMTP_OUT_IDLE_SECS	10	/* an idle connection is closed after this long */
 #define SMTP_OUT_TRACES_MAX	1024	/* destinations with a kept trace (oldest dropped) */
+#define SMTP_OUT_PARALLEL_MAX	8	/* connections one dispatcher call opens to a destination at once */
+#define SMTP_OUT_SLICE_MSGS	16	/* messages at least per parallel connection */
 
 #endif

@@ -157,6 +157,28 @@ def test_connection_reuse_for_queued_messages(make_server, sinks):
     assert all(len(m.rcpts) == 2 for m in got)
 
 
+def test_large_batch_over_parallel_connections(make_server, sinks):
+    """A released queue of 64 messages is cut into slices at message
+    boundaries, each relayed over its own connection, at most
+    MaxConnectionsPerHost at once; every message arrives once."""
+    sink = sinks(addr="127.0.1.6", data_delay=0.01)
+    s = start(make_server, relay="[127.0.1.7]:%d" % smtpsink.free_port("127.0.1.7"))
+    s.tegami("SetClientIPs", "127.0.0.1")
+    s.tegami("UpdateModule", "SMTP", "{MaxConnectionsPerHost=3;}")
+    with smtplib.SMTP("127.0.0.1", s.ports["smtp"], timeout=30) as c:
+        for i in range(64):
+            c.sendmail("user1@test.example", ["p%d@remote.example" % i],
+                       b"Subject: p%d\r\n\r\nbody\r\n" % i)
+    for i in range(64):
+        assert s.wait_log(r"p%d@remote\.example delayed: \[127\.0\.1\.7\]" % i)
+    set_relay(s, sink.target)
+    s.tegami("ReleaseSMTPQueue", "remote.example")
+    got = sink.wait(64)
+    assert sorted(r for m in got for r in m.rcpts) == sorted(
+        "p%d@remote.example" % i for i in range(64))
+    assert 1 < sink.connections() <= 3, sink.connections()
+
+
 def test_mixed_results_5xx_dsn_over_imap(make_server, sinks):
     sink = sinks(addr="127.0.1.6", rcpt_replies={
         "nobody": "550 5.1.1 <nobody@remote.example>: no such user here"})
