@@ -3,7 +3,7 @@
 # Checks, before the integration tests start, that every client tool they use
 # runs in the mode they use it: swaks with STARTTLS, curl with the imap, pop3
 # and smtp protocols over TLS, fetchmail with SSL, mbsync (TLS), ldapsearch,
-# pytest.  Each missing piece gives one line naming the Debian package that
+# pytest, aiosmtpd, dnslib and Postfix's smtp-sink.  Each missing piece gives one line naming the Debian package that
 # brings it (scripts/deps.sh installs them all), then the script exits 1, so
 # a missing package stops `make it` at its start, never in the middle of the
 # suite.
@@ -61,5 +61,17 @@ elif ! ldapsearch -VV 2>&1 | grep -q 'OpenLDAP'; then
 	need ldap-utils "ldapsearch does not run"
 fi
 
-[ $bad = 0 ] && echo "check-clients: pytest, swaks (TLS), curl (imap/pop3/smtp, TLS), fetchmail (SSL), mbsync, ldapsearch: ok"
+# The SMTP-out tests' receivers and the DNS server the DNR tests start
+# (without them those tests would be skipped, not failed).
+if ! "$PY" -c 'import aiosmtpd.controller' 2>/dev/null; then
+	need python3-aiosmtpd "$PY cannot import aiosmtpd"
+fi
+if ! "$PY" -c 'import dnslib.server' 2>/dev/null; then
+	need python3-dnslib "$PY cannot import dnslib"
+fi
+if [ ! -x /usr/sbin/smtp-sink ]; then
+	need postfix "/usr/sbin/smtp-sink not found"
+fi
+
+[ $bad = 0 ] && echo "check-clients: pytest, swaks (TLS), curl (imap/pop3/smtp, TLS), fetchmail (SSL), mbsync, ldapsearch, aiosmtpd, dnslib, smtp-sink: ok"
 exit $bad

@@ -11,6 +11,8 @@
 #   curl, fetchmail   ca-certificates (TLS trust store; curl -k still loads it)
 #   ldap-utils        libldap-common (ldap.conf defaults for ldapsearch)
 #   python3-pytest    python3-pygments (pytest's failure reports)
+# postfix is there for smtp-sink (an independent SMTP receiver in the SMTP-out
+# tests); it is installed as "No configuration", so it does not run.
 # isync (mbsync) recommends nothing.  systemd brings systemd-analyze, which
 # checks the unit file (a minimal Debian root has no systemd).  scripts/check-clients.sh checks that each
 # client tool runs in the mode the tests use.
@@ -29,6 +31,13 @@ done
 if [ "$(id -u)" = 0 ]; then
 	echo "deps: installing:$missing"
 	export DEBIAN_FRONTEND=noninteractive
+	# The tests need Postfix's smtp-sink only: installed unconfigured, Postfix
+	# never starts and never holds port 25, which the SMTP-out tests listen on.
+	case " $missing " in
+	*" postfix "*)
+		echo "postfix postfix/main_mailer_type select No configuration" |
+			debconf-set-selections || exit 1 ;;
+	esac
 	apt-get update -qq || exit 1
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null || exit 1
 else
