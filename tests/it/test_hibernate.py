@@ -504,3 +504,28 @@ def test_smtp_shutdown_says_421_to_hibernated_sessions(make_server):
         c.close()
     assert pre.f.readline() == b""
     pre.close()
+
+
+def test_smtp_starttls_session_resumes(make_server):
+    """A STARTTLS + AUTH session parks with its TLS state and goes on after
+    it (smtplib, a real client)."""
+    import smtplib
+    from test_smtp import wait_messages
+    s = smtp_start(make_server)
+    with smtplib.SMTP("127.0.0.1", s.ports["smtp"], timeout=30) as c:
+        c.ehlo("tls.example")
+        c.starttls(context=tls_ctx())
+        c.ehlo("tls.example")
+        c.login("user2", PASSWORD)
+        for k in range(2):
+            time.sleep(2.5)              # hibernated
+            assert c.noop()[0] == 250
+            c.sendmail("a@remote.example", ["user2@test.example"],
+                       f"Subject: tls {k}\r\n\r\nhi\r\n")
+        msgs = wait_messages(s, "user2", 2)
+        assert b"Subject: tls 1\r\n" in msgs[1]
+        # Parked (only a parked session is told at shutdown), over TLS.
+        time.sleep(2.5)
+        finish(s)
+        code, text = c.getreply()
+        assert code == 421 and b"Server shutting down" in text, text
