@@ -20,12 +20,17 @@ from before the first connection, divided by the sessions).  With SMTP_PORT,
 after the hold: 20 messages are delivered one at a time over SMTP to the
 first session's account (USER % 0 @ DOMAIN), each timed from the start of the
 SMTP transaction to the "* n EXISTS" read by that session; median and
-maximum printed.  Stops by itself.
+maximum printed.  With the environment variable HOLD_LOAD (a bash
+command, bench/imap scale -S), after the hold's figures and before the
+deliveries: runs it (bounded, 600 s) while the sessions are still held and
+prints its last output line as "HOLD_LOAD <line>" and the threads and CPU
+meanwhile.  Stops by itself.
 """
 import asyncio
 import os
 import re
 import smtplib
+import subprocess
 import sys
 import time
 
@@ -117,6 +122,23 @@ async def delivery_delays(conns):
           f" included)")
 
 
+async def hold_load(cmd, held):
+    """Runs cmd (bash) while the sessions are held; its last line."""
+    hz = os.sysconf("SC_CLK_TCK")
+    c0, w0, t0 = cpu_ticks(), time.time(), threads()
+    p = await asyncio.to_thread(subprocess.run, ["bash", "-c", cmd],
+                                capture_output=True, text=True, timeout=600)
+    cpu = 100.0 * (cpu_ticks() - c0) / hz / max(0.001, time.time() - w0)
+    lines = p.stdout.strip().splitlines()
+    print(f"HOLD_LOAD {lines[-1] if lines else 'nan nan'}")
+    print(f"  load beside {held} held sessions (3 s settle per round included): "
+          f"{time.time() - w0:.1f}s, tegamid CPU {cpu:.1f}%, threads "
+          f"{t0} before, {threads()} after; rc={p.returncode}")
+    for ln in p.stderr.strip().splitlines():
+        if ln.startswith("#"):
+            print("  " + ln)
+
+
 async def main():
     conns, sem = [], asyncio.Semaphore(200)
     rss0 = rss_mib()
@@ -144,6 +166,8 @@ async def main():
     print(f"RESULT sessions={len(conns)} held={secs:g}s peak_rss_mib={peak:.1f}"
           f" cpu_during_hold={cpu:.1f}% threads={threads()}"
           f" rss_per_session_kib={per_kib:.1f}")
+    if os.environ.get("HOLD_LOAD") and conns:
+        await hold_load(os.environ["HOLD_LOAD"], len(conns))
     if smtp_port and conns:
         await delivery_delays(conns)
     for r, w, _ in conns:

@@ -56,6 +56,8 @@ struct server;
 #define SMTP_DATA_TIME_MAX	(24 * 60 * 60)
 #define SMTP_DATA_RATE_DEFAULT	500	/* MinDataRate, bytes/s averaged in DATA (Postfix's smtpd_min_data_rate); 0 = off */
 #define SMTP_DATA_RATE_MAX	(100 * 1024 * 1024)
+#define SMTP_HIBERNATE_DEFAULT	5	/* HibernateAfter, s: idle this long between commands, the session parks */
+#define SMTP_HIBERNATE_MAX	3600	/* HibernateAfter: an hour at most; 0 = never */
 
 /* Registers the smtp, submission and smtps services with the listener and
  * the "SMTP" log module.  srv must outlive the listeners.  0 or -1. */

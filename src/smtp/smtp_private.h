@@ -42,6 +42,7 @@ struct smtp_conf {
 	uint64_t	 min_data_rate;		/* MinDataRate, bytes/s */
 	uint64_t	 max_data_time;		/* MaxDataTime, s */
 	bool		 require_tls_auth;	/* RequireTLSForAUTH */
+	uint64_t	 hibernate_after;	/* HibernateAfter, s; 0 = never */
 	struct setting_words rbls;		/* RBLs: DNS zones */
 };
 
@@ -65,6 +66,10 @@ struct smtp_session {
 	bool			 quit;		/* close after this command */
 	bool			 is_client;	/* peer in Client IPs */
 	bool			 authed;
+	/* Until AUTH or the first MAIL: the listener's login time-out and
+	 * shedding watch the session, which therefore never parks. */
+	bool			 prelogin;
+	int64_t			 hibernate_ms;	/* HibernateAfter; 0: never */
 	struct auth_result	 auth;
 	char			 helo[SMTP_HELO_MAX + 1];
 	unsigned		 errors;

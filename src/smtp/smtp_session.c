@@ -132,6 +132,15 @@ refused_at_connect(struct smtp_session *s)
 	return true;
 }
 
+/* "421 4.4.2 <host> Timeout (<why>)" and its log line. */
+static void
+timeout_reply(struct smtp_session *s, const char *where, const char *why)
+{
+	log_ses(&s->log, LOG_PROBLEM, "%s%s; closing", where, why);
+	smtp_reply(s, 421, "4.4.2", "%s Timeout (%s), closing connection",
+	    s->hostname, why);
+}
+
 void
 smtp_timeout_close(struct smtp_session *s, const char *where)
 {
@@ -142,20 +151,57 @@ smtp_timeout_close(struct smtp_session *s, const char *where)
 		    "again later; closing connection", s->hostname);
 		return;
 	}
-	log_ses(&s->log, LOG_PROBLEM, "%s%s; closing", where,
-	    conn_last_error(s->conn));
-	smtp_reply(s, 421, "4.4.2", "%s Timeout (%s), closing connection",
-	    s->hostname, conn_last_error(s->conn));
+	timeout_reply(s, where, conn_last_error(s->conn));
 }
 
+static void smtp_resume(struct conn *c, void *arg, enum park_event why);
+
+/*
+ * Waits for the next command, at most HibernateAfter, then parks the
+ * session.  Only after pre-login (AUTH or the first MAIL): before that the
+ * listener's login time-out and shedding watch the thread.  Only here,
+ * between commands: never inside DATA (smtp_dispatch() runs it to its
+ * end), and never with input buffered (PIPELINING: conn_quiet_for() says
+ * no).  True when parked: the caller returns without touching s.
+ */
+static bool
+wait_or_park(struct smtp_session *s)
+{
+	int64_t start, cmd_ms = (int64_t)s->conf->cmd_timeout * 1000;
+
+	if (s->prelogin || s->hibernate_ms <= 0 || s->hibernate_ms >= cmd_ms)
+		return false;
+	start = park_now_ms();
+	if (!conn_quiet_for(s->conn, (int)s->hibernate_ms))
+		return false;
+	/* Parked, the CommandTimeout counts from when the wait began. */
+	return listener_park(s->conn, -1, NULL, start + cmd_ms, smtp_resume,
+	    s);
+}
+
+/* The end of a session (its thread's, whichever that is). */
 static void
-session_run(struct smtp_session *s)
+session_end(struct smtp_session *s)
+{
+	smtp_reset_transaction(s);
+	explicit_bzero(&s->auth, sizeof(s->auth));
+	(void)conn_flush(s->conn);
+	log_ses(&s->log, LOG_LOW, "closing connection");
+	settings_snap_unref(&s->settings);
+	free(s);
+}
+
+/* Runs the session from its "waiting for the next command" point until it
+ * ends (then frees it) or parks. */
+static void
+session_loop(struct smtp_session *s)
 {
 	struct strv line;
 	enum line_rc rc;
-	bool prelogin = true;
 
-	for (;;) {
+	while (!s->quit) {
+		if (wait_or_park(s))
+			return;
 		rc = conn_read_line(s->conn, SMTP_CMD_LINE_MAX, LINE_CRLF_ONLY,
 		    &line);
 		if (rc == LINE_OK)
@@ -187,9 +233,9 @@ session_run(struct smtp_session *s)
 			break;
 		/* Pre-login ends with AUTH or the first MAIL: the listener's
 		 * login time-out and shedding no longer apply. */
-		if (prelogin && (s->authed || (s->state & (ST_MAIL |
+		if (s->prelogin && (s->authed || (s->state & (ST_MAIL |
 		    ST_RCPT)))) {
-			prelogin = false;
+			s->prelogin = false;
 			conn_set_deadline(s->conn, 0, NULL);
 			conn_set_sheddable(s->conn, false);
 		}
@@ -201,51 +247,69 @@ session_run(struct smtp_session *s)
 			break;
 		}
 	}
+	session_end(s);
+}
+
+/* A parked session woke: input goes on with the loop; its CommandTimeout
+ * or server shutdown end it with a 421. */
+static void
+smtp_resume(struct conn *c, void *arg, enum park_event why)
+{
+	struct smtp_session *s = arg;
+
+	(void)c;
+	if (why == PARK_SHUTDOWN) {
+		log_ses(&s->log, LOG_LOW, "server shutdown; closing");
+		smtp_reply(s, 421, "4.3.2", "%s Server shutting down, closing "
+		    "connection", s->hostname);
+		s->quit = true;
+	} else if (why == PARK_TIMEOUT) {
+		timeout_reply(s, "", "read time-out");
+		s->quit = true;
+	}
+	session_loop(s);
 }
 
 static void
 smtp_handler(struct conn *c, void *arg, const char *service)
 {
-	struct smtp_session s;
+	struct smtp_session *s = xcalloc(1, sizeof(*s));
 	const struct sockaddr *peer =
 	    (const struct sockaddr *)conn_peer_addr(c);
 
-	memset(&s, 0, sizeof(s));
-	s.srv = arg;
-	s.conn = c;
-	s.service = service;
-	s.state = ST_INIT;
-	s.settings = objects_settings_get(s.srv->objects, "SMTP",
+	s->srv = arg;
+	s->conn = c;
+	s->service = service;
+	s->state = ST_INIT;
+	s->prelogin = true;
+	s->settings = objects_settings_get(s->srv->objects, "SMTP",
 	    &smtp_settings_table);
-	s.conf = settings_snap_conf(s.settings);
-	s.size_limit = s.conf->max_msg_size;
-	log_session_init(&s.log, &log_smtp, conn_peer_text(c));
-	if (objects_iplist_match(s.srv->objects, OBJ_IPS_DEBUG, peer))
-		s.log.force_level = LOG_ALL;
-	s.is_client = objects_iplist_match(s.srv->objects, OBJ_IPS_CLIENT,
+	s->conf = settings_snap_conf(s->settings);
+	s->size_limit = s->conf->max_msg_size;
+	s->hibernate_ms = (int64_t)s->conf->hibernate_after * 1000;
+	log_session_init(&s->log, &log_smtp, conn_peer_text(c));
+	if (objects_iplist_match(s->srv->objects, OBJ_IPS_DEBUG, peer))
+		s->log.force_level = LOG_ALL;
+	s->is_client = objects_iplist_match(s->srv->objects, OBJ_IPS_CLIENT,
 	    peer);
-	objects_main_domain(s.srv->objects, s.main_domain,
-	    sizeof(s.main_domain));
-	if (objects_domain_for_local_ip(s.srv->objects,
-	    (const struct sockaddr *)conn_local_addr(c), s.hostname,
-	    sizeof(s.hostname)) < 0)
-		(void)snprintf(s.hostname, sizeof(s.hostname), "%s",
-		    s.main_domain);
-	conn_set_timeouts(c, (int)s.conf->cmd_timeout * 1000,
+	objects_main_domain(s->srv->objects, s->main_domain,
+	    sizeof(s->main_domain));
+	if (objects_domain_for_local_ip(s->srv->objects,
+	    (const struct sockaddr *)conn_local_addr(c), s->hostname,
+	    sizeof(s->hostname)) < 0)
+		(void)snprintf(s->hostname, sizeof(s->hostname), "%s",
+		    s->main_domain);
+	conn_set_timeouts(c, (int)s->conf->cmd_timeout * 1000,
 	    SMTP_WRITE_TIMEOUT_MS);
-	log_ses(&s.log, LOG_LOW, "connected to %s (%s%s%s)",
+	log_ses(&s->log, LOG_LOW, "connected to %s (%s%s%s)",
 	    conn_local_text(c), service, conn_is_tls(c) ? ", " : "",
 	    conn_is_tls(c) ? conn_tls_info(c) : "");
-	if (!refused_at_connect(&s)) {
-		smtp_reply(&s, 220, NULL, "%s ESMTP Tegami %s ready",
-		    s.hostname, TEGAMI_VERSION);
-		session_run(&s);
-	}
-	smtp_reset_transaction(&s);
-	explicit_bzero(&s.auth, sizeof(s.auth));
-	(void)conn_flush(c);
-	log_ses(&s.log, LOG_LOW, "closing connection");
-	settings_snap_unref(&s.settings);
+	if (refused_at_connect(s))
+		s->quit = true;
+	else
+		smtp_reply(s, 220, NULL, "%s ESMTP Tegami %s ready",
+		    s->hostname, TEGAMI_VERSION);
+	session_loop(s);
 }
 
 static void

@@ -31,6 +31,8 @@ static const struct setting_def smtp_defs[] = {
 	SETTING_BOOL("RequireTLSForAUTH", struct smtp_conf, require_tls_auth,
 	    false),
 	SETTING_WORDS_("RBLs", struct smtp_conf, rbls),
+	SETTING_DURATION("HibernateAfter", struct smtp_conf, hibernate_after,
+	    SMTP_HIBERNATE_DEFAULT, 0, SMTP_HIBERNATE_MAX),
 };
 
 const struct settings_table smtp_settings_table =

@@ -10,6 +10,7 @@ ssl, and TLS records cut by hand).  Waits are bounded; no timing is
 asserted."""
 
 import os
+import re
 import socket
 import ssl
 import time
@@ -352,3 +353,179 @@ def test_pop_session_hibernates_and_resumes(make_server):
         assert f.readline() == b"-ERR [SYS/TEMP] server shutting down\r\n"
         assert f.readline() == b""
         c.close()
+
+
+# ---- SMTP: between commands after AUTH or the first MAIL (docs/smtp.md) ----
+
+SMTP_LIMITS = ("{HibernateAfter = 1; MaxChannels = 1000; MaxChannelsPerIP = 0; "
+               "MaxChannelsPerNetwork = 0; %s}")
+
+
+def smtp_start(make_server, extra=""):
+    s = start(make_server, services=("cli", "smtp"))
+    s.tegami("UpdateModule", "SMTP", SMTP_LIMITS % extra)
+    return s
+
+
+class Smtp:
+    """A plain-socket SMTP client: whole reply lines, pipelining by hand."""
+
+    def __init__(self, s):
+        self.sock = socket.create_connection(("127.0.0.1", s.ports["smtp"]),
+                                             timeout=30)
+        self.f = self.sock.makefile("rb")
+        assert self.f.readline().startswith(b"220 ")
+
+    def send(self, text):
+        self.sock.sendall(text.encode())
+
+    def reply(self):
+        """The last line of one (possibly multi-line) reply."""
+        while True:
+            line = self.f.readline()
+            assert line.endswith(b"\r\n"), line
+            if line[3:4] != b"-":
+                return line.decode()
+
+    def cmd(self, text):
+        self.send(text + "\r\n")
+        return self.reply()
+
+    def close(self):
+        self.sock.close()
+
+
+def smtp_authed(s, user="user1"):
+    import base64
+    c = Smtp(s)
+    assert c.cmd("EHLO client.example").startswith("250 ")
+    token = base64.b64encode(f"\0{user}\0{PASSWORD}".encode()).decode()
+    assert c.cmd(f"AUTH PLAIN {token}").startswith("235 ")
+    return c
+
+
+def smtp_message(c, rcpt, subject):
+    assert c.cmd("MAIL FROM:<sender@remote.example>").startswith("250 ")
+    assert c.cmd(f"RCPT TO:<{rcpt}>").startswith("250 ")
+    assert c.cmd("DATA").startswith("354 ")
+    assert c.cmd(f"Subject: {subject}\r\n\r\nhello\r\n.").startswith("250 ")
+
+
+def test_smtp_session_hibernates_and_delivers(make_server):
+    """Authenticated SMTP sessions idle past HibernateAfter give their
+    threads back (fewer threads than sessions, the listener's idle pool of
+    LISTENER_IDLE_MAX = 128 aside), then resume on the next command and
+    deliver; and hibernate again."""
+    from test_smtp import wait_messages
+    n = 200
+    s = smtp_start(make_server)
+    base = threads(s)
+    sessions = [smtp_authed(s, f"user{1 + i % USERS}") for i in range(n)]
+    peak = threads(s)
+    after = wait_threads_below(s, base + 128 + 10)
+    print(f"threads: {base} at start, {peak} with {n} SMTP sessions, "
+          f"{after} once they hibernated")
+    assert after < base + 128 + 10 < n
+    for i, c in enumerate(sessions):
+        if i % 10 == 0:
+            smtp_message(c, f"user{1 + i % USERS}@test.example", f"m{i}")
+        else:
+            assert c.cmd("NOOP").startswith("250 ")
+    # 20 messages, i % 10 == 0: i % 4 is 0 or 2, so user1 and user3.
+    wait_messages(s, "user1", 10)
+    wait_messages(s, "user3", 10)
+    assert wait_threads_below(s, base + 128 + 10) < n
+    for c in sessions:
+        assert c.cmd("QUIT").startswith("221 ")
+        c.close()
+    finish(s)
+
+
+def test_smtp_pipelined_commands_after_hibernation(make_server):
+    """A pipelined transaction wakes a parked session: the later commands
+    are in the line reader after the first, so it must not park before
+    answering them (nor inside DATA)."""
+    from test_smtp import wait_messages
+    s = smtp_start(make_server)
+    c = smtp_authed(s)
+    for i in range(2):
+        time.sleep(2)                    # hibernated
+        c.send("MAIL FROM:<a@remote.example>\r\n"
+               "RCPT TO:<user1@test.example>\r\nDATA\r\n")
+        assert c.reply().startswith("250 ")
+        assert c.reply().startswith("250 ")
+        assert c.reply().startswith("354 ")
+        c.send(f"Subject: piped {i}\r\n\r\nhi\r\n")
+        time.sleep(2)                    # in DATA: no hibernation
+        c.send(".\r\nNOOP\r\nRSET\r\n")
+        assert c.reply().startswith("250 ")
+        assert c.reply().startswith("250 ")
+        assert c.reply().startswith("250 ")
+    assert c.cmd("QUIT").startswith("221 ")
+    c.close()
+    msgs = wait_messages(s, "user1", 2)
+    assert b"Subject: piped 0\r\n\r\nhi\r\n" in msgs[0]
+    assert b"Subject: piped 1\r\n\r\nhi\r\n" in msgs[1]
+    finish(s)
+
+
+def test_smtp_time_out_while_hibernated(make_server):
+    s = smtp_start(make_server, "CommandTimeout = 3;")
+    c = smtp_authed(s)
+    # Parked after 1 s; the park loop's deadline (CommandTimeout) ends it.
+    line = c.f.readline()
+    assert re.match(rb"^421 4\.4\.2 \S+ Timeout \(read time-out\), "
+                    rb"closing connection\r\n$", line), line
+    assert c.f.readline() == b""
+    c.close()
+    finish(s)
+    assert re.search(r"read time-out; closing", s.log_text())
+
+
+def test_smtp_shutdown_says_421_to_hibernated_sessions(make_server):
+    """Only a parked session is told at shutdown (one with a thread just
+    sees its socket shut down): authenticated sessions and one after MAIL
+    without AUTH park; one that only said EHLO is still in pre-login,
+    watched by the listener's login time-out and shedding, and does not."""
+    s = smtp_start(make_server)
+    authed = [smtp_authed(s, f"user{1 + i % USERS}") for i in range(10)]
+    mx = Smtp(s)
+    assert mx.cmd("EHLO mx.example").startswith("250 ")
+    assert mx.cmd("MAIL FROM:<a@remote.example>").startswith("250 ")
+    pre = Smtp(s)
+    assert pre.cmd("EHLO pre.example").startswith("250 ")
+    time.sleep(2.5)                      # hibernated
+    finish(s)
+    for c in authed + [mx]:
+        line = c.f.readline()
+        assert re.match(rb"^421 4\.3\.2 \S+ Server shutting down, closing "
+                        rb"connection\r\n$", line), line
+        assert c.f.readline() == b""
+        c.close()
+    assert pre.f.readline() == b""
+    pre.close()
+
+
+def test_smtp_starttls_session_resumes(make_server):
+    """A STARTTLS + AUTH session parks with its TLS state and goes on after
+    it (smtplib, a real client)."""
+    import smtplib
+    from test_smtp import wait_messages
+    s = smtp_start(make_server)
+    with smtplib.SMTP("127.0.0.1", s.ports["smtp"], timeout=30) as c:
+        c.ehlo("tls.example")
+        c.starttls(context=tls_ctx())
+        c.ehlo("tls.example")
+        c.login("user2", PASSWORD)
+        for k in range(2):
+            time.sleep(2.5)              # hibernated
+            assert c.noop()[0] == 250
+            c.sendmail("a@remote.example", ["user2@test.example"],
+                       f"Subject: tls {k}\r\n\r\nhi\r\n")
+        msgs = wait_messages(s, "user2", 2)
+        assert b"Subject: tls 1\r\n" in msgs[1]
+        # Parked (only a parked session is told at shutdown), over TLS.
+        time.sleep(2.5)
+        finish(s)
+        code, text = c.getreply()
+        assert code == 421 and b"Server shutting down" in text, text
