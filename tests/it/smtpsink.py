@@ -177,12 +177,16 @@ class PostfixSink:
         return out
 
     def wait(self, n, timeout=30.0):
+        """The files once n exist and stay the same for 0.2 s: smtp-sink
+        creates a file before it has written the whole transaction."""
         end = time.time() + timeout
+        last = None
         while time.time() < end:
             f = self.files()
-            if len(f) >= n:
+            if len(f) >= n and all(f) and f == last:
                 return f
-            time.sleep(0.1)
+            last = f
+            time.sleep(0.2)
         raise AssertionError(f"smtp-sink got {len(self.files())} files, wanted {n}")
 
     def stop(self):
