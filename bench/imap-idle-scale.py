@@ -25,8 +25,21 @@ command, bench/imap scale -S), after the hold's figures and before the
 deliveries: runs it (bounded, 600 s) while the sessions are still held and
 prints its last output line as "HOLD_LOAD <line>" and the threads and CPU
 meanwhile.  Stops by itself.
+
+The connections are spread over worker processes (at most PER_PROC = 5,000
+sessions each, well under a process's 20,000-descriptor limit here), worker
+w connecting from the loopback source address 127.0.0.(2 + w) when HOST is
+127.0.0.1 (tegamid's per-address limits are lifted by bench/imap scale).
+Each worker logs in its share (at most CONC = 200 at once over all workers,
+as before the split: more overflow tegamid's listen backlog) and reports when each
+of its sessions reached IDLE; printed: the time to log in the first 1,000
+sessions (of all workers, by the time each reached IDLE) beside the time
+for all, each also per session.  The delivery delays use one more IDLE
+session of the first account, opened by this process.  A worker ends on
+its parent's word, or by itself when its parent is gone or after a bound.
 """
 import asyncio
+import multiprocessing
 import os
 import re
 import smtplib
@@ -75,9 +88,15 @@ async def expect(reader, tag):
             return
 
 
-async def session(i, sem, conns):
+PER_PROC = int(os.environ.get("SCALE_PER_PROC", 5000))  # per worker process
+FIRST = 1000            # the login rate of the first FIRST sessions
+CONC = 200              # log-ins under way at once, over all workers
+
+
+async def session(i, sem, conns, src=None):
     async with sem:
-        r, w = await asyncio.wait_for(asyncio.open_connection(host, port), 60)
+        r, w = await asyncio.wait_for(asyncio.open_connection(
+            host, port, local_addr=(src, 0) if src else None), 60)
         await asyncio.wait_for(r.readline(), 60)
         name = user % (i % 100) if "%d" in user else user
         w.write(f'a LOGIN {name} "{pw}"\r\n'.encode())
@@ -89,6 +108,33 @@ async def session(i, sem, conns):
         if not ln.startswith(b"+"):
             raise ConnectionError(ln.decode(errors="replace"))
         conns.append((r, w, i))
+        return time.time()
+
+
+def worker(ids, src, conc, pipe):
+    """Logs in sessions ids from address src; sends (IDLE-reached times,
+    error count, first error) to pipe; holds them until told to stop (or
+    the parent is gone, or a bound of a day passes); then closes them."""
+    async def run():
+        conns, sem = [], asyncio.Semaphore(conc)
+        res = await asyncio.gather(*(session(i, sem, conns, src)
+                                     for i in ids), return_exceptions=True)
+        errs = [e for e in res if isinstance(e, Exception)]
+        pipe.send(([t for t in res if isinstance(t, float)], len(errs),
+                   repr(errs[0]) if errs else ""))
+        ppid, end = os.getppid(), time.time() + 86400
+        while time.time() < end and os.getppid() == ppid:
+            if await asyncio.to_thread(pipe.poll, 1.0):
+                break
+        for r, w, _ in conns:
+            try:
+                w.write(b"DONE\r\nd LOGOUT\r\n")
+                w.close()
+            except Exception:
+                pass
+        await asyncio.sleep(0.5)
+    asyncio.run(run())
+    pipe.close()
 
 
 def send_one(rcpt, k):
@@ -140,14 +186,43 @@ async def hold_load(cmd, held):
 
 
 async def main():
-    conns, sem = [], asyncio.Semaphore(200)
     rss0 = rss_mib()
+    nproc = (n + PER_PROC - 1) // PER_PROC
+    ctx = multiprocessing.get_context("fork")
+    procs = []
     t0 = time.time()
-    res = await asyncio.gather(*(session(i, sem, conns) for i in range(n)),
-                               return_exceptions=True)
-    errs = [e for e in res if isinstance(e, Exception)]
-    print(f"established {len(conns)}/{n} IDLE sessions in {time.time() - t0:.1f}s"
-          f" ({len(errs)} errors{': ' + repr(errs[0]) if errs else ''})")
+    for w in range(nproc):
+        ids = range(w * n // nproc, (w + 1) * n // nproc)
+        src = f"127.0.0.{2 + w}" if host == "127.0.0.1" else None
+        a, b = ctx.Pipe()
+        p = ctx.Process(target=worker, args=(ids, src, max(1, CONC // nproc), b), daemon=True)
+        p.start()
+        procs.append((p, a))
+    times, nerr, err0 = [], 0, ""
+    for p, a in procs:
+        if not await asyncio.to_thread(a.poll, 1800):
+            raise SystemExit("a worker gave no answer in 1800 s")
+        ts, ne, e0 = a.recv()
+        times += ts
+        nerr += ne
+        err0 = err0 or e0
+    times.sort()
+    held = len(times)
+    print(f"established {held}/{n} IDLE sessions in {time.time() - t0:.1f}s"
+          f" from {nproc} processes ({errs_note(nerr, err0)})")
+    if held:
+        k = min(FIRST, held)
+        tk, tall = times[k - 1] - t0, times[-1] - t0
+        print(f"RESULT login first={k} in {tk:.2f}s ({1000 * tk / k:.2f} ms"
+              f"/session, {k / max(tk, 1e-3):.0f}/s) all={held} in"
+              f" {tall:.2f}s ({1000 * tall / held:.2f} ms/session,"
+              f" {held / max(tall, 1e-3):.0f}/s)")
+    conns = []
+    if smtp_port and held:
+        try:
+            await session(0, asyncio.Semaphore(1), conns)
+        except Exception as e:
+            print(f"the delivery session could not log in: {e!r}")
     peak = 0.0
     end = time.time() + settle
     while time.time() < end:
@@ -162,12 +237,12 @@ async def main():
         await asyncio.sleep(min(10, max(0.1, end - time.time())))
     hz = os.sysconf("SC_CLK_TCK")
     cpu = 100.0 * (cpu_ticks() - c0) / hz / max(0.001, time.time() - w0)
-    per_kib = (rss_mib() - rss0) * 1024 / max(1, len(conns))
-    print(f"RESULT sessions={len(conns)} held={secs:g}s peak_rss_mib={peak:.1f}"
+    per_kib = (rss_mib() - rss0) * 1024 / max(1, held + len(conns))
+    print(f"RESULT sessions={held + len(conns)} held={secs:g}s peak_rss_mib={peak:.1f}"
           f" cpu_during_hold={cpu:.1f}% threads={threads()}"
           f" rss_per_session_kib={per_kib:.1f}")
-    if os.environ.get("HOLD_LOAD") and conns:
-        await hold_load(os.environ["HOLD_LOAD"], len(conns))
+    if os.environ.get("HOLD_LOAD") and held:
+        await hold_load(os.environ["HOLD_LOAD"], held + len(conns))
     if smtp_port and conns:
         await delivery_delays(conns)
     for r, w, _ in conns:
@@ -176,5 +251,20 @@ async def main():
             w.close()
         except Exception:
             pass
+    for p, a in procs:
+        try:
+            a.send("stop")
+        except Exception:
+            pass
+    for p, a in procs:
+        p.join(30)
+        if p.is_alive():
+            p.terminate()
+            p.join(5)
+
+
+def errs_note(nerr, err0):
+    return f"{nerr} errors{': ' + err0 if err0 else ''}"
+
 
 asyncio.run(main())

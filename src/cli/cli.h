@@ -18,6 +18,10 @@
 
 struct conn;
 struct server;
+struct settings_table;
+
+/* Settings/PWD.settings: HibernateAfter (TCP sessions after login). */
+extern const struct settings_table cli_settings_table;
 
 /* Registers the `cli` service handler with the listener layer. */
 int	cli_register(struct server *srv, struct error *err_r);

@@ -42,10 +42,12 @@
 #include "lib/buf.h"
 #include "lib/dict.h"
 #include "lib/log.h"
+#include "lib/settings.h"
 #include "lib/xmalloc.h"
 #include "auth/auth.h"
 #include "net/conn.h"
 #include "net/listener.h"
+#include "net/park.h"
 #include "objects/objects.h"
 #include "core/server.h"
 #include "cli/cli.h"
@@ -57,7 +59,23 @@
 #define CLI_IDLE_TIMEOUT_MS	(30 * 60 * 1000)	/* vendor client reconnects after 5 min */
 #define CLI_WRITE_TIMEOUT_MS	(60 * 1000)
 
+#define CLI_HIBERNATE_DEFAULT	5	/* HibernateAfter, s */
+#define CLI_HIBERNATE_MAX	3600	/* HibernateAfter: an hour at most */
+
 static struct log_module log_pwd = LOG_MODULE("PWD");
+
+/* Settings/PWD.settings beside its listener limits. */
+struct cli_conf {
+	uint64_t	 hibernate_after;	/* HibernateAfter, s; 0 = never */
+};
+
+static const struct setting_def cli_defs[] = {
+	SETTING_DURATION("HibernateAfter", struct cli_conf, hibernate_after,
+	    CLI_HIBERNATE_DEFAULT, 0, CLI_HIBERNATE_MAX),
+};
+
+const struct settings_table cli_settings_table =
+    SETTINGS_TABLE("PWD", struct cli_conf, cli_defs);
 
 struct cli_session {
 	struct server		*srv;
@@ -69,6 +87,9 @@ struct cli_session {
 	char			 user[ADDRESS_MAX + 1];
 	char			 stamp[DOMAIN_NAME_MAX + 64]; /* APOP */
 	unsigned		 errors;
+	bool			 prelogin;	/* listener login time-out on */
+	bool			 quit;
+	int64_t			 hibernate_ms;	/* 0: never (control socket) */
 };
 
 static void
@@ -379,52 +400,55 @@ run_command(struct cli_session *s, struct strv line)
 	cli_args_clear(&a);
 }
 
-void
-cli_session_run(struct server *srv, struct conn *c, bool trusted)
-{
-	struct cli_session s;
-	struct strv line;
-	char dom[DOMAIN_NAME_MAX + 1];
-	enum line_rc rc;
-	bool prelogin = !trusted;
+static void cli_resume(struct conn *c, void *arg, enum park_event why);
 
-	memset(&s, 0, sizeof(s));
-	s.srv = srv;
-	s.conn = c;
-	s.ctx.srv = srv;
-	s.ctx.log = &s.log;
-	log_session_init(&s.log, &log_pwd, trusted ? "control" :
-	    conn_peer_text(c));
-	if (!trusted && objects_iplist_match(srv->objects, OBJ_IPS_DEBUG,
-	    (const struct sockaddr *)conn_peer_addr(c)))
-		s.log.force_level = LOG_ALL;
-	conn_set_timeouts(c, CLI_IDLE_TIMEOUT_MS, CLI_WRITE_TIMEOUT_MS);
-	objects_main_domain(srv->objects, dom, sizeof(dom));
-	if (trusted) {
-		snprintf(s.ctx.account, sizeof(s.ctx.account), "postmaster");
-		snprintf(s.ctx.domain, sizeof(s.ctx.domain), "%s", dom);
-		s.ctx.master = true;
-		s.logged_in = true;
-	}
-	log_ses(&s.log, LOG_LOW, "connected");
-	auth_make_challenge(dom, s.stamp, sizeof(s.stamp));
-	reply(&s, "200 Tegami at %s PWD Server %s ready %s", dom,
-	    TEGAMI_VERSION, s.stamp);
-	for (;;) {
+/*
+ * Waits for the next command, at most HibernateAfter, then parks the
+ * session (TCP sessions after login only: before that the listener's login
+ * time-out and shedding watch the thread).  True when parked: the caller
+ * returns.  A session with input already buffered never parks.
+ */
+static bool
+wait_or_park(struct cli_session *s)
+{
+	int64_t start;
+
+	if (!s->logged_in || s->prelogin || s->hibernate_ms <= 0 ||
+	    s->hibernate_ms >= CLI_IDLE_TIMEOUT_MS)
+		return false;
+	start = park_now_ms();
+	if (!conn_quiet_for(s->conn, (int)s->hibernate_ms))
+		return false;
+	return listener_park(s->conn, -1, NULL, start + CLI_IDLE_TIMEOUT_MS,
+	    cli_resume, s);
+}
+
+/* Runs the session from its "waiting for the next command" point until it
+ * ends (then frees it) or parks. */
+static void
+session_loop(struct cli_session *s)
+{
+	struct conn *c = s->conn;
+	struct strv line;
+	enum line_rc rc;
+
+	while (!s->quit) {
+		if (wait_or_park(s))
+			return;
 		rc = conn_read_line(c, CLI_LINE_MAX, LINE_LF_OK, &line);
 		if (rc == LINE_TOOLONG) {
-			s.errors++;
-			reply(&s, "501 line too long");
+			s->errors++;
+			reply(s, "501 line too long");
 		} else if (rc == LINE_TIMEOUT && conn_was_shed(c)) {
-			log_ses(&s.log, LOG_PROBLEM, "the service is full: %s",
+			log_ses(&s->log, LOG_PROBLEM, "the service is full: %s",
 			    conn_last_error(c));
-			reply(&s, "500 too many connections, closing");
+			reply(s, "500 too many connections, closing");
 			break;
 		} else if (rc == LINE_TIMEOUT) {
-			log_ses(&s.log, LOG_PROBLEM, "%s%s; closing",
-			    conn_last_error(c), s.logged_in ? "" :
+			log_ses(&s->log, LOG_PROBLEM, "%s%s; closing",
+			    conn_last_error(c), s->logged_in ? "" :
 			    " before login");
-			reply(&s, "500 %s, closing", conn_last_error(c));
+			reply(s, "500 %s, closing", conn_last_error(c));
 			break;
 		} else if (rc != LINE_OK)
 			break;
@@ -432,27 +456,87 @@ cli_session_run(struct server *srv, struct conn *c, bool trusted)
 			continue;
 		else if (line.len >= 4 && strncasecmp(line.p, "QUIT", 4) == 0 &&
 		    (line.len == 4 || line.p[4] == ' ')) {
-			log_input(&s, line);
-			reply(&s, "200 Tegami PWD connection closed");
+			log_input(s, line);
+			reply(s, "200 Tegami PWD connection closed");
 			break;
 		} else {
-			log_input(&s, line);
-			run_command(&s, line);
+			log_input(s, line);
+			run_command(s, line);
 		}
 		/* Logged in: the listener's login time-out and shedding
 		 * end; the idle time-out applies from now. */
-		if (prelogin && s.logged_in) {
-			prelogin = false;
+		if (s->prelogin && s->logged_in) {
+			s->prelogin = false;
 			conn_set_deadline(c, 0, NULL);
 			conn_set_sheddable(c, false);
 		}
-		if (s.errors >= CLI_ERRORS_MAX) {
-			log_ses(&s.log, LOG_PROBLEM, "too many errors");
-			reply(&s, "501 too many errors, closing");
+		if (s->errors >= CLI_ERRORS_MAX) {
+			log_ses(&s->log, LOG_PROBLEM, "too many errors");
+			reply(s, "501 too many errors, closing");
 			break;
 		}
 	}
-	log_ses(&s.log, LOG_LOW, "closing connection");
+	log_ses(&s->log, LOG_LOW, "closing connection");
+	explicit_bzero(s, sizeof(*s));
+	free(s);
+}
+
+static void
+cli_resume(struct conn *c, void *arg, enum park_event why)
+{
+	struct cli_session *s = arg;
+
+	(void)c;
+	if (why == PARK_SHUTDOWN) {
+		log_ses(&s->log, LOG_LOW, "server shutdown; closing");
+		reply(s, "500 server shutting down, closing");
+		s->quit = true;
+	} else if (why == PARK_TIMEOUT) {
+		log_ses(&s->log, LOG_PROBLEM, "read time-out; closing");
+		reply(s, "500 read time-out, closing");
+		s->quit = true;
+	}
+	session_loop(s);
+}
+
+void
+cli_session_run(struct server *srv, struct conn *c, bool trusted)
+{
+	struct cli_session *s = xcalloc(1, sizeof(*s));
+	struct settings_snap *set;
+	const struct cli_conf *conf;
+	char dom[DOMAIN_NAME_MAX + 1];
+
+	s->srv = srv;
+	s->conn = c;
+	s->ctx.srv = srv;
+	s->ctx.log = &s->log;
+	s->prelogin = !trusted;
+	log_session_init(&s->log, &log_pwd, trusted ? "control" :
+	    conn_peer_text(c));
+	if (!trusted && objects_iplist_match(srv->objects, OBJ_IPS_DEBUG,
+	    (const struct sockaddr *)conn_peer_addr(c)))
+		s->log.force_level = LOG_ALL;
+	if (!trusted) {
+		set = objects_settings_get(srv->objects, "PWD",
+		    &cli_settings_table);
+		conf = settings_snap_conf(set);
+		s->hibernate_ms = (int64_t)conf->hibernate_after * 1000;
+		settings_snap_unref(&set);
+	}
+	conn_set_timeouts(c, CLI_IDLE_TIMEOUT_MS, CLI_WRITE_TIMEOUT_MS);
+	objects_main_domain(srv->objects, dom, sizeof(dom));
+	if (trusted) {
+		snprintf(s->ctx.account, sizeof(s->ctx.account), "postmaster");
+		snprintf(s->ctx.domain, sizeof(s->ctx.domain), "%s", dom);
+		s->ctx.master = true;
+		s->logged_in = true;
+	}
+	log_ses(&s->log, LOG_LOW, "connected");
+	auth_make_challenge(dom, s->stamp, sizeof(s->stamp));
+	reply(s, "200 Tegami at %s PWD Server %s ready %s", dom,
+	    TEGAMI_VERSION, s->stamp);
+	session_loop(s);
 }
 
 static void

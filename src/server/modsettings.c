@@ -11,6 +11,7 @@
 #include "net/listener_settings.h"
 #include "objects/objects.h"
 #include "auth/auth.h"
+#include "cli/cli.h"
 #include "delivery/smtp_out.h"
 #include "dnr/dnr.h"
 #include "imap/imap.h"
@@ -38,6 +39,7 @@ const struct modsettings modsettings_all[] = {
 	{ "SMTP", &smtp_out_settings_table },
 	{ "IMAP", &imap_settings_table },
 	{ "POP", &pop_settings_table },
+	{ "PWD", &cli_settings_table },
 	{ "QUEUE", &queue_settings_table },
 	{ "Protection", &auth_settings_table },
 	{ "DNR", &dnr_settings_table },

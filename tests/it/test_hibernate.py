@@ -529,3 +529,45 @@ def test_smtp_starttls_session_resumes(make_server):
         finish(s)
         code, text = c.getreply()
         assert code == 421 and b"Server shutting down" in text, text
+
+
+# ---- CLI (PWD) over TCP: between commands after login ----
+
+def test_cli_session_hibernates_and_resumes(make_server):
+    """A logged-in CLI session over TCP idle past HibernateAfter (PWD
+    module) gives its thread back, answers its next command on a fresh
+    one, and, parked at shutdown, is told so."""
+    n = 200
+    s = make_server(services=["cli"])
+    os.makedirs(s.path("Settings"), exist_ok=True)
+    with open(s.path("Settings", "PWD.settings"), "w") as f:
+        f.write("{ MaxChannels = 1000; MaxChannelsPerIP = 0; "
+                "MaxChannelsPerNetwork = 0; HibernateAfter = 1; }")
+    s.start()
+    pw = s.postmaster_password()
+    base = threads(s)
+    conns = []
+    for _ in range(n):
+        c = socket.create_connection(("127.0.0.1", s.ports["cli"]),
+                                     timeout=30)
+        f = c.makefile("rb")
+        assert f.readline().startswith(b"200 ")
+        c.sendall(f"USER postmaster\r\nPASS {pw}\r\n".encode())
+        assert f.readline().startswith(b"300 ")
+        assert f.readline() == b"200 login OK\r\n"
+        conns.append((c, f))
+    peak = threads(s)
+    after = wait_threads_below(s, base + 128 + 10)
+    print(f"threads: {base} at start, {peak} with {n} sessions, "
+          f"{after} once they hibernated")
+    assert after < base + 128 + 10 < n
+    for c, f in conns:
+        c.sendall(b"INLINE\r\nMainDomainName\r\n")
+        assert f.readline() == b"200 OK\r\n"
+        assert f.readline().startswith(b"201 ")
+    assert wait_threads_below(s, base + 128 + 10) < n
+    finish(s)
+    for c, f in conns:
+        assert f.readline() == b"500 server shutting down, closing\r\n"
+        assert f.readline() == b""
+        c.close()
