@@ -17,6 +17,7 @@
 #include "lib/buf.h"
 #include "lib/xmalloc.h"
 #include "store/store.h"
+#include "imap/imap.h"
 #include "imap/imap_private.h"
 #include "imap/imap_search.h"
 #include "imap/imap_sort.h"
