@@ -411,16 +411,10 @@ static void cli_resume(struct conn *c, void *arg, enum park_event why);
 static bool
 wait_or_park(struct cli_session *s)
 {
-	int64_t start;
-
-	if (!s->logged_in || s->prelogin || s->hibernate_ms <= 0 ||
-	    s->hibernate_ms >= CLI_IDLE_TIMEOUT_MS)
+	if (!s->logged_in || s->prelogin)
 		return false;
-	start = park_now_ms();
-	if (!conn_quiet_for(s->conn, (int)s->hibernate_ms))
-		return false;
-	return listener_park(s->conn, -1, NULL, start + CLI_IDLE_TIMEOUT_MS,
-	    cli_resume, s);
+	return listener_park_when_idle(s->conn, s->hibernate_ms,
+	    CLI_IDLE_TIMEOUT_MS, cli_resume, s);
 }
 
 /* Runs the session from its "waiting for the next command" point until it

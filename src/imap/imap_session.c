@@ -716,16 +716,9 @@ imap_idle_limit_ms(const struct imap_session *s)
 static bool
 wait_or_park(struct imap_session *s)
 {
-	int64_t start;
-
-	if (!(s->state & IST_AUTHED) || s->hibernate_ms <= 0 ||
-	    s->hibernate_ms >= s->idle_ms)
-		return false;
-	start = park_now_ms();
-	if (!conn_quiet_for(s->conn, (int)s->hibernate_ms))
-		return false;
-	if (!listener_park(s->conn, -1, NULL, start + s->idle_ms, imap_resume,
-	    s))
+	if (!(s->state & IST_AUTHED) ||
+	    !listener_park_when_idle(s->conn, s->hibernate_ms, s->idle_ms,
+	    imap_resume, s))
 		return false;
 	s->parking = true;
 	return true;

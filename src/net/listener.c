@@ -709,6 +709,20 @@ listener_token_init(struct park_token *tok)
 }
 
 bool
+listener_park_when_idle(struct conn *c, int64_t after_ms, int64_t idle_ms,
+    listener_resume_fn *fn, void *arg)
+{
+	int64_t start;
+
+	if (after_ms <= 0 || after_ms >= idle_ms)
+		return false;
+	start = park_now_ms();
+	if (!conn_quiet_for(c, (int)after_ms))
+		return false;
+	return listener_park(c, -1, NULL, start + idle_ms, fn, arg);
+}
+
+bool
 listener_park(struct conn *c, int fd2, struct park_token *tok,
     int64_t deadline, listener_resume_fn *fn, void *arg)
 {

@@ -89,6 +89,14 @@ typedef void	listener_resume_fn(struct conn *c, void *arg,
 		    enum park_event why);
 bool	listener_park(struct conn *c, int fd2, struct park_token *tok,
 	    int64_t deadline, listener_resume_fn *fn, void *arg);
+/*
+ * The wait before a session parks, between commands: when 0 < after_ms <
+ * idle_ms, waits up to after_ms for input (conn_quiet_for()); if none
+ * came, parks with the deadline idle_ms after the wait began.  True when
+ * parked (the caller returns at once, as after listener_park()).
+ */
+bool	listener_park_when_idle(struct conn *c, int64_t after_ms,
+	    int64_t idle_ms, listener_resume_fn *fn, void *arg);
 /* Sets up a token (park.h) for listener_park(): a wake-up without a
  * descriptor (park_notify(tok) from any thread). */
 void	listener_token_init(struct park_token *tok);

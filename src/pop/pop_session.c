@@ -279,16 +279,10 @@ static void pop_resume(struct conn *c, void *arg, enum park_event why);
 static bool
 wait_or_park(struct pop_session *s)
 {
-	int64_t start;
-
-	if (s->state != POP_TRANSACTION || s->hibernate_ms <= 0 ||
-	    s->hibernate_ms >= POP_IDLE_TIMEOUT_MS)
+	if (s->state != POP_TRANSACTION)
 		return false;
-	start = park_now_ms();
-	if (!conn_quiet_for(s->conn, (int)s->hibernate_ms))
-		return false;
-	return listener_park(s->conn, -1, NULL, start + POP_IDLE_TIMEOUT_MS,
-	    pop_resume, s);
+	return listener_park_when_idle(s->conn, s->hibernate_ms,
+	    POP_IDLE_TIMEOUT_MS, pop_resume, s);
 }
 
 /* Runs the session from its "waiting for the next command" point until it

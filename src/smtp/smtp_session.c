@@ -167,16 +167,11 @@ static void smtp_resume(struct conn *c, void *arg, enum park_event why);
 static bool
 wait_or_park(struct smtp_session *s)
 {
-	int64_t start, cmd_ms = (int64_t)s->conf->cmd_timeout * 1000;
-
-	if (s->prelogin || s->hibernate_ms <= 0 || s->hibernate_ms >= cmd_ms)
-		return false;
-	start = park_now_ms();
-	if (!conn_quiet_for(s->conn, (int)s->hibernate_ms))
+	if (s->prelogin)
 		return false;
 	/* Parked, the CommandTimeout counts from when the wait began. */
-	return listener_park(s->conn, -1, NULL, start + cmd_ms, smtp_resume,
-	    s);
+	return listener_park_when_idle(s->conn, s->hibernate_ms,
+	    (int64_t)s->conf->cmd_timeout * 1000, smtp_resume, s);
 }
 
 /* The end of a session (its thread's, whichever that is). */
