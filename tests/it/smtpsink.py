@@ -14,6 +14,8 @@ import tempfile
 import threading
 import time
 
+import pytest
+
 try:
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import SMTP as AioSMTP
@@ -206,3 +208,18 @@ class PostfixSink:
 
 def have_smtp_sink():
     return os.path.exists(SMTP_SINK) and shutil.which("true") is not None
+
+
+@pytest.fixture(name="sinks")
+def sinks_on_port_25():
+    """A factory of aiosmtpd receivers on addr:25 (MX delivery uses the real
+    port), all stopped at the end of the test."""
+    made = []
+
+    def make(addr, **kw):
+        k = Sink(addr=addr, port=25, **kw).start()
+        made.append(k)
+        return k
+    yield make
+    for k in made:
+        k.stop()

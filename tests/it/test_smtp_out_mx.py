@@ -12,6 +12,7 @@ import time
 import pytest
 
 import smtpsink
+from smtpsink import sinks_on_port_25  # noqa: F401 (the "sinks" fixture)
 from dnsfake import DNSFake
 from test_smtp_out import MSG, imap_inbox, start, strip_trace, submit
 
@@ -45,19 +46,6 @@ ZONES = {
 def dns():
     with DNSFake(ZONES) as d:
         yield d
-
-
-@pytest.fixture
-def sinks():
-    made = []
-
-    def make(addr, **kw):
-        k = smtpsink.Sink(addr=addr, port=25, **kw).start()
-        made.append(k)
-        return k
-    yield make
-    for k in made:
-        k.stop()
 
 
 def mx_server(make_server, dns, **kw):

@@ -16,6 +16,7 @@ import subprocess
 import pytest
 
 import smtpsink
+from smtpsink import sinks_on_port_25  # noqa: F401 (the "sinks" fixture)
 from dnsfake import DNSFake
 from test_smtp_out import MSG, queue_list, start, strip_trace, submit
 
@@ -80,19 +81,6 @@ def pki(tmp_path_factory):
 def dns():
     with DNSFake(ZONES) as d:
         yield d
-
-
-@pytest.fixture
-def sinks():
-    made = []
-
-    def make(addr, **kw):
-        k = smtpsink.Sink(addr=addr, port=25, **kw).start()
-        made.append(k)
-        return k
-    yield make
-    for k in made:
-        k.stop()
 
 
 def tls_server(make_server, dns, pki, encrypted):
