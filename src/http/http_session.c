@@ -145,7 +145,8 @@ read_head(struct http_conn *hc, struct buf *head)
 	enum line_rc rc;
 	unsigned empty = 0, nlines = 0;
 
-	conn_set_timeouts(c, hc->lim.idle_s * 1000, HTTP_WRITE_TIMEOUT_MS);
+	conn_set_timeouts(c, (int)hc->lim.idle_s * 1000, HTTP_WRITE_TIMEOUT_MS);
+	conn_set_sheddable(c, true);
 	/* RFC 9112 2.2: empty lines before a request line are ignored. */
 	do {
 		rc = conn_read_line(c, HTTP_REQUEST_LINE_MAX, LINE_LF_OK, &line);
@@ -160,7 +161,11 @@ read_head(struct http_conn *hc, struct buf *head)
 		answer_error(hc, 11, 400, "empty lines instead of a request");
 		return READ_ANSWERED;
 	}
+	/* Mid-request: the header time-out, and no shedding (an idle
+	 * connection between requests may be shed when the service is
+	 * full, a request being sent may not). */
 	conn_set_deadline(c, (int)hc->lim.header_s * 1000, "header time-out");
+	conn_set_sheddable(c, false);
 	buf_put_strv(head, line);
 	buf_putc(head, '\n');
 	for (;;) {
