@@ -13,7 +13,14 @@ import urllib.parse
 
 import pytest
 
+import httputil
 from httputil import api, basic, conn, request, web_server
+
+
+@pytest.fixture(autouse=True)
+def sanitizer_clean(make_server):
+    yield
+    httputil.sanitizer_clean()
 
 
 @pytest.fixture
