@@ -15,6 +15,7 @@ import pytest
 
 import httputil
 from httputil import api, basic, conn, request, web_server
+import smtpsink
 
 
 @pytest.fixture(autouse=True)
@@ -349,3 +350,42 @@ def test_wrong_pages(s):
     st, hh, _ = request(s, "GET", "/", headers=h)
     assert "default-src 'self'" in hh["content-security-policy"]
     assert hh["cache-control"] == "no-store"
+
+
+@pytest.fixture
+def sink():
+    k = smtpsink.Sink(addr="127.0.1.4").start()
+    yield k
+    k.stop()
+
+
+@pytest.mark.skipif(not smtpsink.HAVE_AIOSMTPD, reason="python3-aiosmtpd missing")
+def test_message_counters_move(make_server, tmp_path, sink):
+    import smtplib
+    import ssl
+    s = web_server(make_server, tmp_path,
+                   services=["webadmin", "smtp", "submission", "cli"])
+    s.tegami("UpdateModule", "SMTP", '{RelayHost="%s";}' % sink.target)
+    s.tegami("CreateAccount", "user1", '{Password="pw1";}')
+    before = api(s, "GetServerStatistics")[1]["result"]
+    msg = b"From: a@b.example\r\nSubject: count\r\n\r\nhello\r\n"
+    with smtplib.SMTP("127.0.0.1", s.ports["smtp"], timeout=30) as c:
+        c.sendmail("", ["postmaster@test.example"], msg)
+    with smtplib.SMTP("127.0.0.1", s.ports["submission"], timeout=30) as c:
+        c.starttls(context=ssl._create_unverified_context())
+        c.login("user1", "pw1")
+        c.sendmail("user1@test.example", ["bob@remote.example"], msg)
+    sink.wait(1)
+    end = time.time() + 20
+    while time.time() < end:
+        now = api(s, "GetServerStatistics")[1]["result"]
+        if now["MessagesDelivered"] > before["MessagesDelivered"] and \
+                now["MessagesRelayed"] > before["MessagesRelayed"]:
+            break
+        time.sleep(0.2)
+    assert now["MessagesReceived"] == before["MessagesReceived"] + 2
+    assert now["MessagesDelivered"] == before["MessagesDelivered"] + 1
+    assert now["MessagesRelayed"] == before["MessagesRelayed"] + 1
+    assert now["Connections"]["smtp"]["Total"] >= 1
+    text = request(s, "GET", "/metrics", headers={"Authorization": pm(s)})[2].decode()
+    assert re.search(r"^tegami_messages_relayed_total %d$" % now["MessagesRelayed"], text, re.M)
