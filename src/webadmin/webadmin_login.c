@@ -34,6 +34,7 @@
 #include "auth/auth.h"
 #include "net/conn.h"
 #include "net/park.h"
+#include "objects/objects.h"
 #include "core/server.h"
 #include "http/http.h"
 #include "webadmin/webadmin_core.h"
@@ -201,11 +202,26 @@ basic_auth(struct server *srv, const struct http_request *req,
 	return WA_AUTH_OK;
 }
 
+/* Removes the session sid (if it still exists). */
+static void
+end_session(const char *sid)
+{
+	struct wa_session *s;
+
+	pthread_mutex_lock(&sess_lock);
+	s = find(sid);
+	if (s != NULL) {
+		OPENSSL_cleanse(s, sizeof(*s));
+		*s = sessions[--nsessions];
+	}
+	pthread_mutex_unlock(&sess_lock);
+}
+
 enum wa_auth
 wa_authenticate(struct server *srv, const struct http_request *req,
     struct wa_admin *a, struct error *err_r)
 {
-	char sid[WA_ID_HEX + 2];
+	char sid[WA_ID_HEX + 2], tgt[OBJECT_NAME_MAX + 1];
 	const char *auth;
 	struct wa_session *s;
 	struct wa_conf conf;
@@ -227,6 +243,17 @@ wa_authenticate(struct server *srv, const struct http_request *req,
 			a->master = s->master;
 		}
 		pthread_mutex_unlock(&sess_lock);
+		/* The rights as they are now: a deleted account's session
+		 * ends, a revoked Master right is gone at once. */
+		if (s != NULL && objects_find_object(srv->objects, a->domain,
+		    a->account, tgt, sizeof(tgt)) != OBJ_ACCOUNT) {
+			log_ses(req->log, LOG_MAJOR, "session of '%s@%s' ended: "
+			    "the account is gone", a->account, a->domain);
+			end_session(sid);
+			s = NULL;
+		} else if (s != NULL)
+			a->master = objects_account_has_master(srv->objects,
+			    a->account, a->domain);
 		if (s != NULL)
 			return WA_AUTH_OK;
 	}

@@ -389,3 +389,24 @@ def test_message_counters_move(make_server, tmp_path, sink):
     assert now["Connections"]["smtp"]["Total"] >= 1
     text = request(s, "GET", "/metrics", headers={"Authorization": pm(s)})[2].decode()
     assert re.search(r"^tegami_messages_relayed_total %d$" % now["MessagesRelayed"], text, re.M)
+
+
+def test_session_follows_rights_changes(s):
+    assert api(s, "CreateAccount", "boss", {"Password": "bp"})[0] == 200
+    assert api(s, "SetAccountRights", "boss", ["Master"])[0] == 200
+    st, _, cookie = form_login(s, "boss", "bp")
+    sid = cookie.split(";")[0]
+    st, _, body = request(s, "GET", "/", headers={"Cookie": sid})
+    assert st == 200
+    token = re.search(rb'name="csrf-token" content="([0-9a-f]+)"', body).group(1).decode()
+    h = {"Cookie": sid, "Content-Type": "application/json", "X-CSRF-Token": token}
+    cmd = json.dumps({"command": "ListDomains"})
+    assert request(s, "POST", "/api/command", cmd, h)[0] == 200
+    # the Master right revoked: refused at once, in the same session
+    assert api(s, "SetAccountRights", "boss", [])[0] == 200
+    assert request(s, "POST", "/api/command", cmd, h)[0] == 403
+    assert request(s, "GET", "/", headers={"Cookie": sid})[0] == 403
+    # the account deleted: the session is gone
+    assert api(s, "DeleteAccount", "boss")[0] == 200
+    st, hh, _ = request(s, "GET", "/", headers={"Cookie": sid})
+    assert st == 303 and hh["location"].startswith("/login")
