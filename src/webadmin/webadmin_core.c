@@ -434,8 +434,6 @@ webadmin_register(struct server *srv, struct error *err_r)
 {
 	log_register(&log_router_wa);
 	wa_app.arg = srv;
-	if (http_web_root() == NULL)
-		http_set_web_root_default();
 	if (http_register(srv, "webadmin", &wa_app, err_r) < 0 ||
 	    http_register(srv, "webadmins", &wa_app, err_r) < 0)
 		return -1;
