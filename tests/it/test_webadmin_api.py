@@ -410,3 +410,22 @@ def test_session_follows_rights_changes(s):
     assert api(s, "DeleteAccount", "boss")[0] == 200
     st, hh, _ = request(s, "GET", "/", headers={"Cookie": sid})
     assert st == 303 and hh["location"].startswith("/login")
+
+
+def test_remembered_basic_login_still_checked(s):
+    """A Basic login is remembered for a while (a password check is slow),
+    but the peer checks and the account are taken again every time."""
+    assert api(s, "CreateAccount", "user1", {"Password": "u1"})[0] == 200
+    assert api(s, "SetAccountRights", "user1", ["Master"])[0] == 200
+    assert api(s, "ListDomains", user="user1", password="u1", source="127.0.0.2")[0] == 200
+    assert api(s, "ListDomains", user="user1", password="bad", source="127.0.0.2")[0] == 401
+    s.tegami("UpdateProtection", "{RejectNonClientLogins=YES;}")
+    s.tegami("SetClientIPs", "")
+    st, r = api(s, "ListDomains", user="user1", password="u1", source="127.0.0.2")
+    assert st == 401 and r["error"] == "access from your network is denied"
+    s.tegami("UpdateProtection", "{RejectNonClientLogins=NO;}")
+    assert api(s, "ListDomains", user="user1", password="u1", source="127.0.0.2")[0] == 200
+    assert api(s, "SetAccountRights", "user1", [])[0] == 200
+    assert api(s, "ListDomains", user="user1", password="u1", source="127.0.0.2")[0] == 403
+    assert api(s, "DeleteAccount", "user1")[0] == 200
+    assert api(s, "ListDomains", user="user1", password="u1", source="127.0.0.2")[0] == 401
