@@ -71,10 +71,9 @@ sel_init(struct sel *sel, const struct ldap_req *r)
 {
 	sel->r = r;
 	sel->all_oper = listed(r, "+");
-	/* RFC 4511 4.5.1.8: none listed (or only "+") means all user
-	 * attributes; "1.1" alone means none */
-	sel->all_user = listed(r, "*") || r->nattrs == 0 ||
-	    (r->nattrs == 1 && sel->all_oper);
+	/* RFC 4511 4.5.1.8: none listed means all user attributes; "1.1"
+	 * alone means none; RFC 3673: "+" the operational ones */
+	sel->all_user = listed(r, "*") || r->nattrs == 0;
 }
 
 static bool
