@@ -21,8 +21,6 @@ struct ldap_req;
 struct server;
 struct settings_snap;
 
-#define LDAP_PENDING_MAX	8	/* requests read ahead during a search */
-
 struct ldap_conf {
 	bool		 allow_anonymous;
 	uint64_t	 size_limit;

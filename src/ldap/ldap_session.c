@@ -75,6 +75,32 @@ ldap_reply(struct ldap_session *s, const struct ldap_req *r, int rc,
 	ldap_send(s);
 }
 
+/* Reads (and drops) what the client has already sent, at most
+ * LDAP_DRAIN_MAX bytes without waiting: closing a socket with unread
+ * bytes sends a reset, which can destroy the notice before the client
+ * reads it. */
+static void
+drain_input(struct ldap_session *s)
+{
+	unsigned char scratch[4096];
+	struct pollfd pfd;
+	size_t total = 0;
+	ssize_t n;
+
+	while (total < LDAP_DRAIN_MAX) {
+		if (!conn_input_buffered(s->conn)) {
+			pfd.fd = conn_fd(s->conn);
+			pfd.events = POLLIN;
+			pfd.revents = 0;
+			if (poll(&pfd, 1, 0) <= 0)
+				return;
+		}
+		if ((n = conn_read(s->conn, scratch, sizeof(scratch))) <= 0)
+			return;
+		total += (size_t)n;
+	}
+}
+
 /* RFC 4511 4.4.1: the unsolicited notice before the server closes. */
 static void
 notice_of_disconnection(struct ldap_session *s, int rc, const char *diag)
@@ -82,6 +108,7 @@ notice_of_disconnection(struct ldap_session *s, int rc, const char *diag)
 	ldap_enc_extended(&s->out, 0, rc, diag, LDAP_OID_NOTICE, NULL, 0);
 	ldap_send(s);
 	(void)conn_flush(s->conn);
+	drain_input(s);
 	s->quit = true;
 }
 
@@ -93,14 +120,16 @@ notice_of_disconnection(struct ldap_session *s, int rc, const char *diag)
 static int
 read_msg(struct ldap_session *s, unsigned char **p_r, size_t *len_r)
 {
-	unsigned char hdr[6], *p;
+	unsigned char hdr[10], *p;
 	size_t hlen = 2, total;
 	struct error err;
 	int rc;
 
 	if (conn_read_full(s->conn, hdr, 2) == -1)
 		goto eof;
-	if ((hdr[1] & 0x80) && (hdr[1] & 0x7f) <= 4 && (hdr[1] & 0x7f) > 0) {
+	/* up to 8 length bytes are read (ldap_frame() refuses more than
+	 * 4), so the notice is not lost to a reset over unread bytes */
+	if ((hdr[1] & 0x80) && (hdr[1] & 0x7f) <= 8 && (hdr[1] & 0x7f) > 0) {
 		if (conn_read_full(s->conn, hdr + 2, hdr[1] & 0x7f) == -1)
 			goto eof;
 		hlen += hdr[1] & 0x7f;
