@@ -689,6 +689,11 @@ ldap_dec_paged_value(const void *p, size_t len, int *size_r, char *cookie,
 	ber_len_t l;
 	int rc = -1;
 
+	/* liblber's ber_init() of 0 bytes gives an element with no buffer,
+	 * on which ber_skip_tag() crashes */
+	if (p == NULL || len < 2)
+		return error_set(err_r, ERR_SYNTAX, "malformed paged results "
+		    "control");
 	bv.bv_val = (char *)(uintptr_t)p;
 	bv.bv_len = len;
 	if ((ber = ber_init(&bv)) == NULL)
@@ -721,6 +726,9 @@ ldap_dec_passwd_value(const void *p, size_t len, char **user_r,
 	*user_r = *old_r = *new_r = NULL;
 	if (p == NULL || len == 0)
 		return 0;
+	if (len < 2)
+		return error_set(err_r, ERR_SYNTAX, "malformed password modify "
+		    "request");
 	bv.bv_val = (char *)(uintptr_t)p;
 	bv.bv_len = len;
 	if ((ber = ber_init(&bv)) == NULL)
@@ -738,5 +746,11 @@ ldap_dec_passwd_value(const void *p, size_t len, char **user_r,
 			    "modify request");
 	}
 	ber_free(ber, 1);
+	if (rc == -1) {			/* nothing half-decoded is handed out */
+		free(*user_r);
+		free(*old_r);
+		free(*new_r);
+		*user_r = *old_r = *new_r = NULL;
+	}
 	return rc;
 }

@@ -161,7 +161,7 @@ void	ldap_enc_paged_value(struct buf *out, int size, const void *cookie,
 int	ldap_dec_paged_value(const void *p, size_t len, int *size_r,
 	    char *cookie, size_t csize, size_t *clen_r, struct error *err_r);
 /* Decodes a Password Modify request value (RFC 3062): each output is
- * allocated or NULL. */
+ * allocated or NULL; on -1 (ERR_SYNTAX) all three are NULL. */
 int	ldap_dec_passwd_value(const void *p, size_t len, char **user_r,
 	    char **old_r, char **new_r, struct error *err_r);
 

@@ -53,6 +53,12 @@ def search(msgid, base, flt, scope=2, attrs=()):
     return msg(msgid, tlv(0x63, body))
 
 
+def msg_with_controls(msgid, base, ctl):
+    inner = parse(search(msgid, base, present("uid"))[2:])
+    op = bytes([inner[1][0]]) + tlv(0, inner[1][1])[1:]
+    return tlv(0x30, integer(msgid) + op + ctl)
+
+
 def read_tlv(f):
     hdr = f.read(2)
     if len(hdr) < 2:
@@ -259,6 +265,13 @@ def test_other_refusals(srv):
     r.send(search(5, "this is no DN", present("uid")))
     m = r.read()
     assert m[1] == 0x65 and result(m[2])[0] == 34
+    # a paged-results control with an empty value (found by fuzzing: liblber
+    # crashed on it): protocolError
+    ctl = tlv(0xa0, tlv(0x30, octets("1.2.840.113556.1.4.319") + tlv(0x01, b"\xff") +
+                        octets("")))
+    r.send(msg_with_controls(7, f"cn={DOMAIN}", ctl))
+    m = r.read()
+    assert m[0] == 7 and m[1] == 0x65 and result(m[2])[0] == 2
     # an unknown operation tag: Notice of Disconnection
     r.send(msg(6, tlv(0x79, b"")))
     expect_notice(r, 2, "unknown operation")
