@@ -18,6 +18,7 @@
  */
 #include "lib/compat.h"
 
+#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <ctype.h>
@@ -170,19 +171,33 @@ decode_attrs(struct dir_entry *e, const char *p, size_t len)
 	}
 }
 
+/* Random bytes for entryUUIDs, taken from getrandom() a pool at a time
+ * (one system call per 64 records, not an open/read/close each). */
+static void
+random_bytes(unsigned char *p, size_t n)
+{
+	static __thread unsigned char pool[1024];
+	static __thread size_t left;
+	ssize_t got;
+
+	while (n > 0) {
+		if (left == 0) {
+			got = getrandom(pool, sizeof(pool), 0);
+			if (got != (ssize_t)sizeof(pool))
+				fatal("getrandom: %s", strerror(errno));
+			left = sizeof(pool);
+		}
+		*p++ = pool[sizeof(pool) - left--];
+		n--;
+	}
+}
+
 static void
 make_uuid(char out[37])
 {
 	unsigned char r[16];
-	FILE *f;
-	size_t i, n = 0;
 
-	if ((f = fopen("/dev/urandom", "re")) != NULL) {
-		n = fread(r, 1, sizeof(r), f);
-		fclose(f);
-	}
-	for (i = n; i < sizeof(r); i++)
-		r[i] = (unsigned char)(rand() & 0xff);
+	random_bytes(r, sizeof(r));
 	r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);	/* RFC 4122 v4 */
 	r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
 	(void)snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Directory Integration (B12, docs/ldap.md): with DirectoryIntegration =
 "Keep In Sync" every account change updates its record; an update whose
 record went missing fails with "directory record with the specified DN is

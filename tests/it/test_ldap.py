@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The LDAP server (docs/ldap.md) with real clients: OpenLDAP's ldapsearch,
 ldapwhoami, ldapcompare, ldapmodify, ldappasswd (ldap-utils) and Python's
 ldap3.  Searches from cn=<domain>, from top and the empty base, from c=US

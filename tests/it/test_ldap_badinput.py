@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Bad LDAP input over raw sockets (docs/ldap.md, "Limits"): malformed BER,
 a length of 2 GB and one byte past LDAP_PDU_MAX, filters nested one past
 LDAP_FILTER_DEPTH_MAX, an abandoned search, an unauthenticated bind, an
