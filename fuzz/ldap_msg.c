@@ -5,7 +5,8 @@
  * (ldap_frame(), fed whole and as a growing prefix: the answer for a
  * prefix must agree with the whole), each whole message is decoded, its
  * filter evaluated against a fixed record (three values only), and a
- * decoded paged-results or Password Modify value is decoded too.  Every
+ * control value is decoded as paged results, sort keys and a virtual list
+ * view, a Password Modify value too.  Every
  * bound must hold; leaks show up under ASan.
  */
 #include "lib/compat.h"
@@ -40,7 +41,9 @@ check(const uint8_t *p, size_t len, struct dir_entry *e)
 	struct error err;
 	enum dir_match m;
 	struct buf out;
-	size_t clen, i;
+	struct ldap_sort_key keys[LDAP_SORT_KEYS_MAX];
+	struct ldap_vlv vlv;
+	size_t clen, i, nk;
 	int size;
 
 	memset(&r, 0, sizeof(r));
@@ -56,12 +59,22 @@ check(const uint8_t *p, size_t len, struct dir_entry *e)
 			    m != DIR_UNDEFINED)
 				abort();
 		}
-		for (i = 0; i < r.ncontrols; i++)
-			if (r.controls[i].has_value &&
-			    ldap_dec_paged_value(r.controls[i].value,
+		for (i = 0; i < r.ncontrols; i++) {
+			if (!r.controls[i].has_value)
+				continue;
+			if (ldap_dec_paged_value(r.controls[i].value,
 			    r.controls[i].vlen, &size, cookie, sizeof(cookie),
 			    &clen, &err) == 0 && clen >= sizeof(cookie))
 				abort();
+			if (ldap_dec_sort_value(r.controls[i].value,
+			    r.controls[i].vlen, keys, LDAP_SORT_KEYS_MAX, &nk,
+			    &err) == 0 && (nk == 0 || nk > LDAP_SORT_KEYS_MAX))
+				abort();
+			if (ldap_dec_vlv_value(r.controls[i].value,
+			    r.controls[i].vlen, &vlv, &err) == 0 &&
+			    (vlv.before < 0 || vlv.after < 0))
+				abort();
+		}
 		if (r.op == LDAP_OP_EXTENDED && ldap_dec_passwd_value(
 		    r.password, r.pwlen, &u, &o, &n, &err) == 0) {
 			free(u);

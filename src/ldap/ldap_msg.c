@@ -8,6 +8,7 @@
 #include "lib/compat.h"
 
 #include <lber.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -597,22 +598,39 @@ flush_ber(BerElement *ber, struct buf *out)
 }
 
 void
-ldap_enc_result(struct buf *out, int msgid, unsigned op, int rc,
-    const char *matched, const char *diag, const char *ctrl_oid,
-    const void *ctrl_value, size_t ctrl_vlen)
+ldap_enc_result_ctrls(struct buf *out, int msgid, unsigned op, int rc,
+    const char *matched, const char *diag, const struct ldap_ctrl_out *ctrls,
+    size_t n)
 {
 	BerElement *ber = ber_alloc_t(LBER_USE_DER);
+	size_t i;
 
 	if (ber == NULL)
 		return;
 	(void)ber_printf(ber, "{it{ess}", (ber_int_t)msgid, (ber_tag_t)op,
 	    (ber_int_t)rc, matched != NULL ? matched : "",
 	    diag != NULL ? diag : "");
-	if (ctrl_oid != NULL)
-		(void)ber_printf(ber, "t{{so}}", (ber_tag_t)TAG_CONTROLS,
-		    ctrl_oid, (const char *)ctrl_value, (ber_len_t)ctrl_vlen);
+	if (n > 0) {
+		(void)ber_printf(ber, "t{", (ber_tag_t)TAG_CONTROLS);
+		for (i = 0; i < n; i++)
+			(void)ber_printf(ber, "{so}", ctrls[i].oid,
+			    (const char *)ctrls[i].value,
+			    (ber_len_t)ctrls[i].vlen);
+		(void)ber_printf(ber, "}");
+	}
 	(void)ber_printf(ber, "}");
 	flush_ber(ber, out);
+}
+
+void
+ldap_enc_result(struct buf *out, int msgid, unsigned op, int rc,
+    const char *matched, const char *diag, const char *ctrl_oid,
+    const void *ctrl_value, size_t ctrl_vlen)
+{
+	struct ldap_ctrl_out c = { ctrl_oid, ctrl_value, ctrl_vlen };
+
+	ldap_enc_result_ctrls(out, msgid, op, rc, matched, diag, &c,
+	    ctrl_oid != NULL ? 1 : 0);
 }
 
 void
@@ -753,4 +771,133 @@ ldap_dec_passwd_value(const void *p, size_t len, char **user_r,
 		*user_r = *old_r = *new_r = NULL;
 	}
 	return rc;
+}
+
+/* ---- server-side sort and virtual list view ------------------------------------------ */
+
+static BerElement *
+value_ber(const void *p, size_t len, struct error *err_r)
+{
+	struct berval bv;
+	BerElement *ber;
+
+	/* ber_init() of 0 bytes gives an element ber_skip_tag() crashes on */
+	if (p == NULL || len < 2) {
+		error_set(err_r, ERR_SYNTAX, "malformed control value");
+		return NULL;
+	}
+	bv.bv_val = (char *)(uintptr_t)p;
+	bv.bv_len = len;
+	if ((ber = ber_init(&bv)) == NULL)
+		error_set(err_r, ERR_INTERNAL, "out of memory");
+	return ber;
+}
+
+int
+ldap_dec_sort_value(const void *p, size_t len, struct ldap_sort_key *keys,
+    size_t max, size_t *n_r, struct error *err_r)
+{
+	BerElement *ber;
+	ber_len_t l;
+	ber_tag_t t;
+	char *end, *s = NULL;
+	int rc = 0;
+
+	*n_r = 0;
+	if ((ber = value_ber(p, len, err_r)) == NULL)
+		return -1;
+	for (t = ber_first_element(ber, &l, &end); rc == 0 &&
+	    t != LBER_DEFAULT; t = ber_next_element(ber, &l, end)) {
+		if (*n_r == max) {
+			rc = error_set(err_r, ERR_LIMIT, "more than %zu sort "
+			    "keys", max);
+			break;
+		}
+		if (ber_skip_tag(ber, &l) == LBER_DEFAULT ||
+		    get_str(ber, &s, err_r) == -1 || *s == '\0' ||
+		    strlen(s) >= sizeof(keys[0].attr)) {
+			rc = error_set(err_r, ERR_SYNTAX, "malformed sort key");
+			break;
+		}
+		(void)snprintf(keys[*n_r].attr, sizeof(keys[0].attr), "%s", s);
+		keys[*n_r].reverse = false;
+		if (ber_peek_tag(ber, &l) == 0x80 && get_str(ber, &s, err_r) ==
+		    -1)
+			rc = -1;
+		if (rc == 0 && ber_peek_tag(ber, &l) == 0x81 &&
+		    get_bool(ber, &keys[*n_r].reverse, err_r) == -1)
+			rc = -1;
+		(*n_r)++;
+	}
+	free(s);
+	ber_free(ber, 1);
+	if (rc == 0 && *n_r == 0)
+		rc = error_set(err_r, ERR_SYNTAX, "no sort key");
+	return rc;
+}
+
+int
+ldap_dec_vlv_value(const void *p, size_t len, struct ldap_vlv *v,
+    struct error *err_r)
+{
+	BerElement *ber;
+	ber_len_t l;
+	ber_tag_t t;
+	char *s = NULL;
+	int rc = -1;
+
+	memset(v, 0, sizeof(*v));
+	if ((ber = value_ber(p, len, err_r)) == NULL)
+		return -1;
+	if (ber_skip_tag(ber, &l) == LBER_DEFAULT ||
+	    get_int(ber, &v->before, err_r) == -1 ||
+	    get_int(ber, &v->after, err_r) == -1 || v->before < 0 ||
+	    v->after < 0)
+		goto out;
+	t = ber_peek_tag(ber, &l);
+	if (t == 0xa0) {
+		if (ber_skip_tag(ber, &l) == LBER_DEFAULT ||
+		    get_int(ber, &v->offset, err_r) == -1 ||
+		    get_int(ber, &v->count, err_r) == -1 || v->offset < 0 ||
+		    v->count < 0)
+			goto out;
+	} else if (t == 0x81) {
+		if (get_str(ber, &s, err_r) == -1 ||
+		    strlen(s) >= sizeof(v->value))
+			goto out;
+		v->by_value = true;
+		(void)snprintf(v->value, sizeof(v->value), "%s", s);
+	} else
+		goto out;
+	rc = 0;
+out:
+	if (rc == -1)
+		error_set(err_r, ERR_SYNTAX, "malformed virtual list view "
+		    "control");
+	free(s);
+	ber_free(ber, 1);
+	return rc;
+}
+
+void
+ldap_enc_sort_res(struct buf *out, int rc)
+{
+	BerElement *ber = ber_alloc_t(LBER_USE_DER);
+
+	if (ber == NULL)
+		return;
+	(void)ber_printf(ber, "{e}", (ber_int_t)rc);
+	flush_ber(ber, out);
+}
+
+void
+ldap_enc_vlv_res(struct buf *out, int pos, int count, int rc)
+{
+	BerElement *ber = ber_alloc_t(LBER_USE_DER);
+
+	if (ber == NULL)
+		return;
+	(void)ber_printf(ber, "{iie}", (ber_int_t)pos, (ber_int_t)count,
+	    (ber_int_t)rc);
+	flush_ber(ber, out);
 }

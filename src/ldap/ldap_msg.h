@@ -64,6 +64,13 @@ enum ldap_rc {
 #define LDAP_OID_WHOAMI		"1.3.6.1.4.1.4203.1.11.3"
 #define LDAP_OID_PASSWD		"1.3.6.1.4.1.4203.1.11.1"
 #define LDAP_OID_NOTICE		"1.3.6.1.4.1.1466.20036"	/* of disconnection */
+#define LDAP_OID_SORT		"1.2.840.113556.1.4.473"	/* RFC 2891 */
+#define LDAP_OID_SORT_RES	"1.2.840.113556.1.4.474"
+#define LDAP_OID_VLV		"2.16.840.1.113730.3.4.9"	/* virtual list view */
+#define LDAP_OID_VLV_RES	"2.16.840.1.113730.3.4.10"
+
+#define LDAP_RC_SORT_MISSING	60	/* VLV without sort (draft-ietf-ldapext-ldapv3-vlv) */
+#define LDAP_RC_OFFSET_RANGE	61
 
 struct ldap_control {
 	char	*oid;
@@ -138,13 +145,48 @@ int	ldap_msg_decode(const void *p, size_t len, struct ldap_req *r,
 	    struct error *err_r);
 void	ldap_req_clear(struct ldap_req *r);
 
+/* A server-side sort key (RFC 2891). */
+struct ldap_sort_key {
+	char	attr[128];
+	bool	reverse;
+};
+/* A virtual list view request. */
+struct ldap_vlv {
+	int	before, after;
+	bool	by_value;		/* greaterThanOrEqual */
+	int	offset, count;		/* byOffset */
+	char	value[256];		/* greaterThanOrEqual's assertion */
+};
+/* Decodes a sort control value: at most max keys (ERR_LIMIT past it).
+ * 0, or -1 with ERR_SYNTAX. */
+int	ldap_dec_sort_value(const void *p, size_t len,
+	    struct ldap_sort_key *keys, size_t max, size_t *n_r,
+	    struct error *err_r);
+int	ldap_dec_vlv_value(const void *p, size_t len, struct ldap_vlv *v,
+	    struct error *err_r);
+/* The response control values: { sortResult } and { targetPosition,
+ * contentCount, virtualListViewResult }. */
+void	ldap_enc_sort_res(struct buf *out, int rc);
+void	ldap_enc_vlv_res(struct buf *out, int pos, int count, int rc);
+
 /* ---- encoding (append one whole LDAPMessage to out) -------------------- */
+
+/* One control of a response. */
+struct ldap_ctrl_out {
+	const char	*oid;
+	const void	*value;
+	size_t		 vlen;
+};
 
 /* An LDAPResult-shaped response (op is a *_RES tag, SEARCH_DONE ...).
  * ctrl_oid/ctrl_value: one response control, or NULL. */
 void	ldap_enc_result(struct buf *out, int msgid, unsigned op, int rc,
 	    const char *matched, const char *diag, const char *ctrl_oid,
 	    const void *ctrl_value, size_t ctrl_vlen);
+/* The same with n response controls. */
+void	ldap_enc_result_ctrls(struct buf *out, int msgid, unsigned op, int rc,
+	    const char *matched, const char *diag,
+	    const struct ldap_ctrl_out *ctrls, size_t n);
 /* ExtendedResponse with optional responseName and responseValue. */
 void	ldap_enc_extended(struct buf *out, int msgid, int rc,
 	    const char *diag, const char *name, const void *value,

@@ -139,6 +139,8 @@ send_root_dse(struct ldap_session *s, struct ldap_req *r)
 	}
 	dir_entry_add(e, "supportedLDAPVersion", "3");
 	dir_entry_add(e, "supportedControl", LDAP_OID_PAGED);
+	dir_entry_add(e, "supportedControl", LDAP_OID_SORT);
+	dir_entry_add(e, "supportedControl", LDAP_OID_VLV);
 	dir_entry_add(e, "supportedExtension", LDAP_OID_STARTTLS);
 	dir_entry_add(e, "supportedExtension", LDAP_OID_WHOAMI);
 	dir_entry_add(e, "supportedExtension", LDAP_OID_PASSWD);
@@ -204,12 +206,228 @@ search_done(struct ldap_session *s, struct ldap_req *r, int rc,
 	ldap_send(s);
 }
 
+/* ---- server-side sort (RFC 2891) and virtual list view ----------------------------- */
+
+struct sort_ctx {
+	const struct ldap_sort_key	*keys;
+	size_t				 nkeys;
+};
+
+/* The smallest value of attr in e (RFC 2891 2.2), or NULL. */
+static const char *
+sort_value(const struct dir_entry *e, const char *attr)
+{
+	const char *best = NULL;
+	size_t i;
+
+	for (i = 0; i < e->navs; i++)
+		if (strcasecmp(e->avs[i].name, attr) == 0 && (best == NULL ||
+		    dir_value_cmp(attr, e->avs[i].val, best) < 0))
+			best = e->avs[i].val;
+	return best;
+}
+
+static __thread const struct sort_ctx *sort_cur;
+
+/* Entries without the attribute sort after all others either way. */
+static int
+sort_cmp(const void *pa, const void *pb)
+{
+	const struct dir_entry *a = *(const struct dir_entry *const *)pa;
+	const struct dir_entry *b = *(const struct dir_entry *const *)pb;
+	const char *va, *vb;
+	size_t i;
+	int c;
+
+	for (i = 0; i < sort_cur->nkeys; i++) {
+		va = sort_value(a, sort_cur->keys[i].attr);
+		vb = sort_value(b, sort_cur->keys[i].attr);
+		if (va == NULL || vb == NULL) {
+			if (va != vb)
+				return va == NULL ? 1 : -1;
+			continue;
+		}
+		c = dir_value_cmp(sort_cur->keys[i].attr, va, vb);
+		if (c != 0)
+			return sort_cur->keys[i].reverse ? -c : c;
+	}
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static void
+sorted_done(struct ldap_session *s, struct ldap_req *r, int rc,
+    const char *diag, int sort_rc, const struct ldap_vlv *vlv, int pos,
+    int count, int vlv_rc)
+{
+	struct ldap_ctrl_out c[2];
+	struct buf sv, vv;
+	size_t n = 0;
+
+	buf_init(&sv, 64);
+	buf_init(&vv, 64);
+	ldap_enc_sort_res(&sv, sort_rc);
+	c[n].oid = LDAP_OID_SORT_RES;
+	c[n].value = sv.data;
+	c[n++].vlen = sv.len;
+	if (vlv != NULL) {
+		ldap_enc_vlv_res(&vv, pos, count, vlv_rc);
+		c[n].oid = LDAP_OID_VLV_RES;
+		c[n].value = vv.data;
+		c[n++].vlen = vv.len;
+	}
+	ldap_enc_result_ctrls(&s->out, r->msgid, LDAP_OP_SEARCH_DONE, rc, "",
+	    diag, c, n);
+	ldap_send(s);
+	buf_free(&sv);
+	buf_free(&vv);
+}
+
+/*
+ * A sorted search: every match is collected (at most the server's
+ * SizeLimit: past it adminLimitExceeded, nothing sorted), sorted, then
+ * sent whole (up to the client's size limit) or, with a virtual list view,
+ * the window around the target position.
+ */
+static void
+sorted_search(struct ldap_session *s, struct ldap_req *r, const char *base,
+    const struct ldap_control *sc, const struct ldap_control *vc)
+{
+	struct ldap_sort_key keys[LDAP_SORT_KEYS_MAX];
+	struct sort_ctx ctx;
+	struct ldap_vlv vlv;
+	struct dir_search q;
+	struct dir_results res;
+	struct dir_entry **all = NULL;
+	char matched[DIR_DN_MAX + 1];
+	struct error err;
+	struct sel sel;
+	size_t n = 0, cap = 0, nkeys, i, from, to;
+	uint64_t limit = s->conf->size_limit;
+	int pos = 0, rc = LDAP_RC_SUCCESS;
+	bool more = true;
+	const char *diag = "";
+
+	if (ldap_dec_sort_value(sc->value, sc->has_value ? sc->vlen : 0, keys,
+	    LDAP_SORT_KEYS_MAX, &nkeys, &err) == -1) {
+		sorted_done(s, r, LDAP_RC_PROTOCOL_ERROR, err.msg,
+		    LDAP_RC_PROTOCOL_ERROR, NULL, 0, 0, 0);
+		return;
+	}
+	if (vc != NULL && ldap_dec_vlv_value(vc->value, vc->has_value ?
+	    vc->vlen : 0, &vlv, &err) == -1) {
+		sorted_done(s, r, LDAP_RC_PROTOCOL_ERROR, err.msg,
+		    LDAP_RC_SUCCESS, &vlv, 0, 0, LDAP_RC_PROTOCOL_ERROR);
+		return;
+	}
+	memset(&q, 0, sizeof(q));
+	q.base = base;
+	q.scope = (enum dir_scope)r->scope;
+	q.filter = r->filter;
+	while (more) {
+		q.max = DIR_SEARCH_BATCH;
+		if (directory_search(s->srv->directory, &q, &res, &err) == -1) {
+			if (err.kind == ERR_NOTFOUND) {
+				ldap_matched(s, base, matched,
+				    sizeof(matched));
+				ldap_enc_result(&s->out, r->msgid,
+				    LDAP_OP_SEARCH_DONE, LDAP_RC_NO_SUCH_OBJECT,
+				    matched, "no such object", NULL, NULL, 0);
+				ldap_send(s);
+			} else
+				sorted_done(s, r, LDAP_RC_OTHER, err.msg,
+				    LDAP_RC_OTHER, NULL, 0, 0, 0);
+			goto out;
+		}
+		more = res.more;
+		if (res.n > 0)
+			q.after_id = res.e[res.n - 1]->id;
+		if (n + res.n > limit) {
+			dir_results_clear(&res);
+			sorted_done(s, r, LDAP_RC_ADMINLIMIT, "too many entries "
+			    "to sort", LDAP_RC_ADMINLIMIT, vc != NULL ? &vlv :
+			    NULL, 0, 0, LDAP_RC_ADMINLIMIT);
+			goto out;
+		}
+		if (n + res.n > cap) {
+			cap = (n + res.n) * 2;
+			all = xrealloc(all, size_mul(cap, sizeof(*all)));
+		}
+		for (i = 0; i < res.n; i++) {
+			all[n++] = res.e[i];
+			res.e[i] = NULL;
+		}
+		res.n = 0;
+		dir_results_clear(&res);
+		if (ldap_abandoned(s, r->msgid))
+			goto out;
+	}
+	ctx.keys = keys;
+	ctx.nkeys = nkeys;
+	sort_cur = &ctx;
+	if (n > 1)
+		qsort(all, n, sizeof(*all), sort_cmp);
+	sort_cur = NULL;
+	from = 0;
+	to = n;
+	if (vc != NULL) {
+		if (vlv.by_value) {
+			/* the first entry whose first key is >= the value */
+			for (i = 0; i < n; i++) {
+				const char *v = sort_value(all[i],
+				    keys[0].attr);
+
+				if (v != NULL && (keys[0].reverse ?
+				    dir_value_cmp(keys[0].attr, v, vlv.value) <=
+				    0 : dir_value_cmp(keys[0].attr, v,
+				    vlv.value) >= 0))
+					break;
+			}
+			pos = (int)i + 1;
+		} else if (vlv.count == 0 || (size_t)vlv.count == n)
+			pos = vlv.offset;
+		else if (vlv.offset >= vlv.count)
+			pos = (int)n;		/* the last */
+		else
+			pos = (int)(((int64_t)vlv.offset * (int64_t)n +
+			    vlv.count / 2) / vlv.count);
+		if (pos < 1)
+			pos = 1;
+		if ((size_t)pos > n + 1)
+			pos = (int)n + 1;
+		from = (size_t)pos - 1 > (size_t)vlv.before ?
+		    (size_t)pos - 1 - (size_t)vlv.before : 0;
+		to = (size_t)pos - 1 + (size_t)vlv.after + 1;
+		if (to > n)
+			to = n;
+	} else if (r->sizelimit > 0 && (size_t)r->sizelimit < n) {
+		to = (size_t)r->sizelimit;
+		rc = LDAP_RC_SIZELIMIT;
+		diag = "size limit exceeded";
+	}
+	sel_init(&sel, r);
+	for (i = from; i < to; i++) {
+		if (sel.all_oper || r->nattrs > 0)
+			add_operational(all[i]);
+		ldap_enc_entry(&s->out, r->msgid, all[i]->dn, all[i], want,
+		    &sel, r->typesonly);
+		ldap_send(s);
+	}
+	log_ses(&s->log, LOG_LOW, "sorted search '%.200s': %zu of %zu entries",
+	    r->dn, to > from ? to - from : 0, n);
+	sorted_done(s, r, rc, diag, LDAP_RC_SUCCESS, vc != NULL ? &vlv : NULL,
+	    pos, (int)n, LDAP_RC_SUCCESS);
+out:
+	for (i = 0; i < n; i++)
+		dir_entry_free(&all[i]);
+	free(all);
+}
+
 void
 ldap_do_search(struct ldap_session *s, struct ldap_req *r)
 {
 	char base[DIR_DN_MAX + 1], matched[DIR_DN_MAX + 1];
 	char cookie[PAGED_COOKIE_MAX], *end;
-	const struct ldap_control *pc;
+	const struct ldap_control *pc, *sc, *vc;
 	struct dir_search q;
 	struct dir_results res;
 	struct error err;
@@ -228,6 +446,27 @@ ldap_do_search(struct ldap_session *s, struct ldap_req *r)
 	}
 	if (dir_dn_normalize(r->dn, base, sizeof(base), &err) == -1) {
 		search_done(s, r, LDAP_RC_INVALID_DN, "", err.msg, false, 0);
+		return;
+	}
+	if ((sc = find_control(r, LDAP_OID_SORT)) != NULL) {
+		sorted_search(s, r, base, sc, find_control(r, LDAP_OID_VLV));
+		return;
+	}
+	if ((vc = find_control(r, LDAP_OID_VLV)) != NULL) {
+		/* a view needs an order */
+		struct buf vv;
+		struct ldap_ctrl_out c;
+
+		buf_init(&vv, 64);
+		ldap_enc_vlv_res(&vv, 0, 0, LDAP_RC_SORT_MISSING);
+		c.oid = LDAP_OID_VLV_RES;
+		c.value = vv.data;
+		c.vlen = vv.len;
+		ldap_enc_result_ctrls(&s->out, r->msgid, LDAP_OP_SEARCH_DONE,
+		    LDAP_RC_SORT_MISSING, "", "virtual list view needs the "
+		    "sort control", &c, 1);
+		ldap_send(s);
+		buf_free(&vv);
 		return;
 	}
 	if ((pc = find_control(r, LDAP_OID_PAGED)) != NULL) {

@@ -488,7 +488,9 @@ controls_ok(struct ldap_session *s, struct ldap_req *r)
 		if (!r->controls[i].critical)
 			continue;
 		if (r->op == LDAP_OP_SEARCH &&
-		    strcmp(r->controls[i].oid, LDAP_OID_PAGED) == 0)
+		    (strcmp(r->controls[i].oid, LDAP_OID_PAGED) == 0 ||
+		    strcmp(r->controls[i].oid, LDAP_OID_SORT) == 0 ||
+		    strcmp(r->controls[i].oid, LDAP_OID_VLV) == 0))
 			continue;
 		log_ses(&s->log, LOG_LOW, "critical control %.64s refused",
 		    r->controls[i].oid);

@@ -99,6 +99,7 @@
 #define LDAP_IDLE_TIMEOUT_MS	(10 * 60 * 1000)	/* between requests */
 #define LDAP_WRITE_TIMEOUT_MS	(60 * 1000)
 #define LDAP_ERRORS_MAX		20	/* bad requests before the connection is closed */
+#define LDAP_SORT_KEYS_MAX	4	/* keys of one server-side sort */
 #define LDAP_PENDING_MAX	8	/* requests read ahead while a search runs (abandon) */
 #define LDAP_DRAIN_MAX		65536	/* unread input dropped before a close, so the notice is not reset away */
 

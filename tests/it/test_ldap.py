@@ -40,7 +40,8 @@ def url(s, tls=False):
 def run(*args, env=None):
     e = dict(os.environ, LDAPTLS_REQCERT="never")
     e.update(env or {})
-    return subprocess.run(list(args), capture_output=True, text=True, timeout=30, env=e)
+    return subprocess.run(list(args), capture_output=True, text=True, timeout=30, env=e,
+                          stdin=subprocess.DEVNULL)
 
 
 def dns(out):
@@ -394,3 +395,58 @@ def test_account_rename_and_delete_follow(make_server):
     c.search(f"cn={DOMAIN}", "(uid=david)")
     assert c.entries == []
     c.unbind()
+
+
+def ber(tag, body):
+    assert len(body) < 128
+    return bytes([tag, len(body)]) + body
+
+
+def ber_int(n):
+    return ber(0x02, n.to_bytes(max(1, (n.bit_length() + 8) // 8), "big", signed=True))
+
+
+def cns(out):
+    return [line[4:] for line in out.splitlines() if line.startswith("cn: ")]
+
+
+def test_server_side_sort_and_virtual_list_view(make_server):
+    s = start(make_server)
+    q = ["ldapsearch", "-x", "-H", url(s), "-b", f"cn={DOMAIN}"]
+    p = run(*q, "-E", "sss=cn", "(uid=*)", "cn")
+    assert p.returncode == 0, p.stderr
+    assert cns(p.stdout) == ["Ann Smith", "Anna Karenina", "Bob Jones", "Carl Annfield", "Dave"]
+    assert "sortResult: (0) Success" in p.stdout
+    p = run(*q, "-E", "sss=-sn", "(uid=*)", "cn")
+    assert cns(p.stdout) == ["Ann Smith", "Anna Karenina", "Bob Jones", "Dave",
+                             "Carl Annfield"]              # sn descending
+    # the virtual list view (what Outlook's address-book browsing sends),
+    # through ldap3 (ldapsearch's vlv mode is interactive)
+    c = conn(s)
+
+    def vlv(before, after, target):
+        c.search(f"cn={DOMAIN}", "(uid=*)", SUBTREE, attributes=["cn"],
+                 controls=[("1.2.840.113556.1.4.473", True, ber(0x30, ber(0x30, ber(0x04, b"cn")))),
+                           ("2.16.840.1.113730.3.4.9", True,
+                            ber(0x30, ber_int(before) + ber_int(after) + target))])
+        assert c.result["result"] == 0, c.result
+        res = c.result["controls"]["2.16.840.1.113730.3.4.10"]["value"]
+        return [e.cn.value for e in c.entries], res
+
+    names, res = vlv(0, 1, ber(0xa0, ber_int(2) + ber_int(0)))     # byOffset 2
+    assert names == ["Anna Karenina", "Bob Jones"]
+    assert res == ber(0x30, ber_int(2) + ber_int(5) + ber(0x0a, b"\x00"))
+    names, res = vlv(1, 1, ber(0x81, b"Bob"))                        # >= "Bob"
+    assert names == ["Anna Karenina", "Bob Jones", "Carl Annfield"]
+    assert res == ber(0x30, ber_int(3) + ber_int(5) + ber(0x0a, b"\x00"))
+    names, res = vlv(0, 5, ber(0xa0, ber_int(5) + ber_int(5)))     # the last
+    assert names == ["Dave"]
+    c.unbind()
+    # more entries than the server's SizeLimit: adminLimitExceeded, nothing sorted
+    s.tegami("UpdateModule", "LDAP", "{SizeLimit=3;}")
+    p = run(*q, "-E", "sss=cn", "(uid=*)", "cn")
+    assert p.returncode == 11 and cns(p.stdout) == []
+    # the client's size limit after sorting
+    s.tegami("UpdateModule", "LDAP", "{SizeLimit=default;}")
+    p = run(*q, "-z", "2", "-E", "sss=cn", "(uid=*)", "cn")
+    assert p.returncode == 4 and cns(p.stdout) == ["Ann Smith", "Anna Karenina"]

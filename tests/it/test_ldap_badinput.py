@@ -273,6 +273,12 @@ def test_other_refusals(srv):
     r.send(msg_with_controls(7, f"cn={DOMAIN}", ctl))
     m = r.read()
     assert m[0] == 7 and m[1] == 0x65 and result(m[2])[0] == 2
+    # a virtual list view without the sort control: sortControlMissing (60)
+    vlv = tlv(0x30, integer(0) + integer(1) + tlv(0xa0, integer(1) + integer(0)))
+    ctl = tlv(0xa0, tlv(0x30, octets("2.16.840.1.113730.3.4.9") + octets(vlv)))
+    r.send(msg_with_controls(8, f"cn={DOMAIN}", ctl))
+    m = r.read()
+    assert m[0] == 8 and m[1] == 0x65 and result(m[2])[0] == 60
     # an unknown operation tag: Notice of Disconnection
     r.send(msg(6, tlv(0x79, b"")))
     expect_notice(r, 2, "unknown operation")
