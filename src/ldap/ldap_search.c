@@ -144,6 +144,7 @@ send_root_dse(struct ldap_session *s, struct ldap_req *r)
 	dir_entry_add(e, "supportedExtension", LDAP_OID_STARTTLS);
 	dir_entry_add(e, "supportedExtension", LDAP_OID_WHOAMI);
 	dir_entry_add(e, "supportedExtension", LDAP_OID_PASSWD);
+	dir_entry_add(e, "supportedSASLMechanisms", "PLAIN");
 	dir_entry_add(e, "supportedFeatures", "1.3.6.1.4.1.4203.1.5.1");
 	dir_entry_add(e, "vendorName", "Tegami");
 	dir_entry_add(e, "vendorVersion", s->srv->version);

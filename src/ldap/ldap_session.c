@@ -267,10 +267,43 @@ login_name(struct ldap_session *s, const char *dn, char *buf, size_t size)
 	return mail != NULL;
 }
 
+/*
+ * SASL PLAIN (RFC 4616) in one step: the credentials are
+ * "authzid NUL authcid NUL password"; an authzid other than the authcid
+ * is refused (no proxy authorization).  0 with the name and password,
+ * -1 when malformed.
+ */
+static int
+sasl_plain(const struct ldap_req *r, char *name, size_t nsize, char *pw,
+    size_t psize)
+{
+	const char *p = r->password, *end, *z1, *z2;
+	size_t zl, nl, pl;
+
+	if (p == NULL || r->pwlen == 0)
+		return -1;
+	end = p + r->pwlen;
+	if ((z1 = memchr(p, '\0', r->pwlen)) == NULL ||
+	    (z2 = memchr(z1 + 1, '\0', (size_t)(end - z1 - 1))) == NULL ||
+	    memchr(z2 + 1, '\0', (size_t)(end - z2 - 1)) != NULL)
+		return -1;
+	zl = (size_t)(z1 - p);
+	nl = (size_t)(z2 - z1 - 1);
+	pl = (size_t)(end - z2 - 1);
+	if (nl == 0 || pl == 0 || nl >= nsize || pl >= psize ||
+	    (zl > 0 && (zl != nl || memcmp(p, z1 + 1, nl) != 0)))
+		return -1;
+	memcpy(name, z1 + 1, nl);
+	name[nl] = '\0';
+	memcpy(pw, z2 + 1, pl);
+	pw[pl] = '\0';
+	return 0;
+}
+
 static void
 do_bind(struct ldap_session *s, struct ldap_req *r)
 {
-	char name[ADDRESS_MAX + 1];
+	char name[ADDRESS_MAX + 1], pw[PASSWORD_MAX + 1];
 	struct auth_result res;
 	struct auth_peer peer;
 	struct error err;
@@ -284,12 +317,12 @@ do_bind(struct ldap_session *s, struct ldap_req *r)
 		    "version 3 (and 2) is supported");
 		return;
 	}
-	if (r->sasl) {
-		ldap_reply(s, r, LDAP_RC_AUTH_METHOD, "", "SASL binds are not "
-		    "supported; use a simple bind over TLS");
+	if (r->sasl && strcasecmp(r->mech, "PLAIN") != 0) {
+		ldap_reply(s, r, LDAP_RC_AUTH_METHOD, "", "SASL mechanism not "
+		    "supported; PLAIN is");
 		return;
 	}
-	if (*r->dn == '\0' && r->pwlen == 0) {
+	if (!r->sasl && *r->dn == '\0' && r->pwlen == 0) {
 		if (!s->conf->allow_anonymous) {
 			ldap_reply(s, r, LDAP_RC_INAPPROPRIATE_AUTH, "",
 			    "anonymous binds are not allowed");
@@ -299,7 +332,7 @@ do_bind(struct ldap_session *s, struct ldap_req *r)
 		ldap_reply(s, r, LDAP_RC_SUCCESS, "", "");
 		return;
 	}
-	if (r->pwlen == 0) {
+	if (!r->sasl && r->pwlen == 0) {
 		/* RFC 4513 5.1.2: unauthenticated binds */
 		ldap_reply(s, r, LDAP_RC_UNWILLING, "", "a bind with a name "
 		    "needs a password");
@@ -311,15 +344,25 @@ do_bind(struct ldap_session *s, struct ldap_req *r)
 		    "passwords need TLS (StartTLS or ldaps)");
 		return;
 	}
-	if (!login_name(s, r->dn, name, sizeof(name)) ||
+	if (r->sasl) {
+		if (sasl_plain(r, name, sizeof(name), pw, sizeof(pw)) == -1) {
+			ldap_reply(s, r, LDAP_RC_PROTOCOL_ERROR, "",
+			    "malformed PLAIN credentials");
+			return;
+		}
+	} else if (!login_name(s, r->dn, name, sizeof(name)) ||
+	    r->pwlen >= sizeof(pw) ||
 	    memchr(r->password, '\0', r->pwlen) != NULL) {
 		log_ses(&s->log, LOG_PROBLEM, "bind as '%.100s' failed: no "
 		    "such account", r->dn);
 		ldap_reply(s, r, LDAP_RC_INVALID_CREDENTIALS, "",
 		    AUTH_GENERIC_ERROR);
 		return;
-	}
-	if (auth_login(s->srv, &peer, name, r->password, &res, &err) == -1) {
+	} else
+		(void)snprintf(pw, sizeof(pw), "%s", r->password);
+	rc = auth_login(s->srv, &peer, name, pw, &res, &err);
+	explicit_bzero(pw, sizeof(pw));
+	if (rc == -1) {
 		rc = err.kind == ERR_AUTH ? LDAP_RC_INVALID_CREDENTIALS :
 		    err.kind == ERR_PERM ? LDAP_RC_INVALID_CREDENTIALS :
 		    err.kind == ERR_LIMIT ? LDAP_RC_UNWILLING : LDAP_RC_OTHER;
@@ -336,7 +379,8 @@ do_bind(struct ldap_session *s, struct ldap_req *r)
 	    res.account, res.domain);
 	(void)snprintf(s->log.context, sizeof(s->log.context), "%s(%.60s)",
 	    conn_peer_text(s->conn), res.address);
-	log_ses(&s->log, LOG_MAJOR, "%s logged in%s", res.address,
+	log_ses(&s->log, LOG_MAJOR, "%s logged in%s%s", res.address,
+	    r->sasl ? " (SASL PLAIN)" : "",
 	    res.master ? " (administrator)" : "");
 	ldap_reply(s, r, LDAP_RC_SUCCESS, "", "");
 }

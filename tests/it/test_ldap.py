@@ -263,6 +263,27 @@ def test_binds_right_and_wrong(make_server):
     assert p.returncode == 0 and "mail: user2@client1.com" in p.stdout
 
 
+def test_sasl_plain(make_server):
+    from ldap3 import PLAIN, SASL
+    s = start(make_server)
+    srv = Server("127.0.0.1", port=s.ports["ldap"])
+    c = Connection(srv, authentication=SASL, sasl_mechanism=PLAIN,
+                   sasl_credentials=(None, f"user1@{DOMAIN}", "secret1"), raise_exceptions=False)
+    assert c.bind(), c.result
+    assert c.extend.standard.who_am_i() == f"dn:uid=user1,cn={DOMAIN}"
+    c.unbind()
+    c = Connection(srv, authentication=SASL, sasl_mechanism=PLAIN,
+                   sasl_credentials=(None, f"user1@{DOMAIN}", "wrong"), raise_exceptions=False)
+    assert not c.bind() and c.result["result"] == 49
+    c.unbind()
+    # an authorization identity other than the user's: refused
+    c = Connection(srv, authentication=SASL, sasl_mechanism=PLAIN,
+                   sasl_credentials=("postmaster", f"user1@{DOMAIN}", "secret1"),
+                   raise_exceptions=False)
+    assert not c.bind() and c.result["result"] == 2
+    c.unbind()
+
+
 def test_b5_from_a_non_client_address(make_server):
     s = start(make_server)
     s.tegami("UpdateProtection", "{RejectNonClientLogins=YES;}")
