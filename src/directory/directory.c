@@ -32,6 +32,7 @@
 
 #include "lib/buf.h"
 #include "lib/db.h"
+#include "lib/dbcopy.h"
 #include "lib/xmalloc.h"
 #include "directory/directory.h"
 
@@ -614,6 +615,17 @@ directory_count(struct directory *d)
 	}
 	pthread_mutex_unlock(&d->rlock);
 	return n;
+}
+
+int
+directory_backup(struct directory *d, const char *path, struct error *err_r)
+{
+	int rc;
+
+	pthread_mutex_lock(&d->rlock);
+	rc = dbcopy_backup(d->rdb.h, path, err_r);
+	pthread_mutex_unlock(&d->rlock);
+	return rc;
 }
 
 /* ---- search ------------------------------------------------------------------- */

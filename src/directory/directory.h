@@ -136,6 +136,10 @@ struct dir_entry	*directory_get(struct directory *d, const char *dn,
 bool	directory_exists(struct directory *d, const char *dn);
 /* Records held. */
 size_t	directory_count(struct directory *d);
+/* Copies the database (one committed state) to path, which must not
+ * exist, and fsyncs it: the online backup (backup/backup_run.c). */
+int	directory_backup(struct directory *d, const char *path,
+	    struct error *err_r);
 
 struct dir_search {
 	const char		*base;		/* normal DN; "" the root */

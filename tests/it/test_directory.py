@@ -119,3 +119,24 @@ def test_records_survive_restart_and_kill9(make_server):
     s.stop()
     s.start()
     assert len(records(s)) == 20
+
+
+def test_backup_and_restore_carry_the_directory(make_server, tmp_path):
+    from conftest import TEGAMID
+    s = start(make_server)
+    s.tegami("UpdateDomainSettings", DOMAIN, '{DirectoryIntegration="Keep In Sync";}')
+    for i in range(30):
+        s.tegami("CreateAccount", f"u{i}@{DOMAIN}")
+    backup = str(tmp_path / "bk")
+    s.tegami("Backup", backup)
+    assert os.path.exists(os.path.join(backup, "Directory", "directory.db"))
+    assert not os.path.exists(os.path.join(backup, "Directory", "directory.db-wal"))
+    s.stop()
+    new_base = str(tmp_path / "restored")
+    p = subprocess.run([TEGAMID, "--restore", backup, "--base", new_base],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    db = sqlite3.connect(os.path.join(new_base, "Directory", "directory.db"))
+    n = db.execute("SELECT count(*) FROM entry WHERE ndn LIKE 'uid=%'").fetchone()[0]
+    db.close()
+    assert n == 30
