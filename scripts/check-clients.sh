@@ -69,9 +69,13 @@ fi
 if ! "$PY" -c 'import dnslib.server' 2>/dev/null; then
 	need python3-dnslib "$PY cannot import dnslib"
 fi
+# The LDAP tests' second client (besides ldapsearch).
+if ! "$PY" -c 'import ldap3' 2>/dev/null; then
+	need python3-ldap3 "$PY cannot import ldap3"
+fi
 if [ ! -x /usr/sbin/smtp-sink ]; then
 	need postfix "/usr/sbin/smtp-sink not found"
 fi
 
-[ $bad = 0 ] && echo "check-clients: pytest, swaks (TLS), curl (imap/pop3/smtp, TLS), fetchmail (SSL), mbsync, ldapsearch, aiosmtpd, dnslib, smtp-sink: ok"
+[ $bad = 0 ] && echo "check-clients: pytest, swaks (TLS), curl (imap/pop3/smtp, TLS), fetchmail (SSL), mbsync, ldapsearch, ldap3, aiosmtpd, dnslib, smtp-sink: ok"
 exit $bad

@@ -40,6 +40,8 @@
 #include "server/basedir.h"
 #include "server/bindhelper.h"
 #include "server/mailflow.h"
+#include "directory/directory.h"
+#include "directory/dirsync.h"
 #include "server/modsettings.h"
 #include "server/privs.h"
 #include "server/sdnotify.h"
@@ -402,6 +404,17 @@ main(int argc, char **argv)
 		return 0;
 	}
 
+	/* The central directory and its Directory Integration hooks
+	 * (docs/ldap.md) before anything changes accounts
+	 * and before the LDAP service registers. */
+	if ((srv.directory = directory_open(base, &err)) == NULL) {
+		log_mod(&log_system, LOG_FAILURE, "directory: %s", err.msg);
+		log_close();
+		basedir_unlock(base, lock_fd);
+		fatal("%s", err.msg);
+	}
+	dirsync_start(srv.objects, srv.directory);
+
 	/* docs/behaviour.md, B3: postmaster is back at every start. */
 	switch (objects_ensure_postmaster(srv.objects, pw, sizeof(pw), &err)) {
 	case 1:
@@ -510,6 +523,8 @@ main(int argc, char **argv)
 	listener_set_binder(NULL);
 	bindhelper_stop();
 	mailflow_stop(&srv);
+	dirsync_stop(srv.objects);
+	directory_close(&srv.directory);
 	router_free(&srv.router);
 	objects_close(&srv.objects);
 	log_mod(&log_system, LOG_MAJOR, "%s stopped", "Tegami " TEGAMI_VERSION);

@@ -8,7 +8,9 @@
  *   2. the queue database, then the body files that copy names (the queue
  *      keeps body files from removal meanwhile, queue_backup());
  *   3. each account's mail.db, then the body files that copy names, under
- *      that account's lock (store_backup()).
+ *      that account's lock (store_backup());
+ *   4. the directory's database (directory_backup(), one committed state;
+ *      Directory Integration can rebuild it with Insert All in any case).
  * A message acknowledged before the backup began is either still queued
  * when step 2 copies the queue (so it is in the queue copy), or was
  * delivered before that, so it is in its account's store when step 3
@@ -38,6 +40,7 @@
 #include "lib/log.h"
 #include "lib/xmalloc.h"
 #include "queue/queue.h"
+#include "directory/directory.h"
 #include "core/server.h"
 #include "store/store.h"
 #include "backup/backup.h"
@@ -290,7 +293,8 @@ skip_name(const char *rel_parent, const char *name, bool account_dir,
 {
 	if (rel_parent[0] == '\0' && (strcmp(name, "ProcessID") == 0 ||
 	    strcmp(name, "ControlSocket") == 0 ||
-	    strcmp(name, "SystemLogs") == 0 || strcmp(name, "Queue") == 0))
+	    strcmp(name, "SystemLogs") == 0 || strcmp(name, "Queue") == 0 ||
+	    strcmp(name, "Directory") == 0))
 		return true;
 	if (has_suffix(name, ".tmp") || has_suffix(name, "-wal") ||
 	    has_suffix(name, "-shm") || has_suffix(name, "-journal"))
@@ -460,6 +464,24 @@ out:
 	return rc;
 }
 
+static int
+backup_directory(struct bk *b, struct directory *d, struct error *err_r)
+{
+	char *db;
+	int rc;
+
+	if (d == NULL)
+		return 0;
+	if (add_dir(b, "Directory", 0700, err_r) < 0)
+		return -1;
+	db = xasprintf("%s/Directory/directory.db", b->dir);
+	rc = directory_backup(d, db, err_r);
+	free(db);
+	if (rc == 0)
+		rc = add_placed(b, "Directory/directory.db", err_r);
+	return rc;
+}
+
 /* fsyncs every folder written, deepest first, then DIR. */
 static int
 sync_dirs(struct bk *b, struct error *err_r)
@@ -555,7 +577,8 @@ backup_run(struct server *srv, const char *dir, struct backup_result *r,
 	for (i = 0; i < b.nacc; i++)
 		if (backup_account(&b, b.accounts[i], &err) < 0)
 			goto fail;
-	if (sync_dirs(&b, &err) < 0 ||
+	if (backup_directory(&b, srv->directory, &err) < 0 ||
+	    sync_dirs(&b, &err) < 0 ||
 	    backup_manifest_write(&b.m, &text, &err) < 0 ||
 	    bfs_write_atomic(b.dir, BACKUP_MANIFEST, text.data, text.len,
 	    &err) < 0)

@@ -26,6 +26,7 @@
 #include "cli/cli_blacklist.h"
 #include "cli/cli_dnr.h"
 #include "cli/cli_stats.h"
+#include "cli/cli_directory.h"
 #include "cli/cli_commands.h"
 #include "cli/cli_backup.h"
 #include "cli/cli_compat.h"
@@ -933,6 +934,9 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "UpdateModule", M, cmd_update_module, "UpdateModule name {settings}" },
 	{ "WriteLog", M, cmd_write_log, "WriteLog level \"text\"" },
 	{ "Backup", M, cmd_backup, "Backup \"/absolute/dir\"" },
+	{ "InsertDirectoryRecords", M, cli_insert_directory_records, "InsertDirectoryRecords [domain]" },
+	{ "DeleteDirectoryRecords", M, cli_delete_directory_records, "DeleteDirectoryRecords [domain]" },
+	{ "GetDirectoryProgress", M, cli_get_directory_progress, "GetDirectoryProgress" },
 	{ "SHUTDOWN", M, cmd_shutdown, "SHUTDOWN" },
 	{ "NOOP", 0, cmd_noop, "NOOP" },
 };

@@ -11,6 +11,7 @@
 struct objects;
 struct router;
 struct queue;
+struct directory;
 struct dval;
 struct error;
 
@@ -19,6 +20,8 @@ struct server {
 	struct objects	*objects;
 	struct router	*router;
 	struct queue	*queue;		/* NULL until the queue runs */
+	struct directory *directory;	/* the central directory (directory/
+					 * directory.h); NULL until opened */
 	const char	*version;	/* "Tegami 0.1" */
 	/* Asks the main thread to shut down (CLI SHUTDOWN). */
 	void		(*request_shutdown)(void);

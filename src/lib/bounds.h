@@ -108,5 +108,26 @@
 #define WEBADMIN_BASIC_CACHE_MAX 256	/* HTTP Basic logins remembered (a password check costs ~0.1 s) */
 #define WEBADMIN_BASIC_CACHE_SECS 60	/* ... for this long: a changed password may still work that long */
 #define WEBADMIN_API_BODY_MAX	(16 * 1024 * 1024)	/* a JSON command (SetRouterTable text) */
+/* Directory and LDAP (src/directory, src/ldap; docs/ldap.md): */
+#define DIR_DN_MAX		1024	/* a DN's text; account DNs need ~300 */
+#define DIR_VALUE_MAX		65536	/* one attribute value (a certificate fits) */
+#define DIR_VALUES_MAX		1024	/* attribute values of one record */
+#define DIR_BATCH		1000	/* records per transaction in Insert All */
+#define DIR_SEARCH_BATCH	256	/* records a search takes per lock hold */
+#define LDAP_PDU_MAX		(1024 * 1024)	/* one LDAPMessage; a 2 GB length is refused */
+#define LDAP_FILTER_DEPTH_MAX	32	/* nested and/or/not in a search filter */
+#define LDAP_FILTER_ITEMS_MAX	512	/* items in one filter */
+#define LDAP_ATTRS_MAX		128	/* attributes a search asks for */
+#define LDAP_CONTROLS_MAX	16	/* controls on one request */
+#define LDAP_SIZELIMIT_DEFAULT	10000	/* SizeLimit: entries of one search (not paged) */
+#define LDAP_SIZELIMIT_MAX	1000000
+#define LDAP_TIMELIMIT_DEFAULT	60	/* TimeLimit, s: one search */
+#define LDAP_TIMELIMIT_MAX	3600
+#define LDAP_IDLE_TIMEOUT_MS	(10 * 60 * 1000)	/* between requests */
+#define LDAP_WRITE_TIMEOUT_MS	(60 * 1000)
+#define LDAP_ERRORS_MAX		20	/* bad requests before the connection is closed */
+#define LDAP_SORT_KEYS_MAX	4	/* keys of one server-side sort */
+#define LDAP_PENDING_MAX	8	/* requests read ahead while a search runs (abandon) */
+#define LDAP_DRAIN_MAX		65536	/* unread input dropped before a close, so the notice is not reset away */
 
 #endif

@@ -313,6 +313,8 @@ objects_account_create(struct objects *o, const char *name,
 		    hashed : settings, NULL, err_r);
 	pthread_rwlock_unlock(&o->lock);
 	dict_free(&hashed);
+	if (rc == 0)
+		obj_dir_changed(o, OBJ_DIR_CREATED, name, domain, NULL);
 	return rc;
 }
 
@@ -350,6 +352,7 @@ objects_account_rename(struct objects *o, const char *name,
 	ne->name = xstrdup(newname);
 	ohash_put(&d->names, newname, ne);
 	pthread_rwlock_unlock(&o->lock);
+	obj_dir_changed(o, OBJ_DIR_RENAMED, newname, domain, name);
 	return 0;
 fail:
 	pthread_rwlock_unlock(&o->lock);
@@ -376,7 +379,57 @@ objects_account_delete(struct objects *o, const char *name,
 	logininfo_forget(o, a->name, d->name);
 	nament_free(ohash_del(&d->names, a->name));
 	pthread_rwlock_unlock(&o->lock);
+	obj_dir_changed(o, OBJ_DIR_DELETED, name, domain, NULL);
 	return 0;
+}
+
+void
+objects_set_dir_hooks(struct objects *o, const struct objects_dir_hooks *h,
+    void *arg)
+{
+	pthread_rwlock_wrlock(&o->lock);
+	o->dirhooks = h;
+	o->dirarg = arg;
+	pthread_rwlock_unlock(&o->lock);
+}
+
+/* The hooks are set once at start, before sessions run; reading them
+ * under the read lock keeps the tools (ThreadSanitizer) quiet. */
+static const struct objects_dir_hooks *
+dir_hooks(struct objects *o, void **arg_r)
+{
+	const struct objects_dir_hooks *h;
+
+	pthread_rwlock_rdlock(&o->lock);
+	h = o->dirhooks;
+	*arg_r = o->dirarg;
+	pthread_rwlock_unlock(&o->lock);
+	return h;
+}
+
+int
+obj_dir_check(struct objects *o, const char *name, const char *domain,
+    struct error *err_r)
+{
+	const struct objects_dir_hooks *h;
+	void *arg;
+
+	h = dir_hooks(o, &arg);
+	if (h == NULL || h->account_check == NULL)
+		return 0;
+	return h->account_check(arg, name, domain, err_r);
+}
+
+void
+obj_dir_changed(struct objects *o, enum objects_dir_event ev,
+    const char *name, const char *domain, const char *oldname)
+{
+	const struct objects_dir_hooks *h;
+	void *arg;
+
+	h = dir_hooks(o, &arg);
+	if (h != NULL && h->account_changed != NULL)
+		h->account_changed(arg, ev, name, domain, oldname);
 }
 
 struct list_arg {

@@ -264,6 +264,31 @@ int		 objects_account_last_login(struct objects *o,
 		    const char *name, const char *domain, int64_t *time_r,
 		    char *ip, size_t size);
 
+/* ---- directory integration hooks --------------------------------------- */
+
+/* What happened to an account, for the Directory Integration
+ * (directory/dirsync.h) that the wiring installs at start. */
+enum objects_dir_event {
+	OBJ_DIR_CREATED = 0,
+	OBJ_DIR_RENAMED,	/* oldname given */
+	OBJ_DIR_UPDATED,	/* its settings changed */
+	OBJ_DIR_DELETED
+};
+struct objects_dir_hooks {
+	/* Before an account's settings change (Set/UpdateAccountSettings):
+	 * -1 with err_r refuses the change, nothing is written (B12: the
+	 * directory record is missing). */
+	int	(*account_check)(void *arg, const char *name,
+		    const char *domain, struct error *err_r);
+	/* After a change was written; name and domain canonical.  Called
+	 * without the objects lock held, so it may call objects_* again. */
+	void	(*account_changed)(void *arg, enum objects_dir_event ev,
+		    const char *name, const char *domain, const char *oldname);
+};
+/* Installs the hooks (h must outlive o); NULL removes them. */
+void		 objects_set_dir_hooks(struct objects *o,
+		    const struct objects_dir_hooks *h, void *arg);
+
 /* ---- forwarders -------------------------------------------------------- */
 
 int		 objects_forwarder_create(struct objects *o, const char *name,

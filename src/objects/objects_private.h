@@ -119,7 +119,16 @@ struct objects {
 		void		*arg;
 	}		 modtables[OBJ_MODTABLES_MAX];
 	size_t		 nmodtables;
+	/* Directory Integration (objects_set_dir_hooks); set at start. */
+	const struct objects_dir_hooks *dirhooks;
+	void		*dirarg;
 };
+
+/* Calls the directory hooks when installed (account.c). */
+int	obj_dir_check(struct objects *o, const char *name, const char *domain,
+	    struct error *err_r);
+void	obj_dir_changed(struct objects *o, enum objects_dir_event ev,
+	    const char *name, const char *domain, const char *oldname);
 
 /* objects.c */
 int	 obj_path(char *buf, size_t size, struct error *err_r,

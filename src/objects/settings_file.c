@@ -230,6 +230,13 @@ sfile_write(struct objects *o, enum obj_settings_file which,
 		return -1;
 	if (hashed != NULL)
 		in = hashed;
+	/* B12: with Directory Integration on, a change of an account's
+	 * settings needs its directory record. */
+	if (which == OBJ_SF_ACCOUNT_SETTINGS &&
+	    obj_dir_check(o, name, domain, err_r) == -1) {
+		dict_free(&hashed);
+		return -1;
+	}
 	pthread_rwlock_wrlock(&o->lock);
 	if ((slot = sfile_slot(o, f, name, domain, path, sizeof(path), &d,
 	    err_r)) == NULL ||
@@ -260,6 +267,8 @@ out:
 	dict_free(&nv);
 	dict_free(&hashed);
 	iplist_free(&ips);
+	if (rc == 0 && which == OBJ_SF_ACCOUNT_SETTINGS)
+		obj_dir_changed(o, OBJ_DIR_UPDATED, name, domain, NULL);
 	return rc;
 }
 

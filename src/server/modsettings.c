@@ -15,6 +15,7 @@
 #include "delivery/smtp_out.h"
 #include "dnr/dnr.h"
 #include "imap/imap.h"
+#include "ldap/ldap.h"
 #include "pop/pop.h"
 #include "queue/queue_settings.h"
 #include "server/modsettings.h"
@@ -45,6 +46,7 @@ const struct modsettings modsettings_all[] = {
 	{ "Protection", &auth_settings_table },
 	{ "DNR", &dnr_settings_table },
 	{ "HTTPA", &webadmin_settings_table },
+	{ "LDAP", &ldap_settings_table },
 };
 const size_t modsettings_count = N_ELEMENTS(modsettings_all);
 

@@ -39,6 +39,7 @@
 #include "server/services.h"
 #include "cli/cli.h"
 #include "imap/imap.h"
+#include "ldap/ldap.h"
 #include "pop/pop.h"
 #include "smtp/smtp.h"
 #include "webadmin/webadmin.h"
@@ -64,8 +65,8 @@ static const struct service_def service_table[] = {
 	{ { "webadmins", 9010, true, "HTTPA" },	webadmin_register },
 	{ { "webuser",	8100, false, "HTTPU" },	NULL },
 	{ { "webusers",	9100, true,  "HTTPU" },	NULL },
-	{ { "ldap",	 389, false, "LDAP" },	NULL },
-	{ { "ldaps",	 636, true,  "LDAP" },	NULL },
+	{ { "ldap",	 389, false, "LDAP" },	ldap_register },
+	{ { "ldaps",	 636, true,  "LDAP" },	ldap_register },
 	{ { "cli",	 106, false, "PWD" },	cli_register },
 };
 #define NSERVICES	N_ELEMENTS(service_table)

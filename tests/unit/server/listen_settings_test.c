@@ -60,7 +60,8 @@ test_table(void)
 	sd = services_find("webusers");
 	test_assert(sd != NULL && sd->l.port == 9100 && sd->l.tls &&
 	    strcmp(sd->l.log_tag, "HTTPU") == 0 && sd->reg == NULL);
-	test_assert(services_find("ldap")->reg == NULL);
+	test_assert(services_find("ldap")->reg != NULL &&
+	    services_find("ldaps")->reg == services_find("ldap")->reg);
 	test_assert(services_find("gopher") == NULL);
 	test_assert(services_known("imap") && !services_known("IMAP") &&
 	    !services_known(""));

@@ -1,0 +1,904 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * directory.c: the directory store (see directory.h) on SQLite.
+ *
+ *   entry(id, ndn UNIQUE, parent, dn, uuid, mtime, attrs)
+ *	one row per record; attrs is "name\0value\0" repeated; parent is
+ *	the normal DN one level up (scope one lists by it)
+ *   idx(attr, val, id)
+ *	one row per value of an indexed attribute: the name and the value
+ *	in lower case, for equality (val = ?), presence (attr = ?) and
+ *	prefix (val >= 'ann' AND val < 'ano') search
+ *
+ * A search picks its candidates from idx when its filter (or one branch of
+ * a top-level AND, or every branch of a top-level OR) names an indexed
+ * attribute; otherwise it walks the scope in id order.  Candidates are
+ * then checked against the scope and the whole filter, so the index only
+ * narrows, it never decides.
+ */
+#include "lib/compat.h"
+
+#include <sys/random.h>
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "lib/buf.h"
+#include "lib/db.h"
+#include "lib/dbcopy.h"
+#include "lib/xmalloc.h"
+#include "directory/directory.h"
+
+#define DIR_DB_FLAGS	(DB_CREATE | DB_WAL | DB_FAST_DELETE | DB_NOFOLLOW)
+#define DIR_BUSY_MS	10000
+
+struct directory {
+	pthread_mutex_t	 wlock;		/* the writer connection */
+	struct db	 wdb;
+	pthread_mutex_t	 rlock;		/* the reader connection */
+	struct db	 rdb;
+};
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS entry("
+    " id INTEGER PRIMARY KEY, ndn TEXT NOT NULL UNIQUE,"
+    " parent TEXT NOT NULL, dn TEXT NOT NULL, uuid TEXT NOT NULL,"
+    " mtime INTEGER NOT NULL, attrs BLOB NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS entry_parent ON entry(parent, id);"
+    "CREATE TABLE IF NOT EXISTS idx("
+    " attr TEXT NOT NULL, val TEXT NOT NULL, id INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS idx_av ON idx(attr, val, id);"
+    "CREATE INDEX IF NOT EXISTS idx_id ON idx(id);";
+
+/* The attributes kept in idx, in lower case. */
+static const char *const indexed[] = {
+	"uid", "mail", "cn", "sn", "givenname", "objectclass", "hostserver",
+	NULL
+};
+
+static const char *
+index_name(const char *attr)
+{
+	size_t i;
+
+	for (i = 0; indexed[i] != NULL; i++)
+		if (strcasecmp(indexed[i], attr) == 0)
+			return indexed[i];
+	return NULL;
+}
+
+/* The indexed form of a value: lower case, blanks at the ends dropped. */
+static char *
+index_value(const char *v)
+{
+	size_t n;
+	char *s, *p;
+
+	while (*v == ' ')
+		v++;
+	s = xstrdup(v);
+	for (p = s; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	n = strlen(s);
+	while (n > 0 && s[n - 1] == ' ')
+		s[--n] = '\0';
+	return s;
+}
+
+static int
+mkdir_one(const char *path, struct error *err_r)
+{
+	if (mkdir(path, 0700) == -1 && errno != EEXIST)
+		return error_set(err_r, ERR_IO, "mkdir %s: %s", path,
+		    strerror(errno));
+	return 0;
+}
+
+struct directory *
+directory_open(const char *base, struct error *err_r)
+{
+	struct directory *d = xcalloc(1, sizeof(*d));
+	char *dir, *path;
+	int rc = -1;
+
+	pthread_mutex_init(&d->wlock, NULL);
+	pthread_mutex_init(&d->rlock, NULL);
+	dir = xasprintf("%s/Directory", base);
+	path = xasprintf("%s/directory.db", dir);
+	if (mkdir_one(dir, err_r) == 0 &&
+	    db_open(&d->wdb, path, DIR_DB_FLAGS, DIR_BUSY_MS, err_r) == 0 &&
+	    db_exec_script(&d->wdb, schema, err_r) == 0 &&
+	    db_open(&d->rdb, path, DIR_DB_FLAGS | DB_QUERY_ONLY, DIR_BUSY_MS,
+	    err_r) == 0)
+		rc = 0;
+	free(dir);
+	free(path);
+	if (rc == -1)
+		directory_close(&d);
+	return d;
+}
+
+void
+directory_close(struct directory **dp)
+{
+	struct directory *d = *dp;
+
+	if (d == NULL)
+		return;
+	(void)db_close(&d->rdb);
+	(void)db_close(&d->wdb);
+	pthread_mutex_destroy(&d->wlock);
+	pthread_mutex_destroy(&d->rlock);
+	free(d);
+	*dp = NULL;
+}
+
+/* ---- records to and from rows ---------------------------------------------- */
+
+static void
+encode_attrs(const struct dir_entry *e, struct buf *b)
+{
+	size_t i;
+
+	for (i = 0; i < e->navs; i++) {
+		buf_append(b, e->avs[i].name, strlen(e->avs[i].name) + 1);
+		buf_append(b, e->avs[i].val, strlen(e->avs[i].val) + 1);
+	}
+}
+
+static void
+decode_attrs(struct dir_entry *e, const char *p, size_t len)
+{
+	const char *end = p + len, *name, *val;
+
+	while (p < end) {
+		name = p;
+		p = memchr(p, '\0', (size_t)(end - p));
+		if (p == NULL || ++p >= end)
+			return;
+		val = p;
+		p = memchr(p, '\0', (size_t)(end - p));
+		if (p == NULL)
+			return;
+		p++;
+		dir_entry_add(e, name, val);
+	}
+}
+
+/* Random bytes for entryUUIDs, taken from getrandom() a pool at a time
+ * (one system call per 64 records, not an open/read/close each). */
+static void
+random_bytes(unsigned char *p, size_t n)
+{
+	static __thread unsigned char pool[1024];
+	static __thread size_t left;
+	ssize_t got;
+
+	while (n > 0) {
+		if (left == 0) {
+			got = getrandom(pool, sizeof(pool), 0);
+			if (got != (ssize_t)sizeof(pool))
+				fatal("getrandom: %s", strerror(errno));
+			left = sizeof(pool);
+		}
+		*p++ = pool[sizeof(pool) - left--];
+		n--;
+	}
+}
+
+static void
+make_uuid(char out[37])
+{
+	unsigned char r[16];
+
+	random_bytes(r, sizeof(r));
+	r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);	/* RFC 4122 v4 */
+	r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
+	(void)snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5],
+	    r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
+}
+
+static int
+check_entry(const struct dir_entry *e, struct error *err_r)
+{
+	size_t i;
+
+	if (e->navs > DIR_VALUES_MAX)
+		return error_set(err_r, ERR_LIMIT, "more than %u attribute "
+		    "values", (unsigned)DIR_VALUES_MAX);
+	for (i = 0; i < e->navs; i++)
+		if (strlen(e->avs[i].val) > DIR_VALUE_MAX)
+			return error_set(err_r, ERR_LIMIT, "attribute value "
+			    "longer than %u bytes", (unsigned)DIR_VALUE_MAX);
+	return 0;
+}
+
+/* Inside the writer's transaction. */
+static int
+put_locked(struct directory *d, const struct dir_entry *e, bool replace,
+    struct error *err_r)
+{
+	char ndn[DIR_DN_MAX + 1], uuid[37];
+	struct buf attrs;
+	sqlite3_stmt *st;
+	int64_t id = -1;
+	const char *iname;
+	char *v;
+	size_t i;
+	int rc;
+
+	if (dir_dn_normalize(e->dn, ndn, sizeof(ndn), err_r) == -1 ||
+	    check_entry(e, err_r) == -1)
+		return -1;
+	if (*ndn == '\0')
+		return error_set(err_r, ERR_PERM, "the root cannot be "
+		    "written");
+	if ((st = db_prep(&d->wdb, "SELECT id FROM entry WHERE ndn = ?1",
+	    err_r)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, ndn, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	db_done(&d->wdb, st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(&d->wdb, err_r, "directory lookup");
+	if (id >= 0 && !replace)
+		return error_set(err_r, ERR_EXISTS, "directory record already "
+		    "exists");
+	buf_init(&attrs, (size_t)DIR_VALUES_MAX * (DIR_VALUE_MAX + 64));
+	encode_attrs(e, &attrs);
+	if (id >= 0) {
+		st = db_prep(&d->wdb, "UPDATE entry SET dn = ?2, mtime = ?3, "
+		    "attrs = ?4 WHERE id = ?1", err_r);
+		if (st == NULL)
+			goto fail;
+		sqlite3_bind_int64(st, 1, id);
+	} else {
+		make_uuid(uuid);
+		st = db_prep(&d->wdb, "INSERT INTO entry(ndn, parent, dn, "
+		    "mtime, attrs, uuid) VALUES(?1, ?5, ?2, ?3, ?4, ?6)", err_r);
+		if (st == NULL)
+			goto fail;
+		sqlite3_bind_text(st, 1, ndn, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, dir_dn_parent(ndn), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, uuid, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_text(st, 2, e->dn, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (int64_t)time(NULL));
+	sqlite3_bind_blob(st, 4, attrs.data, (int)attrs.len, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	db_done(&d->wdb, st);
+	if (rc != SQLITE_DONE) {
+		db_error(&d->wdb, err_r, "directory write");
+		goto fail;
+	}
+	if (id < 0)
+		id = sqlite3_last_insert_rowid(d->wdb.h);
+	else {
+		if ((st = db_prep(&d->wdb, "DELETE FROM idx WHERE id = ?1",
+		    err_r)) == NULL)
+			goto fail;
+		sqlite3_bind_int64(st, 1, id);
+		rc = sqlite3_step(st);
+		db_done(&d->wdb, st);
+		if (rc != SQLITE_DONE) {
+			db_error(&d->wdb, err_r, "directory index");
+			goto fail;
+		}
+	}
+	for (i = 0; i < e->navs; i++) {
+		if ((iname = index_name(e->avs[i].name)) == NULL)
+			continue;
+		if ((st = db_prep(&d->wdb, "INSERT INTO idx(attr, val, id) "
+		    "VALUES(?1, ?2, ?3)", err_r)) == NULL)
+			goto fail;
+		v = index_value(e->avs[i].val);
+		sqlite3_bind_text(st, 1, iname, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, v, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, id);
+		rc = sqlite3_step(st);
+		db_done(&d->wdb, st);
+		free(v);
+		if (rc != SQLITE_DONE) {
+			db_error(&d->wdb, err_r, "directory index");
+			goto fail;
+		}
+	}
+	buf_free(&attrs);
+	return 0;
+fail:
+	buf_free(&attrs);
+	return -1;
+}
+
+int
+directory_put(struct directory *d, const struct dir_entry *e, bool replace,
+    struct error *err_r)
+{
+	struct dir_entry *const one[1] = { (struct dir_entry *)e };
+	int rc;
+
+	if (!replace) {
+		pthread_mutex_lock(&d->wlock);
+		rc = db_begin(&d->wdb, err_r);
+		if (rc == 0 && put_locked(d, e, false, err_r) == -1) {
+			db_rollback(&d->wdb);
+			rc = -1;
+		} else if (rc == 0)
+			rc = db_commit(&d->wdb, err_r);
+		pthread_mutex_unlock(&d->wlock);
+		return rc;
+	}
+	return directory_put_many(d, one, 1, err_r);
+}
+
+int
+directory_put_many(struct directory *d, struct dir_entry *const *es,
+    size_t n, struct error *err_r)
+{
+	size_t i;
+	int rc;
+
+	pthread_mutex_lock(&d->wlock);
+	rc = db_begin(&d->wdb, err_r);
+	for (i = 0; rc == 0 && i < n; i++)
+		if (put_locked(d, es[i], true, err_r) == -1) {
+			db_rollback(&d->wdb);
+			rc = -1;
+		}
+	if (rc == 0)
+		rc = db_commit(&d->wdb, err_r);
+	pthread_mutex_unlock(&d->wlock);
+	return rc;
+}
+
+/* Deletes the record of normal DN ndn with its index rows; *found_r. */
+static int
+delete_locked(struct directory *d, const char *ndn, bool *found_r,
+    struct error *err_r)
+{
+	sqlite3_stmt *st;
+	int64_t id = -1;
+	int rc;
+
+	*found_r = false;
+	if ((st = db_prep(&d->wdb, "SELECT id FROM entry WHERE ndn = ?1",
+	    err_r)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, ndn, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	db_done(&d->wdb, st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(&d->wdb, err_r, "directory lookup");
+	if (id < 0)
+		return 0;
+	if ((st = db_prep(&d->wdb, "DELETE FROM idx WHERE id = ?1",
+	    err_r)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	db_done(&d->wdb, st);
+	if (rc != SQLITE_DONE)
+		return db_error(&d->wdb, err_r, "directory index");
+	if ((st = db_prep(&d->wdb, "DELETE FROM entry WHERE id = ?1",
+	    err_r)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	db_done(&d->wdb, st);
+	if (rc != SQLITE_DONE)
+		return db_error(&d->wdb, err_r, "directory delete");
+	*found_r = true;
+	return 0;
+}
+
+int
+directory_delete(struct directory *d, const char *dn, struct error *err_r)
+{
+	char ndn[DIR_DN_MAX + 1];
+	bool found;
+	int rc;
+
+	if (dir_dn_normalize(dn, ndn, sizeof(ndn), err_r) == -1)
+		return -1;
+	pthread_mutex_lock(&d->wlock);
+	rc = db_begin(&d->wdb, err_r);
+	if (rc == 0 && delete_locked(d, ndn, &found, err_r) == -1) {
+		db_rollback(&d->wdb);
+		rc = -1;
+	} else if (rc == 0 && !found) {
+		db_rollback(&d->wdb);
+		rc = error_set(err_r, ERR_NOTFOUND, DIR_NOT_FOUND_ERROR);
+	} else if (rc == 0)
+		rc = db_commit(&d->wdb, err_r);
+	pthread_mutex_unlock(&d->wlock);
+	return rc;
+}
+
+int
+directory_delete_subtree(struct directory *d, const char *dn, size_t *n_r,
+    struct error *err_r)
+{
+	char ndn[DIR_DN_MAX + 1];
+	sqlite3_stmt *st;
+	size_t n = 0;
+	int rc;
+
+	*n_r = 0;
+	if (dir_dn_normalize(dn, ndn, sizeof(ndn), err_r) == -1)
+		return -1;
+	if (*ndn == '\0')
+		return error_set(err_r, ERR_PERM, "the root cannot be deleted");
+	pthread_mutex_lock(&d->wlock);
+	rc = db_begin(&d->wdb, err_r);
+	/* ids of the subtree: the record and every ndn ending ",<ndn>" */
+	if (rc == 0 && (st = db_prep(&d->wdb, "DELETE FROM idx WHERE id IN "
+	    "(SELECT id FROM entry WHERE ndn = ?1 OR "
+	    "substr(ndn, -length(?2)) = ?2)", err_r)) != NULL) {
+		char *suffix = xasprintf(",%s", ndn);
+
+		sqlite3_bind_text(st, 1, ndn, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, suffix, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = db_error(&d->wdb, err_r, "directory index");
+		db_done(&d->wdb, st);
+		if (rc == 0 && (st = db_prep(&d->wdb, "DELETE FROM entry "
+		    "WHERE ndn = ?1 OR substr(ndn, -length(?2)) = ?2",
+		    err_r)) != NULL) {
+			sqlite3_bind_text(st, 1, ndn, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, suffix, -1, SQLITE_TRANSIENT);
+			if (sqlite3_step(st) != SQLITE_DONE)
+				rc = db_error(&d->wdb, err_r,
+				    "directory delete");
+			else
+				n = (size_t)sqlite3_changes(d->wdb.h);
+			db_done(&d->wdb, st);
+		} else if (rc == 0)
+			rc = -1;
+		free(suffix);
+	} else if (rc == 0)
+		rc = -1;
+	if (rc == 0)
+		rc = db_commit(&d->wdb, err_r);
+	else
+		db_rollback(&d->wdb);
+	pthread_mutex_unlock(&d->wlock);
+	if (rc == 0)
+		*n_r = n;
+	return rc;
+}
+
+/* Reads the row of st (dn, uuid, mtime, attrs, id). */
+static struct dir_entry *
+row_entry(sqlite3_stmt *st)
+{
+	struct dir_entry *e;
+	const char *uuid;
+
+	e = dir_entry_new((const char *)sqlite3_column_text(st, 0));
+	uuid = (const char *)sqlite3_column_text(st, 1);
+	(void)snprintf(e->uuid, sizeof(e->uuid), "%s", uuid != NULL ? uuid :
+	    "");
+	e->mtime = sqlite3_column_int64(st, 2);
+	decode_attrs(e, sqlite3_column_blob(st, 3),
+	    (size_t)sqlite3_column_bytes(st, 3));
+	e->id = sqlite3_column_int64(st, 4);
+	return e;
+}
+
+int
+directory_rename(struct directory *d, const char *dn, const char *newdn,
+    struct error *err_r)
+{
+	char ndn[DIR_DN_MAX + 1], nndn[DIR_DN_MAX + 1];
+	struct dir_entry *e = NULL;
+	sqlite3_stmt *st;
+	bool found;
+	int rc, src;
+
+	if (dir_dn_normalize(dn, ndn, sizeof(ndn), err_r) == -1 ||
+	    dir_dn_normalize(newdn, nndn, sizeof(nndn), err_r) == -1)
+		return -1;
+	pthread_mutex_lock(&d->wlock);
+	rc = db_begin(&d->wdb, err_r);
+	if (rc == 0 && (st = db_prep(&d->wdb, "SELECT dn, uuid, mtime, attrs, "
+	    "id, (SELECT count(*) FROM entry WHERE parent = ?1) FROM entry "
+	    "WHERE ndn = ?1", err_r)) != NULL) {
+		sqlite3_bind_text(st, 1, ndn, -1, SQLITE_STATIC);
+		if ((src = sqlite3_step(st)) == SQLITE_ROW) {
+			if (sqlite3_column_int64(st, 5) > 0)
+				rc = error_set(err_r, ERR_PERM, "the record "
+				    "has records below it");
+			else
+				e = row_entry(st);
+		} else if (src == SQLITE_DONE)
+			rc = error_set(err_r, ERR_NOTFOUND,
+			    DIR_NOT_FOUND_ERROR);
+		else
+			rc = db_error(&d->wdb, err_r, "directory lookup");
+		db_done(&d->wdb, st);
+	} else if (rc == 0)
+		rc = -1;
+	if (rc == 0 && strcmp(ndn, nndn) != 0 && (st = db_prep(&d->wdb,
+	    "SELECT 1 FROM entry WHERE ndn = ?1", err_r)) != NULL) {
+		sqlite3_bind_text(st, 1, nndn, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			rc = error_set(err_r, ERR_EXISTS, "directory record "
+			    "already exists");
+		db_done(&d->wdb, st);
+	}
+	if (rc == 0) {
+		free(e->dn);
+		e->dn = xstrdup(newdn);
+		rc = delete_locked(d, ndn, &found, err_r);
+		if (rc == 0)
+			rc = put_locked(d, e, false, err_r);
+	}
+	if (rc == 0)
+		rc = db_commit(&d->wdb, err_r);
+	else
+		db_rollback(&d->wdb);
+	pthread_mutex_unlock(&d->wlock);
+	dir_entry_free(&e);
+	return rc;
+}
+
+/* ---- reading ----------------------------------------------------------------- */
+
+static struct dir_entry *
+get_locked(struct directory *d, const char *ndn, struct error *err_r)
+{
+	struct dir_entry *e = NULL;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = db_prep(&d->rdb, "SELECT dn, uuid, mtime, attrs, id FROM "
+	    "entry WHERE ndn = ?1", err_r)) == NULL)
+		return NULL;
+	sqlite3_bind_text(st, 1, ndn, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		e = row_entry(st);
+	else if (rc == SQLITE_DONE)
+		error_set(err_r, ERR_NOTFOUND, DIR_NOT_FOUND_ERROR);
+	else
+		db_error(&d->rdb, err_r, "directory read");
+	db_done(&d->rdb, st);
+	return e;
+}
+
+struct dir_entry *
+directory_get(struct directory *d, const char *dn, struct error *err_r)
+{
+	char ndn[DIR_DN_MAX + 1];
+	struct dir_entry *e;
+
+	if (dir_dn_normalize(dn, ndn, sizeof(ndn), err_r) == -1)
+		return NULL;
+	pthread_mutex_lock(&d->rlock);
+	e = get_locked(d, ndn, err_r);
+	pthread_mutex_unlock(&d->rlock);
+	return e;
+}
+
+bool
+directory_exists(struct directory *d, const char *dn)
+{
+	struct dir_entry *e = directory_get(d, dn, NULL);
+	bool ok = e != NULL;
+
+	dir_entry_free(&e);
+	return ok;
+}
+
+size_t
+directory_count(struct directory *d)
+{
+	sqlite3_stmt *st;
+	size_t n = 0;
+
+	pthread_mutex_lock(&d->rlock);
+	if ((st = db_prep(&d->rdb, "SELECT count(*) FROM entry", NULL)) !=
+	    NULL) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = (size_t)sqlite3_column_int64(st, 0);
+		db_done(&d->rdb, st);
+	}
+	pthread_mutex_unlock(&d->rlock);
+	return n;
+}
+
+int
+directory_backup(struct directory *d, const char *path, struct error *err_r)
+{
+	int rc;
+
+	pthread_mutex_lock(&d->rlock);
+	rc = dbcopy_backup(d->rdb.h, path, err_r);
+	pthread_mutex_unlock(&d->rlock);
+	return rc;
+}
+
+/* ---- search ------------------------------------------------------------------- */
+
+struct idset {
+	int64_t	*v;
+	size_t	 n, cap;
+};
+
+static void
+idset_add(struct idset *s, int64_t id)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap == 0 ? 256 : s->cap * 2;
+		s->v = xrealloc(s->v, size_mul(s->cap, sizeof(*s->v)));
+	}
+	s->v[s->n++] = id;
+}
+
+static int
+cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Whether f alone can name its candidates from idx. */
+static bool
+plannable(const struct dir_filter *f)
+{
+	size_t i;
+
+	switch (f->kind) {
+	case DF_EQ:
+	case DF_APPROX:
+		return index_name(f->attr) != NULL;
+	case DF_SUBSTR:
+		return index_name(f->attr) != NULL && f->initial != NULL &&
+		    *f->initial != '\0';
+	case DF_PRESENT:
+		/* every record has an objectClass: walking is cheaper */
+		return index_name(f->attr) != NULL &&
+		    strcasecmp(f->attr, "objectClass") != 0;
+	case DF_AND:
+		for (i = 0; i < f->nkids; i++)
+			if (plannable(f->kids[i]))
+				return true;
+		return false;
+	case DF_OR:
+		for (i = 0; i < f->nkids; i++)
+			if (!plannable(f->kids[i]))
+				return false;
+		return f->nkids > 0;
+	default:
+		return false;
+	}
+}
+
+/* Adds the ids of f's candidates (f plannable) after after_id. */
+static int
+plan_ids(struct directory *d, const struct dir_filter *f, int64_t after_id,
+    struct idset *ids, struct error *err_r)
+{
+	sqlite3_stmt *st;
+	char *lo = NULL, *hi = NULL;
+	size_t i, n;
+	int rc;
+
+	switch (f->kind) {
+	case DF_AND:
+		for (i = 0; i < f->nkids; i++)
+			if (plannable(f->kids[i]))
+				return plan_ids(d, f->kids[i], after_id, ids,
+				    err_r);
+		return 0;
+	case DF_OR:
+		for (i = 0; i < f->nkids; i++)
+			if (plan_ids(d, f->kids[i], after_id, ids, err_r) == -1)
+				return -1;
+		return 0;
+	case DF_PRESENT:
+		st = db_prep(&d->rdb, "SELECT id FROM idx WHERE attr = ?1 AND "
+		    "id > ?2", err_r);
+		break;
+	case DF_SUBSTR:
+		lo = index_value(f->initial);
+		hi = xstrdup(lo);
+		n = strlen(hi);
+		/* the first string after every one starting with lo */
+		while (n > 0 && (unsigned char)hi[n - 1] == 0xff)
+			hi[--n] = '\0';
+		if (n > 0)
+			hi[n - 1] = (char)((unsigned char)hi[n - 1] + 1);
+		st = db_prep(&d->rdb, n > 0 ? "SELECT id FROM idx WHERE "
+		    "attr = ?1 AND val >= ?3 AND val < ?4 AND id > ?2" :
+		    "SELECT id FROM idx WHERE attr = ?1 AND val >= ?3 AND "
+		    "id > ?2", err_r);
+		if (st != NULL) {
+			sqlite3_bind_text(st, 3, lo, -1, SQLITE_STATIC);
+			if (n > 0)
+				sqlite3_bind_text(st, 4, hi, -1, SQLITE_STATIC);
+		}
+		break;
+	default:			/* EQ, APPROX */
+		lo = index_value(f->value);
+		st = db_prep(&d->rdb, "SELECT id FROM idx WHERE attr = ?1 AND "
+		    "val = ?3 AND id > ?2", err_r);
+		if (st != NULL)
+			sqlite3_bind_text(st, 3, lo, -1, SQLITE_STATIC);
+		break;
+	}
+	if (st == NULL) {
+		free(lo);
+		free(hi);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, index_name(f->attr), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, after_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		idset_add(ids, sqlite3_column_int64(st, 0));
+	db_done(&d->rdb, st);
+	free(lo);
+	free(hi);
+	if (rc != SQLITE_DONE)
+		return db_error(&d->rdb, err_r, "directory index read");
+	return 0;
+}
+
+static void
+results_push(struct dir_results *r, struct dir_entry *e, size_t max)
+{
+	if (r->e == NULL)
+		r->e = xcalloc(max, sizeof(*r->e));
+	r->e[r->n++] = e;
+}
+
+/* Checks a candidate: true when it was taken or skipped; false when the
+ * batch is full and it matched (then r->more). */
+static bool
+consider(const struct dir_search *s, struct dir_entry *e, const char *ndn,
+    struct dir_results *r)
+{
+	r->examined++;
+	if (!dir_dn_in_scope(ndn, s->base, s->scope) ||
+	    (s->filter != NULL && dir_filter_match(s->filter, e) != DIR_TRUE)) {
+		dir_entry_free(&e);
+		return true;
+	}
+	if (r->n >= s->max) {
+		r->more = true;
+		dir_entry_free(&e);
+		return false;
+	}
+	results_push(r, e, s->max);
+	return true;
+}
+
+static int
+search_ids(struct directory *d, const struct dir_search *s,
+    struct idset *ids, struct dir_results *r, struct error *err_r)
+{
+	char ndn[DIR_DN_MAX + 1];
+	struct dir_entry *e;
+	sqlite3_stmt *st;
+	size_t i, j;
+	int rc;
+
+	if (ids->n > 1)
+		qsort(ids->v, ids->n, sizeof(*ids->v), cmp_id);
+	for (i = 0, j = 0; i < ids->n; i++)		/* unique */
+		if (j == 0 || ids->v[j - 1] != ids->v[i])
+			ids->v[j++] = ids->v[i];
+	ids->n = j;
+	for (i = 0; i < ids->n; i++) {
+		if ((st = db_prep(&d->rdb, "SELECT dn, uuid, mtime, attrs, id, "
+		    "ndn FROM entry WHERE id = ?1", err_r)) == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, ids->v[i]);
+		rc = sqlite3_step(st);
+		if (rc != SQLITE_ROW) {
+			db_done(&d->rdb, st);
+			if (rc == SQLITE_DONE)
+				continue;
+			return db_error(&d->rdb, err_r, "directory read");
+		}
+		e = row_entry(st);
+		(void)snprintf(ndn, sizeof(ndn), "%s",
+		    (const char *)sqlite3_column_text(st, 5));
+		db_done(&d->rdb, st);
+		if (!consider(s, e, ndn, r))
+			break;
+	}
+	return 0;
+}
+
+static int
+search_walk(struct directory *d, const struct dir_search *s,
+    struct dir_results *r, struct error *err_r)
+{
+	char ndn[DIR_DN_MAX + 1];
+	struct dir_entry *e;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (s->scope == DIR_SCOPE_BASE)
+		st = db_prep(&d->rdb, "SELECT dn, uuid, mtime, attrs, id, ndn "
+		    "FROM entry WHERE ndn = ?1 AND id > ?2", err_r);
+	else if (s->scope == DIR_SCOPE_ONE)
+		st = db_prep(&d->rdb, "SELECT dn, uuid, mtime, attrs, id, ndn "
+		    "FROM entry WHERE parent = ?1 AND id > ?2 ORDER BY id",
+		    err_r);
+	else
+		st = db_prep(&d->rdb, "SELECT dn, uuid, mtime, attrs, id, ndn "
+		    "FROM entry WHERE id > ?2 ORDER BY id", err_r);
+	if (st == NULL)
+		return -1;
+	if (s->scope != DIR_SCOPE_SUB)
+		sqlite3_bind_text(st, 1, s->base, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, s->after_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		e = row_entry(st);
+		(void)snprintf(ndn, sizeof(ndn), "%s",
+		    (const char *)sqlite3_column_text(st, 5));
+		if (!consider(s, e, ndn, r)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	db_done(&d->rdb, st);
+	if (rc != SQLITE_DONE)
+		return db_error(&d->rdb, err_r, "directory read");
+	return 0;
+}
+
+int
+directory_search(struct directory *d, const struct dir_search *s,
+    struct dir_results *r, struct error *err_r)
+{
+	struct idset ids = { NULL, 0, 0 };
+	struct dir_entry *b;
+	int rc = 0;
+
+	memset(r, 0, sizeof(*r));
+	if (s->max == 0)
+		return error_set(err_r, ERR_INTERNAL, "search batch of 0");
+	pthread_mutex_lock(&d->rlock);
+	if (*s->base != '\0') {
+		if ((b = get_locked(d, s->base, err_r)) == NULL)
+			rc = -1;
+		dir_entry_free(&b);
+	}
+	if (rc == 0 && s->scope != DIR_SCOPE_BASE && s->filter != NULL &&
+	    plannable(s->filter)) {
+		rc = plan_ids(d, s->filter, s->after_id, &ids, err_r);
+		if (rc == 0)
+			rc = search_ids(d, s, &ids, r, err_r);
+	} else if (rc == 0)
+		rc = search_walk(d, s, r, err_r);
+	pthread_mutex_unlock(&d->rlock);
+	free(ids.v);
+	if (rc == -1)
+		dir_results_clear(r);
+	return rc;
+}
+
+void
+dir_results_clear(struct dir_results *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		dir_entry_free(&r->e[i]);
+	free(r->e);
+	memset(r, 0, sizeof(*r));
+}
