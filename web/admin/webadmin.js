@@ -1,0 +1,26 @@
+// Tegami WebAdmin: small progressive additions; every form works without it.
+'use strict';
+document.addEventListener('submit', (ev) => {
+	const b = ev.submitter;
+	if (b && b.dataset.confirm && !window.confirm(b.dataset.confirm))
+		ev.preventDefault();
+});
+
+// POST /api/command with the session cookie and the page's CSRF token.
+window.tegamiCommand = async function (command, args) {
+	const meta = document.querySelector('meta[name="csrf-token"]');
+	const holder = document.querySelector('[data-csrf]');
+	const token = meta ? meta.content : (holder ? holder.dataset.csrf : '');
+	const api = (document.querySelector('[data-api]') || {}).dataset;
+	const url = api && api.api ? api.api : '/api/command';
+	const r = await fetch(url, {
+		method: 'POST', credentials: 'same-origin',
+		headers: { 'Content-Type': 'application/json',
+			'X-CSRF-Token': token },
+		body: JSON.stringify({ command, args: args || [], csrf: token }),
+	});
+	const j = await r.json().catch(() => ({ error: 'bad answer' }));
+	if (!r.ok || j.error !== undefined)
+		throw new Error(j.error || ('HTTP ' + r.status));
+	return j.result;
+};
