@@ -496,7 +496,7 @@ wa_protection_post(struct wa_req *r)
 	}
 	buf_init(&b, 256 * 1024);
 	for (i = 0; i < sizeof(ip_lists) / sizeof(ip_lists[0]); i++) {
-		char *v = xmalloc(IPLIST_TEXT_MAX + 1), *p;
+		char *v = xmalloc(IPLIST_TEXT_MAX + 1), *p, *q;
 		struct dval *cur = NULL;
 		enum cli_rc rc;
 
@@ -505,9 +505,11 @@ wa_protection_post(struct wa_req *r)
 			free(v);
 			continue;
 		}
-		for (p = v; *p != '\0'; p++)	/* textarea lines */
-			if (*p == '\r' || *p == '\n')
-				*p = ' ';
+		/* a textarea sends CRLF; the list keeps one entry a line */
+		for (p = q = v; *p != '\0'; p++)
+			if (*p != '\r')
+				*q++ = *p;
+		*q = '\0';
 		buf_reset(&b);
 		buf_printf(&b, "Get%s", ip_lists[i].list);
 		(void)wa_run(r, &b, &cur, &err);
