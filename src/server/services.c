@@ -41,6 +41,7 @@
 #include "imap/imap.h"
 #include "pop/pop.h"
 #include "smtp/smtp.h"
+#include "webadmin/webadmin.h"
 
 /*
  * The service table: every TCP service, its default port, whether it is
@@ -59,8 +60,8 @@ static const struct service_def service_table[] = {
 	{ { "pop3s",	 995, true,  "POP" },	pop_register },
 	{ { "imap",	 143, false, "IMAP" },	imap_register },
 	{ { "imaps",	 993, true,  "IMAP" },	imap_register },
-	{ { "webadmin",	8010, false, "HTTPA" },	NULL },
-	{ { "webadmins", 9010, true, "HTTPA" },	NULL },
+	{ { "webadmin",	8010, false, "HTTPA" },	webadmin_register },
+	{ { "webadmins", 9010, true, "HTTPA" },	webadmin_register },
 	{ { "webuser",	8100, false, "HTTPU" },	NULL },
 	{ { "webusers",	9100, true,  "HTTPU" },	NULL },
 	{ { "ldap",	 389, false, "LDAP" },	NULL },
