@@ -222,12 +222,10 @@ wa_stats_get(struct wa_req *r)
 	wa_page_begin(r, "Statistics");
 	wa_printf(r, "<p>Counters polled every 2 seconds; the charts keep the "
 	    "last 10 minutes.  <span id=\"stats-status\"></span></p>\n"
-	    "<div id=\"charts\" class=\"charts\" data-csrf=\"");
-	wa_esc(r, r->csrf);
-	wa_printf(r, "\" data-api=\"");
-	wa_esc(r, r->prefix);
-	wa_printf(r, "/api/command\"><noscript>The charts need JavaScript; "
-	    "the counters are also at /metrics and through the CLI."
+	    "<div id=\"charts\" class=\"charts\" data-command=\""
+	    "GetServerStatistics\"><noscript>The charts need JavaScript; "
+	    "the counters are also at /metrics and from the CLI's "
+	    "GetServerStatistics."
 	    "</noscript></div>\n<script src=\"/admin/stats.js\" defer>"
 	    "</script>\n");
 	wa_page_end(r);

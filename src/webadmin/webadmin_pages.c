@@ -14,7 +14,19 @@
 #include "lib/dict.h"
 #include "webadmin/webadmin_pages.h"
 
+/* The start page: the server's General page, or a domain's Accounts (the
+ * original shows a Domain Administrator the list of his accounts). */
+static void
+start_get(struct wa_req *r)
+{
+	if (r->server_pages)
+		wa_general_get(r);
+	else
+		wa_accounts_get(r);
+}
+
 const struct wa_page wa_pages[] = {
+	{ "/", NULL, "Start", 0, start_get, NULL },
 	{ "/Settings/General", "Settings", "General", WA_SERVER_ONLY,
 	  wa_general_get, wa_general_post },
 	{ "/Settings/Protection", "Settings", "Protection", WA_SERVER_ONLY,

@@ -7,15 +7,17 @@
 	const root = document.getElementById('charts');
 	if (!root)
 		return;
-	const COMMAND = root.dataset.command || 'GetStatistics';
+	const COMMAND = root.dataset.command || 'GetServerStatistics';
 	const POLL_MS = 2000, KEEP = 300;
 	const charts = new Map();	// name -> {canvas, now, points, last}
 	const status = document.getElementById('stats-status');
 
-	function isGauge(name, kind) {
-		if (kind) return kind === 'gauge';
-		return /(Current|Now|Size|Queue|Active|Open)$/i.test(name) ||
-		    /^Connections/i.test(name);
+	// GetServerStatistics: Connections.<service>.Current (a gauge), the
+	// growing counters MessagesReceived, MessagesDelivered, MessagesRelayed,
+	// LoginsFailed (drawn per minute) and QueueSize (a gauge).
+	const SHOWN = /^(Connections\.[^.]+\.Current|Messages\w+|LoginsFailed|QueueSize)$/;
+	function isGauge(name) {
+		return /(Current|Size)$/.test(name);
 	}
 	function chartFor(name) {
 		let c = charts.get(name);
@@ -91,6 +93,8 @@
 		const t = Date.now();
 		const vals = flatten(res, '', {});
 		for (const [name, v] of Object.entries(vals)) {
+			if (!SHOWN.test(name))
+				continue;
 			const c = chartFor(name);
 			const gauge = isGauge(name);
 			let p;

@@ -11,8 +11,7 @@ window.tegamiCommand = async function (command, args) {
 	const meta = document.querySelector('meta[name="csrf-token"]');
 	const holder = document.querySelector('[data-csrf]');
 	const token = meta ? meta.content : (holder ? holder.dataset.csrf : '');
-	const api = (document.querySelector('[data-api]') || {}).dataset;
-	const url = api && api.api ? api.api : '/api/command';
+	const url = (document.body.dataset.prefix || '') + '/api/command';
 	const r = await fetch(url, {
 		method: 'POST', credentials: 'same-origin',
 		headers: { 'Content-Type': 'application/json',
