@@ -49,46 +49,15 @@ has_substr(const char *s, const char *sub)
 	return false;
 }
 
-static int
-cmp_cstr(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Appends the names of arr that match filter and sort after cookie. */
-static void
-collect(const struct dval *arr, const char *filter, const char *cookie,
-    const char ***v, size_t *n, size_t *cap, size_t *total)
-{
-	size_t i;
-
-	for (i = 0; i < dict_array_len(arr); i++) {
-		const char *s = dict_str(dict_array_get(arr, i), NULL);
-
-		if (s == NULL || !has_substr(s, filter))
-			continue;
-		(*total)++;
-		if (strcmp(s, cookie) <= 0)
-			continue;
-		if (*n == *cap) {
-			*cap = *cap ? *cap * 2 : 256;
-			*v = xrealloc(*v, *cap * sizeof(**v));
-		}
-		(*v)[(*n)++] = s;
-	}
-}
-
 enum cli_rc
 cli_list_domain_objects(struct cli_ctx *c, const struct cli_args *a,
     struct buf *out, struct error *err_r)
 {
 	const char *domain = cli_arg_str(a, 0), *filter = "", *cookie = "";
-	struct dval *accts = NULL, *fwds = NULL, *res, *objs;
-	bool want_a = false, want_f = false;
-	const char **v = NULL;
-	size_t i, n = 0, cap = 0, total = 0, limit = 0;
+	struct dval *names, *res, *objs;
+	bool want_a = false, want_f = false, more = false;
+	size_t i, n, total = 0, limit = 0;
 	bool have_limit = false;
-	enum cli_rc rc = CLI_ERROR;
 
 	if (domain == NULL)
 		return usage(err_r, LDO_USAGE);
@@ -126,45 +95,38 @@ cli_list_domain_objects(struct cli_ctx *c, const struct cli_args *a,
 		error_set(err_r, ERR_PERM, "not enough access rights");
 		return CLI_ERROR;
 	}
-	if (want_a && (accts = objects_account_list(c->srv->objects, domain,
-	    err_r)) == NULL)
-		goto out;
-	if (want_f && (fwds = objects_forwarder_list(c->srv->objects, domain,
-	    err_r)) == NULL)
-		goto out;
-	if (accts != NULL)
-		collect(accts, filter, cookie, &v, &n, &cap, &total);
-	if (fwds != NULL)
-		collect(fwds, filter, cookie, &v, &n, &cap, &total);
-	if (n > 0)
-		qsort(v, n, sizeof(*v), cmp_cstr);
+	names = objects_name_page(c->srv->objects, domain,
+	    (want_a ? 1u << OBJ_ACCOUNT : 0) |
+	    (want_f ? 1u << OBJ_FORWARDER : 0), filter, cookie, limit, &total,
+	    &more, err_r);
+	if (names == NULL)
+		return CLI_ERROR;
+	n = dict_array_len(names);
 	objs = dict_new_dict();
-	for (i = 0; i < n && i < limit; i++) {
+	for (i = 0; i < n; i++) {
+		const char *nm = dict_str(dict_array_get(names, i), NULL);
 		char type[64], addr[ADDRESS_MAX + 1];
 
-		if (objects_account_type(c->srv->objects, v[i], domain, type,
+		if (objects_account_type(c->srv->objects, nm, domain, type,
 		    sizeof(type), NULL) == 0)
-			dict_set_str(objs, v[i], type);
-		else if (objects_forwarder_get(c->srv->objects, v[i], domain,
+			dict_set_str(objs, nm, type);
+		else if (objects_forwarder_get(c->srv->objects, nm, domain,
 		    addr, sizeof(addr), NULL) == 0) {
 			struct dval *f = dict_new_dict();
 
 			dict_set_str(f, "Forwarder", addr);
-			dict_set(objs, v[i], f);
+			dict_set(objs, nm, f);
 		}
 	}
 	res = dict_new_array();
 	dict_array_push(res, dict_new_number((int64_t)total));
 	dict_array_push(res, objs);
-	dict_array_push_cstr(res, n > limit && limit > 0 ? v[limit - 1] : "");
+	dict_array_push_cstr(res, more && n > 0 ? dict_str(dict_array_get(
+	    names, n - 1), NULL) : "");
 	dict_write(out, res, 0);
 	dict_free(&res);
-	rc = CLI_DATA;
-out:
-	free(v);
-	dict_free(&accts);
-	dict_free(&fwds);
-	return rc;
+	dict_free(&names);
+	return CLI_DATA;
 }
 
 /* ---- logs --------------------------------------------------------------- */
