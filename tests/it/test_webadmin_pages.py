@@ -349,3 +349,39 @@ def test_domain_administrator_sees_only_his_domain(wa):
         assert st == 403
         st, h, _ = da.req("GET", "/Settings/General")
         assert st in (403, 404)
+
+
+def test_queues_page_message_release_reject(wa):
+    from conftest import deliver, hold_remote_mail
+    import time
+    s, b = wa
+    hold_remote_mail(s)
+    deliver(s, "someone@remote.test",
+            b"Subject: held\r\nFrom: a@remote.test\r\n\r\nbody\r\n")
+    text = ""
+    for _ in range(100):
+        text = b.get("/Monitors/Queues")
+        if "remote.test" in text and 'href="/Monitors/Queues?id=' in text:
+            break
+        time.sleep(0.1)
+    assert re.search(r'<td class="qname">[^<]*remote\.test', text), text[-3000:]
+    mid = re.search(r'href="/Monitors/Queues\?id=(\d+)"', text).group(1)
+    # the message's envelope
+    text = b.get(f"/Monitors/Queues?id={mid}")
+    assert 'id="message"' in text and "someone@remote.test" in text
+    # [Release] the destination queue: 303 back
+    q = html.unescape(re.search(r'name="queue" value="([^"]+)"', text).group(1))
+    st, h, _ = b.post("/Monitors/Queues", {"action": "release", "queue": q})
+    assert st == 303
+    # [Reject] the message: it leaves the queue
+    st, h, _ = b.post("/Monitors/Queues", {"action": "reject", "id": mid,
+                                            "text": "rejected in a test"})
+    assert st == 303
+    for _ in range(100):
+        if f"?id={mid}\"" not in b.get("/Monitors/Queues"):
+            break
+        time.sleep(0.1)
+    assert f"?id={mid}\"" not in b.get("/Monitors/Queues")
+    # rejecting it again: the server's error on the page
+    st, h, text = b.post("/Monitors/Queues", {"action": "reject", "id": mid})
+    assert st == 400 and 'class="err"' in text

@@ -19,6 +19,22 @@
 	function isGauge(name) {
 		return /(Current|Size)$/.test(name);
 	}
+	const LABELS = {
+		MessagesReceived: 'Messages received per minute',
+		MessagesDelivered: 'Messages delivered per minute',
+		MessagesRelayed: 'Messages relayed per minute',
+		LoginsFailed: 'Logins failed per minute',
+		QueueSize: 'Queue size (messages)',
+	};
+	function label(name) {
+		const m = /^Connections\.([^.]+)\.Current$/.exec(name);
+		return m ? 'Connections: ' + m[1] : (LABELS[name] || name);
+	}
+	// the message charts first, then the queue, then the connections
+	function rank(name) {
+		return name.startsWith('Messages') ? 0 : name === 'QueueSize' ? 1 :
+		    name === 'LoginsFailed' ? 2 : 3;
+	}
 	function chartFor(name) {
 		let c = charts.get(name);
 		if (c)
@@ -26,22 +42,34 @@
 		const box = document.createElement('div');
 		box.className = 'chart';
 		box.dataset.counter = name;
+		box.dataset.rank = String(rank(name));
 		const h = document.createElement('h3');
-		h.textContent = name;
+		h.textContent = label(name);
 		const canvas = document.createElement('canvas');
-		canvas.width = 600;
-		canvas.height = 160;
+		canvas.setAttribute('role', 'img');
+		canvas.setAttribute('aria-label', label(name));
 		const now = document.createElement('div');
 		now.className = 'now';
 		box.append(h, canvas, now);
-		root.appendChild(box);
+		const after = [...root.querySelectorAll('.chart')].find(
+		    (e) => Number(e.dataset.rank) > rank(name));
+		root.insertBefore(box, after || null);
 		c = { canvas, now, points: [], last: null, box };
 		charts.set(name, c);
 		return c;
 	}
 	function draw(c, unit) {
+		// the canvas has as many pixels as it shows
+		const dpr = window.devicePixelRatio || 1;
+		const cw = Math.max(100, Math.round(c.canvas.clientWidth * dpr));
+		const ch = Math.max(60, Math.round(c.canvas.clientHeight * dpr));
+		if (c.canvas.width !== cw || c.canvas.height !== ch) {
+			c.canvas.width = cw;
+			c.canvas.height = ch;
+		}
 		const g = c.canvas.getContext('2d');
-		const w = c.canvas.width, h = c.canvas.height, pad = 22;
+		g.setTransform(dpr, 0, 0, dpr, 0, 0);
+		const w = cw / dpr, h = ch / dpr, pad = 22;
 		g.clearRect(0, 0, w, h);
 		const max = Math.max(1, ...c.points);
 		g.strokeStyle = '#d5d9e0';
@@ -65,7 +93,9 @@
 		});
 		g.stroke();
 		const v = c.points.length ? c.points[c.points.length - 1] : 0;
-		c.now.textContent = 'now: ' + (Math.round(v * 10) / 10) + unit;
+		c.now.textContent = c.points.length ?
+		    'now: ' + (Math.round(v * 10) / 10) + unit :
+		    'collecting…';
 		c.box.dataset.last = String(v);
 		c.box.dataset.max = String(Math.max(0, ...c.points));
 	}
@@ -104,8 +134,10 @@
 				p = Math.max(0, (v - c.last.v) * 60000 /
 				    Math.max(1, t - c.last.t));
 			c.last = { v, t };
-			if (p === undefined)
+			if (p === undefined) {
+				draw(c, '');
 				continue;
+			}
 			c.points.push(p);
 			if (c.points.length > KEEP)
 				c.points.shift();

@@ -23,3 +23,25 @@ window.tegamiCommand = async function (command, args) {
 		throw new Error(j.error || ('HTTP ' + r.status));
 	return j.result;
 };
+
+// Monitors -> Queues: the table refreshes itself every 5 seconds (the same
+// page fetched again; a form being used is left alone).
+(function () {
+	if (!document.querySelector('table[data-live] tbody'))
+		return;
+	setInterval(async () => {
+		const t = document.querySelector('table[data-live] tbody');
+		if (!t || (document.activeElement && t.contains(document.activeElement)))
+			return;
+		try {
+			const r = await fetch(location.href, { credentials: 'same-origin' });
+			if (!r.ok)
+				return;
+			const doc = new DOMParser().parseFromString(await r.text(),
+			    'text/html');
+			const n = doc.querySelector('table[data-live] tbody');
+			if (n)
+				t.replaceWith(n);
+		} catch (e) { /* the next round tries again */ }
+	}, 5000);
+})();
