@@ -18,11 +18,13 @@
 
 #define ACCOUNTS_PAGE	50
 
-/* name@domain into buf. */
+/* name@domain into buf; "" when it does not fit (the command then
+ * refuses the empty name). */
 static void
 full_name(char *buf, size_t n, const char *name, const char *d)
 {
-	snprintf(buf, n, "%s@%s", name, d);
+	if ((size_t)snprintf(buf, n, "%s@%s", name, d) >= n)
+		buf[0] = '\0';
 }
 
 static void
@@ -286,10 +288,11 @@ target_account(struct wa_req *r, char *full, size_t n)
 		return true;
 	}
 	at = strrchr(a, '@');
-	if (at == NULL)
-		snprintf(full, n, "%s@%s", a, r->domain);
-	else
-		snprintf(full, n, "%s", a);
+	if ((size_t)(at == NULL ? snprintf(full, n, "%s@%s", a, r->domain) :
+	    snprintf(full, n, "%s", a)) >= n) {
+		http_resp_text(r->resp, 400, "account name too long");
+		return false;
+	}
 	at = strrchr(full, '@');
 	if (!r->cli.master && strcasecmp(at + 1, r->domain) != 0) {
 		http_resp_text(r->resp, 403, "not enough access rights");
@@ -365,8 +368,10 @@ account_draw(struct wa_req *r, const char *full, const struct wa_err *e)
 	    "(aliases)</code></p></section>\n");
 	dict_free(&aliases);
 
-	wa_printf(r, "<section class=\"panel\"><h2>Settings</h2>\n"
-	    "<table id=\"account-settings\"><thead><tr><th>Setting</th>"
+	wa_printf(r, "<section class=\"panel\"><h2>Effective Settings</h2>\n"
+	    "<p class=\"help\">With what the domain and the server give; "
+	    "change the account's own below or the defaults on the Account "
+	    "Defaults page.</p>\n<table id=\"account-settings\"><thead><tr><th>Setting</th>"
 	    "<th>Effective value</th></tr></thead><tbody>\n");
 	for (i = 0; eff != NULL && dict_type(eff) == DICT_DICT &&
 	    i < dict_len(eff); i++) {
@@ -383,16 +388,11 @@ account_draw(struct wa_req *r, const char *full, const struct wa_err *e)
 	}
 	wa_printf(r, "</tbody></table>\n");
 	dict_free(&eff);
-	wa_form_begin(r, "/Users/Account");
-	wa_hidden(r, "a", full);
-	wa_field(r, "Setting", "key", "", e);
-	wa_printf(r, " ");
-	wa_field(r, "Value", "value", "", e);
-	wa_printf(r, " <button name=\"action\" value=\"setting\">Update"
-	    "</button></form>\n<p class=\"cli\">CLI: <code>"
-	    "UpdateAccountSettings name {key=value}</code>; the value "
-	    "<code>default</code> removes the account's own value.</p>"
-	    "</section>\n");
+	wa_printf(r, "</section>\n");
+	wa_dict_editor(r, "/Users/Account", "Account's Own Settings",
+	    "AccountSettings", full, "a", e);
+	wa_dict_editor(r, "/Users/Account", "WebUser Preferences",
+	    "AccountPrefs", full, "a", e);
 	wa_page_end(r);
 }
 
@@ -423,7 +423,7 @@ void
 wa_account_post(struct wa_req *r)
 {
 	char full[OBJECT_NAME_MAX + DOMAIN_NAME_MAX + 2], action[16];
-	char v[1024], k[128];
+	char v[1024], k[64];
 	struct wa_err e = { "", "" };
 	struct error err;
 	struct buf b, q;
@@ -434,6 +434,16 @@ wa_account_post(struct wa_req *r)
 	if (full[0] == '\0') {
 		http_resp_text(r->resp, 400, "account name expected");
 		return;
+	}
+	if (wa_form(r, "which", k, sizeof(k)) != NULL &&
+	    (strcmp(k, "AccountSettings") == 0 ||
+	    strcmp(k, "AccountPrefs") == 0)) {
+		if (wa_dict_editor_post(r, k, full, &e) < 0) {
+			http_resp_status(r->resp, 400);
+			account_draw(r, full, &e);
+			return;
+		}
+		goto done;
 	}
 	if (wa_form(r, "action", action, sizeof(action)) == NULL)
 		action[0] = '\0';
@@ -458,19 +468,6 @@ wa_account_post(struct wa_req *r)
 		}
 		buf_puts(&b, ")");
 		e.field = "alias";
-	} else if (strcmp(action, "setting") == 0) {
-		if (wa_form(r, "key", k, sizeof(k)) == NULL)
-			k[0] = '\0';
-		if (wa_form(r, "value", v, sizeof(v)) == NULL)
-			v[0] = '\0';
-		buf_puts(&b, "UpdateAccountSettings ");
-		wa_quote(&b, full);
-		buf_puts(&b, " {");
-		wa_quote(&b, k);
-		buf_puts(&b, " = ");
-		wa_quote(&b, v);
-		buf_puts(&b, ";}");
-		e.field = "key";
 	} else {
 		buf_free(&b);
 		http_resp_text(r->resp, 400, "unknown action");
@@ -484,6 +481,7 @@ wa_account_post(struct wa_req *r)
 		account_draw(r, full, &e);
 		return;
 	}
+done:
 	buf_init(&q, 512);
 	buf_puts(&q, "done=1&a=");
 	http_url_encode(&q, full);

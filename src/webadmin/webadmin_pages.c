@@ -57,6 +57,8 @@ const struct wa_page wa_pages[] = {
 	  wa_accounts_get, wa_accounts_post },
 	{ "/Users/Account", "Users", "Account", 0,
 	  wa_account_get, wa_account_post },
+	{ "/Users/AccountDefaults", "Users", "Account Defaults", 0,
+	  wa_defaults_get, wa_defaults_post },
 	{ "/Monitors/Logs", "Monitors", "Logs", WA_SERVER_ONLY,
 	  wa_logs_get, NULL },
 	{ "/Monitors/Queues", "Monitors", "Queues", WA_SERVER_ONLY,

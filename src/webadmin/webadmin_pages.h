@@ -54,12 +54,24 @@ void		 wa_hidden(struct wa_req *r, const char *name, const char *value);
 /* The "Updated" note after a redirect with ?done=1. */
 void		 wa_done_note(struct wa_req *r);
 
+/* A dictionary editor of one settings level (webadmin_page_defaults.c):
+ * Get<file> [target] drawn as key/value rows with a row for a new key, a
+ * form posting to action with "which" = file and hidden_name = target. */
+void		 wa_dict_editor(struct wa_req *r, const char *action,
+		    const char *title, const char *file, const char *target,
+		    const char *hidden_name, const struct wa_err *e);
+/* Its POST: one Update<file> [target] {...} with the changed keys (an
+ * emptied value as "default").  0, or -1 with e. */
+int		 wa_dict_editor_post(struct wa_req *r, const char *file,
+		    const char *target, struct wa_err *e);
+
 /* The pages. */
 wa_page_fn	wa_general_get, wa_general_post;
 wa_page_fn	wa_domains_get, wa_domains_post;
 wa_page_fn	wa_domain_get, wa_domain_post;
 wa_page_fn	wa_accounts_get, wa_accounts_post;
 wa_page_fn	wa_account_get, wa_account_post;
+wa_page_fn	wa_defaults_get, wa_defaults_post;
 wa_page_fn	wa_router_get, wa_router_post;
 wa_page_fn	wa_logs_get;
 wa_page_fn	wa_protection_get, wa_protection_post;

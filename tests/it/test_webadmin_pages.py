@@ -82,6 +82,7 @@ PAGES = ["/", "/Settings/General", "/Settings/Protection", "/Settings/Router",
          "/Settings/LDAP", "/Settings/DNR", "/Settings/LOCAL",
          "/Settings/QUEUE", "/Users/Domains", "/Users/Domain",
          "/Users/Accounts", "/Users/Account", "/Users/Account?a=postmaster",
+         "/Users/AccountDefaults",
          "/Monitors/Logs", "/Monitors/Queues", "/Monitors/Statistics"]
 
 
@@ -218,11 +219,20 @@ def test_accounts_paging_create_password_rename_delete(wa):
     assert st == 303 and "n1" in s.tegami("GetAccountAliases",
                                            "new1@acc.test")[1]
     st, h, _ = b.post("/Users/Account", {"a": "new1@acc.test",
-                                          "action": "setting",
-                                          "key": "RealName", "value": "New One"})
+                                          "which": "AccountSettings",
+                                          "newkey": "RealName",
+                                          "newvalue": "New One"})
     assert st == 303
     assert "New One" in s.tegami("GetAccountEffectiveSettings",
                                  "new1@acc.test")[1]
+    text = b.get("/Users/Account?a=new1@acc.test")
+    assert 'name="k:RealName"' in text and 'id="ed-AccountPrefs"' in text
+    # emptied: the account's own value goes ("default")
+    st, h, _ = b.post("/Users/Account", {"a": "new1@acc.test",
+                                          "which": "AccountSettings",
+                                          "k:RealName": ""})
+    assert st == 303
+    assert "New One" not in s.tegami("GetAccountSettings", "new1@acc.test")[1]
     st, h, text = b.post("/Users/Account", {"a": "nosuch@acc.test",
                                              "action": "password",
                                              "password": "x"})
@@ -242,6 +252,49 @@ def test_accounts_paging_create_password_rename_delete(wa):
     assert st == 303
     text = b.get("/Users/Accounts?d=acc.test&filter=fw")
     assert "Forwarder to x@y.test" in text
+
+
+def test_account_defaults_three_levels(wa):
+    s, b = wa
+    s.tegami("CreateDomain", "lv.test")
+    s.tegami("CreateAccount", "u1@lv.test")
+    text = b.get("/Users/AccountDefaults?d=lv.test")
+    for f in ("ServerAccountDefaults", "ServerAccountPrefs", "AccountDefaults",
+              "AccountDefaultPrefs"):
+        assert f'id="ed-{f}"' in text, f
+    # server level, then the domain's wins, then the account's
+    st, h, _ = b.post("/Users/AccountDefaults?d=lv.test", {
+        "d": "lv.test", "which": "ServerAccountDefaults",
+        "newkey": "MaxMailboxes", "newvalue": "11"})
+    assert st == 303 and h["location"] == "/Users/AccountDefaults?done=1&d=lv.test"
+    eff = s.tegami("GetAccountEffectiveSettings", "u1@lv.test")[1]
+    assert re.search(r'MaxMailboxes = "?11"?;', eff), eff
+    st, h, _ = b.post("/Users/AccountDefaults?d=lv.test", {
+        "d": "lv.test", "which": "AccountDefaults",
+        "newkey": "MaxMailboxes", "newvalue": "22"})
+    assert st == 303
+    eff = s.tegami("GetAccountEffectiveSettings", "u1@lv.test")[1]
+    assert re.search(r'MaxMailboxes = "?22"?;', eff), eff
+    st, h, _ = b.post("/Users/Account", {"a": "u1@lv.test",
+                                          "which": "AccountSettings",
+                                          "newkey": "MaxMailboxes",
+                                          "newvalue": "33"})
+    assert st == 303
+    eff = s.tegami("GetAccountEffectiveSettings", "u1@lv.test")[1]
+    assert re.search(r'MaxMailboxes = "?33"?;', eff), eff
+    # WebUser preferences at the domain level
+    st, h, _ = b.post("/Users/AccountDefaults?d=lv.test", {
+        "d": "lv.test", "which": "AccountDefaultPrefs",
+        "newkey": "RequireFixedAddress", "newvalue": "YES"})
+    assert st == 303
+    assert "RequireFixedAddress" in s.tegami("GetAccountDefaultPrefs",
+                                             "lv.test")[1]
+    # a malformed list value: refused on the page, nothing stored
+    st, h, text = b.post("/Users/AccountDefaults?d=lv.test", {
+        "d": "lv.test", "which": "AccountDefaults",
+        "newkey": "AccessModes", "newvalue": "(unclosed"})
+    assert st == 400 and 'class="err"' in text
+    assert "unclosed" not in s.tegami("GetAccountDefaults", "lv.test")[1]
 
 
 def test_router_table_and_test_address(wa):
