@@ -442,6 +442,7 @@ http_register(struct server *srv, const char *service,
 	struct log_module *m;
 
 	(void)srv;
+	http_set_web_root_default();	/* unless --web-root set one */
 	m = log_module_for(app->log_tag);
 	if (m == NULL)
 		return error_set(err_r, ERR_LIMIT, "more than %d HTTP log "

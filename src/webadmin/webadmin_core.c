@@ -166,6 +166,18 @@ find_page(const char *path, bool server_pages)
 	return NULL;
 }
 
+static const struct wa_page *
+first_page(bool server_pages)
+{
+	size_t i;
+
+	for (i = 0; i < wa_npages; i++)
+		if (wa_pages[i].menu != NULL && (server_pages ||
+		    !(wa_pages[i].flags & WA_SERVER_ONLY)))
+			return &wa_pages[i];
+	return NULL;
+}
+
 /* The login form and its POST. */
 static void
 do_login(struct wa_req *r)
@@ -234,6 +246,15 @@ do_page(struct wa_req *r, const struct wa_admin *a)
 	const char *m = r->http->method;
 	char tok[WA_ID_HEX * 2 + 2];
 
+	if (pg == NULL && strcmp(r->page, "/") == 0 &&
+	    (pg = first_page(r->server_pages)) != NULL) {
+		/* No start page in the table: the first page of the menu. */
+		char to[512];
+
+		snprintf(to, sizeof(to), "%s%s", r->prefix, pg->path);
+		http_resp_redirect(r->resp, to);
+		return;
+	}
 	if (pg == NULL) {
 		wa_message_page(r, 404, "Not found", "There is no such page.");
 		return;
@@ -413,8 +434,6 @@ webadmin_register(struct server *srv, struct error *err_r)
 {
 	log_register(&log_router_wa);
 	wa_app.arg = srv;
-	if (http_web_root() == NULL)
-		http_set_web_root_default();
 	if (http_register(srv, "webadmin", &wa_app, err_r) < 0 ||
 	    http_register(srv, "webadmins", &wa_app, err_r) < 0)
 		return -1;

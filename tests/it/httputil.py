@@ -10,6 +10,9 @@ import time
 
 from conftest import Server
 
+# Servers made by web_server(), checked by sanitizer_clean().
+made = []
+
 CSS = ("/* a test style sheet */\n" + "body { color: #123456; margin: 0; }\n" * 80)
 
 
@@ -29,7 +32,22 @@ def web_server(make_server, tmp_path, settings=None, services=None):
             f.write(settings)
     s.start()
     s.web = web
+    made.append(s)
     return s
+
+
+def sanitizer_clean():
+    """Stops the servers web_server() made and fails when an ASan/UBSan
+    build reported anything on their stderr (leaks at exit included)."""
+    reports = []
+    while made:
+        s = made.pop()
+        s.stop()
+        with open(s.stderr_path, "rb") as f:
+            text = f.read().decode(errors="replace")
+        if "Sanitizer" in text or "runtime error:" in text:
+            reports.append(text[-4000:])
+    assert not reports, "\n".join(reports)
 
 
 def conn(s, source=None, timeout=10):

@@ -12,7 +12,14 @@ import time
 
 import pytest
 
+import httputil
 from httputil import CSS, basic, conn, raw, request, status_of, web_server
+
+
+@pytest.fixture(autouse=True)
+def sanitizer_clean(make_server):
+    yield
+    httputil.sanitizer_clean()
 
 
 @pytest.fixture

@@ -13,7 +13,15 @@ import urllib.parse
 
 import pytest
 
+import httputil
 from httputil import api, basic, conn, request, web_server
+import smtpsink
+
+
+@pytest.fixture(autouse=True)
+def sanitizer_clean(make_server):
+    yield
+    httputil.sanitizer_clean()
 
 
 @pytest.fixture
@@ -342,3 +350,82 @@ def test_wrong_pages(s):
     st, hh, _ = request(s, "GET", "/", headers=h)
     assert "default-src 'self'" in hh["content-security-policy"]
     assert hh["cache-control"] == "no-store"
+
+
+@pytest.fixture
+def sink():
+    k = smtpsink.Sink(addr="127.0.1.4").start()
+    yield k
+    k.stop()
+
+
+@pytest.mark.skipif(not smtpsink.HAVE_AIOSMTPD, reason="python3-aiosmtpd missing")
+def test_message_counters_move(make_server, tmp_path, sink):
+    import smtplib
+    import ssl
+    s = web_server(make_server, tmp_path,
+                   services=["webadmin", "smtp", "submission", "cli"])
+    s.tegami("UpdateModule", "SMTP", '{RelayHost="%s";}' % sink.target)
+    s.tegami("CreateAccount", "user1", '{Password="pw1";}')
+    before = api(s, "GetServerStatistics")[1]["result"]
+    msg = b"From: a@b.example\r\nSubject: count\r\n\r\nhello\r\n"
+    with smtplib.SMTP("127.0.0.1", s.ports["smtp"], timeout=30) as c:
+        c.sendmail("", ["postmaster@test.example"], msg)
+    with smtplib.SMTP("127.0.0.1", s.ports["submission"], timeout=30) as c:
+        c.starttls(context=ssl._create_unverified_context())
+        c.login("user1", "pw1")
+        c.sendmail("user1@test.example", ["bob@remote.example"], msg)
+    sink.wait(1)
+    end = time.time() + 20
+    while time.time() < end:
+        now = api(s, "GetServerStatistics")[1]["result"]
+        if now["MessagesDelivered"] > before["MessagesDelivered"] and \
+                now["MessagesRelayed"] > before["MessagesRelayed"]:
+            break
+        time.sleep(0.2)
+    assert now["MessagesReceived"] == before["MessagesReceived"] + 2
+    assert now["MessagesDelivered"] == before["MessagesDelivered"] + 1
+    assert now["MessagesRelayed"] == before["MessagesRelayed"] + 1
+    assert now["Connections"]["smtp"]["Total"] >= 1
+    text = request(s, "GET", "/metrics", headers={"Authorization": pm(s)})[2].decode()
+    assert re.search(r"^tegami_messages_relayed_total %d$" % now["MessagesRelayed"], text, re.M)
+
+
+def test_session_follows_rights_changes(s):
+    assert api(s, "CreateAccount", "boss", {"Password": "bp"})[0] == 200
+    assert api(s, "SetAccountRights", "boss", ["Master"])[0] == 200
+    st, _, cookie = form_login(s, "boss", "bp")
+    sid = cookie.split(";")[0]
+    st, _, body = request(s, "GET", "/", headers={"Cookie": sid})
+    assert st == 200
+    token = re.search(rb'name="csrf-token" content="([0-9a-f]+)"', body).group(1).decode()
+    h = {"Cookie": sid, "Content-Type": "application/json", "X-CSRF-Token": token}
+    cmd = json.dumps({"command": "ListDomains"})
+    assert request(s, "POST", "/api/command", cmd, h)[0] == 200
+    # the Master right revoked: refused at once, in the same session
+    assert api(s, "SetAccountRights", "boss", [])[0] == 200
+    assert request(s, "POST", "/api/command", cmd, h)[0] == 403
+    assert request(s, "GET", "/", headers={"Cookie": sid})[0] == 403
+    # the account deleted: the session is gone
+    assert api(s, "DeleteAccount", "boss")[0] == 200
+    st, hh, _ = request(s, "GET", "/", headers={"Cookie": sid})
+    assert st == 303 and hh["location"].startswith("/login")
+
+
+def test_remembered_basic_login_still_checked(s):
+    """A Basic login is remembered for a while (a password check is slow),
+    but the peer checks and the account are taken again every time."""
+    assert api(s, "CreateAccount", "user1", {"Password": "u1"})[0] == 200
+    assert api(s, "SetAccountRights", "user1", ["Master"])[0] == 200
+    assert api(s, "ListDomains", user="user1", password="u1", source="127.0.0.2")[0] == 200
+    assert api(s, "ListDomains", user="user1", password="bad", source="127.0.0.2")[0] == 401
+    s.tegami("UpdateProtection", "{RejectNonClientLogins=YES;}")
+    s.tegami("SetClientIPs", "")
+    st, r = api(s, "ListDomains", user="user1", password="u1", source="127.0.0.2")
+    assert st == 401 and r["error"] == "access from your network is denied"
+    s.tegami("UpdateProtection", "{RejectNonClientLogins=NO;}")
+    assert api(s, "ListDomains", user="user1", password="u1", source="127.0.0.2")[0] == 200
+    assert api(s, "SetAccountRights", "user1", [])[0] == 200
+    assert api(s, "ListDomains", user="user1", password="u1", source="127.0.0.2")[0] == 403
+    assert api(s, "DeleteAccount", "user1")[0] == 200
+    assert api(s, "ListDomains", user="user1", password="u1", source="127.0.0.2")[0] == 401

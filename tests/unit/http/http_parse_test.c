@@ -22,7 +22,7 @@ parse(const char *text, struct http_head *h)
 	return http_parse_head(h, text, strlen(text), &err);
 }
 
-/* The status a head gets (0: accepted). */
+/* The status answered for a head (0: accepted). */
 static unsigned
 status_of(const char *text)
 {
