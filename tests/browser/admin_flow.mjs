@@ -4,7 +4,7 @@
 // account's page, edits the Router Table and tests an address, sees a
 // refused value's error text next to its field, and saves screenshots of the
 // main pages at 1280 and 400 px.
-import { run, check, login, submit, shot } from './lib.mjs';
+import { run, check, login, submit, shot, sleep } from './lib.mjs';
 
 const [base, user, password, mainDomain, shotDir] = process.argv.slice(2);
 
@@ -101,6 +101,8 @@ await run(async (ctx) => {
 	    ['/Monitors/Queues', 'queues'], ['/Monitors/Statistics', 'statistics']]) {
 		await page.goto(base + p);
 		check((await page.title()).includes(mainDomain), `${p} title names the main domain`);
+		if (name === 'statistics')	// a few polls drawn
+			await sleep(7000);
 		await shot(page, shotDir, name);
 	}
 });
