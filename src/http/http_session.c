@@ -36,6 +36,12 @@
 
 #define HTTP_WRITE_TIMEOUT_MS	(60 * 1000)
 
+_Static_assert(HTTP_REQUEST_LINE_MAX <= HTTP_HEAD_MAX &&
+    HTTP_HEADER_LINE_MAX <= HTTP_HEAD_MAX,
+    "a request line or header line the reader takes fits the head");
+_Static_assert(HTTP_BODY_LIMIT_MAX <= HTTP_LINGER_MAX,
+    "a refused body of any size an application allows is drained");
+
 /* One registered service. */
 struct http_service {
 	const struct http_app	*app;
@@ -123,7 +129,10 @@ read_ended(struct http_conn *hc, enum line_rc rc, bool mid_request)
 	struct conn *c = hc->c;
 
 	if (rc == LINE_TIMEOUT && mid_request) {
-		answer_error(hc, 11, 408, conn_last_error(c));
+		/* conn's name for its whole-line limit, in HTTP's words */
+		answer_error(hc, 11, 408, strcmp(conn_last_error(c),
+		    "command line time-out") == 0 ? "request line time-out" :
+		    conn_last_error(c));
 		return READ_ANSWERED;
 	}
 	if (rc == LINE_TIMEOUT)
@@ -155,7 +164,10 @@ read_head(struct http_conn *hc, struct buf *head)
 			return READ_ANSWERED;
 		}
 		if (rc != LINE_OK)
-			return read_ended(hc, rc, false);
+			/* A request line begun and not finished in time is
+			 * answered (408); a quiet connection just closes. */
+			return read_ended(hc, rc, rc == LINE_TIMEOUT &&
+			    conn_pending_input(c) > 0 && !conn_was_shed(c));
 	} while (line.len == 0 && ++empty < 4);
 	if (line.len == 0) {
 		answer_error(hc, 11, 400, "empty lines instead of a request");
@@ -420,6 +432,9 @@ http_handler(struct conn *c, void *arg)
 		hc->lim.header_s = HTTP_HEADER_TIMEOUT_DEFAULT;
 	if (hc->lim.hibernate_s >= hc->lim.idle_s)
 		hc->lim.hibernate_s = 0;
+	/* The request line too must come within HeaderTimeout of its first
+	 * byte (the headers then within HeaderTimeout of the line). */
+	conn_set_line_timeout(c, (int)hc->lim.header_s * 1000);
 	log_ses(&hc->log, LOG_LOW, "connected to %s%s", conn_local_text(c),
 	    conn_is_tls(c) ? " (TLS)" : "");
 	http_loop(hc);

@@ -268,3 +268,27 @@ def test_keep_alive_time_out_closes(make_server, tmp_path):
     assert c.sock.recv(10) == b""       # the server closed it
     c.close()
     assert serves(s)
+
+
+def test_slow_request_line_dropped(s):
+    slow = socket.create_connection(("127.0.0.1", s.ports["webadmin"]), timeout=20)
+    slow.sendall(b"GET /admin/")
+    out = b""
+    try:
+        for _ in range(40):                 # at most 20 s
+            slow.sendall(b"a")
+            time.sleep(0.5)
+    except OSError:
+        pass
+    try:
+        while True:
+            chunk = slow.recv(4096)
+            if not chunk:
+                break
+            out += chunk
+    except OSError:
+        pass
+    slow.close()
+    assert status_of(out) == 408, out[:200]
+    assert s.wait_log(r"bad request \(408 Request Timeout\): request line time-out")
+    assert serves(s)
