@@ -76,11 +76,16 @@ fi
 
 # The WebAdmin browser tests: Debian's chromium, headless, driven by the npm
 # package playwright-core (tests/browser, installed there by npm ci).
-if ! command -v node >/dev/null 2>&1; then
-	need nodejs "node not found"
+# Node.js 20 or later with npm: the machine's own (Debian's nodejs 18 is too
+# old for playwright-core), so no package is named.
+nodev=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null)
+if [ -z "$nodev" ] || [ "$nodev" -lt 20 ]; then
+	echo "check-clients: node 20 or later not found (${nodev:-none}): the browser tests need the machine's Node.js"
+	bad=1
 fi
 if ! command -v npm >/dev/null 2>&1; then
-	need npm "npm not found"
+	echo "check-clients: npm not found: the browser tests need the machine's npm"
+	bad=1
 fi
 if [ ! -x /usr/bin/chromium ]; then
 	need chromium "/usr/bin/chromium not found"
