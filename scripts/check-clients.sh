@@ -3,7 +3,8 @@
 # Checks, before the integration tests start, that every client tool they use
 # runs in the mode they use it: swaks with STARTTLS, curl with the imap, pop3
 # and smtp protocols over TLS, fetchmail with SSL, mbsync (TLS), ldapsearch,
-# pytest, aiosmtpd, dnslib and Postfix's smtp-sink.  Each missing piece gives one line naming the Debian package that
+# pytest, aiosmtpd, dnslib, Postfix's smtp-sink and headless chromium with
+# node and npm.  Each missing piece gives one line naming the Debian package that
 # brings it (scripts/deps.sh installs them all), then the script exits 1, so
 # a missing package stops `make it` at its start, never in the middle of the
 # suite.
@@ -77,5 +78,32 @@ if [ ! -x /usr/sbin/smtp-sink ]; then
 	need postfix "/usr/sbin/smtp-sink not found"
 fi
 
-[ $bad = 0 ] && echo "check-clients: pytest, swaks (TLS), curl (imap/pop3/smtp, TLS), fetchmail (SSL), mbsync, ldapsearch, ldap3, aiosmtpd, dnslib, smtp-sink: ok"
+# The WebAdmin browser tests: Debian's chromium, headless, driven by the npm
+# package playwright-core (tests/browser, installed there by npm ci).
+# Node.js 20 or later with npm: the machine's own (Debian's nodejs 18 is too
+# old for playwright-core), so no package is named.
+nodev=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null)
+if [ -z "$nodev" ] || [ "$nodev" -lt 20 ]; then
+	echo "check-clients: node 20 or later not found (${nodev:-none}): the browser tests need the machine's Node.js"
+	bad=1
+fi
+if ! command -v npm >/dev/null 2>&1; then
+	echo "check-clients: npm not found: the browser tests need the machine's npm"
+	bad=1
+fi
+if [ ! -x /usr/bin/chromium ]; then
+	need chromium "/usr/bin/chromium not found"
+else
+	cdir=$(mktemp -d)
+	if ! timeout 60 /usr/bin/chromium --headless --no-sandbox --disable-gpu \
+	    --no-first-run --disable-background-networking \
+	    --disable-component-update --disable-sync --user-data-dir="$cdir" \
+	    --dump-dom 'data:text/html,<p>chromium-ok</p>' 2>/dev/null |
+	    grep -q chromium-ok; then
+		need chromium "chromium does not start headless"
+	fi
+	rm -rf "$cdir"
+fi
+
+[ $bad = 0 ] && echo "check-clients: pytest, swaks (TLS), curl (imap/pop3/smtp, TLS), fetchmail (SSL), mbsync, ldapsearch, ldap3, aiosmtpd, dnslib, smtp-sink, node, npm, chromium (headless): ok"
 exit $bad

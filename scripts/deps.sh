@@ -11,6 +11,12 @@
 #   curl, fetchmail   ca-certificates (TLS trust store; curl -k still loads it)
 #   ldap-utils        libldap-common (ldap.conf defaults for ldapsearch)
 #   python3-pytest    python3-pygments (pytest's failure reports)
+# chromium runs the WebAdmin browser tests (tests/browser: npm ci installs the
+# pinned playwright-core there; no browser download); fonts-dejavu-core gives
+# it a font for readable screenshots.  Node.js (20 or later) and npm are the
+# machine's own (its Node.js ships npm; Debian's nodejs 18 is too old for
+# playwright-core), so they are not installed here: check-clients.sh checks
+# that they run.
 # postfix is there for smtp-sink (an independent SMTP receiver in the SMTP-out
 # tests); it is installed as "No configuration", so it does not run.
 # isync (mbsync) recommends nothing.  systemd brings systemd-analyze, which
@@ -20,7 +26,8 @@ BUILD_PKGS="build-essential make pkg-config clang libclang-rt-14-dev openssl \
 libssl-dev libsqlite3-dev libc-ares-dev libjansson-dev libcrypt-dev libldap-dev zlib1g-dev"
 TEST_PKGS="python3 python3-dnslib python3-pytest python3-pygments swaks libnet-ssleay-perl \
 libio-socket-ssl-perl curl ca-certificates ldap-utils libldap-common fetchmail \
-isync passwd groff-base man-db systemd python3-aiosmtpd postfix python3-ldap3"
+isync passwd groff-base man-db systemd python3-aiosmtpd postfix python3-ldap3 \
+chromium fonts-dejavu-core"
 PKGS="$BUILD_PKGS $TEST_PKGS"
 missing=""
 for p in $PKGS; do

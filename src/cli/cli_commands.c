@@ -32,6 +32,7 @@
 #include "cli/cli_compat.h"
 #include "cli/cli_listeners.h"
 #include "cli/cli_modules.h"
+#include "cli/cli_webadmin.h"
 
 
 static struct log_module log_cli_cmd = LOG_MODULE("PWD");
@@ -896,6 +897,7 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "GetAccountRights", M, cmd_get_account_rights, "GetAccountRights name" },
 	{ "SetAccountRights", M, cmd_set_account_rights, "SetAccountRights name (rights)" },
 	{ "GetAccountInfo", 0, cli_cmd_get_account_info, "GetAccountInfo name [Key key | (keys)]" },
+	{ "ListDomainObjects", 0, cli_list_domain_objects, "ListDomainObjects domain [FILTER \"text\"] limit [COOKIE \"name\"] [ACCOUNTS] [FORWARDERS]" },
 	{ "ListForwarders", M, cmd_list_forwarders, "ListForwarders [domain]" },
 	{ "CreateForwarder", M, cmd_create_forwarder, "CreateForwarder name TO \"address\"" },
 	{ "DeleteForwarder", M, cmd_delete_forwarder, "DeleteForwarder name" },
@@ -932,6 +934,8 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "SetBanned", M, cli_cmd_set_banned, "SetBanned {settings}" },
 	{ "SetModule", M, cmd_set_module, "SetModule name {settings}" },
 	{ "UpdateModule", M, cmd_update_module, "UpdateModule name {settings}" },
+	{ "ListLogs", M, cli_list_logs, "ListLogs" },
+	{ "ReadLog", M, cli_read_log, "ReadLog \"file\" [{Offset=n; Limit=n; Level=n; Module=tag; Filter=text; From=hh:mm; Till=hh:mm}]" },
 	{ "WriteLog", M, cmd_write_log, "WriteLog level \"text\"" },
 	{ "Backup", M, cmd_backup, "Backup \"/absolute/dir\"" },
 	{ "InsertDirectoryRecords", M, cli_insert_directory_records, "InsertDirectoryRecords [domain]" },

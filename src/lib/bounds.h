@@ -16,6 +16,10 @@
 #define CLI_LINE_MAX		(1024 * 1024)	/* one CLI command line (settings can be big) */
 #define CLI_ERRORS_MAX		20	/* bad CLI commands before we hang up */
 #define LOG_LINE_MAX		4096	/* one log record, longer ones are cut */
+#define CLI_LIST_PAGE_MAX	1000	/* objects one ListDomainObjects answer carries: a page, not a domain */
+#define CLI_LOG_FILES_MAX	1000	/* log files ListLogs names (newest kept: about three years of days) */
+#define CLI_LOG_LINES_MAX	5000	/* records one ReadLog answer carries */
+#define CLI_LOG_SCAN_MAX	(4 * 1024 * 1024)	/* bytes of a log file one ReadLog reads; the caller continues from Offset */
 #define LOGS_KEEP_DAYS_MAX	36500	/* LogsKeepDays: a century; 0 = keep all */
 #define PASSWORD_MAX		256	/* a password as given by a client */
 /* The longest SASL PLAIN response of a valid login: base64 of authzid NUL

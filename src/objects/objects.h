@@ -200,6 +200,16 @@ int		 objects_account_rename(struct objects *o, const char *name,
 /* Removes the account and its folder with everything in it. */
 int		 objects_account_delete(struct objects *o, const char *name,
 		    const char *domain, struct error *err_r);
+/* One page of the domain's names of the kinds (1 << OBJ_ACCOUNT ...):
+ * those containing filter (any case; NULL or "" all) that sort (strcmp)
+ * after after (NULL or "": from the first), at most limit, sorted; *total_r
+ * counts every name of those kinds containing filter, *more_r tells whether
+ * names follow the page.  One pass over the domain's name table; NULL with
+ * err_r for an unknown domain. */
+struct dval	*objects_name_page(struct objects *o, const char *domain,
+		    unsigned kinds, const char *filter, const char *after,
+		    size_t limit, size_t *total_r, bool *more_r,
+		    struct error *err_r);
 /* Account names of the domain, sorted. */
 struct dval	*objects_account_list(struct objects *o, const char *domain,
 		    struct error *err_r);

@@ -36,7 +36,9 @@ head(struct wa_req *r, const char *title)
 	buf_puts(b, " \xe2\x80\x94 ");
 	http_html_escape(b, r->domain);
 	buf_puts(b, " \xe2\x80\x94 Tegami WebAdmin</title>\n"
-	    "<link rel=\"stylesheet\" href=\"/admin/admin.css\">\n");
+	    "<link rel=\"stylesheet\" href=\"/admin/admin.css\">\n"
+	    "<link rel=\"stylesheet\" href=\"/admin/webadmin.css\">\n"
+	    "<script src=\"/admin/webadmin.js\" defer></script>\n");
 	if (r->csrf != NULL && r->csrf[0] != '\0') {
 		buf_puts(b, "<meta name=\"csrf-token\" content=\"");
 		http_html_escape(b, r->csrf);

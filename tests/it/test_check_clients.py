@@ -24,7 +24,10 @@ def test_passes_here():
 def test_swaks_without_tls_and_missing_tools(tmp_path):
     fake = tmp_path / "bin"
     fake.mkdir()
-    for tool in ("curl", "mbsync", "ldapsearch", "ldd", "grep", "tr"):
+    # what the browser tests' checks need (node, npm, and chromium run
+    # through timeout in a mktemp directory) is there
+    for tool in ("curl", "mbsync", "ldapsearch", "ldd", "grep", "tr", "node",
+                 "npm", "mktemp", "timeout", "rm"):
         os.symlink(shutil.which(tool), fake / tool)
     (fake / "swaks").write_text('#!/bin/sh\necho "*** TLS not available: requires Net::SSLeay"\n')
     os.chmod(fake / "swaks", 0o755)

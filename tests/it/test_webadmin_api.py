@@ -52,7 +52,7 @@ def form_login(s, user, password, host=None, prefix=""):
 
 def test_basic_login_and_title(s):
     st, _, body = request(s, "GET", "/", headers={"Authorization": pm(s)})
-    assert st == 200 and title(body).startswith("Server") and "test.example" in title(body)
+    assert st == 200 and title(body).startswith("General") and "test.example" in title(body)
     # wrong password: no page, the login form with the error
     st, _, body = request(s, "GET", "/", headers={"Authorization": basic("postmaster", "bad")})
     assert st == 401 and b"incorrect password or account name" in body
