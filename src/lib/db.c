@@ -5,6 +5,7 @@
  */
 #include "lib/compat.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -43,8 +44,19 @@ db_error(struct db *db, struct error *err_r, const char *what)
 {
 	if (db->h == NULL)
 		return error_set(err_r, ERR_TEMP, "%s: out of memory", what);
-	return error_set(err_r, db_err_kind(sqlite3_extended_errcode(db->h)),
-	    "%s: %s", what, sqlite3_errmsg(db->h));
+	int rc = sqlite3_extended_errcode(db->h), e;
+	enum err_kind kind = db_err_kind(rc);
+
+	/* Out of descriptors (a file SQLite could not open: the database,
+	 * its WAL or shared memory) is a limit of the process, not broken
+	 * storage: the caller may free some and try again. */
+	if ((rc & 0xff) == SQLITE_CANTOPEN || (rc & 0xff) == SQLITE_IOERR) {
+		e = sqlite3_system_errno(db->h);
+		if (e == EMFILE || e == ENFILE)
+			return error_set(err_r, ERR_LIMIT, "%s: %s (%s)", what,
+			    sqlite3_errmsg(db->h), strerror(e));
+	}
+	return error_set(err_r, kind, "%s: %s", what, sqlite3_errmsg(db->h));
 }
 
 /* Runs a pragma script, retrying while the database is busy. */

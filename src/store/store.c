@@ -11,6 +11,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -174,6 +175,11 @@ struct store_notify {
 
 static pthread_mutex_t notify_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct store_notify *notify_list;
+/* Each notifier starts its generations at a new epoch (high 32 bits): a
+ * session that held no handle while its account's notifier was freed and
+ * made again (hibernation) never takes the new one's numbers for its old
+ * ones and so never misses a change. */
+static uint64_t notify_epoch;
 
 static struct store_notify *
 notify_attach(const char *dir)
@@ -188,7 +194,7 @@ notify_attach(const char *dir)
 	if (n == NULL) {
 		n = xcalloc(1, sizeof(*n));
 		n->dir = xstrdup(dir);
-		n->gen = 1;
+		n->gen = (++notify_epoch << 32) + 1;
 		pthread_condattr_init(&ca);
 		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 		pthread_cond_init(&n->cond, &ca);
@@ -289,10 +295,29 @@ store_watch_resume(struct store_watch *w, struct error *err_r)
 	return 0;
 }
 
+/* Links a watch into its account's list; it holds its own reference on
+ * the notifier, so it outlives the handle (a hibernating session lets its
+ * handle go: store_watch_new_suspended()). */
+static struct store_watch *
+watch_add(struct store *s, int efd, store_watch_hook_fn *fn, void *arg)
+{
+	struct store_watch *w = xcalloc(1, sizeof(*w));
+
+	w->efd = efd;
+	w->hook = fn;
+	w->hook_arg = arg;
+	pthread_mutex_lock(&notify_mu);
+	s->notify->refs++;
+	w->notify = s->notify;
+	w->next = s->notify->watches;
+	s->notify->watches = w;
+	pthread_mutex_unlock(&notify_mu);
+	return w;
+}
+
 struct store_watch *
 store_watch_new(struct store *s, struct error *err_r)
 {
-	struct store_watch *w;
 	int efd;
 
 	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -301,15 +326,14 @@ store_watch_new(struct store *s, struct error *err_r)
 		    ERR_TEMP, "eventfd: %s", strerror(errno));
 		return NULL;
 	}
-	w = xcalloc(1, sizeof(*w));
-	w->efd = efd;
-	pthread_mutex_lock(&notify_mu);
-	/* The handle's reference keeps s->notify alive while w exists. */
-	w->notify = s->notify;
-	w->next = s->notify->watches;
-	s->notify->watches = w;
-	pthread_mutex_unlock(&notify_mu);
-	return w;
+	return watch_add(s, efd, NULL, NULL);
+}
+
+struct store_watch *
+store_watch_new_suspended(struct store *s, store_watch_hook_fn *fn,
+    void *arg)
+{
+	return watch_add(s, -1, fn, arg);
 }
 
 int
@@ -322,8 +346,19 @@ uint64_t
 store_watch_take(struct store_watch *w)
 {
 	uint64_t n;
+	int efd;
 
-	if (read(w->efd, &n, sizeof(n)) != (ssize_t)sizeof(n))
+	pthread_mutex_lock(&notify_mu);
+	efd = w->efd;
+	if (efd < 0) {
+		/* suspended: the changes it counted */
+		n = w->pending;
+		w->pending = 0;
+	}
+	pthread_mutex_unlock(&notify_mu);
+	if (efd < 0)
+		return n;
+	if (read(efd, &n, sizeof(n)) != (ssize_t)sizeof(n))
 		return 0;
 	return n;
 }
@@ -343,6 +378,7 @@ store_watch_free(struct store_watch **wp)
 			break;
 		}
 	pthread_mutex_unlock(&notify_mu);
+	notify_detach(w->notify);
 	if (w->efd >= 0)
 		(void)close(w->efd);
 	free(w);
@@ -733,6 +769,7 @@ store_cache_get(const char *account_dir, struct error *err_r)
 {
 	size_t b = cache_bucket(account_dir);
 	struct store *s;
+	struct error err;
 
 	pthread_mutex_lock(&cache_mu);
 	for (s = cache_hash[b]; s != NULL; s = s->hash_next)
@@ -749,17 +786,45 @@ store_cache_get(const char *account_dir, struct error *err_r)
 			s->stale = true;
 		s = NULL;
 	}
-	if (s != NULL) {
-		if (s->refs++ == 0)
-			lru_unlink(s);
-	} else if ((s = store_open(account_dir, err_r)) != NULL) {
+	if (s == NULL && (s = store_open(account_dir, &err)) == NULL &&
+	    err.kind == ERR_LIMIT && lru_count > 0) {
+		/* Out of descriptors: the idle handles are the process's
+		 * reserve (3 each: the database, its WAL and shared memory);
+		 * give half of them back and try once more. */
+		cache_trim(lru_count / 2);
+		s = store_open(account_dir, &err);
+	}
+	if (s == NULL) {
+		if (err_r != NULL)
+			*err_r = err;
+	} else if (!s->cached) {
 		s->cached = true;
 		s->refs = 1;
 		s->hash_next = cache_hash[b];
 		cache_hash[b] = s;
-	}
+	} else if (s->refs++ == 0)
+		lru_unlink(s);
 	pthread_mutex_unlock(&cache_mu);
 	return s;
+}
+
+struct store *
+store_cache_get_wait(const char *account_dir, struct error *err_r)
+{
+	struct store *s;
+	struct error err;
+	int tries;
+
+	for (tries = 1;; tries++) {
+		if ((s = store_cache_get(account_dir, &err)) != NULL)
+			return s;
+		if (err.kind != ERR_LIMIT || tries >= STORE_FD_WAIT_TRIES)
+			break;
+		(void)poll(NULL, 0, STORE_FD_WAIT_MS);
+	}
+	if (err_r != NULL)
+		*err_r = err;
+	return NULL;
 }
 
 void
