@@ -739,17 +739,44 @@ hash_unlink(struct store *s)
 	*pp = s->hash_next;
 }
 
-/* Closes idle handles until at most keep remain (cache_mu held). */
-static void
-cache_trim(size_t keep)
+/* Takes idle handles out of the cache until at most keep remain
+ * (cache_mu held); returns them as a list for cache_close(). */
+static struct store *
+cache_take(size_t keep)
 {
+	struct store *list = NULL;
+
 	while (lru_count > keep) {
 		struct store *s = lru_tail;
 
 		lru_unlink(s);
 		hash_unlink(s);
+		s->lru_next = list;
+		list = s;
+	}
+	return list;
+}
+
+/* Closes handles cache_take() gave, after cache_mu was let go: closing
+ * the last connection of a WAL database checkpoints it (writes and syncs
+ * the database), which must not hold up every other open and release. */
+static void
+cache_close(struct store *list)
+{
+	struct store *s;
+
+	while ((s = list) != NULL) {
+		list = s->lru_next;
 		store_close(&s);
 	}
+}
+
+/* Closes idle handles until at most keep remain (cache_mu held; for the
+ * rare callers that must have the descriptors back at once). */
+static void
+cache_trim(size_t keep)
+{
+	cache_close(cache_take(keep));
 }
 
 /* True while the handle's mail.db is still the file at its path. */
@@ -830,7 +857,7 @@ store_cache_get_wait(const char *account_dir, struct error *err_r)
 void
 store_cache_release(struct store **sp)
 {
-	struct store *s = *sp;
+	struct store *s = *sp, *old = NULL;
 
 	if (s == NULL)
 		return;
@@ -847,9 +874,10 @@ store_cache_release(struct store **sp)
 		if (lru_tail == NULL)
 			lru_tail = s;
 		lru_count++;
-		cache_trim(STORE_CACHE_IDLE_MAX);
+		old = cache_take(STORE_CACHE_IDLE_MAX);
 	}
 	pthread_mutex_unlock(&cache_mu);
+	cache_close(old);
 }
 
 void
