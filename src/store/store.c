@@ -862,8 +862,8 @@ store_cache_release(struct store **sp)
 	if (s == NULL)
 		return;
 	*sp = NULL;
-	ASSERT(s->cached && s->refs > 0);
 	pthread_mutex_lock(&cache_mu);
+	ASSERT(s->cached && s->refs > 0);	/* refs under the lock */
 	if (--s->refs == 0 && s->stale) {
 		store_close(&s);
 	} else if (s->refs == 0) {
