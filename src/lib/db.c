@@ -44,19 +44,8 @@ db_error(struct db *db, struct error *err_r, const char *what)
 {
 	if (db->h == NULL)
 		return error_set(err_r, ERR_TEMP, "%s: out of memory", what);
-	int rc = sqlite3_extended_errcode(db->h), e;
-	enum err_kind kind = db_err_kind(rc);
-
-	/* Out of descriptors (a file SQLite could not open: the database,
-	 * its WAL or shared memory) is a limit of the process, not broken
-	 * storage: the caller may free some and try again. */
-	if ((rc & 0xff) == SQLITE_CANTOPEN || (rc & 0xff) == SQLITE_IOERR) {
-		e = sqlite3_system_errno(db->h);
-		if (e == EMFILE || e == ENFILE)
-			return error_set(err_r, ERR_LIMIT, "%s: %s (%s)", what,
-			    sqlite3_errmsg(db->h), strerror(e));
-	}
-	return error_set(err_r, kind, "%s: %s", what, sqlite3_errmsg(db->h));
+	return error_set(err_r, db_err_kind(sqlite3_extended_errcode(db->h)),
+	    "%s: %s", what, sqlite3_errmsg(db->h));
 }
 
 /* Runs a pragma script, retrying while the database is busy. */
@@ -106,8 +95,26 @@ db_open(struct db *db, const char *path, unsigned flags, int busy_ms,
 	return 0;
 fail:
 	db_error(db, err_r, what);
+	/* Out of descriptors is a limit of the process, not broken
+	 * storage: the caller may free some and try again. */
+	if (db_out_of_fds(db) && err_r != NULL)
+		err_r->kind = ERR_LIMIT;
 	(void)db_close(db);
 	return -1;
+}
+
+bool
+db_out_of_fds(struct db *db)
+{
+	int rc, e;
+
+	if (db->h == NULL)
+		return false;
+	rc = sqlite3_extended_errcode(db->h) & 0xff;
+	if (rc != SQLITE_CANTOPEN && rc != SQLITE_IOERR)
+		return false;
+	e = sqlite3_system_errno(db->h);
+	return e == EMFILE || e == ENFILE;
 }
 
 int

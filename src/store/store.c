@@ -527,6 +527,19 @@ init_db(struct store *s, struct error *err_r)
 	return 0;
 }
 
+/* True when the process cannot open one more descriptor now. */
+static bool
+out_of_fds(void)
+{
+	int fd = eventfd(0, EFD_CLOEXEC);
+
+	if (fd >= 0) {
+		(void)close(fd);
+		return false;
+	}
+	return errno == EMFILE || errno == ENFILE;
+}
+
 struct store *
 store_open(const char *account_dir, struct error *err_r)
 {
@@ -569,6 +582,12 @@ store_open(const char *account_dir, struct error *err_r)
 	 * while.
 	 */
 	for (tries = 0; init_db(s, &err) < 0; tries++) {
+		/* The WAL and shared memory open at the first statement;
+		 * the error code may be gone after the rollback, so ask the
+		 * process too. */
+		if (err.kind != ERR_TEMP && (db_out_of_fds(&s->db) ||
+		    out_of_fds()))
+			err.kind = ERR_LIMIT;
 		if (err.kind != ERR_TEMP || tries >= 200) {
 			if (err_r != NULL)
 				*err_r = err;
