@@ -7,7 +7,7 @@
 #                   then the same again in an ASan+UBSan build
 #   make fuzz       build the libFuzzer targets (clang) and run each for FUZZ_SECONDS
 #   make BUILD=build-tsan SAN=thread all   a ThreadSanitizer build (tests/it with
-#                   TEGAMI_BUILD=$PWD/build-tsan; docs/testing.md)
+#                   TEGAMI_BUILD=$PWD/build-tsan; docs/architecture.md, Hibernation)
 #
 # Sources are discovered: every src/**/*.c except src/tegamid.c goes into
 # libtegami.a; every tools/*.c is one program; every tests/unit/**/*_test.c is one
