@@ -6,6 +6,8 @@
 #   make test       install missing packages, build, unit + integration tests,
 #                   then the same again in an ASan+UBSan build
 #   make fuzz       build the libFuzzer targets (clang) and run each for FUZZ_SECONDS
+#   make BUILD=build-tsan SAN=thread all   a ThreadSanitizer build (tests/it with
+#                   TEGAMI_BUILD=$PWD/build-tsan; docs/architecture.md, Hibernation)
 #
 # Sources are discovered: every src/**/*.c except src/tegamid.c goes into
 # libtegami.a; every tools/*.c is one program; every tests/unit/**/*_test.c is one
@@ -26,6 +28,10 @@ ifeq ($(SAN),1)
 OPT       := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
              -fno-sanitize-recover=undefined
 LDOPT     := -fsanitize=address,undefined
+else ifeq ($(SAN),thread)
+# ThreadSanitizer (not part of make test): make BUILD=build-tsan SAN=thread
+OPT       := -O1 -g -fno-omit-frame-pointer -fsanitize=thread
+LDOPT     := -fsanitize=thread
 else
 OPT       := -O2 -g -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fPIE
 LDOPT     := -pie -Wl,-z,relro,-z,now

@@ -6,13 +6,17 @@
  * setting type of a small table and the whole-table check.  Invariants: a
  * value that loads lies within its setting's [min, max]; a time list has
  * 1..SETTINGS_LIST_MAX elements; an error names the setting; the snapshot
- * frees all it owns (ASan).
+ * frees all it owns (ASan).  The same value also goes as RelayHost and as
+ * the DNR's Servers through the real tables, whose check hooks parse a
+ * host[:port] (smtp_out_parse_target, dnr_parse_server).
  */
 #include "lib/compat.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "delivery/smtp_out.h"
+#include "dnr/dnr.h"
 #include "lib/dict.h"
 #include "lib/iplist.h"
 #include "lib/settings.h"
@@ -147,6 +151,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_loaded(&defs[i], settings_snap_conf(snap));
 		settings_snap_unref(&snap);
 	}
+	v = dict_clone(v);		/* d owned the first */
+	dict_free(&d);
+	/* The per-setting check hooks of real tables. */
+	d = dict_new_dict();
+	dict_set(d, "RelayHost", dict_clone(v));
+	if (settings_check(&smtp_out_settings_table, d, &e) < 0 &&
+	    strncmp(e.msg, "RelayHost: ", 11) != 0)
+		abort();
+	dict_free(&d);
+	d = dict_new_dict();
+	dict_set(d, "Servers", v);
+	if (settings_check(&dnr_settings_table, d, &e) < 0 &&
+	    strncmp(e.msg, "Servers: ", 9) != 0)
+		abort();
 	dict_free(&d);
 	return 0;
 }

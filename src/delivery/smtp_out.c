@@ -106,8 +106,27 @@ smtp_out_trace(struct smtp_out_batch *b, const char *fmt, ...)
 	buf_putc(&b->trace, '\n');
 }
 
+/* RelayHost: empty (none), or what smtp_out_parse_target() takes: host,
+ * host:port, [address] or [address]:port with a port of 1 to 65535. */
+static int
+check_relay_host(const void *field, struct error *err_r)
+{
+	const char *v = *(const char *const *)field;
+	char host[DOMAIN_NAME_MAX + 3];
+	unsigned port;
+	bool literal;
+
+	if (v == NULL || v[0] == '\0' ||
+	    smtp_out_parse_target(v, host, sizeof(host), &port, &literal) == 0)
+		return 0;
+	return error_set(err_r, ERR_SYNTAX, "host, host:port, [address] or "
+	    "[address]:port with a port of 1 to 65535 expected, got \"%.80s\"",
+	    v);
+}
+
 static const struct setting_def smtp_out_defs[] = {
-	SETTING_STR("RelayHost", struct smtp_out_conf, relay_host, ""),
+	SETTING_STR_CHECK("RelayHost", struct smtp_out_conf, relay_host, "",
+	    check_relay_host),
 	SETTING_STR("SendEncrypted", struct smtp_out_conf, send_encrypted,
 	    ""),
 	SETTING_STR("TrustedCAFile", struct smtp_out_conf, trusted_ca, ""),

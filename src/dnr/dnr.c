@@ -135,59 +135,6 @@ addr_text(const struct sockaddr *sa, char *out, size_t size)
 
 /* ---- servers ------------------------------------------------------------ */
 
-/* "1.2.3.4", "1.2.3.4:53", "::1", "[::1]:53". */
-static int
-parse_server(const char *s, struct sockaddr_storage *ss, socklen_t *len_r)
-{
-	char host[INET6_ADDRSTRLEN + 1];
-	const char *port = NULL, *p;
-	struct sockaddr_in *s4 = (void *)ss;
-	struct sockaddr_in6 *s6 = (void *)ss;
-	unsigned long pn = 53;
-	char *end;
-	size_t n;
-
-	memset(ss, 0, sizeof(*ss));
-	if (s[0] == '[') {
-		if ((p = strchr(s, ']')) == NULL)
-			return -1;
-		n = (size_t)(p - s - 1);
-		if (p[1] == ':')
-			port = p + 2;
-		else if (p[1] != '\0')
-			return -1;
-		s++;
-	} else if ((p = strchr(s, ':')) != NULL && strchr(p + 1, ':') == NULL) {
-		n = (size_t)(p - s);
-		port = p + 1;
-	} else
-		n = strlen(s);
-	if (n == 0 || n >= sizeof(host))
-		return -1;
-	memcpy(host, s, n);
-	host[n] = '\0';
-	if (port != NULL) {
-		errno = 0;
-		pn = strtoul(port, &end, 10);
-		if (errno != 0 || *end != '\0' || end == port || pn == 0 ||
-		    pn > 65535)
-			return -1;
-	}
-	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)pn);
-		*len_r = sizeof(*s4);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)pn);
-		*len_r = sizeof(*s6);
-		return 0;
-	}
-	return -1;
-}
-
 static void
 add_server(const char *s)
 {
@@ -196,7 +143,7 @@ add_server(const char *s)
 		    "servers are used", s, DNR_SERVERS_MAX);
 		return;
 	}
-	if (parse_server(s, &dnr.servers[dnr.nservers],
+	if (dnr_parse_server(s, &dnr.servers[dnr.nservers],
 	    &dnr.slens[dnr.nservers]) < 0) {
 		log_mod(&log_dnr, LOG_PROBLEM, "server \"%s\" ignored: an "
 		    "address, address:port or [address]:port expected", s);

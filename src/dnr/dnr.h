@@ -66,6 +66,10 @@ struct dnr_conf {
 	uint64_t		 retries;
 };
 extern const struct settings_table dnr_settings_table;
+/* One Servers word: "1.2.3.4", "1.2.3.4:53", "::1", "[::1]:53" (port 53
+ * when none, else 1 to 65535).  0, or -1 when it is not one. */
+int	dnr_parse_server(const char *s, struct sockaddr_storage *ss,
+	    socklen_t *len_r);
 
 /* Opens the socket, reads Settings/DNR.settings, starts the DNR thread and
  * adds the DNR settings to UpdateModule/GetModule.  Before any module that

@@ -321,10 +321,14 @@ login_open(struct imap_session *s)
 	s->counted = true;
 	if (objects_account_path(s->srv->objects, s->who.account,
 	    s->who.domain, path, sizeof(path), &err) < 0 ||
-	    (s->store = store_cache_get(path, &err)) == NULL) {
-		log_ses(&s->log, LOG_FAILURE, "%s: cannot open the account: "
-		    "%s", s->who.address, err.msg);
+	    (s->store = store_cache_get_wait(path, &err)) == NULL) {
+		log_ses(&s->log, err.kind == ERR_LIMIT ? LOG_PROBLEM :
+		    LOG_FAILURE, "%s: cannot open the account: %s",
+		    s->who.address, err.msg);
 		imap_account_release(s);
+		if (err.kind == ERR_LIMIT)
+			return imap_no(s, "[UNAVAILABLE] Cannot open the "
+			    "account now, try later");
 		return imap_no(s, "[SERVERBUG] Cannot open the account");
 	}
 	load_account_limits(s);
@@ -489,6 +493,12 @@ idle_log(struct imap_session *s, const char *how, unsigned wakes,
  * the park loop watches the same two descriptors; imap_idle_run() is
  * called again on resume, all its state being in s->idle.
  */
+static void
+idle_hook(void *arg)
+{
+	park_notify(arg);
+}
+
 int
 cmd_idle(struct imap_session *s, const struct imap_arg *a, size_t n)
 {
@@ -498,36 +508,54 @@ cmd_idle(struct imap_session *s, const struct imap_arg *a, size_t n)
 	(void)a;
 	if (n != 0)
 		return imap_bad(s, "IDLE takes no arguments");
+	memset(&s->idle, 0, sizeof(s->idle));
 	/* Registered before the first sync: a change after it is never
 	 * missed. */
 	if ((w = store_watch_new(s->store, &err)) == NULL) {
-		log_ses(&s->log, LOG_PROBLEM, "IDLE refused: %s", err.msg);
-		return imap_no(s, "[UNAVAILABLE] IDLE is not possible now, "
-		    "try NOOP");
+		/*
+		 * No descriptor for the eventfd (the process is at its
+		 * limit): a parked IDLE session needs none, the store's hook
+		 * fires its token.  So a listener session idles parked from
+		 * the start (imap_idle_run() parks at once while the watch
+		 * has no eventfd); only a session that cannot park is refused.
+		 */
+		listener_token_init(&s->idle.tok);
+		if (err.kind != ERR_LIMIT || s->idle.tok.p == NULL) {
+			log_ses(&s->log, LOG_PROBLEM, "IDLE refused: %s",
+			    err.msg);
+			return imap_no(s, "[UNAVAILABLE] IDLE is not possible "
+			    "now, try NOOP");
+		}
+		log_ses(&s->log, LOG_LOW, "IDLE without an eventfd (%s): "
+		    "hibernates at once", err.msg);
+		w = store_watch_new_suspended(s->store, NULL, NULL);
+		s->idle.suspended = true;
 	}
-	memset(&s->idle, 0, sizeof(s->idle));
 	s->idle.w = w;
 	s->idle.start = mono_ms();
 	imap_send(s, "+ idling");
 	return imap_idle_run(s);
 }
 
-static void
-idle_hook(void *arg)
-{
-	park_notify(arg);
-}
-
-/* The watch's eventfd again after hibernation; -1 (logged, BYE) when the
- * process is out of descriptors. */
+/* The watch's eventfd again after hibernation: 0; 1 when the process is
+ * out of descriptors and the session can park (the watch stays suspended:
+ * imap_idle_run() parks again at once, logged); -1 (logged, BYE) when it
+ * cannot go on. */
 static int
 idle_watch_back(struct imap_session *s)
 {
 	struct error err;
 
-	s->idle.suspended = false;
-	if (store_watch_resume(s->idle.w, &err) == 0)
+	if (store_watch_resume(s->idle.w, &err) == 0) {
+		s->idle.suspended = false;
 		return 0;
+	}
+	if (err.kind == ERR_LIMIT && s->idle.tok.p != NULL) {
+		log_ses(&s->log, LOG_LOW, "IDLE stays hibernated: %s",
+		    err.msg);
+		return 1;
+	}
+	s->idle.suspended = false;
 	log_ses(&s->log, LOG_PROBLEM, "IDLE cannot go on: %s", err.msg);
 	idle_log(s, "failed", s->idle.wakes, s->idle.changes);
 	imap_send(s, "* BYE IDLE cannot go on now: %s", err.msg);
@@ -537,27 +565,63 @@ idle_watch_back(struct imap_session *s)
 /*
  * Hibernates in IDLE: the watch gives up its eventfd (the store calls
  * idle_hook() on a change instead, which fires the parked entry through
- * its token), so a parked IDLE session holds one descriptor, its socket.
- * True when parked.  False (the watch may be suspended: the caller takes
- * it back) when a change came first or the session cannot park.
+ * its token), so a parked IDLE session holds one descriptor, its socket;
+ * its store handle goes too (imap_store_let_go()).  1 when parked; 0 when
+ * a change came first (the watch stays suspended: the caller takes it
+ * back or parks again); -1 when the session cannot park.
  */
-static bool
+static int
 idle_park(struct imap_session *s, int64_t end)
 {
 	struct imap_idle *id = &s->idle;
 
+	/* A token fired before must not fire the next parking: the hook is
+	 * taken off while the token is made again (the watch counts the
+	 * changes meanwhile, which the next store_watch_suspend() returns). */
+	if (id->suspended)
+		(void)store_watch_suspend(id->w, NULL, NULL);
 	listener_token_init(&id->tok);
 	if (id->tok.p == NULL)
-		return false;		/* not a listener session */
+		return -1;		/* not a listener session */
 	id->suspended = true;
 	if (store_watch_suspend(id->w, idle_hook, &id->tok) > 0)
-		return false;
+		return 0;
 	if (!listener_park(s->conn, -1, &id->tok, end, imap_resume, s))
-		return false;
+		return -1;
 	id->parks++;
 	s->parking = true;
 	s->resp_kind = NULL;
-	return true;
+	imap_store_let_go(s);
+	return 1;
+}
+
+/*
+ * Without an eventfd (out of descriptors) this thread cannot sleep on the
+ * account's changes: unless input is waiting, the session parks at once.
+ * 1 parked; 2 a change came first (show it, then try again); 0 input to
+ * read; -1 fail (BYE sent).
+ */
+static int
+idle_suspended_step(struct imap_session *s, int64_t end)
+{
+	struct pollfd pfd;
+	int r;
+
+	s->idle.changes += store_watch_take(s->idle.w);
+	pfd.fd = conn_fd(s->conn);
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	if (poll(&pfd, 1, 0) > 0) {
+		s->idle.wakes++;
+		return 0;
+	}
+	if ((r = idle_park(s, end)) < 0) {
+		log_ses(&s->log, LOG_PROBLEM, "IDLE cannot go on: no "
+		    "descriptor for its eventfd and it cannot hibernate");
+		idle_log(s, "failed", s->idle.wakes, s->idle.changes);
+		imap_send(s, "* BYE IDLE cannot go on now");
+	}
+	return r == 0 ? 2 : r;
 }
 
 int
@@ -587,6 +651,16 @@ imap_idle_run(struct imap_session *s)
 				imap_send(s, "* BYE IDLE for too long");
 				goto fail;
 			}
+			if (id->suspended) {
+				r = idle_suspended_step(s, end);
+				if (r == 1)
+					return 0;
+				if (r < 0)
+					goto fail;
+				if (r == 2)
+					continue;
+				goto input;
+			}
 			wait = left;
 			if (s->hibernate_ms > 0 && s->hibernate_ms < wait)
 				wait = s->hibernate_ms;
@@ -600,16 +674,20 @@ imap_idle_run(struct imap_session *s)
 				    strerror(errno));
 				goto fail;
 			}
-			if (r == 0 && wait < left && idle_park(s, end))
+			if (r == 0 && wait < left && idle_park(s, end) > 0)
 				return 0;
-			if (id->suspended && idle_watch_back(s) < 0)
-				goto fail;
+			if (id->suspended && (r = idle_watch_back(s)) != 0) {
+				if (r < 0)
+					goto fail;
+				continue;	/* parks again at once */
+			}
 			id->wakes++;
 			if (pfd[1].revents != 0)
 				id->changes += store_watch_take(id->w);
 			if (pfd[0].revents == 0)
 				continue;
 		}
+input:
 		if (imap_read_line(s, IMAP_LINE_MAX, &line) < 0) {
 			idle_log(s, "ended by the connection", id->wakes,
 			    id->changes);

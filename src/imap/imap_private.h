@@ -193,6 +193,10 @@ int	imap_read_line(struct imap_session *s, size_t max, struct strv *line_r);
 
 /* Resumes a hibernated session (listener_resume_fn). */
 void	imap_resume(struct conn *c, void *arg, enum park_event why);
+/* A parking session lets its store handle go (the account's database
+ * descriptors close once no session holds it); imap_resume() takes it
+ * again (imap_session.c). */
+void	imap_store_let_go(struct imap_session *s);
 /* The limit of one IDLE command: 4 x IdleTimeout (2 h by default). */
 int64_t	imap_idle_limit_ms(const struct imap_session *s);
 /* Runs the IDLE in s->idle until DONE (sets the tagged reply), its end

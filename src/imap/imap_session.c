@@ -721,7 +721,47 @@ wait_or_park(struct imap_session *s)
 	    imap_resume, s))
 		return false;
 	s->parking = true;
+	imap_store_let_go(s);
 	return true;
+}
+
+/*
+ * A parked session holds its socket only.  Its account's handle holds
+ * three descriptors (the database, its WAL, its shared memory) while any
+ * session or delivery has it; 19,000 sessions over 1,000 accounts would
+ * not fit the descriptor limit if parked ones kept theirs.  Everything
+ * the session knows of its mailbox (the view: UIDs, flags, MODSEQ, the
+ * notifier's generation) is in the session, so nothing is lost; the
+ * handle comes back from the cache (store_cache_get_wait()) on resume.
+ */
+void
+imap_store_let_go(struct imap_session *s)
+{
+	if (s->store != NULL)
+		store_cache_release(&s->store);
+}
+
+/* The handle again after hibernation; -1 (logged, BYE, IST_LOGOUT) when
+ * the account is gone or cannot be opened now. */
+static int
+store_back(struct imap_session *s)
+{
+	char path[OBJECTS_PATH_MAX];
+	struct error err;
+
+	if (s->store != NULL || !(s->state & IST_AUTHED))
+		return 0;
+	if (objects_account_path(s->srv->objects, s->who.account,
+	    s->who.domain, path, sizeof(path), &err) == 0 &&
+	    (s->store = store_cache_get_wait(path, &err)) != NULL)
+		return 0;
+	log_ses(&s->log, LOG_PROBLEM, "cannot open the account again after "
+	    "hibernation: %s", err.msg);
+	imap_idle_end(s, "failed");
+	imap_send(s, "* BYE [UNAVAILABLE] Cannot open the account now, try "
+	    "later");
+	s->state = IST_LOGOUT;
+	return -1;
 }
 
 /* Runs the session from its "waiting for the next command" point (or from
@@ -782,14 +822,17 @@ imap_resume(struct conn *c, void *arg, enum park_event why)
 		s->state = IST_LOGOUT;
 		break;
 	case PARK_TIMEOUT:
-		if (s->idle.w != NULL)
+		if (s->idle.w != NULL) {
+			(void)store_back(s);
 			break;		/* imap_idle_run() says BYE */
+		}
 		log_ses(&s->log, LOG_LOW, "idle time-out; closing");
 		imap_send(s, "* BYE Autologout; idle time-out");
 		s->state = IST_LOGOUT;
 		break;
 	case PARK_INPUT:
 	case PARK_NOTIFY:
+		(void)store_back(s);
 		break;
 	}
 	session_run(s);

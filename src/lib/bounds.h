@@ -26,6 +26,8 @@
  * authcid NUL password; every protocol's AUTH line holds it. */
 #define SASL_PLAIN_B64_MAX	((2 * ADDRESS_MAX + PASSWORD_MAX + 2 + 2) / 3 * 4)
 #define SERVICES_FD_RESERVE	256	/* descriptors beside the connections: dbs, logs, sockets */
+#define STORE_FD_WAIT_TRIES	40	/* out of descriptors: tries to open an account, */
+#define STORE_FD_WAIT_MS	50	/* this far apart (2 s): sessions end or park meanwhile */
 #define PARK_ENTRIES_MAX	100000	/* hibernated sessions: ~19,000 fit the descriptor limit here */
 #define SETTINGS_RATE_PERIOD_MAX	(7 * 86400)	/* a rate's period: a week */
 #define SETTINGS_LIST_MAX	32	/* elements of a list setting (RetrySchedule) */

@@ -5,6 +5,7 @@
  */
 #include "lib/compat.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -94,8 +95,26 @@ db_open(struct db *db, const char *path, unsigned flags, int busy_ms,
 	return 0;
 fail:
 	db_error(db, err_r, what);
+	/* Out of descriptors is a limit of the process, not broken
+	 * storage: the caller may free some and try again. */
+	if (db_out_of_fds(db) && err_r != NULL)
+		err_r->kind = ERR_LIMIT;
 	(void)db_close(db);
 	return -1;
+}
+
+bool
+db_out_of_fds(struct db *db)
+{
+	int rc, e;
+
+	if (db->h == NULL)
+		return false;
+	rc = sqlite3_extended_errcode(db->h) & 0xff;
+	if (rc != SQLITE_CANTOPEN && rc != SQLITE_IOERR)
+		return false;
+	e = sqlite3_system_errno(db->h);
+	return e == EMFILE || e == ENFILE;
 }
 
 int

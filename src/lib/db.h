@@ -69,6 +69,10 @@ enum err_kind	db_err_kind(int sqlite_rc);
 /* Fills err_r with "<what>: <the connection's last error>", its kind from
  * db_err_kind(); always -1. */
 int	db_error(struct db *db, struct error *err_r, const char *what);
+/* True when the last failure was a file SQLite could not open for want of
+ * descriptors (EMFILE, ENFILE): the database, its WAL or shared memory.
+ * db_open() then fails with ERR_LIMIT; other failures keep their kinds. */
+bool	db_out_of_fds(struct db *db);
 
 /*
  * The statement for sql, which must be a string literal (its address is

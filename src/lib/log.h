@@ -35,7 +35,7 @@ enum log_level {
 
 struct log_module {
 	const char		*name;		/* tag, e.g. "SMTP" */
-	volatile int		 level;
+	_Atomic int		 level;		/* UpdateModule sets it */
 	unsigned long		 next_id;	/* session ids, atomically incremented */
 	struct log_module	*next;		/* registry link */
 	bool			 registered;

@@ -331,10 +331,10 @@ settings_parse_rate(const struct dval *v, struct setting_rate *r_r,
     struct error *err_r)
 {
 	static const struct setting_def count = { "count", SETTING_NUMBER,
-	    SETTING_AT_ONCE, 0, 0, 0, UINT64_MAX, NULL, NULL, 0 };
+	    SETTING_AT_ONCE, 0, 0, 0, UINT64_MAX, NULL, NULL, 0, NULL };
 	static const struct setting_def period = { "period", SETTING_TIME,
 	    SETTING_AT_ONCE, 0, 0, 1, SETTINGS_RATE_PERIOD_MAX, NULL, NULL,
-	    0 };
+	    0, NULL };
 	char got[80], msg[sizeof(err_r->msg)];
 	uint64_t n, t;
 	bool n_ok;
@@ -616,6 +616,10 @@ settings_value(const struct setting_def *d, const struct dval *v,
 		break;
 	}
 	}
+	/* The module's own check of the parsed value (the defaults'
+	 * too: settings_table_check()). */
+	if (r == 0 && d->check != NULL)
+		r = d->check(f, err_r);
 	dict_free(&defv);
 	return r;
 }

@@ -92,6 +92,15 @@ struct setting_rate {
 	uint64_t	 secs;		/* ... within this many seconds */
 };
 
+/*
+ * A per-setting check beyond type and range, run after the value parsed:
+ * field points at the parsed value in the module's struct (const char **
+ * for a string or address, struct setting_words * for words, ...).  0, or
+ * -1 with err_r saying what is expected and what was given (without the
+ * setting's name: settings_check() adds it), e.g. RelayHost's port.
+ */
+typedef int	setting_check_fn(const void *field, struct error *err_r);
+
 struct setting_def {
 	const char		*name;
 	enum setting_type	 type;
@@ -102,6 +111,7 @@ struct setting_def {
 						 * times; enum: the word */
 	const char *const	*words;		/* enum: NULL-terminated */
 	unsigned		 flags;		/* SETTING_F_* */
+	setting_check_fn	*check;		/* NULL: type and range only */
 };
 
 struct settings_table {
@@ -113,46 +123,54 @@ struct settings_table {
 
 #define SETTING_NUM(name, type, field, def, min, max)			\
 	{ name, SETTING_NUMBER, SETTING_AT_ONCE, offsetof(type, field),	\
-	  def, min, max, NULL, NULL, 0 }
+	  def, min, max, NULL, NULL, 0, NULL }
 #define SETTING_SIZE_(name, type, field, def, min, max)			\
 	{ name, SETTING_SIZE, SETTING_AT_ONCE, offsetof(type, field),	\
-	  def, min, max, NULL, NULL, 0 }
+	  def, min, max, NULL, NULL, 0, NULL }
 #define SETTING_SECS(name, type, field, def, min, max)			\
 	{ name, SETTING_TIME, SETTING_AT_ONCE, offsetof(type, field),	\
-	  def, min, max, NULL, NULL, SETTING_F_SECONDS }
+	  def, min, max, NULL, NULL, SETTING_F_SECONDS, NULL }
 #define SETTING_DURATION(name, type, field, def, min, max)		\
 	{ name, SETTING_TIME, SETTING_AT_ONCE, offsetof(type, field),	\
-	  def, min, max, NULL, NULL, 0 }
+	  def, min, max, NULL, NULL, 0, NULL }
 #define SETTING_BOOL(name, type, field, def)				\
 	{ name, SETTING_BOOL, SETTING_AT_ONCE, offsetof(type, field),	\
-	  (def) ? 1 : 0, 0, 1, NULL, NULL, 0 }
+	  (def) ? 1 : 0, 0, 1, NULL, NULL, 0, NULL }
 #define SETTING_STR(name, type, field, def)				\
 	{ name, SETTING_STRING, SETTING_AT_ONCE, offsetof(type, field),	\
-	  0, 0, 0, def, NULL, 0 }
+	  0, 0, 0, def, NULL, 0, NULL }
 #define SETTING_IPS(name, type, field, def)				\
 	{ name, SETTING_IPLIST, SETTING_AT_ONCE, offsetof(type, field),	\
-	  0, 0, 0, def, NULL, 0 }
+	  0, 0, 0, def, NULL, 0, NULL }
 #define SETTING_ADDR(name, type, field, def)				\
 	{ name, SETTING_ADDRESS, SETTING_AT_ONCE, offsetof(type, field),	\
-	  0, 0, 0, def, NULL, 0 }
+	  0, 0, 0, def, NULL, 0, NULL }
 #define SETTING_ENUM_(name, type, field, def, words)			\
 	{ name, SETTING_ENUM, SETTING_AT_ONCE, offsetof(type, field),	\
-	  0, 0, 0, def, words, 0 }
+	  0, 0, 0, def, words, 0, NULL }
 #define SETTING_TIMES_(name, type, field, def, min, max)		\
 	{ name, SETTING_TIMES, SETTING_AT_ONCE, offsetof(type, field),	\
-	  0, min, max, def, NULL, 0 }
+	  0, min, max, def, NULL, 0, NULL }
 /* def, min, max: the count; period: the default period's text ("10m"). */
 #define SETTING_RATE_(name, type, field, def, min, max, period)		\
 	{ name, SETTING_RATE, SETTING_AT_ONCE, offsetof(type, field),	\
-	  def, min, max, period, NULL, 0 }
+	  def, min, max, period, NULL, 0, NULL }
 /* An array of words; the default is the empty list. */
 #define SETTING_WORDS_(name, type, field)				\
 	{ name, SETTING_WORDS, SETTING_AT_ONCE, offsetof(type, field),	\
-	  0, 0, 0, NULL, NULL, 0 }
+	  0, 0, 0, NULL, NULL, 0, NULL }
 /* Any setting, e.g. one read only at start (SETTING_AT_RESTART). */
 #define SETTING(name, stype, apply, type, field, def, min, max, text, fl) \
 	{ name, stype, apply, offsetof(type, field), def, min, max, text, \
-	  NULL, fl }
+	  NULL, fl, NULL }
+/* A string with a check (setting_check_fn), e.g. a host[:port]. */
+#define SETTING_STR_CHECK(name, type, field, def, check)		\
+	{ name, SETTING_STRING, SETTING_AT_ONCE, offsetof(type, field),	\
+	  0, 0, 0, def, NULL, 0, check }
+/* An array of words with a check of the list (setting_check_fn). */
+#define SETTING_WORDS_CHECK(name, type, field, check)			\
+	{ name, SETTING_WORDS, SETTING_AT_ONCE, offsetof(type, field),	\
+	  0, 0, 0, NULL, NULL, 0, check }
 
 #define SETTINGS_TABLE(module, type, defs)				\
 	{ module, sizeof(type), defs, sizeof(defs) / sizeof((defs)[0]) }

@@ -389,11 +389,15 @@ each_module(struct server *srv, int (*fn)(struct server *, const char *,
 }
 
 /*
- * Every connection holds a socket, and an IMAP session in IDLE an eventfd
- * too; the databases, logs and listeners need some more.  When the
+ * Every connection holds a socket; the databases (an open account: 3),
+ * logs and listeners need some more.  A session's other descriptors are
+ * transient: an IMAP session in IDLE that finds no descriptor for its
+ * change eventfd hibernates at once (a parked session holds its socket
+ * only, not even its account's handle), and an account that cannot be
+ * opened is retried for a while (store_cache_get_wait()).  When the
  * channel limits add up to more than the process may open, say so (the
  * limit is the hard one: raise_fd_limit() took it at start): past it,
- * accept() and IDLE fail with EMFILE and are refused one by one.
+ * accept() waits and logins are refused with [UNAVAILABLE].
  */
 static void
 check_fd_budget(struct server *srv)
@@ -411,13 +415,13 @@ check_fd_budget(struct server *srv)
 		services_read_limits(srv, service_table[i].l.name, &lim);
 		channels += lim.max_channels;
 	}
-	need = 2 * channels + SERVICES_FD_RESERVE;
+	need = channels + SERVICES_FD_RESERVE;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
 	    need <= rl.rlim_cur)
 		return;
 	log_mod(&log_system, LOG_PROBLEM, "the channel limits allow %lu "
-	    "connections, which may need %lu descriptors (2 each and %d "
+	    "connections, which may need %lu descriptors (1 each and %d "
 	    "more), but the process may open %llu (ulimit -n; LimitNOFILE= in "
 	    "the systemd unit): lower MaxChannels or raise the limit", channels,
 	    need, SERVICES_FD_RESERVE, (unsigned long long)rl.rlim_cur);

@@ -11,6 +11,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -174,6 +175,11 @@ struct store_notify {
 
 static pthread_mutex_t notify_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct store_notify *notify_list;
+/* Each notifier starts its generations at a new epoch (high 32 bits): a
+ * session that held no handle while its account's notifier was freed and
+ * made again (hibernation) never takes the new one's numbers for its old
+ * ones and so never misses a change. */
+static uint64_t notify_epoch;
 
 static struct store_notify *
 notify_attach(const char *dir)
@@ -188,7 +194,7 @@ notify_attach(const char *dir)
 	if (n == NULL) {
 		n = xcalloc(1, sizeof(*n));
 		n->dir = xstrdup(dir);
-		n->gen = 1;
+		n->gen = (++notify_epoch << 32) + 1;
 		pthread_condattr_init(&ca);
 		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 		pthread_cond_init(&n->cond, &ca);
@@ -289,10 +295,29 @@ store_watch_resume(struct store_watch *w, struct error *err_r)
 	return 0;
 }
 
+/* Links a watch into its account's list; it holds its own reference on
+ * the notifier, so it outlives the handle (a hibernating session lets its
+ * handle go: store_watch_new_suspended()). */
+static struct store_watch *
+watch_add(struct store *s, int efd, store_watch_hook_fn *fn, void *arg)
+{
+	struct store_watch *w = xcalloc(1, sizeof(*w));
+
+	w->efd = efd;
+	w->hook = fn;
+	w->hook_arg = arg;
+	pthread_mutex_lock(&notify_mu);
+	s->notify->refs++;
+	w->notify = s->notify;
+	w->next = s->notify->watches;
+	s->notify->watches = w;
+	pthread_mutex_unlock(&notify_mu);
+	return w;
+}
+
 struct store_watch *
 store_watch_new(struct store *s, struct error *err_r)
 {
-	struct store_watch *w;
 	int efd;
 
 	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -301,15 +326,14 @@ store_watch_new(struct store *s, struct error *err_r)
 		    ERR_TEMP, "eventfd: %s", strerror(errno));
 		return NULL;
 	}
-	w = xcalloc(1, sizeof(*w));
-	w->efd = efd;
-	pthread_mutex_lock(&notify_mu);
-	/* The handle's reference keeps s->notify alive while w exists. */
-	w->notify = s->notify;
-	w->next = s->notify->watches;
-	s->notify->watches = w;
-	pthread_mutex_unlock(&notify_mu);
-	return w;
+	return watch_add(s, efd, NULL, NULL);
+}
+
+struct store_watch *
+store_watch_new_suspended(struct store *s, store_watch_hook_fn *fn,
+    void *arg)
+{
+	return watch_add(s, -1, fn, arg);
 }
 
 int
@@ -322,8 +346,19 @@ uint64_t
 store_watch_take(struct store_watch *w)
 {
 	uint64_t n;
+	int efd;
 
-	if (read(w->efd, &n, sizeof(n)) != (ssize_t)sizeof(n))
+	pthread_mutex_lock(&notify_mu);
+	efd = w->efd;
+	if (efd < 0) {
+		/* suspended: the changes it counted */
+		n = w->pending;
+		w->pending = 0;
+	}
+	pthread_mutex_unlock(&notify_mu);
+	if (efd < 0)
+		return n;
+	if (read(efd, &n, sizeof(n)) != (ssize_t)sizeof(n))
 		return 0;
 	return n;
 }
@@ -343,6 +378,7 @@ store_watch_free(struct store_watch **wp)
 			break;
 		}
 	pthread_mutex_unlock(&notify_mu);
+	notify_detach(w->notify);
 	if (w->efd >= 0)
 		(void)close(w->efd);
 	free(w);
@@ -491,6 +527,19 @@ init_db(struct store *s, struct error *err_r)
 	return 0;
 }
 
+/* True when the process cannot open one more descriptor now. */
+static bool
+out_of_fds(void)
+{
+	int fd = eventfd(0, EFD_CLOEXEC);
+
+	if (fd >= 0) {
+		(void)close(fd);
+		return false;
+	}
+	return errno == EMFILE || errno == ENFILE;
+}
+
 struct store *
 store_open(const char *account_dir, struct error *err_r)
 {
@@ -533,6 +582,12 @@ store_open(const char *account_dir, struct error *err_r)
 	 * while.
 	 */
 	for (tries = 0; init_db(s, &err) < 0; tries++) {
+		/* The WAL and shared memory open at the first statement;
+		 * the error code may be gone after the rollback, so ask the
+		 * process too. */
+		if (err.kind != ERR_TEMP && (db_out_of_fds(&s->db) ||
+		    out_of_fds()))
+			err.kind = ERR_LIMIT;
 		if (err.kind != ERR_TEMP || tries >= 200) {
 			if (err_r != NULL)
 				*err_r = err;
@@ -703,17 +758,44 @@ hash_unlink(struct store *s)
 	*pp = s->hash_next;
 }
 
-/* Closes idle handles until at most keep remain (cache_mu held). */
-static void
-cache_trim(size_t keep)
+/* Takes idle handles out of the cache until at most keep remain
+ * (cache_mu held); returns them as a list for cache_close(). */
+static struct store *
+cache_take(size_t keep)
 {
+	struct store *list = NULL;
+
 	while (lru_count > keep) {
 		struct store *s = lru_tail;
 
 		lru_unlink(s);
 		hash_unlink(s);
+		s->lru_next = list;
+		list = s;
+	}
+	return list;
+}
+
+/* Closes handles cache_take() gave, after cache_mu was let go: closing
+ * the last connection of a WAL database checkpoints it (writes and syncs
+ * the database), which must not hold up every other open and release. */
+static void
+cache_close(struct store *list)
+{
+	struct store *s;
+
+	while ((s = list) != NULL) {
+		list = s->lru_next;
 		store_close(&s);
 	}
+}
+
+/* Closes idle handles until at most keep remain (cache_mu held; for the
+ * rare callers that must have the descriptors back at once). */
+static void
+cache_trim(size_t keep)
+{
+	cache_close(cache_take(keep));
 }
 
 /* True while the handle's mail.db is still the file at its path. */
@@ -733,6 +815,7 @@ store_cache_get(const char *account_dir, struct error *err_r)
 {
 	size_t b = cache_bucket(account_dir);
 	struct store *s;
+	struct error err;
 
 	pthread_mutex_lock(&cache_mu);
 	for (s = cache_hash[b]; s != NULL; s = s->hash_next)
@@ -749,29 +832,57 @@ store_cache_get(const char *account_dir, struct error *err_r)
 			s->stale = true;
 		s = NULL;
 	}
-	if (s != NULL) {
-		if (s->refs++ == 0)
-			lru_unlink(s);
-	} else if ((s = store_open(account_dir, err_r)) != NULL) {
+	if (s == NULL && (s = store_open(account_dir, &err)) == NULL &&
+	    err.kind == ERR_LIMIT && lru_count > 0) {
+		/* Out of descriptors: the idle handles are the process's
+		 * reserve (3 each: the database, its WAL and shared memory);
+		 * give half of them back and try once more. */
+		cache_trim(lru_count / 2);
+		s = store_open(account_dir, &err);
+	}
+	if (s == NULL) {
+		if (err_r != NULL)
+			*err_r = err;
+	} else if (!s->cached) {
 		s->cached = true;
 		s->refs = 1;
 		s->hash_next = cache_hash[b];
 		cache_hash[b] = s;
-	}
+	} else if (s->refs++ == 0)
+		lru_unlink(s);
 	pthread_mutex_unlock(&cache_mu);
 	return s;
+}
+
+struct store *
+store_cache_get_wait(const char *account_dir, struct error *err_r)
+{
+	struct store *s;
+	struct error err;
+	int tries;
+
+	for (tries = 1;; tries++) {
+		if ((s = store_cache_get(account_dir, &err)) != NULL)
+			return s;
+		if (err.kind != ERR_LIMIT || tries >= STORE_FD_WAIT_TRIES)
+			break;
+		(void)poll(NULL, 0, STORE_FD_WAIT_MS);
+	}
+	if (err_r != NULL)
+		*err_r = err;
+	return NULL;
 }
 
 void
 store_cache_release(struct store **sp)
 {
-	struct store *s = *sp;
+	struct store *s = *sp, *old = NULL;
 
 	if (s == NULL)
 		return;
 	*sp = NULL;
-	ASSERT(s->cached && s->refs > 0);
 	pthread_mutex_lock(&cache_mu);
+	ASSERT(s->cached && s->refs > 0);	/* refs under the lock */
 	if (--s->refs == 0 && s->stale) {
 		store_close(&s);
 	} else if (s->refs == 0) {
@@ -782,9 +893,10 @@ store_cache_release(struct store **sp)
 		if (lru_tail == NULL)
 			lru_tail = s;
 		lru_count++;
-		cache_trim(STORE_CACHE_IDLE_MAX);
+		old = cache_take(STORE_CACHE_IDLE_MAX);
 	}
 	pthread_mutex_unlock(&cache_mu);
+	cache_close(old);
 }
 
 void

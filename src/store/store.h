@@ -158,6 +158,11 @@ void	store_close(struct store **sp);
  * must be spelt the same way by every caller.
  */
 struct store *store_cache_get(const char *account_dir, struct error *err_r);
+/* store_cache_get(), waiting while the process is out of descriptors:
+ * tries STORE_FD_WAIT_TRIES times, STORE_FD_WAIT_MS apart (sessions coming
+ * back from hibernation, logins in a burst); then NULL with ERR_LIMIT. */
+struct store *store_cache_get_wait(const char *account_dir,
+	    struct error *err_r);
 void	store_cache_release(struct store **sp);
 /* Closes every unreferenced cached handle (shutdown, tests). */
 void	store_cache_flush(void);
@@ -175,8 +180,9 @@ bool	store_wait_change(struct store *s, uint64_t gen, int timeout_ms);
  * account (by any handle of this process) makes store_watch_fd() readable;
  * changes of other accounts never do.  store_watch_take() reads and resets
  * it (the number of changes since the last take, 0 if none).  The watch
- * must be freed before the handle s is released.  NULL with ERR_LIMIT when
- * the process is out of descriptors.
+ * holds its own reference on the account's notifier: it may outlive the
+ * handle s (a hibernating session releases its handle).  NULL with
+ * ERR_LIMIT when the process is out of descriptors.
  */
 struct store_watch;
 struct store_watch *store_watch_new(struct store *s, struct error *err_r);
@@ -196,6 +202,10 @@ typedef void	store_watch_hook_fn(void *arg);
 uint64_t store_watch_suspend(struct store_watch *w, store_watch_hook_fn *fn,
 	    void *arg);
 int	store_watch_resume(struct store_watch *w, struct error *err_r);
+/* A watch made suspended (no descriptor, never fails): for a session that
+ * hibernates at once because store_watch_new() found no descriptor. */
+struct store_watch *store_watch_new_suspended(struct store *s,
+	    store_watch_hook_fn *fn, void *arg);
 
 /* Total size in bytes of all messages of the account (quota). */
 int	store_account_size(struct store *s, uint64_t *size_r,

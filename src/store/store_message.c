@@ -432,10 +432,12 @@ store_deliver_batch(struct store *s, const char *mailbox,
 	int64_t now = (int64_t)time(NULL);
 	sqlite3_stmt *st;
 	size_t i, full = 0;
+	bool committed = false;
 	int rc = -1;
 
 	if (n > STORE_BATCH_MAX)
-		return error_set(err_r, ERR_LIMIT, "delivery batch too large");
+		return error_set(err_r, ERR_INTERNAL, "delivery batch too "
+		    "large");
 	p = xcalloc(n ? n : 1, sizeof(*p));
 	for (i = 0; i < n; i++) {
 		if (d[i].msg.queue_id == NULL || *d[i].msg.queue_id == '\0') {
@@ -489,6 +491,7 @@ store_deliver_batch(struct store *s, const char *mailbox,
 		goto fail;
 	store_unlink_files(NULL, w.files, w.n);	/* frees the names only */
 	store_changed(s);
+	committed = true;
 	rc = full > 0 ? error_set(err_r, ERR_LIMIT, "mailbox full") : 0;
 	goto out;
 fail:
@@ -497,6 +500,11 @@ fail:
 out:
 	pthread_mutex_unlock(&s->mu);
 prepfail:
+	/* ERR_LIMIT tells the caller "committed, the statuses are set,
+	 * some are over quota": a failure must never say so (out of
+	 * descriptors is ERR_LIMIT too, db_error()). */
+	if (rc < 0 && !committed && err_r != NULL && err_r->kind == ERR_LIMIT)
+		err_r->kind = ERR_TEMP;
 	for (i = 0; i < n; i++)
 		prepared_free(&p[i]);
 	free(p);

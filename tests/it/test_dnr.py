@@ -236,11 +236,20 @@ def test_bad_settings_refused(server, dns):
                       ("{ Retries = 11; }", "Retries")):
         rc, out, err = server.tegami("UpdateModule", "DNR", bad, check=False)
         assert rc != 0 and word in out + err, (bad, out, err)
-    # An entry that is no address is skipped with a log line; the others
-    # are used.
-    use(server, "not-an-address", dns.server)
+    # An entry that is no address, or whose port is past 65535, is refused
+    # too (the Servers check hook), and the file stays as it was.
+    use(server, dns.server)
+    path = server.path("Settings", "DNR.settings")
+    with open(path, "rb") as f:
+        before = f.read()
+    for bad in ("not-an-address", "127.0.0.1:70000"):
+        rc, out, err = server.tegami(
+            "UpdateModule", "DNR",
+            '{ Servers = ("%s", "%s"); }' % (bad, dns.server), check=False)
+        assert rc != 0 and f'got "{bad}"' in out + err, (bad, out, err)
+        with open(path, "rb") as f:
+            assert f.read() == before
     assert lookup(server, "mail.test", "MX")[0]
-    assert server.wait_log(r'DNR .*server "not-an-address" ignored')
 
 
 def test_parallel_lookups_share_the_socket(server, dns):

@@ -267,3 +267,36 @@ def test_snapshot_swap_under_load(make_server):
     assert m["MaxRecipients"] == "5" and m["MaxMessageSize"] == "5M"
     assert s.proc.poll() is None
     stop_clean(s)
+
+
+def test_per_setting_checks_refuse_bad_ports(server):
+    """Checks beyond type and range (a setting_def's check hook): a
+    RelayHost or a DNR server with a port past 65535 is refused before the
+    file is written; good forms are taken."""
+    s = server
+    s.tegami("UpdateModule", "SMTP", '{RelayHost="[127.0.0.1]:2525";}')
+    path = s.path("Settings", "SMTP.settings")
+    before = read(path)
+    for bad in ("[1.2.3.4]:99999", "relay.example:0", "relay.example:x",
+                "[1.2.3.4", "[not-an-ip]:25"):
+        err = refused(s, "UpdateModule", "SMTP", '{RelayHost="%s";}' % bad)
+        assert "RelayHost: host, host:port, [address] or [address]:port " \
+            "with a port of 1 to 65535 expected, got \"%s\"" % bad in err, err
+        assert read(path) == before, bad
+    assert get_module(s, "SMTP")["RelayHost"] == '"[127.0.0.1]:2525"'
+    for good in ("relay.example", "relay.example:587", "[10.0.0.9]",
+                 "[IPv6:::1]:25", ""):
+        s.tegami("UpdateModule", "SMTP", '{RelayHost="%s";}' % good)
+
+    dnr = s.path("Settings", "DNR.settings")
+    had = os.path.exists(dnr)
+    old = read(dnr) if had else None
+    for bad in ('("1.2.3.4:70000")', '("127.0.0.1:53", "[::1]:0")',
+                '("dns.example")'):
+        err = refused(s, "UpdateModule", "DNR", "{Servers=%s;}" % bad)
+        assert "Servers: an address, address:port or [address]:port with " \
+            "a port of 1 to 65535 expected, got" in err, err
+        assert os.path.exists(dnr) == had and (not had or read(dnr) == old)
+    s.tegami("UpdateModule", "DNR", '{Servers=("127.0.0.1:5353", "::1");}')
+    assert "5353" in get_module(s, "DNR")["Servers"]
+    stop_clean(s)

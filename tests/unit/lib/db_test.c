@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "lib/db.h"
@@ -341,6 +342,35 @@ test_errors(void)
 	test_end();
 }
 
+/* Out of descriptors: db_open() fails with ERR_LIMIT (a limit of the
+ * process the caller may wait out), not ERR_IO; with descriptors back it
+ * opens. */
+static void
+test_out_of_fds(void)
+{
+	struct rlimit old, rl;
+	struct db db;
+	struct error e;
+	int fds[64], n = 0, i, rc;
+
+	test_begin("out of descriptors: ERR_LIMIT");
+	test_assert(getrlimit(RLIMIT_NOFILE, &old) == 0);
+	rl = old;
+	rl.rlim_cur = 64;
+	test_assert(setrlimit(RLIMIT_NOFILE, &rl) == 0);
+	while (n < 64 && (fds[n] = dup(2)) >= 0)
+		n++;
+	rc = db_open(&db, path, DB_CREATE, 0, &e);
+	test_assert(rc < 0 && e.kind == ERR_LIMIT);
+	for (i = 0; i < n; i++)
+		(void)close(fds[i]);
+	test_assert(setrlimit(RLIMIT_NOFILE, &old) == 0);
+	test_assert(db_open(&db, path, DB_CREATE, 0, &e) == 0);
+	test_assert(!db_out_of_fds(&db));
+	(void)db_close(&db);
+	test_end();
+}
+
 int
 main(void)
 {
@@ -354,6 +384,7 @@ main(void)
 	test_cache();
 	test_transactions();
 	test_errors();
+	test_out_of_fds();
 	cmd = xasprintf("rm -rf '%s'", tmpl);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", tmpl);

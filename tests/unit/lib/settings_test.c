@@ -31,7 +31,48 @@ struct conf {
 	uint64_t		 big;
 	struct setting_rate	 flow;
 	struct setting_words	 words;
+	const char		*port;
+	struct setting_words	 ports;
 };
+
+/* A check hook: a decimal port 1..65535 (or empty). */
+static int
+port_ok(const char *s)
+{
+	unsigned long v = 0;
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] < '0' || s[i] > '9' || i > 5)
+			return 0;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	return i > 0 && v >= 1 && v <= 65535;
+}
+
+static int
+check_port(const void *field, struct error *err_r)
+{
+	const char *s = *(const char *const *)field;
+
+	if (s[0] == '\0' || port_ok(s))
+		return 0;
+	return error_set(err_r, ERR_SYNTAX, "a port of 1 to 65535 expected, "
+	    "got \"%s\"", s);
+}
+
+static int
+check_ports(const void *field, struct error *err_r)
+{
+	const struct setting_words *w = field;
+	unsigned i;
+
+	for (i = 0; i < w->n; i++)
+		if (!port_ok(w->v[i]))
+			return error_set(err_r, ERR_SYNTAX, "ports of 1 to "
+			    "65535 expected, got \"%s\"", w->v[i]);
+	return 0;
+}
 
 static const char *const modes[] = { "Off", "Low", "High", NULL };
 
@@ -51,6 +92,8 @@ static const struct setting_def defs[] = {
 	SETTING_NUM("Big", struct conf, big, 0, 0, UINT64_MAX),
 	SETTING_RATE_("Flow", struct conf, flow, 10, 0, 64, "1m"),
 	SETTING_WORDS_("Words", struct conf, words),
+	SETTING_STR_CHECK("Port", struct conf, port, "", check_port),
+	SETTING_WORDS_CHECK("Ports", struct conf, ports, check_ports),
 };
 
 static const struct settings_table table =
@@ -463,6 +506,21 @@ main(void)
 		settings_snap_unref(&sn);
 		dict_free(&d);
 	}
+
+	test_begin("a per-setting check refuses what type and range allow");
+	check("{Port = \"25\";}", NULL);
+	check("{Port = \"\";}", NULL);
+	check("{Port = \"99999\";}", "Port: a port of 1 to 65535 expected, "
+	    "got \"99999\"");
+	check("{Ports = (\"53\", \"5353\");}", NULL);
+	check("{Ports = (\"53\", \"70000\");}", "Ports: ports of 1 to 65535 "
+	    "expected, got \"70000\"");
+	/* A bad stored value (a hand-edited file) takes the default and is
+	 * reported, as a range error is. */
+	expect_effective("{Port = \"99999\";}", "Port", "");
+	expect_effective("{Port = \"587\";}", "Port", "587");
+	test_assert(settings_table_check(&table, &e) == 0);
+	test_end();
 
 	return test_done();
 }

@@ -209,6 +209,50 @@ test_watch(void)
 	test_end();
 }
 
+static void
+count_hook(void *arg)
+{
+	(*(int *)arg)++;
+}
+
+/* A hibernating session's watch: made without a descriptor it counts the
+ * changes and calls its hook; it outlives the handle it was made from; a
+ * notifier made again starts at generations the old one never had. */
+static void
+test_watch_suspended(void)
+{
+	struct store *a, *b;
+	struct store_watch *w;
+	uint64_t gen;
+	int hits = 0;
+
+	test_begin("a suspended watch outlives its handle and counts changes");
+	a = store_open(dir, NULL);
+	test_assert(a != NULL);
+	gen = store_generation(a);
+	w = store_watch_new_suspended(a, count_hook, &hits);
+	test_assert(w != NULL && store_watch_fd(w) < 0);
+	store_close(&a);		/* the session let its handle go */
+	b = store_open(dir, NULL);
+	test_assert(b != NULL);
+	test_assert(store_mailbox_create(b, "WhileParked", NULL, NULL) == 0);
+	test_assert(hits >= 1);
+	test_assert(store_watch_take(w) >= 1 && store_watch_take(w) == 0);
+	test_assert(store_watch_resume(w, NULL) == 0 &&
+	    store_watch_fd(w) >= 0 && !readable(store_watch_fd(w)));
+	test_assert(store_mailbox_create(b, "WhileAwake", NULL, NULL) == 0);
+	test_assert(readable(store_watch_fd(w)));
+	store_watch_free(&w);
+	store_close(&b);
+	/* No handle and no watch: the notifier is gone; the next one's
+	 * generations are not the old ones. */
+	b = store_open(dir, NULL);
+	test_assert(b != NULL && store_generation(b) != gen &&
+	    store_generation(b) > gen + 1);
+	store_close(&b);
+	test_end();
+}
+
 /* Child: appends forever, writing each acknowledged UID to fd. */
 static void
 crash_child(int fd)
@@ -339,6 +383,7 @@ main(void)
 		return 1;
 	test_threads_and_notify();
 	test_watch();
+	test_watch_suspended();
 	test_crash();
 	cmd = xasprintf("rm -rf '%s'", dir);
 	if (system(cmd) != 0)
