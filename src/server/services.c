@@ -41,6 +41,7 @@
 #include "imap/imap.h"
 #include "pop/pop.h"
 #include "smtp/smtp.h"
+#include "webuser/webuser.h"
 
 /*
  * The service table: every TCP service, its default port, whether it is
@@ -61,8 +62,8 @@ static const struct service_def service_table[] = {
 	{ { "imaps",	 993, true,  "IMAP" },	imap_register },
 	{ { "webadmin",	8010, false, "HTTPA" },	NULL },
 	{ { "webadmins", 9010, true, "HTTPA" },	NULL },
-	{ { "webuser",	8100, false, "HTTPU" },	NULL },
-	{ { "webusers",	9100, true,  "HTTPU" },	NULL },
+	{ { "webuser",	8100, false, "HTTPU" },	webuser_register },
+	{ { "webusers",	9100, true,  "HTTPU" },	webuser_register },
 	{ { "ldap",	 389, false, "LDAP" },	NULL },
 	{ { "ldaps",	 636, true,  "LDAP" },	NULL },
 	{ { "cli",	 106, false, "PWD" },	cli_register },
