@@ -11,7 +11,7 @@
 # libtegami.a; every tools/*.c is one program; every tests/unit/**/*_test.c is one
 # unit-test program; every fuzz/*.c is one fuzz target.
 
-PKGS      := openssl sqlite3 libcares jansson libcrypt lber
+PKGS      := openssl sqlite3 libcares jansson libcrypt lber zlib
 CC        ?= cc
 BUILD     ?= build
 SAN       ?= 0
@@ -159,8 +159,8 @@ fuzz: $(FUZZ_BINS)
 fuzz-regress: $(FUZZ_BINS)
 	@sh scripts/run-fuzz.sh 0 $(FUZZ_BINS)
 
-# make install [PREFIX=/usr/local] [DESTDIR=staging]: the programs, man pages
-# and the systemd unit.  tegami-sendmail is not linked to a system sendmail.
+# make install [PREFIX=/usr/local] [DESTDIR=staging]: the programs, man pages,
+# the systemd unit and the web root (web/ -> $(PREFIX)/share/tegami/web).  tegami-sendmail is not linked to a system sendmail.
 # Without DESTDIR it also creates the system user tegami and /var/Tegami
 # (owned by tegami, 0750).  The version comes from src/core/server.h.
 VERSION  := $(shell sed -n 's/^\#define TEGAMI_VERSION[[:space:]]*"\(.*\)"/\1/p' src/core/server.h)
@@ -170,6 +170,7 @@ BINDIR   ?= $(PREFIX)/bin
 MANDIR   ?= $(PREFIX)/share/man
 UNITDIR  ?= $(PREFIX)/lib/systemd/system
 DOCDIR   ?= $(PREFIX)/share/doc/tegami
+WEBDIR   ?= $(PREFIX)/share/tegami/web
 TEGAMI_USER ?= tegami
 TEGAMI_BASE_DIR ?= /var/Tegami
 MANPAGES := tegamid.8 tegami.8 tegami-sendmail.8
@@ -187,6 +188,10 @@ install: all
 	sed 's|@SBINDIR@|$(SBINDIR)|g' dist/tegamid.service.in > $(DESTDIR)$(UNITDIR)/tegamid.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/tegamid.service
 	install -m 0644 LICENSE README.md docs/operations.md $(DESTDIR)$(DOCDIR)/
+	# the web root (docs/http.md): tegamid finds it at ../share/tegami/web
+	find web -type f | sort | while read -r f; do \
+		install -D -m 0644 "$$f" "$(DESTDIR)$(WEBDIR)/$${f#web/}" || exit 1; \
+	done
 	@if [ -z "$(DESTDIR)" ]; then \
 		if ! getent passwd $(TEGAMI_USER) >/dev/null; then \
 			echo "install: creating the system user $(TEGAMI_USER)"; \

@@ -46,6 +46,7 @@
 #include "core/server.h"
 #include "server/services.h"
 #include "cli/cli.h"
+#include "http/http.h"
 
 #define TEGAMI_DEFAULT_BASE	"/var/Tegami"
 #define LISTEN_MAX		64
@@ -61,7 +62,7 @@ usage(FILE *f)
 
 	fprintf(f,
 	    "usage: tegamid [--base DIR] [--domain NAME] [--user NAME] "
-	    "[--listen SERVICE=ADDR:PORT]... [--check]\n"
+	    "[--listen SERVICE=ADDR:PORT]... [--web-root DIR] [--check]\n"
 	    "       tegamid --restore BACKUP --base NEW\n"
 	    "       tegamid --version | --help\n"
 	    "  --base DIR     base directory (default %s)\n"
@@ -72,6 +73,8 @@ usage(FILE *f)
 	    "                 when given, only the listed services listen and the\n"
 	    "                 modules' Listener settings apply only when changed\n"
 	    "                 while running.  IPv6: --listen imap=[::1]:143\n"
+	    "  --web-root DIR the web interfaces' static files (default: ../web\n"
+	    "                 or ../share/tegami/web beside the program)\n"
 	    "  --check        load and validate the settings, then exit\n"
 	    "  --restore DIR  check the backup DIR (made by the CLI Backup\n"
 	    "                 command), copy it to the new base directory given\n"
@@ -302,7 +305,9 @@ main(int argc, char **argv)
 				fatal("--listen: unknown service '%s'",
 				    listens[nlisten].service);
 			nlisten++;
-		} else if (strcmp(argv[a], "--check") == 0)
+		} else if (strcmp(argv[a], "--web-root") == 0 && a + 1 < argc)
+			http_set_web_root(argv[++a]);
+		else if (strcmp(argv[a], "--check") == 0)
 			check = true;
 		else {
 			usage(stderr);

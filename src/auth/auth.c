@@ -25,6 +25,7 @@
 #include "lib/iplist.h"
 #include "lib/log.h"
 #include "lib/settings.h"
+#include "lib/stats.h"
 #include "objects/objects.h"
 #include "router/router.h"
 #include "core/server.h"
@@ -305,8 +306,10 @@ login_common(struct server *srv, const struct auth_peer *peer,
 
 	memset(res, 0, sizeof(*res));
 	prot_load(srv, &pc);
-	if (check_peer(srv, peer, &pc, err_r) < 0)
+	if (check_peer(srv, peer, &pc, err_r) < 0) {
+		stats_add(STAT_LOGINS_FAILED, 1);
 		return -1;
+	}
 	memset(&ip, 0, sizeof(ip));
 	if (is_inet(peer->remote))
 		ipaddr_from_sa(peer->remote, &ip);
@@ -315,6 +318,7 @@ login_common(struct server *srv, const struct auth_peer *peer,
 	if (!resolved && e.kind == ERR_PERM) {
 		if (err_r != NULL)
 			*err_r = e;
+		stats_add(STAT_LOGINS_FAILED, 1);
 		return -1;
 	}
 	flow_settings(srv, resolved ? res : NULL, &limit, &period);
@@ -324,6 +328,7 @@ login_common(struct server *srv, const struct auth_peer *peer,
 	if (pfails >= limit) {
 		address_failed(srv, peer, &pc, &ip, iptext, &ifails);
 		memset(res, 0, sizeof(*res));
+		stats_add(STAT_LOGINS_FAILED, 1);
 		return error_set(err_r, ERR_LIMIT, AUTH_FLOW_ERROR);
 	}
 	if (resolved && check(srv, res, arg, &e) == 0) {
@@ -352,6 +357,7 @@ login_common(struct server *srv, const struct auth_peer *peer,
 	if (delay_ms > 0)
 		usleep(delay_ms * 1000);
 	memset(res, 0, sizeof(*res));
+	stats_add(STAT_LOGINS_FAILED, 1);
 	return error_set(err_r, ERR_AUTH, AUTH_GENERIC_ERROR);
 }
 

@@ -25,6 +25,7 @@
 #include "cli/cli_args.h"
 #include "cli/cli_blacklist.h"
 #include "cli/cli_dnr.h"
+#include "cli/cli_stats.h"
 #include "cli/cli_commands.h"
 #include "cli/cli_backup.h"
 #include "cli/cli_compat.h"
@@ -919,6 +920,7 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "SetTempBlacklistedIPs", M, cli_set_temp_blacklisted_ips, "SetTempBlacklistedIPs \"address[-seconds],...\"" },
 	{ "GetLocalIPs", M, cmd_get_local_ips, "GetLocalIPs" },
 	{ "TestDNR", M, cli_test_dnr, "TestDNR name [A|AAAA|MX|PTR|TXT|type-number]" },
+	{ "GetServerStatistics", M, cli_get_server_statistics, "GetServerStatistics" },
 	{ "RefreshOSData", M, cmd_refresh_os_data, "RefreshOSData" },
 	{ "GetModule", M, cli_cmd_get_module, "GetModule name" },
 	{ "GetQueueSettings", M, cli_cmd_get_queue_settings, "GetQueueSettings" },

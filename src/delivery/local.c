@@ -17,6 +17,7 @@
 #include "lib/dict.h"
 #include "lib/log.h"
 #include "lib/xmalloc.h"
+#include "lib/stats.h"
 #include "objects/objects.h"
 #include "store/store.h"
 
@@ -123,6 +124,7 @@ store_chunk(struct store *s, struct log_session *ls, uint64_t max,
 		case STORE_DELIVERED:
 			set_outcome(items, lm->first, lm->last,
 			    QUEUE_OUT_DELIVERED, NULL);
+			stats_add(STAT_MSG_DELIVERED, 1);
 			log_ses(ls, LOG_MAJOR, "delivered: queue id %" PRIu64
 			    ", uid %" PRIu32 ", %zu bytes",
 			    items[lm->first].msg_id, d[nd].uid, lm->text.len);

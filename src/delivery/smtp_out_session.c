@@ -19,6 +19,7 @@
 #include "lib/buf.h"
 #include "lib/log.h"
 #include "lib/xmalloc.h"
+#include "lib/stats.h"
 #include "net/conn.h"
 #include "net/tls.h"
 
@@ -379,6 +380,8 @@ transaction(struct osess *s, const struct buf *body, size_t first,
 		if (r.code / 100 == 2 && s->ext.dsn)
 			b->items[k].notify &= ~(unsigned)QUEUE_NOTIFY_SUCCESS;
 	}
+	if (r.code / 100 == 2)
+		stats_add(STAT_MSG_RELAYED, 1);
 	if (r.code / 100 == 2)
 		log_ses(b->ls, LOG_MAJOR, "queue id %" PRIu64 ": %zu "
 		    "recipient(s) relayed to %s: %03d %s", it->msg_id,

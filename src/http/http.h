@@ -141,12 +141,26 @@ void		 http_url_encode(struct buf *b, const char *s);
 typedef void	http_handler_fn(void *arg, const struct http_request *req,
 		    struct http_response *resp);
 
+/* The time limits of a connection (s), read when it opens; 0 = the
+ * default in lib/bounds.h. */
+struct http_limits {
+	unsigned	 idle_s;	/* KeepAliveTimeout: wait for a request */
+	unsigned	 header_s;	/* HeaderTimeout: request line to the
+					 * end of the headers */
+	unsigned	 hibernate_s;	/* park an idle keep-alive connection
+					 * after this; 0 = never */
+};
+
 struct http_app {
 	const char	*log_tag;	/* "HTTPA", "HTTPU" */
 	http_handler_fn	*handle;
 	void		*arg;
 	size_t		 body_max;	/* largest request body accepted (413
-					 * past it); 0: HTTP_BODY_MAX */
+					 * past it); 0: HTTP_BODY_MAX; at most
+					 * HTTP_BODY_LIMIT_MAX */
+	/* Fills the limits for a new connection (its settings); NULL: the
+	 * defaults. */
+	void		(*limits)(void *arg, struct http_limits *lim);
 };
 
 /* Registers an application on a listener service ("webadmin", ...).  app
@@ -158,5 +172,11 @@ int		 http_register(struct server *srv, const char *service,
  * set at start from --web-root / the installed path; see docs/http.md. */
 void		 http_set_web_root(const char *dir);
 const char	*http_web_root(void);
+/* Sets the web root, unless one is set, to the first of these that is a
+ * folder: <folder of the program>/../web (the source tree's, for
+ * build/tegamid), <folder of the program>/../share/tegami/web (installed
+ * in $(PREFIX)/sbin).  Leaves it unset (every static file 404) when there
+ * is none. */
+void		 http_set_web_root_default(void);
 
 #endif

@@ -100,4 +100,27 @@
 #define SMTP_OUT_PARALLEL_MAX	8	/* connections one dispatcher call opens to a destination at once */
 #define SMTP_OUT_SLICE_MSGS	16	/* messages at least per parallel connection */
 
+/* HTTP (src/http/): */
+#define HTTP_REQUEST_LINE_MAX	8192	/* request line; past it 414 (nginx: 8 KiB large buffer) */
+#define HTTP_HEADER_LINE_MAX	8192	/* one header field line; past it 431 */
+#define HTTP_HEADERS_MAX	100	/* header fields of one request; past it 431 (Apache: 100) */
+#define HTTP_HEAD_MAX		(64 * 1024)	/* request line and all header lines; past it 431 */
+#define HTTP_BODY_MAX		(1024 * 1024)	/* a request body unless the app says; past it 413 */
+#define HTTP_BODY_LIMIT_MAX	(64UL * 1024 * 1024)	/* the largest body_max an app may set */
+#define HTTP_RESPONSE_MAX	(64 * 1024 * 1024)	/* a buffered response body; past it 500 */
+#define HTTP_STATIC_FILE_MAX	(16 * 1024 * 1024)	/* one static file served from the web root */
+#define HTTP_CHUNK_LINE_MAX	1024	/* a chunk-size line with extensions; past it 400 */
+#define HTTP_TRAILERS_MAX	32	/* trailer fields after a chunked body; past it 431 */
+#define HTTP_HEADER_TIMEOUT_DEFAULT 20	/* HeaderTimeout, s: request line to the end of the headers */
+#define HTTP_HEADER_TIMEOUT_MAX	600
+#define HTTP_IDLE_TIMEOUT_DEFAULT 120	/* KeepAliveTimeout, s: waiting for the next request */
+#define HTTP_IDLE_TIMEOUT_MAX	3600
+#define HTTP_BODY_RATE_MIN	1024	/* bytes/s a request body must keep up (min-rate mode) */
+#define HTTP_COOKIE_MAX		4096	/* one cookie value we look at */
+#define HTTP_FORM_VALUE_MAX	(1024 * 1024)	/* a decoded form value (a Router Table) */
+#define WEBADMIN_SESSIONS_MAX	4096	/* WebAdmin login sessions held at once; past it the oldest goes */
+#define WEBADMIN_SESSION_TIMEOUT_DEFAULT 1800	/* SessionTimeout, s: idle WebAdmin session */
+#define WEBADMIN_SESSION_TIMEOUT_MAX (7 * 86400)
+#define WEBADMIN_API_BODY_MAX	(16 * 1024 * 1024)	/* a JSON command (SetRouterTable text) */
+
 #endif

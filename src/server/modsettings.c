@@ -20,6 +20,7 @@
 #include "server/modsettings.h"
 #include "core/server.h"
 #include "smtp/smtp.h"
+#include "webadmin/webadmin.h"
 
 static const struct setting_def server_defs[] = {
 	SETTING_NUM("LogsKeepDays", struct server_conf, logs_keep_days, 0, 0,
@@ -43,6 +44,7 @@ const struct modsettings modsettings_all[] = {
 	{ "QUEUE", &queue_settings_table },
 	{ "Protection", &auth_settings_table },
 	{ "DNR", &dnr_settings_table },
+	{ "HTTPA", &webadmin_settings_table },
 };
 const size_t modsettings_count = N_ELEMENTS(modsettings_all);
 

@@ -41,6 +41,7 @@
 #include "imap/imap.h"
 #include "pop/pop.h"
 #include "smtp/smtp.h"
+#include "webadmin/webadmin.h"
 #include "webuser/webuser.h"
 
 /*
@@ -60,8 +61,8 @@ static const struct service_def service_table[] = {
 	{ { "pop3s",	 995, true,  "POP" },	pop_register },
 	{ { "imap",	 143, false, "IMAP" },	imap_register },
 	{ { "imaps",	 993, true,  "IMAP" },	imap_register },
-	{ { "webadmin",	8010, false, "HTTPA" },	NULL },
-	{ { "webadmins", 9010, true, "HTTPA" },	NULL },
+	{ { "webadmin",	8010, false, "HTTPA" },	webadmin_register },
+	{ { "webadmins", 9010, true, "HTTPA" },	webadmin_register },
 	{ { "webuser",	8100, false, "HTTPU" },	webuser_register },
 	{ { "webusers",	9100, true,  "HTTPU" },	webuser_register },
 	{ { "ldap",	 389, false, "LDAP" },	NULL },

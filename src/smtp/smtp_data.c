@@ -38,6 +38,7 @@
 #include "lib/log.h"
 #include "lib/timefmt.h"
 #include "lib/xmalloc.h"
+#include "lib/stats.h"
 #include "net/conn.h"
 #include "queue/queue.h"
 #include "core/server.h"
@@ -323,6 +324,7 @@ smtp_data_run(struct smtp_session *s)
 				smtp_reply(s, 451, "4.3.0", "Queue error, try "
 				    "later");
 		} else {
+			stats_add(STAT_MSG_RECEIVED, 1);
 			log_ses(&s->log, LOG_MAJOR, "%llu from <%s> to %zu "
 			    "recipient%s, %zu bytes%s%s",
 			    (unsigned long long)qid, s->mail.path, s->nrcpt,

@@ -47,6 +47,12 @@ EXPECTED = {
     "usr/local/share/doc/tegami/README.md": 0o644,
     "usr/local/share/doc/tegami/operations.md": 0o644,
 }
+# The web root: every file of the source tree's web/ (docs/http.md).
+_WEB = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "web")
+for _dir, _, _files in os.walk(_WEB):
+    for _n in _files:
+        _rel = os.path.relpath(os.path.join(_dir, _n), _WEB)
+        EXPECTED["usr/local/share/tegami/web/" + _rel] = 0o644
 
 
 @pytest.fixture(scope="module")
