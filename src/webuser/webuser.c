@@ -27,7 +27,8 @@ webuser_handle(void *arg, const struct http_request *req,
  * JMAP path checks its own limit and answers it the RFC's way. */
 static const struct http_app webuser_app = {
 	"HTTPU", webuser_handle, NULL,
-	JMAP_UPLOAD_MAX > JMAP_REQUEST_MAX ? JMAP_UPLOAD_MAX : JMAP_REQUEST_MAX
+	JMAP_UPLOAD_MAX > JMAP_REQUEST_MAX ? JMAP_UPLOAD_MAX : JMAP_REQUEST_MAX,
+	NULL
 };
 
 int
