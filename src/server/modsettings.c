@@ -21,6 +21,7 @@
 #include "core/server.h"
 #include "smtp/smtp.h"
 #include "webadmin/webadmin.h"
+#include "webuser/webuser.h"
 
 static const struct setting_def server_defs[] = {
 	SETTING_NUM("LogsKeepDays", struct server_conf, logs_keep_days, 0, 0,
@@ -45,6 +46,7 @@ const struct modsettings modsettings_all[] = {
 	{ "Protection", &auth_settings_table },
 	{ "DNR", &dnr_settings_table },
 	{ "HTTPA", &webadmin_settings_table },
+	{ "HTTPU", &webuser_settings_table },
 };
 const size_t modsettings_count = N_ELEMENTS(modsettings_all);
 

@@ -23,12 +23,26 @@ webuser_handle(void *arg, const struct http_request *req,
 	http_resp_text(resp, 404, "Not found\n");
 }
 
+static void
+webuser_limits(void *arg, struct http_limits *lim)
+{
+	struct webuser_conf conf;
+
+	(void)arg;
+	webuser_conf_read(webuser_srv, &conf);
+	lim->idle_s = (unsigned)conf.keepalive_timeout;
+	lim->header_s = (unsigned)conf.header_timeout;
+	lim->hibernate_s = (unsigned)conf.hibernate_after;
+}
+
 /* Request bodies up to the larger of a JMAP request and an upload; each
  * JMAP path checks its own limit and answers it the RFC's way. */
 static const struct http_app webuser_app = {
-	"HTTPU", webuser_handle, NULL,
-	JMAP_UPLOAD_MAX > JMAP_REQUEST_MAX ? JMAP_UPLOAD_MAX : JMAP_REQUEST_MAX,
-	NULL
+	.log_tag = "HTTPU",
+	.handle = webuser_handle,
+	.body_max = JMAP_UPLOAD_MAX > JMAP_REQUEST_MAX ? JMAP_UPLOAD_MAX :
+	    JMAP_REQUEST_MAX,
+	.limits = webuser_limits,
 };
 
 int

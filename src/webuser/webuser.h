@@ -10,9 +10,22 @@
 
 #include "lib/compat.h"
 
+#include <stdint.h>
+
 #include "lib/error.h"
 
 struct server;
+struct settings_table;
+
+/* Settings/HTTPU.settings. */
+struct webuser_conf {
+	uint64_t	 keepalive_timeout;	/* KeepAliveTimeout, s */
+	uint64_t	 header_timeout;	/* HeaderTimeout, s */
+	uint64_t	 hibernate_after;	/* HibernateAfter, s */
+};
+extern const struct settings_table webuser_settings_table;
+/* Reads the current settings (a copy). */
+void	webuser_conf_read(struct server *srv, struct webuser_conf *conf);
 
 /* Registers the "webuser" and "webusers" services.  0, or -1 with
  * err_r. */
