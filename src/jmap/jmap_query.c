@@ -133,7 +133,8 @@ load_mailbox(struct qset *q, int64_t mb)
 		m->mb = mb;
 		m->uid = msgs.v[i].uid;
 		m->flags = msgs.v[i].flags;
-		m->keywords = xstrdup(msgs.v[i].keywords);
+		m->keywords = msgs.v[i].keywords;	/* taken over */
+		msgs.v[i].keywords = NULL;
 		m->size = msgs.v[i].size;
 		m->received = msgs.v[i].internaldate;
 		m->sent = m->received;

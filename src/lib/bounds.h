@@ -81,6 +81,8 @@
 #define JMAP_PUSH_LIFETIME	3600	/* seconds one EventSource stream lasts; the client reconnects */
 #define JMAP_PUSH_PING_MAX	300	/* seconds: the largest ping interval taken */
 #define JMAP_REF_DEPTH_MAX	16	/* '*' levels in one result-reference path */
+#define JMAP_AUTH_CACHE_MAX	1024	/* verified Basic credentials remembered (yescrypt costs ms per check) */
+#define JMAP_AUTH_CACHE_TTL	60	/* seconds one is trusted before the password is checked again */
 #define JMAP_AUTH_MAX		1024	/* decoded HTTP Basic credentials */
 #define JMAP_JSON_DEPTH_MAX	64	/* nesting of a request's JSON */
 

@@ -580,3 +580,77 @@ def test_other_paths_404(make_server):
     assert code == 404
     code, _, _ = req(s, "/jmap/nothing", method="GET", raw=True)
     assert code == 404
+
+
+# ---- limits, each one past ----
+
+def test_limits_one_past(make_server):
+    s = start(make_server)
+    core = session(s)["capabilities"][CORE]
+    # maxSizeRequest
+    head = '{"using":[],"methodCalls":[]'
+    pad = " " * (core["maxSizeRequest"] - len(head))
+    body = (head + pad + '}').encode()
+    assert len(body) == core["maxSizeRequest"] + 1
+    code, _, j = req(s, "/jmap/api", body,
+                     headers={"Content-Type": "application/json"})
+    assert code == 400 and j["type"].endswith(":limit")
+    assert j["limit"] == "maxSizeRequest"
+    # maxObjectsInSet
+    n = core["maxObjectsInSet"]
+    r = api(s, [["Email/set", {"destroy": ["E1-%d" % (i + 1)
+                                           for i in range(n + 1)]}, "0"],
+                ["Email/set", {"destroy": ["E1-%d" % (i + 1)
+                                           for i in range(n)]}, "1"]])
+    assert r[0][1]["type"] == "requestTooLarge"
+    assert r[1][0] == "Email/set" and len(r[1][1]["notDestroyed"]) == n
+    # maxSizeUpload
+    # (the HTTP layer answers from the Content-Length, before the body)
+    aid = account_id(s)
+    with socket.create_connection(("127.0.0.1", s.ports["webuser"]),
+                                  timeout=20) as sock:
+        sock.sendall((f"POST /jmap/upload/{aid}/ HTTP/1.1\r\n"
+                      f"Host: 127.0.0.1\r\n{list(auth().items())[0][0]}: "
+                      f"{list(auth().items())[0][1]}\r\n"
+                      "Content-Type: application/octet-stream\r\n"
+                      f"Content-Length: {core['maxSizeUpload'] + 1}\r\n"
+                      "\r\n").encode())
+        assert sock.makefile("rb").readline().split()[1] == b"413"
+    code, _, j = req(s, f"/jmap/upload/{aid}/", b"x" * 1000,
+                     headers={"Content-Type": "application/octet-stream"})
+    assert code == 201 and j["size"] == 1000
+
+
+def test_eventsource_streams_per_account(make_server):
+    s = start(make_server)
+    conns = []
+    try:
+        for _ in range(4):
+            c = http.client.HTTPConnection("127.0.0.1", s.ports["webuser"],
+                                           timeout=20)
+            c.request("GET", "/jmap/eventsource?types=*&closeafter=no&ping=0",
+                      headers=auth())
+            assert c.getresponse().status == 200
+            conns.append(c)
+        c = http.client.HTTPConnection("127.0.0.1", s.ports["webuser"],
+                                       timeout=20)
+        c.request("GET", "/jmap/eventsource?types=*&closeafter=no&ping=0",
+                  headers=auth())
+        assert c.getresponse().status == 429
+        c.close()
+        assert s.wait_log(r"HTTPU.*too many EventSource streams")
+    finally:
+        for c in conns:
+            c.close()
+    # the streams end when their clients go: a new one opens again
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        c = http.client.HTTPConnection("127.0.0.1", s.ports["webuser"],
+                                       timeout=20)
+        c.request("GET", "/jmap/eventsource?ping=1", headers=auth())
+        st = c.getresponse().status
+        c.close()
+        if st == 200:
+            break
+        time.sleep(0.5)
+    assert st == 200
