@@ -71,39 +71,33 @@ cmp_mb_id(const void *a, const void *b)
 int
 jmap_mbs_load(struct jmap_ctx *c)
 {
-	struct store_mailbox *v = NULL, *subs = NULL;
-	size_t n = 0, nsubs = 0, i, k;
+	struct store_mbinfo *v = NULL;
+	size_t n = 0, i, k;
 	struct error err;
 
 	if (c->mbs_loaded)
 		return 0;
-	if (store_mailbox_list(c->store, "*", false, &v, &n, &err) < 0) {
-		jmap_fail(c, "serverFail", "%s", err.msg);
-		return -1;
-	}
-	if (store_mailbox_list(c->store, "*", true, &subs, &nsubs, &err) < 0) {
-		store_mailbox_list_free(v, n);
+	if (store_mailbox_infos(c->store, &v, &n, &err) < 0) {
 		jmap_fail(c, "serverFail", "%s", err.msg);
 		return -1;
 	}
 	c->mbs = xcalloc(n + 1, sizeof(*c->mbs));
-	c->nmbs = 0;
+	c->nmbs = n;
 	for (i = 0; i < n; i++) {
-		struct jmap_mb *m = &c->mbs[c->nmbs];
+		struct jmap_mb *m = &c->mbs[i];
 
-		if (store_mailbox_status(c->store, v[i].name, &m->st,
-		    &err) < 0)
-			continue;	/* removed meanwhile */
-		m->name = xstrdup(v[i].name);
-		m->id = m->st.id;
-		m->role = role_of(v[i].name, v[i].special_use);
-		for (k = 0; k < nsubs; k++)
-			if (strcmp(subs[k].name, v[i].name) == 0)
-				m->subscribed = true;
-		c->nmbs++;
+		m->name = v[i].name;		/* taken over */
+		v[i].name = NULL;
+		m->id = v[i].id;
+		m->st.id = v[i].id;
+		m->st.uidvalidity = v[i].uidvalidity;
+		m->st.uidnext = v[i].uidnext;
+		m->st.highestmodseq = v[i].highestmodseq;
+		m->st.noselect = v[i].noselect;
+		m->subscribed = v[i].subscribed;
+		m->role = role_of(m->name, v[i].special_use);
 	}
-	store_mailbox_list_free(v, n);
-	store_mailbox_list_free(subs, nsubs);
+	store_mbinfo_free(v, n);
 	qsort(c->mbs, c->nmbs, sizeof(*c->mbs), cmp_mb_id);
 	for (i = 0; i < c->nmbs; i++) {
 		const char *slash = strrchr(c->mbs[i].name, '/');
@@ -119,6 +113,24 @@ jmap_mbs_load(struct jmap_ctx *c)
 				c->mbs[i].parent = (int)k;
 	}
 	c->mbs_loaded = true;
+	return 0;
+}
+
+int
+jmap_mb_counts(struct jmap_ctx *c, size_t k)
+{
+	struct store_status st;
+	struct error err;
+
+	if (c->mbs[k].counted)
+		return 0;
+	if (store_mailbox_status(c->store, c->mbs[k].name, &st, &err) < 0) {
+		jmap_fail(c, "serverFail", "%s", err.msg);
+		return -1;
+	}
+	c->mbs[k].st.messages = st.messages;
+	c->mbs[k].st.unseen = st.unseen;
+	c->mbs[k].counted = true;
 	return 0;
 }
 
@@ -234,10 +246,17 @@ want(json_t *props, const char *name)
 }
 
 static json_t *
-mailbox_json(struct jmap_ctx *c, const struct jmap_mb *m, json_t *props)
+mailbox_json(struct jmap_ctx *c, struct jmap_mb *m, json_t *props)
 {
 	json_t *o = json_object();
 	char id[32];
+
+	if ((want(props, "totalEmails") || want(props, "unreadEmails") ||
+	    want(props, "totalThreads") || want(props, "unreadThreads")) &&
+	    jmap_mb_counts(c, (size_t)(m - c->mbs)) < 0) {
+		json_decref(o);
+		return NULL;
+	}
 
 	snprintf(id, sizeof(id), "M%lld", (long long)m->id);
 	json_object_set_new(o, "id", json_string(id));
@@ -662,7 +681,8 @@ jmap_mailbox_set(struct jmap_ctx *c, json_t *args)
 			    "no such mailbox"));
 			continue;
 		}
-		if (c->mbs[k].st.messages > 0 && !remove_emails) {
+		if (!remove_emails && (jmap_mb_counts(c, (size_t)k) < 0 ||
+		    c->mbs[k].st.messages > 0)) {
 			json_object_set_new(ndestroyed, id, set_error(
 			    "mailboxHasEmail", "the mailbox holds messages"));
 			continue;

@@ -37,7 +37,9 @@ extern struct log_module log_httpu;
 struct jmap_mb {
 	char		*name;		/* store name, '/' separated */
 	int64_t		 id;
-	struct store_status st;
+	struct store_status st;		/* messages and unseen only after
+					 * jmap_mb_counts() */
+	bool		 counted;
 	bool		 subscribed;
 	const char	*role;		/* "inbox", "sent", ... or NULL */
 	int		 parent;	/* index in the snapshot, or -1 */
@@ -88,6 +90,9 @@ void	 jmap_mbs_invalidate(struct jmap_ctx *c);
 int	 jmap_mb_by_id(struct jmap_ctx *c, int64_t id);
 int	 jmap_mb_by_jid(struct jmap_ctx *c, const char *jid);
 int	 jmap_mb_by_role(struct jmap_ctx *c, const char *role);
+/* Fills the message counts of mailbox k (a scan of its rows: only for
+ * what shows them).  -1 on a store error. */
+int	 jmap_mb_counts(struct jmap_ctx *c, size_t k);
 /* The current Email ('E') or Mailbox ('M') state into out. */
 int	 jmap_state(struct jmap_ctx *c, char kind, struct buf *out);
 json_t	*jmap_mailbox_get(struct jmap_ctx *c, json_t *args);

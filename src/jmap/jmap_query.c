@@ -8,6 +8,7 @@
  */
 #include "lib/compat.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,7 @@ struct qmsg {
 	int64_t		 mb;
 	uint32_t	 uid;
 	unsigned	 flags;
-	char		*keywords;
+	const char	*keywords;	/* borrowed from a struct mbsnap */
 	uint64_t	 size;
 	int64_t		 received;
 	int64_t		 sent;		/* Date:, or received */
@@ -36,11 +37,108 @@ struct qmsg {
 	char		*from_key, *subject_key;
 };
 
+/*
+ * The rows of one mailbox as of one state (UIDVALIDITY, UIDNEXT,
+ * HIGHESTMODSEQ and message count), shared by the queries of every
+ * session: reading 100,000 rows from SQLite takes far longer than the
+ * rest of a query, and a client paging through a mailbox asks again and
+ * again while nothing changes.  Any change of the mailbox (a new message,
+ * a flag, an expunge) moves its UIDNEXT or HIGHESTMODSEQ, so a snapshot is used only for exactly the status it was read
+ * at.  At most JMAP_SNAPS_MAX are kept (least recently used dropped);
+ * each is reference-counted while a query borrows its keyword strings.
+ */
+struct mbsnap {
+	char		 key[ADDRESS_MAX + 32];	/* "address/mailbox id" */
+	uint32_t	 uidvalidity, uidnext;
+	uint64_t	 modseq;
+	struct store_msgs msgs;
+	unsigned	 refs;
+	uint64_t	 used;
+};
+static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct mbsnap *snaps[JMAP_SNAPS_MAX];
+static uint64_t snap_clock;
+
+static void
+snap_unref(struct mbsnap *sn)
+{
+	bool last;
+
+	pthread_mutex_lock(&snap_lock);
+	last = --sn->refs == 0;
+	pthread_mutex_unlock(&snap_lock);
+	if (last) {
+		store_msgs_free(&sn->msgs);
+		free(sn);
+	}
+}
+
+/* The snapshot of mailbox m of this account, read now if not cached;
+ * referenced (release with snap_unref()).  NULL on a store error. */
+static struct mbsnap *
+snap_get(struct jmap_ctx *c, const struct jmap_mb *m)
+{
+	struct mbsnap *sn, *old = NULL;
+	char key[ADDRESS_MAX + 32];
+	struct error err;
+	size_t i, victim = 0;
+
+	snprintf(key, sizeof(key), "%s/%lld", c->who.address,
+	    (long long)m->id);
+	pthread_mutex_lock(&snap_lock);
+	for (i = 0; i < JMAP_SNAPS_MAX; i++) {
+		sn = snaps[i];
+		if (sn != NULL && strcmp(sn->key, key) == 0 &&
+		    sn->uidvalidity == m->st.uidvalidity &&
+		    sn->uidnext == m->st.uidnext &&
+		    sn->modseq == m->st.highestmodseq) {
+			sn->refs++;
+			sn->used = ++snap_clock;
+			pthread_mutex_unlock(&snap_lock);
+			return sn;
+		}
+	}
+	pthread_mutex_unlock(&snap_lock);
+	sn = xcalloc(1, sizeof(*sn));
+	snprintf(sn->key, sizeof(sn->key), "%s", key);
+	sn->uidvalidity = m->st.uidvalidity;
+	sn->uidnext = m->st.uidnext;
+	sn->modseq = m->st.highestmodseq;
+	if (store_messages(c->store, m->id, NULL, 0, &sn->msgs, &err) < 0) {
+		free(sn);
+		return NULL;
+	}
+	sn->refs = 2;			/* the cache's and the caller's */
+	pthread_mutex_lock(&snap_lock);
+	sn->used = ++snap_clock;
+	for (i = 0; i < JMAP_SNAPS_MAX; i++) {
+		if (snaps[i] == NULL) {
+			victim = i;
+			break;
+		}
+		/* the same mailbox at an older state goes first */
+		if (strcmp(snaps[i]->key, key) == 0) {
+			victim = i;
+			break;
+		}
+		if (snaps[i]->used < snaps[victim]->used)
+			victim = i;
+	}
+	old = snaps[victim];
+	snaps[victim] = sn;
+	pthread_mutex_unlock(&snap_lock);
+	if (old != NULL)
+		snap_unref(old);
+	return sn;
+}
+
 struct qset {
 	struct qmsg	*v;
 	size_t		 n, cap;
 	bool		 want_hdr;	/* header conditions or sorts */
 	struct jmap_ctx	*c;
+	struct mbsnap	**snap;		/* one per mailbox read */
+	size_t		 nsnap, snapcap;
 };
 
 static void
@@ -48,14 +146,16 @@ qset_free(struct qset *q)
 {
 	size_t i, k;
 
-	for (i = 0; i < q->n; i++) {
-		free(q->v[i].keywords);
+	for (i = 0; i < q->n && q->want_hdr; i++) {
 		for (k = 0; k < STORE_HF_N; k++)
 			free(q->v[i].text[k]);
 		free(q->v[i].from_key);
 		free(q->v[i].subject_key);
 	}
 	free(q->v);
+	for (i = 0; i < q->nsnap; i++)
+		snap_unref(q->snap[i]);
+	free(q->snap);
 }
 
 /* "2024-01-31T12:00:00Z" (RFC 8620 1.4 UTCDate) to seconds; -1 if bad. */
@@ -114,32 +214,34 @@ take_row(void *arg, const struct store_hdrrow *row)
 }
 
 static int
-load_mailbox(struct qset *q, int64_t mb)
+load_mailbox(struct qset *q, const struct jmap_mb *mbx)
 {
-	struct store_msgs msgs = { NULL, 0 };
+	struct mbsnap *sn;
 	struct error err;
+	int64_t mb = mbx->id;
 	size_t i, first = q->n;
 
-	if (store_messages(q->c->store, mb, NULL, 0, &msgs, &err) < 0)
+	if (q->nsnap >= q->snapcap ||
+	    (sn = snap_get(q->c, mbx)) == NULL)
 		return -1;
-	if (q->n + msgs.n > q->cap) {
-		q->cap = q->n + msgs.n + 16;
+	q->snap[q->nsnap++] = sn;
+	if (q->n + sn->msgs.n > q->cap) {
+		q->cap = q->n + sn->msgs.n + 16;
 		q->v = xrealloc(q->v, q->cap * sizeof(*q->v));
 	}
-	for (i = 0; i < msgs.n; i++) {
+	for (i = 0; i < sn->msgs.n; i++) {
 		struct qmsg *m = &q->v[q->n++];
+		const struct store_msg *r = &sn->msgs.v[i];
 
 		memset(m, 0, sizeof(*m));
 		m->mb = mb;
-		m->uid = msgs.v[i].uid;
-		m->flags = msgs.v[i].flags;
-		m->keywords = msgs.v[i].keywords;	/* taken over */
-		msgs.v[i].keywords = NULL;
-		m->size = msgs.v[i].size;
-		m->received = msgs.v[i].internaldate;
+		m->uid = r->uid;
+		m->flags = r->flags;
+		m->keywords = r->keywords;
+		m->size = r->size;
+		m->received = r->internaldate;
 		m->sent = m->received;
 	}
-	store_msgs_free(&msgs);
 	if (q->want_hdr && q->n > first) {
 		struct qset sub = *q;
 
@@ -378,10 +480,12 @@ match(struct qset *q, struct qmsg *m, json_t *f)
 				return false;
 		return true;
 	}
-	snprintf(mbid, sizeof(mbid), "M%lld", (long long)m->mb);
 	json_object_foreach(f, key, v) {
 		const char *s = json_string_value(v);
 		bool ok = true;
+
+		if (key[0] == 'i' && strncmp(key, "inMailbox", 9) == 0)
+			snprintf(mbid, sizeof(mbid), "M%lld", (long long)m->mb);
 
 		if (strcmp(key, "inMailbox") == 0)
 			ok = strcmp(jmap_resolve_id(q->c, s) != NULL ?
@@ -497,6 +601,67 @@ cmp_qmsg(const void *pa, const void *pb)
 	return (a->uid < b->uid) - (a->uid > b->uid);
 }
 
+static int
+cmp_qptr(const void *pa, const void *pb)
+{
+	const struct qmsg *const *a = pa, *const *b = pb;
+
+	return cmp_qmsg(*a, *b);
+}
+
+static void
+qswap(const struct qmsg **a, const struct qmsg **b)
+{
+	const struct qmsg *t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/* Max-heap by cmp_qmsg (the last in order on top) over v[0, n). */
+static void
+sift_down(const struct qmsg **v, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, top = i;
+
+		if (l < n && cmp_qmsg(v[l], v[top]) > 0)
+			top = l;
+		if (r < n && cmp_qmsg(v[r], v[top]) > 0)
+			top = r;
+		if (top == i)
+			return;
+		qswap(&v[i], &v[top]);
+		i = top;
+	}
+}
+
+/*
+ * Puts the first k of v[0, n) in order into v[0, k) (the rest in no
+ * order): a page near the start of a large mailbox costs O(n log k), not
+ * a full sort.
+ */
+static void
+select_first(const struct qmsg **v, size_t n, size_t k)
+{
+	size_t i;
+
+	if (k >= n / 4) {
+		qsort(v, n, sizeof(*v), cmp_qptr);
+		return;
+	}
+	if (k == 0)
+		return;
+	for (i = k / 2; i-- > 0;)
+		sift_down(v, k, i);
+	for (i = k; i < n; i++)
+		if (cmp_qmsg(v[i], v[0]) < 0) {
+			qswap(&v[i], &v[0]);
+			sift_down(v, k, 0);
+		}
+	qsort(v, k, sizeof(*v), cmp_qptr);
+}
+
 static void
 msg_id(const struct qmsg *m, char *buf, size_t n)
 {
@@ -513,6 +678,8 @@ jmap_email_query(struct jmap_ctx *c, json_t *args)
 	json_t *jaoff = json_object_get(args, "anchorOffset");
 	json_t *jlimit = json_object_get(args, "limit");
 	struct sort_spec specs[8];
+	const struct qmsg **ord;
+	bool all;
 	struct qset q;
 	struct buf st;
 	json_t *ids, *r, *v;
@@ -578,6 +745,8 @@ jmap_email_query(struct jmap_ctx *c, json_t *args)
 		buf_free(&st);
 		return NULL;
 	}
+	q.snapcap = c->nmbs;
+	q.snap = xcalloc(c->nmbs + 1, sizeof(*q.snap));
 	/* only the mailbox of a top-level inMailbox condition is read */
 	if (json_is_object(filter) && json_object_get(filter,
 	    "operator") == NULL)
@@ -591,26 +760,20 @@ jmap_email_query(struct jmap_ctx *c, json_t *args)
 			continue;
 		if (c->mbs[i].st.noselect)
 			continue;
-		if (load_mailbox(&q, c->mbs[i].id) < 0) {
+		if (load_mailbox(&q, &c->mbs[i]) < 0) {
 			qset_free(&q);
 			buf_free(&st);
 			return jmap_fail(c, "serverFail", "cannot read the "
 			    "mailbox");
 		}
 	}
+	/* a lone inMailbox condition: the mailbox read is the answer */
+	all = in_mb != NULL && json_object_size(filter) == 1;
+	ord = xcalloc(q.n + 1, sizeof(*ord));
 	nmatch = 0;
-	for (i = 0; i < q.n; i++) {
-		if (!match(&q, &q.v[i], filter)) {
-			free(q.v[i].keywords);
-			for (size_t t = 0; t < STORE_HF_N; t++)
-				free(q.v[i].text[t]);
-			free(q.v[i].from_key);
-			free(q.v[i].subject_key);
-			continue;
-		}
-		q.v[nmatch++] = q.v[i];
-	}
-	q.n = nmatch;
+	for (i = 0; i < q.n; i++)
+		if (all || match(&q, &q.v[i], filter))
+			ord[nmatch++] = &q.v[i];
 	if (nspec == 0) {
 		specs[0].key = SK_RECEIVED;	/* newest first */
 		specs[0].asc = false;
@@ -618,17 +781,29 @@ jmap_email_query(struct jmap_ctx *c, json_t *args)
 	}
 	sort_v = specs;
 	sort_n = nspec;
-	qsort(q.v, q.n, sizeof(*q.v), cmp_qmsg);
+	if (janchor == NULL || json_is_null(janchor)) {
+		size_t k;
+
+		/* the page is all that is listed; total counts the rest */
+		if (pos >= 0 && (uint64_t)pos < nmatch &&
+		    limit < nmatch - (size_t)pos)
+			k = (size_t)pos + limit;
+		else
+			k = nmatch;
+		select_first(ord, nmatch, k);
+	} else
+		qsort(ord, nmatch, sizeof(*ord), cmp_qptr);
 	if (janchor != NULL && json_is_string(janchor)) {
 		const char *a = json_string_value(janchor);
 		char id[64];
 
-		for (i = 0; i < q.n; i++) {
-			msg_id(&q.v[i], id, sizeof(id));
+		for (i = 0; i < nmatch; i++) {
+			msg_id(ord[i], id, sizeof(id));
 			if (strcmp(id, a) == 0)
 				break;
 		}
-		if (i == q.n) {
+		if (i == nmatch) {
+			free(ord);
 			qset_free(&q);
 			buf_free(&st);
 			return jmap_fail(c, "anchorNotFound", "anchor");
@@ -638,26 +813,28 @@ jmap_email_query(struct jmap_ctx *c, json_t *args)
 		if (pos < 0)
 			pos = 0;
 	} else if (pos < 0) {
-		pos += (int64_t)q.n;
+		pos += (int64_t)nmatch;
 		if (pos < 0)
 			pos = 0;
 	}
 	ids = json_array();
-	for (i = (size_t)pos; i < q.n && json_array_size(ids) < limit; i++) {
+	for (i = (size_t)pos; i < nmatch && json_array_size(ids) < limit;
+	    i++) {
 		char id[64];
 
-		msg_id(&q.v[i], id, sizeof(id));
+		msg_id(ord[i], id, sizeof(id));
 		json_array_append_new(ids, json_string(id));
 	}
 	r = json_pack("{s:s, s:s, s:b, s:I, s:o, s:I}", "accountId",
 	    jmap_account_id(c), "queryState", buf_cstr(&st),
 	    "canCalculateChanges", 0, "position",
-	    (json_int_t)((size_t)pos > q.n ? q.n : (size_t)pos), "ids", ids,
-	    "total", (json_int_t)q.n);
+	    (json_int_t)((size_t)pos > nmatch ? nmatch : (size_t)pos), "ids",
+	    ids, "total", (json_int_t)nmatch);
 	if (jlimit != NULL && !json_is_null(jlimit) &&
 	    (uint64_t)json_integer_value(jlimit) > JMAP_QUERY_LIMIT_MAX)
 		json_object_set_new(r, "limit", json_integer(
 		    JMAP_QUERY_LIMIT_MAX));
+	free(ord);
 	qset_free(&q);
 	buf_free(&st);
 	return r;

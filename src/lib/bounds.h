@@ -75,6 +75,7 @@
 #define JMAP_UPLOADS_BYTES_MAX	(200 * 1024 * 1024)	/* uploaded blobs held in memory, all accounts */
 #define JMAP_UPLOAD_KEEP	3600	/* seconds an uploaded blob is kept (RFC 8620 6.1: at least 1 h) */
 #define JMAP_QUERY_LIMIT_MAX	5000	/* ids in one Email/query answer */
+#define JMAP_SNAPS_MAX		8	/* mailbox row snapshots kept for Email/query (jmap_query.c) */
 #define JMAP_CHANGES_MAX	5000	/* ids in one /changes answer (maxChanges is capped to it) */
 #define JMAP_RESPONSE_MAX	(64 * 1024 * 1024)	/* one API response, serialised */
 #define JMAP_PUSH_PER_ACCOUNT	4	/* open EventSource streams per account */
