@@ -8,6 +8,7 @@
 #include "lib/compat.h"
 
 #include <poll.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -237,21 +238,32 @@ http_resp_send(struct http_response *resp, unsigned version)
 			blen = gz.len;
 		}
 	}
+	/* The whole answer must go out at HTTP_BODY_RATE_MIN at least, so a
+	 * client that does not read cannot hold the thread. */
+	conn_set_deadline(resp->conn, (int)(HTTP_SEND_MIN_MS +
+	    (uint64_t)blen * 1000 / HTTP_BODY_RATE_MIN > INT32_MAX ? INT32_MAX :
+	    HTTP_SEND_MIN_MS + (uint64_t)blen * 1000 / HTTP_BODY_RATE_MIN),
+	    "write time-out");
 	buf_init(&head, HTTP_HEAD_MAX * 2);
 	write_head(resp, version, &head, use_gz, has_body);
 	if (has_body && compressible(resp->content_type) && !resp->no_gzip)
 		buf_puts(&head, "Vary: Accept-Encoding\r\n");
-	if (has_body || resp->status == 304)
+	/* 304 and 204 carry no Content-Length: a 304's would have to be the
+	 * length of the 200 it stands for (RFC 9110 8.6). */
+	if (has_body)
 		buf_printf(&head, "Content-Length: %zu\r\n\r\n", blen);
 	else
 		buf_puts(&head, "\r\n");
 	if (conn_write(resp->conn, head.data, head.len) < 0 ||
 	    (!resp->head_only && blen > 0 && conn_write(resp->conn, body,
 	    blen) < 0) || conn_flush(resp->conn) < 0) {
+		log_ses(resp->log, LOG_PROBLEM, "answer not sent: %s",
+		    conn_last_error(resp->conn));
 		buf_free(&head);
 		buf_free(&gz);
 		return -1;
 	}
+	conn_set_deadline(resp->conn, 0, NULL);
 	buf_free(&head);
 	buf_free(&gz);
 	return 0;

@@ -35,8 +35,6 @@
 #include "http/http_private.h"
 
 #define HTTP_WRITE_TIMEOUT_MS	(60 * 1000)
-#define HTTP_LINGER_MS		1000	/* draining input before a close */
-#define HTTP_LINGER_BYTES	(256 * 1024)
 
 /* One registered service. */
 struct http_service {
@@ -73,9 +71,10 @@ log_module_for(const char *tag)
 	return &log_mods[nlog_mods++];
 }
 
-/* Reads what the client still sends (at most HTTP_LINGER_BYTES, for
- * HTTP_LINGER_MS) after our last answer, so closing does not reset the
- * connection before the client has read the answer. */
+/* Reads what the client still sends (at most HTTP_LINGER_MAX bytes, for
+ * at most HTTP_LINGER_MS) after our last answer, so that closing does not
+ * reset the connection before the client has read the answer (a client
+ * that sends a whole body too large before it reads, as most do). */
 static void
 linger_close(struct http_conn *hc)
 {
@@ -89,7 +88,7 @@ linger_close(struct http_conn *hc)
 		(void)shutdown(conn_fd(hc->c), SHUT_WR);
 	conn_set_min_rate(hc->c, 0, 0);
 	conn_set_deadline(hc->c, HTTP_LINGER_MS, "linger time-out");
-	while (got < HTTP_LINGER_BYTES &&
+	while (got < HTTP_LINGER_MAX &&
 	    (n = conn_read(hc->c, scratch, sizeof(scratch))) > 0)
 		got += (size_t)n;
 }
@@ -146,7 +145,8 @@ read_head(struct http_conn *hc, struct buf *head)
 	enum line_rc rc;
 	unsigned empty = 0, nlines = 0;
 
-	conn_set_timeouts(c, hc->lim.idle_s * 1000, HTTP_WRITE_TIMEOUT_MS);
+	conn_set_timeouts(c, (int)hc->lim.idle_s * 1000, HTTP_WRITE_TIMEOUT_MS);
+	conn_set_sheddable(c, true);
 	/* RFC 9112 2.2: empty lines before a request line are ignored. */
 	do {
 		rc = conn_read_line(c, HTTP_REQUEST_LINE_MAX, LINE_LF_OK, &line);
@@ -161,7 +161,11 @@ read_head(struct http_conn *hc, struct buf *head)
 		answer_error(hc, 11, 400, "empty lines instead of a request");
 		return READ_ANSWERED;
 	}
+	/* Mid-request: the header time-out, and no shedding (an idle
+	 * connection between requests may be shed when the service is
+	 * full, a request being sent may not). */
 	conn_set_deadline(c, (int)hc->lim.header_s * 1000, "header time-out");
+	conn_set_sheddable(c, false);
 	buf_put_strv(head, line);
 	buf_putc(head, '\n');
 	for (;;) {

@@ -118,7 +118,10 @@
 #define HTTP_HEADER_TIMEOUT_MAX	600
 #define HTTP_IDLE_TIMEOUT_DEFAULT 120	/* KeepAliveTimeout, s: waiting for the next request */
 #define HTTP_IDLE_TIMEOUT_MAX	3600
-#define HTTP_BODY_RATE_MIN	1024	/* bytes/s a request body must keep up (min-rate mode) */
+#define HTTP_BODY_RATE_MIN	1024	/* bytes/s a request body (and an answer) must keep up */
+#define HTTP_SEND_MIN_MS	(30 * 1000)	/* an answer may take this long plus its size at that rate */
+#define HTTP_LINGER_MS		2000	/* draining a refused request before the close, ms */
+#define HTTP_LINGER_MAX		(64UL * 1024 * 1024)	/* ... at most this many bytes */
 #define HTTP_COOKIE_MAX		4096	/* one cookie value we look at */
 #define HTTP_FORM_VALUE_MAX	(1024 * 1024)	/* a decoded form value (a Router Table) */
 #define WEBADMIN_SESSIONS_MAX	4096	/* WebAdmin login sessions held at once; past it the oldest goes */

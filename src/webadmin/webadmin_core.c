@@ -99,12 +99,22 @@ pick_domain(struct server *srv, const struct http_request *req,
 	struct error err;
 	char addr[DOMAIN_NAME_MAX + 32];
 	const char *h = req->host;
-	bool ip;
 
-	/* An IP address is an address literal for the router. */
-	ip = h[0] == '[' || strspn(h, "0123456789.") == strlen(h);
-	snprintf(addr, sizeof(addr), "LoginPage@%s%s%s", ip && h[0] != '[' ?
-	    "[" : "", h, ip && h[0] != '[' ? "]" : "");
+	/* An IP address is an address literal for the router (RFC 5321
+	 * 4.1.3: "[1.2.3.4]", "[IPv6:::1]"). */
+	if (h[0] == '[' || strchr(h, ':') != NULL) {
+		size_t n = strlen(h);
+
+		if (h[0] == '[' && n >= 2) {
+			h++;
+			n -= 2;
+		}
+		snprintf(addr, sizeof(addr), "LoginPage@[IPv6:%.*s]", (int)n,
+		    h);
+	} else if (strspn(h, "0123456789.") == strlen(h))
+		snprintf(addr, sizeof(addr), "LoginPage@[%s]", h);
+	else
+		snprintf(addr, sizeof(addr), "LoginPage@%s", h);
 	if (router_route(srv->router, addr, ROUTE_ACCESS, NULL, &res,
 	    &err) == 0 && res.module == ROUTE_LOCAL) {
 		snprintf(domain, size, "%s", res.domain);
@@ -152,6 +162,18 @@ find_page(const char *path, bool server_pages)
 	for (i = 0; i < wa_npages; i++)
 		if (strcmp(wa_pages[i].path, path) == 0 &&
 		    (server_pages || !(wa_pages[i].flags & WA_SERVER_ONLY)))
+			return &wa_pages[i];
+	return NULL;
+}
+
+static const struct wa_page *
+first_page(bool server_pages)
+{
+	size_t i;
+
+	for (i = 0; i < wa_npages; i++)
+		if (wa_pages[i].menu != NULL && (server_pages ||
+		    !(wa_pages[i].flags & WA_SERVER_ONLY)))
 			return &wa_pages[i];
 	return NULL;
 }
@@ -224,6 +246,15 @@ do_page(struct wa_req *r, const struct wa_admin *a)
 	const char *m = r->http->method;
 	char tok[WA_ID_HEX * 2 + 2];
 
+	if (pg == NULL && strcmp(r->page, "/") == 0 &&
+	    (pg = first_page(r->server_pages)) != NULL) {
+		/* No start page in the table: the first page of the menu. */
+		char to[512];
+
+		snprintf(to, sizeof(to), "%s%s", r->prefix, pg->path);
+		http_resp_redirect(r->resp, to);
+		return;
+	}
 	if (pg == NULL) {
 		wa_message_page(r, 404, "Not found", "There is no such page.");
 		return;

@@ -145,6 +145,12 @@ check_login(struct server *srv, const struct http_request *req,
 	char esc[256];
 
 	peer_of(req, &peer);
+	if (!auth_clear_text_ok(srv, &peer)) {
+		log_ses(req->log, LOG_PROBLEM, "clear-text login refused from "
+		    "%s: not over TLS", conn_peer_text(req->conn));
+		return error_set(err_r, ERR_PERM, "a password may be sent only "
+		    "over TLS from this address (https, port 9010)");
+	}
 	if (auth_login(srv, &peer, name, password, &res, err_r) < 0) {
 		log_escape(esc, sizeof(esc), name, strlen(name));
 		log_ses(req->log, LOG_PROBLEM, "login failed for '%s' (%s): %s",

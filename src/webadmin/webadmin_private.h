@@ -79,7 +79,7 @@ const char *wa_form(struct wa_req *r, const char *name, char *buf, size_t n);
  * administrator's rights, exactly as the CLI and the JSON API would: line
  * is a command line in the CLI syntax (docs/admin-cli.md); quote values
  * with wa_quote().  CLI_DATA leaves the answer parsed in *data_r (caller
- * frees with dval_free), else *data_r is NULL.  CLI_ERROR: err_r holds the
+ * frees with dict_free), else *data_r is NULL.  CLI_ERROR: err_r holds the
  * text the CLI would print after "501".
  */
 enum cli_rc	wa_command(struct wa_req *r, const char *line,

@@ -13,7 +13,7 @@
 
 static const struct setting_def wa_defs[] = {
 	SETTING_DURATION("SessionTimeout", struct wa_conf, session_timeout,
-	    WEBADMIN_SESSION_TIMEOUT_DEFAULT, 60, WEBADMIN_SESSION_TIMEOUT_MAX),
+	    WEBADMIN_SESSION_TIMEOUT_DEFAULT, 1, WEBADMIN_SESSION_TIMEOUT_MAX),
 	SETTING_DURATION("KeepAliveTimeout", struct wa_conf,
 	    keepalive_timeout, HTTP_IDLE_TIMEOUT_DEFAULT, 1,
 	    HTTP_IDLE_TIMEOUT_MAX),
