@@ -26,8 +26,29 @@ MAIL = "urn:ietf:params:jmap:mail"
 SUBM = "urn:ietf:params:jmap:submission"
 
 
+MADE = []
+
+
+@pytest.fixture(autouse=True)
+def sanitizer_clean(make_server):
+    """Stops the servers a test started and fails when an ASan/UBSan build
+    reported anything on their stderr (leaks at exit included)."""
+    yield
+    reports = []
+    while MADE:
+        s = MADE.pop()
+        if s.proc is not None:
+            s.stop()
+        with open(s.stderr_path, "rb") as f:
+            text = f.read().decode(errors="replace")
+        if "Sanitizer" in text or "runtime error:" in text:
+            reports.append(text[-4000:])
+    assert not reports, "\n".join(reports)
+
+
 def start(make_server, services=("cli", "imap", "webuser", "smtp")):
     s = make_server(services=list(services))
+    MADE.append(s)
     s.start()
     s.tegami("CreateAccount", "user1", '{Password="%s";}' % PASSWORD)
     return s
