@@ -613,6 +613,14 @@ jmap_mailbox_set(struct jmap_ctx *c, json_t *args)
 			    "no such mailbox"));
 			continue;
 		}
+		if ((nm != NULL || par != NULL) &&
+		    strcmp(c->mbs[k].name, "INBOX") == 0) {
+			/* mayRename is false: IMAP's RENAME INBOX would move
+			 * its messages out instead */
+			json_object_set_new(nupdated, key, set_error(
+			    "forbidden", "the inbox cannot be renamed or moved"));
+			continue;
+		}
 		cur = xstrdup(c->mbs[k].name);
 		if (nm != NULL || par != NULL) {
 			struct buf n;

@@ -956,6 +956,7 @@ jmap_snippet_get(struct jmap_ctx *c, json_t *args)
 		struct mime_message *mm;
 		const struct mime_part *p;
 
+		id = id != NULL ? jmap_resolve_id(c, id) : NULL;
 		if (!jmap_parse_msgid(id, 'E', &mb, &uid)) {
 			json_array_append(nf, v);
 			continue;

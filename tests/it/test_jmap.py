@@ -675,3 +675,39 @@ def test_eventsource_streams_per_account(make_server):
             break
         time.sleep(0.5)
     assert st == 200
+
+
+def test_html_draft_snippets_and_inbox_rename(make_server):
+    s = start(make_server)
+    inbox = inbox_id(s)
+    r = api(s, [["Email/set", {"create": {"h": {
+        "mailboxIds": {inbox: True},
+        "from": [{"name": "A, B", "email": "user1@test.example"}],
+        "subject": "Quarterly <report>",
+        "textBody": [{"partId": "t", "type": "text/plain"}],
+        "htmlBody": [{"partId": "h", "type": "text/html"}],
+        "bodyValues": {"t": {"value": "the budget is fine"},
+                       "h": {"value": "<p>the <b>budget</b> is fine</p>"}}}}},
+                 "0"],
+                ["Email/get", {"ids": ["#h"], "fetchAllBodyValues": True,
+                               "properties": ["from", "textBody", "htmlBody",
+                                              "bodyValues", "preview",
+                                              "bodyStructure"]}, "1"],
+                ["SearchSnippet/get", {"emailIds": ["#h"], "filter": {
+                    "text": "budget"}}, "2"]])
+    e = r[1][1]["list"][0]
+    assert e["from"] == [{"name": "A, B", "email": "user1@test.example"}]
+    assert e["bodyStructure"]["type"] == "multipart/alternative"
+    assert e["textBody"][0]["type"] == "text/plain"
+    assert e["htmlBody"][0]["type"] == "text/html"
+    assert e["bodyValues"][e["htmlBody"][0]["partId"]]["value"].startswith("<p>")
+    assert e["preview"] == "the budget is fine"
+    sn = r[2][1]["list"][0]
+    assert "<mark>budget</mark>" in sn["preview"]
+    # the subject has no match: null; HTML in it would be escaped
+    assert sn["subject"] is None
+    r = api(s, [["SearchSnippet/get", {"emailIds": [r[1][1]["list"][0]["id"]],
+                                       "filter": {"subject": "report"}}, "0"]])
+    assert r[0][1]["list"][0]["subject"] == "Quarterly &lt;<mark>report</mark>&gt;"
+    r = api(s, [["Mailbox/set", {"update": {inbox: {"name": "Other"}}}, "0"]])
+    assert r[0][1]["notUpdated"][inbox]["type"] == "forbidden"
