@@ -4,8 +4,7 @@
  * messages parsed with lib/mime.h: metadata, header fields in the parsed
  * forms (Raw, Text, Addresses, GroupedAddresses, MessageIds, Date, URLs),
  * bodyStructure, textBody/htmlBody/attachments (4.1.4's algorithm),
- * bodyValues and preview; Email/changes from per-mailbox MODSEQs; and
- * Thread/get and Thread/changes (one thread per Email).
+ * bodyValues and preview; Email/changes from per-mailbox MODSEQs.
  */
 #include "lib/compat.h"
 
@@ -748,7 +747,8 @@ email_json(struct jmap_ctx *c, const char *id, int64_t mb, uint32_t uid,
 			snprintf(s, sizeof(s), "B%s", id + 1);
 			json_object_set_new(e, p, json_string(s));
 		} else if (strcmp(p, "threadId") == 0) {
-			snprintf(s, sizeof(s), "T%s", id + 1);
+			if (jmap_thread_of(c, mb, uid, s, sizeof(s)) < 0)
+				snprintf(s, sizeof(s), "T%s", id + 1);
 			json_object_set_new(e, p, json_string(s));
 		} else if (strcmp(p, "mailboxIds") == 0) {
 			snprintf(s, sizeof(s), "M%lld", (long long)mb);
@@ -1067,61 +1067,4 @@ json_t *
 jmap_email_changes(struct jmap_ctx *c, json_t *args)
 {
 	return changes(c, args, 'E');
-}
-
-/* ---- Thread (one per Email) ---- */
-
-json_t *
-jmap_thread_get(struct jmap_ctx *c, json_t *args)
-{
-	json_t *ids = json_object_get(args, "ids");
-	json_t *list, *nf, *v, *r;
-	char *state;
-	size_t i;
-
-	if (!json_is_array(ids))
-		return jmap_fail(c, "invalidArguments", "ids");
-	if (json_array_size(ids) > JMAP_GET_MAX)
-		return jmap_fail(c, "requestTooLarge", "more than %d ids",
-		    JMAP_GET_MAX);
-	if ((state = estate(c)) == NULL)
-		return NULL;
-	list = json_array();
-	nf = json_array();
-	json_array_foreach(ids, i, v) {
-		const char *id = json_string_value(v);
-		int64_t mb;
-		uint32_t uid;
-		struct store_uidrange rg;
-		struct store_msgs msgs = { NULL, 0 };
-		struct error err;
-		char eid[64];
-
-		if (!jmap_parse_msgid(id, 'T', &mb, &uid) ||
-		    jmap_mb_by_id(c, mb) < 0) {
-			json_array_append(nf, v);
-			continue;
-		}
-		rg.lo = rg.hi = uid;
-		if (store_messages(c->store, mb, &rg, 1, &msgs, &err) < 0 ||
-		    msgs.n != 1) {
-			store_msgs_free(&msgs);
-			json_array_append(nf, v);
-			continue;
-		}
-		store_msgs_free(&msgs);
-		snprintf(eid, sizeof(eid), "E%s", id + 1);
-		json_array_append_new(list, json_pack("{s:s, s:[s]}", "id", id,
-		    "emailIds", eid));
-	}
-	r = json_pack("{s:s, s:s, s:o, s:o}", "accountId", jmap_account_id(c),
-	    "state", state, "list", list, "notFound", nf);
-	free(state);
-	return r;
-}
-
-json_t *
-jmap_thread_changes(struct jmap_ctx *c, json_t *args)
-{
-	return changes(c, args, 'T');
 }

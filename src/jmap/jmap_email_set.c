@@ -605,7 +605,9 @@ store_new(struct jmap_ctx *c, int at, const char *data, size_t len,
 	snprintf(id, sizeof(id), "E%lld-%u", (long long)c->mbs[at].id, uid);
 	snprintf(blob, sizeof(blob), "B%lld-%u", (long long)c->mbs[at].id,
 	    uid);
-	snprintf(thr, sizeof(thr), "T%lld-%u", (long long)c->mbs[at].id, uid);
+	if (jmap_thread_of(c, c->mbs[at].id, uid, thr, sizeof(thr)) < 0)
+		snprintf(thr, sizeof(thr), "T%lld-%u", (long long)c->mbs[at].id,
+		    uid);
 	json_object_set_new(c->created, cid, json_string(id));
 	return json_pack("{s:s, s:s, s:s, s:I}", "id", id, "blobId", blob,
 	    "threadId", thr, "size", (json_int_t)len);

@@ -130,11 +130,24 @@ void	 jmap_html_to_text(const char *in, size_t n, struct buf *out);
 
 json_t	*jmap_email_get(struct jmap_ctx *c, json_t *args);
 json_t	*jmap_email_changes(struct jmap_ctx *c, json_t *args);
-json_t	*jmap_thread_get(struct jmap_ctx *c, json_t *args);
-json_t	*jmap_thread_changes(struct jmap_ctx *c, json_t *args);
 /* The whole message of an Email id onto out; -1 when not found. */
 int	 jmap_email_fetch(struct jmap_ctx *c, int64_t mb, uint32_t uid,
 	    struct buf *out);
+
+/* ---- jmap_thread.c ---- */
+
+/* The thread hash of a cached header row: of its root message id (0: it
+ * has no ids, a thread of its own). */
+uint64_t jmap_thread_hash(const struct store_hdrfields *f);
+/* The thread id for a hash ("Tx<hex>"), or for 0 the Email's own
+ * ("T<mb>-<uid>"). */
+void	 jmap_thread_id(uint64_t hash, int64_t mb, uint32_t uid, char *out,
+	    size_t n);
+/* The thread id of one message into out.  -1 on a store error. */
+int	 jmap_thread_of(struct jmap_ctx *c, int64_t mb, uint32_t uid,
+	    char *out, size_t n);
+json_t	*jmap_thread_get(struct jmap_ctx *c, json_t *args);
+json_t	*jmap_thread_changes(struct jmap_ctx *c, json_t *args);
 
 /* ---- jmap_query.c ---- */
 

@@ -32,6 +32,7 @@ struct qmsg {
 	int64_t		 received;
 	int64_t		 sent;		/* Date:, or received */
 	bool		 cached;	/* the texts below are from the cache */
+	uint64_t	 thash;		/* thread (collapseThreads); 0: own */
 	char		*text[STORE_HF_N];	/* NUL-separated values */
 	size_t		 text_len[STORE_HF_N];
 	char		*from_key, *subject_key;
@@ -136,6 +137,7 @@ struct qset {
 	struct qmsg	*v;
 	size_t		 n, cap;
 	bool		 want_hdr;	/* header conditions or sorts */
+	bool		 want_ids;	/* thread hashes (collapseThreads) */
 	struct jmap_ctx	*c;
 	struct mbsnap	**snap;		/* one per mailbox read */
 	size_t		 nsnap, snapcap;
@@ -195,6 +197,10 @@ take_row(void *arg, const struct store_hdrrow *row)
 			break;
 	if (k == q->n || !row->f.ok)
 		return 0;
+	if (q->want_ids)
+		q->v[k].thash = jmap_thread_hash(&row->f);
+	if (!q->want_hdr)
+		return 0;
 	q->v[k].cached = true;
 	if (row->f.has_date)
 		q->v[k].sent = row->f.date;
@@ -242,7 +248,7 @@ load_mailbox(struct qset *q, const struct jmap_mb *mbx)
 		m->received = r->internaldate;
 		m->sent = m->received;
 	}
-	if (q->want_hdr && q->n > first) {
+	if ((q->want_hdr || q->want_ids) && q->n > first) {
 		struct qset sub = *q;
 
 		/* the callback searches only this mailbox's rows */
@@ -250,10 +256,11 @@ load_mailbox(struct qset *q, const struct jmap_mb *mbx)
 		sub.n = q->n - first;
 		(void)store_hdrcache_fill(q->c->store, mb, &err);
 		if (store_hdrcache_each(q->c->store, mb, NULL, 0,
-		    STORE_HC_DATE | STORE_HC_FROM_KEY | STORE_HC_SUBJECT |
-		    STORE_HC_TEXT(STORE_HF_FROM) | STORE_HC_TEXT(STORE_HF_TO) |
-		    STORE_HC_TEXT(STORE_HF_CC) |
-		    STORE_HC_TEXT(STORE_HF_SUBJECT), take_row, &sub, &err) < 0)
+		    (q->want_hdr ? STORE_HC_DATE | STORE_HC_FROM_KEY |
+		    STORE_HC_SUBJECT | STORE_HC_TEXT(STORE_HF_FROM) |
+		    STORE_HC_TEXT(STORE_HF_TO) | STORE_HC_TEXT(STORE_HF_CC) |
+		    STORE_HC_TEXT(STORE_HF_SUBJECT) : 0) |
+		    (q->want_ids ? STORE_HC_IDS : 0), take_row, &sub, &err) < 0)
 			return -1;
 	}
 	return 0;
@@ -662,6 +669,39 @@ select_first(const struct qmsg **v, size_t n, size_t k)
 	qsort(v, k, sizeof(*v), cmp_qptr);
 }
 
+/* Keeps the first of each thread hash in v[0, n) (order kept); the new
+ * count. */
+static size_t
+collapse(const struct qmsg **v, size_t n)
+{
+	size_t cap = 16, i, k = 0;
+	uint64_t *set;
+
+	while (cap < 2 * n + 2)
+		cap *= 2;
+	set = xcalloc(cap, sizeof(*set));	/* open addressing, 0 free */
+	for (i = 0; i < n; i++) {
+		uint64_t h = v[i]->thash;
+		size_t at;
+		bool seen = false;
+
+		if (h != 0) {
+			for (at = h & (cap - 1); set[at] != 0;
+			    at = (at + 1) & (cap - 1))
+				if (set[at] == h) {
+					seen = true;
+					break;
+				}
+			if (seen)
+				continue;
+			set[at] = h;
+		}
+		v[k++] = v[i];
+	}
+	free(set);
+	return k;
+}
+
 static void
 msg_id(const struct qmsg *m, char *buf, size_t n)
 {
@@ -690,6 +730,7 @@ jmap_email_query(struct jmap_ctx *c, json_t *args)
 
 	memset(&q, 0, sizeof(q));
 	q.c = c;
+	q.want_ids = json_is_true(json_object_get(args, "collapseThreads"));
 	if ((rc = filter_check(&q, filter, 0)) < 0)
 		return jmap_fail(c, rc == -1 ? "unsupportedFilter" :
 		    "invalidArguments", "filter");
@@ -781,7 +822,12 @@ jmap_email_query(struct jmap_ctx *c, json_t *args)
 	}
 	sort_v = specs;
 	sort_n = nspec;
-	if (janchor == NULL || json_is_null(janchor)) {
+	if (q.want_ids) {
+		/* collapseThreads: the first of each thread in this order
+		 * stands for it */
+		qsort(ord, nmatch, sizeof(*ord), cmp_qptr);
+		nmatch = collapse(ord, nmatch);
+	} else if (janchor == NULL || json_is_null(janchor)) {
 		size_t k;
 
 		/* the page is all that is listed; total counts the rest */
@@ -830,6 +876,7 @@ jmap_email_query(struct jmap_ctx *c, json_t *args)
 	    "canCalculateChanges", 0, "position",
 	    (json_int_t)((size_t)pos > nmatch ? nmatch : (size_t)pos), "ids",
 	    ids, "total", (json_int_t)nmatch);
+	json_object_set_new(r, "collapseThreads", json_boolean(q.want_ids));
 	if (jlimit != NULL && !json_is_null(jlimit) &&
 	    (uint64_t)json_integer_value(jlimit) > JMAP_QUERY_LIMIT_MAX)
 		json_object_set_new(r, "limit", json_integer(

@@ -711,3 +711,53 @@ def test_html_draft_snippets_and_inbox_rename(make_server):
     assert r[0][1]["list"][0]["subject"] == "Quarterly &lt;<mark>report</mark>&gt;"
     r = api(s, [["Mailbox/set", {"update": {inbox: {"name": "Other"}}}, "0"]])
     assert r[0][1]["notUpdated"][inbox]["type"] == "forbidden"
+
+
+def test_threads_from_references(make_server):
+    s = start(make_server)
+    m = login(s)
+    m.create("Sent")
+    m.append("INBOX", None, '"01-Jan-2024 10:00:00 +0000"',
+             simple("topic", extra="Message-ID: <root@x.example>\r\n"))
+    m.append("Sent", None, '"02-Jan-2024 10:00:00 +0000"',
+             simple("Re: topic", extra="Message-ID: <r1@x.example>\r\n"
+                    "In-Reply-To: <root@x.example>\r\n"
+                    "References: <root@x.example>\r\n"))
+    m.append("INBOX", None, '"03-Jan-2024 10:00:00 +0000"',
+             simple("other", extra="Message-ID: <o@x.example>\r\n"))
+    m.append("INBOX", None, '"04-Jan-2024 10:00:00 +0000"',
+             simple("no ids"))
+    m.logout()
+    r = api(s, [["Email/query", {"sort": [{"property": "receivedAt",
+                                           "isAscending": True}]}, "q"],
+                ["Email/get", {"#ids": {"resultOf": "q", "name": "Email/query",
+                                        "path": "/ids"},
+                               "properties": ["threadId", "subject"]}, "g"],
+                ["Email/query", {"collapseThreads": True}, "c"]])
+    ids = r[0][1]["ids"]
+    tids = [e["threadId"] for e in r[1][1]["list"]]
+    assert tids[0] == tids[1] and len(set(tids)) == 3
+    assert r[2][1]["collapseThreads"] is True and r[2][1]["total"] == 3
+    state = r[0][1]["queryState"]
+    r = api(s, [["Thread/get", {"ids": [tids[0], tids[2], tids[3], "Tx00"]},
+                 "t"]])
+    th = {t["id"]: t["emailIds"] for t in r[0][1]["list"]}
+    assert th[tids[0]] == ids[:2]          # oldest first, across mailboxes
+    assert th[tids[2]] == [ids[2]] and th[tids[3]] == [ids[3]]
+    assert r[0][1]["notFound"] == ["Tx00"]
+    # a new reply updates the thread; a new message creates one
+    m = login(s)
+    m.append("INBOX", None, None, simple(
+        "Re: Re: topic", extra="Message-ID: <r2@x.example>\r\n"
+        "References: <root@x.example> <r1@x.example>\r\n"))
+    m.append("INBOX", None, None, simple(
+        "fresh", extra="Message-ID: <f@x.example>\r\n"))
+    m.logout()
+    r = api(s, [["Thread/changes", {"sinceState": state}, "0"]])
+    assert r[0][1]["updated"] == [tids[0]]
+    assert len(r[0][1]["created"]) == 1 and r[0][1]["destroyed"] == []
+    st2 = r[0][1]["newState"]
+    # a destroyed Email: the client fetches its threads again
+    api(s, [["Email/set", {"destroy": [ids[3]]}, "0"]])
+    r = api(s, [["Thread/changes", {"sinceState": st2}, "0"]])
+    assert r[0][1]["type"] == "cannotCalculateChanges"
