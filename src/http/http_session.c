@@ -36,6 +36,12 @@
 
 #define HTTP_WRITE_TIMEOUT_MS	(60 * 1000)
 
+_Static_assert(HTTP_REQUEST_LINE_MAX <= HTTP_HEAD_MAX &&
+    HTTP_HEADER_LINE_MAX <= HTTP_HEAD_MAX,
+    "a request line or header line the reader takes fits the head");
+_Static_assert(HTTP_BODY_LIMIT_MAX <= HTTP_LINGER_MAX,
+    "a refused body of any size an application allows is drained");
+
 /* One registered service. */
 struct http_service {
 	const struct http_app	*app;
@@ -442,6 +448,7 @@ http_register(struct server *srv, const char *service,
 	struct log_module *m;
 
 	(void)srv;
+	http_set_web_root_default();	/* unless --web-root set one */
 	m = log_module_for(app->log_tag);
 	if (m == NULL)
 		return error_set(err_r, ERR_LIMIT, "more than %d HTTP log "

@@ -127,6 +127,8 @@
 #define WEBADMIN_SESSIONS_MAX	4096	/* WebAdmin login sessions held at once; past it the oldest goes */
 #define WEBADMIN_SESSION_TIMEOUT_DEFAULT 1800	/* SessionTimeout, s: idle WebAdmin session */
 #define WEBADMIN_SESSION_TIMEOUT_MAX (7 * 86400)
+#define WEBADMIN_BASIC_CACHE_MAX 256	/* HTTP Basic logins remembered (a password check costs ~0.1 s) */
+#define WEBADMIN_BASIC_CACHE_SECS 60	/* ... for this long: a changed password may still work that long */
 #define WEBADMIN_API_BODY_MAX	(16 * 1024 * 1024)	/* a JSON command (SetRouterTable text) */
 
 #endif

@@ -20,6 +20,7 @@
  */
 #include "lib/compat.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,11 @@
 #include "webadmin/webadmin_core.h"
 
 static struct log_module log_router_wa = LOG_MODULE("ROUTER");
+
+_Static_assert(WEBADMIN_API_BODY_MAX <= HTTP_BODY_LIMIT_MAX,
+    "the HTTP layer takes a JSON command as large as WebAdmin allows");
+_Static_assert(WEBADMIN_API_BODY_MAX >= 6 * (uint64_t)ROUTER_TABLE_MAX,
+    "a Router Table fits a JSON command with every byte escaped (\\u00XX)");
 
 /* ---- what the pages call ---- */
 
@@ -434,8 +440,6 @@ webadmin_register(struct server *srv, struct error *err_r)
 {
 	log_register(&log_router_wa);
 	wa_app.arg = srv;
-	if (http_web_root() == NULL)
-		http_set_web_root_default();
 	if (http_register(srv, "webadmin", &wa_app, err_r) < 0 ||
 	    http_register(srv, "webadmins", &wa_app, err_r) < 0)
 		return -1;

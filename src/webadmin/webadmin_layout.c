@@ -6,7 +6,8 @@
  * the core itself: the login form and one-message pages (403, 404).
  *
  * Pages carry a Content-Security-Policy that allows only the server's own
- * scripts and styles (no inline script), never framed.
+ * scripts (no inline script, no event-handler attributes), its own style
+ * sheets and inline style attributes, and no framing.
  */
 #include "lib/compat.h"
 
@@ -16,7 +17,8 @@
 #include "webadmin/webadmin_core.h"
 
 #define WA_CSP	"default-src 'self'; img-src 'self' data:; " \
-		"frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+		"style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; " \
+		"form-action 'self'; base-uri 'none'"
 
 static void
 head(struct wa_req *r, const char *title)

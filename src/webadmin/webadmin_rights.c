@@ -82,6 +82,7 @@ static const struct {
 	enum arg_kind	 kind;
 } domain_cmds[] = {
 	{ "ListAccounts", ARG_DOMAIN_OPT },
+	{ "ListDomainObjects", ARG_DOMAIN_OPT },
 	{ "ListForwarders", ARG_DOMAIN_OPT },
 	{ "GetDomainAliases", ARG_DOMAIN_OPT },
 	{ "GetDomainEffectiveSettings", ARG_DOMAIN_OPT },

@@ -162,3 +162,25 @@ def test_version_options():
         assert p.returncode == 0 and p.stdout == f"{name} (Tegami) {v}\n"
     p = make("version", timeout=60)
     assert p.stdout == v + "\n"
+
+
+def test_installed_web_root(staged, tmp_path):
+    """The installed tegamid serves the installed web root
+    ($(PREFIX)/share/tegami/web, found beside the program)."""
+    import urllib.request
+    from conftest import ROOT_ARGS, free_port, wait_port
+    port = free_port()
+    p = subprocess.Popen([os.path.join(staged, "usr/local/sbin/tegamid"), *ROOT_ARGS,
+                          "--base", str(tmp_path / "base"), "--domain", "test.example",
+                          "--listen", f"webadmin=127.0.0.1:{port}"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert wait_port("127.0.0.1", port, proc=p)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/admin/admin.css",
+                                    timeout=10) as r:
+            got = r.read()
+        with open(os.path.join(staged, "usr/local/share/tegami/web/admin/admin.css"), "rb") as f:
+            assert got == f.read()
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=20)

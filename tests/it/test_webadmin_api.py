@@ -389,3 +389,43 @@ def test_message_counters_move(make_server, tmp_path, sink):
     assert now["Connections"]["smtp"]["Total"] >= 1
     text = request(s, "GET", "/metrics", headers={"Authorization": pm(s)})[2].decode()
     assert re.search(r"^tegami_messages_relayed_total %d$" % now["MessagesRelayed"], text, re.M)
+
+
+def test_session_follows_rights_changes(s):
+    assert api(s, "CreateAccount", "boss", {"Password": "bp"})[0] == 200
+    assert api(s, "SetAccountRights", "boss", ["Master"])[0] == 200
+    st, _, cookie = form_login(s, "boss", "bp")
+    sid = cookie.split(";")[0]
+    st, _, body = request(s, "GET", "/", headers={"Cookie": sid})
+    assert st == 200
+    token = re.search(rb'name="csrf-token" content="([0-9a-f]+)"', body).group(1).decode()
+    h = {"Cookie": sid, "Content-Type": "application/json", "X-CSRF-Token": token}
+    cmd = json.dumps({"command": "ListDomains"})
+    assert request(s, "POST", "/api/command", cmd, h)[0] == 200
+    # the Master right revoked: refused at once, in the same session
+    assert api(s, "SetAccountRights", "boss", [])[0] == 200
+    assert request(s, "POST", "/api/command", cmd, h)[0] == 403
+    assert request(s, "GET", "/", headers={"Cookie": sid})[0] == 403
+    # the account deleted: the session is gone
+    assert api(s, "DeleteAccount", "boss")[0] == 200
+    st, hh, _ = request(s, "GET", "/", headers={"Cookie": sid})
+    assert st == 303 and hh["location"].startswith("/login")
+
+
+def test_remembered_basic_login_still_checked(s):
+    """A Basic login is remembered for a while (a password check is slow),
+    but the peer checks and the account are taken again every time."""
+    assert api(s, "CreateAccount", "user1", {"Password": "u1"})[0] == 200
+    assert api(s, "SetAccountRights", "user1", ["Master"])[0] == 200
+    assert api(s, "ListDomains", user="user1", password="u1", source="127.0.0.2")[0] == 200
+    assert api(s, "ListDomains", user="user1", password="bad", source="127.0.0.2")[0] == 401
+    s.tegami("UpdateProtection", "{RejectNonClientLogins=YES;}")
+    s.tegami("SetClientIPs", "")
+    st, r = api(s, "ListDomains", user="user1", password="u1", source="127.0.0.2")
+    assert st == 401 and r["error"] == "access from your network is denied"
+    s.tegami("UpdateProtection", "{RejectNonClientLogins=NO;}")
+    assert api(s, "ListDomains", user="user1", password="u1", source="127.0.0.2")[0] == 200
+    assert api(s, "SetAccountRights", "user1", [])[0] == 200
+    assert api(s, "ListDomains", user="user1", password="u1", source="127.0.0.2")[0] == 403
+    assert api(s, "DeleteAccount", "user1")[0] == 200
+    assert api(s, "ListDomains", user="user1", password="u1", source="127.0.0.2")[0] == 401
