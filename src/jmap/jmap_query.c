@@ -53,6 +53,9 @@ struct mbsnap {
 	uint32_t	 uidvalidity, uidnext;
 	uint64_t	 modseq;
 	struct store_msgs msgs;
+	uint32_t	*order[2];	/* indexes by receivedAt [desc, asc]
+					 * (ties: higher UID first), made on
+					 * first use */
 	unsigned	 refs;
 	uint64_t	 used;
 };
@@ -70,8 +73,64 @@ snap_unref(struct mbsnap *sn)
 	pthread_mutex_unlock(&snap_lock);
 	if (last) {
 		store_msgs_free(&sn->msgs);
+		free(sn->order[0]);
+		free(sn->order[1]);
 		free(sn);
 	}
+}
+
+static __thread const struct store_msg *order_v;
+
+static int
+cmp_recv_desc(const void *pa, const void *pb)
+{
+	const struct store_msg *a = &order_v[*(const uint32_t *)pa];
+	const struct store_msg *b = &order_v[*(const uint32_t *)pb];
+
+	if (a->internaldate != b->internaldate)
+		return a->internaldate > b->internaldate ? -1 : 1;
+	return (a->uid < b->uid) - (a->uid > b->uid);
+}
+
+static int
+cmp_recv_asc(const void *pa, const void *pb)
+{
+	const struct store_msg *a = &order_v[*(const uint32_t *)pa];
+	const struct store_msg *b = &order_v[*(const uint32_t *)pb];
+
+	if (a->internaldate != b->internaldate)
+		return a->internaldate < b->internaldate ? -1 : 1;
+	return (a->uid < b->uid) - (a->uid > b->uid);
+}
+
+/* The snapshot's rows in receivedAt order (the same order as cmp_qmsg
+ * gives), sorted once per snapshot: a client paging through a mailbox
+ * then costs a page, not a sort. */
+static const uint32_t *
+snap_order(struct mbsnap *sn, bool asc)
+{
+	uint32_t *o;
+	size_t i;
+
+	pthread_mutex_lock(&snap_lock);
+	o = sn->order[asc];
+	pthread_mutex_unlock(&snap_lock);
+	if (o != NULL)
+		return o;
+	o = xcalloc(sn->msgs.n + 1, sizeof(*o));
+	for (i = 0; i < sn->msgs.n; i++)
+		o[i] = (uint32_t)i;
+	order_v = sn->msgs.v;
+	qsort(o, sn->msgs.n, sizeof(*o), asc ? cmp_recv_asc : cmp_recv_desc);
+	pthread_mutex_lock(&snap_lock);
+	if (sn->order[asc] == NULL)
+		sn->order[asc] = o;
+	else {
+		free(o);
+		o = sn->order[asc];
+	}
+	pthread_mutex_unlock(&snap_lock);
+	return o;
 }
 
 /* The snapshot of mailbox m of this account, read now if not cached;
@@ -708,6 +767,65 @@ msg_id(const struct qmsg *m, char *buf, size_t n)
 	snprintf(buf, n, "E%lld-%u", (long long)m->mb, m->uid);
 }
 
+/* Email/query's answer for one mailbox by receivedAt, from the snapshot's
+ * sorted order. */
+static json_t *
+page_from_snapshot(struct jmap_ctx *c, const struct jmap_mb *m, bool asc,
+    int64_t pos, json_t *janchor, json_t *jaoff, size_t limit,
+    json_t *jlimit, const char *state)
+{
+	struct mbsnap *sn = snap_get(c, m);
+	const uint32_t *o;
+	json_t *ids, *r;
+	size_t i, n;
+	char id[64];
+
+	if (sn == NULL)
+		return jmap_fail(c, "serverFail", "cannot read the mailbox");
+	o = snap_order(sn, asc);
+	n = sn->msgs.n;
+	if (janchor != NULL && json_is_string(janchor)) {
+		int64_t amb;
+		uint32_t auid;
+
+		if (!jmap_parse_msgid(json_string_value(janchor), 'E', &amb,
+		    &auid) || amb != m->id)
+			i = n;
+		else
+			for (i = 0; i < n; i++)
+				if (sn->msgs.v[o[i]].uid == auid)
+					break;
+		if (i == n) {
+			snap_unref(sn);
+			return jmap_fail(c, "anchorNotFound", "anchor");
+		}
+		pos = (int64_t)i + (jaoff != NULL ? json_integer_value(jaoff) :
+		    0);
+		if (pos < 0)
+			pos = 0;
+	} else if (pos < 0) {
+		pos += (int64_t)n;
+		if (pos < 0)
+			pos = 0;
+	}
+	ids = json_array();
+	for (i = (size_t)pos; i < n && json_array_size(ids) < limit; i++) {
+		snprintf(id, sizeof(id), "E%lld-%u", (long long)m->id,
+		    sn->msgs.v[o[i]].uid);
+		json_array_append_new(ids, json_string(id));
+	}
+	r = json_pack("{s:s, s:s, s:b, s:I, s:o, s:I, s:b}", "accountId",
+	    jmap_account_id(c), "queryState", state, "canCalculateChanges", 0,
+	    "position", (json_int_t)((size_t)pos > n ? n : (size_t)pos),
+	    "ids", ids, "total", (json_int_t)n, "collapseThreads", 0);
+	if (jlimit != NULL && !json_is_null(jlimit) &&
+	    (uint64_t)json_integer_value(jlimit) > JMAP_QUERY_LIMIT_MAX)
+		json_object_set_new(r, "limit", json_integer(
+		    JMAP_QUERY_LIMIT_MAX));
+	snap_unref(sn);
+	return r;
+}
+
 json_t *
 jmap_email_query(struct jmap_ctx *c, json_t *args)
 {
@@ -786,12 +904,28 @@ jmap_email_query(struct jmap_ctx *c, json_t *args)
 		buf_free(&st);
 		return NULL;
 	}
-	q.snapcap = c->nmbs;
-	q.snap = xcalloc(c->nmbs + 1, sizeof(*q.snap));
 	/* only the mailbox of a top-level inMailbox condition is read */
 	if (json_is_object(filter) && json_object_get(filter,
 	    "operator") == NULL)
 		in_mb = json_string_value(json_object_get(filter, "inMailbox"));
+	if (nspec == 0) {
+		specs[0].key = SK_RECEIVED;	/* newest first */
+		specs[0].asc = false;
+		nspec = 1;
+	}
+	/* the common page (a mailbox by date) from the snapshot's order */
+	if (in_mb != NULL && json_object_size(filter) == 1 && !q.want_ids &&
+	    !q.want_hdr && nspec == 1 && specs[0].key == SK_RECEIVED &&
+	    jmap_resolve_id(c, in_mb) != NULL &&
+	    (rc = jmap_mb_by_jid(c, jmap_resolve_id(c, in_mb))) >= 0 &&
+	    !c->mbs[rc].st.noselect) {
+		r = page_from_snapshot(c, &c->mbs[rc], specs[0].asc, pos,
+		    janchor, jaoff, limit, jlimit, buf_cstr(&st));
+		buf_free(&st);
+		return r;
+	}
+	q.snapcap = c->nmbs;
+	q.snap = xcalloc(c->nmbs + 1, sizeof(*q.snap));
 	for (i = 0; i < c->nmbs; i++) {
 		char mbid[32];
 
@@ -815,11 +949,6 @@ jmap_email_query(struct jmap_ctx *c, json_t *args)
 	for (i = 0; i < q.n; i++)
 		if (all || match(&q, &q.v[i], filter))
 			ord[nmatch++] = &q.v[i];
-	if (nspec == 0) {
-		specs[0].key = SK_RECEIVED;	/* newest first */
-		specs[0].asc = false;
-		nspec = 1;
-	}
 	sort_v = specs;
 	sort_n = nspec;
 	if (q.want_ids) {

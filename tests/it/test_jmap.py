@@ -761,3 +761,45 @@ def test_threads_from_references(make_server):
     api(s, [["Email/set", {"destroy": [ids[3]]}, "0"]])
     r = api(s, [["Thread/changes", {"sinceState": st2}, "0"]])
     assert r[0][1]["type"] == "cannotCalculateChanges"
+
+
+def test_query_page_paths_agree(make_server):
+    """The snapshot-order page (a lone inMailbox by receivedAt) and the
+    general query give the same order, ties and anchors included."""
+    s = start(make_server)
+    m = login(s)
+    for i in range(12):
+        # pairs share an internal date: ties go to the higher UID first
+        m.append("INBOX", None, '"0%d-Feb-2024 10:00:00 +0000"' % (1 + i // 2),
+                 simple(f"m{i}"))
+    m.logout()
+    inbox = inbox_id(s)
+    wrapped = {"operator": "AND", "conditions": [{"inMailbox": inbox}]}
+    for asc in (True, False):
+        srt = [{"property": "receivedAt", "isAscending": asc}]
+        r = api(s, [["Email/query", {"filter": {"inMailbox": inbox},
+                                     "sort": srt}, "a"],
+                    ["Email/query", {"filter": wrapped, "sort": srt}, "b"]])
+        assert r[0][1]["ids"] == r[1][1]["ids"] and len(r[0][1]["ids"]) == 12
+        assert r[0][1]["total"] == r[1][1]["total"] == 12
+        full = r[0][1]["ids"]
+        for f in ({"inMailbox": inbox}, wrapped):
+            r = api(s, [["Email/query", {"filter": f, "sort": srt,
+                                         "anchor": full[5], "anchorOffset": -2,
+                                         "limit": 3}, "a"],
+                        ["Email/query", {"filter": f, "sort": srt,
+                                         "position": -4, "limit": 2}, "b"]])
+            assert r[0][1]["ids"] == full[3:6] and r[0][1]["position"] == 3
+            assert r[1][1]["ids"] == full[8:10]
+    r = api(s, [["Email/query", {"filter": {"inMailbox": inbox},
+                                 "anchor": "E999-1"}, "a"]])
+    assert r[0][1]["type"] == "anchorNotFound"
+    # a change makes a new snapshot
+    m = login(s)
+    m.append("INBOX", None, '"01-Mar-2024 10:00:00 +0000"', simple("newest"))
+    m.logout()
+    r = api(s, [["Email/query", {"filter": {"inMailbox": inbox}, "limit": 1}, "a"],
+                ["Email/get", {"#ids": {"resultOf": "a", "name": "Email/query",
+                                        "path": "/ids"},
+                               "properties": ["subject"]}, "b"]])
+    assert r[0][1]["total"] == 13 and r[1][1]["list"][0]["subject"] == "newest"
