@@ -71,6 +71,28 @@
 #define LINE_TIMEOUT_MIN	1
 #define LINE_TIMEOUT_MAX	3600
 
+/* JMAP (src/jmap/, RFC 8620/8621), advertised in the session resource: */
+#define JMAP_REQUEST_MAX	(10 * 1024 * 1024)	/* maxSizeRequest: one API request body */
+#define JMAP_CALLS_MAX		64	/* maxCallsInRequest: method calls in one request */
+#define JMAP_GET_MAX		1000	/* maxObjectsInGet: ids in one /get */
+#define JMAP_SET_MAX		500	/* maxObjectsInSet: create+update+destroy in one /set */
+#define JMAP_UPLOAD_MAX		(50 * 1024 * 1024)	/* maxSizeUpload: one blob */
+#define JMAP_CONCURRENT_MAX	8	/* maxConcurrentRequests per account (also uploads) */
+#define JMAP_UPLOADS_BYTES_MAX	(200 * 1024 * 1024)	/* uploaded blobs held in memory, all accounts */
+#define JMAP_UPLOAD_KEEP	3600	/* seconds an uploaded blob is kept (RFC 8620 6.1: at least 1 h) */
+#define JMAP_QUERY_LIMIT_MAX	5000	/* ids in one Email/query answer */
+#define JMAP_SNAPS_MAX		8	/* mailbox row snapshots kept for Email/query (jmap_query.c) */
+#define JMAP_CHANGES_MAX	5000	/* ids in one /changes answer (maxChanges is capped to it) */
+#define JMAP_RESPONSE_MAX	(64 * 1024 * 1024)	/* one API response, serialised */
+#define JMAP_PUSH_PER_ACCOUNT	4	/* open EventSource streams per account */
+#define JMAP_PUSH_LIFETIME	3600	/* seconds one EventSource stream lasts; the client reconnects */
+#define JMAP_PUSH_PING_MAX	300	/* seconds: the largest ping interval taken */
+#define JMAP_REF_DEPTH_MAX	16	/* '*' levels in one result-reference path */
+#define JMAP_AUTH_CACHE_MAX	1024	/* verified Basic credentials remembered (yescrypt costs ms per check) */
+#define JMAP_AUTH_CACHE_TTL	60	/* seconds one is trusted before the password is checked again */
+#define JMAP_AUTH_MAX		1024	/* decoded HTTP Basic credentials */
+#define JMAP_JSON_DEPTH_MAX	64	/* nesting of a request's JSON */
+
 /* SMTP out (src/delivery/smtp_out*.c): */
 #define SMTP_REPLY_LINE_MAX	4096	/* one reply line of a remote server (RFC 5321 4.5.3.1.5: 512) */
 #define SMTP_REPLY_LINES_MAX	200	/* lines of one multi-line reply (an EHLO list has ~20) */

@@ -22,6 +22,7 @@
 #include "core/server.h"
 #include "smtp/smtp.h"
 #include "webadmin/webadmin.h"
+#include "webuser/webuser.h"
 
 static const struct setting_def server_defs[] = {
 	SETTING_NUM("LogsKeepDays", struct server_conf, logs_keep_days, 0, 0,
@@ -47,6 +48,7 @@ const struct modsettings modsettings_all[] = {
 	{ "DNR", &dnr_settings_table },
 	{ "HTTPA", &webadmin_settings_table },
 	{ "LDAP", &ldap_settings_table },
+	{ "HTTPU", &webuser_settings_table },
 };
 const size_t modsettings_count = N_ELEMENTS(modsettings_all);
 

@@ -43,6 +43,7 @@
 #include "pop/pop.h"
 #include "smtp/smtp.h"
 #include "webadmin/webadmin.h"
+#include "webuser/webuser.h"
 
 /*
  * The service table: every TCP service, its default port, whether it is
@@ -63,8 +64,8 @@ static const struct service_def service_table[] = {
 	{ { "imaps",	 993, true,  "IMAP" },	imap_register },
 	{ { "webadmin",	8010, false, "HTTPA" },	webadmin_register },
 	{ { "webadmins", 9010, true, "HTTPA" },	webadmin_register },
-	{ { "webuser",	8100, false, "HTTPU" },	NULL },
-	{ { "webusers",	9100, true,  "HTTPU" },	NULL },
+	{ { "webuser",	8100, false, "HTTPU" },	webuser_register },
+	{ { "webusers",	9100, true,  "HTTPU" },	webuser_register },
 	{ { "ldap",	 389, false, "LDAP" },	ldap_register },
 	{ { "ldaps",	 636, true,  "LDAP" },	ldap_register },
 	{ { "cli",	 106, false, "PWD" },	cli_register },

@@ -259,6 +259,25 @@ int	store_mailbox_list(struct store *s, const char *pattern,
 	    bool subscribed_only, struct store_mailbox **v_r, size_t *n_r,
 	    struct error *err_r);
 void	store_mailbox_list_free(struct store_mailbox *v, size_t n);
+/*
+ * Every mailbox's row without counting its messages (cheap whatever the
+ * mailbox sizes: STATUS counts cost a scan): for a client that compares
+ * states (JMAP).  Sorted by id; subscribed from the subscription list.
+ * Free with store_mbinfo_free().
+ */
+struct store_mbinfo {
+	int64_t		 id;
+	char		*name;
+	uint32_t	 uidvalidity;
+	uint32_t	 uidnext;
+	uint64_t	 highestmodseq;
+	bool		 noselect;
+	bool		 subscribed;
+	char		*special_use;	/* or NULL */
+};
+int	store_mailbox_infos(struct store *s, struct store_mbinfo **v_r,
+	    size_t *n_r, struct error *err_r);
+void	store_mbinfo_free(struct store_mbinfo *v, size_t n);
 /* Adds or removes a subscription (the mailbox need not exist). */
 int	store_subscribe(struct store *s, const char *name, bool subscribe,
 	    struct error *err_r);

@@ -620,6 +620,69 @@ store_mailbox_list_free(struct store_mailbox *v, size_t n)
 }
 
 int
+store_mailbox_infos(struct store *s, struct store_mbinfo **v_r, size_t *n_r,
+    struct error *err_r)
+{
+	struct store_mbinfo *v = NULL;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	s = store_rd_lock(s);	/* reads only: a reader if busy */
+	st = store_prepc(s, "SELECT m.id, m.name, m.uidvalidity, m.uidnext, "
+	    "m.highestmodseq, m.noselect, m.special_use, s.name IS NOT NULL "
+	    "FROM mailboxes m LEFT JOIN subscriptions s ON s.name = m.name "
+	    "ORDER BY m.id", err_r);
+	if (st == NULL) {
+		store_rd_unlock(s);
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 1);
+		const char *su = (const char *)sqlite3_column_text(st, 6);
+
+		if (name == NULL)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = xrealloc(v, size_mul(cap, sizeof(*v)));
+		}
+		v[n].id = sqlite3_column_int64(st, 0);
+		v[n].name = xstrdup(name);
+		v[n].uidvalidity = (uint32_t)sqlite3_column_int64(st, 2);
+		v[n].uidnext = (uint32_t)sqlite3_column_int64(st, 3);
+		v[n].highestmodseq = (uint64_t)sqlite3_column_int64(st, 4);
+		v[n].noselect = sqlite3_column_int(st, 5) != 0;
+		v[n].special_use = su != NULL ? xstrdup(su) : NULL;
+		v[n].subscribed = sqlite3_column_int(st, 7) != 0;
+		n++;
+	}
+	store_done(s, st);
+	if (rc != SQLITE_DONE) {
+		store_dberr(s, err_r, "mailbox list");
+		store_rd_unlock(s);
+		store_mbinfo_free(v, n);
+		return -1;
+	}
+	store_rd_unlock(s);
+	*v_r = v;
+	*n_r = n;
+	return 0;
+}
+
+void
+store_mbinfo_free(struct store_mbinfo *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].special_use);
+	}
+	free(v);
+}
+
+int
 store_mailbox_status(struct store *s, const char *name,
     struct store_status *st_r, struct error *err_r)
 {

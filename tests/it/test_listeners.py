@@ -64,7 +64,7 @@ def test_service_table_in_usage_and_listen(base_dir):
     assert t["pop3s"] == (995, True, "POP", True)
     assert t["imaps"] == (993, True, "IMAP", True)
     assert t["cli"] == (106, False, "PWD", True)
-    assert t["webusers"] == (9100, True, "HTTPU", False)
+    assert t["webusers"] == (9100, True, "HTTPU", True)
     assert t["ldap"] == (389, False, "LDAP", True)
     p = subprocess.run([TEGAMID, "--base", base_dir, "--listen", "gopher=127.0.0.1:70"],
                        capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL)

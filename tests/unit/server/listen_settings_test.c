@@ -59,7 +59,8 @@ test_table(void)
 	test_assert(sd != NULL && sd->l.port == 995 && sd->l.tls);
 	sd = services_find("webusers");
 	test_assert(sd != NULL && sd->l.port == 9100 && sd->l.tls &&
-	    strcmp(sd->l.log_tag, "HTTPU") == 0 && sd->reg == NULL);
+	    strcmp(sd->l.log_tag, "HTTPU") == 0 &&
+	    sd->reg == services_find("webuser")->reg && sd->reg != NULL);
 	test_assert(services_find("ldap")->reg != NULL &&
 	    services_find("ldaps")->reg == services_find("ldap")->reg);
 	test_assert(services_find("gopher") == NULL);
