@@ -105,6 +105,22 @@ int	auth_login(struct server *srv, const struct auth_peer *peer,
 	    const char *name, const char *password, struct auth_result *res,
 	    struct error *err_r);
 
+/*
+ * auth_login() for protocols that send the password with every request (HTTP
+ * Basic: WebAdmin scripts, JMAP clients).  A yescrypt check costs tens of
+ * milliseconds, so a login that succeeded is remembered (auth_cache.c) as a
+ * keyed hash of (local address, remote address, name, password) with the
+ * objects' change epoch and its result, for AUTH_CACHE_SECS.  A hit checks
+ * the peer rules again (auth_check_peer: B5, the blacklists) and is taken
+ * only while no object changed since (objects_change_epoch): a changed
+ * password, a renamed or deleted account or a changed right is honoured at
+ * the next request.  Failures are never remembered, so they all go through
+ * auth_login() and its flow control.  Same returns as auth_login().
+ */
+int	auth_login_cached(struct server *srv, const struct auth_peer *peer,
+	    const char *name, const char *password, struct auth_result *res,
+	    struct error *err_r);
+
 /* CRAM-MD5 (RFC 2195): response_hex = hex HMAC-MD5(password, challenge). */
 int	auth_login_cram_md5(struct server *srv, const struct auth_peer *peer,
 	    const char *name, const char *challenge, const char *response_hex,

@@ -7,8 +7,6 @@
  */
 #include "lib/compat.h"
 
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -187,79 +185,7 @@ send_problem(struct http_response *resp, unsigned code, const char *type,
 
 /* ---- authentication ---- */
 
-/*
- * Verified credentials, so that a client sending the same Basic header on
- * every request does not pay a yescrypt check each time: the key is a
- * SHA-256 of a random per-process salt, the local address (it picks the
- * domain of a bare name) and the header; the entry holds the login result
- * for JMAP_AUTH_CACHE_TTL seconds.  Only successes are kept, so failures
- * always go through auth_login() and its flow control; the peer rules
- * (B5, blacklist) are checked on every request.  A changed password stops
- * working for a client that keeps sending the old one at most
- * JMAP_AUTH_CACHE_TTL seconds later.
- */
-struct auth_entry {
-	unsigned char	 key[32];
-	struct auth_result who;
-	time_t		 until;
-};
-static pthread_mutex_t ac_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct auth_entry auth_cache[JMAP_AUTH_CACHE_MAX];
-static unsigned char ac_salt[32];
-static bool ac_ready;
-
-static bool
-cache_key(const struct http_request *req, const char *hdr,
-    unsigned char key[32])
-{
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned int len = 0;
-	bool ok;
-
-	pthread_mutex_lock(&ac_lock);
-	if (!ac_ready)
-		ac_ready = RAND_bytes(ac_salt, sizeof(ac_salt)) == 1;
-	ok = ac_ready;
-	pthread_mutex_unlock(&ac_lock);
-	ok = ok && ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
-	    EVP_DigestUpdate(ctx, ac_salt, sizeof(ac_salt)) &&
-	    EVP_DigestUpdate(ctx, conn_local_addr(req->conn),
-	    sizeof(struct sockaddr_storage)) &&
-	    EVP_DigestUpdate(ctx, hdr, strlen(hdr)) &&
-	    EVP_DigestFinal_ex(ctx, key, &len) && len == 32;
-	EVP_MD_CTX_free(ctx);
-	return ok;
-}
-
-static bool
-cache_find(const unsigned char key[32], struct auth_result *who)
-{
-	struct auth_entry *e = &auth_cache[(key[0] | key[1] << 8) %
-	    JMAP_AUTH_CACHE_MAX];
-	bool hit;
-
-	pthread_mutex_lock(&ac_lock);
-	hit = e->until > time(NULL) && memcmp(e->key, key, 32) == 0;
-	if (hit)
-		*who = e->who;
-	pthread_mutex_unlock(&ac_lock);
-	return hit;
-}
-
-static void
-cache_add(const unsigned char key[32], const struct auth_result *who)
-{
-	struct auth_entry *e = &auth_cache[(key[0] | key[1] << 8) %
-	    JMAP_AUTH_CACHE_MAX];
-
-	pthread_mutex_lock(&ac_lock);
-	memcpy(e->key, key, 32);
-	e->who = *who;
-	e->until = time(NULL) + JMAP_AUTH_CACHE_TTL;
-	pthread_mutex_unlock(&ac_lock);
-}
-
-/* HTTP Basic (RFC 7617) through auth_login(): Router, B5 and failed-login
+/* HTTP Basic (RFC 7617) through auth_login_cached(): Router, B5 and failed-login
  * flow control as for IMAP and POP.  0 with c->who set, or -1 after the
  * 401/403 answer. */
 static int
@@ -272,8 +198,6 @@ authenticate(struct jmap_ctx *c)
 	size_t n;
 	char *colon;
 	char esc[128];
-	unsigned char key[32];
-	bool have_key = false;
 
 	memset(&peer, 0, sizeof(peer));
 	peer.local = (const struct sockaddr *)conn_local_addr(c->http->conn);
@@ -283,20 +207,6 @@ authenticate(struct jmap_ctx *c)
 	peer.log = c->http->log;
 	if (h == NULL || strncasecmp(h, "Basic ", 6) != 0)
 		goto challenge;
-	have_key = cache_key(c->http, h, key);
-	if (have_key && cache_find(key, &c->who)) {
-		if (!auth_clear_text_ok(c->srv, &peer)) {
-			http_resp_text(c->resp, 403, "Clear-text logins need "
-			    "TLS\n");
-			return -1;
-		}
-		if (auth_check_peer(c->srv, &peer, &err) < 0) {
-			http_resp_text(c->resp, err.kind == ERR_LIMIT ? 429 :
-			    403, err.msg);
-			return -1;
-		}
-		return 0;
-	}
 	if (sasl_b64_decode(h + 6, dec, sizeof(dec), &n) < 0 ||
 	    memchr(dec, '\0', n) != NULL ||
 	    (colon = strchr(dec, ':')) == NULL) {
@@ -310,7 +220,8 @@ authenticate(struct jmap_ctx *c)
 		http_resp_text(c->resp, 403, "Clear-text logins need TLS\n");
 		return -1;
 	}
-	if (auth_login(c->srv, &peer, dec, colon + 1, &c->who, &err) < 0) {
+	if (auth_login_cached(c->srv, &peer, dec, colon + 1, &c->who,
+	    &err) < 0) {
 		log_escape(esc, sizeof(esc), dec, strlen(dec));
 		explicit_bzero(dec, sizeof(dec));
 		log_ses(c->http->log, LOG_PROBLEM, "login failed for %s: %s",
@@ -323,8 +234,6 @@ authenticate(struct jmap_ctx *c)
 		goto challenge;
 	}
 	explicit_bzero(dec, sizeof(dec));
-	if (have_key)
-		cache_add(key, &c->who);
 	return 0;
 challenge:
 	http_resp_header(c->resp, "WWW-Authenticate",

@@ -41,6 +41,8 @@
 #define AUTH_FLOW_PAIRS_MAX	4096	/* (account, address) failed-login records */
 #define AUTH_FLOW_IPS_MAX	4096	/* per-address failed-login records */
 #define AUTH_FLOW_RING		64	/* failures remembered per record: max N of a flow */
+#define AUTH_CACHE_MAX		1024	/* password logins remembered (auth_login_cached) */
+#define AUTH_CACHE_SECS		60	/* ... at most this long, and only while no object changed */
 #define AUTH_TEMPBL_MAX		4096	/* temporarily blacklisted addresses */
 #define AUTH_TEMPBL_TIME_MAX	(7 * 24 * 3600)	/* longest temporary blacklisting, s */
 #define HDRCACHE_TEXT_MAX	(16 * 1024)	/* one cached header text; larger: the message is searched uncached */
@@ -88,8 +90,6 @@
 #define JMAP_PUSH_LIFETIME	3600	/* seconds one EventSource stream lasts; the client reconnects */
 #define JMAP_PUSH_PING_MAX	300	/* seconds: the largest ping interval taken */
 #define JMAP_REF_DEPTH_MAX	16	/* '*' levels in one result-reference path */
-#define JMAP_AUTH_CACHE_MAX	1024	/* verified Basic credentials remembered (yescrypt costs ms per check) */
-#define JMAP_AUTH_CACHE_TTL	60	/* seconds one is trusted before the password is checked again */
 #define JMAP_AUTH_MAX		1024	/* decoded HTTP Basic credentials */
 #define JMAP_JSON_DEPTH_MAX	64	/* nesting of a request's JSON */
 
@@ -133,8 +133,6 @@
 #define WEBADMIN_SESSIONS_MAX	4096	/* WebAdmin login sessions held at once; past it the oldest goes */
 #define WEBADMIN_SESSION_TIMEOUT_DEFAULT 1800	/* SessionTimeout, s: idle WebAdmin session */
 #define WEBADMIN_SESSION_TIMEOUT_MAX (7 * 86400)
-#define WEBADMIN_BASIC_CACHE_MAX 256	/* HTTP Basic logins remembered (a password check costs ~0.1 s) */
-#define WEBADMIN_BASIC_CACHE_SECS 60	/* ... for this long: a changed password may still work that long */
 #define WEBADMIN_API_BODY_MAX	(16 * 1024 * 1024)	/* a JSON command (SetRouterTable text) */
 /* Directory and LDAP (src/directory, src/ldap; docs/ldap.md): */
 #define DIR_DN_MAX		1024	/* a DN's text; account DNs need ~300 */

@@ -351,6 +351,7 @@ objects_account_rename(struct objects *o, const char *name,
 	free(ne->name);
 	ne->name = xstrdup(newname);
 	ohash_put(&d->names, newname, ne);
+	obj_changed();
 	pthread_rwlock_unlock(&o->lock);
 	obj_dir_changed(o, OBJ_DIR_RENAMED, newname, domain, name);
 	return 0;
@@ -378,6 +379,7 @@ objects_account_delete(struct objects *o, const char *name,
 	unindex_aliases(d, a);
 	logininfo_forget(o, a->name, d->name);
 	nament_free(ohash_del(&d->names, a->name));
+	obj_changed();
 	pthread_rwlock_unlock(&o->lock);
 	obj_dir_changed(o, OBJ_DIR_DELETED, name, domain, NULL);
 	return 0;

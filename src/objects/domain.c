@@ -348,6 +348,7 @@ objects_domain_rename(struct objects *o, const char *name,
 	free(d->name);
 	d->name = xstrdup(newname);
 	ohash_put(&o->st->dnames, newname, d);
+	obj_changed();
 	pthread_rwlock_unlock(&o->lock);
 	return 0;
 fail:
@@ -385,6 +386,7 @@ objects_domain_delete(struct objects *o, const char *name, bool force,
 		;
 	*pp = d->next;
 	dom_free(d);
+	obj_changed();
 	pthread_rwlock_unlock(&o->lock);
 	return 0;
 fail:

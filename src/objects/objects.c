@@ -49,6 +49,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,6 +175,21 @@ obj_merge(const struct dval *cur, const struct dval *in, bool update,
 	return nv;
 }
 
+/* Bumped by every change of an object (objects_change_epoch). */
+static _Atomic uint64_t change_epoch = 1;
+
+uint64_t
+objects_change_epoch(void)
+{
+	return change_epoch;
+}
+
+void
+obj_changed(void)
+{
+	change_epoch++;
+}
+
 int
 obj_commit(struct dval **slot, const char *path, struct dval *nv,
     struct error *err_r)
@@ -184,6 +200,7 @@ obj_commit(struct dval **slot, const char *path, struct dval *nv,
 	}
 	dict_free(slot);
 	*slot = nv;
+	obj_changed();
 	return 0;
 }
 

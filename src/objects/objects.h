@@ -310,6 +310,12 @@ int		 objects_forwarder_get(struct objects *o, const char *name,
 struct dval	*objects_forwarder_list(struct objects *o, const char *domain,
 		    struct error *err_r);
 
+/* A number that grows with every change of a domain, an account (its
+ * settings, password, rights, name, existence), a forwarder or a settings
+ * file in this process: what was derived from objects at epoch e (a
+ * remembered login) still holds while the epoch is e. */
+uint64_t	 objects_change_epoch(void);
+
 /* ---- passwords and postmaster ------------------------------------------ */
 
 /* Stores the password as the account's effective PasswordEncryption says:

@@ -143,6 +143,8 @@ struct dval *obj_merge(const struct dval *cur, const struct dval *in,
 	    bool update, struct error *err_r);
 /* Writes nv to path and, when that worked, replaces *slot with it; frees
  * nv on failure. */
+/* Marks a change that obj_commit does not write (a rename, a delete). */
+void	 obj_changed(void);
 int	 obj_commit(struct dval **slot, const char *path, struct dval *nv,
 	    struct error *err_r);
 struct dval *obj_sorted_array(struct dval *arr);

@@ -13,12 +13,10 @@
  *    forms work the same way.  The JSON API takes Basic calls without a
  *    token but only with Content-Type: application/json, which no page of
  *    another site can send without a CORS preflight (never granted).
- *    A password check costs a tenth of a second or more (yescrypt), so a
- *    checked (address, name, password) is remembered, as an HMAC, for
- *    WEBADMIN_BASIC_CACHE_SECS: the peer checks (B5, blacklisting, TLS)
- *    and the account's rights are still taken at every request, but a
- *    password changed meanwhile keeps working from that address until the
- *    entry expires.
+ *    A password check costs a tenth of a second or more (yescrypt), so
+ *    Basic logins go through auth_login_cached(): remembered for a short
+ *    while, only until any account or domain changes, with the peer
+ *    checks (B5, blacklisting) taken again at every request.
  *
  * Sessions live in memory: a restart logs everybody out.
  */
@@ -59,15 +57,6 @@ static struct wa_session *sessions;	/* [nsessions], unordered */
 static size_t nsessions, csessions;
 static unsigned char basic_key[32];
 static bool basic_key_set;
-
-/* Basic logins checked lately (under sess_lock). */
-struct basic_entry {
-	unsigned char	 mac[32];	/* HMAC(basic_key, ip NUL name NUL pw) */
-	char		 account[OBJECT_NAME_MAX + 1];
-	char		 domain[DOMAIN_NAME_MAX + 1];
-	int64_t		 expires_ms;
-};
-static struct basic_entry basic_cache[WEBADMIN_BASIC_CACHE_MAX];
 
 static void
 random_hex(char *out, size_t nbytes)
@@ -162,6 +151,7 @@ check_login(struct server *srv, const struct http_request *req,
     const char *name, const char *password, const char *how,
     struct wa_admin *a, struct error *err_r)
 {
+	bool basic = strcmp(how, "Basic") == 0;
 	struct auth_peer peer;
 	struct auth_result res;
 	char esc[256];
@@ -173,7 +163,8 @@ check_login(struct server *srv, const struct http_request *req,
 		return error_set(err_r, ERR_PERM, "a password may be sent only "
 		    "over TLS from this address (https, port 9010)");
 	}
-	if (auth_login(srv, &peer, name, password, &res, err_r) < 0) {
+	if ((basic ? auth_login_cached(srv, &peer, name, password, &res,
+	    err_r) : auth_login(srv, &peer, name, password, &res, err_r)) < 0) {
 		log_escape(esc, sizeof(esc), name, strlen(name));
 		log_ses(req->log, LOG_PROBLEM, "login failed for '%s' (%s): %s",
 		    esc, how, err_r->msg);
@@ -186,102 +177,12 @@ check_login(struct server *srv, const struct http_request *req,
 	return 0;
 }
 
-/* The cache key of a Basic login from ip. */
-static void
-basic_mac(const char *ip, const char *name, const char *pw,
-    unsigned char mac[32])
-{
-	char text[64 + ADDRESS_MAX + PASSWORD_MAX + 8];
-	unsigned int len = 32;
-	int n;
-
-	key_init();
-	n = snprintf(text, sizeof(text), "%s%c%s%c%s", ip, 0, name, 0, pw);
-	if (n < 0 || (size_t)n >= sizeof(text))
-		n = 0;
-	HMAC(EVP_sha256(), basic_key, sizeof(basic_key),
-	    (const unsigned char *)text, (size_t)n, mac, &len);
-	OPENSSL_cleanse(text, sizeof(text));
-}
-
-static bool
-basic_cached(const unsigned char mac[32], struct wa_admin *a)
-{
-	int64_t now = park_now_ms();
-	struct basic_entry *e;
-	bool hit = false;
-	size_t i;
-
-	pthread_mutex_lock(&sess_lock);
-	for (i = 0; i < WEBADMIN_BASIC_CACHE_MAX && !hit; i++) {
-		e = &basic_cache[i];
-		if (e->expires_ms > now && CRYPTO_memcmp(e->mac, mac, 32) == 0) {
-			memset(a, 0, sizeof(*a));
-			memcpy(a->account, e->account, sizeof(a->account));
-			memcpy(a->domain, e->domain, sizeof(a->domain));
-			hit = true;
-		}
-	}
-	pthread_mutex_unlock(&sess_lock);
-	return hit;
-}
-
-static void
-basic_remember(const unsigned char mac[32], const struct wa_admin *a)
-{
-	int64_t now = park_now_ms();
-	struct basic_entry *e, *slot = &basic_cache[0];
-	size_t i;
-
-	pthread_mutex_lock(&sess_lock);
-	for (i = 0; i < WEBADMIN_BASIC_CACHE_MAX; i++) {
-		e = &basic_cache[i];
-		if (e->expires_ms <= now) {
-			slot = e;
-			break;
-		}
-		if (e->expires_ms < slot->expires_ms)
-			slot = e;		/* full: the oldest goes */
-	}
-	memcpy(slot->mac, mac, 32);
-	memcpy(slot->account, a->account, sizeof(slot->account));
-	memcpy(slot->domain, a->domain, sizeof(slot->domain));
-	slot->expires_ms = now + WEBADMIN_BASIC_CACHE_SECS * 1000;
-	pthread_mutex_unlock(&sess_lock);
-}
-
-/* A login remembered: the peer and the account checked again. */
-static int
-basic_recheck(struct server *srv, const struct http_request *req,
-    struct wa_admin *a, struct error *err_r)
-{
-	struct auth_peer peer;
-	char tgt[OBJECT_NAME_MAX + 1];
-
-	peer_of(req, &peer);
-	if (!auth_clear_text_ok(srv, &peer))
-		return error_set(err_r, ERR_PERM, "a password may be sent only "
-		    "over TLS from this address (https, port 9010)");
-	if (auth_check_peer(srv, &peer, err_r) < 0) {
-		log_ses(req->log, LOG_PROBLEM, "login refused for '%s@%s' "
-		    "(Basic): %s", a->account, a->domain, err_r->msg);
-		return -1;
-	}
-	if (objects_find_object(srv->objects, a->domain, a->account, tgt,
-	    sizeof(tgt)) != OBJ_ACCOUNT)
-		return error_set(err_r, ERR_AUTH, AUTH_GENERIC_ERROR);
-	a->master = objects_account_has_master(srv->objects, a->account,
-	    a->domain);
-	return 0;
-}
-
 /* "Basic base64(name:password)" (RFC 7617). */
 static enum wa_auth
 basic_auth(struct server *srv, const struct http_request *req,
     const char *hdr, struct wa_admin *a, struct error *err_r)
 {
 	char dec[ADDRESS_MAX + PASSWORD_MAX + 8];
-	unsigned char mac[32];
 	char *colon;
 	size_t len;
 	int rc;
@@ -304,12 +205,7 @@ basic_auth(struct server *srv, const struct http_request *req,
 		return WA_AUTH_FAILED;
 	}
 	*colon = '\0';
-	basic_mac(conn_peer_ip(req->conn), dec, colon + 1, mac);
-	if (basic_cached(mac, a))
-		rc = basic_recheck(srv, req, a, err_r);
-	else if ((rc = check_login(srv, req, dec, colon + 1, "Basic", a,
-	    err_r)) == 0)
-		basic_remember(mac, a);
+	rc = check_login(srv, req, dec, colon + 1, "Basic", a, err_r);
 	OPENSSL_cleanse(dec, sizeof(dec));
 	if (rc < 0)
 		return WA_AUTH_FAILED;
