@@ -21,6 +21,7 @@
 #include "lib/log.h"
 #include "lib/settings.h"
 #include "lib/xmalloc.h"
+#include "net/listener.h"
 #include "objects/objects.h"
 #include "core/server.h"
 #include "webadmin/webadmin_pages.h"
@@ -162,6 +163,29 @@ setting_field(struct wa_req *r, const char *file, const struct setting_def *d,
 	wa_printf(r, "</code></div></div>\n");
 }
 
+/* The module's Listener (its sockets, docs/operations.md) as a text area:
+ * empty is the start-up set (the --listen options or the default ports). */
+static void
+listener_field(struct wa_req *r, const char *file, const struct dval *eff,
+    const struct wa_err *e)
+{
+	char *cur = value_text(eff, "Listener");
+
+	wa_printf(r, "<div class=\"setting-row\" id=\"set-Listener\">"
+	    "<label><span class=\"sname\">Listener</span> <textarea "
+	    "name=\"Listener\" rows=\"3\">");
+	wa_esc(r, cur);
+	wa_printf(r, "</textarea></label>");
+	wa_err_note(r, e, "Listener");
+	wa_printf(r, "<div class=\"help\">the module's sockets, e.g. "
+	    "<code>{Ports = ({PortNumber = 25;}, {PortNumber = 465; "
+	    "InitialSecurity = YES;});}</code>; empty: the start-up set; "
+	    "CLI <code>UpdateModule ");
+	wa_esc(r, file);
+	wa_printf(r, " {Listener = ...}</code></div></div>\n");
+	free(cur);
+}
+
 /* The form of every table registered for file, with the effective values
  * eff (GetModule's answer). */
 static void
@@ -196,6 +220,8 @@ tables_form(struct wa_req *r, const char *file, const struct dval *eff,
 		wa_printf(r, " {LogLevel = n}</code></div></div>\n");
 		free(cur);
 	}
+	if (listener_module_listens(file))
+		listener_field(r, file, eff, e);
 	for (i = 0; i < ts.n; i++) {
 		struct settings_snap *s = settings_snap_new(ts.t[i], NULL,
 		    NULL, NULL);
@@ -310,6 +336,31 @@ changed_fields(struct wa_req *r, const char *file, const struct dval *eff,
 			buf_puts(b, "; ");
 			(*n_r)++;
 		}
+		free(cur);
+	}
+	if (listener_module_listens(file) &&
+	    wa_form(r, "Listener", v, vsize) != NULL) {
+		char *cur = value_text(eff, "Listener");
+		struct dval *pv = NULL;
+		struct error err;
+
+		if (strcmp(cur, v) == 0)
+			;
+		else if (v[strspn(v, " \t\r\n")] == '\0') {
+			buf_puts(b, "Listener = default; ");
+			(*n_r)++;
+		} else if ((pv = dict_parse(v, strlen(v), 0, &err)) == NULL) {
+			e->field = "Listener";
+			(void)name_msg(e->text, sizeof(e->text), "Listener",
+			    err.msg);
+			ok = false;
+		} else {
+			buf_puts(b, "Listener = ");
+			dict_write(b, pv, 0);
+			buf_puts(b, "; ");
+			(*n_r)++;
+		}
+		dict_free(&pv);
 		free(cur);
 	}
 	for (i = 0; i < ts.n; i++)

@@ -326,8 +326,11 @@ def test_module_form_from_settings_table(wa):
     form = {}
     for n in names:
         m = re.search(r'name="%s" value="([^"]*)"' % n, text)
+        ta = re.search(r'<textarea name="%s"[^>]*>(.*?)</textarea>' % n, text, re.S)
         if m:
             form[n] = html.unescape(m.group(1))
+        elif ta:
+            form[n] = html.unescape(ta.group(1))
         else:
             sel = re.search(r'<select name="%s">(.*?)</select>' % n, text,
                             re.S).group(1)
