@@ -25,6 +25,7 @@ struct ldap_conf {
 	bool		 allow_anonymous;
 	uint64_t	 size_limit;
 	uint64_t	 time_limit;
+	uint64_t	 hibernate_after;	/* HibernateAfter, s; 0 = never */
 };
 
 struct ldap_pending {
@@ -46,6 +47,8 @@ struct ldap_session {
 	char			 binddn[DIR_DN_MAX + 1];
 	unsigned		 errors;
 	bool			 quit;
+	bool			 first;		/* no request read yet */
+	int64_t			 hibernate_ms;	/* 0: never park */
 	struct ldap_pending	 pend[LDAP_PENDING_MAX];
 	size_t			 npend;
 };

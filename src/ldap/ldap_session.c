@@ -611,35 +611,34 @@ dispatch(struct ldap_session *s, const unsigned char *p, size_t len)
 	ldap_req_clear(&r);
 }
 
-static void
-session_run(struct server *srv, struct conn *c)
+static void ldap_resume(struct conn *c, void *arg, enum park_event why);
+
+/*
+ * Waits for the next request, at most HibernateAfter, then parks the
+ * session (docs/architecture.md, Hibernation): only between requests,
+ * after the first one (before it the listener's pre-login time-out and
+ * shedding watch the thread), with no request read ahead and nothing
+ * buffered.  A search runs inside dispatch(), so it never parks midway.
+ * True when parked: the caller returns without touching s.
+ */
+static bool
+wait_or_park(struct ldap_session *s)
 {
-	struct ldap_session *s = xcalloc(1, sizeof(*s));
+	if (s->first || s->npend > 0)
+		return false;
+	return listener_park_when_idle(s->conn, s->hibernate_ms,
+	    LDAP_IDLE_TIMEOUT_MS, ldap_resume, s);
+}
+
+/* Runs the session from its "waiting for the next request" point until it
+ * ends (then frees it) or parks. */
+static void
+session_loop(struct ldap_session *s)
+{
+	struct conn *c = s->conn;
 	unsigned char *p;
 	size_t len, i;
-	bool first = true;
-	unsigned left;
 
-	s->srv = srv;
-	s->conn = c;
-	buf_init(&s->out, 2 * (size_t)LDAP_PDU_MAX);
-	log_session_init(&s->log, &log_ldap, conn_peer_text(c));
-	if (objects_iplist_match(srv->objects, OBJ_IPS_DEBUG,
-	    (const struct sockaddr *)conn_peer_addr(c)))
-		s->log.force_level = LOG_ALL;
-	s->settings = objects_settings_get(srv->objects, "LDAP",
-	    &ldap_settings_table);
-	s->conf = settings_snap_conf(s->settings);
-	conn_set_timeouts(c, LDAP_IDLE_TIMEOUT_MS, LDAP_WRITE_TIMEOUT_MS);
-	log_ses(&s->log, LOG_LOW, "connected to %s%s", conn_local_text(c),
-	    conn_is_tls(c) ? " (TLS)" : "");
-	if (auth_tempbl_refuse(srv, (const struct sockaddr *)
-	    conn_peer_addr(c), &left)) {
-		log_ses(&s->log, LOG_PROBLEM, "connection refused: address is "
-		    "temporarily blacklisted (%u s left)", left);
-		notice_of_disconnection(s, LDAP_RC_UNAVAILABLE,
-		    AUTH_BLACKLISTED_ERROR);
-	}
 	while (!s->quit) {
 		if (s->npend > 0) {
 			p = s->pend[0].p;
@@ -647,7 +646,9 @@ session_run(struct server *srv, struct conn *c)
 			memmove(&s->pend[0], &s->pend[1], (s->npend - 1) *
 			    sizeof(s->pend[0]));
 			s->npend--;
-		} else if (read_msg(s, &p, &len) != 1)
+		} else if (wait_or_park(s))
+			return;
+		else if (read_msg(s, &p, &len) != 1)
 			break;
 		dispatch(s, p, len);
 		free(p);
@@ -655,8 +656,8 @@ session_run(struct server *srv, struct conn *c)
 		/* The first request read: the listener's pre-login
 		 * time-out and shedding end (an address book's anonymous
 		 * search is all many clients ever do). */
-		if (first) {
-			first = false;
+		if (s->first) {
+			s->first = false;
 			conn_set_deadline(c, 0, NULL);
 			conn_set_sheddable(c, false);
 		}
@@ -673,6 +674,58 @@ session_run(struct server *srv, struct conn *c)
 	buf_free(&s->out);
 	settings_snap_unref(&s->settings);
 	free(s);
+}
+
+/* A parked session woken: input goes on in the loop; shutdown sends the
+ * Notice of Disconnection (RFC 4511 4.4.1, unavailable); the idle
+ * time-out closes as an idle read would. */
+static void
+ldap_resume(struct conn *c, void *arg, enum park_event why)
+{
+	struct ldap_session *s = arg;
+
+	(void)c;
+	if (why == PARK_SHUTDOWN) {
+		log_ses(&s->log, LOG_LOW, "server shutdown; closing");
+		notice_of_disconnection(s, LDAP_RC_UNAVAILABLE,
+		    "server shutting down");
+	} else if (why == PARK_TIMEOUT) {
+		log_ses(&s->log, LOG_PROBLEM, "read failed. Error Code=read "
+		    "time-out");
+		s->quit = true;
+	}
+	session_loop(s);
+}
+
+static void
+session_run(struct server *srv, struct conn *c)
+{
+	struct ldap_session *s = xcalloc(1, sizeof(*s));
+	unsigned left;
+
+	s->srv = srv;
+	s->conn = c;
+	s->first = true;
+	buf_init(&s->out, 2 * (size_t)LDAP_PDU_MAX);
+	log_session_init(&s->log, &log_ldap, conn_peer_text(c));
+	if (objects_iplist_match(srv->objects, OBJ_IPS_DEBUG,
+	    (const struct sockaddr *)conn_peer_addr(c)))
+		s->log.force_level = LOG_ALL;
+	s->settings = objects_settings_get(srv->objects, "LDAP",
+	    &ldap_settings_table);
+	s->conf = settings_snap_conf(s->settings);
+	s->hibernate_ms = (int64_t)s->conf->hibernate_after * 1000;
+	conn_set_timeouts(c, LDAP_IDLE_TIMEOUT_MS, LDAP_WRITE_TIMEOUT_MS);
+	log_ses(&s->log, LOG_LOW, "connected to %s%s", conn_local_text(c),
+	    conn_is_tls(c) ? " (TLS)" : "");
+	if (auth_tempbl_refuse(srv, (const struct sockaddr *)
+	    conn_peer_addr(c), &left)) {
+		log_ses(&s->log, LOG_PROBLEM, "connection refused: address is "
+		    "temporarily blacklisted (%u s left)", left);
+		notice_of_disconnection(s, LDAP_RC_UNAVAILABLE,
+		    AUTH_BLACKLISTED_ERROR);
+	}
+	session_loop(s);
 }
 
 static void

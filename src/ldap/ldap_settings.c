@@ -18,6 +18,8 @@ static const struct setting_def ldap_defs[] = {
 	    LDAP_SIZELIMIT_DEFAULT, 1, LDAP_SIZELIMIT_MAX),
 	SETTING_SECS("TimeLimit", struct ldap_conf, time_limit,
 	    LDAP_TIMELIMIT_DEFAULT, 1, LDAP_TIMELIMIT_MAX),
+	SETTING_DURATION("HibernateAfter", struct ldap_conf, hibernate_after,
+	    LDAP_HIBERNATE_DEFAULT, 0, LDAP_HIBERNATE_MAX),
 };
 
 const struct settings_table ldap_settings_table =

@@ -150,6 +150,8 @@
 #define LDAP_TIMELIMIT_DEFAULT	60	/* TimeLimit, s: one search */
 #define LDAP_TIMELIMIT_MAX	3600
 #define LDAP_IDLE_TIMEOUT_MS	(10 * 60 * 1000)	/* between requests */
+#define LDAP_HIBERNATE_DEFAULT	5	/* HibernateAfter, s: as POP's */
+#define LDAP_HIBERNATE_MAX	3600	/* HibernateAfter: an hour at most */
 #define LDAP_WRITE_TIMEOUT_MS	(60 * 1000)
 #define LDAP_ERRORS_MAX		20	/* bad requests before the connection is closed */
 #define LDAP_SORT_KEYS_MAX	4	/* keys of one server-side sort */

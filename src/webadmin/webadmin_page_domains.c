@@ -3,7 +3,9 @@
  * webadmin_page_domains.c: Users -> Domains (the list with a filter and
  * paging; create, rename, delete) and a domain's Settings page ([Aliases]
  * with [Update], Assigned IP Addresses, what happens to mail, access and
- * signals for unknown names).  Every change is one CLI command.
+ * signals for unknown names, Directory Integration with [Insert All] /
+ * [Delete All] and the directory operation's progress).  Every change is
+ * one CLI command.
  */
 #include "lib/compat.h"
 
@@ -195,6 +197,81 @@ policy_row(struct wa_req *r, const struct dval *eff, const char *what,
 	wa_printf(r, "</div>\n");
 }
 
+/* Directory Integration (ldap.md): the domain's DirectoryIntegration
+ * setting, and for the server administrator [Insert All] / [Delete All]
+ * (InsertDirectoryRecords / DeleteDirectoryRecords) and the last directory
+ * operation's progress (GetDirectoryProgress). */
+static void
+directory_panel(struct wa_req *r, const char *d, const struct dval *eff,
+    const struct wa_err *e)
+{
+	static const char *const modes[] = { "None", "Keep In Sync", NULL };
+	const char *cur = dict_get_str(eff, "DirectoryIntegration");
+	struct dval *prog = NULL;
+	struct error err;
+	struct buf b;
+	size_t i;
+
+	if (cur == NULL)
+		cur = "None";
+	wa_printf(r, "<section class=\"panel\"><h2>Directory</h2>\n");
+	wa_form_begin(r, "/Users/Domain");
+	wa_hidden(r, "d", d);
+	wa_printf(r, "<div class=\"row\"><label>Directory Integration "
+	    "<select name=\"DirectoryIntegration\">");
+	for (i = 0; modes[i] != NULL; i++)
+		wa_printf(r, "<option%s>%s</option>",
+		    strcasecmp(cur, modes[i]) == 0 ? " selected" : "",
+		    modes[i]);
+	wa_printf(r, "</select></label> <span class=\"setting\">"
+	    "DirectoryIntegration</span>");
+	wa_err_note(r, e, "DirectoryIntegration");
+	wa_printf(r, "</div>\n<button name=\"action\" value=\"directory\">"
+	    "Update</button>");
+	if (r->cli.master)
+		wa_printf(r, " <button name=\"action\" value=\"dirinsert\">"
+		    "Insert All</button> <button name=\"action\" "
+		    "value=\"dirdelete\">Delete All</button>");
+	wa_err_note(r, e, "directory");
+	wa_printf(r, "</form>\n");
+	if (r->cli.master) {
+		buf_init(&b, 64);
+		buf_puts(&b, "GetDirectoryProgress");
+		if (wa_run(r, &b, &prog, &err) == CLI_DATA && prog != NULL) {
+			const char *op = dict_get_str(prog, "Operation");
+			const char *pd = dict_get_str(prog, "Domain");
+			const char *run = dict_get_str(prog, "Running");
+
+			wa_printf(r, "<p id=\"dir-progress\">");
+			if (op == NULL || *op == '\0')
+				wa_printf(r, "No directory operation since the "
+				    "server started.");
+			else {
+				wa_printf(r, "Last operation: ");
+				wa_esc(r, op);
+				wa_printf(r, " ");
+				wa_esc(r, pd != NULL ? pd : "");
+				wa_printf(r, ": <span id=\"dir-done\">%lld"
+				    "</span> of <span id=\"dir-total\">%lld"
+				    "</span> records, %s",
+				    (long long)dict_number(dict_get(prog,
+				    "Done")),
+				    (long long)dict_number(dict_get(prog,
+				    "Total")),
+				    run != NULL && strcasecmp(run, "YES") == 0 ?
+				    "running" : "finished");
+			}
+			wa_printf(r, "</p>\n");
+		}
+		dict_free(&prog);
+		buf_free(&b);
+	}
+	wa_printf(r, "<p class=\"cli\">CLI: <code>UpdateDomainSettings domain "
+	    "{DirectoryIntegration=...}</code>, <code>InsertDirectoryRecords "
+	    "domain</code>, <code>DeleteDirectoryRecords domain</code>, "
+	    "<code>GetDirectoryProgress</code></p></section>\n");
+}
+
 static void
 domain_draw(struct wa_req *r, const char *d, const struct wa_err *e)
 {
@@ -268,6 +345,7 @@ domain_draw(struct wa_req *r, const char *d, const struct wa_err *e)
 	    "</button></form>\n<p class=\"cli\">CLI: <code>UpdateDomainSettings"
 	    " domain {IPAddresses=...; MailToUnknown=...}</code></p>"
 	    "</section>\n");
+	directory_panel(r, d, eff, e);
 	dict_free(&eff);
 	wa_page_end(r);
 }
@@ -355,6 +433,34 @@ wa_domain_post(struct wa_req *r)
 		setting_pair(r, &b, "SignalRerouteAddress");
 		buf_puts(&b, "}");
 		e.field = "IPAddresses";
+	} else if (strcmp(action, "directory") == 0) {
+		char v[32];
+
+		/* the page offers the two values dirsync knows; another one
+		 * would silently mean None */
+		if (wa_form(r, "DirectoryIntegration", v, sizeof(v)) == NULL ||
+		    (strcasecmp(v, "None") != 0 &&
+		    strcasecmp(v, "Keep In Sync") != 0)) {
+			buf_free(&b);
+			error_set(&err, ERR_SYNTAX, "DirectoryIntegration: "
+			    "None or Keep In Sync");
+			wa_err_set(&e, "DirectoryIntegration", &err);
+			http_resp_status(r->resp, 400);
+			domain_draw(r, d, &e);
+			return;
+		}
+		buf_puts(&b, "UpdateDomainSettings ");
+		wa_quote(&b, d);
+		buf_puts(&b, " {");
+		setting_pair(r, &b, "DirectoryIntegration");
+		buf_puts(&b, "}");
+		e.field = "DirectoryIntegration";
+	} else if (strcmp(action, "dirinsert") == 0 ||
+	    strcmp(action, "dirdelete") == 0) {
+		buf_puts(&b, action[3] == 'i' ? "InsertDirectoryRecords " :
+		    "DeleteDirectoryRecords ");
+		wa_quote(&b, d);
+		e.field = "directory";
 	} else {
 		buf_free(&b);
 		http_resp_text(r->resp, 400, "unknown action");
