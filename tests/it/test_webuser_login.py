@@ -15,32 +15,20 @@ import urllib.parse
 
 import pytest
 
+import httputil
 from conftest import deliver
 from imaputil import PASSWORD
 
-MADE = []
-
-
 @pytest.fixture(autouse=True)
-def sanitizer_clean(make_server):
-    """Stops the servers a test started and fails when an ASan/UBSan build
-    reported anything on their stderr (leaks at exit included)."""
+def sanitizer_check(make_server):
+    """Fails when an ASan/UBSan build reported anything (httputil)."""
     yield
-    reports = []
-    while MADE:
-        s = MADE.pop()
-        if s.proc is not None:
-            s.stop()
-        with open(s.stderr_path, "rb") as f:
-            text = f.read().decode(errors="replace")
-        if "Sanitizer" in text or "runtime error:" in text:
-            reports.append(text[-4000:])
-    assert not reports, "\n".join(reports)
+    httputil.sanitizer_clean()
 
 
 def start(make_server):
     s = make_server(services=["cli", "webuser", "smtp"])
-    MADE.append(s)
+    httputil.made.append(s)
     s.start()
     s.tegami("CreateAccount", "user1", '{Password="%s";}' % PASSWORD)
     s.tegami("CreateDomain", "client1.com")
@@ -105,6 +93,10 @@ def test_login_page_per_host_and_pink_page(make_server):
     assert 'name="password"' in body or "name=password" in body
     st, _, body = request(s, "GET", "/", host="client1.com")
     assert st == 200 and "client1.com" in title(body)
+    st, h, css = request(s, "GET", "/user/user.css")
+    assert st == 200 and "table.mailboxes" in css
+    assert "script-src" not in body and "default-src 'none'" in \
+        request(s, "GET", "/")[1]["content-security-policy"]
     # B8: neither a domain nor an alias
     st, _, body = request(s, "GET", "/", host="mail.client1.com")
     assert st == 404
