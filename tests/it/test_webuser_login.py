@@ -251,3 +251,23 @@ def test_jmap_with_session_cookie(make_server):
     assert st == 200, body
     names = [m["name"] for m in json.loads(body)["methodResponses"][0][1]["list"]]
     assert "Inbox" in names or "INBOX" in names
+
+
+def test_login_b5_and_router(make_server):
+    s = start(make_server)
+    s.tegami("UpdateProtection", "{RejectNonClientLogins=YES;}")
+    s.tegami("SetClientIPs", "")
+    st, h, body = login(s, "user1", source="127.0.0.2")
+    assert st == 403 and "access from your network is denied" in body
+    assert session_of(h)[0] is None
+    assert s.wait_log(r"login failed for 'user1@test\.example': access from "
+                      r"your network is denied")
+    s.tegami("SetClientIPs", "127.0.0.2")
+    st, h, _ = login(s, "user1", source="127.0.0.2")
+    assert st == 303 and session_of(h)[0]
+    # the name goes through the Router (Access context)
+    s.tegami("SetRouterTable", "<boss@test.example> = user1@test.example")
+    st, h, body = login(s, "boss")
+    assert st == 303, body
+    st, _, body = request(s, "GET", "/Mailboxes", cookie=session_of(h)[0])
+    assert st == 200 and "user1@test.example" in body
