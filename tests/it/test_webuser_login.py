@@ -271,3 +271,27 @@ def test_login_b5_and_router(make_server):
     assert st == 303, body
     st, _, body = request(s, "GET", "/Mailboxes", cookie=session_of(h)[0])
     assert st == 200 and "user1@test.example" in body
+
+
+def test_cookie_secure_over_tls(make_server):
+    import ssl
+    s = make_server(services=["cli", "webusers"])
+    httputil.made.append(s)
+    s.start()
+    s.tegami("CreateAccount", "user1", '{Password="%s";}' % PASSWORD)
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    c = http.client.HTTPSConnection("127.0.0.1", s.ports["webusers"],
+                                    timeout=30, context=ctx)
+    c.request("POST", "/login", body=urllib.parse.urlencode(
+        {"username": "user1", "password": PASSWORD}),
+        headers={"Host": "test.example",
+                 "Content-Type": "application/x-www-form-urlencoded"})
+    r = c.getresponse()
+    r.read()
+    cookies = [v for k, v in r.getheaders() if k.lower() == "set-cookie"]
+    c.close()
+    assert r.status == 303
+    assert any(v.startswith("TegamiUser=") and "; Secure" in v and "HttpOnly" in v
+               for v in cookies), cookies
