@@ -107,6 +107,12 @@ def test_login_page_per_host_and_pink_page(make_server):
     s.tegami("SetDomainAliases", "client1.com", "(mail.client1.com)")
     st, _, body = request(s, "GET", "/", host="mail.client1.com")
     assert st == 200 and "client1.com" in title(body), body
+    # a domain-level Router record does the same
+    st, _, body = request(s, "GET", "/", host="webmail.client1.com")
+    assert st == 404
+    s.tegami("SetRouterTable", "webmail.client1.com = client1.com")
+    st, _, body = request(s, "GET", "/", host="webmail.client1.com")
+    assert st == 200 and "client1.com" in title(body), body
     # an IP-address host: the domain owning that address, else the main one
     st, _, body = request(s, "GET", "/", host="127.0.0.1")
     assert st == 200 and "test.example" in title(body)
