@@ -77,6 +77,11 @@ int		 http_form_foreach(const char *form, size_t form_len,
  * urlencoded). */
 bool		 http_is_form(const struct http_request *r);
 
+/* False for a state-changing request from a page of another site: the
+ * browser's Origin (RFC 6454) names another host than Host; a missing Origin
+ * is fine (older clients, curl). */
+bool		 http_same_origin(const struct http_request *r);
+
 /*
  * The response.  A handler sets the status (default 200), adds headers and
  * appends the body; the HTTP layer adds Date, Server, Content-Length (or
@@ -129,6 +134,11 @@ int		 http_stream_write(struct http_response *resp, const void *p,
 		    size_t n);
 int		 http_stream_wait(struct http_response *resp, int ms);
 
+/* 2 * nbytes hex digits of RAND_bytes and a NUL into out (nbytes <= 64):
+ * a session id or a CSRF token.  Fatal when the generator fails. */
+void		 http_token_new(char *out, size_t nbytes);
+/* Whether token (may be NULL) equals want (non-empty), in constant time. */
+bool		 http_token_eq(const char *token, const char *want);
 /* HTML-escapes s (&, <, >, ", ') onto b. */
 void		 http_html_escape(struct buf *b, const char *s);
 /* Percent-encodes s for a URL path segment or a query value onto b. */

@@ -214,3 +214,23 @@ http_url_encode(struct buf *b, const char *s)
 		}
 	}
 }
+
+/* A state-changing request from a page of another site: the browser's
+ * Origin names it (RFC 6454); a missing Origin is fine (older clients,
+ * curl). */
+bool
+http_same_origin(const struct http_request *req)
+{
+	const char *o = http_header(req, "Origin"), *host, *p;
+	size_t n;
+
+	if (o == NULL || strcmp(o, "null") == 0)
+		return o == NULL;
+	p = strstr(o, "://");
+	host = http_header(req, "Host");
+	if (p == NULL || host == NULL)
+		return false;
+	p += 3;
+	n = strlen(host);
+	return strncasecmp(p, host, n) == 0 && p[n] == '\0';
+}

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * jmap_api.c: JMAP's HTTP entry (RFC 8620): authentication (HTTP Basic
- * through the shared login code, auth/auth.h), the session resource at
+ * jmap_api.c: JMAP's HTTP entry (RFC 8620): authentication (a WebUser
+ * login session found by the caller, or HTTP Basic through the shared login
+ * code, auth/auth.h), the session resource at
  * /.well-known/jmap, the API endpoint /jmap/api with its method table and
  * errors, and the routing of upload, download and EventSource.
  */
@@ -503,21 +504,29 @@ ctx_clear(struct jmap_ctx *c)
 }
 
 bool
+jmap_path(const char *p)
+{
+	return strcmp(p, "/.well-known/jmap") == 0 ||
+	    strncmp(p, "/jmap/", 6) == 0;
+}
+
+bool
 jmap_handle(struct server *srv, const struct http_request *req,
-    struct http_response *resp)
+    struct http_response *resp, const struct auth_result *who)
 {
 	struct jmap_ctx c;
 	const char *p = req->path;
 	bool push;
 
-	if (strcmp(p, "/.well-known/jmap") != 0 &&
-	    strncmp(p, "/jmap/", 6) != 0)
+	if (!jmap_path(p))
 		return false;
 	memset(&c, 0, sizeof(c));
 	c.srv = srv;
 	c.http = req;
 	c.resp = resp;
-	if (authenticate(&c) < 0)
+	if (who != NULL)
+		c.who = *who;
+	else if (authenticate(&c) < 0)
 		return true;
 	/* an EventSource stream is long-lived: it is bounded by its own
 	 * count (jmap_push.c), not by maxConcurrentRequests */

@@ -133,6 +133,9 @@
 #define WEBADMIN_SESSIONS_MAX	4096	/* WebAdmin login sessions held at once; past it the oldest goes */
 #define WEBADMIN_SESSION_TIMEOUT_DEFAULT 1800	/* SessionTimeout, s: idle WebAdmin session */
 #define WEBADMIN_SESSION_TIMEOUT_MAX (7 * 86400)
+#define WEBUSER_SESSIONS_MAX	16384	/* WebUser login sessions held at once; past it the least recently used goes */
+#define WEBUSER_SESSION_TIMEOUT_DEFAULT 1800	/* SessionTimeout, s: idle WebUser session (CGP default not found) */
+#define WEBUSER_SESSION_TIMEOUT_MAX (7 * 86400)
 #define WEBADMIN_API_BODY_MAX	(16 * 1024 * 1024)	/* a JSON command (SetRouterTable text) */
 /* Directory and LDAP (src/directory, src/ldap; docs/ldap.md): */
 #define DIR_DN_MAX		1024	/* a DN's text; account DNs need ~300 */

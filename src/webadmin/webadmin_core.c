@@ -140,26 +140,6 @@ forbidden(struct wa_req *r, const char *why)
 	wa_message_page(r, 403, "Access denied", why);
 }
 
-/* A state-changing request from a page of another site: the browser's
- * Origin names it (RFC 6454); a missing Origin is fine (older clients,
- * curl). */
-static bool
-same_origin(const struct http_request *req)
-{
-	const char *o = http_header(req, "Origin"), *host, *p;
-	size_t n;
-
-	if (o == NULL || strcmp(o, "null") == 0)
-		return o == NULL;
-	p = strstr(o, "://");
-	host = http_header(req, "Host");
-	if (p == NULL || host == NULL)
-		return false;
-	p += 3;
-	n = strlen(host);
-	return strncasecmp(p, host, n) == 0 && p[n] == '\0';
-}
-
 static const struct wa_page *
 find_page(const char *path, bool server_pages)
 {
@@ -198,7 +178,7 @@ do_login(struct wa_req *r)
 		wa_login_page(r, 200, NULL);
 		return;
 	}
-	if (!same_origin(r->http)) {
+	if (!http_same_origin(r->http)) {
 		forbidden(r, "cross-site login refused");
 		return;
 	}
@@ -275,7 +255,7 @@ do_page(struct wa_req *r, const struct wa_admin *a)
 		http_resp_text(r->resp, 405, "method not allowed");
 		return;
 	}
-	if (!same_origin(r->http)) {
+	if (!http_same_origin(r->http)) {
 		forbidden(r, "cross-site request refused");
 		return;
 	}
@@ -293,7 +273,7 @@ api_csrf_ok(struct wa_req *r, const struct wa_admin *a)
 {
 	const char *ct = http_header(r->http, "Content-Type");
 
-	if (!same_origin(r->http))
+	if (!http_same_origin(r->http))
 		return false;
 	if (!a->basic)
 		return wa_csrf_ok(a, http_header(r->http, WA_CSRF_HEADER));

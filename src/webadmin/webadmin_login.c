@@ -58,23 +58,6 @@ static size_t nsessions, csessions;
 static unsigned char basic_key[32];
 static bool basic_key_set;
 
-static void
-random_hex(char *out, size_t nbytes)
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char r[64];
-	size_t i;
-
-	if (nbytes > sizeof(r) || RAND_bytes(r, (int)nbytes) != 1)
-		fatal("RAND_bytes failed for a WebAdmin session id");
-	for (i = 0; i < nbytes; i++) {
-		out[2 * i] = hex[r[i] >> 4];
-		out[2 * i + 1] = hex[r[i] & 15];
-	}
-	out[2 * nbytes] = '\0';
-	OPENSSL_cleanse(r, sizeof(r));
-}
-
 /* Drops sessions idle longer than timeout_ms (under sess_lock). */
 static void
 expire(int64_t now, int64_t timeout_ms)
@@ -308,8 +291,8 @@ wa_login(struct server *srv, const struct http_request *req,
 	}
 	s = &sessions[nsessions++];
 	memset(s, 0, sizeof(*s));
-	random_hex(s->sid, WA_ID_HEX / 2);
-	random_hex(s->csrf, WA_ID_HEX / 2);
+	http_token_new(s->sid, WA_ID_HEX / 2);
+	http_token_new(s->csrf, WA_ID_HEX / 2);
 	memcpy(s->account, a->account, sizeof(s->account));
 	memcpy(s->domain, a->domain, sizeof(s->domain));
 	s->master = a->master;
@@ -350,10 +333,7 @@ wa_logout(const struct http_request *req, struct http_response *resp)
 bool
 wa_csrf_ok(const struct wa_admin *a, const char *token)
 {
-	size_t n = strlen(a->csrf);
-
-	return token != NULL && n > 0 && strlen(token) == n &&
-	    CRYPTO_memcmp(token, a->csrf, n) == 0;
+	return http_token_eq(token, a->csrf);
 }
 
 size_t

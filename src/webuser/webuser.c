@@ -1,24 +1,69 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * webuser.c: the WebUser application on the HTTP server: JMAP requests go
- * to jmap_handle(); every other path is 404 until the webmail pages exist.
+ * webuser.c: the WebUser application on the HTTP server (docs/webuser.md):
+ * JMAP requests go to jmap_handle(), with the user of the request's login
+ * session (a state-changing request must carry the session's CSRF token in
+ * X-CSRF-Token) or else HTTP Basic; the Login page, the login and the
+ * pages to webuser_pages.c; every other path is 404.
  */
 #include "lib/compat.h"
 
+#include <string.h>
+
+#include <openssl/crypto.h>
+
 #include "lib/bounds.h"
+#include "lib/log.h"
 #include "core/server.h"
 #include "http/http.h"
 #include "jmap/jmap.h"
 #include "webuser/webuser.h"
+#include "webuser/webuser_private.h"
 
 static struct server *webuser_srv;
+
+/* A JMAP request with a login session: GET and HEAD as they are, anything
+ * else only with the session's CSRF token (a page of another site can send
+ * the cookie but not the header). */
+static void
+jmap_session(const struct http_request *req, struct http_response *resp)
+{
+	struct wu_user u;
+	const char *m = req->method;
+
+	switch (wu_session_get(webuser_srv, req, &u)) {
+	case WU_AUTH_NONE:
+		jmap_handle(webuser_srv, req, resp, NULL);
+		return;
+	case WU_AUTH_REFUSED:
+		http_resp_text(resp, 403, "This session may be used only from "
+		    "the network address it was opened from\n");
+		return;
+	case WU_AUTH_OK:
+		break;
+	}
+	if (strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0 &&
+	    (!http_same_origin(req) ||
+	    !http_token_eq(http_header(req, WU_CSRF_HEADER), u.csrf))) {
+		log_ses(req->log, LOG_PROBLEM, "%s %s of '%s' refused: missing "
+		    "or wrong CSRF token", m, req->path, u.who.address);
+		http_resp_text(resp, 403, "missing or wrong CSRF token (send "
+		    "the X-CSRF-Token header)\n");
+	} else
+		jmap_handle(webuser_srv, req, resp, &u.who);
+	OPENSSL_cleanse(&u, sizeof(u));
+}
 
 static void
 webuser_handle(void *arg, const struct http_request *req,
     struct http_response *resp)
 {
 	(void)arg;
-	if (jmap_handle(webuser_srv, req, resp))
+	if (jmap_path(req->path)) {
+		jmap_session(req, resp);
+		return;
+	}
+	if (wu_pages_handle(webuser_srv, req, resp))
 		return;
 	http_resp_text(resp, 404, "Not found\n");
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * webuser.h: WebUser (docs/jmap.md; the webmail pages come later) on the
- * "webuser" (8100) and "webusers" (9100) services through http/http.h,
- * log module HTTPU.  For now it serves JMAP (jmap/jmap.h) at
- * /.well-known/jmap and /jmap/...; other paths are 404.
+ * webuser.h: WebUser (docs/webuser.md, docs/jmap.md) on the "webuser"
+ * (8100) and "webusers" (9100) services through http/http.h, log module
+ * HTTPU: the per-domain Login page, login sessions (B9), a start page
+ * listing the mailboxes, and JMAP (jmap/jmap.h) at /.well-known/jmap and
+ * /jmap/... by session cookie or HTTP Basic.
  */
 #ifndef TEGAMI_WEBUSER_WEBUSER_H
 #define TEGAMI_WEBUSER_WEBUSER_H
@@ -22,6 +23,7 @@ struct webuser_conf {
 	uint64_t	 keepalive_timeout;	/* KeepAliveTimeout, s */
 	uint64_t	 header_timeout;	/* HeaderTimeout, s */
 	uint64_t	 hibernate_after;	/* HibernateAfter, s */
+	uint64_t	 session_timeout;	/* SessionTimeout, s: idle login */
 };
 extern const struct settings_table webuser_settings_table;
 /* Reads the current settings (a copy). */

@@ -20,6 +20,9 @@ static const struct setting_def wu_defs[] = {
 	    HTTP_HEADER_TIMEOUT_DEFAULT, 1, HTTP_HEADER_TIMEOUT_MAX),
 	SETTING_DURATION("HibernateAfter", struct webuser_conf,
 	    hibernate_after, 5, 0, HTTP_IDLE_TIMEOUT_MAX),
+	SETTING_DURATION("SessionTimeout", struct webuser_conf,
+	    session_timeout, WEBUSER_SESSION_TIMEOUT_DEFAULT, 1,
+	    WEBUSER_SESSION_TIMEOUT_MAX),
 };
 
 const struct settings_table webuser_settings_table =

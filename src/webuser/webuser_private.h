@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * webuser_private.h: WebUser's login sessions (webuser_session.c) and its
+ * pages (webuser_pages.c), for webuser.c.
+ */
+#ifndef TEGAMI_WEBUSER_WEBUSER_PRIVATE_H
+#define TEGAMI_WEBUSER_WEBUSER_PRIVATE_H
+
+#include "lib/compat.h"
+
+#include "lib/bounds.h"
+#include "auth/auth.h"
+
+struct server;
+struct http_request;
+struct http_response;
+
+#define WU_COOKIE	"TegamiUser"
+#define WU_CSRF_HEADER	"X-CSRF-Token"
+#define WU_ID_HEX	32		/* 128 random bits in hex */
+
+/* A logged-in user, as a request finds the session. */
+struct wu_user {
+	char			 sid[WU_ID_HEX + 1];
+	char			 csrf[WU_ID_HEX + 1];
+	struct auth_result	 who;
+};
+
+enum wu_auth {
+	WU_AUTH_NONE,		/* no cookie, or no such session (expired) */
+	WU_AUTH_OK,
+	WU_AUTH_REFUSED,	/* the session exists but may not be used
+				 * from here (B9); it has been logged */
+};
+
+/*
+ * The session of the request's TegamiUser cookie: its user in *u.  The
+ * session ends after SessionTimeout without a request, or when its account
+ * is gone.  With the account's effective WebUser preference
+ * RequireFixedNetworkAddress on (account, domain defaults, server defaults;
+ * B9) a request from another address than the login's is refused.
+ */
+enum wu_auth	wu_session_get(struct server *srv,
+		    const struct http_request *req, struct wu_user *u);
+/* A new session for who (after auth_login): new random id and CSRF token
+ * (never one the client sent), the cookie set on resp. */
+void		wu_session_new(struct server *srv,
+		    const struct http_request *req, struct http_response *resp,
+		    const struct auth_result *who, struct wu_user *u);
+/* Ends the session sid (if any) and clears the cookie. */
+void		wu_session_end(const struct http_request *req,
+		    struct http_response *resp, const char *sid);
+
+/* The pages: "/", "/login", "/logout", "/Mailboxes".  True when path is
+ * one of them (answered), false otherwise (resp untouched). */
+bool		wu_pages_handle(struct server *srv,
+		    const struct http_request *req, struct http_response *resp);
+
+#endif
