@@ -630,7 +630,7 @@ imap_idle_run(struct imap_session *s)
 	struct imap_idle *id = &s->idle;
 	struct pollfd pfd[2];
 	struct strv line;
-	int64_t left, end = id->start + imap_idle_limit_ms(s), wait;
+	int64_t left, end = id->start + imap_idle_limit_ms(s), wait, retry;
 	int r;
 
 	/* Resumed: the watch gets its eventfd back (readable when changes
@@ -638,8 +638,22 @@ imap_idle_run(struct imap_session *s)
 	if (id->suspended && idle_watch_back(s) < 0)
 		goto fail;
 	for (;;) {
-		if (s->state == IST_SELECTED)
-			imap_view_sync(s, true, false);
+		/* A failed read (out of descriptors, say) is tried again
+		 * after IMAP_IDLE_RETRY_MS: the change that woke the session
+		 * is not lost.  It ends the session after
+		 * IMAP_IDLE_RETRIES_MAX failures in a row. */
+		if (imap_view_sync(s, true, false))
+			id->sync_fails = 0;
+		else if (++id->sync_fails > IMAP_IDLE_RETRIES_MAX) {
+			log_ses(&s->log, LOG_PROBLEM, "IDLE cannot read "
+			    "mailbox %s %u times in a row; closing", s->mbox,
+			    id->sync_fails - 1);
+			idle_log(s, "failed", id->wakes, id->changes);
+			imap_send(s, "* BYE [UNAVAILABLE] The mailbox cannot be "
+			    "read now, try later");
+			goto fail;
+		}
+		retry = id->sync_fails > 0 ? IMAP_IDLE_RETRY_MS : 0;
 		if (conn_flush(s->conn) < 0) {
 			idle_log(s, "failed", id->wakes, id->changes);
 			goto fail;
@@ -652,7 +666,8 @@ imap_idle_run(struct imap_session *s)
 				goto fail;
 			}
 			if (id->suspended) {
-				r = idle_suspended_step(s, end);
+				r = idle_suspended_step(s, retry > 0 &&
+				    retry < left ? mono_ms() + retry : end);
 				if (r == 1)
 					return 0;
 				if (r < 0)
@@ -664,6 +679,8 @@ imap_idle_run(struct imap_session *s)
 			wait = left;
 			if (s->hibernate_ms > 0 && s->hibernate_ms < wait)
 				wait = s->hibernate_ms;
+			if (retry > 0 && retry < wait)
+				wait = retry;
 			pfd[0].fd = conn_fd(s->conn);
 			pfd[1].fd = store_watch_fd(id->w);
 			pfd[0].events = pfd[1].events = POLLIN;
@@ -674,6 +691,8 @@ imap_idle_run(struct imap_session *s)
 				    strerror(errno));
 				goto fail;
 			}
+			if (r == 0 && retry > 0 && wait == retry)
+				continue;	/* read the mailbox again */
 			if (r == 0 && wait < left && idle_park(s, end) > 0)
 				return 0;
 			if (id->suspended && (r = idle_watch_back(s)) != 0) {

@@ -24,6 +24,8 @@ struct server;
 #define IMAP_IDLE_CMD_MAX_MS	(2 * 60 * 60 * 1000)	/* one IDLE command, then BYE */
 #define IMAP_WRITE_TIMEOUT_MS	(5 * 60 * 1000)	/* a client not reading */
 #define IMAP_ERRORS_MAX		20	/* BAD replies before BYE */
+#define IMAP_IDLE_RETRY_MS	1000	/* IDLE reads its mailbox again after a failed read */
+#define IMAP_IDLE_RETRIES_MAX	60	/* failed reads in a row in IDLE, then BYE [UNAVAILABLE] */
 #define IMAP_SESSIONS_DEFAULT	20	/* concurrent sessions per account */
 #define IMAP_SESSIONS_MAX	1000	/* bound for MaxSessionsPerAccount */
 #define IMAP_HIBERNATE_DEFAULT	5	/* HibernateAfter, s */
@@ -82,6 +84,7 @@ struct imap_idle {
 	unsigned	 wakes, parks;
 	uint64_t	 changes;
 	bool		 suspended;	/* the watch has no eventfd (parked) */
+	unsigned	 sync_fails;	/* failed reads of the mailbox in a row */
 	struct park_token tok;		/* the store's hook wakes it */
 };
 
@@ -217,7 +220,9 @@ void	imap_view_close(struct imap_session *s);
  * for flag changes, EXISTS/RECENT for new messages.  Does nothing when the
  * store generation did not move, unless force.
  */
-void	imap_view_sync(struct imap_session *s, bool expunge_ok, bool force);
+/* False when the mailbox could not be read (logged): the view stays as it
+ * was and the next sync reads again. */
+bool	imap_view_sync(struct imap_session *s, bool expunge_ok, bool force);
 /*
  * RFC 3501 7.2.6: sends "* FLAGS" and "* OK [PERMANENTFLAGS]" with the
  * system flags and the keywords announced so far (SELECT, and again when a

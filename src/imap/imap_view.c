@@ -489,7 +489,7 @@ view_report(struct imap_session *s, bool expunge_ok, const bool *changed,
 }
 
 /* Compares a full listing of the mailbox with the view. */
-static void
+static bool
 sync_full(struct imap_session *s, bool expunge_ok, uint64_t gen)
 {
 	struct store_msgs cur;
@@ -506,7 +506,7 @@ sync_full(struct imap_session *s, bool expunge_ok, uint64_t gen)
 	if (store_messages(s->store, s->mbox_id, NULL, 0, &cur, &err) < 0) {
 		log_ses(&s->log, LOG_PROBLEM, "cannot read mailbox %s: %s",
 		    s->mbox, err.msg);
-		return;
+		return false;
 	}
 	s->gen = gen;
 	s->sync_modseq = st.highestmodseq;
@@ -538,6 +538,7 @@ sync_full(struct imap_session *s, bool expunge_ok, uint64_t gen)
 	view_report(s, expunge_ok, changed, cur.v + j, cur.n - j);
 	free(changed);
 	store_msgs_free(&cur);
+	return true;
 }
 
 /*
@@ -608,14 +609,14 @@ sync_since(struct imap_session *s, bool expunge_ok, uint64_t gen)
 	return true;
 }
 
-void
+bool
 imap_view_sync(struct imap_session *s, bool expunge_ok, bool force)
 {
 	uint64_t gen;
 	size_t i;
 
 	if (s->state != IST_SELECTED)
-		return;
+		return true;
 	gen = store_generation(s->store);
 	if (gen == s->gen && !force) {
 		if (expunge_ok)
@@ -624,8 +625,7 @@ imap_view_sync(struct imap_session *s, bool expunge_ok, bool force)
 					flush_expunged(s);
 					break;
 				}
-		return;
+		return true;
 	}
-	if (!sync_since(s, expunge_ok, gen))
-		sync_full(s, expunge_ok, gen);
+	return sync_since(s, expunge_ok, gen) || sync_full(s, expunge_ok, gen);
 }
