@@ -671,9 +671,14 @@ finish_cmd(struct imap_session *s, const struct imap_cmd *cmd)
 {
 	if (s->resp_kind == NULL)
 		return;		/* the handler answered, closes or parked */
-	if (s->state == IST_SELECTED && !(cmd->flags & CMD_NOSYNC))
-		imap_view_sync(s, !(cmd->flags & CMD_NOEXPUNGE) || s->uid_cmd,
-		    false);
+	/* A failed read of the mailbox (logged) is a warning (RFC 3501
+	 * 7.1.2): the client learns its view may be behind; the next command
+	 * reads again. */
+	if (s->state == IST_SELECTED && !(cmd->flags & CMD_NOSYNC) &&
+	    !imap_view_sync(s, !(cmd->flags & CMD_NOEXPUNGE) || s->uid_cmd,
+	    false))
+		imap_send(s, "* NO [UNAVAILABLE] The mailbox cannot be read "
+		    "now; its changes are shown later");
 	imap_reply_cut(s, cmd->name);
 	if (s->resp_kind[0] == 'B') {
 		s->errors++;
