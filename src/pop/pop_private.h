@@ -155,7 +155,7 @@ struct pop_session {
 	bool			 have_user;
 	/* TRANSACTION state */
 	char			 account[ADDRESS_MAX + 1];	/* "name@domain" */
-	struct store		*store;
+	struct store		*store;		/* NULL while parked */
 	int64_t			 mailbox;
 	uint32_t		 uidvalidity;
 	struct pop_msg		*msgs;

@@ -281,12 +281,45 @@ wait_or_park(struct pop_session *s)
 {
 	if (s->state != POP_TRANSACTION)
 		return false;
-	return listener_park_when_idle(s->conn, s->hibernate_ms,
-	    POP_IDLE_TIMEOUT_MS, pop_resume, s);
+	if (!listener_park_when_idle(s->conn, s->hibernate_ms,
+	    POP_IDLE_TIMEOUT_MS, pop_resume, s))
+		return false;
+	/* Parked (from when this thread returns): the account's handle goes
+	 * back to the cache, so a parked session holds one descriptor, its
+	 * socket; pop_resume() takes the handle again.  The maildrop lock
+	 * and the message list stay. */
+	if (s->store != NULL)
+		store_cache_release(&s->store);
+	return true;
 }
 
-/* Runs the session from its "waiting for the next command" point until it
- * ends (then frees it) or parks. */
+/* The account's handle again after hibernation; false (logged, -ERR, the
+ * session ends) when it cannot be opened now. */
+static bool
+store_back(struct pop_session *s)
+{
+	char dir[4096], name[ADDRESS_MAX + 1], *at;
+	struct error err;
+
+	if (s->store != NULL || s->state != POP_TRANSACTION)
+		return true;
+	memcpy(name, s->account, sizeof(name));
+	if ((at = strrchr(name, '@')) == NULL) {
+		error_set(&err, ERR_INTERNAL, "no domain in '%s'", name);
+		goto fail;
+	}
+	*at = '\0';
+	if (objects_account_path(s->srv->objects, name, at + 1, dir,
+	    sizeof(dir), &err) == 0 &&
+	    (s->store = store_cache_get_wait(dir, &err)) != NULL)
+		return true;
+fail:
+	log_ses(&s->log, LOG_PROBLEM, "cannot open the mailbox again after "
+	    "hibernation: %s", err.msg);
+	pop_reply(s, "-ERR [SYS/TEMP] cannot open the mailbox now, try later");
+	return false;
+}
+
 static void
 session_loop(struct pop_session *s)
 {
@@ -371,7 +404,8 @@ pop_resume(struct conn *c, void *arg, enum park_event why)
 		    "time-out");
 		pop_reply(s, "-ERR autologout: read time-out");
 		s->quit = true;
-	}
+	} else if (!store_back(s))
+		s->quit = true;
 	session_loop(s);
 }
 

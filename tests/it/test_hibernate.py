@@ -355,6 +355,33 @@ def test_pop_session_hibernates_and_resumes(make_server):
         c.close()
 
 
+def test_pop_parked_session_lets_its_account_go(make_server):
+    """A parked POP session holds no handle on its account (only its
+    socket): when the account was deleted meanwhile, the resume cannot take
+    one again and the session ends with -ERR [SYS/TEMP], never going on
+    quietly on a handle of a deleted database; no message is removed."""
+    s = start(make_server, services=("cli", "pop3"))
+    s.tegami("UpdateModule", "POP", "{HibernateAfter = 1;}")
+    c = socket.create_connection(("127.0.0.1", s.ports["pop3"]), timeout=30)
+    f = c.makefile("rb")
+    assert f.readline().startswith(b"+OK")
+    c.sendall(f"USER user2\r\nPASS {PASSWORD}\r\n".encode())
+    assert f.readline().startswith(b"+OK")
+    assert f.readline().startswith(b"+OK")
+    time.sleep(2.5)                      # parked
+    s.tegami("DeleteAccount", "user2")
+    c.sendall(b"STAT\r\n")
+    ln = f.readline()
+    assert ln.startswith(b"-ERR [SYS/TEMP] cannot open the mailbox now"), ln
+    try:
+        assert f.readline() == b""       # closed
+    except ConnectionResetError:
+        pass
+    c.close()
+    assert s.wait_log("cannot open the mailbox again after hibernation")
+    finish(s)
+
+
 # ---- SMTP: between commands after AUTH or the first MAIL (docs/smtp.md) ----
 
 SMTP_LIMITS = ("{HibernateAfter = 1; MaxChannels = 1000; MaxChannelsPerIP = 0; "
