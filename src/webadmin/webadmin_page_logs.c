@@ -174,7 +174,11 @@ wa_logs_get(struct wa_req *r)
 	wa_esc(r, mod);
 	wa_printf(r, "\" data-filter=\"");
 	wa_esc(r, filter);
-	wa_printf(r, "\">");
+	/* The newest file: the live tail follows the switch to the next
+	 * day's file (logs.js). */
+	wa_printf(r, "\" data-newest=\"%d\">", cur != NULL && files != NULL &&
+	    dict_array_len(files) > 0 && strcmp(cur, dict_get_str(
+	    dict_array_get(files, 0), "Name")) == 0);
 	for (i = 0; lines != NULL && i < dict_array_len(lines); i++) {
 		const char *l = dict_str(dict_array_get(lines, i), NULL);
 		int lvl = l != NULL && strlen(l) > 14 && l[13] >= '0' &&

@@ -1,12 +1,16 @@
-// node logs.mjs BASE USER PASSWORD SMTPPORT MAINDOMAIN
+// node logs.mjs BASE USER PASSWORD SMTPPORT MAINDOMAIN BASEDIR
 // Monitors -> Logs: the B14 line ("ROUTER failed to route
 // 'LoginPage@<host>'") is found with the module and substring filters; a
 // log level changed on Settings -> SMTP shows in the viewer: at Problems an
 // SMTP client's EHLO is not logged, at All Info it is; the live tail shows
-// a record written after the page was drawn.
+// a record written after the page was drawn, and goes on in the next day's
+// file when one appears (the server's switch at midnight, made here by
+// writing that file).
+import fs from 'node:fs';
+import path from 'node:path';
 import { run, check, login, submit, smtp, sleep } from './lib.mjs';
 
-const [base, user, password, smtpPort, mainDomain] = process.argv.slice(2);
+const [base, user, password, smtpPort, mainDomain, baseDir] = process.argv.slice(2);
 
 async function logText(page, q) {
 	await page.goto(base + '/Monitors/Logs?' + new URLSearchParams(q));
@@ -60,4 +64,21 @@ await run(async (ctx) => {
 		tail = (await page.locator('#log').innerText()).includes('tail-marker.test');
 	}
 	check(tail, 'the live tail shows a record written after the page was drawn');
+
+	// Midnight: a newer file appears; the tail goes on there.
+	const logs = path.join(baseDir, 'SystemLogs');
+	const newest = fs.readdirSync(logs).filter((n) => /^\d{4}-\d\d-\d\d.*\.log$/.test(n)).sort().pop();
+	const d = new Date(newest.slice(0, 10) + 'T12:00:00Z');
+	d.setUTCDate(d.getUTCDate() + 1);
+	const next = d.toISOString().slice(0, 10) + '.log';
+	fs.writeFileSync(path.join(logs, next),
+	    '00:00:01.000 2 SYSTEM tail-marker after midnight\n');
+	let follow = false;
+	for (let i = 0; i < 40 && !follow; i++) {
+		await sleep(250);
+		follow = (await page.locator('#log').innerText()).includes('tail-marker after midnight');
+	}
+	check(follow, 'the live tail follows the switch to the next day\'s file');
+	check((await page.locator('#log').innerText()).includes('continued in ' + next),
+	    'the tail says where it continues');
 });

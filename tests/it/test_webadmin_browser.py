@@ -110,7 +110,7 @@ def test_b14_line_and_log_level_in_log_viewer(wa):
     c.close()
     assert s.wait_log(r"failed to route 'LoginPage@mail'")
     node("logs.mjs", base_url(s), "postmaster", s.postmaster_password(),
-         s.ports["smtp"], s.domain)
+         s.ports["smtp"], s.domain, s.base)
 
 
 def test_b13_server_time_and_b10_unassigned_address(wa):

@@ -1,5 +1,6 @@
 // Monitors -> Logs: the live tail.  Polls ReadLog from the offset the page
-// (or the last poll) ended at, with the page's filters, and appends.
+// (or the last poll) ended at, with the page's filters, and appends; follows
+// the switch to the next day's file.
 'use strict';
 (function () {
 	const pre = document.getElementById('log');
@@ -27,12 +28,35 @@
 				pre.appendChild(document.createTextNode('\n'));
 			}
 			offset = Number(r.Offset);
+			if ((r.Lines || []).length === 0 &&
+			    pre.dataset.newest === '1')
+				await follow();
 			if (atEnd)
 				pre.scrollTop = pre.scrollHeight;
 			box.parentElement.title = '';
 		} catch (e) {
 			box.parentElement.title = String(e.message || e);
 		}
+	}
+	// At midnight the server writes to the next day's file: when the file
+	// tailed was the newest and another is newer now, go on there.
+	async function follow() {
+		const files = await window.tegamiCommand('ListLogs', []);
+		const next = files && files.length ? files[0].Name : null;
+		if (!next || next === pre.dataset.file)
+			return;
+		const s = document.createElement('span');
+		s.className = 'l2';
+		s.textContent = '--- continued in ' + next + ' ---';
+		pre.appendChild(s);
+		pre.appendChild(document.createTextNode('\n'));
+		pre.dataset.file = next;
+		offset = 0;
+		const sel = document.querySelector('select[name="file"]');
+		if (sel && ![...sel.options].some((o) => o.value === next))
+			sel.add(new Option(next + ' *', next), 0);
+		if (sel)
+			sel.value = next;
 	}
 	function set() {
 		if (box.checked && !timer) {
