@@ -15,7 +15,8 @@
 #include "cli/cli_stats.h"
 
 /* The services of the table (server/services.c), which the CLI does not
- * include; one not registered is skipped. */
+ * include; one not registered, or without a listening socket and a
+ * connection, is skipped (WebAdmin's Statistics draws no chart for it). */
 static const char *const services[] = {
 	"smtp", "submission", "smtps", "pop3", "pop3s", "imap", "imaps",
 	"webadmin", "webadmins", "webuser", "webusers", "ldap", "ldaps", "cli",
@@ -31,7 +32,8 @@ cli_server_statistics(struct server *srv)
 
 	for (i = 0; i < N_ELEMENTS(services); i++) {
 		if (!listener_is_registered(services[i]) ||
-		    listener_get_stats(services[i], &st) < 0)
+		    listener_get_stats(services[i], &st) < 0 ||
+		    (st.sockets == 0 && st.current == 0))
 			continue;
 		one = dict_new_dict();
 		dict_set(one, "Current", dict_new_number(st.current));

@@ -359,6 +359,7 @@ int
 listener_get_stats(const char *service, struct listener_stats *st_r)
 {
 	struct service *svc = service_find(service);
+	unsigned i;
 
 	if (svc == NULL)
 		return -1;
@@ -367,6 +368,10 @@ listener_get_stats(const char *service, struct listener_stats *st_r)
 	st_r->total = svc->total;
 	st_r->refused = svc->refused;
 	st_r->shed = svc->shed;
+	st_r->sockets = 0;
+	for (i = 0; i < nsocks; i++)
+		if (socks[i].fd >= 0 && socks[i].svc == svc)
+			st_r->sockets++;
 	pthread_mutex_unlock(&lst_lock);
 	return 0;
 }

@@ -112,6 +112,7 @@ struct listener_stats {
 	unsigned long	 total;		/* accepted since start (not refused) */
 	unsigned long	 refused;	/* refused for a limit */
 	unsigned long	 shed;		/* shed to make room */
+	unsigned	 sockets;	/* listening sockets now (0: not listening) */
 };
 
 struct listener_limits {
