@@ -305,7 +305,8 @@ objects_account_create(struct objects *o, const char *name,
 	struct domain *d;
 	int rc = -1;
 
-	if (obj_settings_hash_password(settings, &hashed, err_r) == -1)
+	if (obj_account_settings_check(settings, err_r) == -1 ||
+	    obj_settings_hash_password(settings, &hashed, err_r) == -1)
 		return -1;
 	pthread_rwlock_wrlock(&o->lock);
 	if ((d = dom_get(o->st, domain, err_r)) != NULL)

@@ -45,6 +45,7 @@ struct objects;
 #define OBJECTS_PATH_MAX	4096	/* a file path below the base directory */
 #define OBJECTS_PASSWORD_GEN	16	/* generated postmaster password length */
 #define OBJECTS_ALIASES_MAX	1000	/* aliases of one account or domain */
+#define OBJECTS_MAILBOXES_MAX	10000	/* MaxMailboxes at most (STORE_MAILBOXES_MAX) */
 #define OBJECTS_MODULE_NAME_MAX	32	/* "SMTP", "HTTPU" ... */
 
 enum obj_kind {

@@ -163,6 +163,9 @@ void	 obj_modfile_changed(struct objects *o, const char *file,
  * of GetAccountSettings fed back), *out_r gets a copy of in with the password
  * hashed and PasswordEncryption = U-crpt; otherwise *out_r is NULL.  Call
  * without the objects lock (hashing is slow). */
+/* The values of account settings being written (account_check.c): 0, or
+ * -1 with err_r naming the setting, its value and what is allowed. */
+int	 obj_account_settings_check(const struct dval *in, struct error *err_r);
 int	 obj_settings_hash_password(const struct dval *in, struct dval **out_r,
 	    struct error *err_r);
 

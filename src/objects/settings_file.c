@@ -22,6 +22,8 @@
 #define SF_TABLES	0x01	/* checked by the tables registered for it */
 #define SF_IPADDRESSES	0x02	/* IPAddresses parsed into the domain */
 #define SF_PASSWORD	0x04	/* a Password in clear is hashed */
+#define SF_ACCOUNT	0x08	/* account settings: values checked
+				 * (obj_account_settings_check) */
 
 struct sfile {
 	const char	*name;		/* "ServerSettings" */
@@ -56,7 +58,7 @@ static const struct sfile sfiles[OBJ_SF_COUNT] = {
 	    SRV(ddef) },
 	[OBJ_SF_SERVER_ACCOUNT_DEFAULTS] = { "ServerAccountDefaults",
 	    OBJ_SCOPE_SERVER, "DomainDefault.settings", "AccountDefaults",
-	    NULL, NULL, SF_TABLES, SRV(ddef) },
+	    NULL, NULL, SF_TABLES | SF_ACCOUNT, SRV(ddef) },
 	[OBJ_SF_SERVER_ACCOUNT_PREFS] = { "ServerAccountPrefs",
 	    OBJ_SCOPE_SERVER, "WebUserPrefs.settings", NULL, NULL, NULL,
 	    SF_TABLES, SRV(uprefs) },
@@ -68,14 +70,15 @@ static const struct sfile sfiles[OBJ_SF_COUNT] = {
 	    DOM(settings) },
 	[OBJ_SF_DOMAIN_ACCOUNT_DEFAULTS] = { "AccountDefaults",
 	    OBJ_SCOPE_DOMAIN, "domain.settings", "AccountDefaults", NULL,
-	    NULL, 0, DOM(settings) },
+	    NULL, SF_ACCOUNT, DOM(settings) },
 	[OBJ_SF_DOMAIN_ACCOUNT_PREFS] = { "AccountDefaultPrefs",
 	    OBJ_SCOPE_DOMAIN, "domain.settings", "AccountPrefs", NULL, NULL,
 	    0, DOM(settings) },
 	[OBJ_SF_ACCOUNT_TEMPLATE] = { "AccountTemplate", OBJ_SCOPE_DOMAIN,
-	    "AccountTemplate.settings", NULL, NULL, NULL, 0, DOM(templ) },
+	    "AccountTemplate.settings", NULL, NULL, NULL, SF_ACCOUNT,
+	    DOM(templ) },
 	[OBJ_SF_ACCOUNT_SETTINGS] = { "AccountSettings", OBJ_SCOPE_ACCOUNT,
-	    "account.settings", NULL, NULL, NULL, SF_PASSWORD,
+	    "account.settings", NULL, NULL, NULL, SF_PASSWORD | SF_ACCOUNT,
 	    ACC(settings) },
 	[OBJ_SF_ACCOUNT_PREFS] = { "AccountPrefs", OBJ_SCOPE_ACCOUNT,
 	    "account.prefs", NULL, NULL, NULL, 0, ACC(prefs) },
@@ -224,6 +227,9 @@ sfile_write(struct objects *o, enum obj_settings_file which,
 	f = &sfiles[which];
 	if (in == NULL || dict_type(in) != DICT_DICT)
 		return error_set(err_r, ERR_SYNTAX, "dictionary expected");
+	if ((f->flags & SF_ACCOUNT) &&
+	    obj_account_settings_check(in, err_r) == -1)
+		return -1;
 	/* Hashing is slow: before the lock. */
 	if ((f->flags & SF_PASSWORD) &&
 	    obj_settings_hash_password(in, &hashed, err_r) == -1)
