@@ -166,6 +166,7 @@ void	 obj_modfile_changed(struct objects *o, const char *file,
 /* The values of account settings being written (account_check.c): 0, or
  * -1 with err_r naming the setting, its value and what is allowed. */
 int	 obj_account_settings_check(const struct dval *in, struct error *err_r);
+extern const struct settings_table obj_account_settings_table;
 int	 obj_settings_hash_password(const struct dval *in, struct dval **out_r,
 	    struct error *err_r);
 
