@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * mime_test.c: the transfer-encoding decoders and RFC 2047 encoded words of
+ * lib/mime.h, which IMAP (SEARCH, BINARY[]) and JMAP (Email/get) share.
+ * Inputs are fed whole and split at every byte (a decoder must not care
+ * where a caller's buffer was cut for base64, whose state is per call).
+ */
+#include "lib/compat.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "lib/buf.h"
+#include "lib/mime.h"
+#include "lib/test.h"
+
+static void
+test_base64(void)
+{
+	static const struct {
+		const char	*in;
+		const char	*out;
+		size_t		 outlen;
+	} cases[] = {
+		{ "", "", 0 },
+		{ "SGFsbG8=", "Hallo", 5 },
+		{ "SGFs\r\nbG8", "Hallo", 5 },		/* line break, no pad */
+		{ "SGFsbA", "Hall", 4 },		/* 2 left: 1 byte */
+		{ "SGFsbG", "Hall", 4 },		/* 3 left, 6 bits spare */
+		{ "S", "", 0 },				/* 1 left: nothing */
+		{ "SG*F$s bG8=junk", "Hallo", 5 },	/* junk, stop at = */
+		{ "AP8A/w==", "\0\xff\0\xff", 4 },
+		{ "+/+/", "\xfb\xff\xbf", 3 },
+	};
+	struct buf b;
+	size_t i;
+
+	buf_init(&b, 1024);
+	for (i = 0; i < N_ELEMENTS(cases); i++) {
+		test_begin(cases[i].in);
+		buf_reset(&b);
+		mime_decode_base64(cases[i].in, strlen(cases[i].in), &b);
+		test_assert(b.len == cases[i].outlen &&
+		    memcmp(buf_cstr(&b), cases[i].out, b.len) == 0);
+		test_end();
+	}
+	test_begin("base64 past the buffer's ceiling is a sticky error");
+	{
+		struct buf small;
+
+		buf_init(&small, 4);
+		mime_decode_base64("SGFsbG8gd29ybGQ=", 16, &small);
+		test_assert(small.err != 0);
+		buf_free(&small);
+	}
+	test_end();
+	buf_free(&b);
+}
+
+static void
+test_qp(void)
+{
+	static const struct {
+		const char	*in;
+		const char	*out;
+	} cases[] = {
+		{ "", "" },
+		{ "a=3Db", "a=b" },
+		{ "a=3db", "a=b" },			/* lower-case hex */
+		{ "a=zzb", "a=zzb" },			/* invalid escape kept */
+		{ "soft=\r\nbreak", "softbreak" },
+		{ "soft= \t\r\nbreak", "softbreak" },	/* blanks after = */
+		{ "soft=\nbreak", "softbreak" },
+		{ "end=", "end" },
+		{ "end=4", "end=4" },
+		{ "trail  \r\nx", "trail\r\nx" },	/* 6.7 (3) */
+		{ "x=20 \r\n", "x \r\n" },		/* encoded blank stays */
+		{ "a_b", "a_b" },			/* "_" only in words */
+		{ "hello  \r\nbar=\r\n\r\nfoo\t=\r\nbar\r\nfoo\t \t= \r\n"
+		  "=62\r\nx=20 \r\n",
+		  "hello\r\nbar\r\nfoo\tbar\r\nfoo\t \tb\r\nx \r\n" },
+	};
+	struct buf b;
+	size_t i;
+
+	buf_init(&b, 1024);
+	for (i = 0; i < N_ELEMENTS(cases); i++) {
+		test_begin(cases[i].in);
+		buf_reset(&b);
+		mime_decode_qp(cases[i].in, strlen(cases[i].in), &b);
+		test_assert_str(buf_cstr(&b), cases[i].out);
+		test_end();
+	}
+	buf_free(&b);
+}
+
+static void
+test_cte(void)
+{
+	struct buf b;
+
+	buf_init(&b, 1024);
+	test_begin("cte picks the decoder by name, any case");
+	mime_decode_cte("BASE64", "SGk=", 4, &b);
+	test_assert_str(buf_cstr(&b), "Hi");
+	buf_reset(&b);
+	mime_decode_cte("Quoted-Printable", "H=69", 4, &b);
+	test_assert_str(buf_cstr(&b), "Hi");
+	buf_reset(&b);
+	mime_decode_cte("8bit", "H=69", 4, &b);
+	test_assert_str(buf_cstr(&b), "H=69");
+	buf_reset(&b);
+	mime_decode_cte(NULL, "SGk=", 4, &b);
+	test_assert_str(buf_cstr(&b), "SGk=");
+	test_end();
+	buf_free(&b);
+}
+
+/* Marks each piece: [charset|text] for words, the text alone otherwise. */
+static void
+mark_text(const char *charset, const char *p, size_t n, struct buf *out)
+{
+	if (charset == NULL) {
+		buf_append(out, p, n);
+		return;
+	}
+	buf_printf(out, "[%s|%.*s]", charset, (int)n, p);
+}
+
+static void
+test_words(void)
+{
+	static const struct {
+		const char	*in;
+		unsigned	 flags;
+		const char	*out;
+	} cases[] = {
+		{ "plain  text", 0, "plain  text" },
+		{ "plain  text", MIME_WORDS_FOLD_WS, "plain text" },
+		{ "=?UTF-8?B?SGFsbG8=?=", 0, "[UTF-8|Hallo]" },
+		{ "=?utf-8?b?SGFsbG8?=", 0, "[utf-8|Hallo]" },
+		{ "=?iso-8859-1?Q?W=F6rld_x?=", 0, "[iso-8859-1|W\xf6rld x]" },
+		{ "=?iso-8859-1*de?Q?a?=", 0, "[iso-8859-1|a]" },
+		/* RFC 2047 6.2: blanks between words go, others stay */
+		{ "=?a?Q?x?= \t =?a?Q?y?=", 0, "[a|x][a|y]" },
+		{ "x =?a?Q?y?= z", 0, "x [a|y] z" },
+		{ "x =?a?Q?y?= z", MIME_WORDS_FOLD_WS, "x [a|y] z" },
+		{ "  =?a?Q?y?=\r\n z  ", MIME_WORDS_FOLD_WS, "[a|y] z" },
+		{ "  lead", 0, "  lead" },
+		{ "tail  ", 0, "tail  " },
+		/* not words: kept as text */
+		{ "=?", 0, "=?" },
+		{ "=?a?Q?no end", 0, "=?a?Q?no end" },
+		{ "=?a?Qx?=", 0, "=?a?Qx?=" },
+		{ "a=?b", 0, "a=?b" },
+		{ "=?aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		  "aaaaa?Q?x?=", 0,
+		  "=?aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		  "aaaaa?Q?x?=" },
+		{ "=?a?Q?=41=4?=", 0, "[a|A=4]" },
+		{ "=?a?Q?" "?=", 0, "[a|]" },
+	};
+	struct buf b;
+	size_t i;
+
+	buf_init(&b, 4096);
+	for (i = 0; i < N_ELEMENTS(cases); i++) {
+		test_begin(cases[i].in);
+		buf_reset(&b);
+		mime_decode_words(cases[i].in, strlen(cases[i].in),
+		    cases[i].flags, mark_text, &b);
+		test_assert_str(buf_cstr(&b), cases[i].out);
+		test_end();
+	}
+	test_begin("words: every prefix is safe");
+	{
+		static const char s[] = " =?UTF-8?B?SGFsbG8=?= \t=?x?Q?a_b?= c";
+		size_t n;
+
+		for (n = 0; n <= sizeof(s) - 1; n++) {
+			buf_reset(&b);
+			mime_decode_words(s, n, 0, mark_text, &b);
+			buf_reset(&b);
+			mime_decode_words(s, n, MIME_WORDS_FOLD_WS, mark_text,
+			    &b);
+		}
+		test_assert(b.err == 0);
+	}
+	test_end();
+	buf_free(&b);
+}
+
+int
+main(void)
+{
+	test_base64();
+	test_qp();
+	test_cte();
+	test_words();
+	return test_done();
+}
