@@ -685,8 +685,8 @@ mime_free(struct mime_message **msgp)
 
 /* ---- transfer encodings and encoded words ---- */
 
-static int
-b64_value(unsigned char c)
+int
+mime_base64_value(unsigned char c, char c63)
 {
 	if (c >= 'A' && c <= 'Z')
 		return c - 'A';
@@ -696,7 +696,7 @@ b64_value(unsigned char c)
 		return c - '0' + 52;
 	if (c == '+')
 		return 62;
-	if (c == '/')
+	if (c == (unsigned char)c63)
 		return 63;
 	return -1;
 }
@@ -708,7 +708,7 @@ mime_decode_base64(const char *p, size_t n, struct buf *out)
 	size_t i;
 
 	for (i = 0; i < n && p[i] != '='; i++) {
-		int v = b64_value((unsigned char)p[i]);
+		int v = mime_base64_value((unsigned char)p[i], '/');
 
 		if (v < 0)
 			continue;

@@ -113,6 +113,9 @@ bool	mime_header_get(const char *data, size_t off, size_t len,
  * Content-Transfer-Encoding name cte (NULL or an identity encoding copies).
  */
 void	mime_decode_base64(const char *p, size_t n, struct buf *out);
+/* The value of a base64 digit (RFC 4648 4) with c63 as the last one ('/';
+ * ',' in IMAP's modified UTF-7), or -1. */
+int	mime_base64_value(unsigned char c, char c63);
 void	mime_decode_qp(const char *p, size_t n, struct buf *out);
 void	mime_decode_cte(const char *cte, const char *p, size_t n,
 	    struct buf *out);
