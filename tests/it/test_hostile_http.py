@@ -22,6 +22,7 @@ import pytest
 
 import httputil
 from imaputil import PASSWORD
+from sockutil import recv_until_close
 
 HTTP_REQUEST_LINE_MAX = 8192
 HTTP_HEADER_LINE_MAX = 8192
@@ -70,19 +71,7 @@ def exchange(s, svc, data, timeout=10.0, source="127.0.0.1"):
     k = sock(s, svc, source, timeout)
     try:
         k.sendall(data)
-        out = b""
-        end = time.time() + timeout
-        while time.time() < end:
-            try:
-                chunk = k.recv(65536)
-            except socket.timeout:
-                break
-            except ConnectionResetError:
-                break
-            if not chunk:
-                break
-            out += chunk
-        return out
+        return recv_until_close(k, timeout)
     finally:
         k.close()
 
@@ -277,7 +266,6 @@ def test_header_a_byte_at_a_time_times_out(make_server, tmp_path, svc):
     k = sock(s, svc, timeout=20)
     req = b"GET %s HTTP/1.1\r\nHost: a\r\n" % SERVICES[svc][1].encode()
     req += b"X-Slow: " + b"s" * 200
-    out = b""
     sent = 0
     try:
         for b in req[:60]:                  # at most 60 * 0.15 = 9 s
@@ -288,15 +276,7 @@ def test_header_a_byte_at_a_time_times_out(make_server, tmp_path, svc):
                 assert serves(s, svc)       # others are served meanwhile
     except OSError:
         pass
-    k.settimeout(10)
-    try:
-        while True:
-            chunk = k.recv(4096)
-            if not chunk:
-                break
-            out += chunk
-    except OSError:
-        pass
+    out = recv_until_close(k, 10)
     k.close()
     # HeaderTimeout = 2 s: a 408 long before the 60 bytes went out
     assert statuses(out) == [408], out[:200]

@@ -19,9 +19,10 @@ import pytest
 
 ldap3 = pytest.importorskip("ldap3")
 
-from test_ldap_badinput import (DOMAIN, Raw, integer, msg, octets,  # noqa: E402
-                                parse, present, read_tlv, result, search,
-                                still_serving, tlv)
+from sockutil import recv_until_close  # noqa: E402
+from test_ldap_badinput import (DOMAIN, Raw, add_people, integer,  # noqa: E402
+                                msg, octets, parse, present, read_tlv,
+                                result, search, still_serving, tlv)
 
 STARTTLS_OID = "1.3.6.1.4.1.1466.20037"
 PAGED_OID = "1.2.840.113556.1.4.319"
@@ -147,16 +148,7 @@ def test_search_pipelined_after_starttls_is_not_run(make_server):
         k = socket.create_connection(("127.0.0.1", s.ports["ldap"]), timeout=15)
         k.sendall(starttls_req(1))
         k.sendall(search(2, f"cn={DOMAIN}", present("uid")))
-        data = b""
-        k.settimeout(10)
-        try:
-            while True:
-                chunk = k.recv(4096)
-                if not chunk:
-                    break
-                data += chunk
-        except OSError:
-            pass
+        data = recv_until_close(k, 10)
         k.close()
         msgs = []
         f = io.BytesIO(data)
@@ -297,13 +289,7 @@ def read_page(r, msgid):
 
 def test_abandon_a_paged_search(make_server):
     s = start(make_server)
-    from ldap3 import Connection, Server
-    a = Connection(Server("127.0.0.1", port=s.ports["ldap"]), user="postmaster",
-                   password=s.postmaster_password(), raise_exceptions=False)
-    assert a.bind()
-    for i in range(600):
-        assert a.add(f"cn=P{i},cn={DOMAIN}", ["top", "person"], {"sn": f"s{i}"}), a.result
-    a.unbind()
+    add_people(s, 600)
     r = Raw(s)
     r.send(paged(1, 100))
     n, rc, cookie = read_page(r, 1)
