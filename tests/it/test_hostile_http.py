@@ -22,7 +22,7 @@ import pytest
 
 import httputil
 from imaputil import PASSWORD
-from sockutil import recv_until_close
+from sockutil import hold_idle, recv_until_close
 
 HTTP_REQUEST_LINE_MAX = 8192
 HTTP_HEADER_LINE_MAX = 8192
@@ -287,30 +287,11 @@ def test_header_a_byte_at_a_time_times_out(make_server, tmp_path, svc):
 
 # ---- idle connection floods ----
 
-def fill(s, svc, source, most):
-    """Opens idle connections from source until one is refused (a 503 or
-    a close) or most are open: (the open sockets, the refusal's bytes)."""
-    held = []
-    for _ in range(most):
-        k = sock(s, svc, source, timeout=5)
-        k.settimeout(0.5)
-        try:
-            got = k.recv(4096)
-        except socket.timeout:
-            held.append(k)
-            continue
-        except ConnectionResetError:
-            got = b""
-        k.close()
-        return held, got
-    return held, None
-
-
 def test_idle_flood_from_one_address_meets_the_per_address_limit(make_server, tmp_path):
     s = start(make_server, tmp_path, httpu="MaxChannelsPerIP = 8;",
               httpa="MaxChannelsPerIP = 8;")
     for svc in SERVICES:
-        held, refusal = fill(s, svc, "127.0.0.3", 50)
+        held, refusal = hold_idle(s.ports[svc], "127.0.0.3", 50)
         try:
             assert len(held) == 8, len(held)
             assert refusal is not None and statuses(refusal) == [503], refusal
@@ -320,7 +301,7 @@ def test_idle_flood_from_one_address_meets_the_per_address_limit(make_server, tm
             # other addresses are served meanwhile; the flooder is not
             assert serves(s, svc, "127.0.0.2")
             assert serves(s, svc, "127.0.0.1")
-            held2, refusal2 = fill(s, svc, "127.0.0.3", 3)
+            held2, refusal2 = hold_idle(s.ports[svc], "127.0.0.3", 3)
             assert held2 == [] and statuses(refusal2) == [503]
         finally:
             for k in held:
@@ -340,7 +321,7 @@ def test_idle_flood_filling_the_service_sheds_idle_ones(make_server, tmp_path):
     s = start(make_server, tmp_path,
               httpu="MaxChannels = 12; MaxChannelsPerIP = 0; MaxChannelsPerNetwork = 0;",
               services=["cli", "webuser"])
-    held, refusal = fill(s, "webuser", "127.0.0.3", 12)
+    held, refusal = hold_idle(s.ports["webuser"], "127.0.0.3", 12)
     try:
         assert len(held) == 12 and refusal is None
         for i in range(3):

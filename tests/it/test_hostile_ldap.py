@@ -19,7 +19,7 @@ import pytest
 
 ldap3 = pytest.importorskip("ldap3")
 
-from sockutil import recv_until_close  # noqa: E402
+from sockutil import hold_idle, recv_until_close  # noqa: E402
 from test_ldap_badinput import (DOMAIN, Raw, add_people, integer,  # noqa: E402
                                 msg, octets, parse, present, read_tlv,
                                 result, search, still_serving, tlv)
@@ -83,18 +83,7 @@ def starttls_req(msgid):
 
 def test_idle_flood_from_one_address(make_server):
     s = start(make_server, "MaxChannelsPerIP = 8;")
-    held, refusal = [], None
-    for _ in range(40):                     # bounded
-        k = socket.create_connection(("127.0.0.1", s.ports["ldap"]), timeout=5,
-                                     source_address=("127.0.0.3", 0))
-        k.settimeout(0.5)
-        try:
-            refusal = k.recv(4096)
-        except socket.timeout:
-            held.append(k)
-            continue
-        k.close()
-        break
+    held, refusal = hold_idle(s.ports["ldap"], "127.0.0.3", 40)
     try:
         assert len(held) == 8 and refusal, (len(held), refusal)
         # a Notice of Disconnection (RFC 4511 4.4.1) with busy (51)
