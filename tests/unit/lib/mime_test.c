@@ -14,84 +14,92 @@
 #include "lib/mime.h"
 #include "lib/test.h"
 
+struct decode_case {
+	const char	*in;
+	const char	*out;
+	size_t		 outlen;	/* 0: strlen(out) */
+};
+
+/* Runs each case through decode (whole input), comparing bytes. */
+static void
+run_cases(void (*decode)(const char *, size_t, struct buf *),
+    const struct decode_case *cases, size_t n)
+{
+	struct buf b;
+	size_t i, len;
+
+	buf_init(&b, 1024);
+	for (i = 0; i < n; i++) {
+		test_begin(cases[i].in);
+		buf_reset(&b);
+		decode(cases[i].in, strlen(cases[i].in), &b);
+		len = cases[i].outlen > 0 ? cases[i].outlen :
+		    strlen(cases[i].out);
+		test_assert(b.len == len &&
+		    memcmp(buf_cstr(&b), cases[i].out, len) == 0);
+		test_end();
+	}
+	buf_free(&b);
+}
+
 static void
 test_base64(void)
 {
-	static const struct {
-		const char	*in;
-		const char	*out;
-		size_t		 outlen;
-	} cases[] = {
+	static const struct decode_case cases[] = {
 		{ "", "", 0 },
-		{ "SGFsbG8=", "Hallo", 5 },
-		{ "SGFs\r\nbG8", "Hallo", 5 },		/* line break, no pad */
-		{ "SGFsbA", "Hall", 4 },		/* 2 left: 1 byte */
-		{ "SGFsbG", "Hall", 4 },		/* 3 left, 6 bits spare */
+		{ "SGFsbG8=", "Hallo", 0 },
+		{ "SGFs\r\nbG8", "Hallo", 0 },		/* line break, no pad */
+		{ "SGFsbA", "Hall", 0 },		/* 2 left: 1 byte */
+		/* 3 left, 6 bits spare */
+		{ "SGFsbG", "Hall", 0 },
 		{ "S", "", 0 },				/* 1 left: nothing */
-		{ "SG*F$s bG8=junk", "Hallo", 5 },	/* junk, stop at = */
+		{ "SG*F$s bG8=junk", "Hallo", 0 },	/* junk, stop at = */
 		{ "AP8A/w==", "\0\xff\0\xff", 4 },
-		{ "+/+/", "\xfb\xff\xbf", 3 },
+		{ "+/+/", "\xfb\xff\xbf", 0 },
 	};
-	struct buf b;
-	size_t i;
+	struct buf small;
 
-	buf_init(&b, 1024);
-	for (i = 0; i < N_ELEMENTS(cases); i++) {
-		test_begin(cases[i].in);
-		buf_reset(&b);
-		mime_decode_base64(cases[i].in, strlen(cases[i].in), &b);
-		test_assert(b.len == cases[i].outlen &&
-		    memcmp(buf_cstr(&b), cases[i].out, b.len) == 0);
-		test_end();
-	}
+	run_cases(mime_decode_base64, cases, N_ELEMENTS(cases));
 	test_begin("base64 past the buffer's ceiling is a sticky error");
-	{
-		struct buf small;
-
-		buf_init(&small, 4);
-		mime_decode_base64("SGFsbG8gd29ybGQ=", 16, &small);
-		test_assert(small.err != 0);
-		buf_free(&small);
-	}
+	buf_init(&small, 4);
+	mime_decode_base64("SGFsbG8gd29ybGQ=", 16, &small);
+	test_assert(small.err != 0);
+	buf_free(&small);
 	test_end();
-	buf_free(&b);
+	test_begin("base64 digits: '/' for MIME, ',' for modified UTF-7");
+	test_assert(mime_base64_value('/', '/') == 63);
+	test_assert(mime_base64_value(',', '/') == -1);
+	test_assert(mime_base64_value(',', ',') == 63);
+	test_assert(mime_base64_value('=', '/') == -1);
+	test_end();
 }
 
 static void
 test_qp(void)
 {
-	static const struct {
-		const char	*in;
-		const char	*out;
-	} cases[] = {
-		{ "", "" },
-		{ "a=3Db", "a=b" },
-		{ "a=3db", "a=b" },			/* lower-case hex */
-		{ "a=zzb", "a=zzb" },			/* invalid escape kept */
-		{ "soft=\r\nbreak", "softbreak" },
-		{ "soft= \t\r\nbreak", "softbreak" },	/* blanks after = */
-		{ "soft=\nbreak", "softbreak" },
-		{ "end=", "end" },
-		{ "end=4", "end=4" },
-		{ "trail  \r\nx", "trail\r\nx" },	/* 6.7 (3) */
-		{ "x=20 \r\n", "x \r\n" },		/* encoded blank stays */
-		{ "a_b", "a_b" },			/* "_" only in words */
+	static const struct decode_case cases[] = {
+		{ "", "", 0 },
+		{ "a=3Db", "a=b", 0 },
+		{ "a=3db", "a=b", 0 },			/* lower-case hex */
+		/* invalid escape kept */
+		{ "a=zzb", "a=zzb", 0 },
+		{ "soft=\r\nbreak", "softbreak", 0 },
+		/* blanks after = */
+		{ "soft= \t\r\nbreak", "softbreak", 0 },
+		{ "soft=\nbreak", "softbreak", 0 },
+		{ "end=", "end", 0 },
+		{ "end=4", "end=4", 0 },
+		{ "trail  \r\nx", "trail\r\nx", 0 },	/* 6.7 (3) */
+		/* encoded blank stays */
+		{ "x=20 \r\n", "x \r\n", 0 },
+		{ "a_b", "a_b", 0 },			/* "_" only in words */
+		{ "a=00b", "a\0b", 3 },
 		{ "hello  \r\nbar=\r\n\r\nfoo\t=\r\nbar\r\nfoo\t \t= \r\n"
 		  "=62\r\nx=20 \r\n",
-		  "hello\r\nbar\r\nfoo\tbar\r\nfoo\t \tb\r\nx \r\n" },
+		  "hello\r\nbar\r\nfoo\tbar\r\nfoo\t \tb\r\nx \r\n", 0 },
 	};
-	struct buf b;
-	size_t i;
 
-	buf_init(&b, 1024);
-	for (i = 0; i < N_ELEMENTS(cases); i++) {
-		test_begin(cases[i].in);
-		buf_reset(&b);
-		mime_decode_qp(cases[i].in, strlen(cases[i].in), &b);
-		test_assert_str(buf_cstr(&b), cases[i].out);
-		test_end();
-	}
-	buf_free(&b);
+	run_cases(mime_decode_qp, cases, N_ELEMENTS(cases));
 }
 
 static void
@@ -153,10 +161,16 @@ test_words(void)
 		{ "=?a?Q?no end", 0, "=?a?Q?no end" },
 		{ "=?a?Qx?=", 0, "=?a?Qx?=" },
 		{ "a=?b", 0, "a=?b" },
-		{ "=?aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		  "aaaaa?Q?x?=", 0,
-		  "=?aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		  "aaaaa?Q?x?=" },
+		/* a charset name of MIME_CHARSET_NAME_MAX (64) letters */
+		{ "=?aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		  "aaaaaaaa?Q?x?=", 0,
+		  "=?aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		  "aaaaaaaa?Q?x?=" },
+		/* and of 63: a word */
+		{ "=?aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		  "aaaaaaa?Q?x?=", 0,
+		  "[aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		  "aaaaaaa|x]" },
 		{ "=?a?Q?=41=4?=", 0, "[a|A=4]" },
 		{ "=?a?Q?" "?=", 0, "[a|]" },
 	};
