@@ -21,6 +21,7 @@
 #include "lib/compat.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lib/buf.h"
 #include "lib/error.h"
@@ -188,5 +189,30 @@ const char	*http_web_root(void);
  * in $(PREFIX)/sbin).  Leaves it unset (every static file 404) when there
  * is none. */
 void		 http_set_web_root_default(void);
+
+/*
+ * For the web applications (http_webapp.c).  http_login_domain(): the
+ * local domain that "LoginPage@<host>" routes to (host as in
+ * http_request.host; an IP address becomes an address literal).  0 with
+ * the domain in domain[size]; -1 when it routes elsewhere or nowhere.
+ * Either way the address routed is left in addr_r[addr_size] for the log.
+ */
+int	http_login_domain(struct server *srv, const char *host, char *domain,
+	    size_t size, char *addr_r, size_t addr_size);
+/*
+ * A web application's session array v: n elements of size bytes, unordered,
+ * each with an int64_t last-use time (ms) at offset last_off; the caller
+ * holds its lock.  drop wipes element i and moves the last one into its
+ * place; expire drops those idle longer than timeout_ms; both return the
+ * new count.  lru is the index of the least recently used (n > 0).  room
+ * returns the array (reallocated, *cap grown, when n == *cap) with room
+ * for one more.
+ */
+size_t	http_sessions_drop(void *v, size_t n, size_t size, size_t i);
+size_t	http_sessions_expire(void *v, size_t n, size_t size, size_t last_off,
+	    int64_t now, int64_t timeout_ms);
+size_t	http_sessions_lru(const void *v, size_t n, size_t size,
+	    size_t last_off);
+void	*http_sessions_room(void *v, size_t n, size_t *cap, size_t size);
 
 #endif

@@ -115,11 +115,14 @@ int
 http_parse_chunk_size(const char *line, size_t len, uint64_t *size_r)
 {
 	uint64_t v = 0;
-	size_t i = 0;
+	size_t i = 0, sig = 0;
 	int d;
 
+	/* RFC 9112 7.1: chunk-size = 1*HEXDIG; leading zeros are allowed
+	 * (bounded by the chunk line), significant digits are not past 15
+	 * (below 2^60, far past any body we take, never an overflow). */
 	while (i < len && (d = hexval((unsigned char)line[i])) >= 0) {
-		if (i >= 15)		/* 15 hex digits: below 2^60 */
+		if ((v > 0 || d > 0) && ++sig > 15)
 			return -1;
 		v = v * 16 + (uint64_t)d;
 		i++;
@@ -348,12 +351,16 @@ check_headers(struct http_head *h, struct error *err_r)
 				return fail(err_r, 400, "malformed Host");
 		} else if (strcasecmp(n, "Content-Length") == 0) {
 			uint64_t cl = 0;
-			size_t k;
+			size_t k, sig = 0;
 
-			if (v[0] == '\0' || strlen(v) > 18)
+			/* RFC 9110 8.6: 1*DIGIT, leading zeros allowed; past
+			 * 18 significant digits (10^18 < 2^63) it is not a
+			 * length we could hold */
+			if (v[0] == '\0')
 				return fail(err_r, 400, "bad Content-Length");
 			for (k = 0; v[k] != '\0'; k++) {
-				if (!isdigit((unsigned char)v[k]))
+				if (!isdigit((unsigned char)v[k]) ||
+				    ((cl > 0 || v[k] != '0') && ++sig > 18))
 					return fail(err_r, 400,
 					    "bad Content-Length");
 				cl = cl * 10 + (uint64_t)(v[k] - '0');

@@ -23,92 +23,6 @@
 #include "imap/imap_fetch.h"
 #include "imap/imap_private.h"
 
-/* ---- decoders ---- */
-
-/* Content-Transfer-Encoding base64 (RFC 2045 6.8): characters outside the
- * alphabet (line breaks, junk) are skipped and decoding stops at '='; the
- * decoding itself is OpenSSL's. */
-void
-imap_decode_base64(const char *p, size_t n, struct buf *out)
-{
-	unsigned char *clean, tail[4], dec[3];
-	size_t i, m = 0, whole;
-	int r;
-
-	clean = xmalloc(n + 1);
-	for (i = 0; i < n && p[i] != '='; i++)
-		if (isalnum((unsigned char)p[i]) || p[i] == '+' || p[i] == '/')
-			clean[m++] = (unsigned char)p[i];
-	whole = m / 4 * 4;
-	if (whole > 0) {
-		unsigned char *bin = xmalloc(whole / 4 * 3 + 1);
-
-		r = EVP_DecodeBlock(bin, clean, (int)whole);
-		if (r > 0)
-			buf_append(out, bin, (size_t)r);
-		free(bin);
-	}
-	if (m - whole >= 2) {
-		/* 2 or 3 characters left: 1 or 2 bytes, as if padded */
-		memset(tail, '=', sizeof(tail));
-		memcpy(tail, clean + whole, m - whole);
-		if (EVP_DecodeBlock(dec, tail, 4) == 3)
-			buf_append(out, dec, m - whole - 1);
-	}
-	free(clean);
-}
-
-void
-imap_decode_qp(const char *p, size_t n, struct buf *out)
-{
-	size_t i, j, ws = SIZE_MAX;	/* start of trailing literal blanks */
-	int h, l;
-
-	for (i = 0; i < n; i++) {
-		if (p[i] == '\r' || p[i] == '\n') {
-			/* RFC 2045 6.7 (3): white space at the end of an
-			 * encoded line is padding; a decoder deletes it */
-			if (ws != SIZE_MAX && out->err == 0) {
-				out->len = ws;
-				out->data[ws] = '\0';
-			}
-			ws = SIZE_MAX;
-			buf_putc(out, p[i]);
-			continue;
-		}
-		if (p[i] == ' ' || p[i] == '\t') {
-			if (ws == SIZE_MAX)
-				ws = out->len;
-			buf_putc(out, p[i]);
-			continue;
-		}
-		ws = SIZE_MAX;
-		if (p[i] != '=') {
-			buf_putc(out, p[i]);
-			continue;
-		}
-		/* soft line break: "=" then optional white space, CRLF */
-		for (j = i + 1; j < n && (p[j] == ' ' || p[j] == '\t'); j++)
-			;
-		if (j < n && (p[j] == '\r' || p[j] == '\n')) {
-			if (p[j] == '\r' && j + 1 < n && p[j + 1] == '\n')
-				j++;
-			i = j;
-			continue;
-		}
-		if (j >= n) {
-			i = j;
-			continue;
-		}
-		if (i + 2 < n && (h = hex_digit_value((unsigned char)p[i + 1])) >= 0 &&
-		    (l = hex_digit_value((unsigned char)p[i + 2])) >= 0) {
-			buf_putc(out, (char)(h * 16 + l));
-			i += 2;
-		} else
-			buf_putc(out, '=');
-	}
-}
-
 /* ---- APPEND of binary content (RFC 3516 4.3) ---- */
 
 static void
@@ -343,10 +257,10 @@ section_bytes(struct imap_session *s, const struct store_msg *m,
 			    strcasecmp(enc, "binary") == 0)
 				break;
 			if (strcasecmp(enc, "base64") == 0)
-				imap_decode_base64(mm->data + part->body_off,
+				mime_decode_base64(mm->data + part->body_off,
 				    part->body_len, tmp);
 			else if (strcasecmp(enc, "quoted-printable") == 0)
-				imap_decode_qp(mm->data + part->body_off,
+				mime_decode_qp(mm->data + part->body_off,
 				    part->body_len, tmp);
 			else
 				return error_set(err_r, ERR_PERM,

@@ -76,11 +76,6 @@ int	imap_fetch_parse(const struct imap_arg *items,
 	    struct error *err_r);
 void	imap_fetch_req_free(struct fetch_req *r);
 
-/* Content-Transfer-Encoding decoders: append the decoded bytes to out.
- * Base64 skips white space and stops at '='; quoted-printable keeps
- * invalid escapes as they are (RFC 2045 6.7 note 1). */
-void	imap_decode_base64(const char *p, size_t n, struct buf *out);
-void	imap_decode_qp(const char *p, size_t n, struct buf *out);
 /*
  * RFC 3516 4.3: a message APPENDed as literal8 may hold binary parts; the
  * store keeps text (it turns bare LF into CRLF), so each leaf part whose

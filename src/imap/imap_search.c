@@ -486,70 +486,20 @@ latin1_to_utf8(const char *p, size_t n, struct buf *out)
 	}
 }
 
+/* Encoded words in latin1 become UTF-8; other charsets stay as bytes. */
+static void
+header_text(const char *charset, const char *p, size_t n, struct buf *out)
+{
+	if (charset != NULL && strncasecmp(charset, "iso-8859-1", 10) == 0)
+		latin1_to_utf8(p, n, out);
+	else
+		buf_append(out, p, n);
+}
+
 void
 imap_decode_header(const char *p, size_t n, struct buf *out)
 {
-	size_t i = 0, j, q1, q2, end, k, pending_ws = 0;
-	struct buf tmp;
-	bool last_encoded = false;
-
-	buf_init(&tmp, n + 16);
-	while (i < n) {
-		if (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' ||
-		    p[i] == '\n') {
-			pending_ws++;
-			i++;
-			continue;
-		}
-		/* =?charset?X?text?= */
-		if (p[i] == '=' && i + 1 < n && p[i + 1] == '?') {
-			for (q1 = i + 2; q1 < n && p[q1] != '?'; q1++)
-				;
-			q2 = q1 + 2;
-			end = n;
-			if (q2 < n && p[q2] == '?')
-				for (j = q2 + 1; j + 1 < n; j++)
-					if (p[j] == '?' && p[j + 1] == '=') {
-						end = j;
-						break;
-					}
-			if (end < n) {
-				if (pending_ws > 0 && !last_encoded &&
-				    out->len > 0)
-					buf_putc(out, ' ');
-				pending_ws = 0;
-				buf_reset(&tmp);
-				if (p[q1 + 1] == 'B' || p[q1 + 1] == 'b')
-					imap_decode_base64(p + q2 + 1,
-					    end - q2 - 1, &tmp);
-				else {
-					struct buf q;
-
-					buf_init(&q, end - q2 + 1);
-					for (k = q2 + 1; k < end; k++)
-						buf_putc(&q, p[k] == '_' ?
-						    ' ' : p[k]);
-					imap_decode_qp(buf_cstr(&q), q.len,
-					    &tmp);
-					buf_free(&q);
-				}
-				if (q1 - (i + 2) >= 10 &&
-				    strncasecmp(p + i + 2, "iso-8859-1", 10) == 0)
-					latin1_to_utf8(tmp.data, tmp.len, out);
-				else
-					buf_append(out, tmp.data, tmp.len);
-				i = end + 2;
-				last_encoded = true;
-				continue;
-			}
-		}
-		if (pending_ws > 0 && out->len > 0)
-			buf_putc(out, ' ');
-		pending_ws = 0;
-		last_encoded = false;
-		buf_putc(out, p[i++]);
-	}
-	buf_free(&tmp);
+	mime_decode_words(p, n, MIME_WORDS_FOLD_WS, header_text, out);
 }
 
 static const struct buf *
@@ -772,12 +722,8 @@ decoded_parts_match(const char *d, const struct mime_part *p,
 		if (!b64 && !qp && cs == NULL)
 			continue;
 		buf_init(&dec, p->body_len + 16);
-		if (b64)
-			imap_decode_base64(d + p->body_off, p->body_len, &dec);
-		else if (qp)
-			imap_decode_qp(d + p->body_off, p->body_len, &dec);
-		else
-			buf_append(&dec, d + p->body_off, p->body_len);
+		mime_decode_cte(p->encoding, d + p->body_off, p->body_len,
+		    &dec);
 		buf_init(&utf, 4 * p->body_len + 16);
 		if (cs != NULL && to_utf8(cs, dec.data != NULL ? dec.data : "",
 		    dec.len, &utf))

@@ -6,26 +6,11 @@
  */
 #include "lib/compat.h"
 
+#include "lib/mime.h"
 #include "imap/imap_utf7.h"
 
 static const char b64chars[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
-
-static int
-b64val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == ',')
-		return 63;
-	return -1;
-}
 
 static void
 put_utf8(struct buf *out, uint32_t cp)
@@ -84,7 +69,8 @@ imap_utf7_to_utf8(const char *in, size_t len, struct buf *out,
 		hi = 0;
 		start = i;
 		for (; i < len && in[i] != '-'; i++) {
-			if ((v = b64val((unsigned char)in[i])) < 0)
+			v = mime_base64_value((unsigned char)in[i], ',');
+			if (v < 0)
 				return error_set(err_r, ERR_SYNTAX,
 				    "Invalid modified UTF-7 in mailbox name");
 			bits = (bits << 6) | (uint32_t)v;

@@ -15,81 +15,10 @@
 #include "lib/mime.h"
 #include "jmap/jmap_private.h"
 
-static int
-b64val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-static void
-decode_b64(const char *in, size_t n, struct buf *out)
-{
-	unsigned acc = 0, bits = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		int v = b64val((unsigned char)in[i]);
-
-		if (in[i] == '=')
-			break;
-		if (v < 0)
-			continue;
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			buf_putc(out, (char)((acc >> bits) & 0xff));
-		}
-	}
-}
-
-static void
-decode_qp(const char *in, size_t n, bool header, struct buf *out)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		char c = in[i];
-
-		if (header && c == '_')
-			buf_putc(out, ' ');
-		else if (c == '=' && i + 2 < n &&
-		    hex_digit_value((unsigned char)in[i + 1]) >= 0 &&
-		    hex_digit_value((unsigned char)in[i + 2]) >= 0) {
-			buf_putc(out, (char)(hex_digit_value(
-			    (unsigned char)in[i + 1]) * 16 +
-			    hex_digit_value((unsigned char)in[i + 2])));
-			i += 2;
-		} else if (c == '=' && i + 1 < n && (in[i + 1] == '\r' ||
-		    in[i + 1] == '\n')) {
-			/* soft line break */
-			i++;
-			if (in[i] == '\r' && i + 1 < n && in[i + 1] == '\n')
-				i++;
-		} else
-			buf_putc(out, c);
-	}
-}
-
 void
 jmap_decode_cte(const char *cte, const char *in, size_t n, struct buf *out)
 {
-	if (cte != NULL && strcasecmp(cte, "base64") == 0)
-		decode_b64(in, n, out);
-	else if (cte != NULL && strcasecmp(cte, "quoted-printable") == 0)
-		decode_qp(in, n, false, out);
-	else
-		buf_append(out, in, n);
+	mime_decode_cte(cte, in, n, out);
 }
 
 /* Length of the valid UTF-8 sequence at p (n bytes left), 0 if invalid. */
@@ -181,79 +110,20 @@ jmap_to_utf8(const char *charset, const char *in, size_t n, struct buf *out)
 	return true;
 }
 
+/* Encoded words through iconv, the text between them cleaned as UTF-8. */
+static void
+words_text(const char *charset, const char *in, size_t n, struct buf *out)
+{
+	if (charset == NULL)
+		clean_utf8(in, n, out);
+	else
+		(void)jmap_to_utf8(charset, in, n, out);
+}
+
 void
 jmap_decode_words(const char *in, size_t n, struct buf *out)
 {
-	size_t i = 0;
-	bool last_word = false;
-	size_t pending_ws = 0, ws_at = 0;
-
-	while (i < n) {
-		/* =?charset?X?text?= */
-		if (in[i] == '=' && i + 1 < n && in[i + 1] == '?') {
-			const char *cs = in + i + 2, *q1, *q2, *end;
-			size_t rest = n - i - 2;
-
-			q1 = memchr(cs, '?', rest);
-			if (q1 != NULL && (size_t)(q1 - in) + 3 < n &&
-			    q1[2] == '?' && (q2 = q1 + 2) != NULL &&
-			    (end = memmem(q2 + 1, n - (size_t)(q2 + 1 - in),
-			    "?=", 2)) != NULL && q1 - cs < 64) {
-				char charset[64];
-				struct buf raw;
-				char enc = q1[1];
-				char *star;
-
-				memcpy(charset, cs, (size_t)(q1 - cs));
-				charset[q1 - cs] = '\0';
-				/* RFC 2231 language suffix */
-				if ((star = strchr(charset, '*')) != NULL)
-					*star = '\0';
-				buf_init(&raw, MIME_HEADER_VALUE_MAX);
-				if (enc == 'B' || enc == 'b')
-					decode_b64(q2 + 1, (size_t)(end -
-					    q2 - 1), &raw);
-				else
-					decode_qp(q2 + 1, (size_t)(end -
-					    q2 - 1), true, &raw);
-				/* white space between two encoded words is
-				 * dropped (RFC 2047 6.2) */
-				if (!last_word && pending_ws > 0)
-					buf_append(out, in + ws_at, pending_ws);
-				pending_ws = 0;
-				(void)jmap_to_utf8(charset, raw.data != NULL ?
-				    raw.data : "", raw.len, out);
-				buf_free(&raw);
-				i = (size_t)(end - in) + 2;
-				last_word = true;
-				continue;
-			}
-		}
-		if (in[i] == ' ' || in[i] == '\t') {
-			if (pending_ws == 0)
-				ws_at = i;
-			pending_ws++;
-			i++;
-			continue;
-		}
-		if (pending_ws > 0) {
-			buf_append(out, in + ws_at, pending_ws);
-			pending_ws = 0;
-		}
-		{
-			size_t start = i;
-
-			while (i < n && in[i] != ' ' && in[i] != '\t' &&
-			    !(in[i] == '=' && i + 1 < n && in[i + 1] == '?'))
-				i++;
-			if (i == start)
-				i++;
-			clean_utf8(in + start, i - start, out);
-		}
-		last_word = false;
-	}
-	if (pending_ws > 0)
-		buf_append(out, in + ws_at, pending_ws);
+	mime_decode_words(in, n, 0, words_text, out);
 }
 
 void

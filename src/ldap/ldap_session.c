@@ -101,6 +101,20 @@ drain_input(struct ldap_session *s)
 	}
 }
 
+/* True when the client has sent bytes not read yet (no wait). */
+static bool
+input_waiting(struct ldap_session *s)
+{
+	struct pollfd pfd;
+
+	if (conn_input_buffered(s->conn))
+		return true;
+	pfd.fd = conn_fd(s->conn);
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	return poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLIN) != 0;
+}
+
 /* RFC 4511 4.4.1: the unsolicited notice before the server closes. */
 static void
 notice_of_disconnection(struct ldap_session *s, int rc, const char *diag)
@@ -403,10 +417,17 @@ do_starttls(struct ldap_session *s, struct ldap_req *r)
 		    "available");
 		return;
 	}
-	/* RFC 4511 4.14.1: nothing may follow the request before TLS */
-	if (conn_pending_input(s->conn) != 0 || s->npend != 0) {
+	/* RFC 4511 4.14.1, RFC 4513 3.1.1: nothing may follow the request
+	 * before TLS; what did (read ahead, buffered or already in the
+	 * socket) is neither answered in the clear nor run after TLS */
+	if (conn_pending_input(s->conn) != 0 || s->npend != 0 ||
+	    input_waiting(s)) {
+		log_ses(&s->log, LOG_PROBLEM, "StartTLS refused: requests "
+		    "pipelined after it; closing");
 		ldap_reply(s, r, LDAP_RC_OPERATIONS_ERROR, "", "requests "
 		    "pipelined after StartTLS");
+		(void)conn_flush(s->conn);
+		drain_input(s);
 		s->quit = true;
 		return;
 	}

@@ -682,3 +682,224 @@ mime_free(struct mime_message **msgp)
 	free(*msgp);
 	*msgp = NULL;
 }
+
+/* ---- transfer encodings and encoded words ---- */
+
+int
+mime_base64_value(unsigned char c, char c63)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == (unsigned char)c63)
+		return 63;
+	return -1;
+}
+
+void
+mime_decode_base64(const char *p, size_t n, struct buf *out)
+{
+	unsigned acc = 0, bits = 0;
+	size_t i;
+
+	for (i = 0; i < n && p[i] != '='; i++) {
+		int v = mime_base64_value((unsigned char)p[i], '/');
+
+		if (v < 0)
+			continue;
+		acc = (acc << 6) | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			buf_putc(out, (char)((acc >> bits) & 0xff));
+		}
+	}
+}
+
+void
+mime_decode_qp(const char *p, size_t n, struct buf *out)
+{
+	size_t i, j, ws = SIZE_MAX;	/* start of trailing literal blanks */
+	int h, l;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] == '\r' || p[i] == '\n') {
+			/* RFC 2045 6.7 (3): white space at the end of an
+			 * encoded line is padding; a decoder deletes it */
+			if (ws != SIZE_MAX && out->err == 0) {
+				out->len = ws;
+				out->data[ws] = '\0';
+			}
+			ws = SIZE_MAX;
+			buf_putc(out, p[i]);
+			continue;
+		}
+		if (p[i] == ' ' || p[i] == '\t') {
+			if (ws == SIZE_MAX)
+				ws = out->len;
+			buf_putc(out, p[i]);
+			continue;
+		}
+		ws = SIZE_MAX;
+		if (p[i] != '=') {
+			buf_putc(out, p[i]);
+			continue;
+		}
+		/* soft line break: "=" then optional white space, CRLF */
+		for (j = i + 1; j < n && (p[j] == ' ' || p[j] == '\t'); j++)
+			;
+		if (j < n && (p[j] == '\r' || p[j] == '\n')) {
+			if (p[j] == '\r' && j + 1 < n && p[j + 1] == '\n')
+				j++;
+			i = j;
+			continue;
+		}
+		if (j >= n) {
+			i = j;
+			continue;
+		}
+		if (i + 2 < n &&
+		    (h = hex_digit_value((unsigned char)p[i + 1])) >= 0 &&
+		    (l = hex_digit_value((unsigned char)p[i + 2])) >= 0) {
+			buf_putc(out, (char)(h * 16 + l));
+			i += 2;
+		} else
+			buf_putc(out, '=');
+	}
+}
+
+void
+mime_decode_cte(const char *cte, const char *p, size_t n, struct buf *out)
+{
+	if (cte != NULL && strcasecmp(cte, "base64") == 0)
+		mime_decode_base64(p, n, out);
+	else if (cte != NULL && strcasecmp(cte, "quoted-printable") == 0)
+		mime_decode_qp(p, n, out);
+	else
+		buf_append(out, p, n);
+}
+
+/* RFC 2047 4.2: the "Q" encoding; "_" is a space, no soft line breaks. */
+static void
+decode_q(const char *p, size_t n, struct buf *out)
+{
+	size_t i;
+	int h, l;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] == '_')
+			buf_putc(out, ' ');
+		else if (p[i] == '=' && i + 2 < n &&
+		    (h = hex_digit_value((unsigned char)p[i + 1])) >= 0 &&
+		    (l = hex_digit_value((unsigned char)p[i + 2])) >= 0) {
+			buf_putc(out, (char)(h * 16 + l));
+			i += 2;
+		} else
+			buf_putc(out, p[i]);
+	}
+}
+
+/*
+ * If p[i] starts an encoded word, fills its charset (NUL-terminated, RFC
+ * 2231 language cut), encoding letter and text span, and returns the index
+ * after its "?="; returns 0 when it is not one.
+ */
+static size_t
+encoded_word(const char *p, size_t n, size_t i,
+    char charset[MIME_CHARSET_NAME_MAX], char *enc_r, size_t *text_r,
+    size_t *text_len_r)
+{
+	const char *q1, *end;
+	size_t cs = i + 2, t;
+	char *star;
+
+	if (p[i] != '=' || i + 1 >= n || p[i + 1] != '?')
+		return 0;
+	q1 = memchr(p + cs, '?', n - cs);
+	if (q1 == NULL || (size_t)(q1 - p) + 3 >= n || q1[2] != '?' ||
+	    (size_t)(q1 - p) - cs >= MIME_CHARSET_NAME_MAX)
+		return 0;
+	t = (size_t)(q1 - p) + 3;
+	end = memmem(p + t, n - t, "?=", 2);
+	if (end == NULL)
+		return 0;
+	memcpy(charset, p + cs, (size_t)(q1 - p) - cs);
+	charset[(size_t)(q1 - p) - cs] = '\0';
+	if ((star = strchr(charset, '*')) != NULL)
+		*star = '\0';
+	*enc_r = q1[1];
+	*text_r = t;
+	*text_len_r = (size_t)(end - p) - t;
+	return (size_t)(end - p) + 2;
+}
+
+static bool
+words_ws(char c, bool fold)
+{
+	return c == ' ' || c == '\t' || (fold && (c == '\r' || c == '\n'));
+}
+
+static void
+words_put_ws(const char *ws, size_t n, bool fold, struct buf *out)
+{
+	if (!fold)
+		buf_append(out, ws, n);
+	else if (out->len > 0)
+		buf_putc(out, ' ');
+}
+
+void
+mime_decode_words(const char *p, size_t n, unsigned flags,
+    mime_text_fn *text, struct buf *out)
+{
+	bool fold = (flags & MIME_WORDS_FOLD_WS) != 0, last_word = false;
+	size_t i = 0, ws_at = 0, nws = 0, next, t, tlen, start;
+	char charset[MIME_CHARSET_NAME_MAX], enc;
+	struct buf raw;
+
+	buf_init(&raw, MIME_HEADER_VALUE_MAX);
+	while (i < n) {
+		if (words_ws(p[i], fold)) {
+			if (nws++ == 0)
+				ws_at = i;
+			i++;
+			continue;
+		}
+		next = encoded_word(p, n, i, charset, &enc, &t, &tlen);
+		if (next > 0) {
+			/* RFC 2047 6.2: white space between two encoded
+			 * words is dropped */
+			if (nws > 0 && !last_word)
+				words_put_ws(p + ws_at, nws, fold, out);
+			nws = 0;
+			buf_reset(&raw);
+			if (enc == 'B' || enc == 'b')
+				mime_decode_base64(p + t, tlen, &raw);
+			else
+				decode_q(p + t, tlen, &raw);
+			text(charset, buf_cstr(&raw), raw.len, out);
+			i = next;
+			last_word = true;
+			continue;
+		}
+		if (nws > 0)
+			words_put_ws(p + ws_at, nws, fold, out);
+		nws = 0;
+		start = i;
+		while (i < n && !words_ws(p[i], fold) &&
+		    !(p[i] == '=' && i + 1 < n && p[i + 1] == '?'))
+			i++;
+		if (i == start)
+			i++;
+		text(NULL, p + start, i - start, out);
+		last_word = false;
+	}
+	if (nws > 0 && !fold)
+		buf_append(out, p + ws_at, nws);
+	buf_free(&raw);
+}

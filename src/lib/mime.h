@@ -101,4 +101,41 @@ void	mime_unfold(struct strv raw, struct buf *out);
 bool	mime_header_get(const char *data, size_t off, size_t len,
 	    const char *name, struct buf *out);
 
+/*
+ * Content-Transfer-Encoding decoders (RFC 2045 6.7, 6.8): each appends the
+ * decoded bytes to out (out's ceiling bounds them; its sticky error tells).
+ * Base64 skips characters outside its alphabet (line breaks, junk) and
+ * stops at '='; 2 or 3 characters left over give 1 or 2 bytes, as if
+ * padded.  Quoted-printable keeps invalid escapes as they are (6.7 note 1),
+ * drops soft line breaks ("=" and optional blanks before a line break, or
+ * "=" at the very end) and deletes literal blanks at the end of a line
+ * (6.7 rule 3).  mime_decode_cte() picks the decoder by the
+ * Content-Transfer-Encoding name cte (NULL or an identity encoding copies).
+ */
+void	mime_decode_base64(const char *p, size_t n, struct buf *out);
+/* The value of a base64 digit (RFC 4648 4) with c63 as the last one ('/';
+ * ',' in IMAP's modified UTF-7), or -1. */
+int	mime_base64_value(unsigned char c, char c63);
+void	mime_decode_qp(const char *p, size_t n, struct buf *out);
+void	mime_decode_cte(const char *cte, const char *p, size_t n,
+	    struct buf *out);
+
+/*
+ * RFC 2047 encoded words ("=?charset?B|Q?text?=", charset names shorter than
+ * MIME_CHARSET_NAME_MAX, an RFC 2231 "*language" suffix dropped) in the
+ * header value p[0, n) are decoded and handed to text() with their charset;
+ * the text between them is handed to text() with charset NULL.  text()
+ * converts and appends to out.  White space between two encoded words is
+ * dropped (RFC 2047 6.2).  With MIME_WORDS_FOLD_WS every other run of
+ * white space (CR and LF included) becomes one space and white space at
+ * the start (when out is empty) and at the end goes; without it, white
+ * space is copied as it is.
+ */
+#define MIME_CHARSET_NAME_MAX	64
+#define MIME_WORDS_FOLD_WS	0x01
+typedef void mime_text_fn(const char *charset, const char *p, size_t n,
+	    struct buf *out);
+void	mime_decode_words(const char *p, size_t n, unsigned flags,
+	    mime_text_fn *text, struct buf *out);
+
 #endif

@@ -101,31 +101,11 @@ static void
 pick_domain(struct server *srv, const struct http_request *req,
     char *domain, size_t size)
 {
-	struct route_result res;
-	struct error err;
 	char addr[DOMAIN_NAME_MAX + 32];
-	const char *h = req->host;
 
-	/* An IP address is an address literal for the router (RFC 5321
-	 * 4.1.3: "[1.2.3.4]", "[IPv6:::1]"). */
-	if (h[0] == '[' || strchr(h, ':') != NULL) {
-		size_t n = strlen(h);
-
-		if (h[0] == '[' && n >= 2) {
-			h++;
-			n -= 2;
-		}
-		snprintf(addr, sizeof(addr), "LoginPage@[IPv6:%.*s]", (int)n,
-		    h);
-	} else if (strspn(h, "0123456789.") == strlen(h))
-		snprintf(addr, sizeof(addr), "LoginPage@[%s]", h);
-	else
-		snprintf(addr, sizeof(addr), "LoginPage@%s", h);
-	if (router_route(srv->router, addr, ROUTE_ACCESS, NULL, &res,
-	    &err) == 0 && res.module == ROUTE_LOCAL) {
-		snprintf(domain, size, "%s", res.domain);
+	if (http_login_domain(srv, req->host, domain, size, addr,
+	    sizeof(addr)) == 0)
 		return;
-	}
 	log_mod(&log_router_wa, LOG_PROBLEM, "failed to route '%s'", addr);
 	objects_main_domain(srv->objects, domain, size);
 }

@@ -23,6 +23,7 @@
 #include "lib/compat.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,15 +63,9 @@ static bool basic_key_set;
 static void
 expire(int64_t now, int64_t timeout_ms)
 {
-	size_t i = 0;
-
-	while (i < nsessions) {
-		if (now - sessions[i].last_ms > timeout_ms) {
-			OPENSSL_cleanse(&sessions[i], sizeof(sessions[i]));
-			sessions[i] = sessions[--nsessions];
-		} else
-			i++;
-	}
+	nsessions = http_sessions_expire(sessions, nsessions,
+	    sizeof(*sessions), offsetof(struct wa_session, last_ms), now,
+	    timeout_ms);
 }
 
 static struct wa_session *
@@ -266,7 +261,7 @@ wa_login(struct server *srv, const struct http_request *req,
 	struct wa_session *s;
 	struct wa_conf conf;
 	int64_t now = park_now_ms();
-	size_t i, oldest;
+	size_t oldest;
 
 	if (check_login(srv, req, name, password, "form", a, err_r) < 0)
 		return -1;
@@ -275,20 +270,17 @@ wa_login(struct server *srv, const struct http_request *req,
 	expire(now, (int64_t)conf.session_timeout * 1000);
 	if (nsessions == WEBADMIN_SESSIONS_MAX) {
 		/* Full: the least recently used session goes. */
-		for (i = oldest = 0; i < nsessions; i++)
-			if (sessions[i].last_ms < sessions[oldest].last_ms)
-				oldest = i;
+		oldest = http_sessions_lru(sessions, nsessions,
+		    sizeof(*sessions), offsetof(struct wa_session, last_ms));
 		log_ses(req->log, LOG_PROBLEM, "%u WebAdmin sessions open "
 		    "(WEBADMIN_SESSIONS_MAX): the oldest one, of %s@%s, ends",
 		    WEBADMIN_SESSIONS_MAX, sessions[oldest].account,
 		    sessions[oldest].domain);
-		sessions[oldest] = sessions[--nsessions];
+		nsessions = http_sessions_drop(sessions, nsessions,
+		    sizeof(*sessions), oldest);
 	}
-	if (nsessions == csessions) {
-		csessions = csessions == 0 ? 16 : csessions * 2;
-		sessions = xrealloc(sessions, size_mul(csessions,
-		    sizeof(*sessions)));
-	}
+	sessions = http_sessions_room(sessions, nsessions, &csessions,
+	    sizeof(*sessions));
 	s = &sessions[nsessions++];
 	memset(s, 0, sizeof(*s));
 	http_token_new(s->sid, WA_ID_HEX / 2);

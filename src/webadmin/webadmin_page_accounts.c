@@ -45,7 +45,6 @@ accounts_draw(struct wa_req *r, const char *d, const struct wa_err *e)
 	const char *f = wa_query(r, "filter", filter, sizeof(filter));
 	const char *ck = wa_query(r, "cookie", cookie, sizeof(cookie));
 	struct dval *res = NULL, *objs;
-	struct error err;
 	struct buf b, *o = wa_out(r);
 	size_t i;
 	int64_t total = 0;
@@ -79,12 +78,10 @@ accounts_draw(struct wa_req *r, const char *d, const struct wa_err *e)
 		buf_puts(&b, " COOKIE ");
 		wa_quote(&b, ck);
 	}
-	if (wa_run(r, &b, &res, &err) != CLI_DATA ||
-	    dict_type(res) != DICT_ARRAY || dict_array_len(res) != 3) {
-		wa_printf(r, "<p class=\"err\">");
-		wa_esc(r, err.msg);
-		wa_printf(r, "</p>");
-	}
+	if (wa_run_shown(r, &b, &res) && (dict_type(res) != DICT_ARRAY ||
+	    dict_array_len(res) != 3))
+		wa_printf(r, "<p class=\"err\">unexpected ListDomainObjects "
+		    "result</p>");
 	buf_free(&b);
 	objs = res != NULL && dict_array_len(res) == 3 ?
 	    dict_array_get(res, 1) : NULL;
@@ -305,8 +302,6 @@ static void
 account_draw(struct wa_req *r, const char *full, const struct wa_err *e)
 {
 	struct dval *eff = NULL, *aliases = NULL;
-	struct error err;
-	struct buf b;
 	size_t i, n;
 
 	wa_page_begin(r, "Account");
@@ -322,22 +317,12 @@ account_draw(struct wa_req *r, const char *full, const struct wa_err *e)
 	wa_printf(r, "<p class=\"crumbs\">Account <strong id=\"account-name\">");
 	wa_esc(r, full);
 	wa_printf(r, "</strong></p>\n");
-	buf_init(&b, 1024);
-	buf_puts(&b, "GetAccountEffectiveSettings ");
-	wa_quote(&b, full);
-	if (wa_run(r, &b, &eff, &err) != CLI_DATA) {
-		wa_printf(r, "<p class=\"err\">");
-		wa_esc(r, err.msg);
-		wa_printf(r, "</p>");
-		buf_free(&b);
+	if ((eff = wa_get_named(r, "GetAccountEffectiveSettings", full)) ==
+	    NULL) {
 		wa_page_end(r);
 		return;
 	}
-	buf_reset(&b);
-	buf_puts(&b, "GetAccountAliases ");
-	wa_quote(&b, full);
-	(void)wa_run(r, &b, &aliases, &err);
-	buf_free(&b);
+	aliases = wa_get_named(r, "GetAccountAliases", full);
 
 	wa_printf(r, "<section class=\"panel\"><h2>Password</h2>\n");
 	wa_form_begin(r, "/Users/Account");
@@ -425,9 +410,7 @@ wa_account_post(struct wa_req *r)
 	char full[OBJECT_NAME_MAX + DOMAIN_NAME_MAX + 2], action[16];
 	char v[1024], k[64];
 	struct wa_err e = { "", "" };
-	struct error err;
 	struct buf b, q;
-	enum cli_rc rc;
 
 	if (!target_account(r, full, sizeof(full)))
 		return;
@@ -473,11 +456,7 @@ wa_account_post(struct wa_req *r)
 		http_resp_text(r->resp, 400, "unknown action");
 		return;
 	}
-	rc = wa_run(r, &b, NULL, &err);
-	buf_free(&b);
-	if (rc == CLI_ERROR || rc == CLI_UNKNOWN) {
-		wa_err_set(&e, e.field, &err);
-		http_resp_status(r->resp, 400);
+	if (!wa_post_run(r, &b, &e, e.field)) {
 		account_draw(r, full, &e);
 		return;
 	}

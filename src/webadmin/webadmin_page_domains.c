@@ -125,9 +125,7 @@ wa_domains_post(struct wa_req *r)
 {
 	char action[16], name[DOMAIN_NAME_MAX + 1], nn[DOMAIN_NAME_MAX + 1];
 	struct wa_err e = { NULL, "" };
-	struct error err;
 	struct buf b;
-	enum cli_rc rc;
 
 	if (wa_form(r, "action", action, sizeof(action)) == NULL)
 		action[0] = '\0';
@@ -158,11 +156,7 @@ wa_domains_post(struct wa_req *r)
 		http_resp_text(r->resp, 400, "unknown action");
 		return;
 	}
-	rc = wa_run(r, &b, NULL, &err);
-	buf_free(&b);
-	if (rc == CLI_ERROR || rc == CLI_UNKNOWN) {
-		wa_err_set(&e, e.field, &err);
-		http_resp_status(r->resp, 400);
+	if (!wa_post_run(r, &b, &e, e.field)) {
 		domains_draw(r, &e);
 		return;
 	}
@@ -276,7 +270,6 @@ static void
 domain_draw(struct wa_req *r, const char *d, const struct wa_err *e)
 {
 	struct dval *aliases = NULL, *eff = NULL;
-	struct error err;
 	const char *ips;
 	size_t i, n;
 
@@ -288,24 +281,13 @@ domain_draw(struct wa_req *r, const char *d, const struct wa_err *e)
 	domain_links(r, d);
 	wa_printf(r, "</p>\n");
 	{
-		struct buf b;
 
-		buf_init(&b, 1024);
-		buf_puts(&b, "GetDomainEffectiveSettings ");
-		wa_quote(&b, d);
-		if (wa_run(r, &b, &eff, &err) != CLI_DATA) {
-			wa_printf(r, "<p class=\"err\">");
-			wa_esc(r, err.msg);
-			wa_printf(r, "</p>");
-			buf_free(&b);
+		if ((eff = wa_get_named(r, "GetDomainEffectiveSettings", d)) ==
+		    NULL) {
 			wa_page_end(r);
 			return;
 		}
-		buf_reset(&b);
-		buf_puts(&b, "GetDomainAliases ");
-		wa_quote(&b, d);
-		(void)wa_run(r, &b, &aliases, &err);
-		buf_free(&b);
+		aliases = wa_get_named(r, "GetDomainAliases", d);
 	}
 
 	wa_printf(r, "<section class=\"panel\"><h2>Aliases</h2>\n");
@@ -399,7 +381,6 @@ wa_domain_post(struct wa_req *r)
 	struct wa_err e = { NULL, "" };
 	struct error err;
 	struct buf b, q;
-	enum cli_rc rc;
 
 	if (!wa_target_domain(r, d, sizeof(d)))
 		return;
@@ -466,18 +447,14 @@ wa_domain_post(struct wa_req *r)
 		http_resp_text(r->resp, 400, "unknown action");
 		return;
 	}
-	rc = wa_run(r, &b, NULL, &err);
-	buf_free(&b);
-	if (rc == CLI_ERROR || rc == CLI_UNKNOWN) {
+	if (!wa_post_run(r, &b, &e, e.field)) {
 		/* "MailToUnknown: ..." names its field */
-		if (strncmp(err.msg, "MailToUnknown", 13) == 0)
+		if (strncmp(e.text, "MailToUnknown", 13) == 0)
 			e.field = "MailToUnknown";
-		else if (strncmp(err.msg, "AccessToUnknown", 15) == 0)
+		else if (strncmp(e.text, "AccessToUnknown", 15) == 0)
 			e.field = "AccessToUnknown";
-		else if (strncmp(err.msg, "SignalToUnknown", 15) == 0)
+		else if (strncmp(e.text, "SignalToUnknown", 15) == 0)
 			e.field = "SignalToUnknown";
-		wa_err_set(&e, e.field, &err);
-		http_resp_status(r->resp, 400);
 		domain_draw(r, d, &e);
 		return;
 	}

@@ -158,11 +158,7 @@ wa_logs_get(struct wa_req *r)
 		buf_puts(&b, "; ");
 	}
 	buf_puts(&b, "}");
-	if (wa_run(r, &b, &res, &err) != CLI_DATA) {
-		wa_printf(r, "<p class=\"err\">");
-		wa_esc(r, err.msg);
-		wa_printf(r, "</p>");
-	}
+	(void)wa_run_shown(r, &b, &res);
 	buf_free(&b);
 	lines = res != NULL ? dict_get(res, "Lines") : NULL;
 	/* The live tail continues with the same filters from Offset. */

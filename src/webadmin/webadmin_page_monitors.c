@@ -39,21 +39,10 @@ static void
 message_view(struct wa_req *r, const char *id)
 {
 	struct dval *m = NULL, *rc;
-	struct error err;
-	struct buf b;
 	size_t i;
 
-	buf_init(&b, 128);
-	buf_puts(&b, "QueueMessageInfo ");
-	wa_quote(&b, id);
-	if (wa_run(r, &b, &m, &err) != CLI_DATA) {
-		buf_free(&b);
-		wa_printf(r, "<p class=\"err\">");
-		wa_esc(r, err.msg);
-		wa_printf(r, "</p>");
+	if ((m = wa_get_named(r, "QueueMessageInfo", id)) == NULL)
 		return;
-	}
-	buf_free(&b);
 	wa_printf(r, "<section class=\"panel\" id=\"message\"><h2>Message ");
 	wa_esc(r, id);
 	wa_printf(r, "</h2><dl><dt>Return-Path</dt><dd>");
@@ -97,7 +86,6 @@ queues_draw(struct wa_req *r, const struct wa_err *e)
 {
 	char id[32];
 	struct dval *qs = NULL;
-	struct error err;
 	size_t i, j;
 
 	wa_page_begin(r, "Queues");
@@ -110,11 +98,7 @@ queues_draw(struct wa_req *r, const struct wa_err *e)
 
 		buf_init(&b, 64);
 		buf_printf(&b, "ListQueue %d", QUEUE_PAGE_MSGS);
-		if (wa_run(r, &b, &qs, &err) != CLI_DATA) {
-			wa_printf(r, "<p class=\"err\">");
-			wa_esc(r, err.msg);
-			wa_printf(r, "</p>");
-		}
+		(void)wa_run_shown(r, &b, &qs);
 		buf_free(&b);
 	}
 	wa_printf(r, "<table id=\"queues\" data-live=\"1\"><thead><tr><th>"
@@ -180,9 +164,7 @@ wa_queues_post(struct wa_req *r)
 {
 	char action[16], v[512], text[512];
 	struct wa_err e = { "", "" };
-	struct error err;
 	struct buf b;
-	enum cli_rc rc;
 
 	if (wa_form(r, "action", action, sizeof(action)) == NULL)
 		action[0] = '\0';
@@ -205,11 +187,7 @@ wa_queues_post(struct wa_req *r)
 		http_resp_text(r->resp, 400, "unknown action");
 		return;
 	}
-	rc = wa_run(r, &b, NULL, &err);
-	buf_free(&b);
-	if (rc == CLI_ERROR || rc == CLI_UNKNOWN) {
-		wa_err_set(&e, "", &err);
-		http_resp_status(r->resp, 400);
+	if (!wa_post_run(r, &b, &e, "")) {
 		queues_draw(r, &e);
 		return;
 	}

@@ -107,11 +107,9 @@ void
 wa_router_post(struct wa_req *r)
 {
 	struct wa_err e = { "table", "" };
-	struct error err;
 	struct buf b;
 	char *t = xmalloc(ROUTER_TABLE_MAX + 1);
 	size_t i, j;
-	enum cli_rc rc;
 
 	if (wa_form(r, "table", t, ROUTER_TABLE_MAX + 1) == NULL) {
 		free(t);
@@ -127,11 +125,7 @@ wa_router_post(struct wa_req *r)
 	buf_init(&b, ROUTER_TABLE_MAX * 2 + 64);
 	buf_puts(&b, "SetRouterTable ");
 	wa_quote(&b, t);
-	rc = wa_run(r, &b, NULL, &err);
-	buf_free(&b);
-	if (rc == CLI_ERROR || rc == CLI_UNKNOWN) {
-		wa_err_set(&e, "table", &err);
-		http_resp_status(r->resp, 400);
+	if (!wa_post_run(r, &b, &e, "table")) {
 		router_draw(r, t, &e);
 		free(t);
 		return;

@@ -122,6 +122,53 @@ wa_run(struct wa_req *r, struct buf *b, struct dval **data_r,
 	return rc;
 }
 
+bool
+wa_run_shown(struct wa_req *r, struct buf *b, struct dval **data_r)
+{
+	struct error err;
+
+	error_set(&err, ERR_INTERNAL, "no data");
+	if (wa_run(r, b, data_r, &err) == CLI_DATA)
+		return true;
+	wa_printf(r, "<p class=\"err\">");
+	wa_esc(r, err.msg);
+	wa_printf(r, "</p>");
+	return false;
+}
+
+struct dval *
+wa_get_named(struct wa_req *r, const char *cmd, const char *name)
+{
+	struct dval *data = NULL;
+	struct buf b;
+
+	buf_init(&b, 1024);
+	buf_puts(&b, cmd);
+	buf_puts(&b, " ");
+	wa_quote(&b, name);
+	if (!wa_run_shown(r, &b, &data))
+		dict_free(&data);
+	buf_free(&b);
+	return data;
+}
+
+bool
+wa_post_run(struct wa_req *r, struct buf *b, struct wa_err *e,
+    const char *field)
+{
+	struct error err;
+	enum cli_rc rc;
+
+	error_set(&err, ERR_INTERNAL, "failed");
+	rc = wa_run(r, b, NULL, &err);
+	buf_free(b);
+	if (rc != CLI_ERROR && rc != CLI_UNKNOWN)
+		return true;
+	wa_err_set(e, field, &err);
+	http_resp_status(r->resp, 400);
+	return false;
+}
+
 void
 wa_err_note(struct wa_req *r, const struct wa_err *e, const char *field)
 {

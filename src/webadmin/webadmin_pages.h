@@ -32,6 +32,20 @@ void		 wa_href(struct wa_req *r, const char *path);
 /* Runs the command line in b (wa_command); frees nothing. */
 enum cli_rc	 wa_run(struct wa_req *r, struct buf *b, struct dval **data_r,
 		    struct error *err_r);
+/* Runs the command in b; when it gives no data, draws its error as a
+ * paragraph of class "err" and returns false.  Frees nothing; *data_r is
+ * the caller's to free either way. */
+bool		 wa_run_shown(struct wa_req *r, struct buf *b,
+		    struct dval **data_r);
+/* Runs "cmd name" (name quoted): its data, which the caller frees, or NULL
+ * after drawing the error as wa_run_shown() does. */
+struct dval	*wa_get_named(struct wa_req *r, const char *cmd,
+		    const char *name);
+/* A POST's command: runs b and frees it.  True when it succeeded; else
+ * records the error in e for field, sets the status 400 and returns false
+ * (the caller draws its form again with e). */
+bool		 wa_post_run(struct wa_req *r, struct buf *b, struct wa_err *e,
+		    const char *field);
 /* The error note for field when e names it (class "err"). */
 void		 wa_err_note(struct wa_req *r, const struct wa_err *e,
 		    const char *field);

@@ -73,8 +73,6 @@ static bool
 pick_domain(struct server *srv, const struct http_request *req,
     char *domain, size_t size)
 {
-	struct route_result res;
-	struct error err;
 	char addr[DOMAIN_NAME_MAX + 32];
 	const char *h = req->host;
 
@@ -83,12 +81,8 @@ pick_domain(struct server *srv, const struct http_request *req,
 		ip_domain(srv, h, domain, size);
 		return true;
 	}
-	snprintf(addr, sizeof(addr), "LoginPage@%s", h);
-	if (router_route(srv->router, addr, ROUTE_ACCESS, NULL, &res,
-	    &err) == 0 && res.module == ROUTE_LOCAL) {
-		snprintf(domain, size, "%s", res.domain);
+	if (http_login_domain(srv, h, domain, size, addr, sizeof(addr)) == 0)
 		return true;
-	}
 	log_ses(req->log, LOG_PROBLEM, "no Web Access to '%s': it is neither a "
 	    "domain nor a domain alias (failed to route '%s')", h, addr);
 	return false;

@@ -10,6 +10,7 @@
 
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -58,22 +59,17 @@ same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 static void
 drop(size_t i)
 {
-	OPENSSL_cleanse(&sessions[i], sizeof(sessions[i]));
-	sessions[i] = sessions[--nsessions];
+	nsessions = http_sessions_drop(sessions, nsessions, sizeof(*sessions),
+	    i);
 }
 
 /* Drops sessions idle longer than timeout_ms (under sess_lock). */
 static void
 expire(int64_t now, int64_t timeout_ms)
 {
-	size_t i = 0;
-
-	while (i < nsessions) {
-		if (now - sessions[i].last_ms > timeout_ms)
-			drop(i);
-		else
-			i++;
-	}
+	nsessions = http_sessions_expire(sessions, nsessions,
+	    sizeof(*sessions), offsetof(struct wu_session, last_ms), now,
+	    timeout_ms);
 }
 
 /* The index of sid, or -1 (under sess_lock). */
@@ -174,26 +170,22 @@ wu_session_new(struct server *srv, const struct http_request *req,
 	struct webuser_conf conf;
 	struct wu_session *s;
 	int64_t now = park_now_ms();
-	size_t i, oldest;
+	size_t oldest;
 
 	webuser_conf_read(srv, &conf);
 	pthread_mutex_lock(&sess_lock);
 	expire(now, (int64_t)conf.session_timeout * 1000);
 	if (nsessions == WEBUSER_SESSIONS_MAX) {
-		for (i = oldest = 0; i < nsessions; i++)
-			if (sessions[i].last_ms < sessions[oldest].last_ms)
-				oldest = i;
+		oldest = http_sessions_lru(sessions, nsessions,
+		    sizeof(*sessions), offsetof(struct wu_session, last_ms));
 		log_ses(req->log, LOG_PROBLEM, "%u WebUser sessions open "
 		    "(WEBUSER_SESSIONS_MAX): the least recently used one, of "
 		    "%s, ends", WEBUSER_SESSIONS_MAX,
 		    sessions[oldest].user.who.address);
 		drop(oldest);
 	}
-	if (nsessions == csessions) {
-		csessions = csessions == 0 ? 16 : csessions * 2;
-		sessions = xrealloc(sessions, size_mul(csessions,
-		    sizeof(*sessions)));
-	}
+	sessions = http_sessions_room(sessions, nsessions, &csessions,
+	    sizeof(*sessions));
 	s = &sessions[nsessions++];
 	memset(s, 0, sizeof(*s));
 	http_token_new(s->user.sid, WU_ID_HEX / 2);

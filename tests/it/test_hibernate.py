@@ -9,7 +9,6 @@ threads in /proc/PID/task, and use real clients (plain, TLS with imaplib's
 ssl, and TLS records cut by hand).  Waits are bounded; no timing is
 asserted."""
 
-import os
 import re
 import socket
 import ssl
@@ -17,42 +16,21 @@ import time
 
 from imaputil import PASSWORD, Raw, simple
 from conftest import deliver
+from hibernate_util import (fds, finish, threads, wait_threads_below,
+                            write_settings)
 
 USERS = 4
 
 
 def start(make_server, extra="", services=("cli", "imap", "imaps", "smtp")):
     s = make_server(services=list(services))
-    os.makedirs(s.path("Settings"), exist_ok=True)
-    with open(s.path("Settings", "IMAP.settings"), "w") as f:
-        f.write("{ MaxChannels = 1000; MaxChannelsPerIP = 0; "
-                "MaxChannelsPerNetwork = 0; MaxSessionsPerAccount = 250; "
-                "LogLevel = 4; HibernateAfter = 1; %s }" % extra)
+    write_settings(s, "IMAP", "MaxSessionsPerAccount = 250; LogLevel = 4; "
+                   "HibernateAfter = 1; %s" % extra)
     s.start()
     for i in range(1, USERS + 1):
         s.tegami("CreateAccount", f"user{i}",
                  '{Password="%s"; PasswordEncryption=clear;}' % PASSWORD)
     return s
-
-
-def finish(s):
-    assert s.stop() == 0
-    with open(s.stderr_path, "rb") as f:
-        assert b"Sanitizer" not in f.read()
-
-
-def threads(s):
-    return len(os.listdir(f"/proc/{s.proc.pid}/task"))
-
-
-def wait_threads_below(s, limit, timeout=30.0):
-    """Bounded wait until tegamid has fewer than limit threads; the count."""
-    end = time.time() + timeout
-    while True:
-        n = threads(s)
-        if n < limit or time.time() > end:
-            return n
-        time.sleep(0.2)
 
 
 def logged_in(s, user="user1"):
@@ -164,10 +142,6 @@ def test_resume_in_idle_on_delivery_only_that_mailbox(make_server):
     for r in mine + others:
         r.close()
     finish(s)
-
-
-def fds(s):
-    return len(os.listdir(f"/proc/{s.proc.pid}/fd"))
 
 
 def test_parked_idle_session_holds_one_descriptor(make_server):
@@ -566,10 +540,7 @@ def test_cli_session_hibernates_and_resumes(make_server):
     one, and, parked at shutdown, is told so."""
     n = 200
     s = make_server(services=["cli"])
-    os.makedirs(s.path("Settings"), exist_ok=True)
-    with open(s.path("Settings", "PWD.settings"), "w") as f:
-        f.write("{ MaxChannels = 1000; MaxChannelsPerIP = 0; "
-                "MaxChannelsPerNetwork = 0; HibernateAfter = 1; }")
+    write_settings(s, "PWD", "HibernateAfter = 1;")
     s.start()
     pw = s.postmaster_password()
     base = threads(s)

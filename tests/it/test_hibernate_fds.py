@@ -8,7 +8,6 @@ resume, and ends with BYE [UNAVAILABLE] when it cannot.  tegamid runs
 under prlimit with a small descriptor limit.  Waits are bounded; no timing
 is asserted."""
 
-import os
 import shutil
 import time
 
@@ -16,6 +15,7 @@ import pytest
 
 from imaputil import PASSWORD, Raw, simple
 from conftest import deliver
+from hibernate_util import fds, finish, write_settings
 
 USERS = 2
 LIMIT = 160
@@ -27,12 +27,8 @@ pytestmark = pytest.mark.skipif(shutil.which("prlimit") is None,
 def start(make_server, hibernate):
     s = make_server(services=["cli", "imap"],
                     prefix=["prlimit", f"--nofile={LIMIT}:{LIMIT}"])
-    os.makedirs(s.path("Settings"), exist_ok=True)
-    with open(s.path("Settings", "IMAP.settings"), "w") as f:
-        f.write("{ MaxChannels = 1000; MaxChannelsPerIP = 0; "
-                "MaxChannelsPerNetwork = 0; MaxSessionsPerAccount = 250; "
-                "LogLevel = 5; HibernateAfter = %d; IdleTimeout = 30m; }"
-                % hibernate)
+    write_settings(s, "IMAP", "MaxSessionsPerAccount = 250; LogLevel = 5; "
+                   "HibernateAfter = %d; IdleTimeout = 30m;" % hibernate)
     s.start()
     for i in range(1, USERS + 1):
         s.tegami("CreateAccount", f"user{i}",
@@ -40,21 +36,11 @@ def start(make_server, hibernate):
     return s
 
 
-def fds(s):
-    return len(os.listdir(f"/proc/{s.proc.pid}/fd"))
-
-
 def login(s, user):
     r = Raw(s.ports["imap"])
     assert r.cmd("a", f'LOGIN {user} "{PASSWORD}"')[1].startswith("a OK")
     assert r.cmd("b", "SELECT INBOX")[1].startswith("b OK")
     return r
-
-
-def finish(s):
-    assert s.stop() == 0
-    with open(s.stderr_path, "rb") as f:
-        assert b"Sanitizer" not in f.read()
 
 
 # The delivery wakes every parked IDLE session of user1 at once, and each

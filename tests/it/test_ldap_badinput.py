@@ -217,13 +217,18 @@ def test_filter_nesting(srv):
     still_serving(srv)
 
 
-def test_abandoned_search(srv):
-    a = Connection(Server("127.0.0.1", port=srv.ports["ldap"]), user="postmaster",
-                   password=srv.postmaster_password(), raise_exceptions=False)
+def add_people(s, n):
+    """n person records cn=P<i> under the domain, added by the postmaster."""
+    a = Connection(Server("127.0.0.1", port=s.ports["ldap"]), user="postmaster",
+                   password=s.postmaster_password(), raise_exceptions=False)
     assert a.bind()
-    for i in range(600):
+    for i in range(n):
         assert a.add(f"cn=P{i},cn={DOMAIN}", ["top", "person"], {"sn": f"s{i}"}), a.result
     a.unbind()
+
+
+def test_abandoned_search(srv):
+    add_people(srv, 600)
     r = Raw(srv)
     # the search, its abandon and a second search in one write
     r.send(search(2, f"cn={DOMAIN}", present("objectClass")) +

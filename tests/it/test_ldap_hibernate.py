@@ -9,7 +9,6 @@ parks and resumes with its TLS state; on shutdown a parked session gets a
 Notice of Disconnection (RFC 4511 4.4.1).  Waits are bounded; no timing is
 asserted."""
 
-import os
 import socket
 import ssl
 import time
@@ -19,6 +18,9 @@ import pytest
 ldap3 = pytest.importorskip("ldap3")
 from ldap3 import SUBTREE, Connection, Server, Tls  # noqa: E402
 
+from hibernate_util import (finish, threads, wait_threads_below,  # noqa: E402
+                            write_settings)
+
 DOMAIN = "client1.com"
 USERS = 4
 NOTICE_OID = b"1.3.6.1.4.1.1466.20036"
@@ -26,11 +28,7 @@ NOTICE_OID = b"1.3.6.1.4.1.1466.20036"
 
 def start(make_server, hibernate=1):
     s = make_server(services=["cli", "ldap"])
-    os.makedirs(s.path("Settings"), exist_ok=True)
-    with open(s.path("Settings", "LDAP.settings"), "w") as f:
-        f.write("{ MaxChannels = 1000; MaxChannelsPerIP = 0; "
-                "MaxChannelsPerNetwork = 0; LogLevel = 4; "
-                "HibernateAfter = %d; }" % hibernate)
+    write_settings(s, "LDAP", "LogLevel = 4; HibernateAfter = %d;" % hibernate)
     s.start()
     s.tegami("CreateDomain", DOMAIN)
     s.tegami("UpdateDomainSettings", DOMAIN,
@@ -39,25 +37,6 @@ def start(make_server, hibernate=1):
         s.tegami("CreateAccount", f"user{i}@{DOMAIN}",
                  '{RealName="User %d";Password="secret%d";}' % (i, i))
     return s
-
-
-def finish(s):
-    assert s.stop() == 0
-    with open(s.stderr_path, "rb") as f:
-        assert b"Sanitizer" not in f.read()
-
-
-def threads(s):
-    return len(os.listdir(f"/proc/{s.proc.pid}/task"))
-
-
-def wait_threads_below(s, limit, timeout=30.0):
-    end = time.time() + timeout
-    while True:
-        n = threads(s)
-        if n < limit or time.time() > end:
-            return n
-        time.sleep(0.2)
 
 
 def bound(s, i, tls=None):

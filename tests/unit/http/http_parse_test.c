@@ -82,6 +82,14 @@ test_accepted(void)
 	test_assert(parse("POST / HTTP/1.1\nHost: a\nContent-Length: 5\n"
 	    "Content-Length: 5\n", &h) == 0);
 	http_head_free(&h);
+	test_assert(parse("POST / HTTP/1.1\nHost: a\nContent-Length: "
+	    "0000000000000000000000000005\n", &h) == 0);
+	test_assert(h.has_length && h.content_length == 5);
+	http_head_free(&h);
+	test_assert(parse("POST / HTTP/1.1\nHost: a\nContent-Length: "
+	    "999999999999999999\n", &h) == 0);		/* 18 digits */
+	test_assert(h.content_length == 999999999999999999ULL);
+	http_head_free(&h);
 
 	test_begin("absolute-form target names the host");
 	test_assert(parse("GET http://Client1.com:8010/x?y HTTP/1.1\n"
@@ -153,6 +161,10 @@ test_refused(void)
 		  "Content-Length: 6\n", 400 },
 		{ "POST / HTTP/1.1\nHost: a\nContent-Length: "
 		  "9999999999999999999999\n", 400 },
+		{ "POST / HTTP/1.1\nHost: a\nContent-Length: "
+		  "9223372036854775808\n", 400 },		/* 2^63 */
+		{ "POST / HTTP/1.1\nHost: a\nContent-Length: "
+		  "1000000000000000000\n", 400 },		/* 19 digits */
 		{ "POST / HTTP/1.1\nHost: a\nContent-Length: 5\n"
 		  "Transfer-Encoding: chunked\n", 400 },
 		{ "POST / HTTP/1.1\nHost: a\nTransfer-Encoding: gzip\n", 501 },
@@ -209,6 +221,16 @@ test_chunk_size(void)
 	test_assert(http_parse_chunk_size("1 2", 3, &v) < 0);
 	test_assert(http_parse_chunk_size("-1", 2, &v) < 0);
 	test_assert(http_parse_chunk_size("fffffffffffffffff", 17, &v) < 0);
+	/* 2^64, 2^64 - 1, 2^60 - 1: past 15 significant digits or not */
+	test_assert(http_parse_chunk_size("10000000000000000", 17, &v) < 0);
+	test_assert(http_parse_chunk_size("ffffffffffffffff", 16, &v) < 0);
+	test_assert(http_parse_chunk_size("fffffffffffffff", 15, &v) == 0 &&
+	    v == 0xfffffffffffffffULL);
+	/* leading zeros are 1*HEXDIG too */
+	test_assert(http_parse_chunk_size("0000000000000000000005", 22, &v) ==
+	    0 && v == 5);
+	test_assert(http_parse_chunk_size("00000000000000000000", 20, &v) ==
+	    0 && v == 0);
 }
 
 static void

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/mime.h"
 #include "lib/test.h"
 #include "lib/xmalloc.h"
 #include "store/store.h"
@@ -688,7 +689,7 @@ test_cte(void)
 
 	test_begin("cte");
 	buf_init(&b, 4096);
-	imap_decode_qp(qp, sizeof(qp) - 1, &b);
+	mime_decode_qp(qp, sizeof(qp) - 1, &b);
 	test_assert_str(buf_cstr(&b), "hello\r\nbar\r\nfoo\tbar\r\n"
 	    "foo\t \tb\r\nx \r\n");
 	buf_reset(&b);
@@ -697,7 +698,7 @@ test_cte(void)
 	test_assert(strstr(buf_cstr(&b), "Content-Transfer-Encoding: "
 	    "base64\r\n\r\n") != NULL);
 	buf_init(&d, 4096);
-	imap_decode_base64(strstr(b.data, "\r\n\r\n") + 4,
+	mime_decode_base64(strstr(b.data, "\r\n\r\n") + 4,
 	    b.len - (size_t)(strstr(b.data, "\r\n\r\n") + 4 - b.data), &d);
 	test_assert(d.len == 7 && memcmp(d.data, "\0-\xe4\n\r\n\n", 7) == 0);
 	buf_reset(&b);
