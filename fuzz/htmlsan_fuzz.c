@@ -65,8 +65,8 @@ check(const char *s, size_t n)
 				q = c;
 			else if (c == '>')
 				in_tag = false;
-			else if (c == '\'' || c == '<' || c == '=' &&
-			    i + 1 < n && s[i + 1] != '"')
+			else if (c == '\'' || c == '<' || (c == '=' &&
+			    i + 1 < n && s[i + 1] != '"'))
 				abort();	/* always double-quoted */
 			else if (c == ' ' && i + 2 < n &&
 			    (s[i + 1] == 'o' || s[i + 1] == 'O') &&
