@@ -61,8 +61,8 @@ check(const char *s, size_t n)
 			else if (url_attr && (c == 'j' || c == 'J' || c == 'v' ||
 			    c == 'V') && (strncasecmp(s + i, "javascript:",
 			    11) == 0 || strncasecmp(s + i, "vbscript:", 9) == 0))
-				abort();	/* a script URL (title="..."
-						 * may say it harmlessly) */
+				abort();	/* a script URL in a style
+						 * (title="..." may say it) */
 			continue;
 		}
 		if (in_tag) {
@@ -73,12 +73,20 @@ check(const char *s, size_t n)
 				while (b > 0 && s[b - 1] >= 'a' && s[b - 1] <=
 				    'z')
 					b--;
-				url_attr = (i - 1 - b == 4 && strncmp(s + b,
-				    "href", 4) == 0) || (i - 1 - b == 3 &&
-				    strncmp(s + b, "src", 3) == 0) ||
-				    (i - 1 - b == 10 && strncmp(s + b,
-				    "background", 10) == 0) || (i - 1 - b ==
-				    5 && strncmp(s + b, "style", 5) == 0);
+				/* a URL attribute must not start with a
+				 * script scheme (http://x/javascript: is
+				 * fine); a style may not hold one at all */
+				if (((i - 1 - b == 4 && strncmp(s + b, "href",
+				    4) == 0) || (i - 1 - b == 3 && strncmp(s +
+				    b, "src", 3) == 0) || (i - 1 - b == 10 &&
+				    strncmp(s + b, "background", 10) == 0)) &&
+				    (strncasecmp(s + i + 1, "javascript:", 11) ==
+				    0 || strncasecmp(s + i + 1, "vbscript:", 9) ==
+				    0 || strncasecmp(s + i + 1, "data:text", 9) ==
+				    0))
+					abort();
+				url_attr = i - 1 - b == 5 && strncmp(s + b,
+				    "style", 5) == 0;
 				q = c;
 			}
 			else if (c == '>')
