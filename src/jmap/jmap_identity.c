@@ -96,15 +96,21 @@ all_identities(struct jmap_ctx *c)
 	return out;
 }
 
-/* The state: a counter kept with the identities. */
+/* The state (a counter) and the next identity number, kept with the
+ * identities as IdentityState = (state, next): an id is never given
+ * twice, even after its identity was destroyed. */
 static void
-identity_state(struct jmap_ctx *c, char *out, size_t n)
+identity_state(struct jmap_ctx *c, char *out, size_t n, long *next_r)
 {
 	struct dval *v = jmap_acct_read(c->srv, &c->who, "IdentityState");
 	const char *s = v != NULL ? dict_str(dict_array_get(v, 0), NULL) :
 	    NULL;
+	const char *nx = v != NULL && dict_array_len(v) > 1 ?
+	    dict_str(dict_array_get(v, 1), NULL) : NULL;
 
 	snprintf(out, n, "I%s", s != NULL ? s : "0");
+	if (next_r != NULL)
+		*next_r = nx != NULL ? strtol(nx, NULL, 10) : 2;
 	dict_free(&v);
 }
 
@@ -178,7 +184,7 @@ jmap_identity_get(struct jmap_ctx *c, json_t *args)
 			}
 		}
 	}
-	identity_state(c, st, sizeof(st));
+	identity_state(c, st, sizeof(st), NULL);
 	return json_pack("{s:s, s:s, s:o, s:o}", "accountId",
 	    jmap_account_id(c), "state", st, "list", list, "notFound", nf);
 }
@@ -300,6 +306,7 @@ apply(struct jmap_ctx *c, json_t *ident, json_t *patch, bool create)
 struct save_arg {
 	json_t	*list;		/* every identity to keep */
 	long	 state;
+	long	 next;		/* the next identity number */
 };
 
 static struct dval *
@@ -335,6 +342,8 @@ save_state(const struct dval *old, void *argp)
 	(void)old;
 	snprintf(n, sizeof(n), "%ld", a->state);
 	dict_array_push_cstr(nv, n);
+	snprintf(n, sizeof(n), "%ld", a->next);
+	dict_array_push_cstr(nv, n);
 	return nv;
 }
 
@@ -356,9 +365,9 @@ jmap_identity_set(struct jmap_ctx *c, json_t *args)
 	struct error err;
 	size_t i, k;
 	bool changed = false;
-	long next = 2;
+	long next;
 
-	identity_state(c, old_state, sizeof(old_state));
+	identity_state(c, old_state, sizeof(old_state), &next);
 	if (if_state != NULL && strcmp(if_state, old_state) != 0) {
 		json_decref(created);
 		json_decref(ncreated);
@@ -470,6 +479,7 @@ jmap_identity_set(struct jmap_ctx *c, json_t *args)
 	if (changed) {
 		sa.list = all;
 		sa.state = strtol(old_state + 1, NULL, 10) + 1;
+		sa.next = next;
 		if (jmap_acct_update(c->srv, &c->who, "Identities",
 		    save_identities, &sa, &err) < 0 ||
 		    jmap_acct_update(c->srv, &c->who, "IdentityState",

@@ -132,6 +132,10 @@ def test_identities(make_server):
                 ["Identity/get", {}, "1"]])
     assert r[0][1]["destroyed"] == [new_id]
     assert [i["id"] for i in r[1][1]["list"]] == ["I1"]
+    # a destroyed identity's id is not given again
+    r = api(s, [["Identity/set", {"create": {"b": {
+        "email": "alias1@test.example"}}}, "0"]])
+    assert r[0][1]["created"]["b"]["id"] not in ("I1", new_id)
 
 
 def wait_imap(s, user, subject):

@@ -258,14 +258,19 @@ main(void)
 		memset(&op, 0, sizeof(op));
 		op.charset = "ISO-8859-1";
 		buf_init(&out, 4096);
-		test_assert(htmlsan_clean("<p>caf\xe9</p>", 9, &op, &out, NULL,
-		    &err) == 0);
+		test_assert(htmlsan_clean("<p>caf\xe9</p>", 11, &op, &out,
+		    NULL, &err) == 0);
 		test_assert_str(buf_cstr(&out), "<div><p>caf\xc3\xa9</p></div>");
 		/* a meta charset does not override what we were told */
 		buf_reset(&out);
 		op.charset = NULL;
-		test_assert(htmlsan_clean("<meta charset=\"iso-8859-1\"><p>"
-		    "\xc3\xa9</p>", 38, &op, &out, NULL, &err) == 0);
+		{
+			static const char meta[] = "<meta charset=\"iso-8859-1"
+			    "\"><p>\xc3\xa9</p>";
+
+			test_assert(htmlsan_clean(meta, strlen(meta), &op, &out,
+			    NULL, &err) == 0);
+		}
 		test_assert(strstr(buf_cstr(&out), "\xc3\xa9") != NULL);
 		buf_free(&out);
 	}
