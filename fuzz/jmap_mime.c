@@ -2,9 +2,9 @@
 /*
  * fuzz/jmap_mime.c: libFuzzer target for JMAP's decoders
  * (src/jmap/jmap_mime.c): RFC 2047 encoded words, base64 and
- * quoted-printable bodies, charset conversion and HTML reduced to text,
- * all on the raw input.  The output must be valid UTF-8 wherever the
- * decoder promises it.
+ * quoted-printable bodies, charset conversion, HTML reduced to text and
+ * RFC 2231 parameter values, all on the raw input.  The output must be
+ * valid UTF-8 wherever the decoder promises it.
  */
 #include "lib/compat.h"
 
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "lib/buf.h"
+#include "lib/mime.h"
 #include "jmap/jmap_private.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -65,6 +66,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf_append(&text, s, size);	/* NUL-terminated copy */
 	buf_reset(&out);
 	jmap_html_to_text(text.data != NULL ? text.data : "", text.len, &out);
+	{
+		/* an RFC 2231 parameter value: charset'lang'%XX */
+		struct mime_param p = { "filename*", text.data != NULL ?
+		    text.data : (char *)"" };
+
+		buf_free(&out);
+		buf_init(&out, MIME_HEADER_VALUE_MAX * 4);
+		if (jmap_param_text(&p, 1, "filename", &out) && out.err == 0)
+			check_utf8(&out);
+	}
 	buf_free(&text);
 	buf_free(&out);
 	return 0;
