@@ -46,6 +46,8 @@ struct directory {
 	struct db	 rdb;
 };
 
+static struct dir_entry	*row_entry(sqlite3_stmt *st);
+
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS entry("
     " id INTEGER PRIMARY KEY, ndn TEXT NOT NULL UNIQUE,"
@@ -60,7 +62,7 @@ static const char schema[] =
 /* The attributes kept in idx, in lower case. */
 static const char *const indexed[] = {
 	"uid", "mail", "cn", "sn", "givenname", "objectclass", "hostserver",
-	NULL
+	"member", NULL
 };
 
 static const char *
@@ -101,6 +103,67 @@ mkdir_one(const char *path, struct error *err_r)
 	return 0;
 }
 
+/*
+ * Schema version 1 indexes `member` (groups, memberOf).  A directory made
+ * before it may hold member values that LDAP clients added: they go into
+ * idx once, so that the index keeps naming every candidate.
+ */
+static int
+migrate(struct directory *d, struct error *err_r)
+{
+	struct dir_entry *e;
+	sqlite3_stmt *st, *ins;
+	int64_t version = 0;
+	size_t i;
+	char *v;
+	int rc = 0, src;
+
+	if ((st = db_prep_once(&d->wdb, "PRAGMA user_version", err_r)) ==
+	    NULL)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (version >= 1)
+		return 0;
+	if (db_begin(&d->wdb, err_r) == -1)
+		return -1;
+	if ((st = db_prep_once(&d->wdb, "SELECT dn, uuid, mtime, attrs, id "
+	    "FROM entry", err_r)) == NULL ||
+	    (ins = db_prep_once(&d->wdb, "INSERT INTO idx(attr, val, id) "
+	    "VALUES('member', ?1, ?2)", err_r)) == NULL) {
+		if (st != NULL)
+			sqlite3_finalize(st);
+		db_rollback(&d->wdb);
+		return -1;
+	}
+	while (rc == 0 && (src = sqlite3_step(st)) == SQLITE_ROW) {
+		e = row_entry(st);
+		for (i = 0; rc == 0 && i < e->navs; i++) {
+			if (strcasecmp(e->avs[i].name, "member") != 0)
+				continue;
+			v = index_value(e->avs[i].val);
+			sqlite3_bind_text(ins, 1, v, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_int64(ins, 2, e->id);
+			if (sqlite3_step(ins) != SQLITE_DONE)
+				rc = db_error(&d->wdb, err_r, "directory "
+				    "index");
+			sqlite3_reset(ins);
+			free(v);
+		}
+		dir_entry_free(&e);
+	}
+	sqlite3_finalize(st);
+	sqlite3_finalize(ins);
+	if (rc == 0)
+		rc = db_exec_script(&d->wdb, "PRAGMA user_version = 1", err_r);
+	if (rc == 0)
+		rc = db_commit(&d->wdb, err_r);
+	else
+		db_rollback(&d->wdb);
+	return rc;
+}
+
 struct directory *
 directory_open(const char *base, struct error *err_r)
 {
@@ -115,6 +178,7 @@ directory_open(const char *base, struct error *err_r)
 	if (mkdir_one(dir, err_r) == 0 &&
 	    db_open(&d->wdb, path, DIR_DB_FLAGS, DIR_BUSY_MS, err_r) == 0 &&
 	    db_exec_script(&d->wdb, schema, err_r) == 0 &&
+	    migrate(d, err_r) == 0 &&
 	    db_open(&d->rdb, path, DIR_DB_FLAGS | DB_QUERY_ONLY, DIR_BUSY_MS,
 	    err_r) == 0)
 		rc = 0;
@@ -221,12 +285,60 @@ check_entry(const struct dir_entry *e, struct error *err_r)
 	return 0;
 }
 
-/* Inside the writer's transaction. */
+static bool
+owned_by(const struct dir_owned *own, const char *name)
+{
+	size_t i;
+
+	if (strcasecmp(name, "objectClass") == 0)
+		return true;
+	for (i = 0; i < own->n; i++)
+		if (strcasecmp(own->names[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* The record a writer that owns own->names puts over old: e, then what
+ * old has that the writer does not own, then old's objectClass values
+ * that e lacks (an administrator's auxiliary classes).  NULL when there
+ * is nothing to keep. */
+static struct dir_entry *
+merged_entry(const struct dir_entry *e, const struct dir_entry *old,
+    const struct dir_owned *own)
+{
+	struct dir_entry *m = NULL;
+	const struct dir_av *av;
+	size_t i;
+
+	for (i = 0; i < old->navs; i++) {
+		av = &old->avs[i];
+		if (strcasecmp(av->name, "objectClass") == 0) {
+			if (dir_entry_has_value(e, av->name, av->val))
+				continue;
+		} else if (owned_by(own, av->name) ||
+		    dir_entry_get(e, av->name) != NULL)
+			continue;
+		if (m == NULL) {
+			size_t j;
+
+			m = dir_entry_new(e->dn);
+			for (j = 0; j < e->navs; j++)
+				dir_entry_add(m, e->avs[j].name,
+				    e->avs[j].val);
+		}
+		dir_entry_add(m, av->name, av->val);
+	}
+	return m;
+}
+
+/* Inside the writer's transaction.  own: merge with the record there (see
+ * directory_merge_many); NULL replaces it whole. */
 static int
 put_locked(struct directory *d, const struct dir_entry *e, bool replace,
-    struct error *err_r)
+    const struct dir_owned *own, struct error *err_r)
 {
 	char ndn[DIR_DN_MAX + 1], uuid[37];
+	struct dir_entry *old, *m = NULL;
 	struct buf attrs;
 	sqlite3_stmt *st;
 	int64_t id = -1;
@@ -241,18 +353,35 @@ put_locked(struct directory *d, const struct dir_entry *e, bool replace,
 	if (*ndn == '\0')
 		return error_set(err_r, ERR_PERM, "the root cannot be "
 		    "written");
-	if ((st = db_prep(&d->wdb, "SELECT id FROM entry WHERE ndn = ?1",
-	    err_r)) == NULL)
+	if ((st = db_prep(&d->wdb, "SELECT id, attrs FROM entry WHERE "
+	    "ndn = ?1", err_r)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, ndn, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		id = sqlite3_column_int64(st, 0);
+		if (own != NULL && replace) {
+			old = dir_entry_new(e->dn);
+			decode_attrs(old, sqlite3_column_blob(st, 1),
+			    (size_t)sqlite3_column_bytes(st, 1));
+			m = merged_entry(e, old, own);
+			dir_entry_free(&old);
+		}
+	}
 	db_done(&d->wdb, st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		dir_entry_free(&m);
 		return db_error(&d->wdb, err_r, "directory lookup");
+	}
 	if (id >= 0 && !replace)
 		return error_set(err_r, ERR_EXISTS, "directory record already "
 		    "exists");
+	if (m != NULL) {
+		if (check_entry(m, err_r) == -1) {
+			dir_entry_free(&m);
+			return -1;
+		}
+		e = m;
+	}
 	buf_init(&attrs, (size_t)DIR_VALUES_MAX * (DIR_VALUE_MAX + 64));
 	encode_attrs(e, &attrs);
 	if (id >= 0) {
@@ -313,9 +442,11 @@ put_locked(struct directory *d, const struct dir_entry *e, bool replace,
 		}
 	}
 	buf_free(&attrs);
+	dir_entry_free(&m);
 	return 0;
 fail:
 	buf_free(&attrs);
+	dir_entry_free(&m);
 	return -1;
 }
 
@@ -329,7 +460,7 @@ directory_put(struct directory *d, const struct dir_entry *e, bool replace,
 	if (!replace) {
 		pthread_mutex_lock(&d->wlock);
 		rc = db_begin(&d->wdb, err_r);
-		if (rc == 0 && put_locked(d, e, false, err_r) == -1) {
+		if (rc == 0 && put_locked(d, e, false, NULL, err_r) == -1) {
 			db_rollback(&d->wdb);
 			rc = -1;
 		} else if (rc == 0)
@@ -344,13 +475,20 @@ int
 directory_put_many(struct directory *d, struct dir_entry *const *es,
     size_t n, struct error *err_r)
 {
+	return directory_merge_many(d, es, n, NULL, err_r);
+}
+
+int
+directory_merge_many(struct directory *d, struct dir_entry *const *es,
+    size_t n, const struct dir_owned *own, struct error *err_r)
+{
 	size_t i;
 	int rc;
 
 	pthread_mutex_lock(&d->wlock);
 	rc = db_begin(&d->wdb, err_r);
 	for (i = 0; rc == 0 && i < n; i++)
-		if (put_locked(d, es[i], true, err_r) == -1) {
+		if (put_locked(d, es[i], true, own, err_r) == -1) {
 			db_rollback(&d->wdb);
 			rc = -1;
 		}
@@ -541,7 +679,7 @@ directory_rename(struct directory *d, const char *dn, const char *newdn,
 		e->dn = xstrdup(newdn);
 		rc = delete_locked(d, ndn, &found, err_r);
 		if (rc == 0)
-			rc = put_locked(d, e, false, err_r);
+			rc = put_locked(d, e, false, NULL, err_r);
 	}
 	if (rc == 0)
 		rc = db_commit(&d->wdb, err_r);
@@ -549,6 +687,169 @@ directory_rename(struct directory *d, const char *dn, const char *newdn,
 		db_rollback(&d->wdb);
 	pthread_mutex_unlock(&d->wlock);
 	dir_entry_free(&e);
+	return rc;
+}
+
+/* Where the k-th RDN separator (',' or ';', not escaped) of dn is, or NULL
+ * when it has fewer. */
+static const char *
+nth_separator(const char *dn, size_t k)
+{
+	const char *p;
+
+	for (p = dn; *p != '\0'; p++) {
+		if (*p == '\\' && p[1] != '\0') {
+			p++;
+			continue;
+		}
+		if ((*p == ',' || *p == ';') && --k == 0)
+			return p;
+	}
+	return NULL;
+}
+
+/* The RDNs of a normal DN. */
+static size_t
+rdn_count(const char *ndn)
+{
+	size_t n = 1;
+	const char *p;
+
+	if (*ndn == '\0')
+		return 0;
+	for (p = ndn; *p != '\0'; p++) {
+		if (*p == '\\' && p[1] != '\0')
+			p++;
+		else if (*p == ',')
+			n++;
+	}
+	return n;
+}
+
+struct moved {
+	int64_t	 id;
+	char	*ndn, *dn;
+};
+
+int
+directory_move_subtree(struct directory *d, const char *dn,
+    const char *newdn, size_t *n_r, struct error *err_r)
+{
+	char ndn[DIR_DN_MAX + 1], nndn[DIR_DN_MAX + 1];
+	struct moved *mv = NULL;
+	sqlite3_stmt *st;
+	size_t n = 0, cap = 0, i, keep, olen;
+	const char *sep, *parent;
+	char *suffix = NULL, *nd = NULL, *nw = NULL;
+	int rc, src;
+
+	*n_r = 0;
+	if (dir_dn_normalize(dn, ndn, sizeof(ndn), err_r) == -1 ||
+	    dir_dn_normalize(newdn, nndn, sizeof(nndn), err_r) == -1)
+		return -1;
+	if (*ndn == '\0' || *nndn == '\0')
+		return error_set(err_r, ERR_PERM, "the root cannot be moved");
+	olen = strlen(ndn);
+	if (strcmp(ndn, nndn) == 0)
+		return 0;
+	suffix = xasprintf(",%s", ndn);
+	if (strlen(nndn) > olen && strcmp(nndn + strlen(nndn) - olen - 1,
+	    suffix) == 0) {
+		free(suffix);
+		return error_set(err_r, ERR_PERM, "a record cannot move "
+		    "below itself");
+	}
+	pthread_mutex_lock(&d->wlock);
+	rc = db_begin(&d->wdb, err_r);
+	parent = dir_dn_parent(nndn);
+	if (rc == 0 && (st = db_prep(&d->wdb, "SELECT (SELECT count(*) FROM "
+	    "entry WHERE ndn = ?1), (SELECT count(*) FROM entry WHERE "
+	    "ndn = ?2)", err_r)) != NULL) {
+		sqlite3_bind_text(st, 1, nndn, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, parent, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_ROW)
+			rc = db_error(&d->wdb, err_r, "directory lookup");
+		else if (sqlite3_column_int64(st, 0) > 0)
+			rc = error_set(err_r, ERR_EXISTS, "directory record "
+			    "already exists");
+		else if (*parent != '\0' && sqlite3_column_int64(st, 1) == 0)
+			rc = error_set(err_r, ERR_NOTFOUND, "the new parent "
+			    "does not exist");
+		db_done(&d->wdb, st);
+	} else if (rc == 0)
+		rc = -1;
+	if (rc == 0 && (st = db_prep(&d->wdb, "SELECT id, ndn, dn FROM entry "
+	    "WHERE ndn = ?1 OR substr(ndn, -length(?2)) = ?2", err_r)) !=
+	    NULL) {
+		sqlite3_bind_text(st, 1, ndn, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, suffix, -1, SQLITE_STATIC);
+		while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+			if (n == cap) {
+				cap = cap == 0 ? 64 : cap * 2;
+				mv = xrealloc(mv, size_mul(cap, sizeof(*mv)));
+			}
+			mv[n].id = sqlite3_column_int64(st, 0);
+			mv[n].ndn = xstrdup((const char *)
+			    sqlite3_column_text(st, 1));
+			mv[n].dn = xstrdup((const char *)
+			    sqlite3_column_text(st, 2));
+			n++;
+		}
+		if (src != SQLITE_DONE)
+			rc = db_error(&d->wdb, err_r, "directory read");
+		db_done(&d->wdb, st);
+	} else if (rc == 0)
+		rc = -1;
+	if (rc == 0 && n == 0)
+		rc = error_set(err_r, ERR_NOTFOUND, DIR_NOT_FOUND_ERROR);
+	for (i = 0; rc == 0 && i < n; i++) {
+		/* the RDNs below the moved record keep their written form */
+		keep = rdn_count(mv[i].ndn) - rdn_count(ndn);
+		nd = xasprintf("%.*s%s", (int)(strlen(mv[i].ndn) - olen),
+		    mv[i].ndn, nndn);
+		if (keep == 0)
+			nw = xstrdup(newdn);
+		else if ((sep = nth_separator(mv[i].dn, keep)) != NULL)
+			nw = xasprintf("%.*s,%s", (int)(sep - mv[i].dn),
+			    mv[i].dn, newdn);
+		else
+			nw = xasprintf("%.*s%s", (int)(strlen(mv[i].ndn) -
+			    olen), mv[i].ndn, newdn);
+		if (strlen(nd) > DIR_DN_MAX || strlen(nw) > DIR_DN_MAX)
+			rc = error_set(err_r, ERR_LIMIT, "DN longer than %u "
+			    "bytes", (unsigned)DIR_DN_MAX);
+		else if ((st = db_prep(&d->wdb, "UPDATE entry SET ndn = ?2, "
+		    "parent = ?3, dn = ?4, mtime = ?5 WHERE id = ?1",
+		    err_r)) == NULL)
+			rc = -1;
+		else {
+			sqlite3_bind_int64(st, 1, mv[i].id);
+			sqlite3_bind_text(st, 2, nd, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 3, dir_dn_parent(nd), -1,
+			    SQLITE_STATIC);
+			sqlite3_bind_text(st, 4, nw, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 5, (int64_t)time(NULL));
+			if (sqlite3_step(st) != SQLITE_DONE)
+				rc = db_error(&d->wdb, err_r,
+				    "directory write");
+			db_done(&d->wdb, st);
+		}
+		free(nd);
+		free(nw);
+	}
+	if (rc == 0)
+		rc = db_commit(&d->wdb, err_r);
+	else
+		db_rollback(&d->wdb);
+	pthread_mutex_unlock(&d->wlock);
+	for (i = 0; i < n; i++) {
+		free(mv[i].ndn);
+		free(mv[i].dn);
+	}
+	free(mv);
+	free(suffix);
+	if (rc == 0)
+		*n_r = n;
 	return rc;
 }
 

@@ -36,7 +36,7 @@
 
 static const char *const operational[] = {
 	"entryUUID", "modifyTimestamp", "entryDN", "subschemaSubentry",
-	NULL
+	"memberOf", NULL
 };
 
 static bool
@@ -88,9 +88,39 @@ want(const char *name, void *arg)
 	return sel->all_user || listed(sel->r, name);
 }
 
+/* memberOf: the groups (records anywhere in the tree) with e's DN as a
+ * member value, at most LDAP_MEMBEROF_MAX of them. */
+static void
+add_member_of(struct ldap_session *s, struct dir_entry *e)
+{
+	struct dir_filter f;
+	struct dir_search q;
+	struct dir_results res;
+	size_t i;
+
+	memset(&f, 0, sizeof(f));
+	f.kind = DF_EQ;
+	f.attr = (char *)"member";
+	f.value = e->dn;
+	memset(&q, 0, sizeof(q));
+	q.base = "";
+	q.scope = DIR_SCOPE_SUB;
+	q.filter = &f;
+	q.max = LDAP_MEMBEROF_MAX;
+	if (directory_search(s->srv->directory, &q, &res, NULL) == -1)
+		return;
+	for (i = 0; i < res.n; i++)
+		dir_entry_add(e, "memberOf", res.e[i]->dn);
+	if (res.more)
+		log_ses(&s->log, LOG_PROBLEM, "%.200s: memberOf of more than "
+		    "%u groups cut", e->dn, (unsigned)LDAP_MEMBEROF_MAX);
+	dir_results_clear(&res);
+}
+
 /* Adds the operational attributes to a record about to be sent. */
 static void
-add_operational(struct dir_entry *e)
+add_operational(struct ldap_session *s, const struct sel *sel,
+    struct dir_entry *e)
 {
 	char ts[32];
 	struct tm tm;
@@ -102,6 +132,8 @@ add_operational(struct dir_entry *e)
 		dir_entry_add(e, "modifyTimestamp", ts);
 	dir_entry_add(e, "entryDN", e->dn);
 	dir_entry_add(e, "subschemaSubentry", "cn=Subschema");
+	if (sel->all_oper || listed(sel->r, "memberOf"))
+		add_member_of(s, e);
 }
 
 void
@@ -408,7 +440,7 @@ sorted_search(struct ldap_session *s, struct ldap_req *r, const char *base,
 	sel_init(&sel, r);
 	for (i = from; i < to; i++) {
 		if (sel.all_oper || r->nattrs > 0)
-			add_operational(all[i]);
+			add_operational(s, &sel, all[i]);
 		ldap_enc_entry(&s->out, r->msgid, all[i]->dn, all[i], want,
 		    &sel, r->typesonly);
 		ldap_send(s);
@@ -525,7 +557,7 @@ ldap_do_search(struct ldap_session *s, struct ldap_req *r)
 		}
 		for (i = 0; i < res.n; i++) {
 			if (sel.all_oper || r->nattrs > 0)
-				add_operational(res.e[i]);
+				add_operational(s, &sel, res.e[i]);
 			ldap_enc_entry(&s->out, r->msgid, res.e[i]->dn,
 			    res.e[i], want, &sel, r->typesonly);
 			ldap_send(s);
