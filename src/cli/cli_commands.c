@@ -515,7 +515,7 @@ cmd_route(struct cli_ctx *c, const struct cli_args *a, struct buf *out,
 	enum route_ctx rctx = ROUTE_MAIL;
 	const char *addr = cli_arg_str(a, 0), *queue = "", *target;
 	static const char *const mods[] = {
-		"ERROR", "LOCAL", "SMTP", "NULL", "PIPE"
+		"ERROR", "LOCAL", "SMTP", "NULL", "PIPE", "GROUP"
 	};
 	struct dval *v;
 

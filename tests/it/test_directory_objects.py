@@ -250,3 +250,33 @@ def test_group_records_and_member_of(make_server):
     _, out, _ = s.tegami("InsertDirectoryRecords", DOMAIN)
     assert out == "#4"
     assert f"cn=all,cn={DOMAIN}" in search(s, f"cn={DOMAIN}", "(objectClass=groupOfNames)")
+
+
+def test_mail_to_a_group_reaches_its_members(make_server):
+    """Mail to a group goes to every member (nested groups expanded, each
+    address once); Route shows GROUP(...); a group cannot log in."""
+    from conftest import deliver
+    from storeutil import account_dir, bodies, wait_for
+    s = start(make_server, sync=False)
+    for n in ("ann", "bob", "cy"):
+        s.tegami("CreateAccount", f"{n}@{DOMAIN}")
+    s.tegami("CreateGroup", f"inner@{DOMAIN}", '{Members=(cy, ann);}')
+    s.tegami("CreateGroup", f"team@{DOMAIN}",
+             '{Members=(ann, "bob@client1.com", inner, team, "nobody@client1.com");}')
+    _, out, _ = s.tegami("Route", f"team@{DOMAIN}")
+    assert "GROUP" in out and f"team@{DOMAIN}" in out
+    msg = (b"From: x@example.org\r\nTo: team@client1.com\r\nSubject: group\r\n\r\n"
+           b"hello team\r\n")
+    deliver(s, f"team@{DOMAIN}", msg)
+    def inbox(n):
+        return bodies(account_dir(s.base, n, DOMAIN))
+    for n in ("ann", "bob", "cy"):
+        assert wait_for(lambda: len(inbox(n)) >= 1), s.log_text()[-2000:]
+        assert b"hello team" in inbox(n)[0]
+    assert s.wait_log(r"GROUP team@client1\.com: queue id \d+ expanded to 4 addresses")
+    import time
+    time.sleep(0.5)
+    assert len(inbox("ann")) == 1       # once, though listed twice
+    # not a login name
+    rc, out, err = s.tegami("Route", f"team@{DOMAIN}", "access", check=False)
+    assert "GROUP" not in out
