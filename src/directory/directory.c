@@ -402,7 +402,9 @@ put_locked(struct directory *d, const struct dir_entry *e, bool replace,
 	}
 	sqlite3_bind_text(st, 2, e->dn, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, (int64_t)time(NULL));
-	sqlite3_bind_blob(st, 4, attrs.data, (int)attrs.len, SQLITE_STATIC);
+	/* a record without attributes is an empty blob, not NULL */
+	sqlite3_bind_blob(st, 4, attrs.data != NULL ? attrs.data : "",
+	    (int)attrs.len, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	db_done(&d->wdb, st);
 	if (rc != SQLITE_DONE) {
