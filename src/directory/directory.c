@@ -24,6 +24,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,7 @@
 #define DIR_BUSY_MS	10000
 
 struct directory {
+	_Atomic uint64_t gen;		/* grows with every committed write */
 	pthread_mutex_t	 wlock;		/* the writer connection */
 	struct db	 wdb;
 	pthread_mutex_t	 rlock;		/* the reader connection */
@@ -47,6 +49,7 @@ struct directory {
 };
 
 static struct dir_entry	*row_entry(sqlite3_stmt *st);
+static int	dir_commit(struct directory *d, struct error *err_r);
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS entry("
@@ -158,7 +161,7 @@ migrate(struct directory *d, struct error *err_r)
 	if (rc == 0)
 		rc = db_exec_script(&d->wdb, "PRAGMA user_version = 1", err_r);
 	if (rc == 0)
-		rc = db_commit(&d->wdb, err_r);
+		rc = dir_commit(d, err_r);
 	else
 		db_rollback(&d->wdb);
 	return rc;
@@ -202,6 +205,23 @@ directory_close(struct directory **dp)
 	pthread_mutex_destroy(&d->rlock);
 	free(d);
 	*dp = NULL;
+}
+
+/* Commits the writer's transaction; readers' cached views (VLV
+ * contexts) end with the generation. */
+static int
+dir_commit(struct directory *d, struct error *err_r)
+{
+	int rc = db_commit(&d->wdb, err_r);
+
+	atomic_fetch_add(&d->gen, 1);
+	return rc;
+}
+
+uint64_t
+directory_generation(struct directory *d)
+{
+	return atomic_load(&d->gen);
 }
 
 /* ---- records to and from rows ---------------------------------------------- */
@@ -466,7 +486,7 @@ directory_put(struct directory *d, const struct dir_entry *e, bool replace,
 			db_rollback(&d->wdb);
 			rc = -1;
 		} else if (rc == 0)
-			rc = db_commit(&d->wdb, err_r);
+			rc = dir_commit(d, err_r);
 		pthread_mutex_unlock(&d->wlock);
 		return rc;
 	}
@@ -495,7 +515,7 @@ directory_merge_many(struct directory *d, struct dir_entry *const *es,
 			rc = -1;
 		}
 	if (rc == 0)
-		rc = db_commit(&d->wdb, err_r);
+		rc = dir_commit(d, err_r);
 	pthread_mutex_unlock(&d->wlock);
 	return rc;
 }
@@ -559,7 +579,7 @@ directory_delete(struct directory *d, const char *dn, struct error *err_r)
 		db_rollback(&d->wdb);
 		rc = error_set(err_r, ERR_NOTFOUND, DIR_NOT_FOUND_ERROR);
 	} else if (rc == 0)
-		rc = db_commit(&d->wdb, err_r);
+		rc = dir_commit(d, err_r);
 	pthread_mutex_unlock(&d->wlock);
 	return rc;
 }
@@ -608,7 +628,7 @@ directory_delete_subtree(struct directory *d, const char *dn, size_t *n_r,
 	} else if (rc == 0)
 		rc = -1;
 	if (rc == 0)
-		rc = db_commit(&d->wdb, err_r);
+		rc = dir_commit(d, err_r);
 	else
 		db_rollback(&d->wdb);
 	pthread_mutex_unlock(&d->wlock);
@@ -684,7 +704,7 @@ directory_rename(struct directory *d, const char *dn, const char *newdn,
 			rc = put_locked(d, e, false, NULL, err_r);
 	}
 	if (rc == 0)
-		rc = db_commit(&d->wdb, err_r);
+		rc = dir_commit(d, err_r);
 	else
 		db_rollback(&d->wdb);
 	pthread_mutex_unlock(&d->wlock);
@@ -840,7 +860,7 @@ directory_move_subtree(struct directory *d, const char *dn,
 		free(nw);
 	}
 	if (rc == 0)
-		rc = db_commit(&d->wdb, err_r);
+		rc = dir_commit(d, err_r);
 	else
 		db_rollback(&d->wdb);
 	pthread_mutex_unlock(&d->wlock);
@@ -889,6 +909,30 @@ directory_get(struct directory *d, const char *dn, struct error *err_r)
 		return NULL;
 	pthread_mutex_lock(&d->rlock);
 	e = get_locked(d, ndn, err_r);
+	pthread_mutex_unlock(&d->rlock);
+	return e;
+}
+
+struct dir_entry *
+directory_get_id(struct directory *d, int64_t id, struct error *err_r)
+{
+	struct dir_entry *e = NULL;
+	sqlite3_stmt *st;
+	int rc;
+
+	pthread_mutex_lock(&d->rlock);
+	if ((st = db_prep(&d->rdb, "SELECT dn, uuid, mtime, attrs, id FROM "
+	    "entry WHERE id = ?1", err_r)) != NULL) {
+		sqlite3_bind_int64(st, 1, id);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			e = row_entry(st);
+		else if (rc == SQLITE_DONE)
+			error_set(err_r, ERR_NOTFOUND, DIR_NOT_FOUND_ERROR);
+		else
+			db_error(&d->rdb, err_r, "directory read");
+		db_done(&d->rdb, st);
+	}
 	pthread_mutex_unlock(&d->rlock);
 	return e;
 }

@@ -155,6 +155,13 @@ int	directory_move_subtree(struct directory *d, const char *dn,
 struct dir_entry	*directory_get(struct directory *d, const char *dn,
 			    struct error *err_r);
 bool	directory_exists(struct directory *d, const char *dn);
+/* The record with storage id id (dir_entry.id), or NULL with ERR_NOTFOUND. */
+struct dir_entry	*directory_get_id(struct directory *d, int64_t id,
+			    struct error *err_r);
+/* A number that grows with every committed change: a view of the
+ * directory taken at generation g (a sorted VLV list) is current while
+ * the generation is g. */
+uint64_t	directory_generation(struct directory *d);
 /* Records held. */
 size_t	directory_count(struct directory *d);
 /* Copies the database (one committed state) to path, which must not
