@@ -24,7 +24,7 @@ struct log_module log_group = LOG_MODULE("GROUP");
 struct members {
 	char	**v;
 	size_t	  n, cap;
-	char	**seen;			/* groups expanded ("g@dom") */
+	char	**seen;			/* expanded groups */
 	size_t	  nseen, seencap;
 	bool	  toomany;
 };
@@ -212,8 +212,8 @@ group_dispatch(void *arg, struct queue *q, const char *module,
 			    QUEUE_OUT_PERMFAIL : QUEUE_OUT_TEMPFAIL, err.msg);
 			continue;
 		}
-		log_mod(&log_group, LOG_MAJOR, "%s: queue id %" PRIu64 " expanded "
-		    "to %zu addresses as queue id %" PRIu64, target,
+		log_mod(&log_group, LOG_MAJOR, "%s: queue id %" PRIu64
+		    " expanded to %zu addresses as queue id %" PRIu64, target,
 		    items[i].msg_id, m.n, id);
 		outcome(&items[i], QUEUE_OUT_DELIVERED, "");
 		(void)queue_report(q, &items[i], 1, NULL);

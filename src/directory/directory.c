@@ -39,19 +39,21 @@
 
 #define DIR_DB_FLAGS	(DB_CREATE | DB_WAL | DB_FAST_DELETE | DB_NOFOLLOW)
 #define DIR_BUSY_MS	10000
-#define DIR_MMAP_SIZE	"1073741824"	/* reader's memory map: 1 GiB of address space */
-#define DIR_CACHE_KB	"65536"		/* reader's page cache: 64 MiB */
-#define DIR_SNAPSHOT_MS	250	/* a read transaction is reused this long at most */
+/* The reader's memory map (1 GiB of address space) and page cache
+ * (64 MiB), and how long at most it reuses a read transaction. */
+#define DIR_MMAP_SIZE	"1073741824"
+#define DIR_CACHE_KB	"65536"
+#define DIR_SNAPSHOT_MS	250
 
 struct directory {
-	_Atomic uint64_t gen;		/* grows with every committed write */
+	_Atomic uint64_t gen;		/* + 1 per committed write */
 	pthread_mutex_t	 wlock;		/* the writer connection */
 	struct db	 wdb;
 	pthread_mutex_t	 rlock;		/* the reader connection */
 	struct db	 rdb;
-	bool		 rtxn;		/* rdb holds a read transaction ... */
-	uint64_t	 rgen;		/* ... begun at this generation */
-	int64_t		 rsince;	/* ... and this time (ms, monotonic) */
+	bool		 rtxn;		/* rdb in a read transaction */
+	uint64_t	 rgen;		/* begun at this generation */
+	int64_t		 rsince;	/* and this time (ms) */
 };
 
 static struct dir_entry	*row_entry(sqlite3_stmt *st);
@@ -236,7 +238,8 @@ static void
 reader_end(struct directory *d)
 {
 	if (d->rtxn) {
-		(void)db_exec(&d->rdb, "COMMIT", NULL);	/* a read: no-op */
+		/* a read: nothing to commit */
+		(void)db_exec(&d->rdb, "COMMIT", NULL);
 		d->rtxn = false;
 	}
 }
