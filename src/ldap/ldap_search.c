@@ -411,18 +411,32 @@ sorted_done(struct ldap_session *s, struct ldap_req *r, int rc,
 	buf_free(&vv);
 }
 
-/* Keeps the sorted list all[0..n) as the session's VLV list. */
+/* Keeps the sorted list all[0..n) as the session's VLV list; past
+ * LDAP_VLV_LIST_MAX bytes none is kept (the answer has no contextID). */
 static void
 vlv_keep(struct ldap_session *s, char *key, uint64_t gen,
     struct dir_entry *const *all, size_t n, const char *attr)
 {
 	static _Atomic uint64_t seq;
-	struct ldap_vlv_list *l = xcalloc(1, sizeof(*l));
+	struct ldap_vlv_list *l;
 	const char *v;
 	uint64_t id;
-	size_t i;
+	size_t i, bytes = strlen(key);
 
 	ldap_vlv_free(&s->vlv);
+	for (i = 0; i < n; i++) {
+		v = sort_value(all[i], attr);
+		bytes += sizeof(int64_t) + sizeof(char *) +
+		    (v != NULL ? strlen(v) + 1 : 0);
+	}
+	if (bytes > LDAP_VLV_LIST_MAX) {
+		log_ses(&s->log, LOG_PROBLEM, "virtual list view of %zu "
+		    "entries: more than %u bytes, no context kept", n,
+		    (unsigned)LDAP_VLV_LIST_MAX);
+		free(key);
+		return;
+	}
+	l = xcalloc(1, sizeof(*l));
 	id = atomic_fetch_add(&seq, 1) + 1;
 	(void)snprintf(l->ctx, sizeof(l->ctx), "%015" PRIx64, id);
 	l->ctx[sizeof(l->ctx) - 1] = 'v';	/* 16 bytes, no NUL sent */

@@ -144,6 +144,7 @@
 #define DIR_BATCH		1000	/* records per transaction in Insert All */
 #define GROUP_MEMBERS_MAX	10000	/* members of one group (CGP groups are address lists) */
 #define GROUP_NEST_MAX		8	/* groups within groups a delivery expands */
+#define LDAP_VLV_LIST_MAX	(16 * 1024 * 1024)	/* a session's kept VLV list (ids, first keys) */
 #define LDAP_VLV_CONTEXT_MAX	32	/* a VLV contextID a client sends back (ours are 16) */
 #define LDAP_MEMBEROF_MAX	256	/* memberOf values computed for one entry */
 #define DIR_SEARCH_BATCH	256	/* records a search takes per lock hold */
