@@ -27,6 +27,7 @@ struct members {
 	char	**seen;			/* expanded groups */
 	size_t	  nseen, seencap;
 	bool	  toomany;
+	bool	  toodeep;
 };
 
 static void
@@ -68,7 +69,8 @@ expand(const struct group_ctx *ctx, const char *name, const char *domain,
 	(void)snprintf(g, sizeof(g), "%s@%s", name, domain);
 	push(&m->seen, &m->nseen, &m->seencap, g);
 	mem = dict_get(set, "Members");
-	for (i = 0; i < dict_array_len(mem) && !m->toomany; i++) {
+	for (i = 0; i < dict_array_len(mem) && !m->toomany && !m->toodeep;
+	    i++) {
 		if ((v = dict_str(dict_array_get(mem, i), NULL)) == NULL)
 			continue;
 		if (strchr(v, '@') != NULL)
@@ -82,9 +84,10 @@ expand(const struct group_ctx *ctx, const char *name, const char *domain,
 				continue;	/* each group once */
 			if (depth + 1 >= GROUP_NEST_MAX) {
 				log_mod(&log_group, LOG_PROBLEM, "%s: groups "
-				    "nested deeper than %u, %s not expanded",
-				    g, (unsigned)GROUP_NEST_MAX, res.address);
-				continue;
+				    "nested deeper than %u at %s", g,
+				    (unsigned)GROUP_NEST_MAX, res.address);
+				m->toodeep = true;
+				break;
 			}
 			(void)expand(ctx, res.account, res.domain, depth + 1,
 			    m);
@@ -160,12 +163,20 @@ group_dispatch(void *arg, struct queue *q, const char *module,
 			outcome(&items[i], QUEUE_OUT_PERMFAIL, "unknown group");
 		return;
 	}
-	if (m.toomany) {
-		log_mod(&log_group, LOG_PROBLEM, "%s: more than %u addresses",
-		    target, (unsigned)QUEUE_RCPT_MAX);
-		for (i = 0; i < n; i++)
-			outcome(&items[i], QUEUE_OUT_PERMFAIL, "the group has "
-			    "too many members");
+	if (m.toomany || m.toodeep) {
+		if (m.toomany)
+			log_mod(&log_group, LOG_PROBLEM, "%s: more than %u "
+			    "addresses", target, (unsigned)QUEUE_RCPT_MAX);
+		for (i = 0; i < n; i++) {
+			if (m.toomany)
+				outcome(&items[i], QUEUE_OUT_PERMFAIL, "the "
+				    "group has too many members");
+			else
+				(void)snprintf(items[i].error,
+				    sizeof(items[i].error), "groups nested "
+				    "deeper than %u", (unsigned)GROUP_NEST_MAX);
+			items[i].outcome = QUEUE_OUT_PERMFAIL;
+		}
 		members_free(&m);
 		return;
 	}

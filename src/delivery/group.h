@@ -3,14 +3,15 @@
  * group.h: the GROUP dispatcher: mail to a group (objects' groups, CLI
  * CreateGroup) goes to every member.  The Router routes "group@domain" to
  * module GROUP; this dispatcher expands the group's Members (a bare name
- * is in the group's domain; groups within groups are expanded too, at
- * most GROUP_NEST_MAX deep, each group once), and submits one new message
+ * is in the group's domain; groups within groups are expanded too, each
+ * group once), and submits one new message
  * with the same return-path and body to all the addresses found, which the
  * queue then routes as usual (an unknown member fails with a DSN to the
  * sender).  The group's own recipient is then delivered.
  *
  * Outcomes: the group gone -> permanent "unknown group"; more than
- * QUEUE_RCPT_MAX addresses -> permanent; the queue refusing the new
+ * QUEUE_RCPT_MAX addresses or groups nested deeper than GROUP_NEST_MAX
+ * -> permanent (a DSN tells the sender); the queue refusing the new
  * message -> temporary.  A crash between the new message's commit and the
  * report of the group's recipient repeats the expansion (a duplicate,
  * never a loss).

@@ -280,3 +280,34 @@ def test_mail_to_a_group_reaches_its_members(make_server):
     # not a login name
     rc, out, err = s.tegami("Route", f"team@{DOMAIN}", "access", check=False)
     assert "GROUP" not in out
+
+
+def test_group_limits(make_server):
+    """GROUP_MEMBERS_MAX (10,000 members) and GROUP_NEST_MAX (8 groups
+    deep): one past each is refused, or left out and logged."""
+    from conftest import deliver
+    from storeutil import account_dir, bodies, wait_for
+    s = start(make_server, sync=False)
+    members = ", ".join(f"m{i}" for i in range(10000))
+    s.tegami("CreateGroup", f"big@{DOMAIN}", "{Members=(%s);}" % members)
+    assert "more than 10000 members" in cli_fails(
+        s, "SetGroup", f"big@{DOMAIN}", "{Members=(%s, one_more);}" % members)
+    _, out, _ = s.tegami("GetGroup", f"big@{DOMAIN}")
+    assert "one_more" not in out and "m9999" in out
+    # g0 -> g1 -> ... -> g7 (8 levels): each group holds an account and
+    # the next one; every account gets the message
+    for i in range(9):
+        s.tegami("CreateAccount", f"a{i}@{DOMAIN}")
+    for i in range(7, -1, -1):
+        inner = f", g{i + 1}" if i < 7 else ""
+        s.tegami("CreateGroup", f"g{i}@{DOMAIN}", "{Members=(a%d%s);}" % (i, inner))
+    deliver(s, f"g0@{DOMAIN}", b"From: x@example.org\r\nSubject: deep\r\n\r\ndeep\r\n")
+    for i in range(8):
+        assert wait_for(lambda: len(bodies(account_dir(s.base, f"a{i}", DOMAIN))) == 1), i
+    # one level more: the group's recipient fails (a DSN tells the sender)
+    s.tegami("CreateGroup", f"g8@{DOMAIN}", "{Members=(a8);}")
+    s.tegami("SetGroup", f"g7@{DOMAIN}", "{Members=(a7, g8);}")
+    deliver(s, f"g0@{DOMAIN}", b"From: x@example.org\r\nSubject: deeper\r\n\r\nx\r\n")
+    assert s.wait_log(r"g0@client1\.com failed: groups nested deeper than 8")
+    assert bodies(account_dir(s.base, "a8", DOMAIN)) == []
+    assert len(bodies(account_dir(s.base, "a0", DOMAIN))) == 1
