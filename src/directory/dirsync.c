@@ -409,6 +409,27 @@ write_record(struct directory *d, struct dir_entry *e,
 		log_mod(&log_dir, LOG_LOW, "%s written", e->dn);
 }
 
+/* Rewrites the records of the groups of cdom: their member DNs follow
+ * an account renamed or deleted (as the groups' delivery does). */
+static void
+refresh_groups(struct directory *d, const char *cdom)
+{
+	struct dval *grps;
+	struct dir_entry *e;
+	const char *g;
+	size_t i;
+
+	if ((grps = objects_group_list(hook_objects, cdom, NULL)) == NULL)
+		return;
+	for (i = 0; i < dict_array_len(grps); i++)
+		if ((g = dict_str(dict_array_get(grps, i), NULL)) != NULL &&
+		    (e = group_record(hook_objects, g, cdom)) != NULL) {
+			write_record(d, e, &own_group);
+			dir_entry_free(&e);
+		}
+	dict_free(&grps);
+}
+
 static void
 account_changed(void *arg, enum objects_dir_event ev, const char *name,
     const char *domain, const char *oldname)
@@ -427,6 +448,7 @@ account_changed(void *arg, enum objects_dir_event ev, const char *name,
 	if (ev == OBJ_DIR_DELETED) {
 		dirsync_account_dn(name, cdom, dn, sizeof(dn));
 		remove_record(d, dn);
+		refresh_groups(d, cdom);
 		return;
 	}
 	if (ev == OBJ_DIR_RENAMED) {
@@ -455,6 +477,8 @@ account_changed(void *arg, enum objects_dir_event ev, const char *name,
 	owned_free(&own);
 	dict_free(&ren);
 	dir_entry_free(&e);
+	if (ev == OBJ_DIR_RENAMED)
+		refresh_groups(d, cdom);
 }
 
 static void

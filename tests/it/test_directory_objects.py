@@ -245,6 +245,16 @@ def test_group_records_and_member_of(make_server):
     s.tegami("DeleteGroup", f"crew@{DOMAIN}")
     got = search(s, f"cn={DOMAIN}", "(uid=user2)", ("memberOf",))
     assert got[f"uid=user2,cn={DOMAIN}"].get("memberOf", []) == []
+    # a member account renamed or deleted: the group records follow
+    # (the old name is no member any more, as for delivery)
+    s.tegami("SetGroup", f"all@{DOMAIN}", '{Members=(user1, user2);}')
+    s.tegami("RenameAccount", f"user1@{DOMAIN}", "into", "user9")
+    got = search(s, f"cn={DOMAIN}", "(cn=all)", ("member",))
+    assert got[f"cn=all,cn={DOMAIN}"]["member"] == [f"uid=user2,cn={DOMAIN}"]
+    s.tegami("DeleteAccount", f"user2@{DOMAIN}")
+    got = search(s, f"cn={DOMAIN}", "(cn=all)", ("member",))
+    assert got[f"cn=all,cn={DOMAIN}"].get("member", []) == []
+    s.tegami("CreateAccount", f"user2@{DOMAIN}")
     # Delete All then Insert All: the domain, 2 accounts, 1 group
     s.tegami("DeleteDirectoryRecords", DOMAIN)
     _, out, _ = s.tegami("InsertDirectoryRecords", DOMAIN)
