@@ -72,7 +72,9 @@ check(const uint8_t *p, size_t len, struct dir_entry *e)
 				abort();
 			if (ldap_dec_vlv_value(r.controls[i].value,
 			    r.controls[i].vlen, &vlv, &err) == 0 &&
-			    (vlv.before < 0 || vlv.after < 0))
+			    (vlv.before < 0 || vlv.after < 0 ||
+			    vlv.context_len > sizeof(vlv.context) ||
+			    (!vlv.has_context && vlv.context_len != 0)))
 				abort();
 		}
 		if (r.op == LDAP_OP_EXTENDED && ldap_dec_passwd_value(

@@ -27,6 +27,7 @@
 #include "cli/cli_dnr.h"
 #include "cli/cli_stats.h"
 #include "cli/cli_directory.h"
+#include "cli/cli_groups.h"
 #include "cli/cli_commands.h"
 #include "cli/cli_backup.h"
 #include "cli/cli_compat.h"
@@ -514,7 +515,7 @@ cmd_route(struct cli_ctx *c, const struct cli_args *a, struct buf *out,
 	enum route_ctx rctx = ROUTE_MAIL;
 	const char *addr = cli_arg_str(a, 0), *queue = "", *target;
 	static const char *const mods[] = {
-		"ERROR", "LOCAL", "SMTP", "NULL", "PIPE"
+		"ERROR", "LOCAL", "SMTP", "NULL", "PIPE", "GROUP"
 	};
 	struct dval *v;
 
@@ -902,6 +903,12 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "CreateForwarder", M, cmd_create_forwarder, "CreateForwarder name TO \"address\"" },
 	{ "DeleteForwarder", M, cmd_delete_forwarder, "DeleteForwarder name" },
 	{ "GetForwarder", M, cmd_get_forwarder, "GetForwarder name" },
+	{ "ListGroups", M, cli_list_groups, "ListGroups [domain]" },
+	{ "CreateGroup", M, cli_create_group, "CreateGroup name [{settings}]" },
+	{ "RenameGroup", M, cli_rename_group, "RenameGroup name into newname" },
+	{ "DeleteGroup", M, cli_delete_group, "DeleteGroup name" },
+	{ "GetGroup", M, cli_get_group, "GetGroup name" },
+	{ "SetGroup", M, cli_set_group, "SetGroup name {settings}" },
 	{ "GetRouterTable", M, cmd_get_router_table, "GetRouterTable" },
 	{ "SetRouterTable", M, cmd_set_router_table, "SetRouterTable \"text\"" },
 	{ "Route", M, cmd_route, "Route address [mail|access|signal]" },

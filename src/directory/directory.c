@@ -24,6 +24,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,13 +39,26 @@
 
 #define DIR_DB_FLAGS	(DB_CREATE | DB_WAL | DB_FAST_DELETE | DB_NOFOLLOW)
 #define DIR_BUSY_MS	10000
+/* The reader's memory map (1 GiB of address space) and page cache
+ * (64 MiB), and how long at most it reuses a read transaction. */
+#define DIR_MMAP_SIZE	"1073741824"
+#define DIR_CACHE_KB	"65536"
+#define DIR_SNAPSHOT_MS	250
 
 struct directory {
+	_Atomic uint64_t gen;		/* + 1 per committed write */
 	pthread_mutex_t	 wlock;		/* the writer connection */
 	struct db	 wdb;
 	pthread_mutex_t	 rlock;		/* the reader connection */
 	struct db	 rdb;
+	bool		 rtxn;		/* rdb in a read transaction */
+	uint64_t	 rgen;		/* begun at this generation */
+	int64_t		 rsince;	/* and this time (ms) */
 };
+
+static struct dir_entry	*row_entry(sqlite3_stmt *st);
+static int	dir_commit(struct directory *d, struct error *err_r);
+static void	reader_end(struct directory *d);
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS entry("
@@ -60,7 +74,7 @@ static const char schema[] =
 /* The attributes kept in idx, in lower case. */
 static const char *const indexed[] = {
 	"uid", "mail", "cn", "sn", "givenname", "objectclass", "hostserver",
-	NULL
+	"member", NULL
 };
 
 static const char *
@@ -101,6 +115,67 @@ mkdir_one(const char *path, struct error *err_r)
 	return 0;
 }
 
+/*
+ * Schema version 1 indexes `member` (groups, memberOf).  A directory made
+ * before it may hold member values that LDAP clients added: they go into
+ * idx once, so that the index keeps naming every candidate.
+ */
+static int
+migrate(struct directory *d, struct error *err_r)
+{
+	struct dir_entry *e;
+	sqlite3_stmt *st, *ins;
+	int64_t version = 0;
+	size_t i;
+	char *v;
+	int rc = 0, src;
+
+	if ((st = db_prep_once(&d->wdb, "PRAGMA user_version", err_r)) ==
+	    NULL)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (version >= 1)
+		return 0;
+	if (db_begin(&d->wdb, err_r) == -1)
+		return -1;
+	if ((st = db_prep_once(&d->wdb, "SELECT dn, uuid, mtime, attrs, id "
+	    "FROM entry", err_r)) == NULL ||
+	    (ins = db_prep_once(&d->wdb, "INSERT INTO idx(attr, val, id) "
+	    "VALUES('member', ?1, ?2)", err_r)) == NULL) {
+		if (st != NULL)
+			sqlite3_finalize(st);
+		db_rollback(&d->wdb);
+		return -1;
+	}
+	while (rc == 0 && (src = sqlite3_step(st)) == SQLITE_ROW) {
+		e = row_entry(st);
+		for (i = 0; rc == 0 && i < e->navs; i++) {
+			if (strcasecmp(e->avs[i].name, "member") != 0)
+				continue;
+			v = index_value(e->avs[i].val);
+			sqlite3_bind_text(ins, 1, v, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_int64(ins, 2, e->id);
+			if (sqlite3_step(ins) != SQLITE_DONE)
+				rc = db_error(&d->wdb, err_r, "directory "
+				    "index");
+			sqlite3_reset(ins);
+			free(v);
+		}
+		dir_entry_free(&e);
+	}
+	sqlite3_finalize(st);
+	sqlite3_finalize(ins);
+	if (rc == 0)
+		rc = db_exec_script(&d->wdb, "PRAGMA user_version = 1", err_r);
+	if (rc == 0)
+		rc = dir_commit(d, err_r);
+	else
+		db_rollback(&d->wdb);
+	return rc;
+}
+
 struct directory *
 directory_open(const char *base, struct error *err_r)
 {
@@ -115,8 +190,13 @@ directory_open(const char *base, struct error *err_r)
 	if (mkdir_one(dir, err_r) == 0 &&
 	    db_open(&d->wdb, path, DIR_DB_FLAGS, DIR_BUSY_MS, err_r) == 0 &&
 	    db_exec_script(&d->wdb, schema, err_r) == 0 &&
+	    migrate(d, err_r) == 0 &&
 	    db_open(&d->rdb, path, DIR_DB_FLAGS | DB_QUERY_ONLY, DIR_BUSY_MS,
-	    err_r) == 0)
+	    err_r) == 0 &&
+	    /* searches read the pages mapped (no pread per page) and keep
+	     * more of them: a 100,000-record directory is ~60 MB */
+	    db_exec_script(&d->rdb, "PRAGMA mmap_size=" DIR_MMAP_SIZE ";"
+	    "PRAGMA cache_size=-" DIR_CACHE_KB ";", err_r) == 0)
 		rc = 0;
 	free(dir);
 	free(path);
@@ -132,12 +212,82 @@ directory_close(struct directory **dp)
 
 	if (d == NULL)
 		return;
+	reader_end(d);
 	(void)db_close(&d->rdb);
 	(void)db_close(&d->wdb);
 	pthread_mutex_destroy(&d->wlock);
 	pthread_mutex_destroy(&d->rlock);
 	free(d);
 	*dp = NULL;
+}
+
+/* Commits the writer's transaction; readers' cached views (VLV
+ * contexts) end with the generation. */
+/*
+ * The reader keeps its read transaction from one search to the next while
+ * nothing was written: each new one takes and drops the WAL read lock
+ * (fcntl calls), the most a search by uid cost.  A write's commit moves
+ * the generation on; the next reader_lock() then begins a fresh
+ * transaction, so a search sees every change committed before it
+ * started.  After a commit the writer ends an idle reader's transaction
+ * too, so that the checkpoint can reset the WAL.  A change made by another
+ * program (the sqlite3 shell) moves no generation: it is seen after at
+ * most DIR_SNAPSHOT_MS, when the transaction is renewed anyway.
+ */
+static void
+reader_end(struct directory *d)
+{
+	if (d->rtxn) {
+		/* a read: nothing to commit */
+		(void)db_exec(&d->rdb, "COMMIT", NULL);
+		d->rtxn = false;
+	}
+}
+
+/* Takes rlock with a read transaction at least as new as the last
+ * commit; -1 (rlock not held) when it cannot begin. */
+static int
+reader_lock(struct directory *d, struct error *err_r)
+{
+	uint64_t g;
+
+	struct timespec ts;
+	int64_t now;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	pthread_mutex_lock(&d->rlock);
+	g = atomic_load(&d->gen);
+	if (d->rtxn && d->rgen == g && now - d->rsince < DIR_SNAPSHOT_MS)
+		return 0;
+	reader_end(d);
+	if (db_begin_read(&d->rdb, err_r) == -1) {
+		pthread_mutex_unlock(&d->rlock);
+		return -1;
+	}
+	d->rtxn = true;
+	d->rgen = g;
+	d->rsince = now;
+	return 0;
+}
+
+static int
+dir_commit(struct directory *d, struct error *err_r)
+{
+	int rc = db_commit(&d->wdb, err_r);
+
+	atomic_fetch_add(&d->gen, 1);
+	if (pthread_mutex_trylock(&d->rlock) == 0) {
+		reader_end(d);
+		pthread_mutex_unlock(&d->rlock);
+	}
+	return rc;
+}
+
+uint64_t
+directory_generation(struct directory *d)
+{
+	return atomic_load(&d->gen);
 }
 
 /* ---- records to and from rows ---------------------------------------------- */
@@ -221,12 +371,60 @@ check_entry(const struct dir_entry *e, struct error *err_r)
 	return 0;
 }
 
-/* Inside the writer's transaction. */
+static bool
+owned_by(const struct dir_owned *own, const char *name)
+{
+	size_t i;
+
+	if (strcasecmp(name, "objectClass") == 0)
+		return true;
+	for (i = 0; i < own->n; i++)
+		if (strcasecmp(own->names[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* The record a writer that owns own->names puts over old: e, then what
+ * old has that the writer does not own, then old's objectClass values
+ * that e lacks (an administrator's auxiliary classes).  NULL when there
+ * is nothing to keep. */
+static struct dir_entry *
+merged_entry(const struct dir_entry *e, const struct dir_entry *old,
+    const struct dir_owned *own)
+{
+	struct dir_entry *m = NULL;
+	const struct dir_av *av;
+	size_t i;
+
+	for (i = 0; i < old->navs; i++) {
+		av = &old->avs[i];
+		if (strcasecmp(av->name, "objectClass") == 0) {
+			if (dir_entry_has_value(e, av->name, av->val))
+				continue;
+		} else if (owned_by(own, av->name) ||
+		    dir_entry_get(e, av->name) != NULL)
+			continue;
+		if (m == NULL) {
+			size_t j;
+
+			m = dir_entry_new(e->dn);
+			for (j = 0; j < e->navs; j++)
+				dir_entry_add(m, e->avs[j].name,
+				    e->avs[j].val);
+		}
+		dir_entry_add(m, av->name, av->val);
+	}
+	return m;
+}
+
+/* Inside the writer's transaction.  own: merge with the record there (see
+ * directory_merge_many); NULL replaces it whole. */
 static int
 put_locked(struct directory *d, const struct dir_entry *e, bool replace,
-    struct error *err_r)
+    const struct dir_owned *own, struct error *err_r)
 {
 	char ndn[DIR_DN_MAX + 1], uuid[37];
+	struct dir_entry *old, *m = NULL;
 	struct buf attrs;
 	sqlite3_stmt *st;
 	int64_t id = -1;
@@ -241,18 +439,35 @@ put_locked(struct directory *d, const struct dir_entry *e, bool replace,
 	if (*ndn == '\0')
 		return error_set(err_r, ERR_PERM, "the root cannot be "
 		    "written");
-	if ((st = db_prep(&d->wdb, "SELECT id FROM entry WHERE ndn = ?1",
-	    err_r)) == NULL)
+	if ((st = db_prep(&d->wdb, "SELECT id, attrs FROM entry WHERE "
+	    "ndn = ?1", err_r)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, ndn, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		id = sqlite3_column_int64(st, 0);
+		if (own != NULL && replace) {
+			old = dir_entry_new(e->dn);
+			decode_attrs(old, sqlite3_column_blob(st, 1),
+			    (size_t)sqlite3_column_bytes(st, 1));
+			m = merged_entry(e, old, own);
+			dir_entry_free(&old);
+		}
+	}
 	db_done(&d->wdb, st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		dir_entry_free(&m);
 		return db_error(&d->wdb, err_r, "directory lookup");
+	}
 	if (id >= 0 && !replace)
 		return error_set(err_r, ERR_EXISTS, "directory record already "
 		    "exists");
+	if (m != NULL) {
+		if (check_entry(m, err_r) == -1) {
+			dir_entry_free(&m);
+			return -1;
+		}
+		e = m;
+	}
 	buf_init(&attrs, (size_t)DIR_VALUES_MAX * (DIR_VALUE_MAX + 64));
 	encode_attrs(e, &attrs);
 	if (id >= 0) {
@@ -273,7 +488,9 @@ put_locked(struct directory *d, const struct dir_entry *e, bool replace,
 	}
 	sqlite3_bind_text(st, 2, e->dn, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, (int64_t)time(NULL));
-	sqlite3_bind_blob(st, 4, attrs.data, (int)attrs.len, SQLITE_STATIC);
+	/* a record without attributes is an empty blob, not NULL */
+	sqlite3_bind_blob(st, 4, attrs.data != NULL ? attrs.data : "",
+	    (int)attrs.len, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	db_done(&d->wdb, st);
 	if (rc != SQLITE_DONE) {
@@ -313,9 +530,11 @@ put_locked(struct directory *d, const struct dir_entry *e, bool replace,
 		}
 	}
 	buf_free(&attrs);
+	dir_entry_free(&m);
 	return 0;
 fail:
 	buf_free(&attrs);
+	dir_entry_free(&m);
 	return -1;
 }
 
@@ -329,11 +548,11 @@ directory_put(struct directory *d, const struct dir_entry *e, bool replace,
 	if (!replace) {
 		pthread_mutex_lock(&d->wlock);
 		rc = db_begin(&d->wdb, err_r);
-		if (rc == 0 && put_locked(d, e, false, err_r) == -1) {
+		if (rc == 0 && put_locked(d, e, false, NULL, err_r) == -1) {
 			db_rollback(&d->wdb);
 			rc = -1;
 		} else if (rc == 0)
-			rc = db_commit(&d->wdb, err_r);
+			rc = dir_commit(d, err_r);
 		pthread_mutex_unlock(&d->wlock);
 		return rc;
 	}
@@ -344,18 +563,25 @@ int
 directory_put_many(struct directory *d, struct dir_entry *const *es,
     size_t n, struct error *err_r)
 {
+	return directory_merge_many(d, es, n, NULL, err_r);
+}
+
+int
+directory_merge_many(struct directory *d, struct dir_entry *const *es,
+    size_t n, const struct dir_owned *own, struct error *err_r)
+{
 	size_t i;
 	int rc;
 
 	pthread_mutex_lock(&d->wlock);
 	rc = db_begin(&d->wdb, err_r);
 	for (i = 0; rc == 0 && i < n; i++)
-		if (put_locked(d, es[i], true, err_r) == -1) {
+		if (put_locked(d, es[i], true, own, err_r) == -1) {
 			db_rollback(&d->wdb);
 			rc = -1;
 		}
 	if (rc == 0)
-		rc = db_commit(&d->wdb, err_r);
+		rc = dir_commit(d, err_r);
 	pthread_mutex_unlock(&d->wlock);
 	return rc;
 }
@@ -419,7 +645,7 @@ directory_delete(struct directory *d, const char *dn, struct error *err_r)
 		db_rollback(&d->wdb);
 		rc = error_set(err_r, ERR_NOTFOUND, DIR_NOT_FOUND_ERROR);
 	} else if (rc == 0)
-		rc = db_commit(&d->wdb, err_r);
+		rc = dir_commit(d, err_r);
 	pthread_mutex_unlock(&d->wlock);
 	return rc;
 }
@@ -468,7 +694,7 @@ directory_delete_subtree(struct directory *d, const char *dn, size_t *n_r,
 	} else if (rc == 0)
 		rc = -1;
 	if (rc == 0)
-		rc = db_commit(&d->wdb, err_r);
+		rc = dir_commit(d, err_r);
 	else
 		db_rollback(&d->wdb);
 	pthread_mutex_unlock(&d->wlock);
@@ -541,14 +767,177 @@ directory_rename(struct directory *d, const char *dn, const char *newdn,
 		e->dn = xstrdup(newdn);
 		rc = delete_locked(d, ndn, &found, err_r);
 		if (rc == 0)
-			rc = put_locked(d, e, false, err_r);
+			rc = put_locked(d, e, false, NULL, err_r);
 	}
 	if (rc == 0)
-		rc = db_commit(&d->wdb, err_r);
+		rc = dir_commit(d, err_r);
 	else
 		db_rollback(&d->wdb);
 	pthread_mutex_unlock(&d->wlock);
 	dir_entry_free(&e);
+	return rc;
+}
+
+/* Where the k-th RDN separator (',' or ';', not escaped) of dn is, or NULL
+ * when it has fewer. */
+static const char *
+nth_separator(const char *dn, size_t k)
+{
+	const char *p;
+
+	for (p = dn; *p != '\0'; p++) {
+		if (*p == '\\' && p[1] != '\0') {
+			p++;
+			continue;
+		}
+		if ((*p == ',' || *p == ';') && --k == 0)
+			return p;
+	}
+	return NULL;
+}
+
+/* The RDNs of a normal DN. */
+static size_t
+rdn_count(const char *ndn)
+{
+	size_t n = 1;
+	const char *p;
+
+	if (*ndn == '\0')
+		return 0;
+	for (p = ndn; *p != '\0'; p++) {
+		if (*p == '\\' && p[1] != '\0')
+			p++;
+		else if (*p == ',')
+			n++;
+	}
+	return n;
+}
+
+struct moved {
+	int64_t	 id;
+	char	*ndn, *dn;
+};
+
+int
+directory_move_subtree(struct directory *d, const char *dn,
+    const char *newdn, size_t *n_r, struct error *err_r)
+{
+	char ndn[DIR_DN_MAX + 1], nndn[DIR_DN_MAX + 1];
+	struct moved *mv = NULL;
+	sqlite3_stmt *st;
+	size_t n = 0, cap = 0, i, keep, olen;
+	const char *sep, *parent;
+	char *suffix = NULL, *nd = NULL, *nw = NULL;
+	int rc, src;
+
+	*n_r = 0;
+	if (dir_dn_normalize(dn, ndn, sizeof(ndn), err_r) == -1 ||
+	    dir_dn_normalize(newdn, nndn, sizeof(nndn), err_r) == -1)
+		return -1;
+	if (*ndn == '\0' || *nndn == '\0')
+		return error_set(err_r, ERR_PERM, "the root cannot be moved");
+	olen = strlen(ndn);
+	if (strcmp(ndn, nndn) == 0)
+		return 0;
+	suffix = xasprintf(",%s", ndn);
+	if (strlen(nndn) > olen && strcmp(nndn + strlen(nndn) - olen - 1,
+	    suffix) == 0) {
+		free(suffix);
+		return error_set(err_r, ERR_PERM, "a record cannot move "
+		    "below itself");
+	}
+	pthread_mutex_lock(&d->wlock);
+	rc = db_begin(&d->wdb, err_r);
+	parent = dir_dn_parent(nndn);
+	if (rc == 0 && (st = db_prep(&d->wdb, "SELECT (SELECT count(*) FROM "
+	    "entry WHERE ndn = ?1), (SELECT count(*) FROM entry WHERE "
+	    "ndn = ?2)", err_r)) != NULL) {
+		sqlite3_bind_text(st, 1, nndn, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, parent, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_ROW)
+			rc = db_error(&d->wdb, err_r, "directory lookup");
+		else if (sqlite3_column_int64(st, 0) > 0)
+			rc = error_set(err_r, ERR_EXISTS, "directory record "
+			    "already exists");
+		else if (*parent != '\0' && sqlite3_column_int64(st, 1) == 0)
+			rc = error_set(err_r, ERR_NOTFOUND, "the new parent "
+			    "does not exist");
+		db_done(&d->wdb, st);
+	} else if (rc == 0)
+		rc = -1;
+	if (rc == 0 && (st = db_prep(&d->wdb, "SELECT id, ndn, dn FROM entry "
+	    "WHERE ndn = ?1 OR substr(ndn, -length(?2)) = ?2", err_r)) !=
+	    NULL) {
+		sqlite3_bind_text(st, 1, ndn, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, suffix, -1, SQLITE_STATIC);
+		while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+			if (n == cap) {
+				cap = cap == 0 ? 64 : cap * 2;
+				mv = xrealloc(mv, size_mul(cap, sizeof(*mv)));
+			}
+			mv[n].id = sqlite3_column_int64(st, 0);
+			mv[n].ndn = xstrdup((const char *)
+			    sqlite3_column_text(st, 1));
+			mv[n].dn = xstrdup((const char *)
+			    sqlite3_column_text(st, 2));
+			n++;
+		}
+		if (src != SQLITE_DONE)
+			rc = db_error(&d->wdb, err_r, "directory read");
+		db_done(&d->wdb, st);
+	} else if (rc == 0)
+		rc = -1;
+	if (rc == 0 && n == 0)
+		rc = error_set(err_r, ERR_NOTFOUND, DIR_NOT_FOUND_ERROR);
+	for (i = 0; rc == 0 && i < n; i++) {
+		/* the RDNs below the moved record keep their written form */
+		keep = rdn_count(mv[i].ndn) - rdn_count(ndn);
+		nd = xasprintf("%.*s%s", (int)(strlen(mv[i].ndn) - olen),
+		    mv[i].ndn, nndn);
+		if (keep == 0)
+			nw = xstrdup(newdn);
+		else if ((sep = nth_separator(mv[i].dn, keep)) != NULL)
+			nw = xasprintf("%.*s,%s", (int)(sep - mv[i].dn),
+			    mv[i].dn, newdn);
+		else
+			nw = xasprintf("%.*s%s", (int)(strlen(mv[i].ndn) -
+			    olen), mv[i].ndn, newdn);
+		if (strlen(nd) > DIR_DN_MAX || strlen(nw) > DIR_DN_MAX)
+			rc = error_set(err_r, ERR_LIMIT, "DN longer than %u "
+			    "bytes", (unsigned)DIR_DN_MAX);
+		else if ((st = db_prep(&d->wdb, "UPDATE entry SET ndn = ?2, "
+		    "parent = ?3, dn = ?4, mtime = ?5 WHERE id = ?1",
+		    err_r)) == NULL)
+			rc = -1;
+		else {
+			sqlite3_bind_int64(st, 1, mv[i].id);
+			sqlite3_bind_text(st, 2, nd, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 3, dir_dn_parent(nd), -1,
+			    SQLITE_STATIC);
+			sqlite3_bind_text(st, 4, nw, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 5, (int64_t)time(NULL));
+			if (sqlite3_step(st) != SQLITE_DONE)
+				rc = db_error(&d->wdb, err_r,
+				    "directory write");
+			db_done(&d->wdb, st);
+		}
+		free(nd);
+		free(nw);
+	}
+	if (rc == 0)
+		rc = dir_commit(d, err_r);
+	else
+		db_rollback(&d->wdb);
+	pthread_mutex_unlock(&d->wlock);
+	for (i = 0; i < n; i++) {
+		free(mv[i].ndn);
+		free(mv[i].dn);
+	}
+	free(mv);
+	free(suffix);
+	if (rc == 0)
+		*n_r = n;
 	return rc;
 }
 
@@ -582,10 +971,35 @@ directory_get(struct directory *d, const char *dn, struct error *err_r)
 	char ndn[DIR_DN_MAX + 1];
 	struct dir_entry *e;
 
-	if (dir_dn_normalize(dn, ndn, sizeof(ndn), err_r) == -1)
+	if (dir_dn_normalize(dn, ndn, sizeof(ndn), err_r) == -1 ||
+	    reader_lock(d, err_r) == -1)
 		return NULL;
-	pthread_mutex_lock(&d->rlock);
 	e = get_locked(d, ndn, err_r);
+	pthread_mutex_unlock(&d->rlock);
+	return e;
+}
+
+struct dir_entry *
+directory_get_id(struct directory *d, int64_t id, struct error *err_r)
+{
+	struct dir_entry *e = NULL;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (reader_lock(d, err_r) == -1)
+		return NULL;
+	if ((st = db_prep(&d->rdb, "SELECT dn, uuid, mtime, attrs, id FROM "
+	    "entry WHERE id = ?1", err_r)) != NULL) {
+		sqlite3_bind_int64(st, 1, id);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			e = row_entry(st);
+		else if (rc == SQLITE_DONE)
+			error_set(err_r, ERR_NOTFOUND, DIR_NOT_FOUND_ERROR);
+		else
+			db_error(&d->rdb, err_r, "directory read");
+		db_done(&d->rdb, st);
+	}
 	pthread_mutex_unlock(&d->rlock);
 	return e;
 }
@@ -606,7 +1020,8 @@ directory_count(struct directory *d)
 	sqlite3_stmt *st;
 	size_t n = 0;
 
-	pthread_mutex_lock(&d->rlock);
+	if (reader_lock(d, NULL) == -1)
+		return 0;
 	if ((st = db_prep(&d->rdb, "SELECT count(*) FROM entry", NULL)) !=
 	    NULL) {
 		if (sqlite3_step(st) == SQLITE_ROW)
@@ -623,6 +1038,7 @@ directory_backup(struct directory *d, const char *path, struct error *err_r)
 	int rc;
 
 	pthread_mutex_lock(&d->rlock);
+	reader_end(d);			/* the backup reads the newest state */
 	rc = dbcopy_backup(d->rdb.h, path, err_r);
 	pthread_mutex_unlock(&d->rlock);
 	return rc;
@@ -861,23 +1277,40 @@ search_walk(struct directory *d, const struct dir_search *s,
 	return 0;
 }
 
+/* 0 when the record ndn exists, else -1 with ERR_NOTFOUND (rlock held). */
+static int
+base_exists_locked(struct directory *d, const char *ndn, struct error *err_r)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = db_prep(&d->rdb, "SELECT 1 FROM entry WHERE ndn = ?1",
+	    err_r)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, ndn, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	db_done(&d->rdb, st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return error_set(err_r, ERR_NOTFOUND, DIR_NOT_FOUND_ERROR);
+	return db_error(&d->rdb, err_r, "directory read");
+}
+
 int
 directory_search(struct directory *d, const struct dir_search *s,
     struct dir_results *r, struct error *err_r)
 {
 	struct idset ids = { NULL, 0, 0 };
-	struct dir_entry *b;
 	int rc = 0;
 
 	memset(r, 0, sizeof(*r));
 	if (s->max == 0)
 		return error_set(err_r, ERR_INTERNAL, "search batch of 0");
-	pthread_mutex_lock(&d->rlock);
-	if (*s->base != '\0') {
-		if ((b = get_locked(d, s->base, err_r)) == NULL)
-			rc = -1;
-		dir_entry_free(&b);
-	}
+	if (reader_lock(d, err_r) == -1)
+		return -1;
+	if (*s->base != '\0')
+		rc = base_exists_locked(d, s->base, err_r);
 	if (rc == 0 && s->scope != DIR_SCOPE_BASE && s->filter != NULL &&
 	    plannable(s->filter)) {
 		rc = plan_ids(d, s->filter, s->after_id, &ids, err_r);
@@ -885,6 +1318,8 @@ directory_search(struct directory *d, const struct dir_search *s,
 			rc = search_ids(d, s, &ids, r, err_r);
 	} else if (rc == 0)
 		rc = search_walk(d, s, r, err_r);
+	if (rc == -1)
+		reader_end(d);
 	pthread_mutex_unlock(&d->rlock);
 	free(ids.v);
 	if (rc == -1)

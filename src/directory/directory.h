@@ -120,6 +120,20 @@ int	directory_put(struct directory *d, const struct dir_entry *e,
 /* Several records in one transaction (one fsync): Insert All. */
 int	directory_put_many(struct directory *d, struct dir_entry *const *es,
 	    size_t n, struct error *err_r);
+/* What a writer owns in the records it puts (Directory Integration owns
+ * what it builds from an account's settings).  objectClass is always
+ * merged: values the old record has beyond the new one stay. */
+struct dir_owned {
+	const char *const	*names;		/* attribute names, any case */
+	size_t			 n;
+};
+/* As directory_put_many with replace, but merging with a record that
+ * exists: the new record, then the old one's attributes that own does
+ * not name and the new record lacks (what an administrator added over
+ * LDAP), then its other objectClass values.  own NULL: replace. */
+int	directory_merge_many(struct directory *d,
+	    struct dir_entry *const *es, size_t n, const struct dir_owned *own,
+	    struct error *err_r);
 /* ERR_NOTFOUND DIR_NOT_FOUND_ERROR when there is no such record. */
 int	directory_delete(struct directory *d, const char *dn,
 	    struct error *err_r);
@@ -130,10 +144,24 @@ int	directory_delete_subtree(struct directory *d, const char *dn,
  * a record with children gives ERR_PERM). */
 int	directory_rename(struct directory *d, const char *dn,
 	    const char *newdn, struct error *err_r);
+/* Moves dn and every record below it to newdn (a domain rename): the
+ * records keep their ids, entryUUIDs and attributes; the RDNs below newdn
+ * keep their written form.  ERR_EXISTS when newdn is a record, ERR_NOTFOUND
+ * when dn is not or newdn's parent is missing.  One transaction; *n_r the
+ * records moved. */
+int	directory_move_subtree(struct directory *d, const char *dn,
+	    const char *newdn, size_t *n_r, struct error *err_r);
 /* The record of dn, or NULL with ERR_NOTFOUND DIR_NOT_FOUND_ERROR. */
 struct dir_entry	*directory_get(struct directory *d, const char *dn,
 			    struct error *err_r);
 bool	directory_exists(struct directory *d, const char *dn);
+/* The record with storage id id (dir_entry.id), or NULL with ERR_NOTFOUND. */
+struct dir_entry	*directory_get_id(struct directory *d, int64_t id,
+			    struct error *err_r);
+/* A number that grows with every committed change: a view of the
+ * directory taken at generation g (a sorted VLV list) is current while
+ * the generation is g. */
+uint64_t	directory_generation(struct directory *d);
 /* Records held. */
 size_t	directory_count(struct directory *d);
 /* Copies the database (one committed state) to path, which must not

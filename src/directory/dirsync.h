@@ -11,6 +11,12 @@
  * idempotent, run while the server serves mail, and report their
  * progress (records done / total) to dirsync_progress() and the log.
  *
+ * Forwarders and groups have records too (cn=<name>,cn=<domain>), the
+ * domain's aliases are associatedDomain values of the domain record; a
+ * domain rename moves the domain's subtree, a delete removes it.  A
+ * rewrite merges: attributes the integration does not own (an
+ * administrator's, added over LDAP) stay.
+ *
  * An account record carries objectClass (top, person,
  * organizationalPerson, inetOrgPerson), uid, mail, cn, sn, givenName and
  * hostServer (the main domain name).  The domain setting
@@ -42,6 +48,15 @@ bool	dirsync_enabled(struct objects *o, const char *domain);
 void	dirsync_account_dn(const char *name, const char *domain, char *buf,
 	    size_t size);
 void	dirsync_domain_dn(const char *domain, char *buf, size_t size);
+/* "cn=<name>,cn=<domain>": a forwarder's or a group's record. */
+void	dirsync_object_dn(const char *name, const char *domain, char *buf,
+	    size_t size);
+/* The DN of the record of a group member ("name": in domain, or
+ * "name@domain"): an account's (an alias names its account), a
+ * forwarder's or a group's; -1 for an address that is not an object of
+ * our domains. */
+int	dirsync_member_dn(struct objects *o, const char *member,
+	    const char *domain, char *buf, size_t size);
 
 /* The record an account has (domain canonical or NULL), built from its
  * effective settings.  NULL with err_r (ERR_NOTFOUND unknown account). */

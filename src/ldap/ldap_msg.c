@@ -869,6 +869,19 @@ ldap_dec_vlv_value(const void *p, size_t len, struct ldap_vlv *v,
 		(void)snprintf(v->value, sizeof(v->value), "%s", s);
 	} else
 		goto out;
+	/* the optional contextID */
+	if (ber_peek_tag(ber, &l) == LBER_OCTETSTRING) {
+		struct berval bv;
+
+		if (l > sizeof(v->context) ||
+		    ber_scanf(ber, "o", &bv) == LBER_ERROR)
+			goto out;
+		if (bv.bv_len > 0)
+			memcpy(v->context, bv.bv_val, bv.bv_len);
+		v->context_len = bv.bv_len;
+		v->has_context = true;
+		ber_memfree(bv.bv_val);
+	}
 	rc = 0;
 out:
 	if (rc == -1)
@@ -887,6 +900,24 @@ ldap_enc_sort_res(struct buf *out, int rc)
 	if (ber == NULL)
 		return;
 	(void)ber_printf(ber, "{e}", (ber_int_t)rc);
+	flush_ber(ber, out);
+}
+
+void
+ldap_enc_vlv_res_ctx(struct buf *out, int pos, int count, int rc,
+    const void *ctx, size_t len)
+{
+	BerElement *ber = ber_alloc_t(LBER_USE_DER);
+
+	if (ber == NULL)
+		return;
+	if (ctx != NULL)
+		(void)ber_printf(ber, "{iieo}", (ber_int_t)pos,
+		    (ber_int_t)count, (ber_int_t)rc, (const char *)ctx,
+		    (ber_len_t)len);
+	else
+		(void)ber_printf(ber, "{iie}", (ber_int_t)pos,
+		    (ber_int_t)count, (ber_int_t)rc);
 	flush_ber(ber, out);
 }
 

@@ -156,6 +156,11 @@ struct ldap_vlv {
 	bool	by_value;		/* greaterThanOrEqual */
 	int	offset, count;		/* byOffset */
 	char	value[256];		/* greaterThanOrEqual's assertion */
+	/* contextID (draft-ietf-ldapext-ldapv3-vlv-09 6.1): what the
+	 * server returned last time, to go on in the same list */
+	char	context[LDAP_VLV_CONTEXT_MAX];
+	size_t	context_len;
+	bool	has_context;
 };
 /* Decodes a sort control value: at most max keys (ERR_LIMIT past it).
  * 0, or -1 with ERR_SYNTAX. */
@@ -168,6 +173,9 @@ int	ldap_dec_vlv_value(const void *p, size_t len, struct ldap_vlv *v,
  * contentCount, virtualListViewResult }. */
 void	ldap_enc_sort_res(struct buf *out, int rc);
 void	ldap_enc_vlv_res(struct buf *out, int pos, int count, int rc);
+/* The same with a contextID (ctx, len bytes; NULL: none). */
+void	ldap_enc_vlv_res_ctx(struct buf *out, int pos, int count, int rc,
+	    const void *ctx, size_t len);
 
 /* ---- encoding (append one whole LDAPMessage to out) -------------------- */
 

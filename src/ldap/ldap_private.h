@@ -28,6 +28,8 @@ struct ldap_conf {
 	uint64_t	 hibernate_after;	/* HibernateAfter, s; 0 = never */
 };
 
+struct ldap_vlv_list;
+
 struct ldap_pending {
 	unsigned char	*p;
 	size_t		 len;
@@ -51,6 +53,7 @@ struct ldap_session {
 	int64_t			 hibernate_ms;	/* 0: never park */
 	struct ldap_pending	 pend[LDAP_PENDING_MAX];
 	size_t			 npend;
+	struct ldap_vlv_list	*vlv;		/* the last sorted VLV list */
 };
 
 extern struct log_module log_ldap;
@@ -69,6 +72,8 @@ bool	ldap_abandoned(struct ldap_session *s, int msgid);
 /* ldap_search.c */
 void	ldap_do_search(struct ldap_session *s, struct ldap_req *r);
 void	ldap_do_compare(struct ldap_session *s, struct ldap_req *r);
+/* Frees the session's VLV list (at the session's end). */
+void	ldap_vlv_free(struct ldap_vlv_list **lp);
 /* The nearest existing record above ndn ("" when none), for matchedDN. */
 void	ldap_matched(struct ldap_session *s, const char *ndn, char *buf,
 	    size_t size);

@@ -14,6 +14,7 @@
 #include "lib/compat.h"
 
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +37,7 @@
 
 static const char *const operational[] = {
 	"entryUUID", "modifyTimestamp", "entryDN", "subschemaSubentry",
-	NULL
+	"memberOf", NULL
 };
 
 static bool
@@ -88,9 +89,39 @@ want(const char *name, void *arg)
 	return sel->all_user || listed(sel->r, name);
 }
 
+/* memberOf: the groups (records anywhere in the tree) with e's DN as a
+ * member value, at most LDAP_MEMBEROF_MAX of them. */
+static void
+add_member_of(struct ldap_session *s, struct dir_entry *e)
+{
+	struct dir_filter f;
+	struct dir_search q;
+	struct dir_results res;
+	size_t i;
+
+	memset(&f, 0, sizeof(f));
+	f.kind = DF_EQ;
+	f.attr = (char *)"member";
+	f.value = e->dn;
+	memset(&q, 0, sizeof(q));
+	q.base = "";
+	q.scope = DIR_SCOPE_SUB;
+	q.filter = &f;
+	q.max = LDAP_MEMBEROF_MAX;
+	if (directory_search(s->srv->directory, &q, &res, NULL) == -1)
+		return;
+	for (i = 0; i < res.n; i++)
+		dir_entry_add(e, "memberOf", res.e[i]->dn);
+	if (res.more)
+		log_ses(&s->log, LOG_PROBLEM, "%.200s: memberOf of more than "
+		    "%u groups cut", e->dn, (unsigned)LDAP_MEMBEROF_MAX);
+	dir_results_clear(&res);
+}
+
 /* Adds the operational attributes to a record about to be sent. */
 static void
-add_operational(struct dir_entry *e)
+add_operational(struct ldap_session *s, const struct sel *sel,
+    struct dir_entry *e)
 {
 	char ts[32];
 	struct tm tm;
@@ -102,6 +133,8 @@ add_operational(struct dir_entry *e)
 		dir_entry_add(e, "modifyTimestamp", ts);
 	dir_entry_add(e, "entryDN", e->dn);
 	dir_entry_add(e, "subschemaSubentry", "cn=Subschema");
+	if (sel->all_oper || listed(sel->r, "memberOf"))
+		add_member_of(s, e);
 }
 
 void
@@ -255,6 +288,96 @@ sort_cmp(const void *pa, const void *pb)
 	return a->id < b->id ? -1 : a->id > b->id;
 }
 
+/*
+ * VLV context (draft-ietf-ldapext-ldapv3-vlv-09 6.1): a sorted list with
+ * a view is kept for the session (the ids in order and the first key's
+ * values, at most SizeLimit of them) with the contextID returned; a next
+ * request giving that contextID back for the same search (base, scope,
+ * filter, sort keys) while the directory is unchanged (its generation) is
+ * answered from it without searching and sorting again.  Otherwise the
+ * list is built anew with a new contextID.
+ */
+struct ldap_vlv_list {
+	char	 ctx[16];		/* the contextID we gave */
+	char	*key;			/* the search it is */
+	uint64_t gen;			/* directory generation it reflects */
+	int64_t	*ids;
+	char	**vals;			/* first sort key's value, or NULL */
+	size_t	 n;
+};
+
+void
+ldap_vlv_free(struct ldap_vlv_list **lp)
+{
+	struct ldap_vlv_list *l = *lp;
+	size_t i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->n; i++)
+		free(l->vals[i]);
+	free(l->vals);
+	free(l->ids);
+	free(l->key);
+	free(l);
+	*lp = NULL;
+}
+
+/* A text that is the same for the same filter: values length-prefixed. */
+static void
+filter_key(struct buf *b, const struct dir_filter *f)
+{
+	size_t i;
+
+#define KV(v)	buf_printf(b, "%zu:%s", (v) != NULL ? strlen(v) : 0, \
+		    (v) != NULL ? (v) : "")
+	buf_printf(b, "(%d", (int)f->kind);
+	if (f->attr != NULL)
+		KV(f->attr);
+	switch (f->kind) {
+	case DF_AND:
+	case DF_OR:
+	case DF_NOT:
+		for (i = 0; i < f->nkids; i++)
+			filter_key(b, f->kids[i]);
+		break;
+	case DF_SUBSTR:
+		KV(f->initial);
+		for (i = 0; i < f->nany; i++)
+			KV(f->any[i]);
+		buf_putc(b, '|');
+		KV(f->final);
+		break;
+	case DF_PRESENT:
+		break;
+	default:
+		KV(f->value);
+		break;
+	}
+#undef KV
+	buf_putc(b, ')');
+}
+
+static char *
+search_key(const char *base, int scope, const struct dir_filter *f,
+    const struct ldap_sort_key *keys, size_t nkeys)
+{
+	struct buf b;
+	size_t i;
+	char *k;
+
+	buf_init(&b, (size_t)LDAP_PDU_MAX * 2);
+	buf_printf(&b, "%s|%d|", base, scope);
+	if (f != NULL)
+		filter_key(&b, f);
+	for (i = 0; i < nkeys; i++)
+		buf_printf(&b, "|%s%s", keys[i].reverse ? "-" : "+",
+		    keys[i].attr);
+	k = xstrdup(b.data != NULL ? b.data : "");
+	buf_free(&b);
+	return k;
+}
+
 static void
 sorted_done(struct ldap_session *s, struct ldap_req *r, int rc,
     const char *diag, int sort_rc, const struct ldap_vlv *vlv, int pos,
@@ -265,13 +388,18 @@ sorted_done(struct ldap_session *s, struct ldap_req *r, int rc,
 	size_t n = 0;
 
 	buf_init(&sv, 64);
-	buf_init(&vv, 64);
+	buf_init(&vv, 128);
 	ldap_enc_sort_res(&sv, sort_rc);
 	c[n].oid = LDAP_OID_SORT_RES;
 	c[n].value = sv.data;
 	c[n++].vlen = sv.len;
 	if (vlv != NULL) {
-		ldap_enc_vlv_res(&vv, pos, count, vlv_rc);
+		/* the list's contextID when the answer came from it */
+		if (vlv_rc == LDAP_RC_SUCCESS && s->vlv != NULL)
+			ldap_enc_vlv_res_ctx(&vv, pos, count, vlv_rc,
+			    s->vlv->ctx, sizeof(s->vlv->ctx));
+		else
+			ldap_enc_vlv_res(&vv, pos, count, vlv_rc);
 		c[n].oid = LDAP_OID_VLV_RES;
 		c[n].value = vv.data;
 		c[n++].vlen = vv.len;
@@ -283,11 +411,56 @@ sorted_done(struct ldap_session *s, struct ldap_req *r, int rc,
 	buf_free(&vv);
 }
 
+/* Keeps the sorted list all[0..n) as the session's VLV list; past
+ * LDAP_VLV_LIST_MAX bytes none is kept (the answer has no contextID). */
+static void
+vlv_keep(struct ldap_session *s, char *key, uint64_t gen,
+    struct dir_entry *const *all, size_t n, const char *attr)
+{
+	static _Atomic uint64_t seq;
+	struct ldap_vlv_list *l;
+	const char *v;
+	uint64_t id;
+	size_t i, bytes = strlen(key);
+
+	ldap_vlv_free(&s->vlv);
+	for (i = 0; i < n; i++) {
+		v = sort_value(all[i], attr);
+		bytes += sizeof(int64_t) + sizeof(char *) +
+		    (v != NULL ? strlen(v) + 1 : 0);
+	}
+	if (bytes > LDAP_VLV_LIST_MAX) {
+		log_ses(&s->log, LOG_PROBLEM, "virtual list view of %zu "
+		    "entries: more than %u bytes, no context kept", n,
+		    (unsigned)LDAP_VLV_LIST_MAX);
+		free(key);
+		return;
+	}
+	l = xcalloc(1, sizeof(*l));
+	id = atomic_fetch_add(&seq, 1) + 1;
+	(void)snprintf(l->ctx, sizeof(l->ctx), "%015" PRIx64, id);
+	l->ctx[sizeof(l->ctx) - 1] = 'v';	/* 16 bytes, no NUL sent */
+	l->key = key;
+	l->gen = gen;
+	l->n = n;
+	if (n > 0) {
+		l->ids = xcalloc(n, sizeof(*l->ids));
+		l->vals = xcalloc(n, sizeof(*l->vals));
+	}
+	for (i = 0; i < n; i++) {
+		l->ids[i] = all[i]->id;
+		if ((v = sort_value(all[i], attr)) != NULL)
+			l->vals[i] = xstrdup(v);
+	}
+	s->vlv = l;
+}
+
 /*
  * A sorted search: every match is collected (at most the server's
  * SizeLimit: past it adminLimitExceeded, nothing sorted), sorted, then
  * sent whole (up to the client's size limit) or, with a virtual list view,
- * the window around the target position.
+ * the window around the target position -- from the session's VLV list
+ * when the request names it by its contextID and it is current.
  */
 static void
 sorted_search(struct ldap_session *s, struct ldap_req *r, const char *base,
@@ -298,15 +471,16 @@ sorted_search(struct ldap_session *s, struct ldap_req *r, const char *base,
 	struct ldap_vlv vlv;
 	struct dir_search q;
 	struct dir_results res;
-	struct dir_entry **all = NULL;
+	struct dir_entry **all = NULL, *e;
 	char matched[DIR_DN_MAX + 1];
 	struct error err;
 	struct sel sel;
 	size_t n = 0, cap = 0, nkeys, i, from, to;
-	uint64_t limit = s->conf->size_limit;
+	uint64_t limit = s->conf->size_limit, gen;
 	int pos = 0, rc = LDAP_RC_SUCCESS;
-	bool more = true;
-	const char *diag = "";
+	bool more = true, reuse = false;
+	const char *diag = "", *v;
+	char *key = NULL;
 
 	if (ldap_dec_sort_value(sc->value, sc->has_value ? sc->vlen : 0, keys,
 	    LDAP_SORT_KEYS_MAX, &nkeys, &err) == -1) {
@@ -319,6 +493,22 @@ sorted_search(struct ldap_session *s, struct ldap_req *r, const char *base,
 		sorted_done(s, r, LDAP_RC_PROTOCOL_ERROR, err.msg,
 		    LDAP_RC_SUCCESS, &vlv, 0, 0, LDAP_RC_PROTOCOL_ERROR);
 		return;
+	}
+	gen = directory_generation(s->srv->directory);
+	if (vc != NULL) {
+		key = search_key(base, r->scope, r->filter, keys, nkeys);
+		reuse = vlv.has_context && s->vlv != NULL &&
+		    vlv.context_len == sizeof(s->vlv->ctx) &&
+		    memcmp(vlv.context, s->vlv->ctx, sizeof(s->vlv->ctx)) ==
+		    0 && strcmp(key, s->vlv->key) == 0 && s->vlv->gen == gen;
+	}
+	if (reuse) {
+		n = s->vlv->n;
+		free(key);
+		key = NULL;
+		log_ses(&s->log, LOG_LOW, "virtual list view from its context "
+		    "(%zu entries)", n);
+		goto sorted;
 	}
 	memset(&q, 0, sizeof(q));
 	q.base = base;
@@ -368,15 +558,19 @@ sorted_search(struct ldap_session *s, struct ldap_req *r, const char *base,
 	if (n > 1)
 		qsort(all, n, sizeof(*all), sort_cmp);
 	sort_cur = NULL;
+	if (vc != NULL) {
+		vlv_keep(s, key, gen, all, n, keys[0].attr);
+		key = NULL;
+	}
+sorted:
 	from = 0;
 	to = n;
 	if (vc != NULL) {
 		if (vlv.by_value) {
 			/* the first entry whose first key is >= the value */
 			for (i = 0; i < n; i++) {
-				const char *v = sort_value(all[i],
-				    keys[0].attr);
-
+				v = reuse ? s->vlv->vals[i] :
+				    sort_value(all[i], keys[0].attr);
 				if (v != NULL && (keys[0].reverse ?
 				    dir_value_cmp(keys[0].attr, v, vlv.value) <=
 				    0 : dir_value_cmp(keys[0].attr, v,
@@ -407,19 +601,30 @@ sorted_search(struct ldap_session *s, struct ldap_req *r, const char *base,
 	}
 	sel_init(&sel, r);
 	for (i = from; i < to; i++) {
+		if (reuse) {
+			/* the generation is unchanged: every id is there */
+			if ((e = directory_get_id(s->srv->directory,
+			    s->vlv->ids[i], NULL)) == NULL)
+				continue;
+		} else
+			e = all[i];
 		if (sel.all_oper || r->nattrs > 0)
-			add_operational(all[i]);
-		ldap_enc_entry(&s->out, r->msgid, all[i]->dn, all[i], want,
-		    &sel, r->typesonly);
+			add_operational(s, &sel, e);
+		ldap_enc_entry(&s->out, r->msgid, e->dn, e, want, &sel,
+		    r->typesonly);
 		ldap_send(s);
+		if (reuse)
+			dir_entry_free(&e);
 	}
 	log_ses(&s->log, LOG_LOW, "sorted search '%.200s': %zu of %zu entries",
 	    r->dn, to > from ? to - from : 0, n);
 	sorted_done(s, r, rc, diag, LDAP_RC_SUCCESS, vc != NULL ? &vlv : NULL,
 	    pos, (int)n, LDAP_RC_SUCCESS);
 out:
-	for (i = 0; i < n; i++)
-		dir_entry_free(&all[i]);
+	free(key);
+	if (!reuse)
+		for (i = 0; i < n; i++)
+			dir_entry_free(&all[i]);
 	free(all);
 }
 
@@ -525,7 +730,7 @@ ldap_do_search(struct ldap_session *s, struct ldap_req *r)
 		}
 		for (i = 0; i < res.n; i++) {
 			if (sel.all_oper || r->nattrs > 0)
-				add_operational(res.e[i]);
+				add_operational(s, &sel, res.e[i]);
 			ldap_enc_entry(&s->out, r->msgid, res.e[i]->dn,
 			    res.e[i], want, &sel, r->typesonly);
 			ldap_send(s);

@@ -692,6 +692,7 @@ session_loop(struct ldap_session *s)
 	for (i = 0; i < s->npend; i++)
 		free(s->pend[i].p);
 	log_ses(&s->log, LOG_LOW, "closing connection");
+	ldap_vlv_free(&s->vlv);
 	buf_free(&s->out);
 	settings_snap_unref(&s->settings);
 	free(s);

@@ -146,6 +146,11 @@
 #define DIR_VALUE_MAX		65536	/* one attribute value (a certificate fits) */
 #define DIR_VALUES_MAX		1024	/* attribute values of one record */
 #define DIR_BATCH		1000	/* records per transaction in Insert All */
+#define GROUP_MEMBERS_MAX	10000	/* members of one group (CGP groups are address lists) */
+#define GROUP_NEST_MAX		8	/* groups within groups a delivery expands */
+#define LDAP_VLV_LIST_MAX	(16 * 1024 * 1024)	/* a session's kept VLV list (ids, first keys) */
+#define LDAP_VLV_CONTEXT_MAX	32	/* a VLV contextID a client sends back (ours are 16) */
+#define LDAP_MEMBEROF_MAX	256	/* memberOf values computed for one entry */
 #define DIR_SEARCH_BATCH	256	/* records a search takes per lock hold */
 #define LDAP_PDU_MAX		(1024 * 1024)	/* one LDAPMessage; a 2 GB length is refused */
 #define LDAP_FILTER_DEPTH_MAX	32	/* nested and/or/not in a search filter */

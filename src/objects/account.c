@@ -435,6 +435,31 @@ obj_dir_changed(struct objects *o, enum objects_dir_event ev,
 		h->account_changed(arg, ev, name, domain, oldname);
 }
 
+void
+obj_dir_object(struct objects *o, enum objects_dir_event ev,
+    enum obj_kind kind, const char *name, const char *domain,
+    const char *oldname)
+{
+	const struct objects_dir_hooks *h;
+	void *arg;
+
+	h = dir_hooks(o, &arg);
+	if (h != NULL && h->object_changed != NULL)
+		h->object_changed(arg, ev, kind, name, domain, oldname);
+}
+
+void
+obj_dir_domain(struct objects *o, enum objects_dir_event ev,
+    const char *domain, const char *oldname, const struct dval *eff)
+{
+	const struct objects_dir_hooks *h;
+	void *arg;
+
+	h = dir_hooks(o, &arg);
+	if (h != NULL && h->domain_changed != NULL)
+		h->domain_changed(arg, ev, domain, oldname, eff);
+}
+
 struct list_arg {
 	struct dval	*arr;
 	enum obj_kind	 kind;
@@ -827,7 +852,9 @@ objects_find_object(struct objects *o, const char *domain, const char *name,
 	if (kind == OBJ_FORWARDER) {
 		s = dict_get_str(d->forwarders, ne->name);
 		obj_copy(target, size, s != NULL ? s : "");
-	} else
+	} else if (kind == OBJ_GROUP)
+		obj_copy(target, size, ne->name);
+	else
 		obj_copy(target, size, ne->acct->name);
 out:
 	pthread_rwlock_unlock(&o->lock);

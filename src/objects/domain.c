@@ -86,6 +86,7 @@ dom_free(struct domain *d)
 	ohash_clear(&d->names, nament_free);
 	dict_free(&d->settings);
 	dict_free(&d->forwarders);
+	dict_free(&d->groups);
 	dict_free(&d->templ);
 	iplist_free(&d->ips);
 	free(d->name);
@@ -131,6 +132,7 @@ dom_load(struct objects *o, struct objstate *st, const char *name,
 } while (0)
 	RD(settings, "domain.settings");
 	RD(forwarders, "Forwarders.settings");
+	RD(groups, "Groups.settings");
 	RD(templ, "AccountTemplate.settings");
 #undef RD
 	if (dom_parse_ips(d->settings, is_main, &d->ips, &d->ips_all,
@@ -139,6 +141,7 @@ dom_load(struct objects *o, struct objstate *st, const char *name,
 	if (acct_load_all(o, d, err_r) == -1)
 		goto fail;
 	index_forwarders(d);
+	grp_index(d);
 	ohash_put(&st->dnames, name, d);
 	return d;
 fail:
@@ -209,6 +212,9 @@ dom_name_free(struct domain *d, const char *name, const void *self,
 	case OBJ_FORWARDER:
 		return error_set(err_r, ERR_EXISTS,
 		    "Forwarder with this name already exists");
+	case OBJ_GROUP:
+		return error_set(err_r, ERR_EXISTS,
+		    "Group with this name already exists");
 	default:
 		return error_set(err_r, ERR_EXISTS,
 		    "Object with this name already exists");
@@ -263,6 +269,7 @@ objects_domain_create(struct objects *o, const char *name,
 	d->dir = xstrdup(dir);
 	d->settings = nv;
 	d->forwarders = dict_new_dict();
+	d->groups = dict_new_dict();
 	d->templ = dict_new_dict();
 	d->ips = ips;
 	d->ips_all = all;
@@ -308,6 +315,7 @@ objects_domain_rename(struct objects *o, const char *name,
     const char *newname, struct error *err_r)
 {
 	char ndir[OBJECTS_PATH_MAX], path[OBJECTS_PATH_MAX];
+	char oldname[DOMAIN_NAME_MAX + 1];
 	struct domain *d, *other;
 	struct dval *nv;
 
@@ -345,11 +353,13 @@ objects_domain_rename(struct objects *o, const char *name,
 	}
 	ohash_del(&o->st->dnames, d->name);
 	logininfo_forget_domain(o, d->name);
+	obj_copy(oldname, sizeof(oldname), d->name);
 	free(d->name);
 	d->name = xstrdup(newname);
 	ohash_put(&o->st->dnames, newname, d);
 	obj_changed();
 	pthread_rwlock_unlock(&o->lock);
+	obj_dir_domain(o, OBJ_DIR_RENAMED, newname, oldname, NULL);
 	return 0;
 fail:
 	pthread_rwlock_unlock(&o->lock);
@@ -360,7 +370,9 @@ int
 objects_domain_delete(struct objects *o, const char *name, bool force,
     struct error *err_r)
 {
+	char cname[DOMAIN_NAME_MAX + 1];
 	struct domain *d, **pp;
+	struct dval *eff;
 	size_t n = 0;
 
 	pthread_rwlock_wrlock(&o->lock);
@@ -379,6 +391,9 @@ objects_domain_delete(struct objects *o, const char *name, bool force,
 	}
 	if (obj_rmtree(d->dir, err_r) == -1)
 		goto fail;
+	/* what the Directory Integration needs to know of it */
+	eff = dom_effective(o->st, d);
+	obj_copy(cname, sizeof(cname), d->name);
 	domain_aliases_unindex(o->st, d);
 	logininfo_forget_domain(o, d->name);
 	ohash_del(&o->st->dnames, d->name);
@@ -388,6 +403,8 @@ objects_domain_delete(struct objects *o, const char *name, bool force,
 	dom_free(d);
 	obj_changed();
 	pthread_rwlock_unlock(&o->lock);
+	obj_dir_domain(o, OBJ_DIR_DELETED, cname, NULL, eff);
+	dict_free(&eff);
 	return 0;
 fail:
 	pthread_rwlock_unlock(&o->lock);
@@ -533,7 +550,9 @@ objects_domain_aliases_set(struct objects *o, const char *domain,
 	for (i = 0; i < n; i++)
 		ohash_put(&o->st->dnames,
 		    dict_str(dict_array_get(arr, i), NULL), d);
+	obj_copy(path, sizeof(path), d->name);
 	pthread_rwlock_unlock(&o->lock);
+	obj_dir_domain(o, OBJ_DIR_UPDATED, path, NULL, NULL);
 	return 0;
 fail:
 	pthread_rwlock_unlock(&o->lock);

@@ -48,7 +48,9 @@ objects_forwarder_create(struct objects *o, const char *name,
 	ne->kind = OBJ_FORWARDER;
 	ne->name = xstrdup(name);
 	ohash_put(&d->names, name, ne);
+	obj_copy(path, sizeof(path), d->name);
 	pthread_rwlock_unlock(&o->lock);
+	obj_dir_object(o, OBJ_DIR_CREATED, OBJ_FORWARDER, name, path, NULL);
 	return 0;
 fail:
 	pthread_rwlock_unlock(&o->lock);
@@ -75,7 +77,7 @@ int
 objects_forwarder_delete(struct objects *o, const char *name,
     const char *domain, struct error *err_r)
 {
-	char path[OBJECTS_PATH_MAX];
+	char path[OBJECTS_PATH_MAX], cname[OBJECT_NAME_MAX + 1];
 	struct nament *ne;
 	struct domain *d;
 	struct dval *nv;
@@ -88,8 +90,11 @@ objects_forwarder_delete(struct objects *o, const char *name,
 	dict_remove(nv, ne->name);
 	if (obj_commit(&d->forwarders, path, nv, err_r) == -1)
 		goto fail;
+	obj_copy(cname, sizeof(cname), ne->name);
+	obj_copy(path, sizeof(path), d->name);
 	nament_free(ohash_del(&d->names, name));
 	pthread_rwlock_unlock(&o->lock);
+	obj_dir_object(o, OBJ_DIR_DELETED, OBJ_FORWARDER, cname, path, NULL);
 	return 0;
 fail:
 	pthread_rwlock_unlock(&o->lock);

@@ -123,6 +123,8 @@ rops_find_object(void *ctx, const char *domain, const char *name,
 		return DIR_ALIAS;
 	case OBJ_FORWARDER:
 		return DIR_FORWARDER;
+	case OBJ_GROUP:
+		return DIR_GROUP;
 	default:
 		return DIR_NONE;
 	}

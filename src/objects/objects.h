@@ -52,7 +52,8 @@ enum obj_kind {
 	OBJ_NONE = 0,
 	OBJ_ACCOUNT,
 	OBJ_ALIAS,		/* account alias */
-	OBJ_FORWARDER
+	OBJ_FORWARDER,
+	OBJ_GROUP		/* group (group.c) */
 };
 
 /* Server-wide network address lists (docs/admin-cli.md). */
@@ -295,6 +296,17 @@ struct objects_dir_hooks {
 	 * without the objects lock held, so it may call objects_* again. */
 	void	(*account_changed)(void *arg, enum objects_dir_event ev,
 		    const char *name, const char *domain, const char *oldname);
+	/* The same for a forwarder or a group (kind); name, domain
+	 * canonical. */
+	void	(*object_changed)(void *arg, enum objects_dir_event ev,
+		    enum obj_kind kind, const char *name, const char *domain,
+		    const char *oldname);
+	/* A domain was renamed (oldname given), deleted, or its aliases
+	 * changed (UPDATED); domain canonical.  For a delete, eff holds the
+	 * domain's effective settings as they were (NULL otherwise). */
+	void	(*domain_changed)(void *arg, enum objects_dir_event ev,
+		    const char *domain, const char *oldname,
+		    const struct dval *eff);
 };
 /* Installs the hooks (h must outlive o); NULL removes them. */
 void		 objects_set_dir_hooks(struct objects *o,
@@ -309,6 +321,27 @@ int		 objects_forwarder_delete(struct objects *o, const char *name,
 int		 objects_forwarder_get(struct objects *o, const char *name,
 		    const char *domain, char *buf, size_t size, struct error *err_r);
 struct dval	*objects_forwarder_list(struct objects *o, const char *domain,
+		    struct error *err_r);
+
+/* ---- groups (group.c) ------------------------------------------------- */
+
+/* A group's settings: a dictionary, Members an array of addresses (a bare
+ * name is in the group's domain), at most GROUP_MEMBERS_MAX; RealName
+ * ... kept as given.  ERR_NOTFOUND "unknown group". */
+int		 objects_group_create(struct objects *o, const char *name,
+		    const char *domain, const struct dval *settings,
+		    struct error *err_r);
+int		 objects_group_rename(struct objects *o, const char *name,
+		    const char *domain, const char *newname, struct error *err_r);
+int		 objects_group_delete(struct objects *o, const char *name,
+		    const char *domain, struct error *err_r);
+struct dval	*objects_group_get(struct objects *o, const char *name,
+		    const char *domain, struct error *err_r);
+/* Replaces the group's settings. */
+int		 objects_group_set(struct objects *o, const char *name,
+		    const char *domain, const struct dval *settings,
+		    struct error *err_r);
+struct dval	*objects_group_list(struct objects *o, const char *domain,
 		    struct error *err_r);
 
 /* A number that grows with every change of a domain, an account (its

@@ -76,6 +76,7 @@ struct domain {
 	char		*dir;		/* the domain's folder */
 	struct dval	*settings;	/* domain.settings (all keys) */
 	struct dval	*forwarders;	/* Forwarders.settings: name = address */
+	struct dval	*groups;	/* Groups.settings: name = {settings} */
 	struct dval	*templ;		/* AccountTemplate.settings */
 	struct iplist	*ips;		/* parsed IPAddresses, NULL when none */
 	bool		 ips_all;	/* IPAddresses = All (All Available) */
@@ -129,6 +130,14 @@ int	obj_dir_check(struct objects *o, const char *name, const char *domain,
 	    struct error *err_r);
 void	obj_dir_changed(struct objects *o, enum objects_dir_event ev,
 	    const char *name, const char *domain, const char *oldname);
+void	obj_dir_object(struct objects *o, enum objects_dir_event ev,
+	    enum obj_kind kind, const char *name, const char *domain,
+	    const char *oldname);
+void	obj_dir_domain(struct objects *o, enum objects_dir_event ev,
+	    const char *domain, const char *oldname, const struct dval *eff);
+
+/* group.c: adds the groups of d->groups to its name table. */
+void	grp_index(struct domain *d);
 
 /* objects.c */
 int	 obj_path(char *buf, size_t size, struct error *err_r,

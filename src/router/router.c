@@ -372,6 +372,15 @@ route_ours(struct rstate *st, const char *canon, struct error *err_r)
 		return set_local(st, canon, target, err_r);
 	case DIR_FORWARDER:
 		return reroute(st, target, canon, err_r) == -1 ? -1 : 1;
+	case DIR_GROUP:
+		/* mail only: a group cannot log in */
+		if (st->rctx != ROUTE_MAIL)
+			return fail(st, err_r, ERR_NOTFOUND,
+			    "unknown user account");
+		if (set_local(st, canon, target, err_r) == -1)
+			return -1;
+		st->res->module = ROUTE_GROUP;
+		return 0;
 	case DIR_NONE:
 		break;
 	}
@@ -483,6 +492,9 @@ router_format_result(const struct route_result *res, char *buf, size_t size)
 		break;
 	case ROUTE_PIPE:
 		snprintf(buf, size, "PIPE(%s)", res->address);
+		break;
+	case ROUTE_GROUP:
+		snprintf(buf, size, "GROUP(%s)", res->address);
 		break;
 	case ROUTE_ERROR:
 	default:

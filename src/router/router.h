@@ -29,7 +29,10 @@ enum route_module {
 	ROUTE_LOCAL,		/* account in one of our domains */
 	ROUTE_SMTP,		/* remote: host + address */
 	ROUTE_NULL,		/* accepted and discarded */
-	ROUTE_PIPE		/* external program: address = command */
+	ROUTE_PIPE,		/* external program: address = command */
+	ROUTE_GROUP		/* a group of ours: domain, account = its name,
+				 * address "group@domain" (expanded by the
+				 * delivery) */
 };
 
 struct route_result {
@@ -51,7 +54,8 @@ enum dir_obj {
 	DIR_NONE = 0,
 	DIR_ACCOUNT,		/* target = the account's canonical name */
 	DIR_ALIAS,		/* target = the account it names */
-	DIR_FORWARDER		/* target = the address it forwards to */
+	DIR_FORWARDER,		/* target = the address it forwards to */
+	DIR_GROUP		/* target = the group's canonical name */
 };
 
 struct router_dir_ops {

@@ -23,6 +23,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_mail.h"
+#include "delivery/group.h"
 #include "delivery/local.h"
 #include "delivery/smtp_out.h"
 #include "delivery/submitted.h"
@@ -45,6 +46,7 @@ static struct log_module log_queue = LOG_MODULE("QUEUE");
 static struct {
 	struct queue		*queue;
 	struct local_ctx	 local;
+	struct group_ctx	 group;
 	struct smtp_out_ctx	*smtp_out;
 	struct submitted	*submitted;
 } mf;
@@ -86,6 +88,13 @@ route_cb(void *arg, const char *address, struct queue_route *r)
 		/* No PIPE dispatcher yet: such recipients stay queued (and
 		 * listed by ListQueue) until one exists. */
 		snprintf(r->module, sizeof(r->module), "PIPE");
+		if (snprintf(r->target, sizeof(r->target), "%s", res.address) >=
+		    (int)sizeof(r->target))
+			goto toolong;
+		return 0;
+	case ROUTE_GROUP:
+		/* expanded by the GROUP dispatcher (delivery/group.c) */
+		snprintf(r->module, sizeof(r->module), "GROUP");
 		if (snprintf(r->target, sizeof(r->target), "%s", res.address) >=
 		    (int)sizeof(r->target))
 			goto toolong;
@@ -191,6 +200,7 @@ mailflow_start(struct server *srv, struct error *err_r)
 
 	log_register(&log_queue);
 	log_register(&log_local);
+	log_register(&log_group);
 	log_register(&log_pipe);
 	log_register(&log_smtp_out);
 	cli_apply_log_levels(srv);
@@ -212,6 +222,9 @@ mailflow_start(struct server *srv, struct error *err_r)
 	mf.local.objects = srv->objects;
 	queue_set_dispatcher(mf.queue, "LOCAL", local_dispatch, &mf.local);
 	queue_set_dispatcher(mf.queue, "NULL", null_dispatch, NULL);
+	mf.group.objects = srv->objects;
+	mf.group.router = srv->router;
+	queue_set_dispatcher(mf.queue, "GROUP", group_dispatch, &mf.group);
 	mf.smtp_out = smtp_out_new(srv, &(const struct smtp_out_resolver){
 	    .mx = dnr_mx, .addrs = dnr_addrs });
 	queue_set_dispatcher(mf.queue, "SMTP", smtp_out_dispatch, mf.smtp_out);

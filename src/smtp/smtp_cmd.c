@@ -429,6 +429,7 @@ cmd_rcpt(struct smtp_session *s, struct strv args)
 			s->size_limit = lim;
 		break;
 	case ROUTE_NULL:
+	case ROUTE_GROUP:		/* a group of ours */
 		break;
 	default:
 		/* Never an open relay (docs/smtp.md).  127.0.0.1 is

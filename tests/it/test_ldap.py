@@ -427,6 +427,18 @@ def ber_int(n):
     return ber(0x02, n.to_bytes(max(1, (n.bit_length() + 8) // 8), "big", signed=True))
 
 
+def vlv_context(res):
+    """The contextID of a VLV response control value, or None."""
+    assert res[0] == 0x30 and res[1] < 128
+    body, i = res[2:2 + res[1]], 0
+    for _ in range(3):                       # targetPosition, contentCount, result
+        i += 2 + body[i + 1]
+    if i >= len(body):
+        return None
+    assert body[i] == 0x04
+    return body[i + 2:i + 2 + body[i + 1]]
+
+
 def cns(out):
     return [line[4:] for line in out.splitlines() if line.startswith("cn: ")]
 
@@ -456,10 +468,14 @@ def test_server_side_sort_and_virtual_list_view(make_server):
 
     names, res = vlv(0, 1, ber(0xa0, ber_int(2) + ber_int(0)))     # byOffset 2
     assert names == ["Anna Karenina", "Bob Jones"]
-    assert res == ber(0x30, ber_int(2) + ber_int(5) + ber(0x0a, b"\x00"))
+    head = ber_int(2) + ber_int(5) + ber(0x0a, b"\x00")
+    assert res[0] == 0x30 and res[2:2 + len(head)] == head
+    ctx = vlv_context(res)
+    assert ctx is not None and len(ctx) == 16
     names, res = vlv(1, 1, ber(0x81, b"Bob"))                        # >= "Bob"
     assert names == ["Anna Karenina", "Bob Jones", "Carl Annfield"]
-    assert res == ber(0x30, ber_int(3) + ber_int(5) + ber(0x0a, b"\x00"))
+    head = ber_int(3) + ber_int(5) + ber(0x0a, b"\x00")
+    assert res[2:2 + len(head)] == head
     names, res = vlv(0, 5, ber(0xa0, ber_int(5) + ber_int(5)))     # the last
     assert names == ["Dave"]
     c.unbind()
@@ -471,3 +487,60 @@ def test_server_side_sort_and_virtual_list_view(make_server):
     s.tegami("UpdateModule", "LDAP", "{SizeLimit=default;}")
     p = run(*q, "-z", "2", "-E", "sss=cn", "(uid=*)", "cn")
     assert p.returncode == 4 and cns(p.stdout) == ["Ann Smith", "Anna Karenina"]
+
+
+def test_virtual_list_view_context(make_server):
+    """RFC 2891 / draft-ietf-ldapext-ldapv3-vlv 6.1: the contextID returned
+    is honoured by the next request of the same search (answered from the
+    session's sorted list, not sorted again); a changed directory, another
+    search or an unknown contextID give a fresh list and a new contextID."""
+    s = start(make_server)
+    c = conn(s)
+
+    def vlv(flt, offset, ctx=None, after=1):
+        body = ber_int(0) + ber_int(after) + ber(0xa0, ber_int(offset) + ber_int(0))
+        if ctx is not None:
+            body += ber(0x04, ctx)
+        c.search(f"cn={DOMAIN}", flt, SUBTREE, attributes=["cn"],
+                 controls=[("1.2.840.113556.1.4.473", True, ber(0x30, ber(0x30, ber(0x04, b"cn")))),
+                           ("2.16.840.1.113730.3.4.9", True, ber(0x30, body))])
+        assert c.result["result"] == 0, c.result
+        res = c.result["controls"]["2.16.840.1.113730.3.4.10"]["value"]
+        return [e.cn.value for e in c.entries], vlv_context(res)
+
+    names, ctx = vlv("(uid=*)", 1)
+    assert names == ["Ann Smith", "Anna Karenina"]
+    # Bob's cn changes behind the server's back (the generation stays):
+    # answered from the list, Bob keeps his place; sorted again he would
+    # be last
+    import sqlite3
+    db = sqlite3.connect(s.path("Directory", "directory.db"), timeout=10)
+    with db:
+        (blob,) = db.execute("SELECT attrs FROM entry WHERE ndn = ?",
+                             (f"uid=user2,cn={DOMAIN}",)).fetchone()
+        db.execute("UPDATE entry SET attrs = ? WHERE ndn = ?",
+                   (blob.replace(b"Bob Jones", b"Zed Jones"), f"uid=user2,cn={DOMAIN}"))
+    db.close()
+    import time
+    time.sleep(0.4)      # the server's read snapshot is renewed (DIR_SNAPSHOT_MS)
+    names, ctx2 = vlv("(uid=*)", 3, ctx)
+    assert names == ["Zed Jones", "Carl Annfield"] and ctx2 == ctx
+    names, _ = vlv("(uid=*)", 5, None, after=0)      # no context: sorted again
+    assert names == ["Zed Jones"]
+    names, ctx = vlv("(uid=*)", 1)
+    # the list is a view of the directory as it was: a change ends it
+    s.tegami("CreateAccount", f"aaron@{DOMAIN}", '{RealName="Aaron A";}')
+    names, ctx3 = vlv("(uid=*)", 1, ctx)
+    assert names == ["Aaron A", "Ann Smith"] and ctx3 != ctx
+    # another search with that contextID: a new list
+    names, ctx4 = vlv("(uid=a*)", 1, ctx3)
+    assert names == ["Aaron A", "Anna Karenina"] and ctx4 != ctx3
+    # a contextID we never gave (or a too long one) is no error
+    names, ctx5 = vlv("(uid=a*)", 2, b"nonsense", after=0)
+    assert names == ["Anna Karenina"] and ctx5 not in (None, ctx4)
+    c.search(f"cn={DOMAIN}", "(uid=*)", SUBTREE, attributes=["cn"],
+             controls=[("1.2.840.113556.1.4.473", True, ber(0x30, ber(0x30, ber(0x04, b"cn")))),
+                       ("2.16.840.1.113730.3.4.9", True, ber(0x30, ber_int(0) + ber_int(0) +
+                        ber(0xa0, ber_int(1) + ber_int(0)) + ber(0x04, b"x" * 40)))])
+    assert c.result["result"] == 2          # protocolError: over LDAP_VLV_CONTEXT_MAX
+    c.unbind()

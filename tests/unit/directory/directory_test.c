@@ -3,7 +3,8 @@
  * directory_test.c: DNs in normal form, filters in three values, and the
  * store: put, replace, delete, rename, searches by scope and through the
  * index (equality, prefix, presence, OR), paging by id, persistence
- * across a reopen.
+ * across a reopen; moving a subtree, merging writes (what a writer owns),
+ * and the member index of an older directory.
  */
 #include "lib/compat.h"
 
@@ -252,6 +253,122 @@ test_store(const char *base)
 	test_end();
 }
 
+static void
+test_move_merge(const char *base)
+{
+	static const char *const owned[] = { "cn", "mail" };
+	const struct dir_owned own = { owned, 2 };
+	struct directory *d;
+	struct dir_entry *e, *got;
+	struct dir_filter *f;
+	struct error err;
+	char uuid[37];
+	size_t n;
+
+	test_begin("store: a subtree moves");
+	d = directory_open(base, &err);
+	test_assert(d != NULL);
+	e = dir_entry_new("cn=a.example");
+	dir_entry_add(e, "cn", "a.example");
+	test_assert(directory_put(d, e, false, &err) == 0);
+	dir_entry_free(&e);
+	e = person("u1", "Ann One", "a.example");
+	free(e->dn);
+	e->dn = xstrdup("UID=u1 , cn=a.example");	/* written form kept */
+	test_assert(directory_put(d, e, false, &err) == 0);
+	dir_entry_free(&e);
+	e = dir_entry_new("cn=dev,uid=u1,cn=a.example");
+	dir_entry_add(e, "cn", "dev");
+	test_assert(directory_put(d, e, false, &err) == 0);
+	dir_entry_free(&e);
+	e = dir_entry_new("cn=b.example");	/* no attributes at all */
+	test_assert(directory_put(d, e, false, &err) == 0);
+	dir_entry_free(&e);
+	got = directory_get(d, "uid=u1,cn=a.example", &err);
+	test_assert(got != NULL);
+	(void)snprintf(uuid, sizeof(uuid), "%s", got != NULL ? got->uuid : "");
+	dir_entry_free(&got);
+	test_assert(directory_move_subtree(d, "cn=a.example", "cn=b.example",
+	    &n, &err) == -1 && err.kind == ERR_EXISTS);
+	test_assert(directory_move_subtree(d, "cn=a.example",
+	    "cn=x,cn=a.example", &n, &err) == -1 && err.kind == ERR_PERM);
+	test_assert(directory_move_subtree(d, "cn=a.example", "cn=c,cn=nope",
+	    &n, &err) == -1 && err.kind == ERR_NOTFOUND);
+	test_assert(directory_move_subtree(d, "cn=none", "cn=z", &n, &err) ==
+	    -1 && err.kind == ERR_NOTFOUND);
+	test_assert(directory_move_subtree(d, "cn=a.example", "cn=C.Example",
+	    &n, &err) == 0 && n == 3);
+	test_assert(!directory_exists(d, "cn=a.example"));
+	got = directory_get(d, "uid=u1,cn=c.example", &err);
+	test_assert(got != NULL && strcmp(got->dn, "UID=u1 ,cn=C.Example") ==
+	    0 && strcmp(got->uuid, uuid) == 0);
+	dir_entry_free(&got);
+	got = directory_get(d, "cn=dev,uid=u1,cn=c.example", &err);
+	test_assert(got != NULL && strcmp(got->dn,
+	    "cn=dev,uid=u1,cn=C.Example") == 0);
+	dir_entry_free(&got);
+	/* scope one finds the moved children by their new parent */
+	test_assert(count(d, "cn=c.example", DIR_SCOPE_ONE, NULL, 5) == 1);
+	f = item(DF_EQ, "uid", "u1");
+	test_assert(count(d, "cn=c.example", DIR_SCOPE_SUB, f, 5) == 1);
+	dir_filter_free(&f);
+	test_end();
+
+	test_begin("store: a merging write keeps what it does not own");
+	got = directory_get(d, "uid=u1,cn=c.example", &err);
+	dir_entry_add(got, "telephoneNumber", "555");
+	dir_entry_add(got, "objectClass", "posixAccount");
+	test_assert(directory_put(d, got, true, &err) == 0);
+	dir_entry_free(&got);
+	e = dir_entry_new("uid=u1,cn=c.example");
+	dir_entry_add(e, "objectClass", "person");
+	dir_entry_add(e, "cn", "New Name");
+	test_assert(directory_merge_many(d, &e, 1, &own, &err) == 0);
+	dir_entry_free(&e);
+	got = directory_get(d, "uid=u1,cn=c.example", &err);
+	test_assert(got != NULL);
+	test_assert(strcmp(dir_entry_get(got, "cn"), "New Name") == 0);
+	test_assert(dir_entry_get(got, "mail") == NULL);	/* owned */
+	test_assert(strcmp(dir_entry_get(got, "telephoneNumber"), "555") ==
+	    0);
+	test_assert(dir_entry_has_value(got, "objectClass", "posixAccount"));
+	test_assert(dir_entry_has_value(got, "objectClass", "person"));
+	test_assert(strcmp(dir_entry_get(got, "uid"), "u1") == 0);
+	dir_entry_free(&got);
+	/* a new record is written as given */
+	e = dir_entry_new("uid=u2,cn=c.example");
+	dir_entry_add(e, "cn", "Two");
+	test_assert(directory_merge_many(d, &e, 1, &own, &err) == 0);
+	dir_entry_free(&e);
+	test_assert(directory_exists(d, "uid=u2,cn=c.example"));
+	test_end();
+
+	test_begin("store: member is indexed, also in an older directory");
+	e = dir_entry_new("cn=g,cn=c.example");
+	dir_entry_add(e, "member", "uid=u1,cn=c.example");
+	test_assert(directory_put(d, e, false, &err) == 0);
+	dir_entry_free(&e);
+	f = item(DF_EQ, "member", "UID=u1,cn=c.example");
+	test_assert(count(d, "", DIR_SCOPE_SUB, f, 5) == 1);
+	directory_close(&d);
+	/* an older directory: no member rows in idx, user_version 0 */
+	{
+		char cmd[512];
+
+		(void)snprintf(cmd, sizeof(cmd), "sqlite3 %s/Directory/"
+		    "directory.db \"DELETE FROM idx WHERE attr = 'member'; "
+		    "PRAGMA user_version = 0;\" 2>/dev/null", base);
+		if (system(cmd) == 0) {
+			d = directory_open(base, &err);
+			test_assert(d != NULL);
+			test_assert(count(d, "", DIR_SCOPE_SUB, f, 5) == 1);
+			directory_close(&d);
+		}
+	}
+	dir_filter_free(&f);
+	test_end();
+}
+
 int
 main(void)
 {
@@ -262,6 +379,7 @@ main(void)
 	if (mkdtemp(tmpl) == NULL)
 		return 1;
 	test_store(tmpl);
+	test_move_merge(tmpl);
 	(void)snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpl);
 	if (system(cmd) != 0)
 		return 1;

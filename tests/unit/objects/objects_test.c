@@ -2,7 +2,8 @@
 /*
  * objects_test.c: src/objects -- first start layout, domains (create,
  * rename, delete, aliases), accounts, name rules and uniqueness across kinds
- * and case, forwarders, three-level settings inheritance, and persistence
+ * and case, forwarders, groups and the directory hooks, three-level
+ * settings inheritance, and persistence
  * across a reopen.
  */
 #include "lib/compat.h"
@@ -642,6 +643,97 @@ test_persistence(void)
 	test_end();
 }
 
+/* What the directory hooks were told. */
+static char hook_log[2048];
+
+static void
+note_object(void *arg ATTR_UNUSED, enum objects_dir_event ev,
+    enum obj_kind kind, const char *name, const char *domain,
+    const char *oldname)
+{
+	size_t n = strlen(hook_log);
+
+	snprintf(hook_log + n, sizeof(hook_log) - n, "o%d.%d %s@%s%s%s;",
+	    (int)ev, (int)kind, name, domain, oldname != NULL ? "<" : "",
+	    oldname != NULL ? oldname : "");
+}
+
+static void
+note_domain(void *arg ATTR_UNUSED, enum objects_dir_event ev,
+    const char *domain, const char *oldname, const struct dval *eff)
+{
+	size_t n = strlen(hook_log);
+
+	snprintf(hook_log + n, sizeof(hook_log) - n, "d%d %s%s%s%s;",
+	    (int)ev, domain, oldname != NULL ? "<" : "",
+	    oldname != NULL ? oldname : "", eff != NULL ? " eff" : "");
+}
+
+static const struct objects_dir_hooks test_hooks = {
+	NULL, NULL, note_object, note_domain
+};
+
+static void
+test_groups(void)
+{
+	struct objects *o;
+	struct error err;
+	struct dval *d;
+	char buf[256];
+
+	test_begin("groups and the directory hooks");
+	o = objects_open(base, NULL, &err);
+	test_assert(o != NULL);
+	objects_set_dir_hooks(o, &test_hooks, NULL);
+	hook_log[0] = '\0';
+	test_assert(objects_domain_create(o, "g.com", NULL, &err) == 0);
+	d = parse("{RealName = Team; Members = (a, \"b@x.org\");}");
+	test_assert(objects_group_create(o, "Team", "g.com", d, &err) == 0);
+	dict_free(&d);
+	test_assert(objects_group_create(o, "team", "g.com", NULL, &err) ==
+	    -1 && err.kind == ERR_EXISTS);
+	test_assert(objects_account_create(o, "TEAM", "g.com", NULL, NULL,
+	    &err) == -1 && err.kind == ERR_EXISTS);
+	test_assert(objects_find_object(o, "g.com", "team", buf,
+	    sizeof(buf)) == OBJ_GROUP);
+	test_assert_str(buf, "Team");
+	d = parse("{Members = x;}");
+	test_assert(objects_group_set(o, "team", "g.com", d, &err) == -1 &&
+	    err.kind == ERR_SYNTAX);
+	dict_free(&d);
+	d = parse("{Members = (c);}");
+	test_assert(objects_group_set(o, "team", "g.com", d, &err) == 0);
+	dict_free(&d);
+	test_assert_str(text(objects_group_get(o, "TEAM", "g.com", &err)),
+	    "{Members = (c); }");
+	test_assert(objects_group_rename(o, "team", "g.com", "crew", &err) ==
+	    0);
+	test_assert_str(text(objects_group_list(o, "g.com", &err)), "(crew)");
+	test_assert(objects_forwarder_create(o, "fw", "g.com", "a@b.c",
+	    &err) == 0);
+	test_assert(objects_forwarder_delete(o, "FW", "g.com", &err) == 0);
+	test_assert(objects_domain_delete(o, "g.com", false, &err) == -1 &&
+	    err.kind == ERR_PERM);
+	objects_close(&o);
+	/* kept on disk */
+	o = objects_open(base, NULL, &err);
+	objects_set_dir_hooks(o, &test_hooks, NULL);
+	test_assert_str(text(objects_group_list(o, "g.com", &err)), "(crew)");
+	test_assert(objects_domain_rename(o, "g.com", "h.com", &err) == 0);
+	test_assert(objects_group_delete(o, "crew", "h.com", &err) == 0);
+	test_assert(objects_group_get(o, "crew", "h.com", &err) == NULL &&
+	    err.kind == ERR_NOTFOUND);
+	d = parse("(h.net)");
+	test_assert(objects_domain_aliases_set(o, "h.com", d, &err) == 0);
+	dict_free(&d);
+	test_assert(objects_domain_delete(o, "h.com", false, &err) == 0);
+	objects_close(&o);
+	test_assert_str(hook_log, "o0.4 Team@g.com;o2.4 Team@g.com;"
+	    "o1.4 crew@g.com<Team;o0.3 fw@g.com;o3.3 fw@g.com;"
+	    "d1 h.com<g.com;o3.4 crew@h.com;d2 h.com;d3 h.com eff;");
+	test_end();
+}
+
 struct thr_arg {
 	struct objects	*o;
 	int		 hits;
@@ -705,6 +797,7 @@ main(void)
 	test_accounts();
 	test_inheritance();
 	test_persistence();
+	test_groups();
 	test_threads();
 	nftw(base, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
 	return test_done();
