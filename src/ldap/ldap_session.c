@@ -364,16 +364,22 @@ do_bind(struct ldap_session *s, struct ldap_req *r)
 			    "malformed PLAIN credentials");
 			return;
 		}
-	} else if (!login_name(s, r->dn, name, sizeof(name)) ||
-	    r->pwlen >= sizeof(pw) ||
+	} else if (r->pwlen >= sizeof(pw) ||
 	    memchr(r->password, '\0', r->pwlen) != NULL) {
-		log_ses(&s->log, LOG_PROBLEM, "bind as '%.100s' failed: no "
-		    "such account", r->dn);
+		log_ses(&s->log, LOG_PROBLEM, "bind as '%.100s' failed: bad "
+		    "password form", r->dn);
 		ldap_reply(s, r, LDAP_RC_INVALID_CREDENTIALS, "",
 		    AUTH_GENERIC_ERROR);
 		return;
-	} else
+	} else {
+		/* A DN that names no account (cn=admin,dc=...) still goes
+		 * through the shared login code under its own text, which
+		 * finds no such account: its failures count for failed-login
+		 * flow control like any other name's. */
+		if (!login_name(s, r->dn, name, sizeof(name)))
+			(void)snprintf(name, sizeof(name), "%s", r->dn);
 		(void)snprintf(pw, sizeof(pw), "%s", r->password);
+	}
 	rc = auth_login(s->srv, &peer, name, pw, &res, &err);
 	explicit_bzero(pw, sizeof(pw));
 	if (rc == -1) {

@@ -243,6 +243,22 @@ def test_bind_flood_with_wrong_passwords(make_server):
         m = r.read()
         assert m is not None and m[1] == 0x61 and result(m[2])[0] in (49, 53)
     r.close()
+    # binds with a DN that is no account at all count as failed logins
+    # of the address too (Protection): past TempBlacklistFailedLogins the
+    # address is blacklisted and refused (53)
+    s.tegami("UpdateProtection", "{TempBlacklistFailedLogins=(3,10m);}")
+    r = Raw(s, source="127.0.0.6")
+    codes = []
+    for i in range(10):
+        r.send(bind_req(i + 1, "cn=admin,dc=example,dc=com", f"guess{i}"))
+        m = r.read()
+        assert m is not None and m[1] == 0x61
+        codes.append(result(m[2])[0])
+        if codes[-1] == 53:
+            break
+    assert codes[0] == 49 and codes[-1] == 53, codes
+    r.close()
+    assert s.wait_log(r"127\.0\.0\.6 temporarily blacklisted")
     still_serving(s)
     finish(s)
 
