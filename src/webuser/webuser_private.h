@@ -56,4 +56,17 @@ void		wu_session_end(const struct http_request *req,
 bool		wu_pages_handle(struct server *srv,
 		    const struct http_request *req, struct http_response *resp);
 
+/* ---- the webmail (webuser_prefs.c, webuser_pages.c) ---- */
+
+/* /Prefs, /Password, /Addresses, /Quota (JSON) for the logged-in user u:
+ * true when path is one of them (answered). */
+bool		wu_prefs_handle(struct server *srv,
+		    const struct http_request *req, struct http_response *resp,
+		    const struct wu_user *u);
+bool		wu_prefs_path(const char *path);
+/* The account of u changed its SessionTimeout preference: its sessions
+ * take the new one. */
+void		wu_session_prefs_changed(struct server *srv,
+		    const struct wu_user *u);
+
 #endif

@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -32,6 +33,8 @@ struct wu_session {
 	struct wu_user		 user;
 	struct sockaddr_storage	 from;	/* the login's client address */
 	int64_t			 last_ms; /* CLOCK_MONOTONIC of the last use */
+	int64_t			 timeout_ms; /* the account's SessionTimeout
+					      * preference; 0: the server's */
 };
 
 static pthread_mutex_t sess_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -62,14 +65,16 @@ drop(size_t i)
 	sessions[i] = sessions[--nsessions];
 }
 
-/* Drops sessions idle longer than timeout_ms (under sess_lock). */
+/* Drops sessions idle longer than their account's SessionTimeout
+ * preference, else timeout_ms (under sess_lock). */
 static void
 expire(int64_t now, int64_t timeout_ms)
 {
 	size_t i = 0;
 
 	while (i < nsessions) {
-		if (now - sessions[i].last_ms > timeout_ms)
+		if (now - sessions[i].last_ms > (sessions[i].timeout_ms > 0 ?
+		    sessions[i].timeout_ms : timeout_ms))
 			drop(i);
 		else
 			i++;
@@ -119,6 +124,45 @@ fixed_address(struct server *srv, const struct auth_result *who)
 	    strcasecmp(v, "1") == 0 || strcasecmp(v, "true") == 0);
 	dict_free(&prefs);
 	return on;
+}
+
+/* The effective WebUser preference SessionTimeout in ms, 0 when no level
+ * sets one (the server's HTTPU SessionTimeout then). */
+static int64_t
+pref_timeout_ms(struct server *srv, const struct auth_result *who)
+{
+	struct dval *prefs;
+	struct error err;
+	const char *v;
+	int64_t ms = 0;
+	char *end;
+	long n;
+
+	prefs = objects_account_effective_prefs_get(srv->objects, who->account,
+	    who->domain, &err);
+	if (prefs == NULL)
+		return 0;
+	v = dict_get_str(prefs, "SessionTimeout");
+	if (v != NULL && v[0] >= '0' && v[0] <= '9') {
+		n = strtol(v, &end, 10);
+		if (*end == '\0' && n >= 60 && n <= WEBUSER_SESSION_TIMEOUT_MAX)
+			ms = (int64_t)n * 1000;
+	}
+	dict_free(&prefs);
+	return ms;
+}
+
+void
+wu_session_prefs_changed(struct server *srv, const struct wu_user *u)
+{
+	int64_t ms = pref_timeout_ms(srv, &u->who);
+	size_t i;
+
+	pthread_mutex_lock(&sess_lock);
+	for (i = 0; i < nsessions; i++)
+		if (strcmp(sessions[i].user.who.address, u->who.address) == 0)
+			sessions[i].timeout_ms = ms;
+	pthread_mutex_unlock(&sess_lock);
 }
 
 enum wu_auth
@@ -173,7 +217,7 @@ wu_session_new(struct server *srv, const struct http_request *req,
 {
 	struct webuser_conf conf;
 	struct wu_session *s;
-	int64_t now = park_now_ms();
+	int64_t now = park_now_ms(), tmo = pref_timeout_ms(srv, who);
 	size_t i, oldest;
 
 	webuser_conf_read(srv, &conf);
@@ -201,6 +245,7 @@ wu_session_new(struct server *srv, const struct http_request *req,
 	s->user.who = *who;
 	s->from = *conn_peer_addr(req->conn);
 	s->last_ms = now;
+	s->timeout_ms = tmo;
 	*u = s->user;
 	pthread_mutex_unlock(&sess_lock);
 	http_resp_headerf(resp, "Set-Cookie", "%s=%s; Path=/; HttpOnly; "
