@@ -139,7 +139,8 @@ page_end(struct http_response *resp)
 	buf_puts(http_resp_body(resp), "</body></html>\n");
 }
 
-/* B8: the pink page. */
+/* B8: the pink page (the colour from user.css: the CSP allows no inline
+ * style). */
 static void
 no_web_access(const struct http_request *req, struct http_response *resp)
 {
@@ -149,8 +150,9 @@ no_web_access(const struct http_request *req, struct http_response *resp)
 	http_resp_header(resp, "Content-Type", "text/html; charset=utf-8");
 	http_resp_header(resp, "Content-Security-Policy", WU_CSP);
 	buf_puts(b, "<!doctype html>\n<html lang=en><head><meta charset=utf-8>"
-	    "<title>No Web Access</title></head>"
-	    "<body style=\"background-color:pink\">\n<h1>");
+	    "<title>No Web Access</title><link rel=stylesheet "
+	    "href=\"/user/user.css\"></head>"
+	    "<body class=pink>\n<h1>");
 	http_html_escape(b, req->host);
 	buf_puts(b, "</h1>\n<p>Sorry, we do not provide Web Access to this "
 	    "domain.</p>\n</body></html>\n");

@@ -110,3 +110,31 @@ def test_read_send_reply_with_attachment_and_draft(wm, tmp_path):
     m.select("INBOX")
     assert len(m.search(None, "SUBJECT", '"Browser hello"')[1][0].split()) == 1
     m.logout()
+
+
+def test_keyboard_phone_width_and_preferences(wm):
+    s = wm()
+    for i in range(1, 8):
+        extra = "In-Reply-To: <m5@client1.test>\r\nReferences: <m5@client1.test>\r\n" \
+            if i in (6, 7) else ""
+        smtp_send(s, "alice@client1.test",
+                  (f"From: bob@client1.test\r\nTo: alice@client1.test\r\n"
+                   f"Subject: Msg {i}\r\nMessage-ID: <m{i}@client1.test>\r\n"
+                   f"{extra}\r\nbody {i}\r\n").encode())
+        imap_wait(s, "alice@client1.test", f"Msg {i}")
+        time.sleep(1.1)     # receivedAt has one-second steps
+    node("webmail_ui.mjs", url(s), "alice", PASSWORD, "new-secret-2")
+    prefs = s.tegami("GetAccountPrefs", "alice@client1.test")[1]
+    assert "MessagesPerPage" in prefs and "4" in prefs, prefs
+    s.tegami("VerifyAccountPassword", "alice@client1.test", "PASSWORD",
+             "new-secret-2")
+
+
+def test_b8_pink_page_then_alias_added(wm):
+    s = wm()
+    node("webmail_b8.mjs", "pink", url(s, "webmail.client1.test"))
+    assert s.wait_log(r"no Web Access to 'webmail\.client1\.test'")
+    s.tegami("SetDomainAliases", "client1.test",
+             "(mail.client1.test, webmail.client1.test)")
+    node("webmail_b8.mjs", "login", url(s, "webmail.client1.test"), "bob",
+         PASSWORD)

@@ -101,7 +101,8 @@ def test_login_page_per_host_and_pink_page(make_server):
     st, _, body = request(s, "GET", "/", host="mail.client1.com")
     assert st == 404
     assert "we do not provide Web Access to this domain" in body
-    assert "background-color:pink" in body
+    assert "<body class=pink>" in body
+    assert "body.pink { background-color: pink; }" in request(s, "GET", "/user/user.css")[2]
     assert s.wait_log(r"no Web Access to 'mail\.client1\.com'")
     # ... until it is an alias of the domain
     s.tegami("SetDomainAliases", "client1.com", "(mail.client1.com)")

@@ -502,10 +502,11 @@ async function copyEmail(e, to) {
 	} catch (err) { status(err.message, true); }
 }
 async function deleteEmail(e) {
-	const trash = st.byRole.trash;
 	try {
-		if (trash && !e.mailboxIds[trash.id])
-			await jmap([['Email/set', { accountId: st.acct, update: { [e.id]: { mailboxIds: { [trash.id]: true } } } }, 's']]);
+		// to Trash (made when missing); deleted for good from Trash
+		const trash = await ensureMailbox('trash', 'Trash');
+		if (!e.mailboxIds[trash])
+			await jmap([['Email/set', { accountId: st.acct, update: { [e.id]: { mailboxIds: { [trash]: true } } } }, 's']]);
 		else
 			await jmap([['Email/set', { accountId: st.acct, destroy: [e.id] }, 's']]);
 	} catch (err) { status(err.message, true); return; }
