@@ -13,7 +13,7 @@
 # libtegami.a; every tools/*.c is one program; every tests/unit/**/*_test.c is one
 # unit-test program; every fuzz/*.c is one fuzz target.
 
-PKGS      := openssl sqlite3 libcares jansson libcrypt lber zlib
+PKGS      := openssl sqlite3 libcares jansson libcrypt lber zlib libxml-2.0
 CC        ?= cc
 BUILD     ?= build
 SAN       ?= 0

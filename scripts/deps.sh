@@ -23,7 +23,8 @@
 # checks the unit file (a minimal Debian root has no systemd).  scripts/check-clients.sh checks that each
 # client tool runs in the mode the tests use.
 BUILD_PKGS="build-essential make pkg-config clang libclang-rt-14-dev openssl \
-libssl-dev libsqlite3-dev libc-ares-dev libjansson-dev libcrypt-dev libldap-dev zlib1g-dev"
+libssl-dev libsqlite3-dev libc-ares-dev libjansson-dev libcrypt-dev libldap-dev zlib1g-dev \
+libxml2-dev"
 TEST_PKGS="python3 python3-dnslib python3-pytest python3-pygments swaks libnet-ssleay-perl \
 libio-socket-ssl-perl curl ca-certificates ldap-utils libldap-common fetchmail \
 isync passwd groff-base man-db systemd python3-aiosmtpd postfix python3-ldap3 \

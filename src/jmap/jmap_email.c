@@ -251,19 +251,6 @@ headers_list(const char *data, size_t off, size_t len)
 
 /* ---- body structure (RFC 8621 4.1.4) ---- */
 
-struct part_ref {
-	const struct mime_part *p;
-	char	 id[16];		/* partId */
-};
-
-struct body {
-	const struct mime_message *m;
-	struct part_ref *v;		/* every part with its id, depth first */
-	size_t	 n;
-	size_t	*text, *html, *att;	/* indexes into v */
-	size_t	 ntext, nhtml, natt;
-};
-
 static void
 number_parts(struct body *b, const struct mime_part *p)
 {
@@ -324,7 +311,9 @@ static bool
 has_name(const struct mime_part *p)
 {
 	return mime_param_get(p->disp_params, p->ndisp_params, "filename") !=
-	    NULL || mime_param_get(p->params, p->nparams, "name") != NULL;
+	    NULL || mime_param_get(p->params, p->nparams, "name") != NULL ||
+	    mime_param_get(p->disp_params, p->ndisp_params, "filename*") !=
+	    NULL || mime_param_get(p->params, p->nparams, "name*") != NULL;
 }
 
 static bool
@@ -395,8 +384,8 @@ parse_structure(struct body *b, const struct mime_part *parts,
 	}
 }
 
-static void
-body_init(struct body *b, const struct mime_message *m)
+void
+jmap_body_init(struct body *b, const struct mime_message *m)
 {
 	memset(b, 0, sizeof(*b));
 	b->m = m;
@@ -405,8 +394,8 @@ body_init(struct body *b, const struct mime_message *m)
 	parse_structure(b, m->root, "mixed", false, true, true, 1);
 }
 
-static void
-body_free(struct body *b)
+void
+jmap_body_free(struct body *b)
 {
 	free(b->v);
 	free(b->text);
@@ -437,7 +426,7 @@ part_json(const struct body *b, size_t k, const char *emailid, bool deep)
 	const struct mime_part *p = b->v[k].p;
 	const struct mime_message *m = b->m;
 	json_t *o = json_object();
-	const char *name, *cs;
+	const char *cs;
 	char type[256], blob[64];
 	struct buf nb;
 
@@ -458,16 +447,13 @@ part_json(const struct body *b, size_t k, const char *emailid, bool deep)
 	}
 	json_object_set_new(o, "headers", headers_list(m->data, p->hdr_off,
 	    p->hdr_len));
-	name = mime_param_get(p->disp_params, p->ndisp_params, "filename");
-	if (name == NULL)
-		name = mime_param_get(p->params, p->nparams, "name");
-	if (name != NULL) {
-		buf_init(&nb, MIME_HEADER_VALUE_MAX);
-		jmap_decode_words(name, strlen(name), &nb);
+	buf_init(&nb, MIME_HEADER_VALUE_MAX);
+	if (jmap_param_text(p->disp_params, p->ndisp_params, "filename",
+	    &nb) || jmap_param_text(p->params, p->nparams, "name", &nb))
 		json_object_set_new(o, "name", json_text(&nb));
-		buf_free(&nb);
-	} else
+	else
 		json_object_set_new(o, "name", json_null());
+	buf_free(&nb);
 	json_object_set_new(o, "type", json_string(type));
 	cs = mime_param_get(p->params, p->nparams, "charset");
 	json_object_set_new(o, "charset", cs != NULL ? json_string(cs) :
@@ -731,7 +717,7 @@ email_json(struct jmap_ctx *c, const char *id, int64_t mb, uint32_t uid,
 		}
 		mm = mime_parse(buf_cstr(&data), data.len);
 		if (need_body) {
-			body_init(&b, mm);
+			jmap_body_init(&b, mm);
 			have_body = true;
 		}
 	}
@@ -832,7 +818,7 @@ email_json(struct jmap_ctx *c, const char *id, int64_t mb, uint32_t uid,
 		}
 	}
 	if (have_body)
-		body_free(&b);
+		jmap_body_free(&b);
 	if (mm != NULL)
 		mime_free(&mm);
 	buf_free(&data);

@@ -333,3 +333,44 @@ jmap_html_to_text(const char *in, size_t n, struct buf *out)
 		i++;
 	}
 }
+
+bool
+jmap_param_text(const struct mime_param *params, size_t n, const char *name,
+    struct buf *out)
+{
+	const char *v = mime_param_get(params, n, name), *q1, *q2;
+	char ext[64], cs[64];
+	struct buf raw;
+
+	if (v != NULL) {
+		jmap_decode_words(v, strlen(v), out);
+		return true;
+	}
+	/* RFC 2231 4: name*=charset'language'percent-encoded (the sections
+	 * are merged by lib/mime.c, the encoding is undone here) */
+	if ((size_t)snprintf(ext, sizeof(ext), "%s*", name) >= sizeof(ext) ||
+	    (v = mime_param_get(params, n, ext)) == NULL)
+		return false;
+	q1 = strchr(v, '\'');
+	q2 = q1 != NULL ? strchr(q1 + 1, '\'') : NULL;
+	if (q2 == NULL || (size_t)(q1 - v) >= sizeof(cs)) {
+		jmap_to_utf8(NULL, v, strlen(v), out);
+		return true;
+	}
+	memcpy(cs, v, (size_t)(q1 - v));
+	cs[q1 - v] = '\0';
+	buf_init(&raw, MIME_HEADER_VALUE_MAX);
+	for (v = q2 + 1; *v != '\0'; v++) {
+		if (*v == '%' && hex_digit_value((unsigned char)v[1]) >= 0 &&
+		    hex_digit_value((unsigned char)v[2]) >= 0) {
+			buf_putc(&raw, (char)(hex_digit_value((unsigned char)
+			    v[1]) * 16 + hex_digit_value((unsigned char)v[2])));
+			v += 2;
+		} else
+			buf_putc(&raw, *v);
+	}
+	(void)jmap_to_utf8(cs[0] != '\0' ? cs : NULL, raw.data != NULL ?
+	    raw.data : "", raw.len, out);
+	buf_free(&raw);
+	return true;
+}

@@ -30,6 +30,7 @@ struct http_request;
 struct http_response;
 struct mime_message;
 struct mime_part;
+struct dval;
 
 extern struct log_module log_httpu;
 
@@ -122,11 +123,37 @@ void	 jmap_decode_words(const char *in, size_t n, struct buf *out);
 /* A part's decoded text as UTF-8 onto out (CTE, then charset). */
 void	 jmap_part_text(const struct mime_message *m, const struct mime_part *p,
 	    struct buf *out);
+/* The text of parameter name onto out (UTF-8): "name" with RFC 2047
+ * words decoded, else "name*" of RFC 2231 (charset'lang'%XX).  false when
+ * neither is there. */
+struct mime_param;
+bool	 jmap_param_text(const struct mime_param *params, size_t n,
+	    const char *name, struct buf *out);
 /* Text of an HTML part reduced to plain text (tags dropped, entities for
  * &amp; &lt; &gt; &quot; &nbsp; decoded) onto out. */
 void	 jmap_html_to_text(const char *in, size_t n, struct buf *out);
 
 /* ---- jmap_email.c ---- */
+
+/* An Email's parts numbered (partId "1", "2", ... depth first, as
+ * Email/get gives them) and its textBody, htmlBody and attachments lists
+ * (RFC 8621 4.1.4). */
+struct part_ref {
+	const struct mime_part *p;
+	char	 id[16];		/* partId */
+};
+
+struct body {
+	const struct mime_message *m;
+	struct part_ref *v;		/* every part with its id, depth first */
+	size_t	 n;
+	size_t	*text, *html, *att;	/* indexes into v */
+	size_t	 ntext, nhtml, natt;
+};
+
+/* Fills b for m (which must outlive it); free with jmap_body_free(). */
+void	 jmap_body_init(struct body *b, const struct mime_message *m);
+void	 jmap_body_free(struct body *b);
 
 json_t	*jmap_email_get(struct jmap_ctx *c, json_t *args);
 json_t	*jmap_email_changes(struct jmap_ctx *c, json_t *args);
@@ -181,5 +208,21 @@ json_t	*jmap_submission_set(struct jmap_ctx *c, json_t *args);
 /* ---- jmap_push.c ---- */
 
 void	 jmap_eventsource(struct jmap_ctx *c);
+
+/* ---- jmap_acct.c: the account's jmap.data ---- */
+
+/* A copy of the value of key in the account's jmap.data, or NULL. */
+struct dval *jmap_acct_read(struct server *srv, const struct auth_result *who,
+	    const char *key);
+/* Replaces the array under key with what fn returns for the old one (an
+ * empty array when there was none); fn returns NULL to change nothing
+ * (then -1).  Under the file's lock; written atomically.  0, or -1 with
+ * err_r. */
+int	 jmap_acct_update(struct server *srv, const struct auth_result *who,
+	    const char *key, struct dval *(*fn)(const struct dval *old,
+	    void *arg), void *arg, struct error *err_r);
+/* Adds addresses to the account's recent recipients (logged on error). */
+void	 jmap_recent_add(struct jmap_ctx *c, const char *const *addrs,
+	    size_t n);
 
 #endif

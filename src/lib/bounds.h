@@ -92,6 +92,9 @@
 #define JMAP_REF_DEPTH_MAX	16	/* '*' levels in one result-reference path */
 #define JMAP_AUTH_MAX		1024	/* decoded HTTP Basic credentials */
 #define JMAP_JSON_DEPTH_MAX	64	/* nesting of a request's JSON */
+#define JMAP_RECENT_MAX		50	/* recent recipients kept per account (address completion) */
+#define JMAP_SUBMISSIONS_KEPT	100	/* EmailSubmission objects kept per account for /get and /query */
+#define JMAP_IDENTITIES_MAX	20	/* stored Identities per account */
 
 /* SMTP out (src/delivery/smtp_out*.c): */
 #define SMTP_REPLY_LINE_MAX	4096	/* one reply line of a remote server (RFC 5321 4.5.3.1.5: 512) */

@@ -63,6 +63,8 @@ webuser_handle(void *arg, const struct http_request *req,
 		jmap_session(req, resp);
 		return;
 	}
+	if (wu_message_handle(webuser_srv, req, resp))
+		return;
 	if (wu_pages_handle(webuser_srv, req, resp))
 		return;
 	http_resp_text(resp, 404, "Not found\n");

@@ -56,6 +56,22 @@ void		wu_session_end(const struct http_request *req,
 bool		wu_pages_handle(struct server *srv,
 		    const struct http_request *req, struct http_response *resp);
 
+/* ---- the message pages (webuser_message.c) ---- */
+
+struct dval;
+
+/* GET /Message/<emailId>/html, /part/<partId>, /attachments.zip for the
+ * request's session.  True when path is under /Message/ (answered: 401
+ * without a session), false otherwise (resp untouched). */
+bool		wu_message_handle(struct server *srv,
+		    const struct http_request *req, struct http_response *resp);
+/* The account's recent recipients (EmailSubmission/set records them; at
+ * most JMAP_RECENT_MAX, newest first): an array of address strings, or
+ * NULL when there are none.  The caller frees it with dict_free(). */
+#define WU_HAVE_RECENT_RECIPIENTS 1
+struct dval	*wu_recent_recipients(struct server *srv,
+		    const struct auth_result *who);
+
 /* ---- the webmail (webuser_prefs.c, webuser_pages.c) ---- */
 
 /* /Prefs, /Password, /Addresses, /Quota (JSON) for the logged-in user u:
