@@ -84,10 +84,24 @@ SMTP_MSG = (b"From: Bob <bob@client1.test>\r\nTo: alice@client1.test\r\n"
             b"attached words\r\n--B--\r\n")
 
 
+HTML_MSG = (b"From: bob@client1.test\r\nTo: alice@client1.test\r\n"
+            b"Subject: HTML news\r\nMIME-Version: 1.0\r\n"
+            b"Content-Type: multipart/mixed; boundary=\"B\"\r\n\r\n"
+            b"--B\r\nContent-Type: text/html\r\n\r\n"
+            b"<p><b>bold news</b><img src=\"http://127.0.0.1:9/remote.png\"></p>\r\n"
+            b"--B\r\nContent-Type: text/plain; name=\"a.txt\"\r\n"
+            b"Content-Disposition: attachment; filename=\"a.txt\"\r\n\r\naaa\r\n"
+            b"--B\r\nContent-Type: text/plain; name=\"b.txt\"\r\n"
+            b"Content-Disposition: attachment; filename=\"b.txt\"\r\n\r\nbbb\r\n"
+            b"--B--\r\n")
+
+
 def test_read_send_reply_with_attachment_and_draft(wm, tmp_path):
     s = wm()
+    smtp_send(s, "alice@client1.test", HTML_MSG)
     smtp_send(s, "alice@client1.test", SMTP_MSG)
     imap_wait(s, "alice@client1.test", "From SMTP")
+    imap_wait(s, "alice@client1.test", "HTML news")
     f = tmp_path / "attach-me.txt"
     f.write_text("the attached file body\n")
     node("webmail_mail.mjs", url(s), "alice", PASSWORD, "bob@client1.test",

@@ -570,7 +570,7 @@ function compose(o) {
 	o = o || {};
 	const d = o.draft;
 	cmp = {
-		draftId: d ? d.id : null, html: false, attachments: o.attachments || [],
+		draftId: d ? d.id : null, html: false, attachments: o.attachments || [], uploading: 0,
 		inReplyTo: o.inReplyTo || (d && d.inReplyTo) || null,
 		references: o.references || (d && d.references) || null, timer: null, saving: null,
 		dirty: false,
@@ -667,10 +667,11 @@ function editCmd(cmd) {
 }
 
 function changed() {
-	if (!cmp) return;
-	cmp.dirty = true;
-	clearTimeout(cmp.timer);
-	cmp.timer = setTimeout(() => saveDraft(), DRAFT_SAVE_MS);
+	const c = cmp;
+	if (!c || c.closed) return;
+	c.dirty = true;
+	clearTimeout(c.timer);
+	c.timer = setTimeout(() => { if (!c.closed) saveDraft(c); }, DRAFT_SAVE_MS);
 	$('#draft-state').textContent = '';
 }
 
@@ -704,10 +705,10 @@ async function ensureMailbox(role, name) {
 }
 // Saves the draft (Email/set in Drafts with $draft), destroying the
 // previous one in the same request.  Serialised: one save at a time.
-async function saveDraft() {
-	if (!cmp) return null;
-	clearTimeout(cmp.timer);
-	const c = cmp;
+async function saveDraft(c) {
+	c = c || cmp;
+	if (!c) return null;
+	clearTimeout(c.timer);
 	while (c.saving) await c.saving;
 	if (!c.dirty && c.draftId) return c.draftId;
 	c.dirty = false;
@@ -730,7 +731,9 @@ async function saveDraft() {
 	return c.draftId;
 }
 async function closeCompose() {
-	if (cmp && cmp.dirty) await saveDraft();
+	const c = cmp;
+	if (c && c.dirty) await saveDraft(c);
+	if (c) c.closed = true;
 	cmp = null;
 	$('#composepane').textContent = '';
 	setView('list');
@@ -743,10 +746,12 @@ async function closeCompose() {
 async function send() {
 	const to = parseAddrs($('#to').value).concat(parseAddrs($('#cc').value), parseAddrs($('#bcc').value));
 	if (!to.length) { status('Give at least one recipient.', true); $('#to').focus(); return; }
-	cmp.dirty = true;
-	const id = await saveDraft();
-	if (!id) return;
+	if (cmp.uploading) { status('Wait until the attachments are uploaded.', true); return; }
 	const c = cmp;
+	c.dirty = true;
+	c.closed = true;	// no more automatic saves of this one
+	const id = await saveDraft(c);
+	if (!id || c.dirty) { c.closed = false; return; }	// not saved: stays open
 	cmp = null;
 	$('#composepane').textContent = '';
 	setView('list');
@@ -782,7 +787,9 @@ async function send() {
 }
 
 async function upload(files) {
+	const c = cmp;
 	for (const f of files) {
+		c.uploading = (c.uploading || 0) + 1;
 		const li = el('li', { class: 'uploading' }, `${f.name} (uploading\u2026)`);
 		$('#atts').append(li);
 		try {
@@ -790,11 +797,12 @@ async function upload(files) {
 				f.type || 'application/octet-stream');
 			if (!r.ok) throw new Error(`${r.status} ${await r.text()}`);
 			const j = await r.json();
-			if (!cmp) return;
-			cmp.attachments.push({ blobId: j.blobId, type: j.type || f.type, name: f.name, size: j.size });
+			c.attachments.push({ blobId: j.blobId, type: j.type || f.type, name: f.name, size: j.size });
 		} catch (err) {
 			status(`${f.name} was not uploaded: ${err.message}`, true);
 		}
+		c.uploading--;
+		if (cmp !== c) return;
 		li.remove();
 		renderAtts();
 		changed();
