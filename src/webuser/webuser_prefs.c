@@ -236,43 +236,70 @@ get_prefs(struct server *srv, struct http_response *resp,
 	dict_free(&own);
 }
 
-static void
-set_prefs(struct server *srv, const struct http_request *req,
-    struct http_response *resp, const struct wu_user *u)
+int
+wu_prefs_apply(struct dval *own, const char *body, size_t len,
+    bool *timeout_changed_r, char *why, size_t wsize)
 {
-	char val[WU_SIGNATURE_MAX + 2], why[sizeof(((struct error *)0)->msg) + 64];
-	struct dval *own;
-	struct error err;
+	char val[WU_SIGNATURE_MAX + 2];
+	json_error_t jerr;
 	const char *k;
 	json_t *j, *v;
-	bool timeout_changed = false;
+	int rc = -1;
 
-	if ((j = post_body(req, resp, u)) == NULL)
-		return;
-	own = objects_settings_file_get(srv->objects, OBJ_SF_ACCOUNT_PREFS,
-	    u->who.account, u->who.domain, &err);
-	if (own == NULL) {
-		json_decref(j);
-		json_error(resp, 500, err.msg);
-		return;
+	*timeout_changed_r = false;
+	if (len > WU_JSON_BODY_MAX) {
+		snprintf(why, wsize, "request too large");
+		return -1;
+	}
+	j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (j == NULL || !json_is_object(j)) {
+		snprintf(why, wsize, "a JSON object was expected");
+		goto out;
 	}
 	json_object_foreach(j, k, v) {
 		if (!known_key(k)) {
-			snprintf(why, sizeof(why), "unknown preference '%.64s'",
-			    k);
-			goto refuse;
+			snprintf(why, wsize, "unknown preference '%.64s'", k);
+			goto out;
 		}
 		if (strcmp(k, "SessionTimeout") == 0)
-			timeout_changed = true;
+			*timeout_changed_r = true;
 		if (json_is_null(v) || (json_is_string(v) &&
 		    json_string_length(v) == 0 && strcmp(k, "Signature") != 0)) {
 			dict_remove(own, k);	/* back to the defaults */
 			continue;
 		}
-		if (!pref_value(k, v, val, sizeof(val), why, sizeof(why)))
-			goto refuse;
+		if (!pref_value(k, v, val, sizeof(val), why, wsize))
+			goto out;
 		dict_set_str(own, k, val);
 	}
+	rc = 0;
+out:
+	json_decref(j);
+	return rc;
+}
+
+static void
+set_prefs(struct server *srv, const struct http_request *req,
+    struct http_response *resp, const struct wu_user *u)
+{
+	char why[sizeof(((struct error *)0)->msg) + 64];
+	struct dval *own;
+	struct error err;
+	bool timeout_changed;
+	json_t *j;
+
+	if ((j = post_body(req, resp, u)) == NULL)
+		return;
+	json_decref(j);		/* checked; wu_prefs_apply() reads it again */
+	own = objects_settings_file_get(srv->objects, OBJ_SF_ACCOUNT_PREFS,
+	    u->who.account, u->who.domain, &err);
+	if (own == NULL) {
+		json_error(resp, 500, err.msg);
+		return;
+	}
+	if (wu_prefs_apply(own, (const char *)req->body, req->body_len,
+	    &timeout_changed, why, sizeof(why)) < 0)
+		goto refuse;
 	if (objects_settings_file_set(srv->objects, OBJ_SF_ACCOUNT_PREFS,
 	    u->who.account, u->who.domain, own, &err) < 0) {
 		log_ses(req->log, LOG_FAILURE, "preferences of '%s' not "
@@ -285,12 +312,10 @@ set_prefs(struct server *srv, const struct http_request *req,
 	if (timeout_changed)
 		wu_session_prefs_changed(srv, u);
 	dict_free(&own);
-	json_decref(j);
 	get_prefs(srv, resp, u);
 	return;
 refuse:
 	dict_free(&own);
-	json_decref(j);
 	json_error(resp, 400, why);
 }
 

@@ -943,6 +943,8 @@ function onKey(ev) {
 		return;
 	}
 	const k = ev.key;
+	if (k === 'Enter' && t.closest && t.closest('button, a'))
+		return;		// the button's own action
 	const view = $('#app').dataset.view;
 	if (k === 'Escape') {
 		toggleHelp(false);
