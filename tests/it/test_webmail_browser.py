@@ -152,3 +152,27 @@ def test_b8_pink_page_then_alias_added(wm):
              "(mail.client1.test, webmail.client1.test)")
     node("webmail_b8.mjs", "login", url(s, "webmail.client1.test"), "bob",
          PASSWORD)
+
+
+def test_b9_session_reused_from_another_address(wm):
+    from test_webuser_login import login, session_of
+    s = wm()
+    s.tegami("CreateDomain", "client2.test")
+    s.tegami("CreateAccount", "carol@client2.test", '{Password="%s";}' % PASSWORD)
+    s.tegami("SetDomainAliases", "client2.test", "(mail.client2.test)")
+    on = "{RequireFixedNetworkAddress=YES;}"
+    s.tegami("UpdateAccountPrefs", "alice@client1.test", on)
+    s.tegami("UpdateAccountDefaultPrefs", "client2.test", on)
+
+    def sid(user, host):
+        st, h, _ = login(s, user, host=host, source="127.0.0.2")
+        assert st == 303
+        return session_of(h)[0]
+    alice = sid("alice", "mail.client1.test")
+    bob = sid("bob", "mail.client1.test")
+    node("webmail_b9.mjs", url(s), f"{alice}:refused", f"{bob}:accepted")
+    carol = sid("carol", "mail.client2.test")
+    node("webmail_b9.mjs", url(s, "mail.client2.test"), f"{carol}:refused")
+    s.tegami("UpdateServerAccountPrefs", on)
+    node("webmail_b9.mjs", url(s), f"{bob}:refused")
+    assert s.wait_log(r"session of 'bob@client1\.test' refused from \[?127\.0\.0\.1")
