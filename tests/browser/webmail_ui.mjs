@@ -1,13 +1,13 @@
-// node webmail_ui.mjs URL USER PASSWORD NEWPASSWORD
+// node webmail_ui.mjs URL USER PASSWORD NEWPASSWORD [SHOTS]
 // The webmail's keyboard shortcuts and ? panel, sorting, threads, search,
 // the phone-width layout (375 px, nothing sticks out sideways), the
 // preferences (MessagesPerPage takes effect) and a password change followed
 // by a login with the new password.  The Inbox holds "Msg 1" .. "Msg 7"
 // (delivered in that order; "Msg 6" and "Msg 7" answer "Msg 5").
-import { run, check } from './lib.mjs';
+import { run, check, shot } from './lib.mjs';
 import { HOSTS, wmLogin, watchErrors, openRole, waitRow } from './webmail_lib.mjs';
 
-const [url, user, password, newPassword] = process.argv.slice(2);
+const [url, user, password, newPassword, shots] = process.argv.slice(2);
 
 const subjects = (page) => page.locator('#list li .subject').allTextContents();
 const overflow = (page) => page.evaluate(() =>
@@ -69,6 +69,39 @@ await run(async (ctx) => {
 	await page.uncheck('#threads');
 	await page.selectOption('#sort', 'receivedAt:desc');
 	await page.waitForFunction(() => document.querySelectorAll('#list li .subject').length === 6);
+
+	await page.locator('#list li', { hasText: 'Msg 5' }).click();
+	await page.waitForSelector('#readpane h2.subject');
+	await shot(page, shots, 'webmail-read');
+	await page.keyboard.press('r');
+	await page.waitForSelector('#compose #to');
+	await shot(page, shots, 'webmail-compose');
+	await page.click('#compose .close');
+
+	// the HTML editor
+	await page.keyboard.press('c');
+	await page.waitForSelector('#compose #to');
+	await page.fill('#to', 'bob@client1.test');
+	await page.fill('#subject', 'Html mail');
+	await page.check('#html-mode');
+	check(await page.locator('#editor').isVisible() && await page.locator('.edbar').isVisible() &&
+	    !(await page.locator('#text').isVisible()), 'HTML mode shows the editor and its buttons');
+	await page.click('#editor');
+	await page.keyboard.press('Control+Home');
+	await page.keyboard.type('plain ');
+	await page.click('.edbar button[data-cmd="bold"]');
+	await page.keyboard.type('strong');
+	await page.click('.edbar button[data-cmd="bold"]');
+	await page.keyboard.press('Enter');
+	await page.click('.edbar button[data-cmd="insertUnorderedList"]');
+	await page.keyboard.type('item one');
+	check(await page.locator('#editor b, #editor strong').count() === 1 &&
+	    await page.locator('#editor ul li').count() === 1, 'Bold and List work in the editor');
+	await page.click('#send');
+	await page.waitForSelector('#toast', { state: 'hidden', timeout: 20000 });
+	await page.waitForFunction(() => /sent/i.test(document.querySelector('#wm-status').textContent),
+	    null, { timeout: 20000 });
+	check(await page.textContent('#wm-status') === 'Message sent.', 'the HTML message is sent');
 
 	// phone width
 	await page.setViewportSize({ width: 375, height: 740 });

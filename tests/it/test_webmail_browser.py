@@ -15,9 +15,12 @@ import time
 import pytest
 
 import httputil
-from conftest import Server
+from conftest import BUILD, Server
 from imaputil import PASSWORD
 from test_webadmin_browser import browser_kit, node  # noqa: F401
+
+
+SHOTS = os.path.join(BUILD, "webmail-screenshots")   # not committed
 
 
 @pytest.fixture(autouse=True)
@@ -137,7 +140,13 @@ def test_keyboard_phone_width_and_preferences(wm):
                    f"{extra}\r\nbody {i}\r\n").encode())
         imap_wait(s, "alice@client1.test", f"Msg {i}")
         time.sleep(1.1)     # receivedAt has one-second steps
-    node("webmail_ui.mjs", url(s), "alice", PASSWORD, "new-secret-2")
+    node("webmail_ui.mjs", url(s), "alice", PASSWORD, "new-secret-2", SHOTS)
+    html = imap_wait(s, "bob@client1.test", "Html mail")
+    parts = {p.get_content_type(): p.get_payload(decode=True).decode()
+             for p in html.walk() if not p.is_multipart()}
+    assert "<b>strong</b>" in parts["text/html"] and \
+        "<li>item one</li>" in parts["text/html"], parts
+    assert "plain strong" in parts["text/plain"], parts
     prefs = s.tegami("GetAccountPrefs", "alice@client1.test")[1]
     assert "MessagesPerPage" in prefs and "4" in prefs, prefs
     s.tegami("VerifyAccountPassword", "alice@client1.test", "PASSWORD",

@@ -49,10 +49,14 @@ function el(tag, attrs, ...kids) {
 	return e;
 }
 function show(node, on) { node.hidden = !on; }
+let statusTimer = null;
 function status(msg, bad) {
 	const s = $('#wm-status');
 	s.textContent = msg || '';
 	s.className = bad ? 'bad' : '';
+	clearTimeout(statusTimer);
+	if (!bad)	// news goes away by itself, errors stay
+		statusTimer = setTimeout(() => { s.textContent = ''; }, 8000);
 }
 function fmtSize(n) {
 	if (n < 1024) return n + ' B';
