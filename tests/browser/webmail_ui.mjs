@@ -97,6 +97,15 @@ await run(async (ctx) => {
 	await page.keyboard.type('item one');
 	check(await page.locator('#editor b, #editor strong').count() === 1 &&
 	    await page.locator('#editor ul li').count() === 1, 'Bold and List work in the editor');
+	// a file dropped on the form is attached
+	await page.evaluate(() => {
+		const dt = new DataTransfer();
+		dt.items.add(new File(['dropped bytes\n'], 'dropped.txt', { type: 'text/plain' }));
+		document.querySelector('#compose').dispatchEvent(new DragEvent('drop',
+		    { dataTransfer: dt, bubbles: true, cancelable: true }));
+	});
+	await page.locator('#atts li:not(.uploading)', { hasText: 'dropped.txt' }).waitFor({ timeout: 10000 });
+	check(true, 'a dropped file is uploaded');
 	await page.click('#send');
 	await page.waitForSelector('#toast', { state: 'hidden', timeout: 20000 });
 	await page.waitForFunction(() => /sent/i.test(document.querySelector('#wm-status').textContent),

@@ -143,7 +143,10 @@ def test_keyboard_phone_width_and_preferences(wm):
     node("webmail_ui.mjs", url(s), "alice", PASSWORD, "new-secret-2", SHOTS)
     html = imap_wait(s, "bob@client1.test", "Html mail")
     parts = {p.get_content_type(): p.get_payload(decode=True).decode()
-             for p in html.walk() if not p.is_multipart()}
+             for p in html.walk() if not p.is_multipart() and not p.get_filename()}
+    dropped = [p.get_payload(decode=True) for p in html.walk()
+               if p.get_filename() == "dropped.txt"]
+    assert dropped == [b"dropped bytes\n"], dropped
     assert "<b>strong</b>" in parts["text/html"] and \
         "<li>item one</li>" in parts["text/html"], parts
     assert "plain strong" in parts["text/plain"], parts

@@ -537,7 +537,7 @@ let cmp = null;		// the message being composed
 function quote(e) {
 	const who = addrText(e.from);
 	return `\n\nOn ${fmtDate(e.sentAt || e.receivedAt, true)}, ${who} wrote:\n` +
-		bodyText(e).split('\n').map((l) => '> ' + l).join('\n');
+		bodyText(e).replace(/\s+$/, '').split('\n').map((l) => '> ' + l).join('\n');
 }
 function sig() {
 	const s = st.prefs && st.prefs.effective.Signature;
