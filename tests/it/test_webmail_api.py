@@ -193,3 +193,34 @@ def test_session_timeout_preference(make_server):
     assert call(s, "GET", "/Prefs", sid)[0] == 200
     assert call(s, "GET", "/Prefs", newer)[0] == 200
     assert call(s, "GET", "/Prefs", other)[0] == 401
+
+
+def test_addresses_offer_recent_recipients(make_server):
+    from conftest import hold_remote_mail
+    s = start(make_server)
+    hold_remote_mail(s)
+    sid, csrf = session(s)
+    acct = "alice@client1.test"
+    using = ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail",
+             "urn:ietf:params:jmap:submission"]
+    st, r = call(s, "POST", "/jmap/api", sid, csrf, {"using": using, "methodCalls": [
+        ["Mailbox/get", {"accountId": acct}, "m"]]})
+    inbox = [m["id"] for m in r["methodResponses"][0][1]["list"] if m["role"] == "inbox"][0]
+    st, r = call(s, "POST", "/jmap/api", sid, csrf, {"using": using, "methodCalls": [
+        ["Email/set", {"accountId": acct, "create": {"d": {
+            "mailboxIds": {inbox: True}, "from": [{"email": acct}],
+            "to": [{"name": "Far Friend", "email": "friend@remote.example"}],
+            "subject": "hi", "textBody": [{"partId": "t", "type": "text/plain"}],
+            "bodyValues": {"t": {"value": "hi"}}}}}, "e"],
+        ["EmailSubmission/set", {"accountId": acct, "create": {"s": {
+            "emailId": "#d", "identityId": "I1"}}}, "x"]]})
+    assert st == 200, r
+    assert "s" in r["methodResponses"][1][1].get("created", {}), r
+    st, a = call(s, "GET", "/Addresses?q=friend", sid)
+    assert st == 200
+    assert [x["email"] for x in a] == ["friend@remote.example"], a
+    assert a[0]["from"] == "recent"
+    # recent ones first, then the accounts
+    st, a = call(s, "GET", "/Addresses?q=e", sid)
+    assert a[0]["email"] == "friend@remote.example", a
+    assert "bob@client1.test" in [x["email"] for x in a]

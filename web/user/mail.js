@@ -103,8 +103,12 @@ async function http(method, url, body, type) {
 	const h = { 'X-CSRF-Token': CSRF };
 	if (type) h['Content-Type'] = type;
 	const r = await fetch(url, { method, headers: h, body, credentials: 'same-origin' });
-	if (r.status === 401 || r.status === 403 && url === '/jmap/api') {
+	if (r.status === 401 && url !== '/Password') {
+		// the session has ended (time-out, logout elsewhere): the Login page
 		status('The session has ended: log in again.', true);
+		setTimeout(() => { window.location.assign('/'); }, 1500);
+	} else if (r.status === 403 && url === '/jmap/api') {
+		status('This session may not be used from here: log in again.', true);
 	}
 	return r;
 }
