@@ -36,13 +36,13 @@ static void
 check(const char *s, size_t n)
 {
 	static const char *const bad[] = {
-		"<script", "javascript:", "vbscript:", "<iframe", "<object",
+		"<script", "<iframe", "<object",
 		"<embed", "<form", "<svg", "<math", "<meta", "<base", "<link",
 		"<!--", "<input", "<frame", "<noscript", "<template",
 		"<textarea", "<title",
 	};
 	size_t i;
-	bool in_tag = false;
+	bool in_tag = false, url_attr = false;
 	char q = 0;
 
 	if (memchr(s, '\0', n) != NULL)
@@ -58,11 +58,37 @@ check(const char *s, size_t n)
 				q = 0;
 			else if (c == '<' || c == '>')
 				abort();	/* attribute values are escaped */
+			else if (url_attr && (c == 'j' || c == 'J' || c == 'v' ||
+			    c == 'V') && (strncasecmp(s + i, "javascript:",
+			    11) == 0 || strncasecmp(s + i, "vbscript:", 9) == 0))
+				abort();	/* a script URL in a style
+						 * (title="..." may say it) */
 			continue;
 		}
 		if (in_tag) {
-			if (c == '"')
+			if (c == '"') {
+				size_t b = i - 1;
+
+				/* the attribute's name, before '=' */
+				while (b > 0 && s[b - 1] >= 'a' && s[b - 1] <=
+				    'z')
+					b--;
+				/* a URL attribute must not start with a
+				 * script scheme (http://x/javascript: is
+				 * fine); a style may not hold one at all */
+				if (((i - 1 - b == 4 && strncmp(s + b, "href",
+				    4) == 0) || (i - 1 - b == 3 && strncmp(s +
+				    b, "src", 3) == 0) || (i - 1 - b == 10 &&
+				    strncmp(s + b, "background", 10) == 0)) &&
+				    (strncasecmp(s + i + 1, "javascript:", 11) ==
+				    0 || strncasecmp(s + i + 1, "vbscript:", 9) ==
+				    0 || strncasecmp(s + i + 1, "data:text", 9) ==
+				    0))
+					abort();
+				url_attr = i - 1 - b == 5 && strncmp(s + b,
+				    "style", 5) == 0;
 				q = c;
+			}
 			else if (c == '>')
 				in_tag = false;
 			else if (c == '\'' || c == '<' || (c == '=' &&

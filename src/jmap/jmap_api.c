@@ -272,11 +272,12 @@ base_url(struct jmap_ctx *c, struct buf *b)
 }
 
 /* The session's state changes only when what the session resource says
- * changes: the account and this server's capabilities (version 1). */
+ * changes: the account and this server's capabilities (version 2: with
+ * quota). */
 static void
 session_state(struct jmap_ctx *c, struct buf *out)
 {
-	buf_printf(out, "S1-%08x", jmap_hash(0, c->who.address));
+	buf_printf(out, "S2-%08x", jmap_hash(0, c->who.address));
 }
 
 static void
@@ -310,14 +311,16 @@ session_resource(struct jmap_ctx *c)
 	caps = json_pack("{s:O, s:O}", JMAP_URN_CORE, core, JMAP_URN_MAIL,
 	    mail);
 	json_object_set_new(caps, JMAP_URN_SUBMISSION, json_object());
-	acct = json_pack("{s:s, s:b, s:b, s:{s:{}, s:o, s:o}}",
+	json_object_set_new(caps, JMAP_URN_QUOTA, json_object());
+	acct = json_pack("{s:s, s:b, s:b, s:{s:{}, s:o, s:o, s:{}}}",
 	    "name", id, "isPersonal", 1, "isReadOnly", 0,
 	    "accountCapabilities", JMAP_URN_CORE,
-	    JMAP_URN_MAIL, json_copy(mail), JMAP_URN_SUBMISSION, sub);
+	    JMAP_URN_MAIL, json_copy(mail), JMAP_URN_SUBMISSION, sub,
+	    JMAP_URN_QUOTA);
 	accts = json_object();
 	json_object_set_new(accts, id, acct);
-	prim = json_pack("{s:s, s:s, s:s}", JMAP_URN_CORE, id, JMAP_URN_MAIL,
-	    id, JMAP_URN_SUBMISSION, id);
+	prim = json_pack("{s:s, s:s, s:s, s:s}", JMAP_URN_CORE, id,
+	    JMAP_URN_MAIL, id, JMAP_URN_SUBMISSION, id, JMAP_URN_QUOTA, id);
 	buf_init(&base, 2048);
 	base_url(c, &base);
 	buf_init(&st, 64);
@@ -375,7 +378,12 @@ static const struct jmap_method {
 	{ "Thread/changes",	JMAP_CAP_MAIL,	jmap_thread_changes },
 	{ "SearchSnippet/get",	JMAP_CAP_MAIL,	jmap_snippet_get },
 	{ "Identity/get",	JMAP_CAP_SUBMISSION, jmap_identity_get },
+	{ "Identity/set",	JMAP_CAP_SUBMISSION, jmap_identity_set },
 	{ "EmailSubmission/set", JMAP_CAP_SUBMISSION, jmap_submission_set },
+	{ "EmailSubmission/get", JMAP_CAP_SUBMISSION, jmap_submission_get },
+	{ "EmailSubmission/query", JMAP_CAP_SUBMISSION, jmap_submission_query },
+	{ "Quota/get",		JMAP_CAP_QUOTA,	jmap_quota_get },
+	{ "Quota/query",	JMAP_CAP_QUOTA,	jmap_quota_query },
 };
 
 static void
@@ -524,8 +532,10 @@ jmap_handle(struct server *srv, const struct http_request *req,
 	c.srv = srv;
 	c.http = req;
 	c.resp = resp;
-	if (who != NULL)
+	if (who != NULL) {
 		c.who = *who;
+		c.web_session = true;
+	}
 	else if (authenticate(&c) < 0)
 		return true;
 	/* an EventSource stream is long-lived: it is bounded by its own

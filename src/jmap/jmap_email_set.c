@@ -15,6 +15,7 @@
 
 #include "lib/bounds.h"
 #include "lib/buf.h"
+#include "lib/htmlsan.h"
 #include "lib/timefmt.h"
 #include "lib/xmalloc.h"
 #include "jmap/jmap_private.h"
@@ -411,9 +412,34 @@ make_boundary(char *b, size_t n, unsigned k)
 	    (unsigned)(random() & 0xffff), k);
 }
 
+static json_t *compose_text(struct jmap_ctx *c, json_t *e, struct buf *out,
+    struct buf *clean);
+
+/* cid: URLs of a composed HTML body stay as they are (its parts). */
+static bool
+keep_cid(void *arg, const char *cid, struct buf *out)
+{
+	(void)arg;
+	buf_puts(out, "cid:");
+	buf_puts(out, cid);
+	return true;
+}
+
 /* Composes the message of a draft into out; NULL, or the SetError. */
 static json_t *
 compose(struct jmap_ctx *c, json_t *e, struct buf *out)
+{
+	json_t *r;
+	struct buf clean = { 0 };
+
+	r = compose_text(c, e, out, &clean);
+	buf_free(&clean);
+	return r;
+}
+
+static json_t *
+compose_text(struct jmap_ctx *c, json_t *e, struct buf *out,
+    struct buf *clean)
 {
 	static const struct {
 		const char *prop, *hdr;
@@ -466,6 +492,20 @@ compose(struct jmap_ctx *c, json_t *e, struct buf *out)
 		return prop_err("bodyValues");
 	if (tv == NULL && hv == NULL)
 		tv = "";
+	if (hv != NULL && c->web_session) {
+		/* what the webmail's editor wrote is stored (and sent) only
+		 * through the sanitiser: drafts and sent HTML are clean */
+		struct htmlsan_opts o;
+		struct error err;
+
+		memset(&o, 0, sizeof(o));
+		o.remote_images = true;
+		o.cid_url = keep_cid;
+		buf_init(clean, STORE_MESSAGE_MAX);
+		if (htmlsan_clean(hv, strlen(hv), &o, clean, NULL, &err) < 0)
+			return set_err("tooLarge", err.msg);
+		hv = buf_cstr(clean);
+	}
 	make_boundary(outer, sizeof(outer), 1);
 	make_boundary(alt, sizeof(alt), 2);
 	if (json_array_size(atts) > 0)
@@ -596,8 +636,9 @@ store_new(struct jmap_ctx *c, int at, const char *data, size_t len,
 	nm.flags = flags;
 	nm.keywords = keywords;
 	nm.internaldate = received;
-	if (store_append(c->store, c->mbs[at].name, &nm, 0, &uid, NULL,
-	    &err) < 0) {
+	/* the account's limit, as IMAP APPEND and local delivery */
+	if (store_append(c->store, c->mbs[at].name, &nm, jmap_quota_max(c),
+	    &uid, NULL, &err) < 0) {
 		*err_r = set_err(err.kind == ERR_LIMIT ? "overQuota" :
 		    "serverFail", err.msg);
 		return NULL;

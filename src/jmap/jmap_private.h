@@ -51,6 +51,8 @@ struct jmap_ctx {
 	const struct http_request *http;
 	struct http_response *resp;
 	struct auth_result who;
+	bool		 web_session;	/* a WebUser login session (not Basic):
+					 * HTML bodies created are sanitised */
 	struct store	*store;
 	unsigned	 caps;
 	json_t		*responses;	/* [name, args, id] so far */
@@ -202,8 +204,17 @@ int	 jmap_blob_get(struct jmap_ctx *c, const char *blob_id,
 
 /* ---- jmap_submit.c ---- */
 
-json_t	*jmap_identity_get(struct jmap_ctx *c, json_t *args);
 json_t	*jmap_submission_set(struct jmap_ctx *c, json_t *args);
+json_t	*jmap_submission_get(struct jmap_ctx *c, json_t *args);
+json_t	*jmap_submission_query(struct jmap_ctx *c, json_t *args);
+
+/* ---- jmap_identity.c ---- */
+
+json_t	*jmap_identity_get(struct jmap_ctx *c, json_t *args);
+json_t	*jmap_identity_set(struct jmap_ctx *c, json_t *args);
+/* The address of identity id into email; false when there is none. */
+bool	 jmap_identity_find(struct jmap_ctx *c, const char *id, char *email,
+	    size_t n);
 
 /* ---- jmap_push.c ---- */
 
@@ -224,5 +235,12 @@ int	 jmap_acct_update(struct server *srv, const struct auth_result *who,
 /* Adds addresses to the account's recent recipients (logged on error). */
 void	 jmap_recent_add(struct jmap_ctx *c, const char *const *addrs,
 	    size_t n);
+
+/* ---- jmap_quota.c ---- */
+
+/* The account's storage limit (effective MaxAccountSize), 0: none. */
+uint64_t jmap_quota_max(struct jmap_ctx *c);
+json_t	*jmap_quota_get(struct jmap_ctx *c, json_t *args);
+json_t	*jmap_quota_query(struct jmap_ctx *c, json_t *args);
 
 #endif

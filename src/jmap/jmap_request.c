@@ -100,6 +100,8 @@ jmap_req_parse(const char *body, size_t len, size_t calls_max,
 			r->caps |= JMAP_CAP_MAIL;
 		else if (strcmp(u, JMAP_URN_SUBMISSION) == 0)
 			r->caps |= JMAP_CAP_SUBMISSION;
+		else if (strcmp(u, JMAP_URN_QUOTA) == 0)
+			r->caps |= JMAP_CAP_QUOTA;
 		else {
 			char d[200];
 

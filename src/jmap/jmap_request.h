@@ -17,10 +17,13 @@
 #define JMAP_CAP_CORE		0x01
 #define JMAP_CAP_MAIL		0x02
 #define JMAP_CAP_SUBMISSION	0x04
+#define JMAP_CAP_QUOTA		0x08
+#define JMAP_CAP_VACATION	0x10
 
 #define JMAP_URN_CORE		"urn:ietf:params:jmap:core"
 #define JMAP_URN_MAIL		"urn:ietf:params:jmap:mail"
 #define JMAP_URN_SUBMISSION	"urn:ietf:params:jmap:submission"
+#define JMAP_URN_QUOTA		"urn:ietf:params:jmap:quota"	/* RFC 9425 */
 
 struct jmap_call {
 	const char	*name;		/* borrowed from the request's JSON */

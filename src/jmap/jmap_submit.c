@@ -19,6 +19,7 @@
 #include "lib/addrlist.h"
 #include "lib/bounds.h"
 #include "lib/buf.h"
+#include "lib/dict.h"
 #include "lib/mime.h"
 #include "lib/timefmt.h"
 #include "lib/xmalloc.h"
@@ -27,36 +28,6 @@
 #include "core/server.h"
 #include "http/http.h"
 #include "jmap/jmap_private.h"
-
-#define IDENTITY_ID	"I1"	/* one identity: the account's address */
-
-json_t *
-jmap_identity_get(struct jmap_ctx *c, json_t *args)
-{
-	json_t *ids = json_object_get(args, "ids");
-	json_t *list = json_array(), *nf = json_array(), *v;
-	size_t i;
-	bool all = ids == NULL || json_is_null(ids);
-
-	if (!all && !json_is_array(ids)) {
-		json_decref(list);
-		json_decref(nf);
-		return jmap_fail(c, "invalidArguments", "ids");
-	}
-	json_array_foreach(ids, i, v)
-		if (!json_is_string(v) || strcmp(json_string_value(v),
-		    IDENTITY_ID) != 0)
-			json_array_append(nf, v);
-		else
-			all = true;
-	if (all)
-		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:n, "
-		    "s:n, s:s, s:s, s:b}", "id", IDENTITY_ID, "name", "",
-		    "email", c->who.address, "replyTo", "bcc",
-		    "textSignature", "", "htmlSignature", "", "mayDelete", 0));
-	return json_pack("{s:s, s:s, s:o, s:o}", "accountId",
-	    jmap_account_id(c), "state", "I1", "list", list, "notFound", nf);
-}
 
 static json_t *
 set_err(const char *type, const char *desc)
@@ -115,6 +86,264 @@ sent_text(struct jmap_ctx *c, const char *data, size_t len, size_t hdr_len,
 	buf_append(out, data + hdr_len, len - hdr_len);
 }
 
+/* ---- the submissions kept (jmap.data "Submissions", newest last) ---- */
+
+struct rec_arg {
+	const char	*text;		/* the object as JSON */
+};
+
+static struct dval *
+add_submission(const struct dval *old, void *argp)
+{
+	const struct rec_arg *a = argp;
+	struct dval *nv = dict_new_array();
+	size_t i, n = dict_array_len(old);
+
+	/* the newest JMAP_SUBMISSIONS_KEPT, this one included */
+	for (i = n >= JMAP_SUBMISSIONS_KEPT ? n - JMAP_SUBMISSIONS_KEPT + 1 :
+	    0; i < n; i++)
+		dict_array_push(nv, dict_clone(dict_array_get(old, i)));
+	dict_array_push_cstr(nv, a->text);
+	return nv;
+}
+
+/* Keeps the EmailSubmission for /get and /query and its recipients for
+ * address completion (wu_recent_recipients). */
+static void
+record(struct jmap_ctx *c, json_t *res, const char *ident, const char *eid,
+    const char *from, const struct queue_rcpt *qr, size_t n)
+{
+	json_t *o = json_deep_copy(res), *rcpt = json_array();
+	const char **addrs = xcalloc(n + 1, sizeof(*addrs));
+	struct rec_arg a;
+	struct error err;
+	size_t i;
+	char *t;
+
+	for (i = 0; i < n; i++) {
+		json_array_append_new(rcpt, json_pack("{s:s, s:n}", "email",
+		    qr[i].address, "parameters"));
+		addrs[i] = qr[i].address;
+	}
+	json_object_set_new(o, "identityId", json_string(ident));
+	json_object_set_new(o, "emailId", json_string(eid));
+	json_object_set_new(o, "envelope", json_pack("{s:{s:s, s:n}, s:o}",
+	    "mailFrom", "email", from, "parameters", "rcptTo", rcpt));
+	json_object_set_new(o, "deliveryStatus", json_null());
+	json_object_set_new(o, "dsnBlobIds", json_array());
+	json_object_set_new(o, "mdnBlobIds", json_array());
+	t = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	a.text = t != NULL ? t : "{}";
+	if (jmap_acct_update(c->srv, &c->who, "Submissions", add_submission,
+	    &a, &err) < 0)
+		log_ses(c->http->log, LOG_PROBLEM, "%s: submission not kept: "
+		    "%s", c->who.address, err.msg);
+	free(t);
+	jmap_recent_add(c, addrs, n);
+	free(addrs);
+}
+
+/* Every kept submission, oldest first (never NULL). */
+static json_t *
+kept(struct jmap_ctx *c)
+{
+	struct dval *arr = jmap_acct_read(c->srv, &c->who, "Submissions");
+	json_t *out = json_array();
+	size_t i;
+
+	for (i = 0; arr != NULL && i < dict_array_len(arr); i++) {
+		const char *t = dict_str(dict_array_get(arr, i), NULL);
+		json_t *o = t != NULL ? json_loads(t, 0, NULL) : NULL;
+
+		if (json_is_object(o) && json_is_string(json_object_get(o,
+		    "id")))
+			json_array_append_new(out, o);
+		else
+			json_decref(o);
+	}
+	dict_free(&arr);
+	return out;
+}
+
+/* The state: the newest submission's id ("S0" before any). */
+static void
+sub_state(json_t *all, char *out, size_t n)
+{
+	json_t *last = json_array_get(all, json_array_size(all) - 1);
+
+	snprintf(out, n, "%s", last != NULL ? json_string_value(
+	    json_object_get(last, "id")) : "S0");
+}
+
+json_t *
+jmap_submission_get(struct jmap_ctx *c, json_t *args)
+{
+	json_t *ids = json_object_get(args, "ids");
+	json_t *want = json_object_get(args, "properties");
+	json_t *all, *list = json_array(), *nf = json_array(), *v, *w;
+	size_t i, k;
+	char st[64];
+
+	if (ids != NULL && !json_is_null(ids) && (!json_is_array(ids) ||
+	    json_array_size(ids) > JMAP_GET_MAX)) {
+		json_decref(list);
+		json_decref(nf);
+		return jmap_fail(c, "invalidArguments", "ids");
+	}
+	all = kept(c);
+	if (ids == NULL || json_is_null(ids))
+		json_array_extend(list, all);
+	else
+		json_array_foreach(ids, i, w) {
+			json_t *hit = NULL;
+
+			json_array_foreach(all, k, v)
+				if (json_is_string(w) && strcmp(
+				    json_string_value(w), json_string_value(
+				    json_object_get(v, "id"))) == 0)
+					hit = v;
+			if (hit != NULL)
+				json_array_append(list, hit);
+			else
+				json_array_append(nf, w);
+		}
+	if (json_is_array(want))
+		json_array_foreach(list, i, v) {
+			const char *key;
+			json_t *val, *tmp;
+
+			json_object_foreach_safe(v, tmp, key, val) {
+				bool keep = strcmp(key, "id") == 0;
+
+				json_array_foreach(want, k, w)
+					if (json_is_string(w) && strcmp(
+					    json_string_value(w), key) == 0)
+						keep = true;
+				if (!keep)
+					json_object_del(v, key);
+			}
+		}
+	sub_state(all, st, sizeof(st));
+	json_decref(all);
+	return json_pack("{s:s, s:s, s:o, s:o}", "accountId",
+	    jmap_account_id(c), "state", st, "list", list, "notFound", nf);
+}
+
+/* Whether the string value of o's key is in the array list. */
+static bool
+listed_in(json_t *o, const char *key, json_t *list)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(list, i, v)
+		if (s != NULL && json_is_string(v) && strcmp(s,
+		    json_string_value(v)) == 0)
+			return true;
+	return false;
+}
+
+/* RFC 8621 7.3: filter identityIds, emailIds, threadIds, undoStatus,
+ * before, after; sort by sentAt (or emailId, threadId) either way. */
+json_t *
+jmap_submission_query(struct jmap_ctx *c, json_t *args)
+{
+	json_t *f = json_object_get(args, "filter");
+	json_t *sort = json_object_get(args, "sort");
+	json_int_t pos = json_integer_value(json_object_get(args, "position"));
+	json_t *lim = json_object_get(args, "limit");
+	json_t *all, *hits = json_array(), *ids = json_array(), *v;
+	const char *key;
+	size_t i;
+	bool desc = false;
+	char st[64];
+
+	if ((f != NULL && !json_is_null(f) && !json_is_object(f)) ||
+	    (sort != NULL && !json_is_null(sort) && !json_is_array(sort)) ||
+	    (lim != NULL && !json_is_null(lim) && (!json_is_integer(lim) ||
+	    json_integer_value(lim) < 0))) {
+		json_decref(hits);
+		json_decref(ids);
+		return jmap_fail(c, "invalidArguments", "filter, sort or "
+		    "limit");
+	}
+	json_object_foreach(f, key, v)
+		if (strcmp(key, "identityIds") != 0 && strcmp(key,
+		    "emailIds") != 0 && strcmp(key, "threadIds") != 0 &&
+		    strcmp(key, "undoStatus") != 0 && strcmp(key, "before") !=
+		    0 && strcmp(key, "after") != 0) {
+			json_decref(hits);
+			json_decref(ids);
+			return jmap_fail(c, "unsupportedFilter", "%s", key);
+		}
+	json_array_foreach(sort, i, v) {
+		const char *p = json_string_value(json_object_get(v,
+		    "property"));
+
+		if (p == NULL || (strcmp(p, "sentAt") != 0 && strcmp(p,
+		    "emailId") != 0 && strcmp(p, "threadId") != 0)) {
+			json_decref(hits);
+			json_decref(ids);
+			return jmap_fail(c, "unsupportedSort", "%s", p != NULL ?
+			    p : "?");
+		}
+		if (i == 0)
+			desc = json_is_false(json_object_get(v,
+			    "isAscending"));
+	}
+	all = kept(c);
+	json_array_foreach(all, i, v) {
+		const char *at = json_string_value(json_object_get(v,
+		    "sendAt"));
+		json_t *x;
+
+		if ((x = json_object_get(f, "identityIds")) != NULL &&
+		    !listed_in(v, "identityId", x))
+			continue;
+		if ((x = json_object_get(f, "emailIds")) != NULL &&
+		    !listed_in(v, "emailId", x))
+			continue;
+		if (json_object_get(f, "threadIds") != NULL)
+			continue;	/* threadId is null: matches none */
+		if ((x = json_object_get(f, "undoStatus")) != NULL &&
+		    (!json_is_string(x) || strcmp(json_string_value(x),
+		    "final") != 0))
+			continue;
+		if ((x = json_object_get(f, "before")) != NULL &&
+		    json_is_string(x) && at != NULL &&
+		    strcmp(at, json_string_value(x)) >= 0)
+			continue;
+		if ((x = json_object_get(f, "after")) != NULL &&
+		    json_is_string(x) && at != NULL &&
+		    strcmp(at, json_string_value(x)) < 0)
+			continue;
+		json_array_append(hits, json_object_get(v, "id"));
+	}
+	if (pos < 0)
+		pos = (json_int_t)json_array_size(hits) + pos < 0 ? 0 :
+		    (json_int_t)json_array_size(hits) + pos;
+	for (i = 0; i < json_array_size(hits); i++) {
+		size_t k = desc ? json_array_size(hits) - 1 - i : i;
+
+		if ((json_int_t)i < pos)
+			continue;
+		if (json_is_integer(lim) && (json_int_t)json_array_size(ids) >=
+		    json_integer_value(lim))
+			break;
+		json_array_append(ids, json_array_get(hits, k));
+	}
+	sub_state(all, st, sizeof(st));
+	json_decref(all);
+	v = json_pack("{s:s, s:s, s:b, s:I, s:o, s:I}", "accountId",
+	    jmap_account_id(c), "queryState", st, "canCalculateChanges", 0,
+	    "position", pos, "ids", ids, "total",
+	    (json_int_t)json_array_size(hits));
+	json_decref(hits);
+	return v;
+}
+
 /* Sends one Email; the created object, or NULL with *err_r. */
 static json_t *
 submit_one(struct jmap_ctx *c, json_t *sub, const char **email_id_r,
@@ -135,10 +364,11 @@ submit_one(struct jmap_ctx *c, json_t *sub, const char **email_id_r,
 	uint32_t uid;
 	size_t i, n = 0;
 	json_t *res = NULL;
-	char sid[48];
+	char sid[48], from_addr[ADDRESS_MAX + DOMAIN_NAME_MAX + 2];
 
 	*err_r = NULL;
-	if (ident == NULL || strcmp(ident, IDENTITY_ID) != 0) {
+	if (ident == NULL || !jmap_identity_find(c, ident, from_addr,
+	    sizeof(from_addr))) {
 		*err_r = json_pack("{s:s, s:[s]}", "type", "invalidProperties",
 		    "properties", "identityId");
 		return NULL;
@@ -166,11 +396,14 @@ submit_one(struct jmap_ctx *c, json_t *sub, const char **email_id_r,
 		    json_object_get(env, "mailFrom"), "email"));
 		json_t *to = json_object_get(env, "rcptTo"), *a;
 
-		if (from == NULL || strcasecmp(from, c->who.address) != 0) {
+		if (from == NULL || (strcasecmp(from, c->who.address) != 0 &&
+		    strcasecmp(from, from_addr) != 0)) {
 			*err_r = set_err("forbiddenFrom", "the envelope "
-			    "sender must be the account's address");
+			    "sender must be the identity's or the account's "
+			    "address");
 			goto out;
 		}
+		snprintf(from_addr, sizeof(from_addr), "%s", from);
 		json_array_foreach(to, i, a) {
 			const char *e = json_string_value(json_object_get(a,
 			    "email"));
@@ -216,7 +449,9 @@ submit_one(struct jmap_ctx *c, json_t *sub, const char **email_id_r,
 		goto out;
 	}
 	memset(&qm, 0, sizeof(qm));
-	qm.return_path = c->who.address;
+	/* the identity's address: the account's own or one of its aliases
+	 * (Identity/set checks) */
+	qm.return_path = from_addr;
 	qm.submit_tag = "HTTPU";
 	qm.source_ip = conn_peer_ip(c->http->conn);
 	qm.auth_user = c->who.address;
@@ -247,6 +482,7 @@ submit_one(struct jmap_ctx *c, json_t *sub, const char **email_id_r,
 		res = json_pack("{s:s, s:s, s:s, s:s}", "id", sid,
 		    "undoStatus", "final", "sendAt", date, "threadId", "");
 		json_object_set_new(res, "threadId", json_null());
+		record(c, res, ident, eid, from_addr, qr, n);
 	}
 out:
 	free(qr);
@@ -268,8 +504,16 @@ jmap_submission_set(struct jmap_ctx *c, json_t *args)
 	const char *key;
 	size_t i;
 
+	char old_state[64], new_state[64];
+
 	if (create != NULL && !json_is_null(create) && !json_is_object(create))
 		return jmap_fail(c, "invalidArguments", "create");
+	{
+		json_t *all = kept(c);
+
+		sub_state(all, old_state, sizeof(old_state));
+		json_decref(all);
+	}
 	if (json_object_get(args, "update") != NULL &&
 	    json_object_size(json_object_get(args, "update")) > 0)
 		return jmap_fail(c, "invalidArguments", "sent messages cannot "
@@ -299,8 +543,14 @@ jmap_submission_set(struct jmap_ctx *c, json_t *args)
 				json_array_append_new(edestroy,
 				    json_string(eid));
 	}
+	{
+		json_t *all = kept(c);
+
+		sub_state(all, new_state, sizeof(new_state));
+		json_decref(all);
+	}
 	r = json_pack("{s:s, s:s, s:s}", "accountId", jmap_account_id(c),
-	    "oldState", "S0", "newState", "S0");
+	    "oldState", old_state, "newState", new_state);
 	json_object_set_new(r, "created", json_object_size(created) ? created :
 	    (json_decref(created), json_null()));
 	json_object_set_new(r, "notCreated", json_object_size(ncreated) ?

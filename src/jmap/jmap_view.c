@@ -200,12 +200,24 @@ jmap_view_cid(const struct jmap_view *v, const char *cid,
 {
 	size_t k;
 
+	size_t l = strlen(cid);
+
+	/* compared in place: a message may hold many cid: URLs */
 	for (k = 0; k < v->b.n; k++) {
-		if (v->b.v[k].p->is_multipart || v->b.v[k].p->id == NULL)
+		const char *id = v->b.v[k].p->id;
+		size_t il;
+
+		if (v->b.v[k].p->is_multipart || id == NULL)
 			continue;
-		describe(v, k, p_r);
-		if (strcmp(p_r->cid, cid) == 0)
+		il = strlen(id);
+		if (il >= 2 && id[0] == '<' && id[il - 1] == '>') {
+			id++;
+			il -= 2;
+		}
+		if (il == l && memcmp(id, cid, l) == 0) {
+			describe(v, k, p_r);
 			return true;
+		}
 	}
 	return false;
 }

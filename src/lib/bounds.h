@@ -95,6 +95,7 @@
 #define JMAP_RECENT_MAX		50	/* recent recipients kept per account (address completion) */
 #define JMAP_SUBMISSIONS_KEPT	100	/* EmailSubmission objects kept per account for /get and /query */
 #define JMAP_IDENTITIES_MAX	20	/* stored Identities per account */
+#define JMAP_SIGNATURE_MAX	(64 * 1024)	/* one Identity signature or name */
 
 /* SMTP out (src/delivery/smtp_out*.c): */
 #define SMTP_REPLY_LINE_MAX	4096	/* one reply line of a remote server (RFC 5321 4.5.3.1.5: 512) */
