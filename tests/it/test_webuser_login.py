@@ -157,7 +157,12 @@ def test_login_session_mailboxes_logout(make_server):
             break
         time.sleep(0.2)
     assert re.search(r"<td>INBOX</td><td>1</td><td>1</td>", body), body
-    assert "script" not in body
+    # the webmail's script is a file of ours; no inline script
+    assert re.findall(r"<script[^>]*>[^<]*</script>", body) == \
+        ['<script src="/user/mail.js" defer></script>'], body
+    st, h, _ = request(s, "GET", "/Mailboxes", cookie=sid1)
+    csp = h["content-security-policy"]
+    assert "script-src 'self';" in csp and "unsafe" not in csp, csp
     # GET / with a session goes to the start page
     st, h, _ = request(s, "GET", "/", cookie=sid1)
     assert st == 303 and h["location"] == "/Mailboxes"
