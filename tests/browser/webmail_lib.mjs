@@ -9,7 +9,17 @@ export async function wmLogin(page, url, user, password) {
 	await page.fill('input[name="username"]', user);
 	await page.fill('input[name="password"]', password);
 	await Promise.all([page.waitForURL(/\/Mailboxes$/), page.click('form button[type="submit"]')]);
-	await page.waitForSelector('body[data-ready="1"]', { timeout: 20000 });
+	await ready(page);
+}
+
+// Waits for the webmail to have started; says what it shows when it did not.
+export async function ready(page) {
+	try {
+		await page.waitForSelector('body[data-ready="1"]', { timeout: 30000 });
+	} catch (e) {
+		const st = await page.textContent('#wm-status').catch(() => '(no status line)');
+		throw new Error(`the webmail did not start: status "${st}" at ${page.url()}`);
+	}
 }
 
 // Collects page errors and CSP violations: the app must run without either.

@@ -294,9 +294,12 @@ async function loadList(keepSel) {
 			position: st.position, limit, calculateTotal: true }, 'q'],
 		['Email/get', { accountId: st.acct, '#ids': { resultOf: 'q', name: 'Email/query', path: '/ids' },
 			properties: ['threadId', 'mailboxIds', 'keywords', 'from', 'to', 'subject',
-				'receivedAt', 'size', 'preview', 'hasAttachment'] }, 'g'],
-		['Thread/get', { accountId: st.acct, '#ids': { resultOf: 'g', name: 'Email/get',
-			path: '/list/*/threadId' } }, 't']]);
+				'receivedAt', 'size', 'preview', 'hasAttachment'] }, 'g']]);
+	// the threads of the page, asked apart: Thread/get of no ids at all
+	// upsets the server (an empty back-reference), so only when there are some
+	const tids = [...new Set(r.g.list.map((e) => e.threadId).filter(Boolean))];
+	r.t = tids.length ? (await jmap([['Thread/get', { accountId: st.acct, ids: tids }, 't']])).t :
+		{ list: [] };
 	st.ids = r.q.ids;
 	st.total = r.q.total || 0;
 	st.emails = {};
