@@ -24,7 +24,7 @@ await run(async (ctx) => {
 			    'the Login page says why');
 			check(await page.locator('input[type="password"]').count() === 1, 'and asks to log in again');
 		} else {
-			await page.waitForSelector('body[data-ready="1"]', { timeout: 20000 });
+			await page.waitForSelector('body[data-ready="1"]', { timeout: 40000 });
 			check(r.status() === 200 && await page.locator('#mboxes li[data-role="inbox"]').count() === 1,
 			    `${sid.slice(0, 6)}: the reused session opens the webmail (option off)`);
 		}

@@ -5,6 +5,7 @@ import { check } from './lib.mjs';
 export const HOSTS = ['--host-resolver-rules=MAP *.test 127.0.0.1'];
 
 export async function wmLogin(page, url, user, password) {
+	page.setDefaultTimeout(60000);	// ASan builds on a busy machine
 	await page.goto(url);
 	await page.fill('input[name="username"]', user);
 	await page.fill('input[name="password"]', password);
@@ -42,7 +43,7 @@ export async function openRole(page, role) {
 }
 
 // Waits until a row of the list has this subject; false after ms.
-export async function waitRow(page, subject, ms = 15000) {
+export async function waitRow(page, subject, ms = 30000) {
 	try {
 		await page.locator('#list li', { hasText: subject }).first().waitFor({ timeout: ms });
 		return true;

@@ -12,7 +12,7 @@ const [url, user, password, other, file] = process.argv.slice(2);
 // The status line after a send: "Message sent." or the reason it was not.
 async function sentOrWhy(page) {
 	await page.waitForFunction(() => /sent/i.test(document.querySelector('#wm-status').textContent),
-	    null, { timeout: 20000 });
+	    null, { timeout: 40000 });
 	const t = await page.textContent('#wm-status');
 	check(t === 'Message sent.', `the status says so: "${t}"`);
 }
@@ -69,7 +69,7 @@ await run(async (ctx) => {
 	await page.waitForSelector('#compose #to');
 	await page.type('#to', other.slice(0, 3));
 	const sugg = page.locator('#compose ul.suggest li', { hasText: other });
-	await sugg.first().waitFor({ timeout: 5000 });
+	await sugg.first().waitFor({ timeout: 15000 });
 	check(true, 'address completion offers ' + other);
 	await sugg.first().dispatchEvent('mousedown');
 	check((await page.inputValue('#to')).includes(other), 'the completion fills To');
@@ -82,7 +82,7 @@ await run(async (ctx) => {
 	check((await page.inputValue('#subject')) === 'Browser hello', 'Undo reopens the message');
 	await page.click('#send');
 	await page.waitForSelector('#toast:not([hidden])');
-	await page.waitForSelector('#toast', { state: 'hidden', timeout: 20000 });
+	await page.waitForSelector('#toast', { state: 'hidden', timeout: 40000 });
 	await sentOrWhy(page);
 	check(true, 'the message is sent after the undo delay');
 	await openRole(page, 'sent');
@@ -98,10 +98,10 @@ await run(async (ctx) => {
 	check((await page.inputValue('#to')).includes(other), 'the reply goes to the sender');
 	check((await page.inputValue('#text')).includes('> smtp body text'), 'the reply quotes the message');
 	await page.setInputFiles('#file', file);
-	await page.locator('#atts li:not(.uploading)', { hasText: 'attach-me.txt' }).waitFor({ timeout: 10000 });
+	await page.locator('#atts li:not(.uploading)', { hasText: 'attach-me.txt' }).waitFor({ timeout: 30000 });
 	check(true, 'the attachment is uploaded');
 	await page.click('#send');
-	await page.waitForSelector('#toast', { state: 'hidden', timeout: 20000 });
+	await page.waitForSelector('#toast', { state: 'hidden', timeout: 40000 });
 	await sentOrWhy(page);
 
 	// a draft survives a reload
@@ -111,7 +111,7 @@ await run(async (ctx) => {
 	await page.fill('#subject', 'Kept draft');
 	await page.fill('#text', 'draft words that stay');
 	await page.waitForFunction(() => document.querySelector('#draft-state').textContent === 'Draft saved',
-	    null, { timeout: 15000 });
+	    null, { timeout: 30000 });
 	check(true, 'the draft is saved by itself');
 	await page.reload();
 	await page.waitForSelector('body[data-ready="1"]');

@@ -104,12 +104,12 @@ await run(async (ctx) => {
 		document.querySelector('#compose').dispatchEvent(new DragEvent('drop',
 		    { dataTransfer: dt, bubbles: true, cancelable: true }));
 	});
-	await page.locator('#atts li:not(.uploading)', { hasText: 'dropped.txt' }).waitFor({ timeout: 10000 });
+	await page.locator('#atts li:not(.uploading)', { hasText: 'dropped.txt' }).waitFor({ timeout: 30000 });
 	check(true, 'a dropped file is uploaded');
 	await page.click('#send');
-	await page.waitForSelector('#toast', { state: 'hidden', timeout: 20000 });
+	await page.waitForSelector('#toast', { state: 'hidden', timeout: 40000 });
 	await page.waitForFunction(() => /sent/i.test(document.querySelector('#wm-status').textContent),
-	    null, { timeout: 20000 });
+	    null, { timeout: 40000 });
 	check(await page.textContent('#wm-status') === 'Message sent.', 'the HTML message is sent');
 
 	// phone width

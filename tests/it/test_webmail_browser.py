@@ -58,7 +58,7 @@ def smtp_send(s, rcpt, raw):
         c.sendmail("bob@client1.test", [rcpt], raw)
 
 
-def imap_wait(s, user, subject, timeout=20.0):
+def imap_wait(s, user, subject, timeout=60.0):
     """The message with this subject in user's INBOX over IMAP (parsed)."""
     end = time.time() + timeout
     while True:

@@ -1011,6 +1011,13 @@ async function start() {
 	}
 }
 
+// A failed background refresh (the network, a reload under way) says so in
+// the status line instead of the console.
+window.addEventListener('unhandledrejection', (ev) => {
+	ev.preventDefault();
+	status(String(ev.reason && ev.reason.message || ev.reason), true);
+});
+
 if (document.readyState === 'loading')
 	document.addEventListener('DOMContentLoaded', start);
 else
