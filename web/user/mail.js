@@ -405,12 +405,13 @@ async function openEmail(id) {
 		return;
 	}
 	st.current = e;
+	const wasSeen = e.keywords.$seen;
+	e.keywords.$seen = true;	// opening it reads it
 	renderRead(e);
 	setView('read');
-	if (!e.keywords.$seen) {
+	if (!wasSeen) {
 		await jmap([['Email/set', { accountId: st.acct, update: { [id]: { 'keywords/$seen': true } } }, 's']])
 			.catch((err) => status(err.message, true));
-		e.keywords.$seen = true;
 		if (st.emails[id]) st.emails[id].keywords.$seen = true;
 		renderList();
 		loadMailboxes();
