@@ -26,6 +26,9 @@ await run(async (ctx) => {
 	check((await inbox.locator('.unread').textContent().catch(() => '')) === '2',
 	    'the Inbox shows 2 unread messages');
 
+	await page.waitForFunction(() => /of 10\.0 MB used/.test(document.querySelector('#quota').textContent));
+	check(true, 'the quota is shown: ' + await page.textContent('#quota'));
+
 	// read
 	check(await waitRow(page, 'From SMTP'), 'the SMTP message is listed');
 	await page.locator('#list li', { hasText: 'From SMTP' }).click();

@@ -105,6 +105,7 @@ def test_read_send_reply_with_attachment_and_draft(wm, tmp_path):
     smtp_send(s, "alice@client1.test", SMTP_MSG)
     imap_wait(s, "alice@client1.test", "From SMTP")
     imap_wait(s, "alice@client1.test", "HTML news")
+    s.tegami("UpdateAccountSettings", "alice@client1.test", "{MaxAccountSize=10M;}")
     f = tmp_path / "attach-me.txt"
     f.write_text("the attached file body\n")
     node("webmail_mail.mjs", url(s), "alice", PASSWORD, "bob@client1.test",

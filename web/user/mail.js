@@ -262,9 +262,24 @@ function openMailbox(id) {
 	setView('list');
 	loadList();
 }
+// The account's storage: JMAP Quota/get (RFC 9425) when the server has it,
+// else /Quota.
+async function quotaNow() {
+	if (st.jmapQuota) {
+		const r = await http('POST', '/jmap/api', JSON.stringify({
+			using: ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:quota'],
+			methodCalls: [['Quota/get', { accountId: st.acct }, 'q']] }), 'application/json');
+		const j = r.ok ? await r.json() : null;
+		const a = j && j.methodResponses[0][0] === 'Quota/get' ? j.methodResponses[0][1] : null;
+		const q = a && a.list.find((x) => x.resourceType === 'octets');
+		if (q) return { used: q.used, limit: q.hardLimit };
+		if (a) return getJSON('/Quota');	// no limit: the usage from here
+	}
+	return getJSON('/Quota');
+}
 async function loadQuota() {
 	try {
-		const q = await getJSON('/Quota');
+		const q = await quotaNow();
 		$('#quota').textContent = q.limit ? `${fmtSize(q.used)} of ${fmtSize(q.limit)} used` :
 			`${fmtSize(q.used)} used`;
 		if (q.limit) {
@@ -999,6 +1014,7 @@ async function start() {
 	try {
 		const s = await getJSON('/.well-known/jmap');
 		st.acct = s.primaryAccounts['urn:ietf:params:jmap:mail'];
+		st.jmapQuota = !!(s.capabilities && s.capabilities['urn:ietf:params:jmap:quota']);
 		await loadPrefs();
 		const r = await jmap([['Identity/get', { accountId: st.acct }, 'i']]).catch(() => null);
 		st.identity = r && r.i.list.length ? r.i.list[0] : null;
