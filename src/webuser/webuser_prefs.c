@@ -10,6 +10,7 @@
  *   POST /Prefs        {"Key": value|null, ...}: sets (null: removes) the
  *                      account-level ones of WU_PREF_KEYS, each checked
  *   POST /Password     {"old": "...", "new": "..."}: the old one must match
+ *                      (checked by auth_login, with its flow control)
  *   GET  /Addresses?q= address completion: the domain's accounts and the
  *                      account's recent recipients (when kept)
  *   GET  /Quota        {"used": bytes, "limit": bytes|null}
@@ -29,6 +30,7 @@
 #include "lib/buf.h"
 #include "lib/dict.h"
 #include "lib/log.h"
+#include "net/conn.h"
 #include "objects/objects.h"
 #include "store/store.h"
 #include "core/server.h"
@@ -324,6 +326,8 @@ change_password(struct server *srv, const struct http_request *req,
     struct http_response *resp, const struct wu_user *u)
 {
 	const char *old, *new;
+	struct auth_result who;
+	struct auth_peer peer;
 	struct error err;
 	char why[96];
 	json_t *j;
@@ -343,11 +347,23 @@ change_password(struct server *srv, const struct http_request *req,
 		json_error(resp, 400, why);
 		goto out;
 	}
-	if (objects_check_password(srv->objects, u->who.account,
-	    u->who.domain, old, &err) < 0) {
+	/* the old password is checked as a login is (auth_login: B5, the
+	 * failed-login flow control and blacklisting), so that a stolen
+	 * session cannot try passwords at full speed */
+	memset(&peer, 0, sizeof(peer));
+	peer.local = (const struct sockaddr *)conn_local_addr(req->conn);
+	peer.remote = (const struct sockaddr *)conn_peer_addr(req->conn);
+	peer.tls = req->tls;
+	peer.service = "HTTPU";
+	peer.log = req->log;
+	if (auth_login(srv, &peer, u->who.address, old, &who, &err) < 0 ||
+	    strcmp(who.address, u->who.address) != 0) {
 		log_ses(req->log, LOG_PROBLEM, "password change of '%s' "
-		    "refused: the old password is wrong", u->who.address);
-		json_error(resp, 403, "the old password is wrong");
+		    "refused: the old password is wrong (%s)", u->who.address,
+		    err.msg);
+		json_error(resp, err.kind == ERR_LIMIT ? 429 : 403,
+		    err.kind == ERR_LIMIT ? err.msg : "the old password is "
+		    "wrong");
 		goto out;
 	}
 	if (objects_set_password(srv->objects, u->who.account, u->who.domain,
