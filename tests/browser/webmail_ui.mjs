@@ -48,6 +48,21 @@ await run(async (ctx) => {
 	await openRole(page, 'inbox');
 	await waitRow(page, 'Msg 6');
 
+	// flag, copy
+	await page.locator('#list li', { hasText: 'Msg 4' }).click();
+	await page.waitForSelector('#readpane h2.subject:has-text("Msg 4")');
+	await page.keyboard.press('s');
+	await page.waitForSelector('#list li.flagged:has-text("Msg 4")');
+	check(await page.textContent('#flag') === 'Unflag', 's flags the message');
+	await page.selectOption('#copy-to', { label: 'Trash' });
+	await page.waitForFunction(() => document.querySelector('#wm-status').textContent === 'Copied to Trash');
+	await openRole(page, 'trash');
+	check(await waitRow(page, 'Msg 4'), 'Copy to puts a copy in Trash');
+	check(await page.locator('#list li.flagged', { hasText: 'Msg 4' }).count() === 1, 'the copy keeps the flag');
+	await openRole(page, 'inbox');
+	await waitRow(page, 'Msg 6');
+	check(await page.locator('#list li', { hasText: 'Msg 4' }).count() === 1, 'the original stays');
+
 	// search, sort, threads
 	await page.keyboard.press('/');
 	check(await page.evaluate(() => document.activeElement.id) === 'search', '/ focuses the search');
