@@ -224,3 +224,21 @@ def test_addresses_offer_recent_recipients(make_server):
     st, a = call(s, "GET", "/Addresses?q=e", sid)
     assert a[0]["email"] == "friend@remote.example", a
     assert "bob@client1.test" in [x["email"] for x in a]
+
+
+def test_ended_session_gets_no_basic_challenge(make_server):
+    s = start(make_server)
+    s.tegami("UpdateModule", "HTTPU", "{SessionTimeout=1;}")
+    sid, csrf = session(s)
+    time.sleep(2.2)
+    body = {"using": ["urn:ietf:params:jmap:core"], "methodCalls": []}
+    st, hd, text = request(s, "POST", "/jmap/api", host="client1.test",
+                           cookie=sid, body=json.dumps(body).encode(),
+                           headers={"X-CSRF-Token": csrf,
+                                    "Content-Type": "application/json"})
+    assert st == 401 and "www-authenticate" not in hd, (hd, text)
+    # without the cookie JMAP still asks for Basic
+    st, hd, _ = request(s, "POST", "/jmap/api", host="client1.test",
+                        body=json.dumps(body).encode(),
+                        headers={"Content-Type": "application/json"})
+    assert st == 401 and hd["www-authenticate"].startswith("Basic")
