@@ -25,9 +25,10 @@ await run(async (ctx) => {
 	await page.keyboard.press('j');
 	await page.waitForFunction(() => document.querySelector('#readpane h2.subject')?.textContent === 'Msg 6');
 	check(await page.locator('#list li.sel .subject').textContent() === 'Msg 6', 'j selects and opens the next message');
+	await page.frameLocator('#readpane iframe.message').locator('body').click();
 	await page.keyboard.press('k');
 	await page.waitForFunction(() => document.querySelector('#readpane h2.subject')?.textContent === 'Msg 7');
-	check(true, 'k goes back to the previous one');
+	check(true, 'k goes back to the previous one (with the focus in the message)');
 	await page.keyboard.press('?');
 	check(await page.locator('#help').isVisible(), '? shows the help panel');
 	check((await page.textContent('#help')).includes('reply to all'), 'the panel lists the shortcuts');

@@ -474,8 +474,14 @@ async function renderRead(e, images) {
 				body.append(el('p', { class: 'blocked' }, `${n} remote image(s) held back. `,
 					el('button', { id: 'show-images', onclick: () => renderRead(e, true) }, 'Show images')));
 		}
-		body.append(el('iframe', { class: 'message', title: 'Message',
-			sandbox: 'allow-same-origin allow-popups allow-popups-to-escape-sandbox', src }));
+		const f = el('iframe', { class: 'message', title: 'Message',
+			sandbox: 'allow-same-origin allow-popups allow-popups-to-escape-sandbox', src });
+		// the shortcuts work with the focus in the message too (our
+		// listener on its same-origin document; the frame runs no script)
+		f.addEventListener('load', () => {
+			try { f.contentDocument.addEventListener('keydown', onKey); } catch (e) { /* none */ }
+		});
+		body.append(f);
 	} else {
 		// the server does not render messages: the text part, as text
 		body.append(el('pre', { class: 'text' }, bodyText(e) || '(no text part)'));
