@@ -26,7 +26,9 @@ await run(async (ctx) => {
 	check((await inbox.locator('.unread').textContent().catch(() => '')) === '2',
 	    'the Inbox shows 2 unread messages');
 
-	await page.waitForFunction(() => /of 10\.0 MB used/.test(document.querySelector('#quota').textContent));
+	await page.waitForFunction(() => /of 10\.0 MB used/.test(document.querySelector('#quota').textContent))
+	    .catch(async () => check(false, `the quota is shown: "${await page.textContent('#quota')}", ` +
+		`status "${await page.textContent('#wm-status')}"`));
 	check(true, 'the quota is shown: ' + await page.textContent('#quota'));
 
 	// read

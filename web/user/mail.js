@@ -288,6 +288,7 @@ async function loadQuota() {
 		}
 	} catch (e) {
 		$('#quota').textContent = '';
+		status('The quota cannot be read: ' + e.message, true);
 	}
 }
 
@@ -1011,7 +1012,11 @@ function push() {
 	const es = new EventSource('/jmap/eventsource?types=*&ping=60');
 	es.addEventListener('state', () => {
 		clearTimeout(timer);
-		timer = setTimeout(() => { loadMailboxes(); if ($('#app').dataset.view !== 'compose') loadList(true); }, 300);
+		timer = setTimeout(() => {
+			loadMailboxes();
+			loadQuota();
+			if ($('#app').dataset.view !== 'compose') loadList(true);
+		}, 300);
 	});
 }
 
