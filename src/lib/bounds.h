@@ -140,6 +140,11 @@
 #define WEBUSER_SESSIONS_MAX	16384	/* WebUser login sessions held at once; past it the least recently used goes */
 #define WEBUSER_SESSION_TIMEOUT_DEFAULT 1800	/* SessionTimeout, s: idle WebUser session (CGP default not found) */
 #define WEBUSER_SESSION_TIMEOUT_MAX (7 * 86400)
+#define WU_JSON_BODY_MAX	(64 * 1024)	/* a webmail preferences or password POST */
+#define WU_MESSAGES_PER_PAGE_MAX 200	/* MessagesPerPage: one JMAP page the webmail asks */
+#define WU_SIGNATURE_MAX	4096	/* the Signature preference */
+#define WU_PASSWORD_MIN		4	/* a new password set from the webmail */
+#define WU_ADDRESSES_MAX	20	/* address completion answers */
 #define WEBADMIN_API_BODY_MAX	(16 * 1024 * 1024)	/* a JSON command (SetRouterTable text) */
 /* Directory and LDAP (src/directory, src/ldap; docs/ldap.md): */
 #define DIR_DN_MAX		1024	/* a DN's text; account DNs need ~300 */

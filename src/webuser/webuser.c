@@ -33,6 +33,14 @@ jmap_session(const struct http_request *req, struct http_response *resp)
 
 	switch (wu_session_get(webuser_srv, req, &u)) {
 	case WU_AUTH_NONE:
+		/* an ended login session of the webmail: 401 without a Basic
+		 * challenge (the browser would open its password dialog) */
+		if (http_cookie(req, WU_COOKIE, u.sid, sizeof(u.sid)) != NULL &&
+		    http_header(req, "Authorization") == NULL) {
+			http_resp_text(resp, 401, "the login session has ended; "
+			    "log in again\n");
+			return;
+		}
 		jmap_handle(webuser_srv, req, resp, NULL);
 		return;
 	case WU_AUTH_REFUSED:

@@ -6,7 +6,10 @@
  *   /login       POST username, password: log in (auth_login: the Router,
  *                B5, failed-login flow control), then 303 to /Mailboxes
  *   /logout      POST csrf: log out
- *   /Mailboxes   the account's mailboxes with their message counts
+ *   /Mailboxes   the webmail (web/user/mail.js, talking JMAP and the JSON
+ *                endpoints of webuser_prefs.c); the account's mailboxes
+ *                with their message counts are there before it starts (and
+ *                without scripts)
  *   /user/<file> static files from <web root>/user/
  *
  * The domain (CGP 12.3, B8): the Host is routed as LoginPage@<host> in the
@@ -41,6 +44,12 @@
  * images from here only, never framed. */
 #define WU_CSP	"default-src 'none'; style-src 'self'; img-src 'self'; " \
 		"form-action 'self'; frame-ancestors 'none'"
+/* The webmail's page: scripts from our files only (never inline), JMAP
+ * and the JSON endpoints, messages in frames of our own /Message pages. */
+#define WU_APP_CSP "default-src 'none'; script-src 'self'; " \
+		"style-src 'self'; img-src 'self' data:; connect-src 'self'; " \
+		"frame-src 'self'; form-action 'self'; frame-ancestors 'none'; " \
+		"base-uri 'none'"
 
 /* The domain of an IP-address Host: its owner, else the main domain. */
 static void
@@ -89,14 +98,14 @@ pick_domain(struct server *srv, const struct http_request *req,
 }
 
 static void
-page_begin(struct http_response *resp, unsigned code, const char *title,
-    const char *domain)
+page_begin_csp(struct http_response *resp, unsigned code, const char *title,
+    const char *domain, const char *csp)
 {
 	struct buf *b = http_resp_body(resp);
 
 	http_resp_status(resp, code);
 	http_resp_header(resp, "Content-Type", "text/html; charset=utf-8");
-	http_resp_header(resp, "Content-Security-Policy", WU_CSP);
+	http_resp_header(resp, "Content-Security-Policy", csp);
 	http_resp_header(resp, "Cache-Control", "no-store");
 	buf_puts(b, "<!doctype html>\n<html lang=en><head><meta charset=utf-8>"
 	    "<meta name=viewport content=\"width=device-width, "
@@ -104,8 +113,18 @@ page_begin(struct http_response *resp, unsigned code, const char *title,
 	http_html_escape(b, domain);
 	buf_puts(b, " - ");
 	http_html_escape(b, title);
-	buf_puts(b, "</title><link rel=stylesheet href=\"/user/user.css\">"
-	    "</head><body>\n");
+	buf_puts(b, "</title><link rel=stylesheet href=\"/user/user.css\">");
+	if (strcmp(csp, WU_CSP) != 0)
+		buf_puts(b, "<link rel=stylesheet href=\"/user/mail.css\">"
+		    "<script src=\"/user/mail.js\" defer></script>");
+	buf_puts(b, "</head><body>\n");
+}
+
+static void
+page_begin(struct http_response *resp, unsigned code, const char *title,
+    const char *domain)
+{
+	page_begin_csp(resp, code, title, domain, WU_CSP);
 }
 
 static void
@@ -114,7 +133,8 @@ page_end(struct http_response *resp)
 	buf_puts(http_resp_body(resp), "</body></html>\n");
 }
 
-/* B8: the pink page. */
+/* B8: the pink page (the colour from user.css: the CSP allows no inline
+ * style). */
 static void
 no_web_access(const struct http_request *req, struct http_response *resp)
 {
@@ -124,8 +144,9 @@ no_web_access(const struct http_request *req, struct http_response *resp)
 	http_resp_header(resp, "Content-Type", "text/html; charset=utf-8");
 	http_resp_header(resp, "Content-Security-Policy", WU_CSP);
 	buf_puts(b, "<!doctype html>\n<html lang=en><head><meta charset=utf-8>"
-	    "<title>No Web Access</title></head>"
-	    "<body style=\"background-color:pink\">\n<h1>");
+	    "<title>No Web Access</title><link rel=stylesheet "
+	    "href=\"/user/user.css\"></head>"
+	    "<body class=pink>\n<h1>");
 	http_html_escape(b, req->host);
 	buf_puts(b, "</h1>\n<p>Sorry, we do not provide Web Access to this "
 	    "domain.</p>\n</body></html>\n");
@@ -272,17 +293,22 @@ mailboxes_page(struct server *srv, const struct http_request *req,
 {
 	struct buf *b;
 
-	page_begin(resp, 200, "Mailboxes", u->who.domain);
+	page_begin_csp(resp, 200, "Mailboxes", u->who.domain, WU_APP_CSP);
 	b = http_resp_body(resp);
-	buf_puts(b, "<header><span class=who>");
+	/* the webmail reads its CSRF token and its account here */
+	buf_puts(b, "<div id=wm-data hidden data-csrf=\"");
+	http_html_escape(b, u->csrf);
+	buf_puts(b, "\" data-account=\"");
+	http_html_escape(b, u->who.address);
+	buf_puts(b, "\"></div>\n<header id=top><span class=who>");
 	http_html_escape(b, u->who.address);
 	buf_puts(b, "</span><form method=post action=\"/logout\">"
 	    "<input type=hidden name=csrf value=\"");
 	http_html_escape(b, u->csrf);
 	buf_puts(b, "\"><button type=submit>Log out</button></form></header>"
-	    "\n<main><h1>Mailboxes</h1>\n");
+	    "\n<main id=plain><h1>Mailboxes</h1>\n");
 	mailbox_rows(srv, req, u, b);
-	buf_puts(b, "</main>\n");
+	buf_puts(b, "</main>\n<div id=app hidden></div>\n");
 	page_end(resp);
 }
 
@@ -324,7 +350,8 @@ wu_pages_handle(struct server *srv, const struct http_request *req,
 		return true;
 	}
 	if (strcmp(p, "/") != 0 && strcmp(p, "/login") != 0 &&
-	    strcmp(p, "/logout") != 0 && strcmp(p, "/Mailboxes") != 0)
+	    strcmp(p, "/logout") != 0 && strcmp(p, "/Mailboxes") != 0 &&
+	    !wu_prefs_path(p))
 		return false;
 	if (!pick_domain(srv, req, domain, sizeof(domain))) {
 		no_web_access(req, resp);
@@ -341,6 +368,10 @@ wu_pages_handle(struct server *srv, const struct http_request *req,
 		    "in again");
 		return true;
 	}
+	if (au == WU_AUTH_NONE && wu_prefs_path(p)) {
+		http_resp_text(resp, 401, "log in first\n");
+		return true;
+	}
 	if (au == WU_AUTH_NONE) {
 		if (strcmp(p, "/") == 0 && strcmp(req->method, "POST") != 0)
 			login_page(resp, 200, domain, NULL);
@@ -348,7 +379,9 @@ wu_pages_handle(struct server *srv, const struct http_request *req,
 			http_resp_redirect(resp, "/");
 		return true;
 	}
-	if (strcmp(p, "/logout") == 0)
+	if (wu_prefs_handle(srv, req, resp, &u))
+		;
+	else if (strcmp(p, "/logout") == 0)
 		do_logout(req, resp, &u);
 	else if (strcmp(p, "/") == 0)
 		http_resp_redirect(resp, "/Mailboxes");

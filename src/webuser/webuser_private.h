@@ -72,4 +72,23 @@ bool		wu_message_handle(struct server *srv,
 struct dval	*wu_recent_recipients(struct server *srv,
 		    const struct auth_result *who);
 
+/* ---- the webmail (webuser_prefs.c, webuser_pages.c) ---- */
+
+/* /Prefs, /Password, /Addresses, /Quota (JSON) for the logged-in user u:
+ * true when path is one of them (answered). */
+bool		wu_prefs_handle(struct server *srv,
+		    const struct http_request *req, struct http_response *resp,
+		    const struct wu_user *u);
+bool		wu_prefs_path(const char *path);
+/* Applies the JSON object body of POST /Prefs to the account's own
+ * preferences own (null: removed), each value checked; 0, or -1 with the
+ * reason in why (own may then be half changed: do not store it).
+ * *timeout_changed_r when SessionTimeout was named.  Pure (fuzzed). */
+int		wu_prefs_apply(struct dval *own, const char *body, size_t len,
+		    bool *timeout_changed_r, char *why, size_t wsize);
+/* The account of u changed its SessionTimeout preference: its sessions
+ * take the new one. */
+void		wu_session_prefs_changed(struct server *srv,
+		    const struct wu_user *u);
+
 #endif

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -33,6 +34,8 @@ struct wu_session {
 	struct wu_user		 user;
 	struct sockaddr_storage	 from;	/* the login's client address */
 	int64_t			 last_ms; /* CLOCK_MONOTONIC of the last use */
+	int64_t			 timeout_ms; /* the account's SessionTimeout
+					      * preference; 0: the server's */
 };
 
 static pthread_mutex_t sess_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -63,13 +66,21 @@ drop(size_t i)
 	    i);
 }
 
-/* Drops sessions idle longer than timeout_ms (under sess_lock). */
+/* Drops sessions idle longer than their account's SessionTimeout
+ * preference, else timeout_ms (under sess_lock). */
 static void
 expire(int64_t now, int64_t timeout_ms)
 {
-	nsessions = http_sessions_expire(sessions, nsessions,
-	    sizeof(*sessions), offsetof(struct wu_session, last_ms), now,
-	    timeout_ms);
+	size_t i = 0;
+
+	/* Not http_sessions_expire(): each session has its own time-out. */
+	while (i < nsessions) {
+		if (now - sessions[i].last_ms > (sessions[i].timeout_ms > 0 ?
+		    sessions[i].timeout_ms : timeout_ms))
+			drop(i);
+		else
+			i++;
+	}
 }
 
 /* The index of sid, or -1 (under sess_lock). */
@@ -115,6 +126,45 @@ fixed_address(struct server *srv, const struct auth_result *who)
 	    strcasecmp(v, "1") == 0 || strcasecmp(v, "true") == 0);
 	dict_free(&prefs);
 	return on;
+}
+
+/* The effective WebUser preference SessionTimeout in ms, 0 when no level
+ * sets one (the server's HTTPU SessionTimeout then). */
+static int64_t
+pref_timeout_ms(struct server *srv, const struct auth_result *who)
+{
+	struct dval *prefs;
+	struct error err;
+	const char *v;
+	int64_t ms = 0;
+	char *end;
+	long n;
+
+	prefs = objects_account_effective_prefs_get(srv->objects, who->account,
+	    who->domain, &err);
+	if (prefs == NULL)
+		return 0;
+	v = dict_get_str(prefs, "SessionTimeout");
+	if (v != NULL && v[0] >= '0' && v[0] <= '9') {
+		n = strtol(v, &end, 10);
+		if (*end == '\0' && n >= 60 && n <= WEBUSER_SESSION_TIMEOUT_MAX)
+			ms = (int64_t)n * 1000;
+	}
+	dict_free(&prefs);
+	return ms;
+}
+
+void
+wu_session_prefs_changed(struct server *srv, const struct wu_user *u)
+{
+	int64_t ms = pref_timeout_ms(srv, &u->who);
+	size_t i;
+
+	pthread_mutex_lock(&sess_lock);
+	for (i = 0; i < nsessions; i++)
+		if (strcmp(sessions[i].user.who.address, u->who.address) == 0)
+			sessions[i].timeout_ms = ms;
+	pthread_mutex_unlock(&sess_lock);
 }
 
 enum wu_auth
@@ -169,7 +219,7 @@ wu_session_new(struct server *srv, const struct http_request *req,
 {
 	struct webuser_conf conf;
 	struct wu_session *s;
-	int64_t now = park_now_ms();
+	int64_t now = park_now_ms(), tmo = pref_timeout_ms(srv, who);
 	size_t oldest;
 
 	webuser_conf_read(srv, &conf);
@@ -193,6 +243,7 @@ wu_session_new(struct server *srv, const struct http_request *req,
 	s->user.who = *who;
 	s->from = *conn_peer_addr(req->conn);
 	s->last_ms = now;
+	s->timeout_ms = tmo;
 	*u = s->user;
 	pthread_mutex_unlock(&sess_lock);
 	http_resp_headerf(resp, "Set-Cookie", "%s=%s; Path=/; HttpOnly; "

@@ -101,7 +101,8 @@ def test_login_page_per_host_and_pink_page(make_server):
     st, _, body = request(s, "GET", "/", host="mail.client1.com")
     assert st == 404
     assert "we do not provide Web Access to this domain" in body
-    assert "background-color:pink" in body
+    assert "<body class=pink>" in body
+    assert "body.pink { background-color: pink; }" in request(s, "GET", "/user/user.css")[2]
     assert s.wait_log(r"no Web Access to 'mail\.client1\.com'")
     # ... until it is an alias of the domain
     s.tegami("SetDomainAliases", "client1.com", "(mail.client1.com)")
@@ -156,7 +157,12 @@ def test_login_session_mailboxes_logout(make_server):
             break
         time.sleep(0.2)
     assert re.search(r"<td>INBOX</td><td>1</td><td>1</td>", body), body
-    assert "script" not in body
+    # the webmail's script is a file of ours; no inline script
+    assert re.findall(r"<script[^>]*>[^<]*</script>", body) == \
+        ['<script src="/user/mail.js" defer></script>'], body
+    st, h, _ = request(s, "GET", "/Mailboxes", cookie=sid1)
+    csp = h["content-security-policy"]
+    assert "script-src 'self';" in csp and "unsafe" not in csp, csp
     # GET / with a session goes to the start page
     st, h, _ = request(s, "GET", "/", cookie=sid1)
     assert st == 303 and h["location"] == "/Mailboxes"
