@@ -247,7 +247,8 @@ jmap_thread_get(struct jmap_ctx *c, json_t *args)
 			return jmap_fail(c, "serverFail", "%s", err.msg);
 		}
 	}
-	qsort(sc.v, sc.n, sizeof(*sc.v), cmp_member);
+	if (sc.n > 1)
+		qsort(sc.v, sc.n, sizeof(*sc.v), cmp_member);
 	list = json_array();
 	nf = json_array();
 	json_array_foreach(ids, i, v) {

@@ -301,6 +301,12 @@ def test_query_and_get_with_back_references(make_server):
     assert len(r[4][1]["ids"]) == 5
     assert r[5][1]["ids"] == []
     assert r[6][1]["ids"] == r[1][1]["ids"]
+    # Thread/get of no ids and of unknown ids (under UBSan: no qsort of
+    # an empty list)
+    r = api(s, [["Thread/get", {"ids": []}, "h"],
+                ["Thread/get", {"ids": ["T999-1", "Tx0000000000000000"]}, "i"]])
+    assert r[0][1]["list"] == [] and r[0][1]["notFound"] == []
+    assert r[1][1]["list"] == [], r[1]
 
 
 def test_email_get_properties(make_server):
