@@ -353,6 +353,27 @@ substr_match(const struct dir_filter *f, const char *v)
 	return true;
 }
 
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* DF_DNSET: e's DN, in normal form, among the sorted any[]. */
+static enum dir_match
+dnset_match(const struct dir_filter *f, const struct dir_entry *e)
+{
+	char ndn[DIR_DN_MAX + 1];
+	const char *key = ndn;
+	struct error err;
+
+	if (f->nany == 0 || e->dn == NULL ||
+	    dir_dn_normalize(e->dn, ndn, sizeof(ndn), &err) == -1)
+		return DIR_FALSE;
+	return bsearch(&key, f->any, f->nany, sizeof(*f->any), cmp_str) !=
+	    NULL ? DIR_TRUE : DIR_FALSE;
+}
+
 static enum dir_match
 item_match(const struct dir_filter *f, const struct dir_entry *e)
 {
@@ -428,6 +449,8 @@ dir_filter_match(const struct dir_filter *f, const struct dir_entry *e)
 		m = dir_filter_match(f->kids[0], e);
 		return m == DIR_UNDEFINED ? DIR_UNDEFINED :
 		    m == DIR_TRUE ? DIR_FALSE : DIR_TRUE;
+	case DF_DNSET:
+		return dnset_match(f, e);
 	default:
 		return item_match(f, e);
 	}

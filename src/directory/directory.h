@@ -52,7 +52,10 @@ struct dir_entry {
 
 enum dir_filter_kind {
 	DF_AND = 0, DF_OR, DF_NOT, DF_EQ, DF_SUBSTR, DF_GE, DF_LE,
-	DF_PRESENT, DF_APPROX
+	DF_PRESENT, DF_APPROX,
+	DF_DNSET	/* the record's normal DN is one of any[] (sorted):
+			 * an equality on a computed attribute (memberOf)
+			 * after the server looked its values up */
 };
 
 struct dir_filter {

@@ -628,6 +628,55 @@ out:
 	free(all);
 }
 
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * memberOf is computed (the groups whose member values name the record),
+ * so an equality on it cannot be matched against stored values: each
+ * (memberOf=G) becomes the set of G's members (DF_DNSET, normal DNs) before
+ * the search.  G missing or without members: an empty set, which matches
+ * nothing.  Presence and substrings of memberOf match nothing.
+ */
+static void
+resolve_member_of(struct ldap_session *s, struct dir_filter *f)
+{
+	char ndn[DIR_DN_MAX + 1];
+	struct dir_entry *g;
+	struct error err;
+	size_t i, n;
+
+	if (f->kind == DF_AND || f->kind == DF_OR || f->kind == DF_NOT) {
+		for (i = 0; i < f->nkids; i++)
+			resolve_member_of(s, f->kids[i]);
+		return;
+	}
+	if ((f->kind != DF_EQ && f->kind != DF_APPROX) || f->attr == NULL ||
+	    strcasecmp(f->attr, "memberOf") != 0 || f->value == NULL)
+		return;
+	f->kind = DF_DNSET;
+	if ((g = directory_get(s->srv->directory, f->value, NULL)) == NULL)
+		return;
+	f->any = xcalloc(g->navs + 1, sizeof(*f->any));
+	for (i = 0; i < g->navs; i++)
+		if (strcasecmp(g->avs[i].name, "member") == 0 &&
+		    dir_dn_normalize(g->avs[i].val, ndn, sizeof(ndn),
+		    &err) == 0)
+			f->any[f->nany++] = xstrdup(ndn);
+	dir_entry_free(&g);
+	qsort(f->any, f->nany, sizeof(*f->any), cmp_str);
+	for (i = n = 0; i < f->nany; i++) {	/* each once */
+		if (n > 0 && strcmp(f->any[n - 1], f->any[i]) == 0)
+			free(f->any[i]);
+		else
+			f->any[n++] = f->any[i];
+	}
+	f->nany = n;
+}
+
 void
 ldap_do_search(struct ldap_session *s, struct ldap_req *r)
 {
@@ -645,6 +694,8 @@ ldap_do_search(struct ldap_session *s, struct ldap_req *r)
 	bool paged = false, more = false;
 	const char *diag = "";
 
+	if (r->filter != NULL)
+		resolve_member_of(s, r->filter);
 	/* RFC 4512 5.1: base "", scope base: the root DSE */
 	if (*r->dn == '\0' && r->scope == DIR_SCOPE_BASE) {
 		send_root_dse(s, r);

@@ -235,6 +235,19 @@ def test_group_records_and_member_of(make_server):
     assert got[f"cn=team,cn={DOMAIN}"]["memberOf"] == [f"cn=all,cn={DOMAIN}"]
     got = search(s, f"cn={DOMAIN}", "(uid=user2)", ("*",))
     assert "memberOf" not in got[f"uid=user2,cn={DOMAIN}"]
+    # memberOf in a filter: the group's members (the DN's spelling does
+    # not matter); an unknown group matches nothing; combined with others
+    team = f"CN=Team, cn={DOMAIN.upper()}"
+    assert set(search(s, "", f"(memberOf={team})", ("1.1",))) == \
+        {f"uid=user1,cn={DOMAIN}", f"uid=user2,cn={DOMAIN}"}
+    assert set(search(s, f"cn={DOMAIN}",
+                      f"(&(objectClass=*)(memberOf=cn=all,cn={DOMAIN}))",
+                      ("1.1",))) == {f"cn=team,cn={DOMAIN}", f"uid=user1,cn={DOMAIN}"}
+    assert set(search(s, f"cn={DOMAIN}",
+                      f"(&(uid=*)(!(memberOf=cn=all,cn={DOMAIN})))",
+                      ("1.1",))) == {f"uid=user2,cn={DOMAIN}"}
+    assert search(s, f"cn={DOMAIN}", f"(memberOf=cn=nogroup,cn={DOMAIN})",
+                  ("1.1",)) == {}
     # SetGroup rewrites the record; DeleteGroup removes it
     s.tegami("SetGroup", f"team@{DOMAIN}", '{Members=(user2);}')
     got = search(s, f"cn={DOMAIN}", "(uid=user1)", ("memberOf",))
