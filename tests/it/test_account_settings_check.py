@@ -5,7 +5,16 @@ stored settings stay as they were; good values, "default" and keys the
 table does not know are taken.  Through the CLI and the WebAdmin JSON API
 (the account pages use the same command)."""
 
+import pytest
+
+import httputil
 from httputil import web_server, api
+
+
+@pytest.fixture(autouse=True)
+def sanitizer_clean(make_server):
+    yield
+    httputil.sanitizer_clean()
 
 
 def test_bad_values_refused_on_every_level(make_server):
@@ -50,4 +59,3 @@ def test_webadmin_api_gets_the_error(make_server, tmp_path):
     assert "MaxAccountSize" in r.get("error", ""), (st, r)
     st, r = api(s, "UpdateAccountSettings", "ann", {"MaxAccountSize": "20M"})
     assert st == 200 and "error" not in r, r
-    assert s.stop() == 0
