@@ -38,6 +38,9 @@ await run(async (ctx) => {
 	check((await page.textContent('#readpane h2.subject')) === 'From SMTP', 'its subject is shown');
 	check((await page.textContent('#readpane .h-from')).includes(other), 'its sender is shown');
 	const frame = page.locator('#readpane iframe.message');
+	// the frame comes after the headers (later under ASan): wait for it
+	await page.waitForSelector('#readpane iframe.message', { timeout: 30000 })
+	    .catch(() => {});
 	check(await frame.count() === 1, 'the body is shown in a frame of /Message/<id>/html');
 	check((await frame.getAttribute('sandbox')).split(' ').indexOf('allow-scripts') < 0,
 	    'the message frame is sandboxed without scripts');
