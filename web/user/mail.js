@@ -793,8 +793,9 @@ async function send() {
 	toast.textContent = '';
 	let undone = false;
 	const timer = setTimeout(async () => {
-		toast.hidden = true;
 		if (undone) return;
+		status('Sending\u2026');	// until the server answers
+		toast.hidden = true;
 		try {
 			const sent = await ensureMailbox('sent', 'Sent');
 			await jmap([['EmailSubmission/set', { accountId: st.acct,
