@@ -546,6 +546,19 @@ log_open(const char *dir, bool to_stderr, struct error *err_r)
 	}
 	logq.to_stderr = to_stderr;
 	logq.stop = false;
+	/* Today's file is made here, by the caller's effective user: made
+	 * later by the writer, it could fall in the moment a server that
+	 * drops root takes root back to bind its ports (the ids are the
+	 * whole process's), and be root's. */
+	if (logq.dir != NULL) {
+		struct timespec ts;
+		struct tm tm;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		if (localtime_r(&ts.tv_sec, &tm) != NULL)
+			(void)log_file_for((tm.tm_year + 1900) * 10000 +
+			    (tm.tm_mon + 1) * 100 + tm.tm_mday);
+	}
 	/* The writer takes no signals; they belong to the main thread. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
