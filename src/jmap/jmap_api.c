@@ -379,11 +379,15 @@ static const struct jmap_method {
 	{ "SearchSnippet/get",	JMAP_CAP_MAIL,	jmap_snippet_get },
 	{ "Identity/get",	JMAP_CAP_SUBMISSION, jmap_identity_get },
 	{ "Identity/set",	JMAP_CAP_SUBMISSION, jmap_identity_set },
+	{ "Identity/changes",	JMAP_CAP_SUBMISSION, jmap_identity_changes },
 	{ "EmailSubmission/set", JMAP_CAP_SUBMISSION, jmap_submission_set },
 	{ "EmailSubmission/get", JMAP_CAP_SUBMISSION, jmap_submission_get },
 	{ "EmailSubmission/query", JMAP_CAP_SUBMISSION, jmap_submission_query },
+	{ "EmailSubmission/changes", JMAP_CAP_SUBMISSION,
+	    jmap_submission_changes },
 	{ "Quota/get",		JMAP_CAP_QUOTA,	jmap_quota_get },
 	{ "Quota/query",	JMAP_CAP_QUOTA,	jmap_quota_query },
+	{ "Quota/changes",	JMAP_CAP_QUOTA,	jmap_quota_changes },
 };
 
 static void

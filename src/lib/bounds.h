@@ -94,6 +94,7 @@
 #define JMAP_JSON_DEPTH_MAX	64	/* nesting of a request's JSON */
 #define JMAP_RECENT_MAX		50	/* recent recipients kept per account (address completion) */
 #define JMAP_SUBMISSIONS_KEPT	100	/* EmailSubmission objects kept per account for /get and /query */
+#define JMAP_CHANGES_KEPT	256	/* changes logged per record kind in jmap.data (Identity, EmailSubmission); older states: cannotCalculateChanges */
 #define JMAP_IDENTITIES_MAX	20	/* stored Identities per account */
 #define JMAP_SIGNATURE_MAX	(64 * 1024)	/* one Identity signature or name */
 
