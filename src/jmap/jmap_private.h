@@ -290,6 +290,11 @@ int	 jmap_records_save(struct jmap_ctx *c, struct jmap_records *r,
 json_t	*jmap_records_changes(struct jmap_ctx *c, const struct jmap_rec_kind *k,
 	    json_t *args);
 
+/* ---- jmap_vacation.c ---- */
+
+json_t	*jmap_vacation_get(struct jmap_ctx *c, json_t *args);
+json_t	*jmap_vacation_set(struct jmap_ctx *c, json_t *args);
+
 /* ---- jmap_quota.c ---- */
 
 /* The account's storage limit (effective MaxAccountSize), 0: none. */
