@@ -198,6 +198,9 @@ vacation_check(const char *sender, const char *const *rcpts, size_t nrcpt,
 
 	if (sender == NULL || sender[0] == '\0')
 		return "null sender";
+	if (strlen(sender) > VACATION_SENDER_MAX ||
+	    strpbrk(sender, "\r\n<>") != NULL)
+		return "sender address too long or malformed";
 	at = strrchr(sender, '@');
 	llen = at != NULL ? (size_t)(at - sender) : strlen(sender);
 	if ((llen == 13 && strncasecmp(sender, "MAILER-DAEMON", 13) == 0) ||
@@ -411,11 +414,26 @@ put_part(struct buf *out, const char *subtype, const char *text)
 	b64_lines((const unsigned char *)text, strlen(text), out);
 }
 
+/* Whether p[0, n) is "<...>" without blanks or control characters. */
+static bool
+id_ok(const char *p, size_t n)
+{
+	size_t i;
+
+	if (n < 3 || n > VACATION_MSGID_MAX || p[0] != '<' || p[n - 1] != '>')
+		return false;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)p[i] <= 0x20 || p[i] == 0x7f)
+			return false;
+	return true;
+}
+
 /* A message id of the original ("<...>", one, no blanks) into out. */
 static bool
 msgid_of(const struct buf *v, char *out, size_t n)
 {
-	const char *lt = memchr(v->data, '<', v->len), *gt;
+	const char *lt = v->len > 0 ? memchr(v->data, '<', v->len) : NULL;
+	const char *gt;
 
 	if (lt == NULL)
 		return false;
@@ -424,12 +442,33 @@ msgid_of(const struct buf *v, char *out, size_t n)
 		return false;
 	memcpy(out, lt, (size_t)(gt - lt) + 1);
 	out[gt - lt + 1] = '\0';
-	return strpbrk(out, " \t\r\n") == NULL;
+	return id_ok(lt, (size_t)(gt - lt) + 1);
 }
 
-/* The reply to msg onto out. */
+/* The ids of a References value, each on a line of its own (folded),
+ * those longer than VACATION_MSGID_MAX or not <...> left out. */
 static void
-compose(const struct vacation_cfg *v, const char *from, const char *to,
+put_refs(struct buf *out, const struct buf *refs)
+{
+	size_t i = 0, j;
+
+	while (i < refs->len) {
+		while (i < refs->len && (refs->data[i] == ' ' ||
+		    refs->data[i] == '\t'))
+			i++;
+		for (j = i; j < refs->len && refs->data[j] != ' ' &&
+		    refs->data[j] != '\t'; j++)
+			;
+		if (id_ok(refs->data + i, j - i)) {
+			buf_append(out, refs->data + i, j - i);
+			buf_puts(out, "\r\n ");
+		}
+		i = j;
+	}
+}
+
+void
+vacation_compose(const struct vacation_cfg *v, const char *from, const char *to,
     const char *msg, size_t len, time_t now, uint64_t seq, struct buf *out)
 {
 	struct buf subj, mid, refs;
@@ -453,9 +492,10 @@ compose(const struct vacation_cfg *v, const char *from, const char *to,
 		/* "Auto: " and the original subject as it came (its
 		 * encoded words kept), cut to VACATION_SUBJECT_MAX */
 		buf_puts(out, "Auto: ");
-		if (subj.len > VACATION_SUBJECT_MAX)
+		if (subj.len > VACATION_SUBJECT_MAX) {
 			subj.len = VACATION_SUBJECT_MAX;
-		subj.data[subj.len] = '\0';
+			subj.data[subj.len] = '\0';
+		}
 		put_text(out, buf_cstr(&subj));
 	}
 	buf_printf(out, "\r\nDate: %s\r\nMessage-ID: <auto.%lld.%" PRIu64
@@ -463,13 +503,10 @@ compose(const struct vacation_cfg *v, const char *from, const char *to,
 	    "localhost");
 	if (has_id) {
 		buf_printf(out, "In-Reply-To: %s\r\nReferences: ", id);
-		/* the original's References when they fit on their own,
-		 * then its id (RFC 5322 3.6.4) */
-		if (refs.len > 0 && refs.len <= VACATION_REFS_MAX &&
-		    memchr(refs.data, '\r', refs.len) == NULL) {
-			buf_append(out, refs.data, refs.len);
-			buf_puts(out, "\r\n ");
-		}
+		/* the original's References when not too long, then its id
+		 * (RFC 5322 3.6.4) */
+		if (refs.len <= VACATION_REFS_MAX)
+			put_refs(out, &refs);
 		buf_printf(out, "%s\r\n", id);
 	}
 	buf_puts(out, "Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n");
@@ -536,7 +573,7 @@ vacation_after_delivery(struct queue *q, struct log_session *ls,
 	}
 	n = __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED);
 	buf_init(&out, VACATION_REPLY_MAX);
-	compose(&v, account, sender, msg, len, now, n, &out);
+	vacation_compose(&v, account, sender, msg, len, now, n, &out);
 	vacation_cfg_clear(&v);
 	if (out.err != 0) {
 		log_ses(ls, LOG_PROBLEM, "auto-reply to <%s> not sent: too "

@@ -22,6 +22,7 @@
 
 #include <time.h>
 
+#include "lib/buf.h"
 #include "lib/error.h"
 
 struct queue;
@@ -59,6 +60,16 @@ int64_t	 vacation_parse_date(const char *s);
  */
 const char *vacation_check(const char *sender, const char *const *rcpts,
 	    size_t nrcpt, const char *msg, size_t len);
+
+/*
+ * The auto-reply from address from to address to for msg[0, len) onto out
+ * (RFC 3834 3: Auto-Submitted: auto-replied, In-Reply-To, References,
+ * subject v->subject or "Auto: " and the original's; bodies in base64;
+ * header lines under 998 bytes).  seq makes its Message-ID unique.
+ */
+void	 vacation_compose(const struct vacation_cfg *v, const char *from,
+	    const char *to, const char *msg, size_t len, time_t now,
+	    uint64_t seq, struct buf *out);
 
 /*
  * After msg[0, len) from sender was stored for the account (folder dir,
