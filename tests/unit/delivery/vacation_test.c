@@ -170,14 +170,14 @@ main(void)
 	v.enabled = true;
 	snprintf(v.to_date, sizeof(v.to_date), "2030-01-01T00:00:00Z");
 	v.subject = strdup("Away \"quoted\"\n");
-	v.text = strdup("line 1\nline 2 \xe2\x82\xac");
+	v.text = strdup("line 1\nline 2 \xe2\x82\xac \x01\x7f\t\\ \"");
 	test_assert(vacation_write(dir, &v, &err) == 0);
 	vacation_cfg_clear(&v);
 	test_assert(vacation_read(dir, &v, &err) == 0 && v.enabled);
 	test_assert_str(v.to_date, "2030-01-01T00:00:00Z");
 	test_assert_str(v.from_date, "");
 	test_assert_str(v.subject, "Away \"quoted\"\n");
-	test_assert_str(v.text, "line 1\nline 2 \xe2\x82\xac");
+	test_assert_str(v.text, "line 1\nline 2 \xe2\x82\xac \x01\x7f\t\\ \"");
 	test_assert(v.html == NULL);
 	vacation_cfg_clear(&v);
 	{
