@@ -11,9 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "delivery/local.h"
 #include "delivery/units.h"
+#include "delivery/vacation.h"
 #include "lib/dict.h"
 #include "lib/log.h"
 #include "lib/xmalloc.h"
@@ -29,6 +31,7 @@ struct lmsg {
 	struct buf	text;		/* Return-Path line + body */
 	char		key[LOCAL_KEY_MAX + 1];
 	bool		ready;		/* body read */
+	bool		fresh;		/* stored now (not a duplicate) */
 };
 
 int
@@ -125,6 +128,7 @@ store_chunk(struct store *s, struct log_session *ls, uint64_t max,
 			set_outcome(items, lm->first, lm->last,
 			    QUEUE_OUT_DELIVERED, NULL);
 			stats_add(STAT_MSG_DELIVERED, 1);
+			lm->fresh = true;
 			log_ses(ls, LOG_MAJOR, "delivered: queue id %" PRIu64
 			    ", uid %" PRIu32 ", %zu bytes",
 			    items[lm->first].msg_id, d[nd].uid, lm->text.len);
@@ -174,6 +178,23 @@ read_message(struct queue *q, struct log_session *ls, struct queue_item *items,
 		return;
 	}
 	lm->ready = true;
+}
+
+/* The account's auto-reply (vacation.h) to a message just stored. */
+static void
+auto_reply(struct queue *q, struct log_session *ls, const char *dir,
+    const char *account, const struct queue_item *items,
+    const struct lmsg *lm)
+{
+	const char **rcpts = xcalloc(lm->last - lm->first, sizeof(*rcpts));
+	size_t i;
+
+	for (i = lm->first; i < lm->last; i++)
+		rcpts[i - lm->first] = items[i].address;
+	vacation_after_delivery(q, ls, dir, account, rcpts, lm->last -
+	    lm->first, items[lm->first].return_path, lm->text.data,
+	    lm->text.len, time(NULL));
+	free(rcpts);
 }
 
 void
@@ -264,8 +285,12 @@ local_dispatch(void *arg, struct queue *q, const char *module,
 		}
 		store_chunk(s, &ls, max, items, msgs + start, m - start);
 		for (i = start; i < m; i++)
-			if (msgs[i].ready)
+			if (msgs[i].ready) {
+				if (msgs[i].fresh)
+					auto_reply(q, &ls, path, target, items,
+					    &msgs[i]);
 				buf_free(&msgs[i].text);
+			}
 	}
 	free(msgs);
 	store_cache_release(&s);

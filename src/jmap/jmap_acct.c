@@ -105,6 +105,42 @@ jmap_acct_update(struct server *srv, const struct auth_result *who,
 	return rc;
 }
 
+struct dval *
+jmap_acct_read_all(struct server *srv, const struct auth_result *who)
+{
+	char path[OBJECTS_PATH_MAX + 16];
+	struct dval *d;
+	struct error err;
+
+	if (data_path(srv, who, path, sizeof(path), &err) < 0)
+		return dict_new_dict();
+	pthread_mutex_lock(&acct_lock);
+	d = read_locked(path);
+	pthread_mutex_unlock(&acct_lock);
+	return d;
+}
+
+int
+jmap_acct_modify(struct server *srv, const struct auth_result *who,
+    int (*fn)(struct dval *d, void *arg, struct error *err_r), void *arg,
+    struct error *err_r)
+{
+	char path[OBJECTS_PATH_MAX + 16];
+	struct dval *d;
+	int rc;
+
+	if (data_path(srv, who, path, sizeof(path), err_r) < 0)
+		return -1;
+	pthread_mutex_lock(&acct_lock);
+	d = read_locked(path);
+	rc = fn(d, arg, err_r);
+	if (rc == 0)
+		rc = dict_file_write(path, d, err_r);
+	pthread_mutex_unlock(&acct_lock);
+	dict_free(&d);
+	return rc;
+}
+
 /* ---- recent recipients ---- */
 
 struct add_arg {

@@ -312,15 +312,17 @@ session_resource(struct jmap_ctx *c)
 	    mail);
 	json_object_set_new(caps, JMAP_URN_SUBMISSION, json_object());
 	json_object_set_new(caps, JMAP_URN_QUOTA, json_object());
-	acct = json_pack("{s:s, s:b, s:b, s:{s:{}, s:o, s:o, s:{}}}",
+	json_object_set_new(caps, JMAP_URN_VACATION, json_object());
+	acct = json_pack("{s:s, s:b, s:b, s:{s:{}, s:o, s:o, s:{}, s:{}}}",
 	    "name", id, "isPersonal", 1, "isReadOnly", 0,
 	    "accountCapabilities", JMAP_URN_CORE,
 	    JMAP_URN_MAIL, json_copy(mail), JMAP_URN_SUBMISSION, sub,
-	    JMAP_URN_QUOTA);
+	    JMAP_URN_QUOTA, JMAP_URN_VACATION);
 	accts = json_object();
 	json_object_set_new(accts, id, acct);
-	prim = json_pack("{s:s, s:s, s:s, s:s}", JMAP_URN_CORE, id,
-	    JMAP_URN_MAIL, id, JMAP_URN_SUBMISSION, id, JMAP_URN_QUOTA, id);
+	prim = json_pack("{s:s, s:s, s:s, s:s, s:s}", JMAP_URN_CORE, id,
+	    JMAP_URN_MAIL, id, JMAP_URN_SUBMISSION, id, JMAP_URN_QUOTA, id,
+	    JMAP_URN_VACATION, id);
 	buf_init(&base, 2048);
 	base_url(c, &base);
 	buf_init(&st, 64);
@@ -379,11 +381,17 @@ static const struct jmap_method {
 	{ "SearchSnippet/get",	JMAP_CAP_MAIL,	jmap_snippet_get },
 	{ "Identity/get",	JMAP_CAP_SUBMISSION, jmap_identity_get },
 	{ "Identity/set",	JMAP_CAP_SUBMISSION, jmap_identity_set },
+	{ "Identity/changes",	JMAP_CAP_SUBMISSION, jmap_identity_changes },
 	{ "EmailSubmission/set", JMAP_CAP_SUBMISSION, jmap_submission_set },
 	{ "EmailSubmission/get", JMAP_CAP_SUBMISSION, jmap_submission_get },
 	{ "EmailSubmission/query", JMAP_CAP_SUBMISSION, jmap_submission_query },
+	{ "EmailSubmission/changes", JMAP_CAP_SUBMISSION,
+	    jmap_submission_changes },
 	{ "Quota/get",		JMAP_CAP_QUOTA,	jmap_quota_get },
 	{ "Quota/query",	JMAP_CAP_QUOTA,	jmap_quota_query },
+	{ "Quota/changes",	JMAP_CAP_QUOTA,	jmap_quota_changes },
+	{ "VacationResponse/get", JMAP_CAP_VACATION, jmap_vacation_get },
+	{ "VacationResponse/set", JMAP_CAP_VACATION, jmap_vacation_set },
 };
 
 static void

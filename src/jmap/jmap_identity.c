@@ -6,7 +6,8 @@
  * created, each with the account's own address or one of its aliases, in
  * any of the domain's names (the domain or a domain alias): addresses
  * that reach this same account.  Identities are kept in the account's
- * jmap.data (jmap_acct.c) as JSON texts, at most JMAP_IDENTITIES_MAX.
+ * jmap.data as a record list (jmap_records.c: "Identities", its state
+ * and change log for Identity/changes), at most JMAP_IDENTITIES_MAX.
  */
 #include "lib/compat.h"
 
@@ -28,27 +29,9 @@ static const char *const props[] = {
 	"name", "email", "replyTo", "bcc", "textSignature", "htmlSignature",
 };
 
-/* The stored identities: a JSON array of objects (never NULL). */
-static json_t *
-stored(struct jmap_ctx *c)
-{
-	struct dval *arr = jmap_acct_read(c->srv, &c->who, "Identities");
-	json_t *out = json_array();
-	size_t i;
-
-	for (i = 0; arr != NULL && i < dict_array_len(arr); i++) {
-		const char *t = dict_str(dict_array_get(arr, i), NULL);
-		json_t *o = t != NULL ? json_loads(t, 0, NULL) : NULL;
-
-		if (json_is_object(o) && json_is_string(json_object_get(o,
-		    "id")))
-			json_array_append_new(out, o);
-		else
-			json_decref(o);
-	}
-	dict_free(&arr);
-	return out;
-}
+static const struct jmap_rec_kind identity_kind = {
+	"Identities", "IdentityState", "IdentityChanges", 'I'
+};
 
 static json_t *
 main_identity(struct jmap_ctx *c)
@@ -64,11 +47,13 @@ main_identity(struct jmap_ctx *c)
 	    "bcc", "textSignature", "", "htmlSignature", "");
 }
 
-/* Every identity of the account: I1 (as stored, or the default) first. */
+/* Every identity of the account (copies): I1 (as stored, or the default)
+ * first, then the stored ones r holds. */
 static json_t *
-all_identities(struct jmap_ctx *c)
+all_identities(struct jmap_ctx *c, const struct jmap_records *r)
 {
-	json_t *st = stored(c), *out = json_array(), *v, *m = NULL;
+	json_t *st = json_deep_copy(r->list), *out = json_array(), *v;
+	json_t *m = NULL;
 	size_t i;
 
 	json_array_foreach(st, i, v)
@@ -96,31 +81,18 @@ all_identities(struct jmap_ctx *c)
 	return out;
 }
 
-/* The state (a counter) and the next identity number, kept with the
- * identities as IdentityState = (state, next): an id is never given
- * twice, even after its identity was destroyed. */
-static void
-identity_state(struct jmap_ctx *c, char *out, size_t n, long *next_r)
-{
-	struct dval *v = jmap_acct_read(c->srv, &c->who, "IdentityState");
-	const char *s = v != NULL ? dict_str(dict_array_get(v, 0), NULL) :
-	    NULL;
-	const char *nx = v != NULL && dict_array_len(v) > 1 ?
-	    dict_str(dict_array_get(v, 1), NULL) : NULL;
-
-	snprintf(out, n, "I%s", s != NULL ? s : "0");
-	if (next_r != NULL)
-		*next_r = nx != NULL ? strtol(nx, NULL, 10) : 2;
-	dict_free(&v);
-}
-
 bool
 jmap_identity_find(struct jmap_ctx *c, const char *id, char *email,
     size_t n)
 {
-	json_t *all = all_identities(c), *v;
+	struct jmap_records r;
+	json_t *all, *v;
 	size_t i;
 	bool found = false;
+
+	jmap_records_load(c, &identity_kind, &r);
+	all = all_identities(c, &r);
+	jmap_records_free(&r);
 
 	json_array_foreach(all, i, v)
 		if (strcmp(json_string_value(json_object_get(v, "id")), id) ==
@@ -140,6 +112,7 @@ jmap_identity_get(struct jmap_ctx *c, json_t *args)
 	json_t *ids = json_object_get(args, "ids");
 	json_t *want = json_object_get(args, "properties");
 	json_t *list = json_array(), *nf = json_array(), *all, *v, *w;
+	struct jmap_records r;
 	size_t i, k;
 	char st[64];
 
@@ -148,7 +121,10 @@ jmap_identity_get(struct jmap_ctx *c, json_t *args)
 		json_decref(nf);
 		return jmap_fail(c, "invalidArguments", "ids");
 	}
-	all = all_identities(c);
+	jmap_records_load(c, &identity_kind, &r);
+	jmap_records_state(&r, st, sizeof(st));
+	all = all_identities(c, &r);
+	jmap_records_free(&r);
 	if (ids == NULL || json_is_null(ids))
 		json_array_extend(list, all);
 	else
@@ -184,7 +160,6 @@ jmap_identity_get(struct jmap_ctx *c, json_t *args)
 			}
 		}
 	}
-	identity_state(c, st, sizeof(st), NULL);
 	return json_pack("{s:s, s:s, s:o, s:o}", "accountId",
 	    jmap_account_id(c), "state", st, "list", list, "notFound", nf);
 }
@@ -303,50 +278,6 @@ apply(struct jmap_ctx *c, json_t *ident, json_t *patch, bool create)
 	return NULL;
 }
 
-struct save_arg {
-	json_t	*list;		/* every identity to keep */
-	long	 state;
-	long	 next;		/* the next identity number */
-};
-
-static struct dval *
-save_identities(const struct dval *old, void *argp)
-{
-	const struct save_arg *a = argp;
-	struct dval *nv = dict_new_array();
-	json_t *v;
-	size_t i;
-
-	(void)old;
-	json_array_foreach(a->list, i, v) {
-		json_t *copy = json_deep_copy(v);
-		char *t;
-
-		json_object_del(copy, "mayDelete");
-		t = json_dumps(copy, JSON_COMPACT);
-		json_decref(copy);
-		if (t != NULL)
-			dict_array_push_cstr(nv, t);
-		free(t);
-	}
-	return nv;
-}
-
-static struct dval *
-save_state(const struct dval *old, void *argp)
-{
-	const struct save_arg *a = argp;
-	struct dval *nv = dict_new_array();
-	char n[32];
-
-	(void)old;
-	snprintf(n, sizeof(n), "%ld", a->state);
-	dict_array_push_cstr(nv, n);
-	snprintf(n, sizeof(n), "%ld", a->next);
-	dict_array_push_cstr(nv, n);
-	return nv;
-}
-
 json_t *
 jmap_identity_set(struct jmap_ctx *c, json_t *args)
 {
@@ -361,14 +292,17 @@ jmap_identity_set(struct jmap_ctx *c, json_t *args)
 	json_t *v, *r, *e;
 	const char *key;
 	char old_state[64], new_state[64];
-	struct save_arg sa;
+	struct jmap_records rec;
 	struct error err;
 	size_t i, k;
 	bool changed = false;
 	long next;
 
-	identity_state(c, old_state, sizeof(old_state), &next);
+	jmap_records_load(c, &identity_kind, &rec);
+	jmap_records_state(&rec, old_state, sizeof(old_state));
+	next = rec.next > 2 ? rec.next : 2;
 	if (if_state != NULL && strcmp(if_state, old_state) != 0) {
+		jmap_records_free(&rec);
 		json_decref(created);
 		json_decref(ncreated);
 		json_decref(updated);
@@ -378,7 +312,7 @@ jmap_identity_set(struct jmap_ctx *c, json_t *args)
 		return jmap_fail(c, "stateMismatch", "the state is %s",
 		    old_state);
 	}
-	all = all_identities(c);
+	all = all_identities(c, &rec);
 	json_array_foreach(all, i, v) {
 		long n = strtol(json_string_value(json_object_get(v, "id")) + 1,
 		    NULL, 10);
@@ -416,6 +350,7 @@ jmap_identity_set(struct jmap_ctx *c, json_t *args)
 		    id, "mayDelete", 1));
 		json_object_set_new(c->created, key, json_string(id));
 		json_decref(ident);
+		jmap_records_note(&rec, id, 'c');
 		changed = true;
 	}
 	json_object_foreach(update, key, v) {
@@ -445,6 +380,7 @@ jmap_identity_set(struct jmap_ctx *c, json_t *args)
 			json_decref(copy);
 		}
 		json_object_set_new(updated, id, json_null());
+		jmap_records_note(&rec, id, 'u');
 		changed = true;
 	}
 	json_array_foreach(destroy, i, v) {
@@ -473,17 +409,20 @@ jmap_identity_set(struct jmap_ctx *c, json_t *args)
 			continue;
 		}
 		json_array_append_new(destroyed, json_string(id));
+		jmap_records_note(&rec, id, 'd');
 		changed = true;
 	}
-	snprintf(new_state, sizeof(new_state), "%s", old_state);
 	if (changed) {
-		sa.list = all;
-		sa.state = strtol(old_state + 1, NULL, 10) + 1;
-		sa.next = next;
-		if (jmap_acct_update(c->srv, &c->who, "Identities",
-		    save_identities, &sa, &err) < 0 ||
-		    jmap_acct_update(c->srv, &c->who, "IdentityState",
-		    save_state, &sa, &err) < 0) {
+		json_array_clear(rec.list);
+		json_array_foreach(all, i, v) {
+			json_t *copy = json_deep_copy(v);
+
+			json_object_del(copy, "mayDelete");
+			json_array_append_new(rec.list, copy);
+		}
+		rec.next = next;
+		if (jmap_records_save(c, &rec, &err) < 0) {
+			jmap_records_free(&rec);
 			json_decref(all);
 			json_decref(created);
 			json_decref(ncreated);
@@ -493,8 +432,9 @@ jmap_identity_set(struct jmap_ctx *c, json_t *args)
 			json_decref(ndestroyed);
 			return jmap_fail(c, "serverFail", "%s", err.msg);
 		}
-		snprintf(new_state, sizeof(new_state), "I%ld", sa.state);
 	}
+	jmap_records_state(&rec, new_state, sizeof(new_state));
+	jmap_records_free(&rec);
 	json_decref(all);
 	r = json_pack("{s:s, s:s, s:s}", "accountId", jmap_account_id(c),
 	    "oldState", old_state, "newState", new_state);
@@ -505,4 +445,12 @@ jmap_identity_set(struct jmap_ctx *c, json_t *args)
 	json_object_set_new(r, "destroyed", destroyed);
 	json_object_set_new(r, "notDestroyed", ndestroyed);
 	return r;
+}
+
+/* RFC 8620 5.2 over the identities' change log (jmap_records.c); I1 as
+ * the default (never stored) has no changes to tell. */
+json_t *
+jmap_identity_changes(struct jmap_ctx *c, json_t *args)
+{
+	return jmap_records_changes(c, &identity_kind, args);
 }

@@ -355,8 +355,8 @@ add_id(json_t *a, char prefix, int64_t id)
 }
 
 /* maxChanges: a positive integer or absent. */
-static bool
-max_changes(struct jmap_ctx *c, json_t *args, size_t *max_r)
+bool
+jmap_max_changes(struct jmap_ctx *c, json_t *args, size_t *max_r)
 {
 	json_t *m = json_object_get(args, "maxChanges");
 
@@ -385,7 +385,7 @@ jmap_mailbox_changes(struct jmap_ctx *c, json_t *args)
 
 	if (since == NULL)
 		return jmap_fail(c, "invalidArguments", "sinceState");
-	if (!max_changes(c, args, &max))
+	if (!jmap_max_changes(c, args, &max))
 		return NULL;
 	if (jmap_state_parse('M', since, &old, &nold) < 0)
 		return jmap_fail(c, "cannotCalculateChanges",

@@ -100,6 +100,9 @@ int	 jmap_mb_counts(struct jmap_ctx *c, size_t k);
 int	 jmap_state(struct jmap_ctx *c, char kind, struct buf *out);
 json_t	*jmap_mailbox_get(struct jmap_ctx *c, json_t *args);
 json_t	*jmap_mailbox_changes(struct jmap_ctx *c, json_t *args);
+/* The maxChanges argument, capped to JMAP_CHANGES_MAX, into *max_r;
+ * false after setting invalidArguments. */
+bool	 jmap_max_changes(struct jmap_ctx *c, json_t *args, size_t *max_r);
 json_t	*jmap_mailbox_query(struct jmap_ctx *c, json_t *args);
 json_t	*jmap_mailbox_set(struct jmap_ctx *c, json_t *args);
 
@@ -207,11 +210,13 @@ int	 jmap_blob_get(struct jmap_ctx *c, const char *blob_id,
 json_t	*jmap_submission_set(struct jmap_ctx *c, json_t *args);
 json_t	*jmap_submission_get(struct jmap_ctx *c, json_t *args);
 json_t	*jmap_submission_query(struct jmap_ctx *c, json_t *args);
+json_t	*jmap_submission_changes(struct jmap_ctx *c, json_t *args);
 
 /* ---- jmap_identity.c ---- */
 
 json_t	*jmap_identity_get(struct jmap_ctx *c, json_t *args);
 json_t	*jmap_identity_set(struct jmap_ctx *c, json_t *args);
+json_t	*jmap_identity_changes(struct jmap_ctx *c, json_t *args);
 /* The address of identity id into email; false when there is none. */
 bool	 jmap_identity_find(struct jmap_ctx *c, const char *id, char *email,
 	    size_t n);
@@ -232,9 +237,63 @@ struct dval *jmap_acct_read(struct server *srv, const struct auth_result *who,
 int	 jmap_acct_update(struct server *srv, const struct auth_result *who,
 	    const char *key, struct dval *(*fn)(const struct dval *old,
 	    void *arg), void *arg, struct error *err_r);
+/* The whole jmap.data dictionary (an empty one when there is none). */
+struct dval *jmap_acct_read_all(struct server *srv,
+	    const struct auth_result *who);
+/* Under the file's lock: fn changes the dictionary in place and returns
+ * 0 to have it written (atomically), or -1 with err_r to write nothing.
+ * 0, or -1 with err_r. */
+int	 jmap_acct_modify(struct server *srv, const struct auth_result *who,
+	    int (*fn)(struct dval *d, void *arg, struct error *err_r),
+	    void *arg, struct error *err_r);
 /* Adds addresses to the account's recent recipients (logged on error). */
 void	 jmap_recent_add(struct jmap_ctx *c, const char *const *addrs,
 	    size_t n);
+
+/* ---- jmap_records.c: lists of JSON records in jmap.data ---- */
+
+/* Where a kind of record is kept in jmap.data, and its state prefix. */
+struct jmap_rec_kind {
+	const char	*key;		/* the records, "Identities" */
+	const char	*state_key;	/* (state, next, base) */
+	const char	*log_key;	/* ("state kind id", ...) */
+	char		 prefix;	/* of the state string */
+};
+
+struct jmap_records {
+	const struct jmap_rec_kind *kind;
+	json_t		*list;		/* objects, each with a string "id" */
+	json_t		*log;		/* "state kind id" strings */
+	long		 state;		/* moves on by one per change */
+	long		 next;		/* the kind's next id number */
+	long		 base;		/* the oldest state /changes answers */
+	long		 loaded_state;	/* as read: save checks it */
+};
+
+/* Reads the records of kind k (never fails: none when unreadable). */
+void	 jmap_records_load(struct jmap_ctx *c, const struct jmap_rec_kind *k,
+	    struct jmap_records *r);
+void	 jmap_records_free(struct jmap_records *r);
+/* The state string, "<prefix><n>". */
+void	 jmap_records_state(const struct jmap_records *r, char *out,
+	    size_t n);
+/* The record with id, or NULL (borrowed). */
+json_t	*jmap_records_find(const struct jmap_records *r, const char *id);
+/* Logs one change ('c', 'u' or 'd') of record id: the state moves on. */
+void	 jmap_records_note(struct jmap_records *r, const char *id,
+	    char kind);
+/* Writes list, state and log; -1 with err_r (ERR_TEMP when another
+ * request changed them since they were loaded). */
+int	 jmap_records_save(struct jmap_ctx *c, struct jmap_records *r,
+	    struct error *err_r);
+/* The <Type>/changes method for kind k (RFC 8620 5.2). */
+json_t	*jmap_records_changes(struct jmap_ctx *c, const struct jmap_rec_kind *k,
+	    json_t *args);
+
+/* ---- jmap_vacation.c ---- */
+
+json_t	*jmap_vacation_get(struct jmap_ctx *c, json_t *args);
+json_t	*jmap_vacation_set(struct jmap_ctx *c, json_t *args);
 
 /* ---- jmap_quota.c ---- */
 
@@ -242,5 +301,6 @@ void	 jmap_recent_add(struct jmap_ctx *c, const char *const *addrs,
 uint64_t jmap_quota_max(struct jmap_ctx *c);
 json_t	*jmap_quota_get(struct jmap_ctx *c, json_t *args);
 json_t	*jmap_quota_query(struct jmap_ctx *c, json_t *args);
+json_t	*jmap_quota_changes(struct jmap_ctx *c, json_t *args);
 
 #endif

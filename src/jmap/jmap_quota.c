@@ -137,3 +137,50 @@ jmap_quota_query(struct jmap_ctx *c, json_t *args)
 	    "position", 0, "ids", ids, "total",
 	    (json_int_t)(max > 0 ? 1 : 0));
 }
+
+/* The state is the object itself (limit and use), so the changes since
+ * any state of this form can be told: Q1 exists when the limit is not 0. */
+json_t *
+jmap_quota_changes(struct jmap_ctx *c, json_t *args)
+{
+	const char *since = json_string_value(json_object_get(args,
+	    "sinceState"));
+	unsigned long long omax, oused;
+	uint64_t max, used;
+	json_t *cr, *up, *de;
+	size_t lim;
+	char st[64], chk[64];
+	int n = 0;
+
+	if (since == NULL)
+		return jmap_fail(c, "invalidArguments", "sinceState");
+	if (!jmap_max_changes(c, args, &lim))
+		return NULL;
+	/* only what quota_state() writes: the same text back */
+	if (sscanf(since, "Q%llx-%llx%n", &omax, &oused, &n) != 2 ||
+	    (size_t)n != strlen(since))
+		return jmap_fail(c, "cannotCalculateChanges", "not a state "
+		    "of this server");
+	quota_state(omax, oused, chk, sizeof(chk));
+	if (strcmp(chk, since) != 0)
+		return jmap_fail(c, "cannotCalculateChanges", "not a state "
+		    "of this server");
+	if (quota_now(c, &max, &used) < 0)
+		return NULL;
+	quota_state(max, used, st, sizeof(st));
+	cr = json_array();
+	up = json_array();
+	de = json_array();
+	if (strcmp(st, since) != 0) {
+		if (omax == 0 && max > 0)
+			json_array_append_new(cr, json_string(QUOTA_ID));
+		else if (omax > 0 && max == 0)
+			json_array_append_new(de, json_string(QUOTA_ID));
+		else if (max > 0)
+			json_array_append_new(up, json_string(QUOTA_ID));
+	}
+	return json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:n}",
+	    "accountId", jmap_account_id(c), "oldState", since, "newState", st,
+	    "hasMoreChanges", 0, "created", cr, "updated", up, "destroyed", de,
+	    "updatedProperties");
+}

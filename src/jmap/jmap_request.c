@@ -102,6 +102,8 @@ jmap_req_parse(const char *body, size_t len, size_t calls_max,
 			r->caps |= JMAP_CAP_SUBMISSION;
 		else if (strcmp(u, JMAP_URN_QUOTA) == 0)
 			r->caps |= JMAP_CAP_QUOTA;
+		else if (strcmp(u, JMAP_URN_VACATION) == 0)
+			r->caps |= JMAP_CAP_VACATION;
 		else {
 			char d[200];
 

@@ -24,6 +24,7 @@
 #define JMAP_URN_MAIL		"urn:ietf:params:jmap:mail"
 #define JMAP_URN_SUBMISSION	"urn:ietf:params:jmap:submission"
 #define JMAP_URN_QUOTA		"urn:ietf:params:jmap:quota"	/* RFC 9425 */
+#define JMAP_URN_VACATION	"urn:ietf:params:jmap:vacationresponse"	/* RFC 8621 8 */
 
 struct jmap_call {
 	const char	*name;		/* borrowed from the request's JSON */

@@ -86,25 +86,38 @@ sent_text(struct jmap_ctx *c, const char *data, size_t len, size_t hdr_len,
 	buf_append(out, data + hdr_len, len - hdr_len);
 }
 
-/* ---- the submissions kept (jmap.data "Submissions", newest last) ---- */
+/* ---- the submissions kept (jmap.data "Submissions", newest last, a
+ * record list of jmap_records.c for EmailSubmission/changes) ---- */
 
-struct rec_arg {
-	const char	*text;		/* the object as JSON */
+static const struct jmap_rec_kind submission_kind = {
+	"Submissions", "SubmissionState", "SubmissionChanges", 'S'
 };
 
-static struct dval *
-add_submission(const struct dval *old, void *argp)
+/* Adds o (the newest JMAP_SUBMISSIONS_KEPT are kept: the older ones are
+ * destroyed), retried once if another request wrote meanwhile. */
+static int
+keep_submission(struct jmap_ctx *c, json_t *o, struct error *err_r)
 {
-	const struct rec_arg *a = argp;
-	struct dval *nv = dict_new_array();
-	size_t i, n = dict_array_len(old);
+	struct jmap_records r;
+	int tries, rc = -1;
 
-	/* the newest JMAP_SUBMISSIONS_KEPT, this one included */
-	for (i = n >= JMAP_SUBMISSIONS_KEPT ? n - JMAP_SUBMISSIONS_KEPT + 1 :
-	    0; i < n; i++)
-		dict_array_push(nv, dict_clone(dict_array_get(old, i)));
-	dict_array_push_cstr(nv, a->text);
-	return nv;
+	for (tries = 0; tries < 2 && rc < 0; tries++) {
+		jmap_records_load(c, &submission_kind, &r);
+		while (json_array_size(r.list) >= JMAP_SUBMISSIONS_KEPT) {
+			jmap_records_note(&r, json_string_value(
+			    json_object_get(json_array_get(r.list, 0), "id")),
+			    'd');
+			json_array_remove(r.list, 0);
+		}
+		json_array_append(r.list, o);
+		jmap_records_note(&r, json_string_value(json_object_get(o,
+		    "id")), 'c');
+		rc = jmap_records_save(c, &r, err_r);
+		jmap_records_free(&r);
+		if (rc < 0 && err_r->kind != ERR_TEMP)
+			break;
+	}
+	return rc;
 }
 
 /* Keeps the EmailSubmission for /get and /query and its recipients for
@@ -115,10 +128,8 @@ record(struct jmap_ctx *c, json_t *res, const char *ident, const char *eid,
 {
 	json_t *o = json_deep_copy(res), *rcpt = json_array();
 	const char **addrs = xcalloc(n + 1, sizeof(*addrs));
-	struct rec_arg a;
 	struct error err;
 	size_t i;
-	char *t;
 
 	for (i = 0; i < n; i++) {
 		json_array_append_new(rcpt, json_pack("{s:s, s:n}", "email",
@@ -132,48 +143,26 @@ record(struct jmap_ctx *c, json_t *res, const char *ident, const char *eid,
 	json_object_set_new(o, "deliveryStatus", json_null());
 	json_object_set_new(o, "dsnBlobIds", json_array());
 	json_object_set_new(o, "mdnBlobIds", json_array());
-	t = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	a.text = t != NULL ? t : "{}";
-	if (jmap_acct_update(c->srv, &c->who, "Submissions", add_submission,
-	    &a, &err) < 0)
+	if (keep_submission(c, o, &err) < 0)
 		log_ses(c->http->log, LOG_PROBLEM, "%s: submission not kept: "
 		    "%s", c->who.address, err.msg);
-	free(t);
+	json_decref(o);
 	jmap_recent_add(c, addrs, n);
 	free(addrs);
 }
 
-/* Every kept submission, oldest first (never NULL). */
+/* Every kept submission, oldest first (never NULL), and the state. */
 static json_t *
-kept(struct jmap_ctx *c)
+kept(struct jmap_ctx *c, char *state, size_t n)
 {
-	struct dval *arr = jmap_acct_read(c->srv, &c->who, "Submissions");
-	json_t *out = json_array();
-	size_t i;
+	struct jmap_records r;
+	json_t *out;
 
-	for (i = 0; arr != NULL && i < dict_array_len(arr); i++) {
-		const char *t = dict_str(dict_array_get(arr, i), NULL);
-		json_t *o = t != NULL ? json_loads(t, 0, NULL) : NULL;
-
-		if (json_is_object(o) && json_is_string(json_object_get(o,
-		    "id")))
-			json_array_append_new(out, o);
-		else
-			json_decref(o);
-	}
-	dict_free(&arr);
+	jmap_records_load(c, &submission_kind, &r);
+	jmap_records_state(&r, state, n);
+	out = json_incref(r.list);
+	jmap_records_free(&r);
 	return out;
-}
-
-/* The state: the newest submission's id ("S0" before any). */
-static void
-sub_state(json_t *all, char *out, size_t n)
-{
-	json_t *last = json_array_get(all, json_array_size(all) - 1);
-
-	snprintf(out, n, "%s", last != NULL ? json_string_value(
-	    json_object_get(last, "id")) : "S0");
 }
 
 json_t *
@@ -191,7 +180,7 @@ jmap_submission_get(struct jmap_ctx *c, json_t *args)
 		json_decref(nf);
 		return jmap_fail(c, "invalidArguments", "ids");
 	}
-	all = kept(c);
+	all = kept(c, st, sizeof(st));
 	if (ids == NULL || json_is_null(ids))
 		json_array_extend(list, all);
 	else
@@ -224,7 +213,6 @@ jmap_submission_get(struct jmap_ctx *c, json_t *args)
 					json_object_del(v, key);
 			}
 		}
-	sub_state(all, st, sizeof(st));
 	json_decref(all);
 	return json_pack("{s:s, s:s, s:o, s:o}", "accountId",
 	    jmap_account_id(c), "state", st, "list", list, "notFound", nf);
@@ -293,7 +281,7 @@ jmap_submission_query(struct jmap_ctx *c, json_t *args)
 			desc = json_is_false(json_object_get(v,
 			    "isAscending"));
 	}
-	all = kept(c);
+	all = kept(c, st, sizeof(st));
 	json_array_foreach(all, i, v) {
 		const char *at = json_string_value(json_object_get(v,
 		    "sendAt"));
@@ -334,7 +322,6 @@ jmap_submission_query(struct jmap_ctx *c, json_t *args)
 			break;
 		json_array_append(ids, json_array_get(hits, k));
 	}
-	sub_state(all, st, sizeof(st));
 	json_decref(all);
 	v = json_pack("{s:s, s:s, s:b, s:I, s:o, s:I}", "accountId",
 	    jmap_account_id(c), "queryState", st, "canCalculateChanges", 0,
@@ -508,12 +495,7 @@ jmap_submission_set(struct jmap_ctx *c, json_t *args)
 
 	if (create != NULL && !json_is_null(create) && !json_is_object(create))
 		return jmap_fail(c, "invalidArguments", "create");
-	{
-		json_t *all = kept(c);
-
-		sub_state(all, old_state, sizeof(old_state));
-		json_decref(all);
-	}
+	json_decref(kept(c, old_state, sizeof(old_state)));
 	if (json_object_get(args, "update") != NULL &&
 	    json_object_size(json_object_get(args, "update")) > 0)
 		return jmap_fail(c, "invalidArguments", "sent messages cannot "
@@ -543,12 +525,7 @@ jmap_submission_set(struct jmap_ctx *c, json_t *args)
 				json_array_append_new(edestroy,
 				    json_string(eid));
 	}
-	{
-		json_t *all = kept(c);
-
-		sub_state(all, new_state, sizeof(new_state));
-		json_decref(all);
-	}
+	json_decref(kept(c, new_state, sizeof(new_state)));
 	r = json_pack("{s:s, s:s, s:s}", "accountId", jmap_account_id(c),
 	    "oldState", old_state, "newState", new_state);
 	json_object_set_new(r, "created", json_object_size(created) ? created :
@@ -573,4 +550,10 @@ jmap_submission_set(struct jmap_ctx *c, json_t *args)
 		json_decref(edestroy);
 	}
 	return r;
+}
+
+json_t *
+jmap_submission_changes(struct jmap_ctx *c, json_t *args)
+{
+	return jmap_records_changes(c, &submission_kind, args);
 }

@@ -94,6 +94,15 @@
 #define JMAP_JSON_DEPTH_MAX	64	/* nesting of a request's JSON */
 #define JMAP_RECENT_MAX		50	/* recent recipients kept per account (address completion) */
 #define JMAP_SUBMISSIONS_KEPT	100	/* EmailSubmission objects kept per account for /get and /query */
+#define VACATION_SUBJECT_MAX	900	/* auto-reply subject (VacationResponse/set); the original's cut to it in "Auto: " (a Subject line stays under 998) */
+#define VACATION_BODY_MAX	(64 * 1024)	/* auto-reply textBody, htmlBody each */
+#define VACATION_REPLIED_MAX	1000	/* addresses remembered per account (CGP RepliedAddresses); the oldest forgotten */
+#define VACATION_REPEAT		(7 * 86400)	/* seconds: at most one auto-reply per sender in this time (RFC 3834 2) */
+#define VACATION_REFS_MAX	4000	/* the original's References carried into the reply, else only its id */
+#define VACATION_MSGID_MAX	900	/* one message id taken for In-Reply-To/References (one line each, under 998) */
+#define VACATION_SENDER_MAX	900	/* a longer envelope sender gets no auto-reply (its To: line would pass 998) */
+#define VACATION_REPLY_MAX	(512 * 1024)	/* one auto-reply message */
+#define JMAP_CHANGES_KEPT	256	/* changes logged per record kind in jmap.data (Identity, EmailSubmission); older states: cannotCalculateChanges */
 #define JMAP_IDENTITIES_MAX	20	/* stored Identities per account */
 #define JMAP_SIGNATURE_MAX	(64 * 1024)	/* one Identity signature or name */
 

@@ -167,6 +167,28 @@ await run(async (ctx) => {
 	check((await page.inputValue('#text')).includes('-- \nAlice from the browser'), 'the signature is in a new message');
 	await page.click('#compose .close');
 
+	// auto-reply (JMAP VacationResponse): off by default, set, kept
+	await page.click('#prefs-btn');
+	await page.waitForSelector('#autoreply:not([hidden])');
+	check(!(await page.isChecked('#ar-on')), 'the auto-reply is off by default');
+	await page.check('#ar-on');
+	await page.fill('#ar-subject', 'Away from the browser');
+	await page.fill('#ar-text', 'Back on Monday.');
+	await page.fill('#ar-to', '2099-01-02T10:30');
+	await page.click('#ar-save');
+	await page.waitForFunction(() => document.querySelector('#wm-status').textContent === 'Auto-reply saved (on).');
+	await page.fill('#ar-subject', 'x'.repeat(900));
+	check(await page.inputValue('#ar-subject') === 'x'.repeat(900), 'the subject field takes 900 characters');
+	await page.reload();
+	await page.waitForSelector('body[data-ready="1"]');
+	await page.click('#prefs-btn');
+	await page.waitForSelector('#autoreply:not([hidden])');
+	check(await page.isChecked('#ar-on'), 'the auto-reply stays on after a reload');
+	check(await page.inputValue('#ar-subject') === 'Away from the browser', 'its subject is kept');
+	check(await page.inputValue('#ar-text') === 'Back on Monday.', 'its text is kept');
+	check(await page.inputValue('#ar-to') === '2099-01-02T10:30', `its end date is kept: ${await page.inputValue('#ar-to')}`);
+	await page.click('#prefspane .close');
+
 	// password
 	await page.click('#prefs-btn');
 	await page.fill('#pw-old', 'wrong-one');

@@ -142,6 +142,11 @@ def test_keyboard_phone_width_and_preferences(wm):
         imap_wait(s, "alice@client1.test", f"Msg {i}")
         time.sleep(1.1)     # receivedAt has one-second steps
     node("webmail_ui.mjs", url(s), "alice", PASSWORD, "new-secret-2", SHOTS)
+    # the Auto-Reply pane saved through JMAP VacationResponse/set
+    vac = open(s.path("Domains", "client1.test", "alice.macnt",
+                      "vacation.data")).read()
+    assert "IsEnabled = YES" in vac and "Away from the browser" in vac, vac
+    assert "2099-01-0" in vac and "Back on Monday." in vac, vac
     html = imap_wait(s, "bob@client1.test", "Html mail")
     parts = {p.get_content_type(): p.get_payload(decode=True).decode()
              for p in html.walk() if not p.is_multipart() and not p.get_filename()}

@@ -15,6 +15,7 @@ const CSRF = data.dataset.csrf;
 const ME = data.dataset.account;
 const USING = ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:mail',
 	'urn:ietf:params:jmap:submission'];
+const VAC_USING = ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:vacationresponse'];
 const UNDO_MS = 5000;		// undo send: the delay before EmailSubmission/set
 const DRAFT_SAVE_MS = 2000;	// a draft is saved this long after the last change
 
@@ -125,8 +126,8 @@ async function postJSON(url, obj) {
 	return j;
 }
 // One JMAP request; the answers by call id; a method error throws.
-async function jmap(calls) {
-	const r = await http('POST', '/jmap/api', JSON.stringify({ using: USING,
+async function jmap(calls, using = USING) {
+	const r = await http('POST', '/jmap/api', JSON.stringify({ using,
 		methodCalls: calls }), 'application/json');
 	if (!r.ok) throw new Error(`JMAP: HTTP ${r.status} ${await r.text()}`);
 	const j = await r.json();
@@ -931,9 +932,63 @@ function openPrefs() {
 			el('input', { id: 'pw-new', type: 'password', autocomplete: 'new-password', required: true })),
 		el('label', { class: 'field' }, el('span', {}, 'New password again'),
 			el('input', { id: 'pw-new2', type: 'password', autocomplete: 'new-password', required: true })),
-		el('div', { class: 'toolbar' }, el('button', { type: 'submit', id: 'pw-save' }, 'Change the password'))));
+		el('div', { class: 'toolbar' }, el('button', { type: 'submit', id: 'pw-save' }, 'Change the password'))),
+	el('form', { id: 'autoreply', onsubmit: saveAutoReply, hidden: true },
+		el('h2', {}, 'Auto-Reply'),
+		el('label', { class: 'check' }, el('input', { id: 'ar-on', type: 'checkbox' }),
+			'Answer the messages I receive with this text (once a week per sender; not lists, not automatic mail)'),
+		el('label', { class: 'field' }, el('span', {}, 'From (empty: now)'),
+			el('input', { id: 'ar-from', type: 'datetime-local' })),
+		el('label', { class: 'field' }, el('span', {}, 'Until (empty: until turned off)'),
+			el('input', { id: 'ar-to', type: 'datetime-local' })),
+		el('label', { class: 'field' }, el('span', {}, 'Subject (empty: \u201cAuto:\u201d and the message\u2019s)'),
+			el('input', { id: 'ar-subject', maxlength: 900 })),
+		el('label', { class: 'field' }, el('span', {}, 'Text'),
+			el('textarea', { id: 'ar-text', rows: 5 })),
+		el('div', { class: 'toolbar' }, el('button', { type: 'submit', id: 'ar-save' }, 'Save the auto-reply'))));
 	$('#p-sig').value = e.Signature || '';
 	setView('prefs');
+	loadAutoReply();
+}
+
+// ---- auto-reply: JMAP VacationResponse (RFC 8621 8) ----
+// UTCDate <-> the local time of a datetime-local input.
+function localInput(utc) {
+	if (!utc) return '';
+	const d = new Date(utc), p = (n) => String(n).padStart(2, '0');
+	return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+function utcDate(local) {
+	return local ? new Date(local).toISOString().replace(/\.\d+Z$/, 'Z') : null;
+}
+async function loadAutoReply() {
+	try {
+		const r = await jmap([['VacationResponse/get', { accountId: st.acct, ids: ['singleton'] }, 'v']], VAC_USING);
+		const v = r.v.list[0];
+		$('#ar-on').checked = v.isEnabled;
+		$('#ar-from').value = localInput(v.fromDate);
+		$('#ar-to').value = localInput(v.toDate);
+		$('#ar-subject').value = v.subject || '';
+		$('#ar-text').value = v.textBody || '';
+		$('#autoreply').hidden = false;
+	} catch (err) {
+		status(`Auto-reply: ${err.message}`, true);
+	}
+}
+async function saveAutoReply(ev) {
+	ev.preventDefault();
+	try {
+		await jmap([['VacationResponse/set', { accountId: st.acct, update: { singleton: {
+			isEnabled: $('#ar-on').checked,
+			fromDate: utcDate($('#ar-from').value),
+			toDate: utcDate($('#ar-to').value),
+			subject: $('#ar-subject').value.trim() || null,
+			textBody: $('#ar-text').value || null,
+		} } }, 'v']], VAC_USING);
+		status($('#ar-on').checked ? 'Auto-reply saved (on).' : 'Auto-reply saved (off).');
+	} catch (err) {
+		status(err.message, true);
+	}
 }
 async function savePrefs(ev) {
 	ev.preventDefault();
