@@ -7,12 +7,14 @@
  */
 #include "lib/compat.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "delivery/vacation.h"
 #include "lib/addrlist.h"
@@ -533,6 +535,8 @@ vacation_after_delivery(struct queue *q, struct log_session *ls,
     time_t now)
 {
 	static uint64_t seq;
+	char path[OBJECTS_PATH_MAX + 32];
+	struct stat st;
 	const char **all;
 	const char *why = NULL;
 	struct vacation_cfg v;
@@ -544,7 +548,11 @@ vacation_after_delivery(struct queue *q, struct log_session *ls,
 	int rc;
 
 	error_clear(&err);
-	/* the cheap test first: most accounts have no auto-reply */
+	/* the cheap test first: most accounts have no auto-reply file, and
+	 * one stat without the lock says so (every delivery passes here) */
+	if (file_path(dir, path, sizeof(path), &err) < 0 ||
+	    (stat(path, &st) < 0 && errno == ENOENT))
+		return;
 	if (vacation_read(dir, &v, &err) < 0 || !v.enabled) {
 		vacation_cfg_clear(&v);
 		return;
