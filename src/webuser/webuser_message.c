@@ -210,6 +210,11 @@ message_part(const struct http_request *req, struct http_response *resp,
 	bool download;
 
 	if (!jmap_view_part(v, pid, &p)) {
+		char esc[256];
+
+		log_escape(esc, sizeof(esc), req->path, strlen(req->path));
+		log_ses(req->log, LOG_PROBLEM, "%s %s refused (404): no such "
+		    "part", req->method, esc);
 		http_resp_text(resp, 404, "No such part\n");
 		return;
 	}
@@ -455,6 +460,20 @@ message_zip(const struct http_request *req, struct http_response *resp,
 	http_resp_header(resp, "Cache-Control", "private, no-cache");
 }
 
+/* Answers a refused /Message request and logs it (the path escaped). */
+static void
+refuse(const struct http_request *req, struct http_response *resp,
+    const struct wu_user *u, unsigned code, const char *text)
+{
+	char esc[256];
+
+	log_escape(esc, sizeof(esc), req->path, strlen(req->path));
+	log_ses(req->log, LOG_PROBLEM, "%s %s of '%s' refused (%u): %.*s",
+	    req->method, esc, u->who.address, code,
+	    (int)strcspn(text, "\n"), text);
+	http_resp_text(resp, code, text);
+}
+
 bool
 wu_message_handle(struct server *srv, const struct http_request *req,
     struct http_response *resp)
@@ -481,13 +500,13 @@ wu_message_handle(struct server *srv, const struct http_request *req,
 	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") !=
 	    0) {
 		http_resp_header(resp, "Allow", "GET, HEAD");
-		http_resp_text(resp, 405, "Use GET\n");
+		refuse(req, resp, &u, 405, "Use GET\n");
 		goto out;
 	}
 	p += 9;
 	slash = strchr(p, '/');
 	if (slash == NULL || (size_t)(slash - p) >= sizeof(id)) {
-		http_resp_text(resp, 404, "Not found\n");
+		refuse(req, resp, &u, 404, "Not found\n");
 		goto out;
 	}
 	memcpy(id, p, (size_t)(slash - p));
@@ -495,17 +514,18 @@ wu_message_handle(struct server *srv, const struct http_request *req,
 	rest = slash + 1;
 	if (strcmp(rest, "html") != 0 && strcmp(rest, "attachments.zip") !=
 	    0 && strncmp(rest, "part/", 5) != 0) {
-		http_resp_text(resp, 404, "Not found\n");
+		refuse(req, resp, &u, 404, "Not found\n");
 		goto out;
 	}
 	v = jmap_view_open(srv, &u.who, id, &err);
 	if (v == NULL) {
-		if (err.kind != ERR_NOTFOUND)
-			log_ses(req->log, LOG_PROBLEM, "/Message/%s: %s", id,
-			    err.msg);
-		http_resp_text(resp, err.kind == ERR_NOTFOUND ? 404 : 500,
-		    err.kind == ERR_NOTFOUND ? "No such message\n" :
-		    "Cannot read the message\n");
+		if (err.kind == ERR_NOTFOUND) {
+			refuse(req, resp, &u, 404, "No such message\n");
+			goto out;
+		}
+		log_ses(req->log, LOG_PROBLEM, "/Message/%s: %s", id,
+		    err.msg);
+		http_resp_text(resp, 500, "Cannot read the message\n");
 		goto out;
 	}
 	if (strcmp(rest, "html") == 0)

@@ -572,6 +572,8 @@ def test_part_ids_and_email_ids_out_of_range(make_server):
         st, _, body = request(s, "GET", f"/Message/{eid}/part/{pid}", cookie=sid)
         assert st in (400, 404, 414), (pid[:40], st)
         assert "secret-a" not in body, pid[:40]
+    assert s.wait_log(r"GET /Message/%s/part/18446744073709551616 refused "
+                      r"\(404\): no such part" % re.escape(eid))
     bad_ids = ["E0-1", "E18446744073709551616-1", "E1-18446744073709551616",
                "E-1--1", "E4294967297-1", "%00", "E1-1%00", "..", "%2e%2e",
                "E" * 63, "E" * 64, "E" * 5000]
@@ -580,7 +582,29 @@ def test_part_ids_and_email_ids_out_of_range(make_server):
             st, _, body = request(s, "GET", f"/Message/{bid}/{rest}", cookie=sid)
             assert st in (400, 404, 414), (bid[:40], rest, st)
             assert "secret-a" not in body
+    assert s.wait_log(r"GET /Message/E18446744073709551616-1/html of "
+                      r"'user1@test\.example' refused \(404\): No such message")
+    assert s.wait_log(r"GET /Message/E{64}/html of 'user1@test\.example' "
+                      r"refused \(404\): Not found")
+    st, _, _ = request(s, "DELETE", f"/Message/{eid}/html", cookie=sid)
+    assert st == 405
+    assert s.wait_log(r"DELETE /Message/%s/html of 'user1@test\.example' "
+                      r"refused \(405\)" % re.escape(eid))
     assert serves(s, sid)
+
+
+def test_login_with_oversized_fields(make_server):
+    s = start(make_server)
+    for body in ({"username": "u" * (ADDRESS_MAX + 1), "password": "x"},
+                 {"username": "user1", "password": "p" * 5000},
+                 {"username": "", "password": "x"},
+                 b"username=user1%00&password=x", b"username=%zz&password=x"):
+        st, _, page = request(s, "POST", "/login", body=body, headers={
+            "Content-Type": "application/x-www-form-urlencoded"})
+        assert st == 400 and "name=password" in page, (str(body)[:40], st)
+    assert s.wait_log(r"HTTPU-\d+\(\[127\.0\.0\.1\]:\d+\) login refused "
+                      r"\(400\): no account name or password")
+    assert serves(s)
 
 
 def test_another_accounts_message_is_not_readable(make_server):
