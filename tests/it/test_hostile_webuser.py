@@ -738,3 +738,44 @@ def test_idle_connections_with_a_session_are_bounded(make_server):
             k.close()
     assert s.wait_log(r"connection refused: per-address limit 6 reached for "
                       r"127\.0\.0\.5")
+
+
+def test_slow_prefs_body_times_out(make_server):
+    s = start(make_server)
+    s.tegami("UpdateModule", "HTTPU", "{HeaderTimeout=2;}")
+    sid, csrf = session(s)
+    head = ("POST /Prefs HTTP/1.1\r\nHost: test.example\r\n"
+            "Cookie: TegamiUser=%s\r\nX-CSRF-Token: %s\r\n"
+            "Content-Type: application/json\r\nContent-Length: 60000\r\n\r\n"
+            % (sid, csrf)).encode()
+    k = socket.create_connection(("127.0.0.1", s.ports["webuser"]), timeout=30)
+    out = b""
+    try:
+        k.sendall(head + b'{"Signature":"')
+        end = time.time() + 30                  # bounded: 30 s at most
+        for i in range(300):                    # a byte every 0.1 s
+            if time.time() > end:
+                break
+            try:
+                k.sendall(b"s")
+            except OSError:
+                break
+            k.settimeout(0.1)
+            try:
+                c = k.recv(4096)
+            except socket.timeout:
+                continue
+            except OSError:
+                break
+            if not c:
+                break
+            out += c
+            if b"\r\n\r\n" in out:
+                break
+    finally:
+        k.close()
+    # far below HTTP_BODY_RATE_MIN: a 408, logged, long before the body
+    assert statuses(out) == [408], out[:200]
+    assert s.wait_log(r"HTTPU-\d+\(\[127\.0\.0\.1\]:\d+\) bad request \(408 ")
+    assert own_prefs(s, sid).get("Signature") is None
+    assert serves(s, sid)
