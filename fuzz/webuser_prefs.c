@@ -5,7 +5,8 @@
  * applied to an account's preferences.  Besides memory errors it aborts
  * when an accepted body leaves a value the checks should have refused (a
  * MessagesPerPage out of range, a Signature over the bound, a TimeZone
- * with "..", a key we do not know).
+ * with "..", a key we do not know), or when the reason of a refusal is
+ * not valid UTF-8 once wu_utf8_fix() has been through it.
  */
 #include "lib/compat.h"
 
@@ -60,8 +61,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if ((v = dict_get_str(own, "TimeZone")) != NULL &&
 		    strstr(v, "..") != NULL)
 			abort();
-	} else if (why[0] == '\0')
-		abort();
+	} else {
+		if (why[0] == '\0')
+			abort();
+		/* the reason quotes the body, cut at a byte count: the JSON
+		 * answer takes it made valid UTF-8 (wu_utf8_fix()) */
+		wu_utf8_fix(why, '?');
+		if (!wu_utf8_valid(why))
+			abort();
+	}
 	dict_free(&own);
 	return 0;
 }

@@ -210,6 +210,11 @@ message_part(const struct http_request *req, struct http_response *resp,
 	bool download;
 
 	if (!jmap_view_part(v, pid, &p)) {
+		char esc[256];
+
+		log_escape(esc, sizeof(esc), req->path, strlen(req->path));
+		log_ses(req->log, LOG_PROBLEM, "%s %s refused (404): no such "
+		    "part", req->method, esc);
 		http_resp_text(resp, 404, "No such part\n");
 		return;
 	}
@@ -286,31 +291,63 @@ deflate_raw(const struct buf *in, struct buf *out)
 	return rc == Z_STREAM_END && out->err == 0 ? 0 : -1;
 }
 
-/* A name safe in any unzip: no folders, no leading dot, no controls;
- * unique in the archive. */
+/* The names given so far, for uniqueness: an open-addressing set of
+ * entry indexes (a message has at most MIME_PARTS_MAX parts). */
+struct zip_names {
+	struct zip_entry	*e;
+	size_t			*slot;		/* index + 1; 0: free */
+	size_t			 mask;
+	unsigned		 next_k;	/* the next "<k>-" prefix */
+};
+
+static size_t
+name_hash(const char *s)
+{
+	size_t h = 2166136261u;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* The slot of name: the one holding it, or the free one it would take. */
+static size_t *
+name_slot(const struct zip_names *zn, const char *name)
+{
+	size_t i = name_hash(name) & zn->mask;
+
+	while (zn->slot[i] != 0 && strcmp(zn->e[zn->slot[i] - 1].name,
+	    name) != 0)
+		i = (i + 1) & zn->mask;
+	return &zn->slot[i];
+}
+
+/*
+ * A name safe in any unzip (no folders, no drive, no leading dot, no
+ * controls, valid UTF-8: the archive says its names are UTF-8), unique in
+ * the archive.  A taken name becomes "<k>-name" with k counting up over
+ * the whole archive: two such names never collide (k's digits end at the
+ * first '-'), so each entry takes at most two tries past the first.
+ */
 static void
-zip_name(const struct jmap_view_part *p, struct zip_entry *e, size_t ne)
+zip_name(const struct jmap_view_part *p, struct zip_names *zn, size_t ne)
 {
 	char base[280], *s;
-	size_t i;
-	unsigned k;
+	size_t *slot;
 
 	part_name(p, base, sizeof(base));
+	wu_utf8_fix(base, '_');
 	for (s = base; *s != '\0'; s++)
 		if ((unsigned char)*s < 0x20 || *s == '/' || *s == '\\' ||
 		    *s == ':' || *s == 0x7f)
 			*s = '_';
 	if (base[0] == '.')
 		base[0] = '_';
-	snprintf(e[ne].name, sizeof(e[ne].name), "%s", base);
-	for (k = 2; k < 1000; k++) {
-		for (i = 0; i < ne; i++)
-			if (strcmp(e[i].name, e[ne].name) == 0)
-				break;
-		if (i == ne)
-			return;
-		snprintf(e[ne].name, sizeof(e[ne].name), "%u-%s", k, base);
-	}
+	snprintf(zn->e[ne].name, sizeof(zn->e[ne].name), "%s", base);
+	while (*(slot = name_slot(zn, zn->e[ne].name)) != 0)
+		snprintf(zn->e[ne].name, sizeof(zn->e[ne].name), "%u-%s",
+		    zn->next_k++, base);
+	*slot = ne + 1;
 }
 
 static void
@@ -319,6 +356,7 @@ message_zip(const struct http_request *req, struct http_response *resp,
 {
 	struct buf *out = http_resp_body(resp), data;
 	struct zip_entry *e;
+	struct zip_names zn;
 	struct jmap_view_part p;
 	size_t i, n = jmap_view_att_count(v), ne = 0, cd_off, cd_len;
 	time_t now = time(NULL);
@@ -334,6 +372,12 @@ message_zip(const struct http_request *req, struct http_response *resp,
 	ddate = (unsigned)((tm.tm_year - 80) << 9 | (tm.tm_mon + 1) << 5 |
 	    tm.tm_mday);
 	e = xcalloc(n, sizeof(*e));
+	zn.e = e;
+	for (zn.mask = 1; zn.mask < 4 * n; zn.mask <<= 1)
+		;
+	zn.slot = xcalloc(zn.mask, sizeof(*zn.slot));
+	zn.mask--;
+	zn.next_k = 2;
 	buf_reset(out);
 	for (i = 0; i < n && out->err == 0; i++) {
 		struct buf z;
@@ -347,13 +391,14 @@ message_zip(const struct http_request *req, struct http_response *resp,
 		    deflate_raw(&data, &z) < 0) {
 			buf_free(&data);
 			buf_free(&z);
+			free(zn.slot);
 			free(e);
 			log_ses(req->log, LOG_PROBLEM, "/Message/%s/attachments."
 			    "zip: part %s failed", id, p.part_id);
 			http_resp_text(resp, 500, "Cannot zip the attachments\n");
 			return;
 		}
-		zip_name(&p, e, ne);
+		zip_name(&p, &zn, ne);
 		e[ne].crc = (uint32_t)crc32(0L, (const Bytef *)(data.data != NULL ?
 		    data.data : ""), (uInt)data.len);
 		e[ne].csize = (uint32_t)z.len;
@@ -406,12 +451,27 @@ message_zip(const struct http_request *req, struct http_response *resp,
 	le32(out, (uint32_t)cd_len);
 	le32(out, (uint32_t)cd_off);
 	le16(out, 0);
+	free(zn.slot);
 	free(e);
 	/* a zip is bounded by HTTP_RESPONSE_MAX (< 4 GiB: no Zip64); the
 	 * HTTP layer turns a full body into a 500 with a log line */
 	http_resp_header(resp, "Content-Type", "application/zip");
 	disposition(resp, "attachment", "attachments.zip");
 	http_resp_header(resp, "Cache-Control", "private, no-cache");
+}
+
+/* Answers a refused /Message request and logs it (the path escaped). */
+static void
+refuse(const struct http_request *req, struct http_response *resp,
+    const struct wu_user *u, unsigned code, const char *text)
+{
+	char esc[256];
+
+	log_escape(esc, sizeof(esc), req->path, strlen(req->path));
+	log_ses(req->log, LOG_PROBLEM, "%s %s of '%s' refused (%u): %.*s",
+	    req->method, esc, u->who.address, code,
+	    (int)strcspn(text, "\n"), text);
+	http_resp_text(resp, code, text);
 }
 
 bool
@@ -440,13 +500,13 @@ wu_message_handle(struct server *srv, const struct http_request *req,
 	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") !=
 	    0) {
 		http_resp_header(resp, "Allow", "GET, HEAD");
-		http_resp_text(resp, 405, "Use GET\n");
+		refuse(req, resp, &u, 405, "Use GET\n");
 		goto out;
 	}
 	p += 9;
 	slash = strchr(p, '/');
 	if (slash == NULL || (size_t)(slash - p) >= sizeof(id)) {
-		http_resp_text(resp, 404, "Not found\n");
+		refuse(req, resp, &u, 404, "Not found\n");
 		goto out;
 	}
 	memcpy(id, p, (size_t)(slash - p));
@@ -454,17 +514,18 @@ wu_message_handle(struct server *srv, const struct http_request *req,
 	rest = slash + 1;
 	if (strcmp(rest, "html") != 0 && strcmp(rest, "attachments.zip") !=
 	    0 && strncmp(rest, "part/", 5) != 0) {
-		http_resp_text(resp, 404, "Not found\n");
+		refuse(req, resp, &u, 404, "Not found\n");
 		goto out;
 	}
 	v = jmap_view_open(srv, &u.who, id, &err);
 	if (v == NULL) {
-		if (err.kind != ERR_NOTFOUND)
-			log_ses(req->log, LOG_PROBLEM, "/Message/%s: %s", id,
-			    err.msg);
-		http_resp_text(resp, err.kind == ERR_NOTFOUND ? 404 : 500,
-		    err.kind == ERR_NOTFOUND ? "No such message\n" :
-		    "Cannot read the message\n");
+		if (err.kind == ERR_NOTFOUND) {
+			refuse(req, resp, &u, 404, "No such message\n");
+			goto out;
+		}
+		log_ses(req->log, LOG_PROBLEM, "/Message/%s: %s", id,
+		    err.msg);
+		http_resp_text(resp, 500, "Cannot read the message\n");
 		goto out;
 	}
 	if (strcmp(rest, "html") == 0)

@@ -203,6 +203,10 @@ do_login(struct server *srv, const struct http_request *req,
 	    http_form_value(form, req->body_len, "username", name,
 	    sizeof(name)) == NULL || http_form_value(form, req->body_len,
 	    "password", pw, sizeof(pw)) == NULL || name[0] == '\0') {
+		OPENSSL_cleanse(pw, sizeof(pw));
+		log_ses(req->log, LOG_PROBLEM, "login refused (400): no "
+		    "account name or password, one too long (past %d or %d "
+		    "bytes), or a bad form", ADDRESS_MAX, PASSWORD_MAX);
 		login_page(resp, 400, domain, "enter the account name and "
 		    "password");
 		return;

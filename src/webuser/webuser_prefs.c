@@ -67,7 +67,27 @@ send_json(struct http_response *resp, unsigned code, json_t *j)
 static void
 json_error(struct http_response *resp, unsigned code, const char *why)
 {
-	send_json(resp, code, json_pack("{s:s}", "error", why));
+	char text[512];
+
+	/* why may quote what the client sent (cut at a byte count): made
+	 * valid UTF-8, else json_pack() fails and the answer is "null" */
+	snprintf(text, sizeof(text), "%s", why);
+	wu_utf8_fix(text, '?');
+	send_json(resp, code, json_pack("{s:s}", "error", text));
+}
+
+/* Answers a refused request with a JSON error and logs it, with what the
+ * client sent escaped. */
+static void
+refuse(const struct http_request *req, struct http_response *resp,
+    const struct wu_user *u, unsigned code, const char *why)
+{
+	char esc[512];
+
+	log_escape(esc, sizeof(esc), why, strlen(why));
+	log_ses(req->log, LOG_PROBLEM, "%s %s of '%s' refused (%u): %s",
+	    req->method, req->path, u->who.address, code, esc);
+	json_error(resp, code, why);
 }
 
 /* A POST with our origin, the session's CSRF token and a JSON object
@@ -80,8 +100,10 @@ post_body(const struct http_request *req, struct http_response *resp,
 	json_t *j;
 
 	if (strcmp(req->method, "POST") != 0) {
-		http_resp_header(resp, "Allow", "GET, POST");
-		json_error(resp, 405, "GET or POST");
+		http_resp_header(resp, "Allow", strcmp(req->path, "/Prefs") ==
+		    0 ? "GET, POST" : "POST");
+		refuse(req, resp, u, 405, strcmp(req->path, "/Prefs") == 0 ?
+		    "GET or POST" : "POST only");
 		return NULL;
 	}
 	if (!http_same_origin(req) ||
@@ -93,14 +115,18 @@ post_body(const struct http_request *req, struct http_response *resp,
 		return NULL;
 	}
 	if (req->body_len > WU_JSON_BODY_MAX) {
-		json_error(resp, 413, "request too large");
+		refuse(req, resp, u, 413, "request too large");
 		return NULL;
 	}
 	j = json_loadb((const char *)req->body, req->body_len,
 	    JSON_REJECT_DUPLICATES, &jerr);
 	if (j == NULL || !json_is_object(j)) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "a JSON object was expected (%s)",
+		    j == NULL ? jerr.text : "not an object");
 		json_decref(j);
-		json_error(resp, 400, "a JSON object was expected");
+		refuse(req, resp, u, 400, why);
 		return NULL;
 	}
 	return j;
@@ -318,7 +344,7 @@ set_prefs(struct server *srv, const struct http_request *req,
 	return;
 refuse:
 	dict_free(&own);
-	json_error(resp, 400, why);
+	refuse(req, resp, u, 400, why);
 }
 
 static void
@@ -337,14 +363,14 @@ change_password(struct server *srv, const struct http_request *req,
 	old = json_string_value(json_object_get(j, "old"));
 	new = json_string_value(json_object_get(j, "new"));
 	if (old == NULL || new == NULL) {
-		json_error(resp, 400, "send the old and the new password");
+		refuse(req, resp, u, 400, "send the old and the new password");
 		goto out;
 	}
 	if (strlen(new) < WU_PASSWORD_MIN || strlen(new) > PASSWORD_MAX ||
 	    strlen(new) != json_string_length(json_object_get(j, "new"))) {
 		snprintf(why, sizeof(why), "the new password must have from "
 		    "%d to %d characters", WU_PASSWORD_MIN, PASSWORD_MAX);
-		json_error(resp, 400, why);
+		refuse(req, resp, u, 400, why);
 		goto out;
 	}
 	/* the old password is checked as a login is (auth_login: B5, the
@@ -413,42 +439,101 @@ listed(json_t *arr, const char *email)
 	return false;
 }
 
+/* The q of /Addresses: absent is "" (every address, bounded); present it
+ * must fit ADDRESS_MAX and be UTF-8 without NUL. */
+struct q_arg {
+	char		*q;
+	size_t		 n;
+	bool		 found, fits;
+};
+
+static bool
+q_one(const char *name, const char *value, void *arg)
+{
+	struct q_arg *a = arg;
+
+	if (strcmp(name, "q") != 0)
+		return true;
+	a->found = true;
+	a->fits = strlen(value) < a->n;
+	if (a->fits)
+		snprintf(a->q, a->n, "%s", value);
+	return false;
+}
+
+/* Adds an answer unless listed; false when WU_ADDRESSES_MAX are there
+ * already (the caller then says the answer is truncated). */
+static bool
+add_address(json_t *out, const char *name, const char *email,
+    const char *from)
+{
+	char n[256];
+
+	if (listed(out, email))
+		return true;
+	if (json_array_size(out) >= WU_ADDRESSES_MAX)
+		return false;
+	snprintf(n, sizeof(n), "%s", name);
+	wu_utf8_fix(n, '?');	/* else json_pack() fails: a silent gap */
+	json_array_append_new(out, json_pack("{s:s,s:s,s:s}", "name", n,
+	    "email", email, "from", from));
+	return true;
+}
+
 static void
 addresses(struct server *srv, const struct http_request *req,
     struct http_response *resp, const struct wu_user *u)
 {
 	char q[ADDRESS_MAX + 1], email[ADDRESS_MAX + DOMAIN_NAME_MAX + 2];
 	char realname[256];
+	struct q_arg qa = { q, sizeof(q), false, false };
 	struct dval *names;
 	struct error err;
-	json_t *out = json_array();
+	json_t *out;
 	size_t i, n;
+	bool more = false;
 
-	if (http_form_value(req->query, strlen(req->query), "q", q,
-	    sizeof(q)) == NULL)
-		q[0] = '\0';
+	q[0] = '\0';
+	/* a query that cannot be read is refused, never taken as "" (which
+	 * would answer the domain's first addresses as if they matched) */
+	if (http_form_foreach(req->query, strlen(req->query), q_one,
+	    &qa) < 0) {
+		refuse(req, resp, u, 400, "bad query: a bad %-escape or a NUL");
+		return;
+	}
+	if (qa.found && !qa.fits) {
+		char why[96];
+
+		snprintf(why, sizeof(why), "q is longer than %d bytes",
+		    ADDRESS_MAX);
+		refuse(req, resp, u, 400, why);
+		return;
+	}
+	if (!wu_utf8_valid(q)) {
+		refuse(req, resp, u, 400, "q is not UTF-8");
+		return;
+	}
+	out = json_array();
 	/* recent recipients first: they are the likely ones */
 #ifdef WU_HAVE_RECENT_RECIPIENTS
 	{
 		struct dval *recent = wu_recent_recipients(srv, &u->who);
 
 		n = recent != NULL ? dict_array_len(recent) : 0;
-		for (i = 0; i < n && json_array_size(out) <
-		    WU_ADDRESSES_MAX; i++) {
+		for (i = 0; i < n && !more; i++) {
 			const char *a = dict_str(dict_array_get(recent, i),
 			    NULL);
 
-			if (a != NULL && has_text(a, q) && !listed(out, a))
-				json_array_append_new(out, json_pack(
-				    "{s:s,s:s,s:s}", "name", "", "email", a,
-				    "from", "recent"));
+			if (a != NULL && wu_utf8_valid(a) && has_text(a, q))
+				more = !add_address(out, "", a, "recent");
 		}
 		dict_free(&recent);
 	}
 #endif
-	names = objects_account_list(srv->objects, u->who.domain, &err);
+	names = more ? NULL : objects_account_list(srv->objects, u->who.domain,
+	    &err);
 	n = names != NULL ? dict_array_len(names) : 0;
-	for (i = 0; i < n && json_array_size(out) < WU_ADDRESSES_MAX; i++) {
+	for (i = 0; i < n && !more; i++) {
 		const char *a = dict_str(dict_array_get(names, i), NULL);
 
 		if (a == NULL)
@@ -458,13 +543,18 @@ addresses(struct server *srv, const struct http_request *req,
 		    u->who.domain, "RealName", realname, sizeof(realname),
 		    &err) < 0)
 			realname[0] = '\0';
-		if ((has_text(email, q) || has_text(realname, q)) &&
-		    !listed(out, email))
-			json_array_append_new(out, json_pack("{s:s,s:s,s:s}",
-			    "name", realname, "email", email, "from",
-			    "account"));
+		if (has_text(email, q) || has_text(realname, q))
+			more = !add_address(out, realname, email, "account");
 	}
 	dict_free(&names);
+	if (more) {
+		/* the bound is said, in a header (the answer stays an array
+		 * of addresses), and logged */
+		http_resp_header(resp, "X-Truncated", "true");
+		log_ses(req->log, LOG_PROBLEM, "/Addresses: more than %d match; "
+		    "the first %d answered", WU_ADDRESSES_MAX,
+		    WU_ADDRESSES_MAX);
+	}
 	send_json(resp, 200, out);
 }
 
