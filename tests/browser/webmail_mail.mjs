@@ -109,6 +109,8 @@ await run(async (ctx) => {
 	await page.locator('#atts li:not(.uploading)', { hasText: 'attach-me.txt' }).waitFor({ timeout: 30000 });
 	check(true, 'the attachment is uploaded');
 	await page.click('#send');
+	// the toast shows once the draft is saved; only then can it go
+	await page.waitForSelector('#toast:not([hidden])', { timeout: 40000 });
 	await page.waitForSelector('#toast', { state: 'hidden', timeout: 40000 });
 	await sentOrWhy(page);
 
