@@ -79,44 +79,6 @@ domrec_get(const struct domrec_kind *k, struct objstate *st,
 }
 
 int
-domrec_create(struct objects *o, const struct domrec_kind *k,
-    const char *name, const char *domain, struct dval *value,
-    struct error *err_r)
-{
-	char path[OBJECTS_PATH_MAX], cdom[DOMAIN_NAME_MAX + 1];
-	struct domain *d;
-	struct dval *nv;
-
-	if (!objects_name_valid(name)) {
-		dict_free(&value);
-		return error_set(err_r, ERR_SYNTAX, "illegal object name");
-	}
-	if (k->check(value, err_r) == -1) {
-		dict_free(&value);
-		return -1;
-	}
-	pthread_rwlock_wrlock(&o->lock);
-	if ((d = dom_get(o->st, domain, err_r)) == NULL ||
-	    dom_name_free(d, name, NULL, err_r) == -1 ||
-	    domrec_path(k, d, path, sizeof(path), err_r) == -1)
-		goto fail;
-	nv = dict_clone(*domrec_slot(k, d));
-	dict_set(nv, name, value);
-	value = NULL;
-	if (obj_commit(domrec_slot(k, d), path, nv, err_r) == -1)
-		goto fail;
-	add_name(k, d, name);
-	obj_copy(cdom, sizeof(cdom), d->name);
-	pthread_rwlock_unlock(&o->lock);
-	obj_dir_object(o, OBJ_DIR_CREATED, k->kind, name, cdom, NULL);
-	return 0;
-fail:
-	pthread_rwlock_unlock(&o->lock);
-	dict_free(&value);
-	return -1;
-}
-
-int
 domrec_rename(struct objects *o, const struct domrec_kind *k,
     const char *name, const char *domain, const char *newname,
     struct error *err_r)
@@ -154,35 +116,43 @@ fail:
 	return -1;
 }
 
-/* Deletes the record (value NULL) or replaces its value with value (owned,
- * freed on failure). */
+/* The changes of one record's value: CREATED adds the record (the name
+ * must be free in the domain), UPDATED replaces its value, DELETED removes
+ * it (value NULL).  value is owned, freed on failure. */
 static int
 change(struct objects *o, const struct domrec_kind *k, const char *name,
-    const char *domain, struct dval *value, struct error *err_r)
+    const char *domain, enum objects_dir_event ev, struct dval *value,
+    struct error *err_r)
 {
 	char path[OBJECTS_PATH_MAX], cdom[DOMAIN_NAME_MAX + 1];
 	char cname[OBJECT_NAME_MAX + 1];
-	enum objects_dir_event ev;
-	struct nament *ne;
+	struct nament *ne = NULL;
 	struct domain *d;
 	struct dval *nv;
 
 	pthread_rwlock_wrlock(&o->lock);
-	if ((ne = domrec_get(k, o->st, name, domain, &d, err_r)) == NULL ||
-	    domrec_path(k, d, path, sizeof(path), err_r) == -1)
+	if (ev == OBJ_DIR_CREATED) {
+		if ((d = dom_get(o->st, domain, err_r)) == NULL ||
+		    dom_name_free(d, name, NULL, err_r) == -1)
+			goto fail;
+	} else if ((ne = domrec_get(k, o->st, name, domain, &d,
+	    err_r)) == NULL)
+		goto fail;
+	if (domrec_path(k, d, path, sizeof(path), err_r) == -1)
 		goto fail;
 	nv = dict_clone(*domrec_slot(k, d));
-	if (value != NULL)
-		dict_set(nv, ne->name, value);
-	else
+	if (ev == OBJ_DIR_DELETED)
 		dict_remove(nv, ne->name);
-	ev = value != NULL ? OBJ_DIR_UPDATED : OBJ_DIR_DELETED;
+	else
+		dict_set(nv, ne != NULL ? ne->name : name, value);
 	value = NULL;
 	if (obj_commit(domrec_slot(k, d), path, nv, err_r) == -1)
 		goto fail;
-	obj_copy(cname, sizeof(cname), ne->name);
+	obj_copy(cname, sizeof(cname), ne != NULL ? ne->name : name);
 	obj_copy(cdom, sizeof(cdom), d->name);
-	if (ev == OBJ_DIR_DELETED)
+	if (ev == OBJ_DIR_CREATED)
+		add_name(k, d, name);
+	else if (ev == OBJ_DIR_DELETED)
 		nament_free(ohash_del(&d->names, name));
 	pthread_rwlock_unlock(&o->lock);
 	obj_dir_object(o, ev, k->kind, cname, cdom, NULL);
@@ -194,6 +164,22 @@ fail:
 }
 
 int
+domrec_create(struct objects *o, const struct domrec_kind *k,
+    const char *name, const char *domain, struct dval *value,
+    struct error *err_r)
+{
+	if (!objects_name_valid(name)) {
+		dict_free(&value);
+		return error_set(err_r, ERR_SYNTAX, "illegal object name");
+	}
+	if (k->check(value, err_r) == -1) {
+		dict_free(&value);
+		return -1;
+	}
+	return change(o, k, name, domain, OBJ_DIR_CREATED, value, err_r);
+}
+
+int
 domrec_set(struct objects *o, const struct domrec_kind *k, const char *name,
     const char *domain, struct dval *value, struct error *err_r)
 {
@@ -201,14 +187,14 @@ domrec_set(struct objects *o, const struct domrec_kind *k, const char *name,
 		dict_free(&value);
 		return -1;
 	}
-	return change(o, k, name, domain, value, err_r);
+	return change(o, k, name, domain, OBJ_DIR_UPDATED, value, err_r);
 }
 
 int
 domrec_delete(struct objects *o, const struct domrec_kind *k,
     const char *name, const char *domain, struct error *err_r)
 {
-	return change(o, k, name, domain, NULL, err_r);
+	return change(o, k, name, domain, OBJ_DIR_DELETED, NULL, err_r);
 }
 
 struct dval *
