@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 
 #include "lib/bounds.h"
+#include "lib/strv.h"
 #include "lib/xmalloc.h"
 #include "backup/backup.h"
 
@@ -238,31 +239,20 @@ parse_u64(const char *p, size_t len, uint64_t *v_r)
 }
 
 static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 parse_sha(const char *p, size_t len, unsigned char *sha)
 {
 	size_t i;
+	int c;
 
 	if (len != 2 * BACKUP_SHA_LEN)
 		return -1;
 	for (i = 0; i < BACKUP_SHA_LEN; i++) {
-		if (hexval(p[2 * i]) < 0 || hexval(p[2 * i + 1]) < 0 ||
+		/* lower case only: one spelling per digest */
+		if ((c = hex_pair_value(p + 2 * i, 2)) < 0 ||
 		    (p[2 * i] >= 'A' && p[2 * i] <= 'F') ||
 		    (p[2 * i + 1] >= 'A' && p[2 * i + 1] <= 'F'))
 			return -1;
-		sha[i] = (unsigned char)(hexval(p[2 * i]) << 4 |
-		    hexval(p[2 * i + 1]));
+		sha[i] = (unsigned char)c;
 	}
 	return 0;
 }
@@ -274,6 +264,7 @@ decode_path(const char *p, size_t len)
 {
 	char *out, *o;
 	size_t i;
+	int v;
 
 	if (len > 3 * BACKUP_PATH_MAX)
 		return NULL;
@@ -284,14 +275,10 @@ decode_path(const char *p, size_t len)
 		if (c <= 0x20 || c >= 0x7f)
 			goto bad;
 		if (c == '%') {
-			if (i + 2 >= len)
+			/* a bad or missing escape, or %00 */
+			if ((v = hex_pair_value(p + i + 1, len - i - 1)) <= 0)
 				goto bad;
-			if (hexval(p[i + 1]) < 0 || hexval(p[i + 2]) < 0)
-				goto bad;
-			c = (unsigned char)(hexval(p[i + 1]) << 4 |
-			    hexval(p[i + 2]));
-			if (c == 0)
-				goto bad;
+			c = (unsigned char)v;
 			i += 2;
 		}
 		*o++ = (char)c;

@@ -417,6 +417,29 @@ merged_entry(const struct dir_entry *e, const struct dir_entry *old,
 	return m;
 }
 
+/* One text for both users: db_prep() keeps statements by the text's
+ * address. */
+static const char sql_idx_delete[] = "DELETE FROM idx WHERE id = ?1";
+
+/* Runs the writer's statement sql, whose one parameter is a row id, to its
+ * end; -1 with err_r ("<what>: ...") when it fails. */
+static int
+exec_id_locked(struct directory *d, const char *sql, int64_t id,
+    const char *what, struct error *err_r)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = db_prep(&d->wdb, sql, err_r)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	db_done(&d->wdb, st);
+	if (rc != SQLITE_DONE)
+		return db_error(&d->wdb, err_r, what);
+	return 0;
+}
+
 /* Inside the writer's transaction.  own: merge with the record there (see
  * directory_merge_many); NULL replaces it whole. */
 static int
@@ -499,18 +522,9 @@ put_locked(struct directory *d, const struct dir_entry *e, bool replace,
 	}
 	if (id < 0)
 		id = sqlite3_last_insert_rowid(d->wdb.h);
-	else {
-		if ((st = db_prep(&d->wdb, "DELETE FROM idx WHERE id = ?1",
-		    err_r)) == NULL)
-			goto fail;
-		sqlite3_bind_int64(st, 1, id);
-		rc = sqlite3_step(st);
-		db_done(&d->wdb, st);
-		if (rc != SQLITE_DONE) {
-			db_error(&d->wdb, err_r, "directory index");
-			goto fail;
-		}
-	}
+	else if (exec_id_locked(d, sql_idx_delete, id, "directory index",
+	    err_r) == -1)
+		goto fail;
 	for (i = 0; i < e->navs; i++) {
 		if ((iname = index_name(e->avs[i].name)) == NULL)
 			continue;
@@ -607,22 +621,10 @@ delete_locked(struct directory *d, const char *ndn, bool *found_r,
 		return db_error(&d->wdb, err_r, "directory lookup");
 	if (id < 0)
 		return 0;
-	if ((st = db_prep(&d->wdb, "DELETE FROM idx WHERE id = ?1",
-	    err_r)) == NULL)
+	if (exec_id_locked(d, sql_idx_delete, id, "directory index",
+	    err_r) == -1 || exec_id_locked(d, "DELETE FROM entry WHERE id = ?1",
+	    id, "directory delete", err_r) == -1)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	db_done(&d->wdb, st);
-	if (rc != SQLITE_DONE)
-		return db_error(&d->wdb, err_r, "directory index");
-	if ((st = db_prep(&d->wdb, "DELETE FROM entry WHERE id = ?1",
-	    err_r)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	db_done(&d->wdb, st);
-	if (rc != SQLITE_DONE)
-		return db_error(&d->wdb, err_r, "directory delete");
 	*found_r = true;
 	return 0;
 }
@@ -943,17 +945,25 @@ directory_move_subtree(struct directory *d, const char *dn,
 
 /* ---- reading ----------------------------------------------------------------- */
 
+/* The entry with normalized DN ndn or, when ndn is NULL, with row id id
+ * (d->rlock held); NULL with ERR_NOTFOUND or a database error. */
 static struct dir_entry *
-get_locked(struct directory *d, const char *ndn, struct error *err_r)
+get_locked(struct directory *d, const char *ndn, int64_t id,
+    struct error *err_r)
 {
 	struct dir_entry *e = NULL;
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((st = db_prep(&d->rdb, "SELECT dn, uuid, mtime, attrs, id FROM "
-	    "entry WHERE ndn = ?1", err_r)) == NULL)
+	if ((st = db_prep(&d->rdb, ndn != NULL ?
+	    "SELECT dn, uuid, mtime, attrs, id FROM entry WHERE ndn = ?1" :
+	    "SELECT dn, uuid, mtime, attrs, id FROM entry WHERE id = ?1",
+	    err_r)) == NULL)
 		return NULL;
-	sqlite3_bind_text(st, 1, ndn, -1, SQLITE_STATIC);
+	if (ndn != NULL)
+		sqlite3_bind_text(st, 1, ndn, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		e = row_entry(st);
@@ -974,7 +984,7 @@ directory_get(struct directory *d, const char *dn, struct error *err_r)
 	if (dir_dn_normalize(dn, ndn, sizeof(ndn), err_r) == -1 ||
 	    reader_lock(d, err_r) == -1)
 		return NULL;
-	e = get_locked(d, ndn, err_r);
+	e = get_locked(d, ndn, 0, err_r);
 	pthread_mutex_unlock(&d->rlock);
 	return e;
 }
@@ -982,24 +992,11 @@ directory_get(struct directory *d, const char *dn, struct error *err_r)
 struct dir_entry *
 directory_get_id(struct directory *d, int64_t id, struct error *err_r)
 {
-	struct dir_entry *e = NULL;
-	sqlite3_stmt *st;
-	int rc;
+	struct dir_entry *e;
 
 	if (reader_lock(d, err_r) == -1)
 		return NULL;
-	if ((st = db_prep(&d->rdb, "SELECT dn, uuid, mtime, attrs, id FROM "
-	    "entry WHERE id = ?1", err_r)) != NULL) {
-		sqlite3_bind_int64(st, 1, id);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
-			e = row_entry(st);
-		else if (rc == SQLITE_DONE)
-			error_set(err_r, ERR_NOTFOUND, DIR_NOT_FOUND_ERROR);
-		else
-			db_error(&d->rdb, err_r, "directory read");
-		db_done(&d->rdb, st);
-	}
+	e = get_locked(d, NULL, id, err_r);
 	pthread_mutex_unlock(&d->rlock);
 	return e;
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/strv.h"
 #include "lib/xmalloc.h"
 #include "http/http_private.h"
 
@@ -51,23 +52,11 @@ http_method_known(const char *m)
 	return false;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 http_path_decode(const char *src, size_t len, char *dst)
 {
 	size_t i, o = 0;
-	int hi, lo;
+	int c;
 
 	for (i = 0; i < len; i++) {
 		if (src[i] != '%') {
@@ -76,13 +65,10 @@ http_path_decode(const char *src, size_t len, char *dst)
 			dst[o++] = src[i];
 			continue;
 		}
-		if (i + 2 >= len)
+		/* a bad or missing escape, or %00 */
+		if ((c = hex_pair_value(src + i + 1, len - i - 1)) <= 0)
 			return -1;
-		hi = hexval((unsigned char)src[i + 1]);
-		lo = hexval((unsigned char)src[i + 2]);
-		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-			return -1;
-		dst[o++] = (char)(hi * 16 + lo);
+		dst[o++] = (char)c;
 		i += 2;
 	}
 	dst[o] = '\0';
@@ -121,7 +107,7 @@ http_parse_chunk_size(const char *line, size_t len, uint64_t *size_r)
 	/* RFC 9112 7.1: chunk-size = 1*HEXDIG; leading zeros are allowed
 	 * (bounded by the chunk line), significant digits are not past 15
 	 * (below 2^60, far past any body we take, never an overflow). */
-	while (i < len && (d = hexval((unsigned char)line[i])) >= 0) {
+	while (i < len && (d = hex_digit_value((unsigned char)line[i])) >= 0) {
 		if ((v > 0 || d > 0) && ++sig > 15)
 			return -1;
 		v = v * 16 + (uint64_t)d;

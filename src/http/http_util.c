@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/strv.h"
 #include "lib/xmalloc.h"
 #include "http/http.h"
 #include "http/http_private.h"
@@ -55,37 +56,21 @@ http_cookie(const struct http_request *r, const char *name, char *buf,
 	return NULL;
 }
 
-static int
-hexv(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes [p, p + n) ('+' is a space, %XX) into dst (size >= n + 1);
  * *len_r the decoded length; -1 on a bad escape. */
 static int
 form_decode(const char *p, size_t n, char *dst, size_t *len_r)
 {
 	size_t i, o = 0;
-	int hi, lo;
+	int c;
 
 	for (i = 0; i < n; i++) {
 		if (p[i] == '+')
 			dst[o++] = ' ';
 		else if (p[i] == '%') {
-			if (i + 2 >= n)
+			if ((c = hex_pair_value(p + i + 1, n - i - 1)) < 0)
 				return -1;
-			hi = hexv((unsigned char)p[i + 1]);
-			lo = hexv((unsigned char)p[i + 2]);
-			if (hi < 0 || lo < 0)
-				return -1;
-			dst[o++] = (char)(hi * 16 + lo);
+			dst[o++] = (char)c;
 			i += 2;
 		} else
 			dst[o++] = p[i];

@@ -21,6 +21,7 @@
 #include "lib/buf.h"
 #include "lib/error.h"
 #include "lib/htmlsan.h"
+#include "lib/strv.h"
 
 /* ---- tables ---- */
 
@@ -184,18 +185,6 @@ url_classify(const char *s, struct buf *u)
 	return U_BAD;
 }
 
-static int
-hexv(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* "cid:xyz" through the caller's hook onto out; false to drop. */
 static bool
 cid_rewrite(const char *url, const struct htmlsan_opts *o, struct buf *out)
@@ -203,13 +192,15 @@ cid_rewrite(const char *url, const struct htmlsan_opts *o, struct buf *out)
 	struct buf cid;
 	const char *p;
 	bool ok;
+	int c;
 
 	if (o->cid_url == NULL)
 		return false;
 	buf_init(&cid, 1024);
 	for (p = url + 4; *p != '\0'; p++) {
-		if (*p == '%' && hexv(p[1]) >= 0 && hexv(p[2]) >= 0) {
-			buf_putc(&cid, (char)(hexv(p[1]) * 16 + hexv(p[2])));
+		/* NUL-terminated: hex_pair_value stops at p[1] == '\0' */
+		if (*p == '%' && (c = hex_pair_value(p + 1, 2)) >= 0) {
+			buf_putc(&cid, (char)c);
 			p += 2;
 		} else
 			buf_putc(&cid, *p);
@@ -289,16 +280,16 @@ css_plain(const char *in, size_t n, struct buf *out)
 		if (in[i] == '\\' && i + 1 < n) {
 			unsigned long cp = 0;
 			size_t k = 0;
+			int d;
 
 			i++;
 			if (in[i] == '\n' || in[i] == '\r' || in[i] == '\f') {
 				i++;
 				continue;
 			}
-			while (k < 6 && i < n && hexv((unsigned char)in[i]) >=
-			    0) {
-				cp = cp * 16 + (unsigned long)hexv((unsigned
-				    char)in[i]);
+			while (k < 6 && i < n && (d = hex_digit_value(
+			    (unsigned char)in[i])) >= 0) {
+				cp = cp * 16 + (unsigned long)d;
 				i++;
 				k++;
 			}

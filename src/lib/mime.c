@@ -725,7 +725,7 @@ void
 mime_decode_qp(const char *p, size_t n, struct buf *out)
 {
 	size_t i, j, ws = SIZE_MAX;	/* start of trailing literal blanks */
-	int h, l;
+	int c;
 
 	for (i = 0; i < n; i++) {
 		if (p[i] == '\r' || p[i] == '\n') {
@@ -763,10 +763,8 @@ mime_decode_qp(const char *p, size_t n, struct buf *out)
 			i = j;
 			continue;
 		}
-		if (i + 2 < n &&
-		    (h = hex_digit_value((unsigned char)p[i + 1])) >= 0 &&
-		    (l = hex_digit_value((unsigned char)p[i + 2])) >= 0) {
-			buf_putc(out, (char)(h * 16 + l));
+		if ((c = hex_pair_value(p + i + 1, n - i - 1)) >= 0) {
+			buf_putc(out, (char)c);
 			i += 2;
 		} else
 			buf_putc(out, '=');
@@ -789,15 +787,14 @@ static void
 decode_q(const char *p, size_t n, struct buf *out)
 {
 	size_t i;
-	int h, l;
+	int c;
 
 	for (i = 0; i < n; i++) {
 		if (p[i] == '_')
 			buf_putc(out, ' ');
-		else if (p[i] == '=' && i + 2 < n &&
-		    (h = hex_digit_value((unsigned char)p[i + 1])) >= 0 &&
-		    (l = hex_digit_value((unsigned char)p[i + 2])) >= 0) {
-			buf_putc(out, (char)(h * 16 + l));
+		else if (p[i] == '=' &&
+		    (c = hex_pair_value(p + i + 1, n - i - 1)) >= 0) {
+			buf_putc(out, (char)c);
 			i += 2;
 		} else
 			buf_putc(out, p[i]);

@@ -60,3 +60,14 @@ strv_has_prefix_case(struct strv s, const char *prefix)
 
 	return s.len >= n && strncasecmp(s.p, prefix, n) == 0;
 }
+
+int
+hex_pair_value(const char *p, size_t avail)
+{
+	int hi, lo;
+
+	if (avail < 2 || (hi = hex_digit_value((unsigned char)p[0])) < 0 ||
+	    (lo = hex_digit_value((unsigned char)p[1])) < 0)
+		return -1;
+	return hi * 16 + lo;
+}

@@ -62,6 +62,12 @@ hex_digit_value(unsigned char c)
 	return -1;
 }
 
+/* The byte that the two hexadecimal digits at p stand for (the "41" of a
+ * "%41" or "=41" escape), or -1 when fewer than two bytes are left (avail)
+ * or either is not a hexadecimal digit.  p[1] is read only when p[0] is a
+ * digit, so a NUL-terminated string may be given avail 2. */
+int		hex_pair_value(const char *p, size_t avail);
+
 /* Removes leading and trailing spaces and tabs. */
 struct strv	strv_trim(struct strv s);
 /* Splits at the first c: *head_r gets the part before, returns the rest

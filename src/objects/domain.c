@@ -94,25 +94,6 @@ dom_free(struct domain *d)
 	free(d);
 }
 
-static void
-index_forwarders(struct domain *d)
-{
-	struct nament *ne;
-	const char *k;
-	size_t i;
-
-	for (i = 0; i < dict_len(d->forwarders); i++) {
-		k = dict_key_at(d->forwarders, i);
-		if (!objects_name_valid(k) || ohash_get(&d->names, k) != NULL ||
-		    dict_str(dict_value_at(d->forwarders, i), NULL) == NULL)
-			continue;
-		ne = xcalloc(1, sizeof(*ne));
-		ne->kind = OBJ_FORWARDER;
-		ne->name = xstrdup(k);
-		ohash_put(&d->names, k, ne);
-	}
-}
-
 struct domain *
 dom_load(struct objects *o, struct objstate *st, const char *name,
     const char *dir, bool is_main, struct error *err_r)
@@ -140,8 +121,8 @@ dom_load(struct objects *o, struct objstate *st, const char *name,
 		goto fail;
 	if (acct_load_all(o, d, err_r) == -1)
 		goto fail;
-	index_forwarders(d);
-	grp_index(d);
+	domrec_index(&domrec_forwarders, d);
+	domrec_index(&domrec_groups, d);
 	ohash_put(&st->dnames, name, d);
 	return d;
 fail:

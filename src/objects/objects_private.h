@@ -2,7 +2,7 @@
 /*
  * objects_private.h: the in-memory state of src/objects, shared by its files
  * (objects.c, ohash.c, domain.c, account.c, password.c, localip.c,
- * settings_file.c).  Nobody
+ * settings_file.c, domrec.c, forwarder.c, group.c).  Nobody
  * outside src/objects includes this.
  *
  * struct objects holds the base path, the rwlock and a pointer to the loaded
@@ -136,8 +136,58 @@ void	obj_dir_object(struct objects *o, enum objects_dir_event ev,
 void	obj_dir_domain(struct objects *o, enum objects_dir_event ev,
 	    const char *domain, const char *oldname, const struct dval *eff);
 
-/* group.c: adds the groups of d->groups to its name table. */
-void	grp_index(struct domain *d);
+/* domrec.c: the named records of a domain (forwarders, groups), kept in
+ * one dictionary of struct domain (at offset field) and in <dir>/<file>, and
+ * sharing the domain's name table. */
+struct domrec_kind {
+	enum obj_kind	 kind;
+	const char	*file;		/* "Forwarders.settings" */
+	size_t		 field;		/* offsetof(struct domain, ...) */
+	const char	*unknown;	/* ERR_NOTFOUND text: "unknown group" */
+	/* Whether a value read from the file makes a record at load. */
+	bool		(*valid)(const struct dval *v);
+	/* Checks a value given to create or set: 0, or -1 with err_r. */
+	int		(*check)(const struct dval *v, struct error *err_r);
+};
+extern const struct domrec_kind domrec_forwarders;	/* forwarder.c */
+extern const struct domrec_kind domrec_groups;		/* group.c */
+
+/* The kind's dictionary in d. */
+struct dval **domrec_slot(const struct domrec_kind *k, struct domain *d);
+int	 domrec_path(const struct domrec_kind *k, const struct domain *d,
+	    char *buf, size_t size, struct error *err_r);
+/* Adds the valid records of the kind's dictionary (loaded) to d's name
+ * table; a name already taken there or not a legal name is skipped. */
+void	 domrec_index(const struct domrec_kind *k, struct domain *d);
+/* The record's name table entry (o->lock held), *d_r its domain; NULL with
+ * ERR_NOTFOUND k->unknown (or dom_get's error). */
+struct nament *domrec_get(const struct domrec_kind *k, struct objstate *st,
+	    const char *name, const char *domain, struct domain **d_r,
+	    struct error *err_r);
+/* These take o->lock.  value is owned by the call (freed on failure):
+ * create checks name (ERR_SYNTAX "illegal object name"), then k->check, then
+ * that the name is free in the domain (dom_name_free); set replaces the
+ * value after k->check.  Each writes the file, updates memory and calls
+ * obj_dir_object (CREATED, RENAMED, UPDATED, DELETED). */
+int	 domrec_create(struct objects *o, const struct domrec_kind *k,
+	    const char *name, const char *domain, struct dval *value,
+	    struct error *err_r);
+int	 domrec_rename(struct objects *o, const struct domrec_kind *k,
+	    const char *name, const char *domain, const char *newname,
+	    struct error *err_r);
+int	 domrec_set(struct objects *o, const struct domrec_kind *k,
+	    const char *name, const char *domain, struct dval *value,
+	    struct error *err_r);
+int	 domrec_delete(struct objects *o, const struct domrec_kind *k,
+	    const char *name, const char *domain, struct error *err_r);
+/* A copy of the record's value (an empty dictionary when it has none);
+ * NULL with err_r when unknown. */
+struct dval *domrec_value(struct objects *o, const struct domrec_kind *k,
+	    const char *name, const char *domain, struct error *err_r);
+/* The names of the kind's records in the domain, sorted; NULL with err_r
+ * when the domain is unknown. */
+struct dval *domrec_list(struct objects *o, const struct domrec_kind *k,
+	    const char *domain, struct error *err_r);
 
 /* objects.c */
 int	 obj_path(char *buf, size_t size, struct error *err_r,

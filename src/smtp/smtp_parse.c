@@ -64,7 +64,7 @@ smtp_xtext_decode(struct strv in, char *buf, size_t size, size_t *len_r,
 	buf[0] = '\0';
 	for (i = 0; i < in.len; i++) {
 		unsigned char c = (unsigned char)in.p[i];
-		int hi, lo;
+		int v;
 
 		/* RFC 3461 4: xchar = %d33-42 / %d44-60 / %d62-126 */
 		if (c < 33 || c > 126 || c == '=')
@@ -74,12 +74,10 @@ smtp_xtext_decode(struct strv in, char *buf, size_t size, size_t *len_r,
 			if (i + 2 >= in.len)
 				return error_set(err_r, ERR_SYNTAX,
 				    "truncated xtext escape");
-			hi = hex_digit_value((unsigned char)in.p[i + 1]);
-			lo = hex_digit_value((unsigned char)in.p[i + 2]);
-			if (hi < 0 || lo < 0)
+			if ((v = hex_pair_value(in.p + i + 1, 2)) < 0)
 				return error_set(err_r, ERR_SYNTAX,
 				    "bad xtext escape");
-			c = (unsigned char)(hi * 16 + lo);
+			c = (unsigned char)v;
 			if (c == '\0')
 				return error_set(err_r, ERR_SYNTAX,
 				    "NUL in xtext");
