@@ -551,7 +551,9 @@ addresses(struct server *srv, const struct http_request *req,
 		/* the bound is said, in a header (the answer stays an array
 		 * of addresses), and logged */
 		http_resp_header(resp, "X-Truncated", "true");
-		log_ses(req->log, LOG_PROBLEM, "/Addresses: more than %d match; "
+		/* Low Level: completion in a large domain hits it at the
+		 * first keystroke, every time */
+		log_ses(req->log, LOG_LOW, "/Addresses: more than %d match; "
 		    "the first %d answered", WU_ADDRESSES_MAX,
 		    WU_ADDRESSES_MAX);
 	}

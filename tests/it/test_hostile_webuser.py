@@ -358,6 +358,7 @@ def test_addresses_hostile_queries_and_thousands_of_results(make_server):
         for i in range(WU_ADDRESSES_MAX):
             assert c.cmd(f"CREATEACCOUNT exact{i:02d}").startswith("200")
     sid, _ = session(s)
+    s.tegami("UpdateModule", "HTTPU", "{LogLevel=4;}")  # the line is Low Level
     # thousands match: the bound is a clear truncation (a header), never a
     # quiet "that's all"
     for q in ("many", "", "a", "test.example"):
