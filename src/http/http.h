@@ -199,6 +199,11 @@ void		 http_set_web_root_default(void);
  */
 int	http_login_domain(struct server *srv, const char *host, char *domain,
 	    size_t size, char *addr_r, size_t addr_size);
+/* Fills *peer (auth.h) for a login by the client of req to service
+ * ("HTTP", "HTTPU"): its addresses, TLS and log. */
+struct auth_peer;
+void	http_auth_peer(const struct http_request *req, const char *service,
+	    struct auth_peer *peer);
 /*
  * A web application's session array v: n elements of size bytes, unordered,
  * each with an int64_t last-use time (ms) at offset last_off; the caller

@@ -16,6 +16,8 @@
 
 #include <openssl/crypto.h>
 
+#include "auth/auth.h"
+#include "net/conn.h"
 #include "lib/xmalloc.h"
 #include "router/router.h"
 #include "core/server.h"
@@ -104,4 +106,16 @@ http_sessions_room(void *v, size_t n, size_t *cap, size_t size)
 		return v;
 	*cap = *cap == 0 ? 16 : size_mul(*cap, 2);
 	return xrealloc(v, size_mul(*cap, size));
+}
+
+void
+http_auth_peer(const struct http_request *req, const char *service,
+    struct auth_peer *peer)
+{
+	memset(peer, 0, sizeof(*peer));
+	peer->local = (const struct sockaddr *)conn_local_addr(req->conn);
+	peer->remote = (const struct sockaddr *)conn_peer_addr(req->conn);
+	peer->tls = req->tls;
+	peer->service = service;
+	peer->log = req->log;
 }

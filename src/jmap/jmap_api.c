@@ -200,12 +200,7 @@ authenticate(struct jmap_ctx *c)
 	char *colon;
 	char esc[128];
 
-	memset(&peer, 0, sizeof(peer));
-	peer.local = (const struct sockaddr *)conn_local_addr(c->http->conn);
-	peer.remote = (const struct sockaddr *)conn_peer_addr(c->http->conn);
-	peer.tls = c->http->tls;
-	peer.service = "HTTPU";
-	peer.log = c->http->log;
+	http_auth_peer(c->http, "HTTPU", &peer);
 	if (h == NULL || strncasecmp(h, "Basic ", 6) != 0)
 		goto challenge;
 	if (sasl_b64_decode(h + 6, dec, sizeof(dec), &n) < 0 ||

@@ -113,15 +113,6 @@ basic_csrf(const char *account, const char *domain, char *out)
 	out[2 * i] = '\0';
 }
 
-static void
-peer_of(const struct http_request *req, struct auth_peer *peer)
-{
-	peer->local = (const struct sockaddr *)conn_local_addr(req->conn);
-	peer->remote = (const struct sockaddr *)conn_peer_addr(req->conn);
-	peer->tls = req->tls;
-	peer->service = "HTTP";
-	peer->log = req->log;
-}
 
 /* auth_login and its log lines. */
 static int
@@ -134,7 +125,7 @@ check_login(struct server *srv, const struct http_request *req,
 	struct auth_result res;
 	char esc[256];
 
-	peer_of(req, &peer);
+	http_auth_peer(req, "HTTP", &peer);
 	if (!auth_clear_text_ok(srv, &peer)) {
 		log_ses(req->log, LOG_PROBLEM, "clear-text login refused from "
 		    "%s: not over TLS", conn_peer_text(req->conn));

@@ -216,12 +216,7 @@ do_login(struct server *srv, const struct http_request *req,
 		snprintf(full, sizeof(full), "%s@%s", name, domain);
 	else
 		snprintf(full, sizeof(full), "%s", name);
-	memset(&peer, 0, sizeof(peer));
-	peer.local = (const struct sockaddr *)conn_local_addr(req->conn);
-	peer.remote = (const struct sockaddr *)conn_peer_addr(req->conn);
-	peer.tls = req->tls;
-	peer.service = "HTTPU";
-	peer.log = req->log;
+	http_auth_peer(req, "HTTPU", &peer);
 	if (!auth_clear_text_ok(srv, &peer)) {
 		OPENSSL_cleanse(pw, sizeof(pw));
 		log_ses(req->log, LOG_PROBLEM, "clear-text login refused from "

@@ -376,12 +376,7 @@ change_password(struct server *srv, const struct http_request *req,
 	/* the old password is checked as a login is (auth_login: B5, the
 	 * failed-login flow control and blacklisting), so that a stolen
 	 * session cannot try passwords at full speed */
-	memset(&peer, 0, sizeof(peer));
-	peer.local = (const struct sockaddr *)conn_local_addr(req->conn);
-	peer.remote = (const struct sockaddr *)conn_peer_addr(req->conn);
-	peer.tls = req->tls;
-	peer.service = "HTTPU";
-	peer.log = req->log;
+	http_auth_peer(req, "HTTPU", &peer);
 	if (auth_login(srv, &peer, u->who.address, old, &who, &err) < 0 ||
 	    strcmp(who.address, u->who.address) != 0) {
 		log_ses(req->log, LOG_PROBLEM, "password change of '%s' "
