@@ -333,78 +333,18 @@ claim(const char *dir, const char *sender, time_t now,
 
 /* ---- the reply ---- */
 
-static bool
-is_ascii(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s >= 0x80)
-			return false;
-	return true;
-}
-
-static void
-b64_lines(const unsigned char *p, size_t n, struct buf *out)
-{
-	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
-	    "qrstuvwxyz0123456789+/";
-	size_t i, col = 0;
-
-	for (i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)p[i] << 16;
-
-		if (i + 1 < n)
-			v |= (unsigned)p[i + 1] << 8;
-		if (i + 2 < n)
-			v |= p[i + 2];
-		buf_putc(out, a[(v >> 18) & 63]);
-		buf_putc(out, a[(v >> 12) & 63]);
-		buf_putc(out, i + 1 < n ? a[(v >> 6) & 63] : '=');
-		buf_putc(out, i + 2 < n ? a[v & 63] : '=');
-		if ((col += 4) >= 76) {
-			buf_puts(out, "\r\n");
-			col = 0;
-		}
-	}
-	if (col > 0)
-		buf_puts(out, "\r\n");
-}
-
-/* Header text s (control characters dropped), RFC 2047 B words of at
- * most 45 bytes each when not ASCII (not splitting UTF-8 sequences). */
+/* Header text s (control characters dropped), RFC 2047 words when not
+ * ASCII (lib/mime.h). */
 static void
 put_text(struct buf *out, const char *s)
 {
 	struct buf clean;
-	size_t i, start;
 
 	buf_init(&clean, VACATION_SUBJECT_MAX * 2 + 16);
 	for (; *s != '\0'; s++)
 		if ((unsigned char)*s >= 0x20 && *s != 0x7f)
 			buf_putc(&clean, *s);
-	if (is_ascii(buf_cstr(&clean))) {
-		buf_append(out, clean.data, clean.len);
-		buf_free(&clean);
-		return;
-	}
-	for (start = 0; start < clean.len; start = i) {
-		struct buf w;
-
-		i = start + 45 < clean.len ? start + 45 : clean.len;
-		while (i < clean.len && i > start &&
-		    ((unsigned char)clean.data[i] & 0xc0) == 0x80)
-			i--;
-		if (i == start)
-			i = start + 1;
-		buf_init(&w, 128);
-		b64_lines((const unsigned char *)clean.data + start, i - start,
-		    &w);
-		if (start > 0)
-			buf_puts(out, "\r\n ");
-		buf_puts(out, "=?UTF-8?B?");
-		buf_append(out, w.data, w.len - 2);	/* without CRLF */
-		buf_puts(out, "?=");
-		buf_free(&w);
-	}
+	mime_encode_words(buf_cstr(&clean), out);
 	buf_free(&clean);
 }
 
@@ -413,7 +353,7 @@ put_part(struct buf *out, const char *subtype, const char *text)
 {
 	buf_printf(out, "Content-Type: text/%s; charset=UTF-8\r\n"
 	    "Content-Transfer-Encoding: base64\r\n\r\n", subtype);
-	b64_lines((const unsigned char *)text, strlen(text), out);
+	mime_encode_base64(text, strlen(text), out);
 }
 
 /* Whether p[0, n) is "<...>" without blanks or control characters. */

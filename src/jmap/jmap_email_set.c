@@ -16,6 +16,7 @@
 #include "lib/bounds.h"
 #include "lib/buf.h"
 #include "lib/htmlsan.h"
+#include "lib/mime.h"
 #include "lib/timefmt.h"
 #include "lib/xmalloc.h"
 #include "jmap/jmap_private.h"
@@ -244,65 +245,6 @@ update_one(struct jmap_ctx *c, int64_t mb, uint32_t uid, json_t *patch,
 
 /* ---- composing a draft (RFC 8621 4.6 create) ---- */
 
-static void
-b64_lines(const unsigned char *p, size_t n, struct buf *out)
-{
-	static const char tab[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t i, col = 0;
-
-	for (i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)p[i] << 16;
-
-		if (i + 1 < n)
-			v |= (unsigned)p[i + 1] << 8;
-		if (i + 2 < n)
-			v |= p[i + 2];
-		buf_putc(out, tab[(v >> 18) & 63]);
-		buf_putc(out, tab[(v >> 12) & 63]);
-		buf_putc(out, i + 1 < n ? tab[(v >> 6) & 63] : '=');
-		buf_putc(out, i + 2 < n ? tab[v & 63] : '=');
-		if ((col += 4) >= 76) {
-			buf_puts(out, "\r\n");
-			col = 0;
-		}
-	}
-	if (col > 0)
-		buf_puts(out, "\r\n");
-}
-
-static bool
-is_ascii(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s >= 0x80)
-			return false;
-	return true;
-}
-
-/* A header text, RFC 2047-encoded when not ASCII. */
-static void
-put_word(struct buf *out, const char *s)
-{
-	if (is_ascii(s)) {
-		buf_puts(out, s);
-		return;
-	}
-	buf_puts(out, "=?UTF-8?B?");
-	{
-		struct buf t;
-
-		buf_init(&t, 4 * strlen(s) + 16);
-		b64_lines((const unsigned char *)s, strlen(s), &t);
-		/* one encoded word; drop the line break b64_lines added */
-		for (size_t i = 0; i < t.len; i++)
-			if (t.data[i] != '\r' && t.data[i] != '\n')
-				buf_putc(out, t.data[i]);
-		buf_free(&t);
-	}
-	buf_puts(out, "?=");
-}
-
 static bool
 no_crlf(const char *s)
 {
@@ -335,10 +277,10 @@ put_addresses(struct buf *out, const char *hdr, json_t *list)
 		if (i > 0)
 			buf_puts(out, ",\r\n ");
 		if (name != NULL && name[0] != '\0') {
-			if (is_ascii(name) && strpbrk(name,
+			if (mime_is_ascii(name) && strpbrk(name,
 			    "()<>[]:;@\\,.\"") == NULL)
 				buf_puts(out, name);
-			else if (is_ascii(name)) {
+			else if (mime_is_ascii(name)) {
 				buf_putc(out, '"');
 				for (const char *p = name; *p != '\0'; p++) {
 					if (*p == '"' || *p == '\\')
@@ -347,7 +289,7 @@ put_addresses(struct buf *out, const char *hdr, json_t *list)
 				}
 				buf_putc(out, '"');
 			} else
-				put_word(out, name);
+				mime_encode_words(name, out);
 			buf_printf(out, " <%s>", email);
 		} else
 			buf_puts(out, email);
@@ -389,7 +331,7 @@ static void
 put_text_part(struct buf *out, const char *subtype, const char *text)
 {
 	buf_printf(out, "Content-Type: text/%s; charset=utf-8\r\n", subtype);
-	if (is_ascii(text)) {
+	if (mime_is_ascii(text)) {
 		const char *p;
 
 		buf_puts(out, "Content-Transfer-Encoding: 7bit\r\n\r\n");
@@ -401,7 +343,7 @@ put_text_part(struct buf *out, const char *subtype, const char *text)
 		buf_puts(out, "\r\n");
 	} else {
 		buf_puts(out, "Content-Transfer-Encoding: base64\r\n\r\n");
-		b64_lines((const unsigned char *)text, strlen(text), out);
+		mime_encode_base64(text, strlen(text), out);
 	}
 }
 
@@ -464,7 +406,7 @@ compose_text(struct jmap_ctx *c, json_t *e, struct buf *out,
 		if (!no_crlf(subject))
 			return prop_err("subject");
 		buf_puts(out, "Subject: ");
-		put_word(out, subject);
+		mime_encode_words(subject, out);
 		buf_puts(out, "\r\n");
 	}
 	(void)sent;		/* the Date is the time of composing */
@@ -545,7 +487,7 @@ compose_text(struct jmap_ctx *c, json_t *e, struct buf *out,
 		    disp != NULL && strcmp(disp, "inline") == 0 ? "inline" :
 		    "attachment");
 		if (name != NULL && no_crlf(name)) {
-			if (is_ascii(name) && strchr(name, '"') == NULL)
+			if (mime_is_ascii(name) && strchr(name, '"') == NULL)
 				buf_printf(out, "; filename=\"%s\"", name);
 			else {
 				/* RFC 2231 */
@@ -565,7 +507,7 @@ compose_text(struct jmap_ctx *c, json_t *e, struct buf *out,
 		if (cid != NULL && no_crlf(cid) && strpbrk(cid, "<> ") == NULL)
 			buf_printf(out, "Content-ID: <%s>\r\n", cid);
 		buf_puts(out, "Content-Transfer-Encoding: base64\r\n\r\n");
-		b64_lines((const unsigned char *)(data.data != NULL ?
+		mime_encode_base64((data.data != NULL ?
 		    data.data : ""), data.len, out);
 		buf_free(&data);
 	}

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/evp.h>
+
 #include "lib/buf.h"
 #include "lib/mime.h"
 #include "lib/xmalloc.h"
@@ -899,4 +901,57 @@ mime_decode_words(const char *p, size_t n, unsigned flags,
 	if (nws > 0 && !fold)
 		buf_append(out, p + ws_at, nws);
 	buf_free(&raw);
+}
+
+/* ---- encoders ---- */
+
+bool
+mime_is_ascii(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s >= 0x80)
+			return false;
+	return true;
+}
+
+void
+mime_encode_base64(const void *p, size_t n, struct buf *out)
+{
+	const unsigned char *b = p;
+	unsigned char line[76 + 1];	/* 57 bytes make 76 characters */
+	size_t i, k;
+
+	for (i = 0; i < n; i += k) {
+		k = n - i < 57 ? n - i : 57;
+		buf_append(out, line, (size_t)EVP_EncodeBlock(line, b + i,
+		    (int)k));
+		buf_puts(out, "\r\n");
+	}
+}
+
+void
+mime_encode_words(const char *s, struct buf *out)
+{
+	size_t len = strlen(s), start, i;
+
+	if (mime_is_ascii(s)) {
+		buf_append(out, s, len);
+		return;
+	}
+	for (start = 0; start < len; start = i) {
+		unsigned char w[60 + 1];	/* base64 of 45 bytes */
+
+		i = start + 45 < len ? start + 45 : len;
+		while (i < len && i > start &&
+		    ((unsigned char)s[i] & 0xc0) == 0x80)
+			i--;
+		if (i == start)
+			i = start + 1;
+		if (start > 0)
+			buf_puts(out, "\r\n ");
+		buf_puts(out, "=?UTF-8?B?");
+		buf_append(out, w, (size_t)EVP_EncodeBlock(w,
+		    (const unsigned char *)s + start, (int)(i - start)));
+		buf_puts(out, "?=");
+	}
 }

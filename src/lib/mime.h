@@ -121,6 +121,18 @@ void	mime_decode_cte(const char *cte, const char *p, size_t n,
 	    struct buf *out);
 
 /*
+ * Encoders, for the messages the server writes (JMAP drafts, auto-replies).
+ * mime_is_ascii(): s has no byte >= 0x80.  mime_encode_base64() appends
+ * p[0, n) in base64 lines of 76 characters, each ending in CRLF.
+ * mime_encode_words() appends s as it is when ASCII, else as RFC 2047 "B"
+ * words of UTF-8, each of at most 45 bytes of s (a UTF-8 sequence is never
+ * split), folded with CRLF SP between them so no line grows past 998.
+ */
+bool	mime_is_ascii(const char *s);
+void	mime_encode_base64(const void *p, size_t n, struct buf *out);
+void	mime_encode_words(const char *s, struct buf *out);
+
+/*
  * RFC 2047 encoded words ("=?charset?B|Q?text?=", charset names shorter than
  * MIME_CHARSET_NAME_MAX, an RFC 2231 "*language" suffix dropped) in the
  * header value p[0, n) are decoded and handed to text() with their charset;

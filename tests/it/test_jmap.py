@@ -515,6 +515,25 @@ def test_upload_then_import_and_create_draft(make_server):
     assert e["keywords"] == {"$draft": True}
     assert e["attachments"][0]["name"] == "f.bin"
     assert e["bodyValues"][e["textBody"][0]["partId"]]["value"] == "hello\r\nthere"
+    # long non-ASCII names and subjects are folded into encoded words: no
+    # line of the message passes 998 (RFC 5322 2.1.1), the text comes back
+    long_subject = "Grüße " * 300
+    long_name = "Ünïcödé " * 100
+    r = api(s, [["Email/set", {"create": {"d2": {
+                    "mailboxIds": {inbox: True},
+                    "from": [{"name": long_name, "email": "user1@test.example"}],
+                    "subject": long_subject,
+                    "textBody": [{"partId": "t", "type": "text/plain"}],
+                    "bodyValues": {"t": {"value": "x"}}}}}, "0"],
+                ["Email/get", {"ids": ["#d2"], "properties": [
+                    "subject", "from", "blobId"]}, "1"]])
+    e = r[1][1]["list"][0]
+    assert e["subject"].strip() == long_subject.strip()
+    assert e["from"][0]["name"].strip() == long_name.strip()
+    code, _, data = req(s, f"/jmap/download/{aid}/{e['blobId']}/m.eml",
+                        method="GET", raw=True)
+    assert code == 200
+    assert max(len(line) for line in data.split(b"\r\n")) <= 998
 
 
 def test_upload_limit_and_account(make_server):

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mime_test.c: the transfer-encoding decoders and RFC 2047 encoded words of
- * lib/mime.h, which IMAP (SEARCH, BINARY[]) and JMAP (Email/get) share.
+ * lib/mime.h (and the encoders, checked through the decoders), which IMAP (SEARCH, BINARY[]) and JMAP (Email/get) share.
  * Inputs are fed whole and split at every byte (a decoder must not care
  * where a caller's buffer was cut for base64, whose state is per call).
  */
@@ -204,6 +204,82 @@ test_words(void)
 	buf_free(&b);
 }
 
+/* mark_text without the marks: the decoded text alone. */
+static void
+plain_text(const char *charset, const char *p, size_t n, struct buf *out)
+{
+	(void)charset;
+	buf_append(out, p, n);
+}
+
+static void
+test_encoders(void)
+{
+	unsigned char bytes[200];
+	struct buf e, d;
+	size_t n, i, col;
+
+	buf_init(&e, 1 << 16);
+	buf_init(&d, 1 << 16);
+	for (i = 0; i < sizeof(bytes); i++)
+		bytes[i] = (unsigned char)(i * 37 + 11);
+	test_begin("base64 encode: lines of 76 and CRLF, every length");
+	for (n = 0; n <= sizeof(bytes); n++) {
+		buf_reset(&e);
+		buf_reset(&d);
+		mime_encode_base64(bytes, n, &e);
+		test_assert(e.len == (n + 2) / 3 * 4 + (n + 56) / 57 * 2);
+		for (i = 0, col = 0; i < e.len; i++) {
+			if (e.data[i] == '\r') {
+				test_assert(col <= 76 && e.data[i + 1] == '\n');
+				test_assert(col == 76 || i + 2 == e.len);
+				col = 0;
+				i++;
+			} else
+				col++;
+		}
+		mime_decode_base64(e.data, e.len, &d);
+		test_assert(d.len == n && memcmp(d.data, bytes, n) == 0);
+	}
+	test_end();
+	test_begin("words: ASCII as it is");
+	buf_reset(&e);
+	mime_encode_words("Plain subject", &e);
+	test_assert_str(buf_cstr(&e), "Plain subject");
+	test_end();
+	test_begin("words: UTF-8 in words of at most 45 bytes, folded, "
+	    "decoded back");
+	{
+		static const char *in[] = { "H\xc3\xa9llo", "\xe2\x82\xac",
+		    /* 60 euro signs: 180 bytes, never split inside one */
+		    "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+		    "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+		    "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+		    "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+		    "x\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac" };
+
+		for (i = 0; i < N_ELEMENTS(in); i++) {
+			const char *w;
+
+			buf_reset(&e);
+			buf_reset(&d);
+			mime_encode_words(in[i], &e);
+			test_assert(strncmp(buf_cstr(&e), "=?UTF-8?B?", 10) == 0);
+			/* each word: 10 + at most 60 + 2 characters */
+			for (w = buf_cstr(&e); w != NULL;
+			    w = strstr(w + 1, "\r\n "))
+				test_assert(strcspn(w + (w[0] == '\r' ? 3 : 0),
+				    "\r") <= 72);
+			mime_decode_words(e.data, e.len, MIME_WORDS_FOLD_WS,
+			    plain_text, &d);
+			test_assert_str(buf_cstr(&d), in[i]);
+		}
+	}
+	test_end();
+	buf_free(&e);
+	buf_free(&d);
+}
+
 int
 main(void)
 {
@@ -211,5 +287,6 @@ main(void)
 	test_qp();
 	test_cte();
 	test_words();
+	test_encoders();
 	return test_done();
 }
