@@ -69,6 +69,10 @@ const char	*http_cookie(const struct http_request *r, const char *name,
  * longer than n - 1 or holds a NUL. */
 const char	*http_form_value(const char *form, size_t form_len,
 		    const char *name, char *buf, size_t n);
+/* The same, saying why not: 1 found (in buf), 0 absent, -1 a malformed
+ * text (http_form_foreach), -2 longer than n - 1. */
+int		 http_form_find(const char *form, size_t form_len,
+		    const char *name, char *buf, size_t n);
 /* Calls fn for every name=value pair of a form text, decoded; stops when fn
  * returns false.  -1 if the text is malformed (bad %XX, an over-long pair). */
 int		 http_form_foreach(const char *form, size_t form_len,

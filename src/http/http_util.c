@@ -143,14 +143,24 @@ find_one(const char *name, const char *value, void *arg)
 	return false;
 }
 
-const char *
-http_form_value(const char *form, size_t form_len, const char *name,
+int
+http_form_find(const char *form, size_t form_len, const char *name,
     char *buf, size_t n)
 {
 	struct find_arg f = { name, buf, n, false, false };
 
-	if (n == 0 || http_form_foreach(form, form_len, find_one, &f) < 0 ||
-	    !f.found || !f.fits)
+	if (http_form_foreach(form, form_len, find_one, &f) < 0)
+		return -1;
+	if (!f.found)
+		return 0;
+	return f.fits ? 1 : -2;
+}
+
+const char *
+http_form_value(const char *form, size_t form_len, const char *name,
+    char *buf, size_t n)
+{
+	if (n == 0 || http_form_find(form, form_len, name, buf, n) != 1)
 		return NULL;
 	return buf;
 }

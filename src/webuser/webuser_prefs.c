@@ -434,28 +434,6 @@ listed(json_t *arr, const char *email)
 	return false;
 }
 
-/* The q of /Addresses: absent is "" (every address, bounded); present it
- * must fit ADDRESS_MAX and be UTF-8 without NUL. */
-struct q_arg {
-	char		*q;
-	size_t		 n;
-	bool		 found, fits;
-};
-
-static bool
-q_one(const char *name, const char *value, void *arg)
-{
-	struct q_arg *a = arg;
-
-	if (strcmp(name, "q") != 0)
-		return true;
-	a->found = true;
-	a->fits = strlen(value) < a->n;
-	if (a->fits)
-		snprintf(a->q, a->n, "%s", value);
-	return false;
-}
-
 /* Adds an answer unless listed; false when WU_ADDRESSES_MAX are there
  * already (the caller then says the answer is truncated). */
 static bool
@@ -481,28 +459,31 @@ addresses(struct server *srv, const struct http_request *req,
 {
 	char q[ADDRESS_MAX + 1], email[ADDRESS_MAX + DOMAIN_NAME_MAX + 2];
 	char realname[256];
-	struct q_arg qa = { q, sizeof(q), false, false };
 	struct dval *names;
 	struct error err;
 	json_t *out;
 	size_t i, n;
 	bool more = false;
 
-	q[0] = '\0';
-	/* a query that cannot be read is refused, never taken as "" (which
-	 * would answer the domain's first addresses as if they matched) */
-	if (http_form_foreach(req->query, strlen(req->query), q_one,
-	    &qa) < 0) {
+	/* absent is "" (every address, bounded); a query that cannot be
+	 * read is refused, never taken as "" (which would answer the
+	 * domain's first addresses as if they matched) */
+	switch (http_form_find(req->query, strlen(req->query), "q", q,
+	    sizeof(q))) {
+	case 0:
+		q[0] = '\0';
+		break;
+	case -1:
 		refuse(req, resp, u, 400, "bad query: a bad %-escape or a NUL");
 		return;
-	}
-	if (qa.found && !qa.fits) {
+	case -2: {
 		char why[96];
 
 		snprintf(why, sizeof(why), "q is longer than %d bytes",
 		    ADDRESS_MAX);
 		refuse(req, resp, u, 400, why);
 		return;
+	}
 	}
 	if (!wu_utf8_valid(q)) {
 		refuse(req, resp, u, 400, "q is not UTF-8");

@@ -270,6 +270,13 @@ test_helpers(void)
 	test_assert(http_form_value("a=0123456789abcdef", 18, "a", buf,
 	    sizeof(buf)) == NULL);
 	test_assert(http_form_value("a=1", 3, "b", buf, sizeof(buf)) == NULL);
+	/* http_form_find says which */
+	test_assert(http_form_find("a=1&b=2", 7, "b", buf, sizeof(buf)) == 1);
+	test_assert(http_form_find("a=1", 3, "b", buf, sizeof(buf)) == 0);
+	test_assert(http_form_find("a=%zz", 5, "a", buf, sizeof(buf)) == -1);
+	test_assert(http_form_find("a=%00", 5, "a", buf, sizeof(buf)) == -1);
+	test_assert(http_form_find("a=0123456789abcdef", 18, "a", buf,
+	    sizeof(buf)) == -2);
 
 	test_begin("ETag matching");
 	test_assert(http_etag_match("\"x\"", "W/\"x\""));
