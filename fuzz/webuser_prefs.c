@@ -6,7 +6,7 @@
  * when an accepted body leaves a value the checks should have refused (a
  * MessagesPerPage out of range, a Signature over the bound, a TimeZone
  * with "..", a key we do not know), or when the reason of a refusal is
- * not valid UTF-8 once wu_utf8_fix() has been through it.
+ * not valid UTF-8 once utf8_fix() has been through it.
  */
 #include "lib/compat.h"
 
@@ -15,6 +15,7 @@
 
 #include "lib/bounds.h"
 #include "lib/dict.h"
+#include "lib/utf8.h"
 #include "webuser/webuser_private.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -65,9 +66,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (why[0] == '\0')
 			abort();
 		/* the reason quotes the body, cut at a byte count: the JSON
-		 * answer takes it made valid UTF-8 (wu_utf8_fix()) */
-		wu_utf8_fix(why, '?');
-		if (!wu_utf8_valid(why))
+		 * answer takes it made valid UTF-8 (utf8_fix()) */
+		utf8_fix(why, '?');
+		if (!utf8_valid(why))
 			abort();
 	}
 	dict_free(&own);

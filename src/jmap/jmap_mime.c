@@ -13,36 +13,13 @@
 
 #include "lib/buf.h"
 #include "lib/mime.h"
+#include "lib/utf8.h"
 #include "jmap/jmap_private.h"
 
 void
 jmap_decode_cte(const char *cte, const char *in, size_t n, struct buf *out)
 {
 	mime_decode_cte(cte, in, n, out);
-}
-
-/* Length of the valid UTF-8 sequence at p (n bytes left), 0 if invalid. */
-static size_t
-utf8_len(const unsigned char *p, size_t n)
-{
-	size_t k, len;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (k = 1; k < len; k++)
-		if ((p[k] & 0xc0) != 0x80)
-			return 0;
-	return len;
 }
 
 /* Copies UTF-8, replacing invalid bytes with U+FFFD and dropping NULs. */
@@ -52,7 +29,8 @@ clean_utf8(const char *in, size_t n, struct buf *out)
 	size_t i = 0;
 
 	while (i < n) {
-		size_t l = utf8_len((const unsigned char *)in + i, n - i);
+		size_t l = utf8_seq_len((const unsigned char *)in + i,
+		    n - i);
 
 		if (l == 0) {
 			buf_puts(out, "\xef\xbf\xbd");

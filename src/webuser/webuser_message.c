@@ -29,6 +29,7 @@
 #include "lib/htmlsan.h"
 #include "lib/log.h"
 #include "lib/mime.h"
+#include "lib/utf8.h"
 #include "lib/xmalloc.h"
 #include "store/store.h"
 #include "core/server.h"
@@ -336,7 +337,7 @@ zip_name(const struct jmap_view_part *p, struct zip_names *zn, size_t ne)
 	size_t *slot;
 
 	part_name(p, base, sizeof(base));
-	wu_utf8_fix(base, '_');
+	utf8_fix(base, '_');
 	for (s = base; *s != '\0'; s++)
 		if ((unsigned char)*s < 0x20 || *s == '/' || *s == '\\' ||
 		    *s == ':' || *s == 0x7f)

@@ -30,6 +30,7 @@
 #include "lib/buf.h"
 #include "lib/dict.h"
 #include "lib/log.h"
+#include "lib/utf8.h"
 #include "net/conn.h"
 #include "objects/objects.h"
 #include "store/store.h"
@@ -72,7 +73,7 @@ json_error(struct http_response *resp, unsigned code, const char *why)
 	/* why may quote what the client sent (cut at a byte count): made
 	 * valid UTF-8, else json_pack() fails and the answer is "null" */
 	snprintf(text, sizeof(text), "%s", why);
-	wu_utf8_fix(text, '?');
+	utf8_fix(text, '?');
 	send_json(resp, code, json_pack("{s:s}", "error", text));
 }
 
@@ -447,7 +448,7 @@ add_address(json_t *out, const char *name, const char *email,
 	if (json_array_size(out) >= WU_ADDRESSES_MAX)
 		return false;
 	snprintf(n, sizeof(n), "%s", name);
-	wu_utf8_fix(n, '?');	/* else json_pack() fails: a silent gap */
+	utf8_fix(n, '?');	/* else json_pack() fails: a silent gap */
 	json_array_append_new(out, json_pack("{s:s,s:s,s:s}", "name", n,
 	    "email", email, "from", from));
 	return true;
@@ -485,7 +486,7 @@ addresses(struct server *srv, const struct http_request *req,
 		return;
 	}
 	}
-	if (!wu_utf8_valid(q)) {
+	if (!utf8_valid(q)) {
 		refuse(req, resp, u, 400, "q is not UTF-8");
 		return;
 	}
@@ -500,7 +501,7 @@ addresses(struct server *srv, const struct http_request *req,
 			const char *a = dict_str(dict_array_get(recent, i),
 			    NULL);
 
-			if (a != NULL && wu_utf8_valid(a) && has_text(a, q))
+			if (a != NULL && utf8_valid(a) && has_text(a, q))
 				more = !add_address(out, "", a, "recent");
 		}
 		dict_free(&recent);

@@ -91,13 +91,5 @@ int		wu_prefs_apply(struct dval *own, const char *body, size_t len,
 void		wu_session_prefs_changed(struct server *srv,
 		    const struct wu_user *u);
 
-/* ---- UTF-8 (webuser_utf8.c, pure) ---- */
-
-/* True when s is UTF-8 (RFC 3629). */
-bool		wu_utf8_valid(const char *s);
-/* Replaces, in place, each byte of s that does not begin a valid UTF-8
- * sequence with repl (ASCII): a string cut at a byte count, or of an
- * unknown charset, becomes valid UTF-8 of the same length. */
-void		wu_utf8_fix(char *s, char repl);
 
 #endif

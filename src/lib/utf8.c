@@ -1,20 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * webuser_utf8.c: UTF-8 checks for what WebUser writes into JSON answers
- * and zip names (RFC 3629: no overlong forms, no surrogates, nothing past
- * U+10FFFF).  A name cut at a byte count may end inside a character, and
- * jansson refuses to pack such a string; a zip with the UTF-8 flag must
+ * utf8.c: UTF-8 checks (RFC 3629: no overlong forms, no surrogates,
+ * nothing past U+10FFFF) for what goes into JSON answers, zip names and
+ * message text: a name cut at a byte count may end inside a character,
+ * jansson refuses to pack such a string, and a zip with the UTF-8 flag must
  * hold UTF-8 names.  Pure.
  */
 #include "lib/compat.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
-#include "webuser/webuser_private.h"
+#include "lib/utf8.h"
 
-/* The length of the valid UTF-8 sequence at s, or 0. */
-static size_t
-seq_len(const unsigned char *s)
+size_t
+utf8_seq_len(const unsigned char *s, size_t len)
 {
 	unsigned char c = s[0];
 	unsigned long cp;
@@ -33,6 +33,8 @@ seq_len(const unsigned char *s)
 		cp = c & 0x07;
 	} else
 		return 0;
+	if (n > len)
+		return 0;
 	for (i = 1; i < n; i++) {
 		if ((s[i] & 0xc0) != 0x80)	/* also stops at the NUL */
 			return 0;
@@ -45,13 +47,13 @@ seq_len(const unsigned char *s)
 }
 
 bool
-wu_utf8_valid(const char *s)
+utf8_valid(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n;
 
 	while (*p != '\0') {
-		if ((n = seq_len(p)) == 0)
+		if ((n = utf8_seq_len(p, SIZE_MAX)) == 0)
 			return false;
 		p += n;
 	}
@@ -59,13 +61,13 @@ wu_utf8_valid(const char *s)
 }
 
 void
-wu_utf8_fix(char *s, char repl)
+utf8_fix(char *s, char repl)
 {
 	unsigned char *p = (unsigned char *)s;
 	size_t n;
 
 	while (*p != '\0') {
-		if ((n = seq_len(p)) == 0) {
+		if ((n = utf8_seq_len(p, SIZE_MAX)) == 0) {
 			*p++ = (unsigned char)repl;
 			continue;
 		}
